@@ -1,0 +1,302 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// mean is the mean latency of the counted requests.
+func (r *result) mean() time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range r.lat {
+		sum += d
+	}
+	return sum / time.Duration(len(r.lat))
+}
+
+// ms formats a duration in milliseconds with three decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
+
+// bareRPS is the baseline rate: the best of the bare runs. Noise from other
+// work on the machine only ever lowers a rate, so the best run is the closest
+// to what the machine can do, and ratios against it are the conservative ones.
+func (rep *report) bareRPS() float64 {
+	var best float64
+	for _, r := range rep.bare {
+		best = max(best, r.rps())
+	}
+	return best
+}
+
+// bareSpread is how far the worst bare run fell below the best, 0 to 1.
+func (rep *report) bareSpread() float64 {
+	best, worst := rep.bareRPS(), rep.bareRPS()
+	for _, r := range rep.bare {
+		worst = min(worst, r.rps())
+	}
+	if best == 0 {
+		return 0
+	}
+	return 1 - worst/best
+}
+
+type target struct {
+	what, want, got string
+	pass            bool
+	note            string
+}
+
+// noTarget is the want of a figure that is only reported.
+const noTarget = "—"
+
+func verdict(t target) string {
+	if t.want == noTarget {
+		return "no target"
+	}
+	if t.pass {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+func (rep *report) targets() []target {
+	bare := rep.bareRPS()
+	var ts []target
+	clean := func(rs ...*result) (bool, string) {
+		for _, r := range rs {
+			if r.errors() > 0 {
+				return false, fmt.Sprintf("%s had %d errors", r.name, r.errors())
+			}
+		}
+		return true, ""
+	}
+	if rep.create != nil {
+		ok, note := clean(rep.create)
+		ratio := rep.create.rps() / bare
+		ts = append(ts, target{"create req/s ÷ bare req/s", "≥ 0.35", fmt.Sprintf("%.3f", ratio), ok && ratio >= 0.35, note})
+		p99 := rep.create.pct(.99)
+		t := target{fmt.Sprintf("create p99 at %d conns", rep.cfg.conns), "≤ 10 ms", ms(p99), ok && p99 <= 10*time.Millisecond, note}
+		if rep.cfg.conns != 16 {
+			t.note = strings.TrimLeft(t.note+"; the target is defined at 16 conns", "; ")
+		}
+		ts = append(ts, t)
+	}
+	if rep.retrieve != nil {
+		ok, note := clean(rep.retrieve)
+		ratio := rep.retrieve.rps() / bare
+		ts = append(ts, target{"retrieve req/s ÷ bare req/s", "≥ 0.6", fmt.Sprintf("%.3f", ratio), ok && ratio >= 0.6, note})
+	}
+	if rep.page != nil {
+		_, note := clean(rep.page)
+		ts = append(ts,
+			target{what: "page render req/s ÷ bare req/s", want: noTarget, got: fmt.Sprintf("%.3f", rep.page.rps()/bare), note: note},
+			target{what: fmt.Sprintf("page render p99 at %d conns", rep.cfg.conns), want: noTarget, got: ms(rep.page.pct(.99)), note: note})
+	}
+	if rep.flow != nil {
+		f := rep.flow.flow
+		_, note := clean(f)
+		ts = append(ts,
+			target{what: "payment flows/s ÷ bare req/s", want: noTarget, got: fmt.Sprintf("%.3f", f.rps()/bare), note: note},
+			target{what: fmt.Sprintf("payment flow p99 at %d conns", rep.cfg.conns), want: noTarget, got: ms(f.pct(.99)), note: note})
+	}
+	if len(rep.lists) == 2 {
+		s, b := rep.lists[0], rep.lists[1]
+		for _, pg := range []struct {
+			name      string
+			small, bg *result
+		}{{"first page", s.first, b.first}, {"page 2 (starting_after)", s.second, b.second}} {
+			ok, note := clean(pg.small, pg.bg)
+			for _, q := range []struct {
+				name string
+				q    float64
+			}{{"p50", .50}, {"p99", .99}} {
+				ratio := float64(pg.bg.pct(q.q)) / float64(pg.small.pct(q.q))
+				ts = append(ts, target{
+					fmt.Sprintf("list %s %s: @%s ÷ @%s", pg.name, q.name, sizeLabel(b.size), sizeLabel(s.size)),
+					"≤ 1.5", fmt.Sprintf("%.3f", ratio), ok && ratio <= 1.5, note})
+			}
+		}
+	}
+	return ts
+}
+
+func (rep *report) write(out io.Writer) {
+	w := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	c := rep.cfg
+	args := strings.Join(os.Args[1:], " ")
+	w("### Run of %s", rep.started.Format(time.RFC3339))
+	w("")
+	w("- command: `go run ./bench/load %s`", strings.TrimSpace(args))
+	stores := fmt.Sprintf("list stores of %d and %d sessions", c.small, c.big)
+	if c.big == 0 {
+		stores = fmt.Sprintf("list store of %d sessions (-big 0)", c.small)
+	}
+	w("- settings: %d conns (closed loop, one keep-alive connection each), %s warm-up + %s measured per scenario, %s",
+		c.conns, c.warmup, c.duration, stores)
+	for _, e := range rep.env {
+		w("- %s", e)
+	}
+	w("- client and servers share this machine: the load generator's CPU is part of every number")
+	w("")
+
+	bare := rep.bareRPS()
+	w("| scenario | requests | ok | unexpected | transport errors | req/s (ok) | p50 | p99 | max | req/s ÷ bare |")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	row := func(r *result, label string) {
+		if r == nil {
+			return
+		}
+		w("| %s | %d | %d | %d | %d | %.0f | %s | %s | %s | %.3f |", label, r.requests(), r.ok, r.unexpected, r.transport,
+			r.rps(), ms(r.pct(.50)), ms(r.pct(.99)), ms(r.pct(1)), r.rps()/bare)
+	}
+	for i, r := range rep.bare {
+		label := "(a) bare net/http, " + []string{"before", "after"}[min(i, 1)]
+		row(r, label)
+	}
+	row(rep.create, "(b) POST /v1/checkout/sessions")
+	row(rep.idem, "(b') POST /v1/checkout/sessions + Idempotency-Key")
+	row(rep.retrieve, "(c) GET /v1/checkout/sessions/{id}")
+	row(rep.page, "(e) GET /checkout/{id} (page, gzip)")
+	for _, l := range rep.lists {
+		row(l.first, fmt.Sprintf("(d) GET …/sessions?limit=10 @%s", sizeLabel(l.size)))
+		row(l.second, fmt.Sprintf("(d) GET …/sessions?limit=10&starting_after=… @%s", sizeLabel(l.size)))
+	}
+	w("")
+	w("Ratios use the best bare run (%.0f req/s; the bare answer is %d bytes). The bare runs, one before and one after the"+
+		" checkoutd scenarios, differ by %.0f%%: that is the noise of this run.", bare, len(bareBody), 100*rep.bareSpread())
+	if rep.bareSpread() > 0.2 {
+		w("**The machine was noisy during this run (bare runs differ by more than 20%%): rerun before trusting the ratios.**")
+	}
+	w("")
+	w("ok: the expected status (2xx for the API and the bare server, 200 gzip-encoded HTML for the page, a 303 to success_url for the payment) and, where checked," +
+		" the expected answer; anything else is unexpected, an error and never throughput.")
+	if rep.page != nil {
+		ps := rep.pageSize
+		w("")
+		w("The hosted page of an open session is %d bytes, %d gzip-encoded (%.0f%%; inflated again: %d bytes); (e) read %.0f bytes per"+
+			" page on average, i.e. %.1f MB/s of compressed HTML.", ps.plain, ps.gzipped, 100*float64(ps.gzipped)/float64(ps.plain),
+			ps.inflated, float64(rep.page.bytes)/float64(max(rep.page.ok, 1)), float64(rep.page.bytes)/rep.page.elapsed.Seconds()/1e6)
+	}
+	if fr := rep.flow; fr != nil {
+		f := fr.flow
+		w("")
+		w("(f) payment flow, closed loop per conn: create a session (API, JSON) → GET its page (gzip) → inflate it and take the card" +
+			" form's action and csrf_token → POST the form with 4242 4242 4242 4242 → expect a 303 to the session's success_url." +
+			" A flow is ok only if every step is; a failed step ends the flow.")
+		w("")
+		w("| (f) payment flow | count | ok | unexpected | transport errors | per s (ok) | p50 | p99 | max | mean | per s ÷ bare |")
+		w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		frow := func(r *result, label string) {
+			w("| %s | %d | %d | %d | %d | %.0f | %s | %s | %s | %s | %.3f |", label, r.requests(), r.ok, r.unexpected, r.transport,
+				r.rps(), ms(r.pct(.50)), ms(r.pct(.99)), ms(r.pct(1)), ms(r.mean()), r.rps()/bare)
+		}
+		frow(f, "whole flow (flows)")
+		for k, label := range [nSteps]string{"1. POST /v1/checkout/sessions", "2. GET /checkout/{id} (gzip)", "3. POST /checkout/{id}/pay (303)"} {
+			frow(fr.steps[k], label)
+		}
+		if n := f.requests(); n > 0 {
+			var sum time.Duration
+			for _, d := range f.lat {
+				sum += d
+			}
+			parts := make([]string, 0, nSteps+1)
+			for k, r := range fr.steps {
+				var t time.Duration
+				for _, d := range r.lat {
+					t += d
+				}
+				parts = append(parts, fmt.Sprintf("%s %.1f%%", stepNames[k], 100*float64(t)/float64(sum)))
+			}
+			parts = append(parts, fmt.Sprintf("client between steps (inflating, parsing the page, building the form) %.1f%%",
+				100*float64(fr.client)/float64(sum)))
+			w("")
+			w("Share of the flows' total time: %s. Each flow is 3 requests: %.0f requests/s (%.3f × bare).",
+				strings.Join(parts, ", "), 3*f.rps(), 3*f.rps()/bare)
+		}
+	}
+
+	var errs []string
+	var flowRes []*result
+	if rep.flow != nil {
+		flowRes = append([]*result{rep.flow.flow}, rep.flow.steps[:]...)
+	}
+	for _, r := range slices.Concat(rep.bare, []*result{rep.create, rep.idem, rep.retrieve, rep.page}, flowRes) {
+		if r != nil && r.errors() > 0 {
+			errs = append(errs, describeErrors(r))
+		}
+	}
+	for _, l := range rep.lists {
+		for _, r := range []*result{l.first, l.second} {
+			if r.errors() > 0 {
+				errs = append(errs, describeErrors(r))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		w("")
+		w("Errors:")
+		for _, e := range errs {
+			w("- %s", e)
+		}
+	}
+
+	if len(rep.lists) > 0 {
+		w("")
+		w("| list store | seeding took | seeding rate | first page p50 / p99 | page 2 p50 / p99 |")
+		w("|---|---:|---:|---:|---:|")
+		prev := 0
+		for _, l := range rep.lists {
+			n := l.size - prev
+			prev = l.size
+			w("| %d sessions (+%d seeded) | %s | %.0f /s | %s / %s | %s / %s |", l.size, n, l.seedTook.Round(time.Millisecond),
+				float64(n)/l.seedTook.Seconds(), ms(l.first.pct(.5)), ms(l.first.pct(.99)), ms(l.second.pct(.5)), ms(l.second.pct(.99)))
+		}
+	}
+
+	w("")
+	w("| target | want | got | |")
+	w("|---|---|---:|---|")
+	for _, t := range rep.targets() {
+		v := verdict(t)
+		if t.note != "" {
+			v += " (" + t.note + ")"
+		}
+		w("| %s | %s | %s | %s |", t.what, t.want, t.got, v)
+	}
+	if c.big == 0 {
+		w("| list @1M ÷ @10k | ≤ 1.5 | not measured (-big 0) | |")
+	}
+	if len(rep.notes) > 0 {
+		w("")
+		for _, n := range rep.notes {
+			w("- %s", n)
+		}
+	}
+}
+
+func describeErrors(r *result) string {
+	var parts []string
+	if r.transport > 0 {
+		parts = append(parts, fmt.Sprintf("%d transport", r.transport))
+	}
+	codes := make([]int, 0, len(r.statuses))
+	for k := range r.statuses {
+		codes = append(codes, k)
+	}
+	slices.Sort(codes)
+	for _, k := range codes {
+		parts = append(parts, fmt.Sprintf("%d × %d", r.statuses[k], k))
+	}
+	s := r.name + ": " + strings.Join(parts, ", ")
+	if len(r.samples) > 0 {
+		s += "; e.g. `" + strings.Join(r.samples, "` `") + "`"
+	}
+	return s
+}

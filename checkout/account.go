@@ -1,0 +1,64 @@
+package checkout
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"strings"
+	"time"
+)
+
+// Account is a tenant. Every other object belongs to exactly one account.
+type Account struct {
+	ID              string
+	Name            string
+	DefaultCurrency Currency
+	// SessionTTL is how long a new session stays open when the request does
+	// not say; within [MinSessionTTL, MaxSessionTTL].
+	SessionTTL time.Duration
+	Created    time.Time
+}
+
+// Secret key prefixes. The prefix decides the mode of everything the key touches.
+const (
+	TestKeyPrefix = "sk_test_"
+	LiveKeyPrefix = "sk_live_"
+)
+
+// APIKey is a secret key of an account. Only a hash of the secret is stored;
+// the secret itself is shown once, when the key is made.
+type APIKey struct {
+	ID        string
+	AccountID string
+	Livemode  bool
+	Hash      []byte
+	// Hint is the last four characters of the secret, to tell keys apart.
+	Hint    string
+	Created time.Time
+}
+
+// Scope returns what the key gives access to.
+func (k *APIKey) Scope() Scope { return Scope{AccountID: k.AccountID, Livemode: k.Livemode} }
+
+// HashKey returns the stored form of a secret key. Keys carry at least 128
+// random bits (or are chosen by an operator), so a fast unsalted hash is
+// enough: there is nothing to brute-force, and lookups stay O(1).
+func HashKey(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// Matches compares secret with the stored hash in constant time.
+func (k *APIKey) Matches(secret string) bool {
+	return subtle.ConstantTimeCompare(HashKey(secret), k.Hash) == 1
+}
+
+// KeyMode tells the mode of a secret key from its prefix.
+func KeyMode(secret string) (livemode bool, ok bool) {
+	switch {
+	case strings.HasPrefix(secret, TestKeyPrefix) && len(secret) > len(TestKeyPrefix):
+		return false, true
+	case strings.HasPrefix(secret, LiveKeyPrefix) && len(secret) > len(LiveKeyPrefix):
+		return true, true
+	}
+	return false, false
+}

@@ -1,0 +1,23 @@
+package checkout
+
+import "time"
+
+// Event is an immutable record of one change, written in the same atomic write
+// as the change itself. Receivers dedupe on ID and order updates of one object
+// by Sequence.
+type Event struct {
+	ID        string
+	AccountID string
+	Livemode  bool
+	Type      string
+	Created   time.Time
+	// Sequence numbers the events of one object (ObjectID) from 1, without gaps.
+	Sequence int64
+	ObjectID string
+	// Session is the snapshot of the session right after the change, for
+	// session events.
+	Session *Session
+	// Payment is the snapshot of the payment right after the change, for
+	// payment.* events. An event may carry either snapshot, or both.
+	Payment *Payment
+}

@@ -1,0 +1,165 @@
+package checkout
+
+import (
+	"time"
+)
+
+// SessionStatus is the lifecycle status of a checkout session.
+type SessionStatus string
+
+const (
+	SessionOpen     SessionStatus = "open"
+	SessionComplete SessionStatus = "complete"
+	SessionExpired  SessionStatus = "expired"
+	SessionCanceled SessionStatus = "canceled"
+)
+
+// PaymentStatus says whether the money for a session has arrived.
+type PaymentStatus string
+
+const (
+	PaymentUnpaid PaymentStatus = "unpaid"
+	PaymentPaid   PaymentStatus = "paid"
+)
+
+// SessionMode is what the session collects. Only one-off payments exist today.
+type SessionMode string
+
+const ModePayment SessionMode = "payment"
+
+// Expiry bounds. DefaultSessionTTL is the default of an account's SessionTTL.
+const (
+	DefaultSessionTTL = 24 * time.Hour
+	MinSessionTTL     = time.Minute
+	MaxSessionTTL     = 30 * 24 * time.Hour
+)
+
+// LineItem is one priced line of a session. Amounts are computed by the
+// service from UnitAmount and Quantity; callers never set them.
+type LineItem struct {
+	ID             string
+	Name           string
+	Description    string
+	Images         []string
+	Quantity       int64
+	UnitAmount     int64
+	Currency       Currency
+	AmountSubtotal int64
+	AmountDiscount int64
+	AmountTax      int64
+	AmountTotal    int64
+}
+
+// Session is a checkout session: what the customer is asked to pay and how far
+// the payment has gone. Status changes only through Apply.
+type Session struct {
+	ID        string
+	AccountID string
+	Livemode  bool
+	Mode      SessionMode
+
+	Status        SessionStatus
+	PaymentStatus PaymentStatus
+
+	Currency       Currency
+	AmountSubtotal int64
+	AmountDiscount int64
+	AmountTax      int64
+	AmountTotal    int64
+	LineItems      []LineItem
+
+	SuccessURL string
+	CancelURL  string
+
+	Customer           string
+	CustomerEmail      string
+	CustomerPhone      string
+	ClientReferenceID  string
+	Locale             string
+	Description        string
+	PaymentMethodTypes []string
+	Metadata           map[string]string
+
+	// Payment is the id of the payment that completed the session.
+	Payment string
+	// PublicToken identifies the session on customer-facing URLs that must not
+	// reveal the id (seed 002's publicToken).
+	PublicToken string
+	// CSRFToken is embedded in the hosted page's forms; a form post must
+	// carry it (seed 003's csrf_token), so no other site can pay or act
+	// on the customer's behalf.
+	CSRFToken string
+
+	// PaymentInFlight is the payment now being charged for this session, and
+	// InFlightSince when its claim was taken (see Claim). While a claim is
+	// live no other payment may start and the session cannot expire, so two
+	// tabs, replicas or retries can never charge the customer twice.
+	PaymentInFlight string
+	InFlightSince   time.Time
+	// FailedAttempts counts declined payments, for card-testing protection.
+	FailedAttempts int
+
+	// Version increases by one on every write; stores compare-and-set on it.
+	Version int64
+	// EventSeq is the sequence number of the last event written for this session.
+	EventSeq int64
+
+	Created     time.Time
+	Updated     time.Time
+	ExpiresAt   time.Time
+	AccessedAt  time.Time // zero until a customer opens the page
+	CompletedAt time.Time // zero until complete
+	ExpiredAt   time.Time // zero until the expiry is written
+}
+
+// Scope is what every stored object belongs to: one account, in one mode.
+// Every store read is confined to a scope; nothing crosses scopes.
+type Scope struct {
+	AccountID string
+	Livemode  bool
+}
+
+// Scope returns the session's scope.
+func (s *Session) Scope() Scope { return Scope{AccountID: s.AccountID, Livemode: s.Livemode} }
+
+// StatusAt is the status every reader must see at now: an open session is
+// expired from ExpiresAt on, whether or not the expiry has been written yet.
+func (s *Session) StatusAt(now time.Time) SessionStatus {
+	if s.Status == SessionOpen && !now.Before(s.ExpiresAt) {
+		return SessionExpired
+	}
+	return s.Status
+}
+
+// Clone returns a deep copy, so a snapshot taken for an event cannot change
+// when the session is changed later.
+func (s *Session) Clone() *Session {
+	c := *s
+	if s.LineItems != nil {
+		c.LineItems = make([]LineItem, len(s.LineItems))
+		for i, li := range s.LineItems {
+			li.Images = append([]string(nil), li.Images...)
+			c.LineItems[i] = li
+		}
+	}
+	c.PaymentMethodTypes = append([]string(nil), s.PaymentMethodTypes...)
+	if s.Metadata != nil {
+		c.Metadata = make(map[string]string, len(s.Metadata))
+		for k, v := range s.Metadata {
+			c.Metadata[k] = v
+		}
+	}
+	return &c
+}
+
+// Observed returns the session as a reader at now must see it (see StatusAt).
+// The stored session is not changed.
+func (s *Session) Observed(now time.Time) *Session {
+	st := s.StatusAt(now)
+	if st == s.Status {
+		return s
+	}
+	c := s.Clone()
+	c.Status = st
+	return c
+}

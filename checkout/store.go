@@ -1,0 +1,216 @@
+package checkout
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps accounts, sessions, payments, events, webhook endpoints and
+// deliveries, and idempotency records. Every backend (SQLite, Redis,
+// PostgreSQL) implements it and passes store/storetest.
+//
+// Errors: ErrNotFound (or an *Error of KindNotFound) for missing objects,
+// ErrConflict (KindConflict) when a compare-and-set loses or an id exists,
+// anything else is internal. Reads of scoped objects never return an object
+// of another scope: they answer not-found.
+type Store interface {
+	// CreateAccount stores a new account together with its first keys, atomically.
+	// ErrConflict if the account id or a key hash exists.
+	CreateAccount(ctx context.Context, a *Account, keys []*APIKey) error
+	// GetAccount returns ErrNotFound for an unknown id.
+	GetAccount(ctx context.Context, id string) (*Account, error)
+	// ListAccounts returns all accounts, oldest first.
+	ListAccounts(ctx context.Context) ([]*Account, error)
+	// CreateAPIKey adds a key to an existing account; ErrNotFound if it has gone.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// FindAPIKey looks a key up by HashKey of its secret; ErrNotFound if none.
+	FindAPIKey(ctx context.Context, hash []byte) (*APIKey, error)
+
+	// CreateSession stores a new session (Version 1). ErrConflict if the id exists.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns the session as stored, ErrNotFound outside scope.
+	GetSession(ctx context.Context, scope Scope, id string) (*Session, error)
+	// FindSession returns a session by id alone, for customer-facing pages
+	// that carry no key. ErrNotFound if none.
+	FindSession(ctx context.Context, id string) (*Session, error)
+	// ListSessions returns one page of the scope's sessions, newest first.
+	// An unknown cursor is a KindNotFound error naming the cursor parameter.
+	ListSessions(ctx context.Context, scope Scope, f SessionFilter) (Page[*Session], error)
+	// Commit writes one change atomically: all of it or nothing.
+	//  - Session, when set, is written only if the stored version is Session.Version-1.
+	//  - Payment, when set, is inserted when Payment.Version is 1 (ErrConflict
+	//    if the id exists), else written only if its stored version is
+	//    Payment.Version-1 (in its scope).
+	//  - Events are appended (ErrConflict if an id exists).
+	// A failed version check is ErrConflict and writes nothing.
+	Commit(ctx context.Context, c Change) error
+	// DueSessions returns up to limit sessions, of any scope, stored as open
+	// with ExpiresAt <= now, earliest first: the expiry sweeper's work.
+	DueSessions(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+
+	// GetPayment returns ErrNotFound outside scope.
+	GetPayment(ctx context.Context, scope Scope, id string) (*Payment, error)
+	// FindPayment returns a payment by id alone, for customer-facing pages
+	// that carry no key. ErrNotFound if none.
+	FindPayment(ctx context.Context, id string) (*Payment, error)
+	// ListPayments returns one page of the scope's payments, newest first;
+	// SessionID filters. An unknown cursor is a KindNotFound error naming
+	// the cursor parameter.
+	ListPayments(ctx context.Context, scope Scope, f PaymentFilter) (Page[*Payment], error)
+
+	// DuePayments returns up to limit payments, of any scope, in status
+	// requires_action whose Action.ExpiresAt is set and <= now, earliest
+	// first: unpaid vouchers the sweeper fails.
+	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+
+	// GetEvent returns ErrNotFound outside scope.
+	GetEvent(ctx context.Context, scope Scope, id string) (*Event, error)
+	// ListEvents returns one page of the scope's events, newest first.
+	ListEvents(ctx context.Context, scope Scope, f EventFilter) (Page[*Event], error)
+
+	// ClaimIdempotencyKey atomically stores rec as in flight unless a live
+	// record exists for (rec.Scope, rec.Key). It returns nil if rec was stored,
+	// or the existing record. A record is not live (and is replaced) when it
+	// was created before rec.Created-IdempotencyTTL, or when it is still in
+	// flight and was created before rec.Created-IdempotencyLockTTL (its
+	// request died).
+	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
+	// FinishIdempotencyKey saves the response of a claimed record.
+	FinishIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+	// ReleaseIdempotencyKey deletes an in-flight record, so the key is free
+	// again; a finished record is left alone.
+	ReleaseIdempotencyKey(ctx context.Context, scope Scope, key string) error
+	// PruneIdempotencyKeys deletes records created before before.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) error
+
+	// Webhook endpoints.
+
+	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version).
+	// ErrConflict if the id exists.
+	CreateEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// GetEndpoint returns the endpoint as stored, ErrNotFound outside scope.
+	GetEndpoint(ctx context.Context, scope Scope, id string) (*WebhookEndpoint, error)
+	// ListEndpoints returns one page of the scope's endpoints, newest first.
+	// An unknown cursor is a KindNotFound error naming the cursor parameter.
+	ListEndpoints(ctx context.Context, scope Scope, p ListParams) (Page[*WebhookEndpoint], error)
+	// UpdateEndpoint writes e only if the stored version (in e's scope) is
+	// e.Version-1; else, or if e is missing, ErrConflict.
+	UpdateEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// DeleteEndpoint deletes the endpoint and, atomically with it, its
+	// pending deliveries (delivered and failed ones stay, as history).
+	// ErrNotFound if there is none in scope.
+	DeleteEndpoint(ctx context.Context, scope Scope, id string) error
+	// EndpointsFor returns every endpoint of the scope that is not Disabled,
+	// in creation order: the fan-out of the scope's events.
+	EndpointsFor(ctx context.Context, scope Scope) ([]*WebhookEndpoint, error)
+
+	// The outbox. Events are written with the change they record (Commit)
+	// and start undispatched; delivery work is claimed from the store with
+	// leases, so many processes can share it and a dead worker's work is
+	// taken over once its lease lapses. A lease is live while its time is
+	// after now; every time is the caller's clock.
+
+	// ClaimEvents returns up to limit events, of any scope, not yet
+	// dispatched and not leased past now, oldest first (insertion order),
+	// and leases them until leaseUntil. Two concurrent claimers never get
+	// the same event while its lease is live. limit <= 0 claims nothing.
+	ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Event, error)
+	// Dispatch atomically inserts the event's deliveries (each as Version 1,
+	// setting its Version; each EventID must be eventID) and marks the event
+	// dispatched, whether or not its lease is live. If the event is
+	// dispatched already, ErrConflict and nothing is inserted, so a fan-out
+	// repeated after a lease lapsed adds no duplicates. ErrNotFound if there
+	// is no such event; ErrConflict if a delivery id exists.
+	Dispatch(ctx context.Context, eventID string, deliveries []*Delivery) error
+	// ClaimDeliveries returns up to limit deliveries, of any scope, with
+	// Status pending, NextAt <= now and LeaseUntil <= now, earliest NextAt
+	// first. Each is written with LeaseUntil = leaseUntil and Version+1
+	// before it is returned, as a compare-and-set, so of concurrent claimers
+	// exactly one gets each delivery. limit <= 0 claims nothing.
+	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Delivery, error)
+	// UpdateDelivery writes d only if the stored version (in d's scope) is
+	// d.Version-1; else, or if d is missing, ErrConflict.
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// InsertDeliveries stores new deliveries (each as Version 1, setting its
+	// Version) of events already dispatched, such as a resend, all or none.
+	// ErrConflict if an id exists.
+	InsertDeliveries(ctx context.Context, ds []*Delivery) error
+	// ListDeliveries returns the deliveries of the event in scope, oldest
+	// first (insertion order); empty, not an error, when there are none.
+	ListDeliveries(ctx context.Context, scope Scope, eventID string) ([]*Delivery, error)
+
+	// Ping reports whether the store can serve requests (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ListParams are the cursor parameters of every list. At most one of
+// StartingAfter and EndingBefore is set; both are object ids of the same list.
+type ListParams struct {
+	Limit         int
+	StartingAfter string
+	EndingBefore  string
+}
+
+// Page is one page of a list, newest first.
+type Page[T any] struct {
+	Items   []T
+	HasMore bool
+}
+
+// SessionFilter narrows ListSessions. Zero fields do not filter. Status is
+// compared as readers see it at Now (see Session.StatusAt).
+type SessionFilter struct {
+	ListParams
+	Now           time.Time
+	Status        SessionStatus
+	Customer      string
+	Payment       string
+	CustomerEmail string
+	CreatedGTE    time.Time
+	CreatedLTE    time.Time
+}
+
+// Change is one atomic write (see Store.Commit): a session, a payment and the
+// events that record what happened to them. Nil fields are not written.
+type Change struct {
+	Session *Session
+	Payment *Payment
+	Events  []*Event
+}
+
+// PaymentFilter narrows ListPayments. Zero fields do not filter.
+type PaymentFilter struct {
+	ListParams
+	SessionID string
+}
+
+// EventFilter narrows ListEvents.
+type EventFilter struct {
+	ListParams
+	Type     string
+	ObjectID string
+}
+
+// Idempotency windows (Stripe semantics).
+const (
+	IdempotencyTTL     = 24 * time.Hour
+	IdempotencyLockTTL = time.Minute
+	MaxIdempotencyKey  = 255
+)
+
+// IdempotencyRecord is what is kept of one Idempotency-Key.
+type IdempotencyRecord struct {
+	Scope Scope
+	Key   string
+	// Fingerprint identifies the request (method, path, body); a reuse of
+	// the key with another fingerprint is refused.
+	Fingerprint string
+	Created     time.Time
+	// Done is false while the first request is in flight.
+	Done bool
+	// The saved response, replayed byte for byte.
+	Status      int
+	ContentType string
+	Body        []byte
+}

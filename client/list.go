@@ -1,0 +1,71 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/url"
+	"strconv"
+)
+
+// encodePage adds the paging parameters shared by every list endpoint.
+func encodePage(q url.Values, limit int, startingAfter, endingBefore string) {
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if startingAfter != "" {
+		q.Set("starting_after", startingAfter)
+	}
+	if endingBefore != "" {
+		q.Set("ending_before", endingBefore)
+	}
+}
+
+// pageFunc fetches the page selected by the two cursors.
+type pageFunc[T any] func(ctx context.Context, startingAfter, endingBefore string) (data []T, hasMore bool, err error)
+
+// paginate walks a list page by page until has_more is false.
+//
+// Forward (the default) it follows starting_after with the last id of each
+// page, yielding objects newest first. When only an ending_before cursor is
+// given it walks backwards instead, following ending_before with the first id
+// of each page and yielding each page in reverse, so the sequence moves
+// steadily away from the cursor (oldest first).
+//
+// An error is yielded once, with the zero T, and ends the walk.
+func paginate[T any](ctx context.Context, startingAfter, endingBefore string, fetch pageFunc[T], id func(T) string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		// Local cursors, so ranging over the sequence again starts afresh.
+		after, before := startingAfter, endingBefore
+		backward := before != "" && after == ""
+		for {
+			data, hasMore, err := fetch(ctx, after, before)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for i := range data {
+				item := data[i]
+				if backward {
+					item = data[len(data)-1-i]
+				}
+				if !yield(item, nil) {
+					return
+				}
+			}
+			// An empty page with has_more set would loop forever; stop.
+			if !hasMore || len(data) == 0 {
+				return
+			}
+			if backward {
+				before = id(data[0])
+			} else {
+				after, before = id(data[len(data)-1]), ""
+			}
+			// A missing id would restart the walk from the top; stop instead.
+			if after == "" && before == "" {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,375 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// SessionStatus is the lifecycle status of a checkout session. A session
+// starts open and ends in exactly one of the other statuses.
+type SessionStatus string
+
+// Session statuses.
+const (
+	// SessionStatusOpen: the customer can still pay.
+	SessionStatusOpen SessionStatus = "open"
+	// SessionStatusComplete: the customer paid; fulfil the order.
+	SessionStatusComplete SessionStatus = "complete"
+	// SessionStatusExpired: ExpiresAt passed, or Expire was called, first.
+	SessionStatusExpired SessionStatus = "expired"
+	// SessionStatusCanceled: the session was canceled.
+	SessionStatusCanceled SessionStatus = "canceled"
+)
+
+// PaymentStatus says whether the money for a session has arrived. Ship goods
+// on PaymentStatusPaid, not on the customer landing on SuccessURL, which
+// anyone can open.
+type PaymentStatus string
+
+// Payment statuses.
+const (
+	PaymentStatusUnpaid PaymentStatus = "unpaid"
+	PaymentStatusPaid   PaymentStatus = "paid"
+)
+
+// ModePayment is the Mode of a session collecting a one-off payment, the
+// only mode today.
+const ModePayment = "payment"
+
+// Session is a checkout session: what the customer is asked to pay, where to
+// send them, and how far the payment has gone. Null fields of the response
+// are decoded as "" or the zero time (see the package doc); fields this
+// version does not know are ignored.
+type Session struct {
+	// ID is the session's id, "cs_...".
+	ID string `json:"id"`
+	// Object is always "checkout.session".
+	Object string `json:"object"`
+	// Livemode is true for sessions made with a live key.
+	Livemode bool `json:"livemode"`
+	// Mode is what the session collects; see ModePayment.
+	Mode string `json:"mode"`
+
+	Status        SessionStatus `json:"status"`
+	PaymentStatus PaymentStatus `json:"payment_status"`
+
+	// URL is the hosted payment page; redirect the customer there.
+	URL string `json:"url"`
+
+	// Amounts are in minor units of Currency (pesewas for GHS).
+	Amount         int64        `json:"amount"`
+	AmountSubtotal int64        `json:"amount_subtotal"`
+	AmountTotal    int64        `json:"amount_total"`
+	TotalDetails   TotalDetails `json:"total_details"`
+	Currency       string       `json:"currency"`
+	// LineItems holds the priced lines, when the session was created with
+	// line items.
+	LineItems *LineItemList `json:"line_items"`
+
+	// Payment is the id of the payment that completed the session; "" until
+	// then.
+	Payment string `json:"payment"`
+
+	Customer           string            `json:"customer"`
+	CustomerEmail      string            `json:"customer_email"`
+	CustomerPhone      string            `json:"customer_phone"`
+	SuccessURL         string            `json:"success_url"`
+	CancelURL          string            `json:"cancel_url"`
+	ClientReferenceID  string            `json:"client_reference_id"`
+	Locale             string            `json:"locale"`
+	Description        string            `json:"description"`
+	PaymentMethodTypes []string          `json:"payment_method_types"`
+	Metadata           map[string]string `json:"metadata"`
+
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// AccessedAt is when the customer first opened URL; zero until then.
+	AccessedAt time.Time `json:"accessed_at"`
+	// CompletedAt is when the session completed; zero until then.
+	CompletedAt time.Time `json:"completed_at"`
+}
+
+// TotalDetails breaks AmountTotal down, in minor units.
+type TotalDetails struct {
+	AmountDiscount int64 `json:"amount_discount"`
+	AmountShipping int64 `json:"amount_shipping"`
+	AmountTax      int64 `json:"amount_tax"`
+}
+
+// LineItemList is the embedded list of a session's line items.
+type LineItemList struct {
+	Object  string      `json:"object"`
+	Data    []*LineItem `json:"data"`
+	HasMore bool        `json:"has_more"`
+	URL     string      `json:"url"`
+}
+
+// LineItem is one priced line of a session. Its amounts are computed by the
+// server from the price and quantity.
+type LineItem struct {
+	ID             string `json:"id"`
+	Object         string `json:"object"`
+	Description    string `json:"description"`
+	Quantity       int64  `json:"quantity"`
+	Currency       string `json:"currency"`
+	AmountSubtotal int64  `json:"amount_subtotal"`
+	AmountDiscount int64  `json:"amount_discount"`
+	AmountTax      int64  `json:"amount_tax"`
+	AmountTotal    int64  `json:"amount_total"`
+	Price          *Price `json:"price"`
+}
+
+// Price is the unit price of a line item.
+type Price struct {
+	Object      string      `json:"object"`
+	Currency    string      `json:"currency"`
+	UnitAmount  int64       `json:"unit_amount"`
+	ProductData ProductData `json:"product_data"`
+}
+
+// ProductData describes what a line item sells.
+type ProductData struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Images      []string `json:"images"`
+}
+
+// SessionParams are the parameters of SessionService.Create. Zero values are
+// not sent, so the server applies its defaults (and reports required
+// parameters as missing); a zero Amount or Quantity is therefore "unset".
+type SessionParams struct {
+	// Amount to charge, in minor units of Currency (pesewas for GHS).
+	Amount int64 `json:"amount,omitempty"`
+	// Currency is an ISO 4217 code, e.g. "GHS".
+	Currency   string `json:"currency,omitempty"`
+	SuccessURL string `json:"success_url,omitempty"`
+	CancelURL  string `json:"cancel_url,omitempty"`
+
+	Customer      string `json:"customer,omitempty"`
+	CustomerEmail string `json:"customer_email,omitempty"`
+	CustomerPhone string `json:"customer_phone,omitempty"`
+
+	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
+	// Metadata is stored with the session and returned unchanged, e.g. your
+	// order id.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// ExpiresAt ends the session early (or later) than the account's default
+	// lifetime. It is sent in UTC with second precision.
+	ExpiresAt time.Time        `json:"-"`
+	LineItems []LineItemParams `json:"line_items,omitempty"`
+
+	// ClientReferenceID is your own id for the session, to reconcile it.
+	ClientReferenceID string `json:"client_reference_id,omitempty"`
+	Locale            string `json:"locale,omitempty"`
+	Description       string `json:"description,omitempty"`
+	// Mode defaults to ModePayment on the server.
+	Mode string `json:"mode,omitempty"`
+
+	// IdempotencyKey, when set, replaces the random Idempotency-Key of the
+	// call. Set it (e.g. to your order id) to make creating the session for
+	// an order safe to repeat even across restarts of your process.
+	IdempotencyKey string `json:"-"`
+}
+
+// LineItemParams is one line of SessionParams.LineItems.
+type LineItemParams struct {
+	Quantity  int64            `json:"quantity,omitempty"`
+	PriceData *PriceDataParams `json:"price_data,omitempty"`
+}
+
+// PriceDataParams prices a line item inline.
+type PriceDataParams struct {
+	Currency    string             `json:"currency,omitempty"`
+	UnitAmount  int64              `json:"unit_amount,omitempty"`
+	ProductData *ProductDataParams `json:"product_data,omitempty"`
+}
+
+// ProductDataParams describes the product of a line item.
+type ProductDataParams struct {
+	Name        string   `json:"name,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Images      []string `json:"images,omitempty"`
+}
+
+// sessionParamsBody is the wire form of SessionParams: the same fields, with
+// ExpiresAt formatted as the API wants it.
+func sessionParamsBody(p *SessionParams) any {
+	type plain SessionParams // drops methods, keeps tags
+	body := struct {
+		*plain
+		ExpiresAt string `json:"expires_at,omitempty"`
+	}{plain: (*plain)(p)}
+	if !p.ExpiresAt.IsZero() {
+		body.ExpiresAt = p.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return body
+}
+
+// SessionListParams filters and pages SessionService.List and All. Zero
+// values are not sent.
+type SessionListParams struct {
+	// Limit is the page size; 0 lets the server choose.
+	Limit int
+	// StartingAfter is a session id; the page holds the sessions created
+	// before it (lists are newest first).
+	StartingAfter string
+	// EndingBefore is a session id; the page holds the sessions created right
+	// after it. Used to page backwards.
+	EndingBefore string
+
+	Status        SessionStatus
+	Customer      string
+	Payment       string
+	CustomerEmail string
+	// CreatedGTE and CreatedLTE bound the creation time, inclusively. They
+	// are sent as Unix seconds, so sub-second parts are dropped.
+	CreatedGTE time.Time
+	CreatedLTE time.Time
+}
+
+func (p *SessionListParams) query() url.Values {
+	q := url.Values{}
+	if p == nil {
+		return q
+	}
+	encodePage(q, p.Limit, p.StartingAfter, p.EndingBefore)
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("status", string(p.Status))
+	set("customer", p.Customer)
+	set("payment", p.Payment)
+	set("customer_email", p.CustomerEmail)
+	if !p.CreatedGTE.IsZero() {
+		q.Set("created[gte]", strconv.FormatInt(p.CreatedGTE.Unix(), 10))
+	}
+	if !p.CreatedLTE.IsZero() {
+		q.Set("created[lte]", strconv.FormatInt(p.CreatedLTE.Unix(), 10))
+	}
+	return q
+}
+
+// SessionList is one page of sessions, newest first.
+type SessionList struct {
+	Object string     `json:"object"`
+	Data   []*Session `json:"data"`
+	// HasMore says whether older sessions follow; fetch them with
+	// StartingAfter set to the last ID of Data, or use All.
+	HasMore bool   `json:"has_more"`
+	URL     string `json:"url"`
+}
+
+// SessionService is the /v1/checkout/sessions resource. Get it from
+// Client.Sessions.
+type SessionService struct {
+	b *backend
+}
+
+const sessionsPath = "/v1/checkout/sessions"
+
+var errEmptySessionID = errors.New("checkoutd: session id is empty")
+
+// Create creates a checkout session. The call carries one Idempotency-Key
+// (params.IdempotencyKey, a WithIdempotencyKey option, or a random one) on
+// all its retries, so it creates at most one session however often the
+// network fails.
+func (s *SessionService) Create(ctx context.Context, params *SessionParams, opts ...CallOption) (*Session, error) {
+	if params == nil {
+		params = &SessionParams{}
+	}
+	key := params.IdempotencyKey
+	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
+		key = cfg.idempotencyKey
+	}
+	out := new(Session)
+	if err := s.b.call(ctx, http.MethodPost, sessionsPath, nil, sessionParamsBody(params), key, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns the session with the given id. Its Status is current even if
+// the server has not yet recorded an expiry that is due.
+func (s *SessionService) Get(ctx context.Context, id string) (*Session, error) {
+	if id == "" {
+		return nil, errEmptySessionID
+	}
+	out := new(Session)
+	if err := s.b.call(ctx, http.MethodGet, sessionsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// List returns one page of sessions matching params (nil for all), newest
+// first. Use All to walk every page.
+func (s *SessionService) List(ctx context.Context, params *SessionListParams) (*SessionList, error) {
+	out := new(SessionList)
+	if err := s.b.call(ctx, http.MethodGet, sessionsPath, params.query(), nil, "", out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// All returns every session matching params, fetching pages lazily as the
+// loop advances, newest first; break out of the loop to stop fetching.
+// Pages are chained with starting_after set to the last id of the previous
+// page, so sessions created during the walk do not shift it. If only
+// params.EndingBefore is set, All walks backwards (towards newer sessions)
+// instead, yielding oldest first. An error is yielded once and ends the walk.
+// params is not modified.
+func (s *SessionService) All(ctx context.Context, params *SessionListParams) iter.Seq2[*Session, error] {
+	var base SessionListParams
+	if params != nil {
+		base = *params
+	}
+	fetch := func(ctx context.Context, after, before string) ([]*Session, bool, error) {
+		p := base
+		p.StartingAfter, p.EndingBefore = after, before
+		page, err := s.List(ctx, &p)
+		if err != nil {
+			return nil, false, err
+		}
+		return page.Data, page.HasMore, nil
+	}
+	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(s *Session) string {
+		if s == nil {
+			return ""
+		}
+		return s.ID
+	})
+}
+
+// Expire ends an open session now, so the customer can no longer pay it
+// (e.g. when the cart changed). Expiring a session that is no longer open
+// fails with an invalid_request_error. Like Create, the call carries one
+// Idempotency-Key on all its retries.
+func (s *SessionService) Expire(ctx context.Context, id string, opts ...CallOption) (*Session, error) {
+	if id == "" {
+		return nil, errEmptySessionID
+	}
+	cfg := applyCallOptions(opts)
+	out := new(Session)
+	if err := s.b.call(ctx, http.MethodPost, sessionsPath+"/"+url.PathEscape(id)+"/expire", nil, nil, cfg.idempotencyKey, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeSession decodes a session object, for Event.Session.
+func decodeSession(raw json.RawMessage) (*Session, error) {
+	s := new(Session)
+	if err := json.Unmarshal(raw, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	chttp "github.com/checkoutd/checkoutd/http"
+	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/store/sqlite"
+)
+
+// storeFlags are the flags that say where the data lives; every command that
+// touches the store takes them.
+type storeFlags struct {
+	data string
+}
+
+func (f *storeFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&f.data, "data", "./data", "directory of the embedded SQLite store (created if missing)")
+}
+
+// open opens the store; create says whether a missing data directory may be
+// made (serve and accounts create) or is a mistake (a typo in --data).
+func (f *storeFlags) open(create bool) (checkout.Store, error) {
+	path := filepath.Join(f.data, "checkoutd.db")
+	if !create {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no store at %s (check --data): %w", path, err)
+		}
+	}
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	return sqlite.Open(path)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	publicURL := fs.String("public-url", "", "base URL customers reach this service at (default http://<addr>)")
+	bootstrapKey := fs.String("bootstrap-key", "", "on an empty store, the test secret key (sk_test_…) the default account gets, so scripts know it")
+	currency := fs.String("default-currency", "GHS", "currency of the default account made on an empty store")
+	logLevel := fs.String("log-level", "info", "least level logged: debug, info, warn or error")
+	sweep := fs.Duration("sweep-interval", time.Second, "how often expired sessions are looked for")
+	maxFailed := fs.Int("max-failed-attempts", service.DefaultMaxFailedAttempts, "declined card payments a session takes before it refuses cards (card-testing protection)")
+	allowPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback and private addresses (local development only)")
+	retrySchedule := fs.String("webhook-retry-schedule", "", "waits between webhook retries, comma-separated durations (default about 3 days: 1m,5m,30m,2h,5h,10h,10h,12h,12h,20h)")
+	rotationOverlap := fs.Duration("webhook-rotation-overlap", service.DefaultRotationOverlap, "how long a rotated webhook secret keeps signing alongside the new one")
+	keyFile := fs.String("encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets at rest; default <data>/encryption.key, made on first start. Replicas must share it")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
+	apiRate := fs.Int("api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
+	payRate := fs.Int("pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
+	}
+	if *sweep < 10*time.Millisecond {
+		return errors.New("--sweep-interval must be at least 10ms")
+	}
+	if *bootstrapKey != "" && !strings.HasPrefix(*bootstrapKey, checkout.TestKeyPrefix) {
+		return fmt.Errorf("--bootstrap-key must start with %s", checkout.TestKeyPrefix)
+	}
+	if _, ok := checkout.ParseCurrency(*currency); !ok {
+		return fmt.Errorf("--default-currency: %q is not a supported ISO 4217 currency code", *currency)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	base := strings.TrimRight(*publicURL, "/")
+	if base != "" {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url must be an absolute http(s) URL such as https://pay.example.com, got %q", *publicURL)
+		}
+	}
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+
+	store, err := sf.open(true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := service.New(store, base, log)
+	// Test mode pays through the built-in simulator; live mode has no
+	// provider until one is configured (a later release).
+	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	if *maxFailed < 1 {
+		return errors.New("--max-failed-attempts must be at least 1")
+	}
+	svc.MaxFailedAttempts = *maxFailed
+	if svc.Sealer, err = loadSealer(*keyFile, sf.data); err != nil {
+		return err
+	}
+	if svc.RetrySchedule, err = parseSchedule(*retrySchedule); err != nil {
+		return fmt.Errorf("--webhook-retry-schedule: %v", err)
+	}
+	svc.RotationOverlap = *rotationOverlap
+	svc.WebhookAllowPrivate = *allowPrivate
+	if *payRate < 0 {
+		return errors.New("--pay-rate-limit cannot be negative")
+	}
+
+	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", *currency, *bootstrapKey)
+	if err != nil {
+		return fmt.Errorf("creating the default account: %w", err)
+	}
+	fmt.Fprintf(stdout, "checkoutd listening on %s (data in %s)\n", base, sf.data)
+	if created {
+		fmt.Fprintf(stdout, "created account %s (%s); its test secret key, shown only now:\n  %s\n", acct.ID, acct.DefaultCurrency, secret)
+		fmt.Fprintf(stdout, "try: curl %s/v1/checkout/sessions -u %s: -d amount=5000 -d success_url=https://example.com/ok -d cancel_url=https://example.com/cancel\n", base, secret)
+	} else if *bootstrapKey != "" {
+		fmt.Fprintln(stdout, "the store already has accounts; --bootstrap-key applies only to an empty store")
+	}
+
+	handler := chttp.New(svc, log)
+	handler.SetPayRateLimit(*payRate)
+	if *apiRate < 0 {
+		return errors.New("--api-rate-limit cannot be negative")
+	}
+	handler.SetAPIRateLimit(*apiRate)
+	svc.EncodeEvent = handler.EncodeEvent
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if *pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("--pprof-addr: %w", err)
+		}
+		defer pln.Close()
+		go http.Serve(pln, mux)
+	}
+
+	bg, stopBG := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { defer close(bgDone); svc.Run(bg, *sweep) }()
+	deliveriesDone := make(chan struct{})
+	go func() { defer close(deliveriesDone); svc.RunDeliveries(bg, 250*time.Millisecond) }()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopBG()
+	<-bgDone
+	<-deliveriesDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// loadSealer reads the key that encrypts webhook secrets, making one in the
+// data directory on first start when no file is named.
+func loadSealer(path, dataDir string) (*service.Sealer, error) {
+	if path == "" {
+		path = filepath.Join(dataDir, "encryption.key")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			key := make([]byte, 32)
+			rand.Read(key)
+			if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+				return nil, fmt.Errorf("writing a new encryption key: %w", err)
+			}
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the encryption key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("the encryption key in %s is not base64: %w", path, err)
+	}
+	return service.NewSealer(key)
+}
+
+// parseSchedule reads "1m,5m,30m"; empty means the default schedule.
+func parseSchedule(s string) ([]time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q is not a positive duration", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

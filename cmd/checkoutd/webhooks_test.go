@@ -1,0 +1,118 @@
+package main_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hookReceiver collects webhook event ids; while down it answers 500.
+type hookReceiver struct {
+	mu   sync.Mutex
+	down bool
+	seen map[string]int
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev struct{ ID string }
+	body, _ := io.ReadAll(r.Body)
+	json.Unmarshal(body, &ev)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	h.seen[ev.ID]++
+}
+
+func (h *hookReceiver) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.seen)
+}
+
+func apiPost(t *testing.T, base, key, path string, form url.Values) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+path, strings.NewReader(form.Encode()))
+	req.SetBasicAuth(key, "")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != 200 {
+		t.Fatalf("POST %s: %d %v", path, res.StatusCode, out)
+	}
+	return out
+}
+
+// TestWebhooksSurviveSIGKILL kills the server with events written but not
+// delivered, starts it again on the same data, and expects every event.
+func TestWebhooksSurviveSIGKILL(t *testing.T) {
+	rcv := &hookReceiver{down: true, seen: map[string]int{}}
+	hs := httptest.NewServer(rcv)
+	defer hs.Close()
+	data := t.TempDir()
+	const key = "sk_test_sigkill"
+	flags := []string{"--bootstrap-key", key, "--webhook-allow-private", "--webhook-retry-schedule", strings.Repeat("100ms,", 59) + "100ms"}
+	p := startServer(t, data, flags...)
+	apiPost(t, p.base, key, "/v1/webhook_endpoints", url.Values{"url": {hs.URL + "/hooks"}, "enabled_events[]": {"*"}})
+	const n = 10
+	for range n {
+		s := apiPost(t, p.base, key, "/v1/checkout/sessions", url.Values{"amount": {"100"}, "success_url": {"https://a.example/ok"}, "cancel_url": {"https://a.example/no"}})
+		apiPost(t, p.base, key, "/v1/checkout/sessions/"+s["id"].(string)+"/expire", nil)
+	}
+	if err := p.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, leases left behind
+		t.Fatal(err)
+	}
+	<-p.done
+	if rcv.count() != 0 {
+		t.Fatal("the receiver accepted events while down")
+	}
+
+	rcv.mu.Lock()
+	rcv.down = false
+	rcv.mu.Unlock()
+	p2 := startServer(t, data, flags...)
+	// Leases of the killed process last 15 s; the deadline allows for that.
+	for deadline := time.Now().Add(30 * time.Second); rcv.count() < n; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("only %d of %d events arrived after the restart", rcv.count(), n)
+			dumpDeliveries(t, p2.base, key)
+			t.FailNow()
+		}
+	}
+}
+
+// dumpDeliveries logs every event's deliveries, to see where one stopped.
+func dumpDeliveries(t *testing.T, base, key string) {
+	get := func(path string) map[string]any {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.SetBasicAuth(key, "")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Log(err)
+			return nil
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	evs, _ := get("/v1/events?limit=100")["data"].([]any)
+	for _, e := range evs {
+		id := e.(map[string]any)["id"].(string)
+		b, _ := json.Marshal(get("/v1/events/" + id + "/deliveries"))
+		t.Logf("%s: %s", id, b)
+	}
+}

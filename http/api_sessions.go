@@ -1,0 +1,165 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+func (s *Server) createSession(r *http.Request, scope checkout.Scope) (any, error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodeSessionParams(v)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.CreateSession(r.Context(), scope, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.renderSession(sess), nil
+}
+
+// decodeSessionParams reads seed 001's create parameters, plus Stripe's
+// line_items and friends. Every parameter not read here is refused by name.
+func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
+	p := &service.SessionParams{}
+	if n, ok := v.Int("amount"); ok {
+		p.Amount = &n
+	}
+	p.Currency, _ = v.String("currency")
+	p.SuccessURL, _ = v.String("success_url")
+	p.CancelURL, _ = v.String("cancel_url")
+	p.Customer, _ = v.String("customer")
+	p.CustomerEmail, _ = v.String("customer_email")
+	p.CustomerPhone, _ = v.String("customer_phone")
+	p.PaymentMethodTypes, _ = v.Strings("payment_method_types")
+	p.Metadata, _ = v.StringMap("metadata")
+	if t, ok := v.Time("expires_at"); ok {
+		p.ExpiresAt = &t
+	}
+	p.ClientReferenceID, _ = v.String("client_reference_id")
+	p.Locale, _ = v.String("locale")
+	p.Description, _ = v.String("description")
+	p.Mode, _ = v.String("mode")
+	items, _ := v.List("line_items")
+	for _, it := range items {
+		var li service.LineItemParams
+		if n, ok := it.Int("quantity"); ok {
+			li.Quantity = &n
+		}
+		if pd, ok := it.Object("price_data"); ok {
+			li.Currency, _ = pd.String("currency")
+			if n, ok := pd.Int("unit_amount"); ok {
+				li.UnitAmount = &n
+			}
+			if prod, ok := pd.Object("product_data"); ok {
+				li.Name, _ = prod.String("name")
+				li.Description, _ = prod.String("description")
+				li.Images, _ = prod.Strings("images")
+			}
+		}
+		p.LineItems = append(p.LineItems, li)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Server) getSession(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.renderSession(sess), nil
+}
+
+func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, err
+	}
+	f := checkout.SessionFilter{ListParams: listParams(v, service.DefaultListLimit)}
+	status, _ := v.String("status")
+	f.Status = checkout.SessionStatus(status)
+	f.Customer, _ = v.String("customer")
+	f.Payment, _ = v.String("payment")
+	f.CustomerEmail, _ = v.String("customer_email")
+	if created, ok := v.Object("created"); ok {
+		f.CreatedGTE, _ = created.Time("gte")
+		f.CreatedLTE, _ = created.Time("lte")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	page, err := s.svc.ListSessions(r.Context(), scope, f)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]*sessionJSON, len(page.Items))
+	for i, sess := range page.Items {
+		data[i] = s.renderSession(sess)
+	}
+	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/checkout/sessions"}, nil
+}
+
+func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.ExpireSession(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.renderSession(sess), nil
+}
+
+// listLineItems pages through a session's line items, Stripe's
+// /line_items sub-list; the items come with the session, so paging is here.
+func (s *Server) listLineItems(r *http.Request, scope checkout.Scope) (any, error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, err
+	}
+	p := listParams(v, service.DefaultListLimit)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if p.Limit < 1 || p.Limit > service.MaxListLimit {
+		return nil, checkout.Invalid("limit", "parameter_invalid_integer", "limit must be between 1 and %d; got %d", service.MaxListLimit, p.Limit)
+	}
+	if p.EndingBefore != "" {
+		return nil, checkout.Invalid("ending_before", "parameter_unknown", "line items page forward only; use starting_after")
+	}
+	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	all := s.renderSession(sess).LineItems.Data.([]lineItemJSON)
+	start := 0
+	if p.StartingAfter != "" {
+		start = -1
+		for i, li := range all {
+			if li.ID == p.StartingAfter {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			return nil, checkout.NotFound("starting_after", "line item", p.StartingAfter)
+		}
+	}
+	page := all[start:]
+	more := len(page) > p.Limit
+	if more {
+		page = page[:p.Limit]
+	}
+	return &listJSON{Object: "list", Data: page, HasMore: more, URL: "/v1/checkout/sessions/" + sess.ID + "/line_items"}, nil
+}

@@ -1,0 +1,70 @@
+package http_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Server-side cost of the hot API calls, without the network: the handler
+// is called directly. The load command in bench/load measures them over TCP.
+
+func BenchmarkGetSession(b *testing.B) {
+	e := newEnv(b)
+	id := e.create(e.key, validSession()).str("id")
+	h := e.srv.Config.Handler
+	req := httptest.NewRequest("GET", "/v1/checkout/sessions/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+e.key)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func BenchmarkCreateSession(b *testing.B) {
+	e := newEnv(b)
+	h := e.srv.Config.Handler
+	body := `{"amount":5000,"currency":"GHS","success_url":"https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}","cancel_url":"https://shop.example/cancel","metadata":{"order_id":"1234"}}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/v1/checkout/sessions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.key)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
+
+func BenchmarkGetSessionParallel(b *testing.B) {
+	e := newEnv(b)
+	id := e.create(e.key, validSession()).str("id")
+	h := e.srv.Config.Handler
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		// A cancelable context, as a real server's requests have.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req := httptest.NewRequest("GET", "/v1/checkout/sessions/"+id, nil).WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer "+e.key)
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != 200 {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+}

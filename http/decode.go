@@ -1,0 +1,48 @@
+package http
+
+import (
+	"bytes"
+	"mime"
+	"net/http"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
+)
+
+// requestParams decodes a request's parameters: the query string of a GET, the
+// body of a POST (JSON, or a form in Stripe's bracket notation). A POST body
+// that starts with '{' is JSON whatever its Content-Type says, since curl -d
+// labels everything as a form.
+func requestParams(r *http.Request) (*params.Values, error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodDelete {
+		return params.FromQuery(r.URL.Query())
+	}
+	if r.URL.RawQuery != "" {
+		return nil, checkout.Invalid("", "parameter_unknown", "parameters of a %s go in its body, not in the query string", r.Method)
+	}
+	body, err := readBody(nil, r)
+	if err != nil {
+		return nil, err
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	switch {
+	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['), ct == "application/json":
+		return params.FromJSON(body)
+	case ct == "application/x-www-form-urlencoded", ct == "", len(trimmed) == 0:
+		return params.FromForm(body)
+	}
+	return nil, checkout.Invalid("", "content_type_invalid",
+		"send parameters as application/json or application/x-www-form-urlencoded, not %s", ct)
+}
+
+// listParams reads the cursor parameters every list takes.
+func listParams(v *params.Values, defaultLimit int) checkout.ListParams {
+	p := checkout.ListParams{Limit: defaultLimit}
+	if n, ok := v.Int("limit"); ok {
+		p.Limit = int(max(min(n, 1<<20), -1)) // out-of-range values stay out of range
+	}
+	p.StartingAfter, _ = v.String("starting_after")
+	p.EndingBefore, _ = v.String("ending_before")
+	return p
+}

@@ -1,0 +1,435 @@
+package http
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/subtle"
+	"embed"
+	"html/template"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+//go:embed html/page.html
+var pageFS embed.FS
+
+var pageTemplate = template.Must(template.New("").Funcs(template.FuncMap{
+	"t":     tr,
+	"field": newField,
+}).ParseFS(pageFS, "html/page.html"))
+
+// pageData is everything a hosted page shows.
+type pageData struct {
+	Lang, Nonce, Title, Merchant, Kind string
+	TestMode, Script                   bool
+
+	Items                 []pageItem
+	Total, Discount, Tax  string
+	Email                 string
+	Card, Multibanco      bool
+	ExpiresIn             string
+	ExpiresLeftMS         int64 // by the server's clock
+	CancelURL, CancelHost string
+	CSRF, Action          string
+	Errors                map[string]string
+	Alert, Notice         string
+	PaymentID             string
+	PaymentStatus         string
+	CanSettle             bool
+	Entity, Reference     string
+	VoucherExpires        string
+	Heading, Body         string
+	ContinueURL           string
+	ContinueLabel         string
+}
+
+// formFields are the card form's fields in the order the page shows them.
+var formFields = []string{"email", "card_number", "card_expiry", "card_cvc"}
+
+// fieldError is one line of the error summary above the form.
+type fieldError struct{ Field, Text string }
+
+// ErrorList is Errors for the summary: in the order of the form's fields,
+// each named by its label, since a message such as "Required." says nothing
+// on its own.
+func (d *pageData) ErrorList() []fieldError {
+	var out []fieldError
+	for _, f := range formFields {
+		if m, ok := d.Errors[f]; ok {
+			out = append(out, fieldError{f, tr(d.Lang, "error_item", tr(d.Lang, f), m)})
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(d.Errors)) {
+		if !slices.Contains(formFields, f) {
+			out = append(out, fieldError{f, d.Errors[f]})
+		}
+	}
+	return out
+}
+
+type pageItem struct {
+	Name, Description, Amount string
+	Quantity                  int64
+}
+
+type fieldData struct {
+	ID, Name, Label, Autocomplete, Value, Mode, Error string
+}
+
+func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData {
+	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id]}
+}
+
+// pageFor fills the parts of pageData that come from the session.
+func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout.Account) *pageData {
+	lang := pageLanguage(sess.Locale, r.Header.Get("Accept-Language"))
+	d := &pageData{
+		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.Name,
+		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
+		Email: sess.CustomerEmail, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
+		Errors: map[string]string{},
+	}
+	if sess.AmountDiscount > 0 {
+		d.Discount = formatMoney(sess.AmountDiscount, sess.Currency, lang)
+	}
+	if sess.AmountTax > 0 {
+		d.Tax = formatMoney(sess.AmountTax, sess.Currency, lang)
+	}
+	for _, li := range sess.LineItems {
+		d.Items = append(d.Items, pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang)})
+	}
+	if len(d.Items) == 0 {
+		name := sess.Description
+		if name == "" {
+			name = tr(lang, "title")
+		}
+		d.Items = []pageItem{{Name: name, Quantity: 1, Amount: d.Total}}
+	}
+	for _, m := range sess.PaymentMethodTypes {
+		switch m {
+		case "card":
+			d.Card = true
+		case "multibanco":
+			d.Multibanco = true
+		}
+	}
+	now := s.svc.Clock.Now()
+	// The countdown runs from the seconds left, not from expires_at: a
+	// customer's clock that is fast would otherwise see the page expired at
+	// once and reload it for ever.
+	left := sess.ExpiresAt.Sub(now)
+	d.ExpiresIn, d.ExpiresLeftMS = timeLeft(left), left.Milliseconds()
+	if u, err := url.Parse(sess.CancelURL); err == nil && sess.CancelURL != "" {
+		d.CancelURL, d.CancelHost = sess.CancelURL, u.Host
+	}
+	return d
+}
+
+// successURL is success_url with the session id in place of its placeholder.
+func successURL(sess *checkout.Session) string {
+	return strings.ReplaceAll(sess.SuccessURL, service.SessionIDPlaceholder, sess.ID)
+}
+
+// showSession renders the page a session calls for now: the form while it is
+// open, otherwise a page about its state.
+func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
+	sess, acct, err := s.svc.OpenSession(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := s.pageFor(r, sess, acct)
+	s.renderState(w, r, sess, d, http.StatusOK)
+}
+
+// renderState fills d for the session's state and writes the page.
+func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *checkout.Session, d *pageData, status int) {
+	switch sess.Status {
+	case checkout.SessionOpen:
+		d.Kind, d.Script = "form", true
+	case checkout.SessionComplete:
+		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == "multibanco" {
+			d.Kind = "voucher"
+			if p.Action != nil {
+				d.Entity, d.Reference = p.Action.Entity, p.Action.Reference
+				d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
+			}
+			switch p.Status {
+			case checkout.PaymentSucceeded:
+				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_paid"), ""
+			case checkout.PaymentFailed:
+				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_failed"), ""
+			}
+			d.ContinueURL = successURL(sess)
+			break
+		}
+		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "complete_title"), tr(d.Lang, "complete_body")
+		d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
+	case checkout.SessionExpired:
+		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "expired_title"), tr(d.Lang, "expired_body")
+		d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+	default:
+		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "canceled_title"), tr(d.Lang, "canceled_body")
+		d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+	}
+	s.renderPage(w, r, d, status, sess)
+}
+
+// pay takes the payment form. Bad input comes back as the form with the error
+// next to its field; a decline as the form with the reason; success as a 303
+// to success_url; a 3-D Secure challenge or a voucher as a 303 to their page.
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
+	sess, acct, ok := s.pagePost(w, r)
+	if !ok {
+		return
+	}
+	if !s.payLimit.allow(clientIP(r), s.svc.Clock.Now()) {
+		d := s.pageFor(r, sess, acct)
+		d.Alert = tr(d.Lang, "rate_limited")
+		w.Header().Set("Retry-After", "60")
+		s.renderState(w, r, sess, d, http.StatusTooManyRequests)
+		return
+	}
+	pp := service.PayParams{Method: r.PostFormValue("method"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	d := s.pageFor(r, sess, acct)
+	if pp.Email != "" {
+		d.Email = pp.Email
+	}
+	if pp.Method == "card" {
+		c := &checkout.Card{Number: checkout.NormalizeCardNumber(r.PostFormValue("card_number")), CVC: strings.TrimSpace(r.PostFormValue("card_cvc"))}
+		month, year, okExp := checkout.ParseExpiry(r.PostFormValue("card_expiry"))
+		c.ExpMonth, c.ExpYear = month, year
+		if c.Number == "" {
+			d.Errors["card_number"] = tr(d.Lang, "required")
+		}
+		if !okExp {
+			d.Errors["card_expiry"] = tr(d.Lang, "card_expiry_invalid")
+		}
+		if c.CVC == "" {
+			d.Errors["card_cvc"] = tr(d.Lang, "required")
+		}
+		if len(d.Errors) > 0 {
+			s.renderState(w, r, sess, d, http.StatusBadRequest)
+			return
+		}
+		pp.Card = c
+	}
+	sess2, p, err := s.svc.Pay(r.Context(), sess.ID, pp)
+	if err != nil {
+		e, isDomain := err.(*checkout.Error)
+		switch {
+		case isDomain && (e.Kind == checkout.KindCard || e.Kind == checkout.KindInvalid):
+			field := e.Param
+			if field == "customer_email" {
+				field = "email" // the service names the session's field; the form's is email
+			}
+			if field == "method" || field == "" {
+				d.Alert = tr(d.Lang, "method_unavailable")
+			} else {
+				d.Errors[field] = cardMessage(d.Lang, e)
+			}
+			s.renderState(w, r, sess, d, http.StatusBadRequest)
+		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress"):
+			d.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress"}[e.Code])
+			s.renderState(w, r, sess, d, http.StatusConflict)
+		case isDomain && e.Kind == checkout.KindState:
+			http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+		default:
+			s.pageError(w, r, err)
+		}
+		return
+	}
+	s.afterPayment(w, r, sess2, acct, p)
+}
+
+// afterPayment sends the customer where a payment's outcome leads.
+func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, p *checkout.Payment) {
+	switch {
+	case p.Status == checkout.PaymentSucceeded && sess.Status == checkout.SessionComplete:
+		http.Redirect(w, r, successURL(sess), http.StatusSeeOther)
+	case p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Type == "three_d_secure":
+		http.Redirect(w, r, "/checkout/"+sess.ID+"/3ds/"+p.ID, http.StatusSeeOther)
+	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
+		d := s.pageFor(r, sess, acct)
+		d.Alert = tr(d.Lang, "declined", declineReason(d.Lang, p))
+		s.renderState(w, r, sess, d, http.StatusPaymentRequired)
+	default:
+		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+	}
+}
+
+// cardMessage words a card validation error in the page's language.
+func cardMessage(lang string, e *checkout.Error) string {
+	key := map[string]string{
+		"invalid_number": "card_number_invalid", "incorrect_number": "card_number_invalid",
+		"invalid_expiry": "card_expiry_invalid", "expired_card": "card_expired",
+		"invalid_cvc": "card_cvc_invalid", "email_invalid": "email_invalid", "parameter_missing": "required",
+	}[e.Code]
+	if key == "" {
+		return e.Message
+	}
+	return tr(lang, key)
+}
+
+// showChallenge is the simulator's 3-D Secure challenge page.
+func (s *Server) showChallenge(w http.ResponseWriter, r *http.Request) {
+	sess, acct, err := s.svc.OpenSession(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p, err := s.svc.FindPayment(r.Context(), r.PathValue("payment"))
+	if err != nil || p.SessionID != sess.ID || p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+		return
+	}
+	d := s.pageFor(r, sess, acct)
+	d.Kind, d.PaymentID, d.Title = "threeds", p.ID, tr(d.Lang, "threeds_title")
+	s.renderPage(w, r, d, http.StatusOK, sess)
+}
+
+// challenge takes the answer to the 3-D Secure challenge.
+func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
+	sess, acct, ok := s.pagePost(w, r)
+	if !ok {
+		return
+	}
+	sess2, p, err := s.svc.Confirm3DS(r.Context(), sess.ID, r.PathValue("payment"), r.PostFormValue("result") == "complete")
+	if err != nil {
+		if checkout.IsKind(err, checkout.KindState) || checkout.IsKind(err, checkout.KindNotFound) {
+			http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.afterPayment(w, r, sess2, acct, p)
+}
+
+// pagePost checks a form post to a session's page: the session exists, the
+// form carries its CSRF token and comes from this site. It answers 404 or 403
+// itself when not.
+func (s *Server) pagePost(w http.ResponseWriter, r *http.Request) (*checkout.Session, *checkout.Account, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	sess, acct, err := s.svc.FindSessionPage(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, nil, false
+	}
+	if err := r.ParseForm(); err != nil || !s.sameOrigin(r) ||
+		subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf_token")), []byte(sess.CSRFToken)) != 1 || sess.CSRFToken == "" {
+		d := s.pageFor(r, sess, acct)
+		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "title"), tr(d.Lang, "forbidden")
+		d.ContinueURL, d.ContinueLabel = "/checkout/"+sess.ID, tr(d.Lang, "continue")
+		s.renderPage(w, r, d, http.StatusForbidden, sess)
+		return nil, nil, false
+	}
+	return sess, acct, true
+}
+
+// sameOrigin refuses posts that a browser says came from another site.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site == "cross-site" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	switch origin {
+	case "":
+		return true // no Origin: a non-browser client, held to the token alone
+	case "null":
+		// Browsers hide the origin of a form post from a page whose
+		// Referrer-Policy is no-referrer, as every page here is; the
+		// page's own post then says Sec-Fetch-Site: same-origin.
+		return site == "same-origin"
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if u.Host == r.Host {
+		return true
+	}
+	pub, err := url.Parse(s.svc.PublicURL)
+	return err == nil && u.Scheme == pub.Scheme && u.Host == pub.Host
+}
+
+// pageError answers a page request that failed: 404 for an unknown session,
+// otherwise a generic page (the error itself is logged, never shown).
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := pageLanguage("", r.Header.Get("Accept-Language"))
+	d := &pageData{Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Kind: "status"}
+	status := http.StatusNotFound
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		d.Heading, d.Body = tr(lang, "not_found_title"), tr(lang, "not_found_body")
+	} else {
+		status = http.StatusInternalServerError
+		s.log.Error("page failed", "request_id", requestID(r.Context()), "err", err)
+		d.Heading, d.Body = tr(lang, "title"), tr(lang, "error_generic")
+	}
+	s.renderPage(w, r, d, status, nil)
+}
+
+// gzipWriters are reused: a new compressor allocates about 800 KB, which
+// would cost more than rendering the page.
+var gzipWriters = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return gz
+}}
+
+// renderPage writes a page with the headers every page carries: a
+// Content-Security-Policy allowing only this response's inline style and
+// script (by nonce) and form posts to this site (and, for the redirect after
+// paying, to the session's success URL), no framing, no referrer, no caching.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, d *pageData, status int, sess *checkout.Session) {
+	var buf bytes.Buffer
+	if err := pageTemplate.ExecuteTemplate(&buf, "page", d); err != nil {
+		s.log.Error("rendering a page failed", "request_id", requestID(r.Context()), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	formAction := "'self'"
+	if sess != nil {
+		for _, raw := range []string{sess.SuccessURL, sess.CancelURL} {
+			if u, err := url.Parse(strings.ReplaceAll(raw, service.SessionIDPlaceholder, "x")); err == nil && u.Host != "" {
+				formAction += " " + u.Scheme + "://" + u.Host
+			}
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src 'nonce-"+d.Nonce+"'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Add("Vary", "Accept-Encoding")
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		w.WriteHeader(status)
+		gz := gzipWriters.Get().(*gzip.Writer)
+		gz.Reset(w)
+		gz.Write(buf.Bytes())
+		gz.Close()
+		gzipWriters.Put(gz)
+		return
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// declineReason words a payment's failure in the page's language: the
+// provider's own message in English, a translation of a known code otherwise.
+func declineReason(lang string, p *checkout.Payment) string {
+	if m, ok := messages[lang]["decline_"+p.FailureCode]; ok && lang != "en" {
+		return m
+	}
+	return p.FailureMessage
+}

@@ -1,0 +1,331 @@
+package http
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Languages the hosted page speaks. A session's locale picks one; "auto" (or
+// none) follows the browser's Accept-Language; English is the fallback.
+var pageLanguages = []string{"en", "pt", "fr"}
+
+// pageLanguage chooses the page's language from the session's locale and the
+// request's Accept-Language header.
+func pageLanguage(locale, acceptLanguage string) string {
+	if locale != "" && locale != "auto" {
+		if l := baseLanguage(locale); isPageLanguage(l) {
+			return l
+		}
+		return "en"
+	}
+	type choice struct {
+		lang string
+		q    float64
+	}
+	best := choice{"en", 0}
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		if l := baseLanguage(tag); isPageLanguage(l) && q > best.q {
+			best = choice{l, q}
+		}
+	}
+	return best.lang
+}
+
+func baseLanguage(tag string) string {
+	l, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	return l
+}
+
+func isPageLanguage(l string) bool {
+	for _, p := range pageLanguages {
+		if p == l {
+			return true
+		}
+	}
+	return false
+}
+
+// currencySymbols are the symbols the page shows; other currencies show
+// their ISO code.
+var currencySymbols = map[checkout.Currency]string{
+	"GHS": "GH₵", "EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "BRL": "R$",
+	"CHF": "CHF", "NGN": "₦", "KES": "KSh", "ZAR": "R", "INR": "₹", "CNY": "CN¥",
+	"XOF": "F CFA", "XAF": "FCFA", "BHD": "BHD", "KWD": "KWD", "CAD": "CA$", "AUD": "A$",
+}
+
+// formatMoney renders amount minor units of c for a reader of lang: English
+// puts the symbol first with ',' thousands ("GH₵50.00", "¥5,000");
+// Portuguese and French put it last with a ',' decimal mark and a
+// non-breaking space between groups ("99,99 €", "1 234,50 €").
+func formatMoney(amount int64, c checkout.Currency, lang string) string {
+	plain := checkout.FormatAmount(amount, c) // "1234.50"
+	neg := strings.HasPrefix(plain, "-")
+	plain = strings.TrimPrefix(plain, "-")
+	whole, frac, _ := strings.Cut(plain, ".")
+	sym, ok := currencySymbols[c]
+	if !ok {
+		sym = string(c)
+	}
+	group, dec := ",", "."
+	if lang != "en" {
+		group, dec = "\u00a0", ","
+	}
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(group)
+		}
+		b.WriteRune(r)
+	}
+	num := b.String()
+	if frac != "" {
+		num += dec + frac
+	}
+	sign := ""
+	if neg {
+		sign = "-"
+	}
+	if lang == "en" {
+		if len(sym) == 3 && sym == string(c) {
+			return sign + sym + "\u00a0" + num
+		}
+		return sign + sym + num
+	}
+	return sign + num + "\u00a0" + sym
+}
+
+// timeLeft says how long until t, coarsely ("23 h 59 min", "4 min").
+func timeLeft(d time.Duration) string {
+	if d < time.Minute {
+		return "< 1 min"
+	}
+	d = d.Truncate(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h >= 48:
+		return fmt.Sprintf("%d d", h/24)
+	case h > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
+// messages are the page's words in each language. Keys are English phrases'
+// short names; a missing translation falls back to English.
+var messages = map[string]map[string]string{
+	"en": {
+		"title":               "Checkout",
+		"pay_to":              "Pay %s",
+		"item":                "Item",
+		"qty":                 "Qty",
+		"amount":              "Amount",
+		"subtotal":            "Subtotal",
+		"discount":            "Discount",
+		"tax":                 "Tax",
+		"total":               "Total",
+		"email":               "Email",
+		"card":                "Card",
+		"card_number":         "Card number",
+		"card_expiry":         "Expiry (MM/YY)",
+		"card_cvc":            "Security code (CVC)",
+		"pay":                 "Pay %s",
+		"multibanco":          "Multibanco",
+		"multibanco_get":      "Get a Multibanco reference",
+		"expires_in":          "This page expires in %s.",
+		"cancel":              "Cancel and return to %s",
+		"test_mode":           "Test mode: no real money moves. Use card 4242 4242 4242 4242, any future date, any CVC.",
+		"errors_title":        "Please correct the following:",
+		"error_item":          "%s: %s",
+		"complete_title":      "Payment received",
+		"complete_body":       "Thank you. This payment is complete.",
+		"continue":            "Continue",
+		"expired_title":       "This checkout has expired",
+		"expired_body":        "The time to pay has run out. Return to the shop to start again.",
+		"canceled_title":      "This checkout was canceled",
+		"canceled_body":       "Nothing was charged. Return to the shop to start again.",
+		"back":                "Return to the shop",
+		"voucher_title":       "Pay at a Multibanco ATM or in your bank's app",
+		"voucher_entity":      "Entity",
+		"voucher_reference":   "Reference",
+		"voucher_amount":      "Amount",
+		"voucher_expires":     "Pay by %s.",
+		"voucher_paid":        "The payment has been received.",
+		"voucher_failed":      "The voucher expired unpaid.",
+		"threeds_title":       "Confirm this payment with your bank",
+		"threeds_body":        "Your bank asks you to confirm a payment of %s to %s.",
+		"threeds_complete":    "Complete",
+		"threeds_fail":        "Fail",
+		"threeds_sim":         "This is the test-mode simulation of a 3-D Secure challenge.",
+		"declined":            "Your payment was declined: %s You can try again.",
+		"too_many_attempts":   "Too many declined attempts. This checkout no longer accepts cards.",
+		"method_unavailable":  "This payment method is not available for this checkout.",
+		"required":            "Required.",
+		"email_invalid":       "Enter a valid email address.",
+		"not_found_title":     "Checkout not found",
+		"not_found_body":      "This link is not valid.",
+		"rate_limited":        "Too many attempts. Wait a minute and try again.",
+		"in_progress":         "A payment for this checkout is already in progress. Wait a moment and reload.",
+		"error_generic":       "Something went wrong. Please try again.",
+		"card_number_invalid": "The card number is not valid.",
+		"card_expiry_invalid": "Enter the expiry date as MM/YY.",
+		"card_expired":        "The card has expired.",
+		"card_cvc_invalid":    "The security code is not valid.",
+		"forbidden":           "This form has expired or did not come from this page. Reload the page and try again.",
+		"test_helper_title":   "Test payment",
+	},
+	"pt": {
+		"title":                         "Pagamento",
+		"pay_to":                        "Pagar a %s",
+		"item":                          "Artigo",
+		"qty":                           "Qtd.",
+		"amount":                        "Valor",
+		"subtotal":                      "Subtotal",
+		"discount":                      "Desconto",
+		"tax":                           "Imposto",
+		"total":                         "Total",
+		"email":                         "Email",
+		"card":                          "Cartão",
+		"card_number":                   "Número do cartão",
+		"card_expiry":                   "Validade (MM/AA)",
+		"card_cvc":                      "Código de segurança (CVC)",
+		"pay":                           "Pagar %s",
+		"multibanco":                    "Multibanco",
+		"multibanco_get":                "Obter referência Multibanco",
+		"expires_in":                    "Esta página expira em %s.",
+		"cancel":                        "Cancelar e voltar a %s",
+		"test_mode":                     "Modo de teste: nenhum dinheiro real é movimentado. Use o cartão 4242 4242 4242 4242, uma data futura e qualquer CVC.",
+		"errors_title":                  "Corrija o seguinte:",
+		"error_item":                    "%s: %s",
+		"complete_title":                "Pagamento recebido",
+		"complete_body":                 "Obrigado. Este pagamento está concluído.",
+		"continue":                      "Continuar",
+		"expired_title":                 "Este pagamento expirou",
+		"expired_body":                  "O prazo para pagar terminou. Volte à loja para começar de novo.",
+		"canceled_title":                "Este pagamento foi cancelado",
+		"canceled_body":                 "Nada foi cobrado. Volte à loja para começar de novo.",
+		"back":                          "Voltar à loja",
+		"voucher_title":                 "Pague num multibanco ou na app do seu banco",
+		"voucher_entity":                "Entidade",
+		"voucher_reference":             "Referência",
+		"voucher_amount":                "Valor",
+		"voucher_expires":               "Pague até %s.",
+		"voucher_paid":                  "O pagamento foi recebido.",
+		"voucher_failed":                "A referência expirou sem pagamento.",
+		"threeds_title":                 "Confirme este pagamento com o seu banco",
+		"threeds_body":                  "O seu banco pede que confirme um pagamento de %s a %s.",
+		"threeds_complete":              "Concluir",
+		"threeds_fail":                  "Falhar",
+		"threeds_sim":                   "Esta é a simulação, em modo de teste, de um desafio 3-D Secure.",
+		"declined":                      "O pagamento foi recusado: %s Pode tentar de novo.",
+		"too_many_attempts":             "Demasiadas tentativas recusadas. Este pagamento já não aceita cartões.",
+		"method_unavailable":            "Este método de pagamento não está disponível aqui.",
+		"required":                      "Obrigatório.",
+		"email_invalid":                 "Indique um email válido.",
+		"not_found_title":               "Pagamento não encontrado",
+		"not_found_body":                "Esta ligação não é válida.",
+		"rate_limited":                  "Demasiadas tentativas. Aguarde um minuto e tente de novo.",
+		"in_progress":                   "Já está em curso um pagamento. Aguarde um momento e recarregue.",
+		"error_generic":                 "Algo correu mal. Tente de novo.",
+		"decline_card_declined":         "O cartão foi recusado.",
+		"decline_insufficient_funds":    "O cartão não tem saldo suficiente.",
+		"decline_expired_card":          "O cartão expirou.",
+		"decline_incorrect_cvc":         "O código de segurança está incorreto.",
+		"decline_processing_error":      "Não foi possível processar o cartão; tente de novo dentro de momentos.",
+		"decline_authentication_failed": "O banco não conseguiu autenticar o pagamento.",
+		"card_number_invalid":           "O número do cartão não é válido.",
+		"card_expiry_invalid":           "Indique a validade como MM/AA.",
+		"card_expired":                  "O cartão expirou.",
+		"card_cvc_invalid":              "O código de segurança não é válido.",
+		"forbidden":                     "Este formulário expirou ou não veio desta página. Recarregue a página e tente de novo.",
+		"test_helper_title":             "Pagamento de teste",
+	},
+	"fr": {
+		"title":                         "Paiement",
+		"pay_to":                        "Payer %s",
+		"item":                          "Article",
+		"qty":                           "Qté",
+		"amount":                        "Montant",
+		"subtotal":                      "Sous-total",
+		"discount":                      "Remise",
+		"tax":                           "Taxe",
+		"total":                         "Total",
+		"email":                         "E-mail",
+		"card":                          "Carte",
+		"card_number":                   "Numéro de carte",
+		"card_expiry":                   "Expiration (MM/AA)",
+		"card_cvc":                      "Code de sécurité (CVC)",
+		"pay":                           "Payer %s",
+		"multibanco":                    "Multibanco",
+		"multibanco_get":                "Obtenir une référence Multibanco",
+		"expires_in":                    "Cette page expire dans %s.",
+		"cancel":                        "Annuler et revenir à %s",
+		"test_mode":                     "Mode test : aucun argent réel n'est déplacé. Utilisez la carte 4242 4242 4242 4242, une date future et n'importe quel CVC.",
+		"errors_title":                  "Veuillez corriger ce qui suit :",
+		"error_item":                    "%s : %s",
+		"complete_title":                "Paiement reçu",
+		"complete_body":                 "Merci. Ce paiement est terminé.",
+		"continue":                      "Continuer",
+		"expired_title":                 "Ce paiement a expiré",
+		"expired_body":                  "Le délai de paiement est écoulé. Revenez à la boutique pour recommencer.",
+		"canceled_title":                "Ce paiement a été annulé",
+		"canceled_body":                 "Rien n'a été débité. Revenez à la boutique pour recommencer.",
+		"back":                          "Revenir à la boutique",
+		"voucher_title":                 "Payez à un distributeur Multibanco ou dans l'app de votre banque",
+		"voucher_entity":                "Entité",
+		"voucher_reference":             "Référence",
+		"voucher_amount":                "Montant",
+		"voucher_expires":               "Payez avant le %s.",
+		"voucher_paid":                  "Le paiement a été reçu.",
+		"voucher_failed":                "La référence a expiré sans paiement.",
+		"threeds_title":                 "Confirmez ce paiement auprès de votre banque",
+		"threeds_body":                  "Votre banque vous demande de confirmer un paiement de %s à %s.",
+		"threeds_complete":              "Valider",
+		"threeds_fail":                  "Échouer",
+		"threeds_sim":                   "Ceci est la simulation, en mode test, d'une vérification 3-D Secure.",
+		"declined":                      "Votre paiement a été refusé : %s Vous pouvez réessayer.",
+		"too_many_attempts":             "Trop de tentatives refusées. Ce paiement n'accepte plus de cartes.",
+		"method_unavailable":            "Ce moyen de paiement n'est pas disponible ici.",
+		"required":                      "Obligatoire.",
+		"email_invalid":                 "Saisissez une adresse e-mail valide.",
+		"not_found_title":               "Paiement introuvable",
+		"not_found_body":                "Ce lien n'est pas valide.",
+		"rate_limited":                  "Trop de tentatives. Attendez une minute et réessayez.",
+		"in_progress":                   "Un paiement est déjà en cours. Patientez un instant puis rechargez.",
+		"error_generic":                 "Une erreur est survenue. Veuillez réessayer.",
+		"decline_card_declined":         "La carte a été refusée.",
+		"decline_insufficient_funds":    "Le solde de la carte est insuffisant.",
+		"decline_expired_card":          "La carte a expiré.",
+		"decline_incorrect_cvc":         "Le code de sécurité est incorrect.",
+		"decline_processing_error":      "La carte n'a pas pu être traitée ; réessayez dans un instant.",
+		"decline_authentication_failed": "La banque n'a pas pu authentifier le paiement.",
+		"card_number_invalid":           "Le numéro de carte n'est pas valide.",
+		"card_expiry_invalid":           "Saisissez la date d'expiration au format MM/AA.",
+		"card_expired":                  "La carte a expiré.",
+		"card_cvc_invalid":              "Le code de sécurité n'est pas valide.",
+		"forbidden":                     "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
+		"test_helper_title":             "Paiement de test",
+	},
+}
+
+// tr returns the message key in lang, formatted with args.
+func tr(lang, key string, args ...any) string {
+	m, ok := messages[lang][key]
+	if !ok {
+		m = messages["en"][key]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}

@@ -1,0 +1,169 @@
+package http
+
+import (
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// The JSON shapes of the canonical API (seed 001's, extended the way Stripe's
+// checkout session is). Field order here is the order on the wire.
+
+type sessionJSON struct {
+	ID                 string            `json:"id"`
+	Object             string            `json:"object"`
+	Livemode           bool              `json:"livemode"`
+	Mode               string            `json:"mode"`
+	Status             string            `json:"status"`
+	PaymentStatus      string            `json:"payment_status"`
+	URL                string            `json:"url"`
+	Amount             int64             `json:"amount"`
+	AmountSubtotal     int64             `json:"amount_subtotal"`
+	AmountTotal        int64             `json:"amount_total"`
+	TotalDetails       totalDetailsJSON  `json:"total_details"`
+	Currency           string            `json:"currency"`
+	LineItems          listJSON          `json:"line_items"`
+	Payment            *string           `json:"payment"`
+	Customer           *string           `json:"customer"`
+	CustomerEmail      *string           `json:"customer_email"`
+	CustomerPhone      *string           `json:"customer_phone"`
+	SuccessURL         string            `json:"success_url"`
+	CancelURL          string            `json:"cancel_url"`
+	ClientReferenceID  *string           `json:"client_reference_id"`
+	Locale             *string           `json:"locale"`
+	Description        *string           `json:"description"`
+	PaymentMethodTypes []string          `json:"payment_method_types"`
+	Metadata           map[string]string `json:"metadata"`
+	ExpiresAt          string            `json:"expires_at"`
+	CreatedAt          string            `json:"created_at"`
+	UpdatedAt          string            `json:"updated_at"`
+	AccessedAt         *string           `json:"accessed_at"`
+	CompletedAt        *string           `json:"completed_at"`
+}
+
+type totalDetailsJSON struct {
+	AmountDiscount int64 `json:"amount_discount"`
+	AmountShipping int64 `json:"amount_shipping"`
+	AmountTax      int64 `json:"amount_tax"`
+}
+
+type lineItemJSON struct {
+	ID             string    `json:"id"`
+	Object         string    `json:"object"`
+	Description    string    `json:"description"`
+	Quantity       int64     `json:"quantity"`
+	Currency       string    `json:"currency"`
+	AmountSubtotal int64     `json:"amount_subtotal"`
+	AmountDiscount int64     `json:"amount_discount"`
+	AmountTax      int64     `json:"amount_tax"`
+	AmountTotal    int64     `json:"amount_total"`
+	Price          priceJSON `json:"price"`
+}
+
+type priceJSON struct {
+	Object      string          `json:"object"`
+	Currency    string          `json:"currency"`
+	UnitAmount  int64           `json:"unit_amount"`
+	ProductData productDataJSON `json:"product_data"`
+}
+
+type productDataJSON struct {
+	Name        string   `json:"name"`
+	Description *string  `json:"description"`
+	Images      []string `json:"images"`
+}
+
+// listJSON is every list: sessions, events, line items.
+type listJSON struct {
+	Object  string `json:"object"`
+	Data    any    `json:"data"`
+	HasMore bool   `json:"has_more"`
+	URL     string `json:"url"`
+}
+
+type eventJSON struct {
+	ID     string `json:"id"`
+	Object string `json:"object"`
+	Type   string `json:"type"`
+	// Created is unix seconds, as in Stripe's event envelope, so Stripe's
+	// libraries can parse our events; CreatedAt is the same instant in RFC 3339.
+	Created   int64         `json:"created"`
+	CreatedAt string        `json:"created_at"`
+	Livemode  bool          `json:"livemode"`
+	Sequence  int64         `json:"sequence"`
+	Data      eventDataJSON `json:"data"`
+}
+
+type eventDataJSON struct {
+	Object any `json:"object"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := rfc3339(t)
+	return &s
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
+	items := make([]lineItemJSON, len(sess.LineItems))
+	for i, li := range sess.LineItems {
+		images := li.Images
+		if images == nil {
+			images = []string{}
+		}
+		items[i] = lineItemJSON{
+			ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
+			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
+			Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
+				ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
+		}
+	}
+	md := sess.Metadata
+	if md == nil {
+		md = map[string]string{}
+	}
+	methods := sess.PaymentMethodTypes
+	if methods == nil {
+		methods = []string{}
+	}
+	return &sessionJSON{
+		ID: sess.ID, Object: "checkout.session", Livemode: sess.Livemode, Mode: string(sess.Mode),
+		Status: string(sess.Status), PaymentStatus: string(sess.PaymentStatus), URL: s.svc.SessionURL(sess),
+		Amount: sess.AmountTotal, AmountSubtotal: sess.AmountSubtotal, AmountTotal: sess.AmountTotal,
+		TotalDetails: totalDetailsJSON{AmountDiscount: sess.AmountDiscount, AmountTax: sess.AmountTax},
+		Currency:     string(sess.Currency),
+		LineItems:    listJSON{Object: "list", Data: items, URL: "/v1/checkout/sessions/" + sess.ID + "/line_items"},
+		Payment:      optString(sess.Payment), Customer: optString(sess.Customer),
+		CustomerEmail: optString(sess.CustomerEmail), CustomerPhone: optString(sess.CustomerPhone),
+		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
+		ClientReferenceID: optString(sess.ClientReferenceID), Locale: optString(sess.Locale), Description: optString(sess.Description),
+		PaymentMethodTypes: methods, Metadata: md,
+		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
+		AccessedAt: optTime(sess.AccessedAt), CompletedAt: optTime(sess.CompletedAt),
+	}
+}
+
+func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
+	out := &eventJSON{
+		ID: ev.ID, Object: "event", Type: ev.Type, Created: ev.Created.Unix(), CreatedAt: rfc3339(ev.Created),
+		Livemode: ev.Livemode, Sequence: ev.Sequence,
+	}
+	switch {
+	case ev.Payment != nil:
+		out.Data.Object = renderPayment(ev.Payment)
+	case ev.Session != nil:
+		out.Data.Object = s.renderSession(ev.Session)
+	}
+	return out
+}

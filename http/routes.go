@@ -1,0 +1,62 @@
+package http
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// routes lists every route of the server, in one place.
+func (s *Server) routes() {
+	s.handle("POST /v1/checkout/sessions", s.api(s.createSession))
+	s.handle("GET /v1/checkout/sessions", s.api(s.listSessions))
+	s.handle("GET /v1/checkout/sessions/{id}", s.api(s.getSession))
+	s.handle("GET /v1/checkout/sessions/{id}/line_items", s.api(s.listLineItems))
+	s.handle("POST /v1/checkout/sessions/{id}/expire", s.api(s.expireSession))
+	s.handle("GET /v1/events", s.api(s.listEvents))
+	s.handle("GET /v1/events/stream", http.HandlerFunc(s.streamEvents))
+	s.handle("GET /v1/events/{id}", s.api(s.getEvent))
+	s.handle("GET /v1/events/{id}/deliveries", s.api(s.listDeliveries))
+	s.handle("POST /v1/events/{id}/resend", s.api(s.resendEvent))
+	s.handle("POST /v1/webhook_endpoints", s.api(s.createEndpoint))
+	s.handle("GET /v1/webhook_endpoints", s.api(s.listEndpoints))
+	s.handle("GET /v1/webhook_endpoints/{id}", s.api(s.getEndpoint))
+	s.handle("POST /v1/webhook_endpoints/{id}", s.api(s.updateEndpoint))
+	s.handle("DELETE /v1/webhook_endpoints/{id}", s.api(s.deleteEndpoint))
+	s.handle("POST /v1/webhook_endpoints/{id}/rotate_secret", s.api(s.rotateSecret))
+
+	s.handle("GET /v1/payments", s.api(s.listPayments))
+	s.handle("GET /v1/payments/{id}", s.api(s.getPayment))
+	s.handle("POST /v1/test_helpers/payments/{id}/succeed", s.api(s.settle(true)))
+	s.handle("POST /v1/test_helpers/payments/{id}/fail", s.api(s.settle(false)))
+
+	// The hosted page (seed 001's /checkout/{id}, seed 000's /c/{id}).
+	s.handle("GET /checkout/{id}", http.HandlerFunc(s.showSession))
+	s.handle("GET /c/{id}", http.HandlerFunc(s.showSession))
+	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
+	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
+	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))
+	s.handle("GET /test/payments/{id}", http.HandlerFunc(s.showTestPayment))
+	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))
+
+	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
+	s.handle("GET /metrics", s.metrics.handler())
+	s.handle("GET /openapi.json", http.HandlerFunc(s.openapi))
+	s.mux.HandleFunc("/", s.notFound)
+}
+
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.Handle(pattern, h)
+}
+
+// Routes lists the "METHOD /path" pattern of every route, so tests can check
+// that the OpenAPI document describes each one.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, &checkout.Error{Kind: checkout.KindNotFound, Code: "route_not_found",
+		Message: "Unrecognized request URL (" + r.Method + ": " + r.URL.Path + ")."})
+}

@@ -1,0 +1,115 @@
+// Package sim is checkoutd's built-in payment simulator, the provider of every
+// test-mode payment. It follows Stripe's published test card numbers, so the
+// numbers developers already know behave as they expect, and it simulates a
+// multibanco voucher that a test helper settles. It moves no money and calls
+// nothing outside the process.
+package sim
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Provider is the simulator.
+type Provider struct {
+	// VoucherTTL is how long a multibanco voucher can be paid.
+	VoucherTTL time.Duration
+	Clock      checkout.Clock
+}
+
+var _ checkout.Provider = (*Provider)(nil)
+
+// New returns a simulator with three-day vouchers.
+func New(clock checkout.Clock) *Provider { return &Provider{VoucherTTL: 72 * time.Hour, Clock: clock} }
+
+// Name implements checkout.Provider.
+func (*Provider) Name() string { return "sim" }
+
+// Methods implements checkout.Provider.
+func (*Provider) Methods() []string { return []string{"card", "multibanco"} }
+
+type outcome struct {
+	code    string
+	message string
+	action  bool // 3-D Secure challenge first
+}
+
+// cards maps Stripe's test numbers to what happens. Numbers not listed are
+// declined: in test mode only test cards are accepted, as with Stripe.
+var cards = map[string]outcome{
+	"4242424242424242": {},
+	"4000056655665556": {},
+	"5555555555554444": {},
+	"2223003122003222": {},
+	"378282246310005":  {},
+	"4000000000000002": {code: "card_declined", message: "Your card was declined."},
+	"4000000000009995": {code: "insufficient_funds", message: "Your card has insufficient funds."},
+	"4000000000000069": {code: "expired_card", message: "Your card has expired."},
+	"4000000000000127": {code: "incorrect_cvc", message: "Your card's security code is incorrect."},
+	"4000000000000119": {code: "processing_error", message: "An error occurred while processing your card. Try again in a little bit."},
+	"4000002760003184": {action: true},
+	"4000002500003155": {action: true},
+}
+
+// Start implements checkout.Provider.
+func (p *Provider) Start(ctx context.Context, req checkout.PaymentRequest) (checkout.ProviderResult, error) {
+	ref := "sim_" + req.Payment.ID
+	switch req.Payment.Method {
+	case "card":
+		if req.Card == nil {
+			return checkout.ProviderResult{}, fmt.Errorf("sim: card payment without a card")
+		}
+		o, known := cards[req.Card.Number]
+		switch {
+		case !known:
+			return failed(ref, "card_declined", "Your card was declined. This is test mode: use a test card such as 4242 4242 4242 4242."), nil
+		case o.action:
+			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: &checkout.Action{Type: "three_d_secure"}}, nil
+		case o.code != "":
+			return failed(ref, o.code, o.message), nil
+		}
+		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: ref}, nil
+	case "multibanco":
+		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: voucher(req.Payment.ID, p.Clock.Now().Add(p.VoucherTTL))}, nil
+	}
+	return checkout.ProviderResult{}, fmt.Errorf("sim: unsupported method %q", req.Payment.Method)
+}
+
+// Act implements checkout.Provider: the 3-D Secure challenge's outcome.
+func (p *Provider) Act(ctx context.Context, pay *checkout.Payment, action string) (checkout.ProviderResult, error) {
+	if pay.Action == nil || pay.Action.Type != "three_d_secure" {
+		return checkout.ProviderResult{}, fmt.Errorf("sim: payment %s awaits no challenge", pay.ID)
+	}
+	switch action {
+	case "authenticate":
+		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: pay.ProviderRef}, nil
+	case "fail":
+		return failed(pay.ProviderRef, "authentication_failed", "The card's 3-D Secure authentication failed."), nil
+	}
+	return checkout.ProviderResult{}, fmt.Errorf("sim: unknown action %q", action)
+}
+
+// Settle implements checkout.Provider: a voucher paid or left unpaid.
+func (p *Provider) Settle(ctx context.Context, pay *checkout.Payment, succeeded bool) (checkout.ProviderResult, error) {
+	if succeeded {
+		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: pay.ProviderRef}, nil
+	}
+	return failed(pay.ProviderRef, "voucher_expired", "The multibanco voucher was not paid in time."), nil
+}
+
+func failed(ref, code, msg string) checkout.ProviderResult {
+	return checkout.ProviderResult{Status: checkout.PaymentFailed, ProviderRef: ref, FailureCode: code, FailureMessage: msg}
+}
+
+// voucher derives a stable entity and reference from the payment id, shaped
+// like real multibanco ones (5-digit entity, 9-digit reference).
+func voucher(paymentID string, expires time.Time) *checkout.Action {
+	h := sha256.Sum256([]byte(paymentID))
+	ref := binary.BigEndian.Uint64(h[:8]) % 1_000_000_000
+	return &checkout.Action{Type: "multibanco_voucher", Entity: "21098", Reference: fmt.Sprintf("%09d", ref), ExpiresAt: expires}
+}

@@ -1,0 +1,337 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/store/sqlite"
+)
+
+type fixture struct {
+	svc   *service.Service
+	store checkout.Store
+	dir   string
+	logs  *bytes.Buffer
+	scope checkout.Scope
+	ctx   context.Context
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "checkoutd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	logs := &bytes.Buffer{}
+	svc := service.New(store, "http://checkout.test", slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	ctx := context.Background()
+	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_shop", Name: "Shop", DefaultCurrency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, store: store, dir: dir, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx}
+}
+
+func (f *fixture) session(t *testing.T, methods ...string) *checkout.Session {
+	t.Helper()
+	amount := int64(9999)
+	s, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no", PaymentMethodTypes: methods})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func card(number, cvc string) *checkout.Card {
+	return &checkout.Card{Number: number, ExpMonth: 12, ExpYear: time.Now().Year() + 3, CVC: cvc}
+}
+
+func (f *fixture) events(t *testing.T) []string {
+	t.Helper()
+	p, err := f.store.ListEvents(f.ctx, f.scope, checkout.EventFilter{ListParams: checkout.ListParams{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i := len(p.Items) - 1; i >= 0; i-- {
+		types = append(types, p.Items[i].Type)
+	}
+	return types
+}
+
+func TestPayWithCard(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123"), Email: "c@shop.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != checkout.PaymentSucceeded || p.CardBrand != "visa" || p.CardLast4 != "4242" || p.Amount != 9999 || p.Currency != "EUR" {
+		t.Fatalf("payment %+v", p)
+	}
+	if sess.Status != checkout.SessionComplete || sess.PaymentStatus != checkout.PaymentPaid || sess.Payment != p.ID || sess.CustomerEmail != "c@shop.example" || sess.PaymentInFlight != "" {
+		t.Fatalf("session %+v", sess)
+	}
+	if got := f.events(t); len(got) != 2 || got[0] != checkout.EventSessionCompleted || got[1] != checkout.EventPaymentSucceeded {
+		t.Fatalf("events %v", got)
+	}
+	if _, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("paid twice: %v", err)
+	}
+}
+
+func TestDeclineThenRetry(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	for number, code := range map[string]string{
+		"4000000000000002": "card_declined", "4000000000009995": "insufficient_funds",
+		"4000000000000069": "expired_card", "4000000000000127": "incorrect_cvc",
+	} {
+		sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card(number, "123")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Status != checkout.PaymentFailed || p.FailureCode != code || p.FailureMessage == "" || sess.Status != checkout.SessionOpen {
+			t.Fatalf("%s: payment %+v session %s", number, p, sess.Status)
+		}
+	}
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("5555555555554444", "123")})
+	if err != nil || p.Status != checkout.PaymentSucceeded || sess.Status != checkout.SessionComplete || p.CardBrand != "mastercard" {
+		t.Fatalf("retry: %v %+v", err, p)
+	}
+	list, _ := f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}, SessionID: s.ID})
+	if len(list.Items) != 5 {
+		t.Fatalf("%d payments", len(list.Items))
+	}
+}
+
+func TestCardTestingLimit(t *testing.T) {
+	f := newFixture(t)
+	f.svc.MaxFailedAttempts = 2
+	s := f.session(t)
+	for range 2 {
+		f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000000000000002", "123")})
+	}
+	_, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+	if e, ok := err.(*checkout.Error); !ok || e.Code != "too_many_attempts" {
+		t.Fatalf("third attempt: %v", err)
+	}
+}
+
+func TestInvalidCardWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	for _, c := range []*checkout.Card{card("4242424242424241", "123"), card("4242424242424242", "12"), {Number: "4242424242424242", ExpMonth: 1, ExpYear: 2020, CVC: "123"}} {
+		_, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: c})
+		if checkout.ErrorKind(err) != checkout.KindCard || err.(*checkout.Error).Param == "" {
+			t.Fatalf("%v: %v", c, err)
+		}
+	}
+	if _, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"}); checkout.ErrorKind(err) != checkout.KindInvalid {
+		t.Fatalf("method not allowed: %v", err)
+	}
+	list, _ := f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if len(list.Items) != 0 || len(f.events(t)) != 0 {
+		t.Fatal("a refused attempt wrote")
+	}
+}
+
+func TestThreeDSecure(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+		t.Fatalf("%v %+v", err, p)
+	}
+	_, failed, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, false)
+	if err != nil || failed.Status != checkout.PaymentFailed || failed.FailureCode != "authentication_failed" {
+		t.Fatalf("fail: %v %+v", err, failed)
+	}
+	_, p2, _ := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	sess, ok, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true)
+	if err != nil || ok.Status != checkout.PaymentSucceeded || sess.Status != checkout.SessionComplete {
+		t.Fatalf("complete: %v %+v", err, ok)
+	}
+	if _, _, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("confirmed twice: %v", err)
+	}
+}
+
+// A challenge completed after another tab paid must not succeed.
+func TestThreeDSecureAfterOtherTabPaid(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	_, p, _ := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if _, p2, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || p2.Status != checkout.PaymentSucceeded {
+		t.Fatalf("other tab: %v", err)
+	}
+	_, late, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+	if err != nil || late.Status != checkout.PaymentCanceled {
+		t.Fatalf("late challenge: %v %+v", err, late)
+	}
+}
+
+func TestMultibanco(t *testing.T) {
+	f := newFixture(t)
+	for _, succeed := range []bool{true, false} {
+		s := f.session(t, "card", "multibanco")
+		sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
+		if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action.Type != "multibanco_voucher" || len(p.Action.Reference) != 9 || p.Action.Entity == "" {
+			t.Fatalf("%v %+v", err, p)
+		}
+		if sess.Status != checkout.SessionComplete || sess.PaymentStatus != checkout.PaymentUnpaid {
+			t.Fatalf("session %s/%s", sess.Status, sess.PaymentStatus)
+		}
+		p, err = f.svc.SettlePayment(f.ctx, f.scope, p.ID, succeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := f.svc.GetSession(f.ctx, f.scope, s.ID)
+		if succeed && (p.Status != checkout.PaymentSucceeded || after.PaymentStatus != checkout.PaymentPaid) {
+			t.Fatalf("settled: %+v %s", p, after.PaymentStatus)
+		}
+		if !succeed && (p.Status != checkout.PaymentFailed || after.PaymentStatus != checkout.PaymentUnpaid) {
+			t.Fatalf("failed: %+v %s", p, after.PaymentStatus)
+		}
+		if _, err := f.svc.SettlePayment(f.ctx, f.scope, p.ID, true); checkout.ErrorKind(err) != checkout.KindState {
+			t.Fatalf("settled twice: %v", err)
+		}
+	}
+	want := []string{
+		checkout.EventSessionCompleted, checkout.EventAsyncPaymentSucceeded, checkout.EventPaymentSucceeded,
+		checkout.EventSessionCompleted, checkout.EventAsyncPaymentFailed, checkout.EventPaymentFailed,
+	}
+	if got := f.events(t); len(got) != len(want) {
+		t.Fatalf("events %v", got)
+	} else {
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("events %v, want %v", got, want)
+			}
+		}
+	}
+	if _, err := f.svc.SettlePayment(f.ctx, checkout.Scope{AccountID: "acct_shop", Livemode: true}, "pay_x", true); checkout.ErrorKind(err) != checkout.KindForbidden {
+		t.Fatalf("live settle: %v", err)
+	}
+}
+
+func TestExpiredSessionCannotBePaid(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("paid an expired session: %v", err)
+	}
+}
+
+func TestTwoTabsPayAtOnce(t *testing.T) {
+	f := newFixture(t)
+	for round := range 5 {
+		s := f.session(t)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		succeeded := 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+				if err == nil && p.Status == checkout.PaymentSucceeded {
+					mu.Lock()
+					succeeded++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		list, _ := f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: s.ID})
+		stored := 0
+		for _, p := range list.Items {
+			if p.Status == checkout.PaymentSucceeded {
+				stored++
+			}
+		}
+		if succeeded != 1 || stored != 1 {
+			t.Fatalf("round %d: %d callers saw success, %d succeeded payments stored", round, succeeded, stored)
+		}
+	}
+}
+
+// TestNoCardDataAtRest pays with every test card and then looks for the full
+// numbers and CVCs in every file of the data directory and in the logs.
+func TestNoCardDataAtRest(t *testing.T) {
+	f := newFixture(t)
+	numbers := []string{"4242424242424242", "5555555555554444", "4000000000000002", "4000000000009995", "4000000000000069", "4000000000000127", "4000000000000119", "4000002760003184"}
+	const cvc = "739"
+	for _, n := range numbers {
+		s := f.session(t)
+		_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card(n, cvc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Status == checkout.PaymentRequiresAction {
+			f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+		}
+	}
+	f.store.Close() // flush the WAL into the main file too
+	var blobs [][]byte
+	entries, _ := os.ReadDir(f.dir)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(f.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, b)
+	}
+	blobs = append(blobs, f.logs.Bytes())
+	for _, b := range blobs {
+		for _, n := range numbers {
+			if bytes.Contains(b, []byte(n)) {
+				t.Fatalf("card number %s found at rest", n)
+			}
+		}
+		if bytes.Contains(b, []byte(`"739"`)) || bytes.Contains(b, []byte(`:739`)) {
+			t.Fatal("a CVC found at rest")
+		}
+	}
+}
+
+func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
+	f := newFixture(t)
+	prov := sim.New(f.svc.Clock)
+	prov.VoucherTTL = time.Millisecond
+	f.svc.Providers = map[bool][]checkout.Provider{false: {prov}}
+	s := f.session(t, "multibanco")
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if n, err := f.svc.FailDueVouchers(f.ctx); err != nil || n != 1 {
+		t.Fatalf("FailDueVouchers = %d, %v", n, err)
+	}
+	p, _ = f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if p.Status != checkout.PaymentFailed || p.FailureCode != "voucher_expired" {
+		t.Fatalf("payment %+v", p)
+	}
+	if n, _ := f.svc.FailDueVouchers(f.ctx); n != 0 {
+		t.Fatalf("failed again: %d", n)
+	}
+	if got := f.events(t); got[len(got)-2] != checkout.EventAsyncPaymentFailed {
+		t.Fatalf("events %v", got)
+	}
+}

@@ -1,0 +1,225 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// SessionParams is a request to create a session, already decoded from
+// whichever API dialect it came in. Optional numbers are pointers so that an
+// explicit zero is told apart from absence. Param names in errors are those
+// of the canonical API (seed 001); dialects rename them if theirs differ.
+type SessionParams struct {
+	Amount             *int64
+	Currency           string
+	SuccessURL         string
+	CancelURL          string
+	Customer           string
+	CustomerEmail      string
+	CustomerPhone      string
+	PaymentMethodTypes []string
+	Metadata           map[string]string
+	ExpiresAt          *time.Time
+	LineItems          []LineItemParams
+	ClientReferenceID  string
+	Locale             string
+	Description        string
+	Mode               string
+}
+
+// LineItemParams is one requested line item (Stripe's price_data shape).
+type LineItemParams struct {
+	Quantity    *int64
+	Currency    string
+	UnitAmount  *int64
+	Name        string
+	Description string
+	Images      []string
+}
+
+// CreateSession validates p and stores a new open session in scope. A
+// rejected request writes nothing.
+func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *SessionParams) (*checkout.Session, error) {
+	acct, err := s.account(ctx, scope.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	sess, err := buildSession(p, acct, scope.Livemode, now)
+	if err != nil {
+		return nil, err
+	}
+	sess.ID = s.IDs.New("cs")
+	sess.PublicToken = s.IDs.New("pt")
+	sess.CSRFToken = checkout.RandomString(32)
+	for i := range sess.LineItems {
+		sess.LineItems[i].ID = s.IDs.New("li")
+	}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// SessionURL is where a customer pays for sess.
+func (s *Service) SessionURL(sess *checkout.Session) string {
+	return s.PublicURL + "/checkout/" + sess.ID
+}
+
+// GetSession returns a session of scope as readers must see it now.
+func (s *Service) GetSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
+	sess, err := s.Store.GetSession(ctx, scope, id)
+	if err != nil {
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			return nil, checkout.NotFound("id", "checkout session", id)
+		}
+		return nil, err
+	}
+	return sess.Observed(s.now()), nil
+}
+
+// ListSessions returns one page of scope's sessions, newest first.
+func (s *Service) ListSessions(ctx context.Context, scope checkout.Scope, f checkout.SessionFilter) (checkout.Page[*checkout.Session], error) {
+	if err := checkList(&f.ListParams); err != nil {
+		return checkout.Page[*checkout.Session]{}, err
+	}
+	switch f.Status {
+	case "", checkout.SessionOpen, checkout.SessionComplete, checkout.SessionExpired, checkout.SessionCanceled:
+	default:
+		return checkout.Page[*checkout.Session]{}, checkout.Invalid("status", "parameter_invalid",
+			"status must be one of open, complete, expired, canceled; got '%s'", f.Status)
+	}
+	if !f.CreatedGTE.IsZero() && !f.CreatedLTE.IsZero() && f.CreatedGTE.After(f.CreatedLTE) {
+		return checkout.Page[*checkout.Session]{}, checkout.Invalid("created[gte]", "parameter_invalid", "created[gte] is after created[lte]")
+	}
+	now := s.now()
+	f.Now = now
+	page, err := s.Store.ListSessions(ctx, scope, f)
+	if err != nil {
+		return page, err
+	}
+	for i, sess := range page.Items {
+		page.Items[i] = sess.Observed(now)
+	}
+	return page, nil
+}
+
+// ExpireSession expires an open session of scope now. Any other status is a
+// KindState error that says why.
+func (s *Service) ExpireSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
+	return s.transition(ctx, func() (*checkout.Session, error) {
+		sess, err := s.Store.GetSession(ctx, scope, id)
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			return nil, checkout.NotFound("id", "checkout session", id)
+		}
+		return sess, err
+	}, checkout.TransitionExpire)
+}
+
+// SweepExpired writes the expiry of every open session whose expires_at has
+// passed, with its checkout.session.expired event, and returns how many it
+// expired. Several processes may sweep one store at once: the compare-and-set
+// in transition lets exactly one of them write each expiry.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
+	const batch = 100
+	n := 0
+	for {
+		due, err := s.Store.DueSessions(ctx, s.now(), batch)
+		if err != nil {
+			return n, err
+		}
+		for _, d := range due {
+			_, err := s.transition(ctx, func() (*checkout.Session, error) {
+				return s.Store.GetSession(ctx, d.Scope(), d.ID)
+			}, checkout.TransitionExpire)
+			switch {
+			case err == nil:
+				n++
+			case checkout.IsKind(err, checkout.KindState):
+				// Another process expired or paid it first.
+			default:
+				return n, err
+			}
+		}
+		if len(due) < batch {
+			return n, nil
+		}
+	}
+}
+
+// Run performs the background work of one process until ctx ends: the expiry
+// sweep and the unpaid-voucher sweep every interval, and the hourly pruning of idempotency records.
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var lastPrune time.Time
+	for {
+		if n, err := s.SweepExpired(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("expiry sweep failed", "err", err)
+		} else if n > 0 {
+			s.Log.Info("expired sessions", "count", n)
+		}
+		if n, err := s.FailDueVouchers(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("voucher sweep failed", "err", err)
+		} else if n > 0 {
+			s.Log.Info("failed unpaid vouchers", "count", n)
+		}
+		if now := s.now(); now.Sub(lastPrune) > time.Hour {
+			if err := s.Store.PruneIdempotencyKeys(ctx, now.Add(-checkout.IdempotencyTTL)); err != nil && ctx.Err() == nil {
+				s.Log.Error("pruning idempotency keys failed", "err", err)
+			} else {
+				lastPrune = now
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// GetEvent returns an event of scope.
+func (s *Service) GetEvent(ctx context.Context, scope checkout.Scope, id string) (*checkout.Event, error) {
+	ev, err := s.Store.GetEvent(ctx, scope, id)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, checkout.NotFound("id", "event", id)
+	}
+	return ev, err
+}
+
+// ListEvents returns one page of scope's events, newest first.
+func (s *Service) ListEvents(ctx context.Context, scope checkout.Scope, f checkout.EventFilter) (checkout.Page[*checkout.Event], error) {
+	if err := checkList(&f.ListParams); err != nil {
+		return checkout.Page[*checkout.Event]{}, err
+	}
+	if len(f.Type) > 100 {
+		return checkout.Page[*checkout.Event]{}, checkout.Invalid("type", "parameter_invalid", "type is longer than 100 characters")
+	}
+	return s.Store.ListEvents(ctx, scope, f)
+}
+
+// DefaultListLimit is the page size when a request gives none (callers set
+// it: an explicit limit of 0 is an error, not a request for the default).
+// MaxListLimit bounds every page.
+const (
+	DefaultListLimit = 10
+	MaxListLimit     = 100
+)
+
+func checkList(p *checkout.ListParams) error {
+	if p.Limit < 1 || p.Limit > MaxListLimit {
+		return checkout.Invalid("limit", "parameter_invalid_integer", "limit must be between 1 and %d; got %d", MaxListLimit, p.Limit)
+	}
+	if p.StartingAfter != "" && p.EndingBefore != "" {
+		return checkout.Invalid("ending_before", "parameter_invalid", "starting_after and ending_before cannot be used together")
+	}
+	for _, c := range []struct{ name, v string }{{"starting_after", p.StartingAfter}, {"ending_before", p.EndingBefore}} {
+		if len(c.v) > 255 {
+			return checkout.Invalid(c.name, "parameter_invalid", "%s is longer than 255 characters", c.name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package service_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/webhook"
+)
+
+// receiver is a merchant endpoint on loopback that answers from a script.
+type receiver struct {
+	mu       sync.Mutex
+	script   []int // status per request; 0 resets the connection; past the end: 200
+	requests []received
+	srv      *httptest.Server
+}
+
+type received struct {
+	at     time.Time
+	header http.Header
+	body   []byte
+}
+
+func newReceiver(t *testing.T, script ...int) *receiver {
+	r := &receiver{script: script}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		n := len(r.requests)
+		r.requests = append(r.requests, received{time.Now(), req.Header.Clone(), body})
+		status := 200
+		if n < len(r.script) {
+			status = r.script[n]
+		}
+		r.mu.Unlock()
+		if status == 0 {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) got() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.requests...)
+}
+
+func (f *fixture) webhooks(t *testing.T) {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, err := service.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Sealer = sealer
+	f.svc.WebhookAllowPrivate = true
+	f.svc.RetrySchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}
+	f.svc.EncodeEvent = func(ev *checkout.Event) ([]byte, error) {
+		return json.Marshal(map[string]any{"id": ev.ID, "object": "event", "type": ev.Type, "created": ev.Created.Unix(), "sequence": ev.Sequence})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.svc.RunDeliveries(ctx, 10*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func TestWebhookRetriesUntilDelivered(t *testing.T) {
+	f := newFixture(t)
+	f.webhooks(t)
+	rcv := newReceiver(t, 500, 0, 503, 200)
+	url := rcv.srv.URL + "/hooks"
+	ep, secret, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.session(t)
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	var ds []*checkout.Delivery
+	waitFor(t, "the delivery", func() bool {
+		evs := f.events(t)
+		if len(evs) == 0 {
+			return false
+		}
+		p, _ := f.store.ListEvents(f.ctx, f.scope, checkout.EventFilter{ListParams: checkout.ListParams{Limit: 1}})
+		ds, _ = f.svc.ListDeliveries(f.ctx, f.scope, p.Items[0].ID)
+		return len(ds) == 1 && ds[0].Status == checkout.DeliveryDelivered
+	})
+	got := rcv.got()
+	if len(got) != 4 || len(ds[0].Attempts) != 4 {
+		t.Fatalf("%d requests, %d attempts recorded", len(got), len(ds[0].Attempts))
+	}
+	successes := 0
+	for _, a := range ds[0].Attempts {
+		if a.StatusCode/100 == 2 {
+			successes++
+		}
+	}
+	if successes != 1 || ds[0].Attempts[1].StatusCode != 0 || ds[0].Attempts[1].Error == "" {
+		t.Fatalf("attempts %+v", ds[0].Attempts)
+	}
+	for i := 1; i < len(got); i++ {
+		if gap := got[i].at.Sub(got[i-1].at); gap < 15*time.Millisecond {
+			t.Errorf("attempt %d came %v after the previous one; the schedule says ≥ ~20ms", i, gap)
+		}
+	}
+	// Every attempt is signed afresh, both ways, with the same event id.
+	for _, r := range got {
+		ev, err := webhook.ConstructEvent(r.body, r.header.Get("Checkout-Signature"), secret)
+		if err != nil || ev.Type != checkout.EventSessionExpired {
+			t.Fatalf("Checkout-Signature: %v", err)
+		}
+		if err := webhook.VerifyStandard(r.body, r.header, secret, 0); err != nil {
+			t.Fatalf("webhook-signature: %v", err)
+		}
+		if r.header.Get("webhook-id") != ev.ID {
+			t.Fatalf("webhook-id %q, event %q", r.header.Get("webhook-id"), ev.ID)
+		}
+	}
+	_ = ep
+}
+
+func TestWebhookGoneDisablesEndpoint(t *testing.T) {
+	f := newFixture(t)
+	f.webhooks(t)
+	rcv := newReceiver(t, 410)
+	url := rcv.srv.URL
+	ep, _, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{checkout.EventSessionExpired}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.ExpireSession(f.ctx, f.scope, f.session(t).ID)
+	waitFor(t, "the endpoint to be disabled", func() bool {
+		e, _ := f.svc.GetEndpoint(f.ctx, f.scope, ep.ID)
+		return e.Disabled
+	})
+	if n := len(rcv.got()); n != 1 {
+		t.Fatalf("%d requests after 410", n)
+	}
+}
+
+func TestWebhookRotationSignsWithBoth(t *testing.T) {
+	f := newFixture(t)
+	f.webhooks(t)
+	rcv := newReceiver(t)
+	url := rcv.srv.URL
+	ep, oldSecret, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, newSecret, err := f.svc.RotateSecret(f.ctx, f.scope, ep.ID)
+	if err != nil || newSecret == oldSecret {
+		t.Fatal(err)
+	}
+	f.svc.ExpireSession(f.ctx, f.scope, f.session(t).ID)
+	waitFor(t, "a request", func() bool { return len(rcv.got()) == 1 })
+	r := rcv.got()[0]
+	for _, secret := range []string{oldSecret, newSecret} {
+		if _, err := webhook.ConstructEvent(r.body, r.header.Get("Checkout-Signature"), secret); err != nil {
+			t.Fatalf("secret does not verify during the overlap: %v", err)
+		}
+	}
+}
+
+func TestWebhookEndpointValidation(t *testing.T) {
+	f := newFixture(t)
+	f.webhooks(t)
+	f.svc.WebhookAllowPrivate = false
+	for _, u := range []string{"http://127.0.0.1:9/x", "http://169.254.169.254/latest", "ftp://example.com/", "http://localhost/hook"} {
+		if _, _, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &u, EnabledEvents: []string{"*"}}); checkout.ErrorKind(err) != checkout.KindInvalid {
+			t.Errorf("%s accepted: %v", u, err)
+		}
+	}
+	u := "https://example.com/hook"
+	if _, _, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &u, EnabledEvents: []string{"order.shipped"}}); checkout.ErrorKind(err) != checkout.KindInvalid {
+		t.Errorf("unknown event type accepted: %v", err)
+	}
+}

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// CreateAccount stores a and its keys in one transaction: either all of them
+// exist afterwards or none does.
+func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
+	c := *a
+	c.Created = utc(c.Created)
+	data, err := json.Marshal(&c)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode account: %w", err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, s.ws.insertAccount).ExecContext(ctx, a.ID, data); err != nil {
+			return translate("create account", err)
+		}
+		ins := tx.StmtContext(ctx, s.ws.insertKey)
+		for _, k := range keys {
+			if err := insertKey(ctx, ins, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CreateAPIKey adds k; the foreign key on api_keys.account_id tells a missing
+// account apart from a duplicate key.
+func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
+	return insertKey(ctx, s.ws.insertKey, k)
+}
+
+func insertKey(ctx context.Context, st *sql.Stmt, k *checkout.APIKey) error {
+	_, err := st.ExecContext(ctx, k.ID, k.AccountID, k.Livemode, k.Hash, k.Hint, micros(k.Created))
+	if isForeignKey(err) {
+		return checkout.NotFound("account", "account", k.AccountID)
+	}
+	return translate("create api key", err)
+}
+
+// GetAccount returns the account with id.
+func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, error) {
+	var data []byte
+	if err := s.rs.getAccount.QueryRowContext(ctx, id).Scan(&data); err != nil {
+		return nil, translate("get account", err)
+	}
+	return decodeAccount(data)
+}
+
+// ListAccounts returns every account in the order they were created.
+func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
+	rows, err := s.rs.listAccounts.QueryContext(ctx)
+	if err != nil {
+		return nil, translate("list accounts", err)
+	}
+	defer rows.Close()
+	var out []*checkout.Account
+	for rows.Next() {
+		var data sql.RawBytes
+		if err := rows.Scan(&data); err != nil {
+			return nil, translate("list accounts", err)
+		}
+		a, err := decodeAccount(data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate("list accounts", err)
+	}
+	return out, nil
+}
+
+// FindAPIKey returns the key whose hash is hash.
+func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
+	var k checkout.APIKey
+	var created int64
+	err := s.rs.findKey.QueryRowContext(ctx, hash).Scan(&k.ID, &k.AccountID, &k.Livemode, &k.Hash, &k.Hint, &created)
+	if err != nil {
+		return nil, translate("find api key", err)
+	}
+	k.Created = fromMicros(created)
+	return &k, nil
+}
+
+func decodeAccount(data []byte) (*checkout.Account, error) {
+	var a checkout.Account
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("sqlite: decode account: %w", err)
+	}
+	a.Created = utc(a.Created)
+	return &a, nil
+}
+
+// fromMicros is the inverse of micros; the zero time round-trips.
+func fromMicros(us int64) time.Time {
+	return time.UnixMicro(us).UTC()
+}

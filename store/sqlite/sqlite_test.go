@@ -1,0 +1,462 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/sqlite"
+	"github.com/checkoutd/checkoutd/store/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) checkout.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "checkoutd.db"))
+	})
+}
+
+// mustOpen opens the store at path and closes it when the test ends.
+func mustOpen(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(path)
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", path, err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+var (
+	now   = time.Date(2026, 5, 4, 10, 30, 15, 123456000, time.UTC)
+	scope = checkout.Scope{AccountID: "acct_1"}
+)
+
+func newSession(id string) *checkout.Session {
+	return &checkout.Session{
+		ID: id, AccountID: scope.AccountID, Livemode: scope.Livemode, Mode: checkout.ModePayment,
+		Status: checkout.SessionOpen, PaymentStatus: checkout.PaymentUnpaid,
+		Currency: "EUR", AmountSubtotal: 2000, AmountTotal: 2000,
+		LineItems: []checkout.LineItem{{
+			ID: "li_" + id, Name: "T-shirt", Quantity: 2, UnitAmount: 1000, Currency: "EUR",
+			AmountSubtotal: 2000, AmountTotal: 2000,
+		}},
+		SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/cancel",
+		CustomerEmail: "ama@example.com", PaymentMethodTypes: []string{"card"},
+		Metadata: map[string]string{"order": id}, PublicToken: "pt_" + id,
+		Version: 1, Created: now, Updated: now, ExpiresAt: now.Add(24 * time.Hour),
+	}
+}
+
+func TestOpenCreatesDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "nested", "checkoutd.db")
+	s := mustOpen(t, path)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+}
+
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	ctx := t.Context()
+	key := &checkout.APIKey{ID: "key_1", AccountID: "acct_1", Hash: checkout.HashKey("sk_test_1234"), Hint: "1234", Created: now}
+	if err := s.CreateAccount(ctx, &checkout.Account{ID: "acct_1", Name: "Shop", DefaultCurrency: "EUR", SessionTTL: time.Hour, Created: now}, []*checkout.APIKey{key}); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	if err := s.CreateSession(ctx, newSession("cs_1")); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	sess, _ := s.GetSession(ctx, scope, "cs_1")
+	ev, err := sess.Apply(checkout.TransitionPay, now.Add(time.Minute), "evt_1")
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if err := s.Commit(ctx, checkout.Change{Session: sess, Events: []*checkout.Event{ev}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	pay := &checkout.Payment{ID: "pay_1", AccountID: "acct_1", SessionID: "cs_1", Status: checkout.PaymentSucceeded, Version: 1, Created: now}
+	if err := s.Commit(ctx, checkout.Change{Payment: pay}); err != nil {
+		t.Fatalf("Commit(payment): %v", err)
+	}
+	if _, err := s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "fp", Created: now}); err != nil {
+		t.Fatalf("ClaimIdempotencyKey: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s = mustOpen(t, path)
+	if _, err := s.GetAccount(ctx, "acct_1"); err != nil {
+		t.Errorf("GetAccount after reopen: %v", err)
+	}
+	if _, err := s.FindAPIKey(ctx, key.Hash); err != nil {
+		t.Errorf("FindAPIKey after reopen: %v", err)
+	}
+	got, err := s.GetSession(ctx, scope, "cs_1")
+	if err != nil {
+		t.Fatalf("GetSession after reopen: %v", err)
+	}
+	if got.Status != checkout.SessionComplete || got.Version != 2 {
+		t.Errorf("session after reopen: %s version %d", got.Status, got.Version)
+	}
+	if _, err := s.GetEvent(ctx, scope, "evt_1"); err != nil {
+		t.Errorf("GetEvent after reopen: %v", err)
+	}
+	if p, err := s.GetPayment(ctx, scope, "pay_1"); err != nil || p.Status != checkout.PaymentSucceeded {
+		t.Errorf("GetPayment after reopen: %+v, %v", p, err)
+	}
+	rec, err := s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "other", Created: now})
+	if err != nil || rec == nil || rec.Fingerprint != "fp" {
+		t.Errorf("idempotency record after reopen: %+v, %v", rec, err)
+	}
+}
+
+// TestUpgradeFromVersion1: a file written by a checkoutd without payments
+// gains the payments table on open and keeps its data.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	schema, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"PRAGMA journal_mode = WAL",
+		string(schema),
+		`INSERT INTO accounts (id, data) VALUES ('acct_1', CAST('{"ID":"acct_1","Name":"Shop"}' AS BLOB))`,
+		"PRAGMA user_version = 1",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	ctx := t.Context()
+	s := mustOpen(t, path)
+	if a, err := s.GetAccount(ctx, "acct_1"); err != nil || a.Name != "Shop" {
+		t.Errorf("GetAccount after the upgrade: %+v, %v", a, err)
+	}
+	pay := &checkout.Payment{ID: "pay_1", AccountID: "acct_1", SessionID: "cs_1", Status: checkout.PaymentProcessing, Version: 1, Created: now}
+	if err := s.Commit(ctx, checkout.Change{Payment: pay}); err != nil {
+		t.Fatalf("Commit(payment): %v", err)
+	}
+	p, err := s.ListPayments(ctx, scope, checkout.PaymentFilter{SessionID: "cs_1", ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(p.Items) != 1 {
+		t.Errorf("ListPayments after the upgrade: %d, %v; want 1", len(p.Items), err)
+	}
+}
+
+// TestUpgradeFromVersion3: events stored before webhooks existed are not
+// dispatched as new once the file gains the outbox; events committed after
+// the upgrade are.
+func TestUpgradeFromVersion3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{"PRAGMA journal_mode = WAL"}
+	for _, name := range []string{"0001_init.sql", "0002_payments.sql", "0003_due_payments.sql"} {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, string(b))
+	}
+	queries = append(queries,
+		`INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
+			VALUES ('evt_old', 'acct_1', 0, 'checkout.session.completed', 'cs_1', 0,
+			CAST('{"ID":"evt_old","AccountID":"acct_1","Type":"checkout.session.completed"}' AS BLOB))`,
+		"PRAGMA user_version = 3",
+	)
+	for _, q := range queries {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	ctx := t.Context()
+	s := mustOpen(t, path)
+	if _, err := s.GetEvent(ctx, scope, "evt_old"); err != nil {
+		t.Fatalf("GetEvent after the upgrade: %v", err)
+	}
+	if got, err := s.ClaimEvents(ctx, now, now.Add(time.Minute), 10); err != nil || len(got) != 0 {
+		t.Fatalf("ClaimEvents after the upgrade: %d events, %v; want none", len(got), err)
+	}
+	wantKind := func(what string, err error, k checkout.Kind) {
+		t.Helper()
+		if !checkout.IsKind(err, k) {
+			t.Errorf("%s: %v, want kind %s", what, err, k)
+		}
+	}
+	wantKind("Dispatch(old event)", s.Dispatch(ctx, "evt_old", nil), checkout.KindConflict)
+	ev := &checkout.Event{ID: "evt_new", AccountID: scope.AccountID, Type: checkout.EventSessionCompleted, Created: now, Sequence: 1, ObjectID: "cs_2"}
+	if err := s.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	got, err := s.ClaimEvents(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(got) != 1 || got[0].ID != ev.ID {
+		t.Fatalf("ClaimEvents after a commit: %v, %v; want %s", got, err, ev.ID)
+	}
+}
+
+// TestNewerSchemaRefused: a file migrated by a newer checkoutd is not
+// opened by an older one, which would not know its tables.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if s, err := sqlite.Open(path); err == nil {
+		s.Close()
+		t.Fatal("Open of a newer schema succeeded")
+	}
+}
+
+// TestConcurrentOpen: a CLI command and the server may open a new file at
+// the same moment; both must come up with one schema.
+func TestConcurrentOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	const n = 4
+	stores := make([]*sqlite.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = sqlite.Open(path) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Open %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { stores[i].Close() })
+		if err := stores[i].CreateSession(t.Context(), newSession(fmt.Sprintf("cs_%d", i))); err != nil {
+			t.Errorf("CreateSession on store %d: %v", i, err)
+		}
+	}
+	p, err := stores[0].ListSessions(t.Context(), scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(p.Items) != n {
+		t.Errorf("ListSessions: %d sessions, %v; want %d", len(p.Items), err, n)
+	}
+}
+
+// TestTwoHandles: two Stores on one file behave like two processes: each
+// sees the other's writes, and compare-and-set still has one winner.
+func TestTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	a, b := mustOpen(t, path), mustOpen(t, path)
+	ctx := t.Context()
+	if err := a.CreateSession(ctx, newSession("cs_shared")); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	if _, err := b.GetSession(ctx, scope, "cs_shared"); err != nil {
+		t.Fatalf("GetSession through the other handle: %v", err)
+	}
+
+	const n = 20
+	var wins, conflicts atomic.Int32
+	var loaded, wg sync.WaitGroup
+	start := make(chan struct{})
+	loaded.Add(n)
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			sess, err := st.GetSession(ctx, scope, "cs_shared")
+			loaded.Done()
+			if err != nil {
+				t.Errorf("GetSession: %v", err)
+				return
+			}
+			<-start
+			ev, err := sess.Apply(checkout.TransitionPay, now.Add(time.Minute), fmt.Sprintf("evt_%02d", i))
+			if err != nil {
+				t.Errorf("Apply: %v", err)
+				return
+			}
+			switch err := st.Commit(ctx, checkout.Change{Session: sess, Events: []*checkout.Event{ev}}); {
+			case err == nil:
+				wins.Add(1)
+			case checkout.IsKind(err, checkout.KindConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("Commit: %v", err)
+			}
+		})
+	}
+	loaded.Wait()
+	close(start)
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != n-1 {
+		t.Errorf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), n-1)
+	}
+	for name, st := range map[string]*sqlite.Store{"a": a, "b": b} {
+		p, err := st.ListEvents(ctx, scope, checkout.EventFilter{ObjectID: "cs_shared", ListParams: checkout.ListParams{Limit: 10}})
+		if err != nil || len(p.Items) != 1 {
+			t.Errorf("events through %s: %d, %v; want 1", name, len(p.Items), err)
+		}
+	}
+
+	// Sessions created through both handles share one insertion order.
+	for i := range 10 {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		if err := st.CreateSession(ctx, newSession(fmt.Sprintf("cs_order_%d", i))); err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+	}
+	p, err := b.ListSessions(ctx, scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil {
+		t.Fatalf("ListSessions: %v", err)
+	}
+	for i, s := range p.Items {
+		if want := fmt.Sprintf("cs_order_%d", 9-i); s.ID != want {
+			t.Errorf("item %d: %s, want %s", i, s.ID, want)
+		}
+	}
+}
+
+// TestFinishAfterLostClaim: a request whose claim expired and was taken over
+// must not overwrite the new owner's record when it finally finishes.
+func TestFinishAfterLostClaim(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "checkoutd.db"))
+	ctx := t.Context()
+	slow := &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "fp", Created: now}
+	if rec, err := s.ClaimIdempotencyKey(ctx, slow); rec != nil || err != nil {
+		t.Fatalf("claim: %+v, %v", rec, err)
+	}
+	next := &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "fp", Created: now.Add(checkout.IdempotencyLockTTL + time.Second)}
+	if rec, err := s.ClaimIdempotencyKey(ctx, next); rec != nil || err != nil {
+		t.Fatalf("claim after the lock TTL: %+v, %v", rec, err)
+	}
+	slow.Done, slow.Status, slow.Body = true, 200, []byte("late")
+	if err := s.FinishIdempotencyKey(ctx, slow); !checkout.IsKind(err, checkout.KindConflict) {
+		t.Errorf("FinishIdempotencyKey of a lost claim: %v, want a conflict", err)
+	}
+	rec, err := s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "k", Created: next.Created.Add(time.Second)})
+	if err != nil || rec == nil || rec.Done || !rec.Created.Equal(next.Created) {
+		t.Errorf("record after the late finish: %+v, %v; want the new claim, in flight", rec, err)
+	}
+}
+
+func BenchmarkCreateSession(b *testing.B) {
+	s := mustOpen(b, filepath.Join(b.TempDir(), "checkoutd.db"))
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", n.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkGetSession(b *testing.B) {
+	s := mustOpen(b, filepath.Join(b.TempDir(), "checkoutd.db"))
+	const stored = 10000
+	fill(b, s, stored)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("cs_%09d", n.Add(1)%stored)
+			if _, err := s.GetSession(b.Context(), scope, id); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkListSessions pages through stores of growing size: the cost of a
+// page should not grow with the number of stored sessions.
+func BenchmarkListSessions(b *testing.B) {
+	for _, stored := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprint(stored), func(b *testing.B) {
+			s := mustOpen(b, filepath.Join(b.TempDir(), "checkoutd.db"))
+			fill(b, s, stored)
+			for _, bc := range []struct {
+				name string
+				f    checkout.SessionFilter
+			}{
+				{"first", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}}},
+				{"middle", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, StartingAfter: fmt.Sprintf("cs_%09d", stored/2)}}},
+				{"ending_before", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, EndingBefore: fmt.Sprintf("cs_%09d", stored/2)}}},
+				{"open", checkout.SessionFilter{Now: now, Status: checkout.SessionOpen, ListParams: checkout.ListParams{Limit: 10}}},
+				{"email", checkout.SessionFilter{CustomerEmail: "ama@example.com", ListParams: checkout.ListParams{Limit: 10}}},
+			} {
+				b.Run(bc.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						p, err := s.ListSessions(b.Context(), scope, bc.f)
+						if err != nil || len(p.Items) != 10 {
+							b.Fatalf("ListSessions: %d items, %v", len(p.Items), err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// fill stores n sessions, cs_000000000 to cs_<n-1>, from a few writers.
+func fill(b *testing.B, s *sqlite.Store, n int) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", i))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
