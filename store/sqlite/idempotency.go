@@ -52,23 +52,19 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, rec *checkout.Idempote
 	if body == nil {
 		body = []byte{}
 	}
-	res, err := s.ws.finishKey.ExecContext(ctx, rec.Status, rec.ContentType, body,
-		rec.Scope.AccountID, rec.Scope.Livemode, rec.Key, micros(rec.Created))
-	if err != nil {
-		return translate("finish idempotency key", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translate("finish idempotency key", err)
-	} else if n == 0 {
-		return checkout.ErrConflict
-	}
-	return nil
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.ws.finishKey).ExecContext(ctx, rec.Status, rec.ContentType, body,
+			rec.Scope.AccountID, rec.Scope.Livemode, rec.Key, micros(rec.Created))
+		return oneRow("finish idempotency key", res, err)
+	})
 }
 
 // ReleaseIdempotencyKey deletes the in-flight record of key.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope checkout.Scope, key string) error {
-	_, err := s.ws.freeKey.ExecContext(ctx, scope.AccountID, scope.Livemode, key)
-	return translate("release idempotency key", err)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.ws.freeKey).ExecContext(ctx, scope.AccountID, scope.Livemode, key)
+		return translate("release idempotency key", err)
+	})
 }
 
 // PruneIdempotencyKeys deletes in batches, each its own short transaction,

@@ -19,11 +19,12 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	if err != nil {
 		return err
 	}
-	// One statement is its own transaction; no BEGIN/COMMIT round trips.
-	_, err = s.ws.insertSession.ExecContext(ctx,
-		sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
-		sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
-	return translate("create session", err)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.StmtContext(ctx, s.ws.insertSession).ExecContext(ctx,
+			sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
+			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
+		return translate("create session", err)
+	})
 }
 
 // GetSession returns the session with id in scope.

@@ -62,6 +62,12 @@ type Store struct {
 	lists sync.Map // string → *sql.Stmt
 
 	sessions decoded // sessions decoded from their JSON (see cache.go)
+
+	// The group-commit writer (see batch.go).
+	writes     chan *writeReq
+	writerDone chan struct{}
+	closeMu    sync.RWMutex
+	closed     bool
 }
 
 // Open opens (creating if needed) the database file at path, creating its
@@ -120,6 +126,9 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.writes = make(chan *writeReq, 4*maxBatch)
+	s.writerDone = make(chan struct{})
+	go s.runWrites()
 	return s, nil
 }
 
@@ -245,8 +254,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the statements and both connection pools.
+// Close answers the writes already queued, then closes the statements and
+// both connection pools. Writes after Close fail.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	wasClosed := s.closed
+	s.closed = true
+	if !wasClosed && s.writes != nil {
+		close(s.writes)
+		<-s.writerDone
+	}
+	s.closeMu.Unlock()
 	s.lists.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -262,22 +280,6 @@ func (s *Store) Close() error {
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
-}
-
-// write runs fn in one IMMEDIATE transaction on the writer.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
 }
 
 // sqliteCode returns the extended result code of err, 0 if it is not an

@@ -1,0 +1,158 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Group commit. SQLite has one writer, and most of a small write's cost is
+// the commit: taking the WAL locks, appending every page the write touched
+// (the rightmost leaf of each seq-ordered index is the same page for all
+// recent rows) and ending the transaction. So concurrent writes are queued
+// to one goroutine, which runs what has queued up while the previous
+// transaction committed as one transaction, each write inside a savepoint
+// of its own: a write that fails rolls back to its savepoint and fails
+// alone, the others commit together. A write that finds the queue empty
+// runs in a transaction of its own at once, so light load pays no wait.
+//
+// Every write is answered only after its transaction committed (or failed),
+// so an answered write is as durable as before.
+
+// maxBatch bounds a group: a long one holds the write lock (and the writes
+// at its end) for longer.
+const maxBatch = 64
+
+var errClosed = errors.New("sqlite: store is closed")
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// write runs fn in an IMMEDIATE transaction on the writer, possibly one it
+// shares with other writes (see above). fn may run more than once when a
+// shared transaction fails as a whole; a failed run has written nothing.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return errClosed
+	}
+	s.writes <- r
+	s.closeMu.RUnlock()
+	return <-r.done
+}
+
+// runWrites is the writer goroutine; it stops when s.writes is closed and
+// drained, so every accepted write is answered.
+func (s *Store) runWrites() {
+	defer close(s.writerDone)
+	batch := make([]*writeReq, 0, maxBatch)
+	for r := range s.writes {
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-s.writes:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commitGroup(batch)
+	}
+}
+
+// commitGroup runs a batch. A write whose context can be cancelled runs in
+// a transaction of its own: SQLite rolls back the whole transaction when a
+// statement in it is interrupted, which must not take the others' writes
+// with it.
+func (s *Store) commitGroup(batch []*writeReq) {
+	group := batch[:0:0]
+	for _, r := range batch {
+		if r.ctx.Done() != nil {
+			r.done <- s.writeAlone(r)
+		} else {
+			group = append(group, r)
+		}
+	}
+	switch len(group) {
+	case 0:
+	case 1:
+		group[0].done <- s.writeAlone(group[0])
+	default:
+		if errs, ok := s.writeShared(group); ok {
+			for i, r := range group {
+				r.done <- errs[i]
+			}
+			return
+		}
+		// The shared transaction failed as a whole and wrote nothing:
+		// give each write a transaction of its own.
+		for _, r := range group {
+			r.done <- s.writeAlone(r)
+		}
+	}
+}
+
+// writeAlone runs one write in its own transaction.
+func (s *Store) writeAlone(r *writeReq) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(r.ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := r.fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// writeShared runs the writes in one transaction, each in a savepoint, and
+// returns each write's error. ok is false when the transaction itself
+// failed (it could not begin or commit, or SQLite rolled it back under a
+// failing write): then nothing was written.
+func (s *Store) writeShared(group []*writeReq) (errs []error, ok bool) {
+	ctx := context.Background() // every write in group has a context that is never cancelled
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false
+	}
+	errs = make([]error, len(group))
+	for i, r := range group {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			tx.Rollback()
+			return nil, false
+		}
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			// A statement error leaves the transaction open, to be rolled
+			// back to the savepoint; some (I/O, full disk) end it, and then
+			// the savepoint is gone too.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				tx.Rollback()
+				return nil, false
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			tx.Rollback()
+			return nil, false
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false
+	}
+	return errs, true
+}
