@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	insertAccount = `INSERT INTO accounts (id, data) VALUES ($1, $2)`
+	insertKey     = `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES ($1, $2, $3, $4, $5, $6)`
+)
+
+// CreateAccount stores a and its keys in one batch, one implicit
+// transaction: either all of them exist afterwards or none does.
+func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
+	data, err := encodeAccount(a)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue(insertAccount, a.ID, data)
+	for _, k := range keys {
+		b.Queue(insertKey, k.ID, k.AccountID, k.Livemode, k.Hash, k.Hint, micros(k.Created))
+	}
+	return s.batch(ctx, "create account", b)
+}
+
+// CreateAPIKey adds k; the foreign key on api_keys.account_id tells a missing
+// account apart from a duplicate key.
+func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
+	_, err := s.pool.Exec(ctx, insertKey, k.ID, k.AccountID, k.Livemode, k.Hash, k.Hint, micros(k.Created))
+	if pgCode(err) == "23503" { // foreign_key_violation
+		return checkout.NotFound("account", "account", k.AccountID)
+	}
+	return translate("create api key", err)
+}
+
+// GetAccount returns the account with id.
+func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, error) {
+	var data []byte
+	if err := s.pool.QueryRow(ctx, `SELECT data FROM accounts WHERE id = $1`, id).Scan(&data); err != nil {
+		return nil, translate("get account", err)
+	}
+	return decodeAccount(data)
+}
+
+// ListAccounts returns every account in the order they were created.
+func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT data FROM accounts ORDER BY seq`)
+	out, err := collect(rows, "list accounts", decodeAccount)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FindAPIKey returns the key whose hash is hash.
+func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
+	var k checkout.APIKey
+	var created int64
+	err := s.pool.QueryRow(ctx, `SELECT id, account_id, livemode, hash, hint, created FROM api_keys WHERE hash = $1`, hash).
+		Scan(&k.ID, &k.AccountID, &k.Livemode, &k.Hash, &k.Hint, &created)
+	if err != nil {
+		return nil, translate("find api key", err)
+	}
+	k.Created = fromMicros(created)
+	return &k, nil
+}
+
+// collect decodes every row of a one-column (data) query. pgx reports a
+// failed query through rows, so callers need not check Query's error.
+func collect[T any](rows pgx.Rows, op string, decode func([]byte) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	var data []byte
+	for rows.Next() {
+		if err := rows.Scan(&data); err != nil {
+			return nil, translate(op, err)
+		}
+		v, err := decode(data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	return out, nil
+}

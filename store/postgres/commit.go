@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/jackc/pgx/v5"
+)
+
+// The compare-and-sets of Commit. Each UPDATE matches its row only at the
+// expected version and in the object's scope; checkoutd_require turns a
+// miss into SQLSTATE CK409, which aborts the whole batch. Under READ
+// COMMITTED a second writer waits for the first's row lock and then
+// re-evaluates the WHERE clause against the committed row, whose version
+// has moved on: exactly one of them matches.
+const (
+	updateSession = `WITH u AS (
+		UPDATE sessions SET status = $1, expires_at = $2, customer = $3, payment = $4, customer_email = $5,
+			version = $6, data = $7
+		WHERE id = $8 AND account_id = $9 AND livemode = $10 AND version = $11
+		RETURNING 1)
+	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
+	insertPayment = `INSERT INTO payments (id, account_id, livemode, session_id, status, created, due, version, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	updatePayment = `WITH u AS (
+		UPDATE payments SET session_id = $1, status = $2, due = $3, version = $4, data = $5
+		WHERE id = $6 AND account_id = $7 AND livemode = $8 AND version = $9
+		RETURNING 1)
+	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
+	insertEvent = `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+)
+
+// Commit writes c as one pipelined batch: one round trip, one implicit
+// transaction. A lost compare-and-set (CK409) or an existing id (23505)
+// fails its statement, and PostgreSQL then skips the rest of the batch and
+// rolls back what it had written, so the change is all or nothing.
+// Everything is encoded before anything is sent.
+func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
+	b := &pgx.Batch{}
+	if sess := c.Session; sess != nil {
+		data, err := encodeSession(sess)
+		if err != nil {
+			return err
+		}
+		b.Queue(updateSession, string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
+			sess.Version, data, sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
+	}
+	if p := c.Payment; p != nil {
+		data, err := encodePayment(p)
+		if err != nil {
+			return err
+		}
+		if p.Version == 1 {
+			b.Queue(insertPayment, p.ID, p.AccountID, p.Livemode, p.SessionID, string(p.Status), micros(p.Created),
+				paymentDue(p), p.Version, data)
+		} else {
+			b.Queue(updatePayment, p.SessionID, string(p.Status), paymentDue(p), p.Version, data,
+				p.ID, p.AccountID, p.Livemode, p.Version-1)
+		}
+	}
+	for _, e := range c.Events {
+		data, err := encodeEvent(e)
+		if err != nil {
+			return err
+		}
+		b.Queue(insertEvent, e.ID, e.AccountID, e.Livemode, e.Type, e.ObjectID, micros(e.Created), data)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return s.batch(ctx, "commit", b)
+}

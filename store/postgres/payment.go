@@ -1,0 +1,58 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Payments are written only through Commit (commit.go).
+
+// GetPayment returns the payment with id in scope.
+func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string) (*checkout.Payment, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE id = $1 AND account_id = $2 AND livemode = $3`,
+		id, scope.AccountID, scope.Livemode).Scan(&data)
+	if err != nil {
+		return nil, translate("get payment", err)
+	}
+	return decodePayment(data)
+}
+
+// FindPayment returns the payment with id, whatever its scope.
+func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, error) {
+	var data []byte
+	if err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE id = $1`, id).Scan(&data); err != nil {
+		return nil, translate("find payment", err)
+	}
+	return decodePayment(data)
+}
+
+// ListPayments pages the scope's payments on seq, like ListSessions.
+func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checkout.PaymentFilter) (checkout.Page[*checkout.Payment], error) {
+	q := newPageQuery("payments", scope)
+	if f.SessionID != "" {
+		q.where("session_id = $?", f.SessionID)
+	}
+	return list(ctx, s, q, f.ListParams, "payment", decodePayment)
+}
+
+// DuePayments returns payments awaiting the customer whose deadline has
+// passed, of any scope, earliest first, from the partial index on due.
+func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE status = 'requires_action' AND due > 0 AND due <= $1
+		ORDER BY due, seq LIMIT $2`, micros(now), limit)
+	return collect(rows, "due payments", decodePayment)
+}
+
+// paymentDue is the due column of p: its action's deadline, 0 if none.
+func paymentDue(p *checkout.Payment) int64 {
+	if p.Action == nil || p.Action.ExpiresAt.IsZero() {
+		return 0
+	}
+	return micros(p.Action.ExpiresAt)
+}

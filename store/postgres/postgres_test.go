@@ -1,0 +1,470 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/postgres"
+	"github.com/checkoutd/checkoutd/store/storetest"
+	"github.com/jackc/pgx/v5"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) checkout.Store { return mustOpen(t, newSchema(t)) })
+}
+
+// baseURL is the database the tests run in, from CHECKOUTD_TEST_POSTGRES_URL.
+// Without it the tests are skipped, except on CI, which must run them.
+func baseURL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv("CHECKOUTD_TEST_POSTGRES_URL")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("CHECKOUTD_TEST_POSTGRES_URL is not set; CI requires PostgreSQL")
+		}
+		tb.Skip("set CHECKOUTD_TEST_POSTGRES_URL (e.g. postgres://root@127.0.0.1:5432/test) to run the PostgreSQL tests")
+	}
+	return u
+}
+
+// newSchema creates an empty schema, dropped with everything in it when the
+// test ends, and returns the URL of a store in it: the base URL with
+// search_path set to the schema, which pgx sends to the server as a setting.
+func newSchema(tb testing.TB) string {
+	tb.Helper()
+	base := baseURL(tb)
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "ct_" + hex.EncodeToString(b)
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("connect to %s: %v", base, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Errorf("connect to drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("CHECKOUTD_TEST_POSTGRES_URL must be a URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// mustOpen opens the store at url and closes it when the test ends.
+func mustOpen(tb testing.TB, url string) *postgres.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+var (
+	now   = time.Date(2026, 5, 4, 10, 30, 15, 123456000, time.UTC)
+	scope = checkout.Scope{AccountID: "acct_1"}
+)
+
+func newSession(id string) *checkout.Session {
+	return &checkout.Session{
+		ID: id, AccountID: scope.AccountID, Livemode: scope.Livemode, Mode: checkout.ModePayment,
+		Status: checkout.SessionOpen, PaymentStatus: checkout.PaymentUnpaid,
+		Currency: "EUR", AmountSubtotal: 2000, AmountTotal: 2000,
+		LineItems: []checkout.LineItem{{
+			ID: "li_" + id, Name: "T-shirt", Quantity: 2, UnitAmount: 1000, Currency: "EUR",
+			AmountSubtotal: 2000, AmountTotal: 2000,
+		}},
+		SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/cancel",
+		CustomerEmail: "ama@example.com", PaymentMethodTypes: []string{"card"},
+		Metadata: map[string]string{"order": id}, PublicToken: "pt_" + id,
+		Version: 1, Created: now, Updated: now, ExpiresAt: now.Add(24 * time.Hour),
+	}
+}
+
+// TestSearchPath: the store's tables are made in the schema the URL's
+// search_path names, not in the database's default one.
+func TestSearchPath(t *testing.T) {
+	u := newSchema(t)
+	mustOpen(t, u)
+	schema, _ := url.Parse(u)
+	conn, err := pgx.Connect(t.Context(), baseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var got []string
+	rows, _ := conn.Query(t.Context(), `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+		schema.Query().Get("search_path"))
+	got, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"schema_migrations", "sessions", "events", "webhook_deliveries"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("table %s is not in the schema; it has %v", want, got)
+		}
+	}
+}
+
+// TestMigrate: Migrate applies every migration to a new schema, and
+// nothing the second time.
+func TestMigrate(t *testing.T) {
+	u := newSchema(t)
+	ctx := t.Context()
+	first, err := postgres.Migrate(ctx, u)
+	if err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if len(first) == 0 || first[0] != "0001_init.sql" {
+		t.Errorf("first Migrate applied %v, want 0001_init.sql first", first)
+	}
+	again, err := postgres.Migrate(ctx, u)
+	if err != nil || len(again) != 0 {
+		t.Errorf("second Migrate = %v, %v; want none", again, err)
+	}
+	s := mustOpen(t, u)
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after Migrate: %v", err)
+	}
+}
+
+// TestConcurrentOpen: replicas starting at once over an empty schema apply
+// the migrations exactly once, and all come up.
+func TestConcurrentOpen(t *testing.T) {
+	u := newSchema(t)
+	const n = 4
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			stores[i], errs[i] = postgres.Open(t.Context(), u)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Open %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { stores[i].Close() })
+		if err := stores[i].CreateSession(t.Context(), newSession(fmt.Sprintf("cs_%d", i))); err != nil {
+			t.Errorf("CreateSession on store %d: %v", i, err)
+		}
+	}
+	conn, err := pgx.Connect(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var applied, distinct int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT name) FROM schema_migrations`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != distinct || applied == 0 {
+		t.Errorf("schema_migrations has %d rows of %d names, want each once", applied, distinct)
+	}
+	p, err := stores[0].ListSessions(t.Context(), scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(p.Items) != n {
+		t.Errorf("ListSessions: %d sessions, %v; want %d", len(p.Items), err, n)
+	}
+}
+
+// TestNewerSchemaRefused: a schema migrated by a newer checkoutd, with a
+// migration this one does not know, is not opened.
+func TestNewerSchemaRefused(t *testing.T) {
+	u := newSchema(t)
+	ctx := t.Context()
+	if _, err := postgres.Migrate(ctx, u); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ('9999_from_the_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.Open(ctx, u)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a newer schema succeeded")
+	}
+	if !strings.Contains(err.Error(), "9999_from_the_future.sql") || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a newer schema: %v; want an error naming the unknown migration", err)
+	}
+	if _, err := postgres.Migrate(ctx, u); err == nil {
+		t.Error("Migrate of a newer schema succeeded")
+	}
+}
+
+// TestReopen: what one store wrote, a new store (a new pool, as after a
+// restart) reads.
+func TestReopen(t *testing.T) {
+	u := newSchema(t)
+	ctx := t.Context()
+	s, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	key := &checkout.APIKey{ID: "key_1", AccountID: "acct_1", Hash: checkout.HashKey("sk_test_1234"), Hint: "1234", Created: now}
+	if err := s.CreateAccount(ctx, &checkout.Account{ID: "acct_1", Name: "Shop", DefaultCurrency: "EUR", SessionTTL: time.Hour, Created: now}, []*checkout.APIKey{key}); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	if err := s.CreateSession(ctx, newSession("cs_1")); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	sess, err := s.GetSession(ctx, scope, "cs_1")
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	ev, err := sess.Apply(checkout.TransitionPay, now.Add(time.Minute), "evt_1")
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	pay := &checkout.Payment{ID: "pay_1", AccountID: "acct_1", SessionID: "cs_1", Status: checkout.PaymentSucceeded, Version: 1, Created: now}
+	if err := s.Commit(ctx, checkout.Change{Session: sess, Payment: pay, Events: []*checkout.Event{ev}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if _, err := s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "fp", Created: now}); err != nil {
+		t.Fatalf("ClaimIdempotencyKey: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s = mustOpen(t, u)
+	if _, err := s.GetAccount(ctx, "acct_1"); err != nil {
+		t.Errorf("GetAccount after reopen: %v", err)
+	}
+	if _, err := s.FindAPIKey(ctx, key.Hash); err != nil {
+		t.Errorf("FindAPIKey after reopen: %v", err)
+	}
+	got, err := s.GetSession(ctx, scope, "cs_1")
+	if err != nil {
+		t.Fatalf("GetSession after reopen: %v", err)
+	}
+	if got.Status != checkout.SessionComplete || got.Version != 2 {
+		t.Errorf("session after reopen: %s version %d", got.Status, got.Version)
+	}
+	if _, err := s.GetEvent(ctx, scope, "evt_1"); err != nil {
+		t.Errorf("GetEvent after reopen: %v", err)
+	}
+	if p, err := s.GetPayment(ctx, scope, "pay_1"); err != nil || p.Status != checkout.PaymentSucceeded {
+		t.Errorf("GetPayment after reopen: %+v, %v", p, err)
+	}
+	rec, err := s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "k", Fingerprint: "other", Created: now})
+	if err != nil || rec == nil || rec.Fingerprint != "fp" {
+		t.Errorf("idempotency record after reopen: %+v, %v", rec, err)
+	}
+}
+
+// TestTwoStoresClaimDeliveries: workers in two processes (two pools) share
+// the delivery queue, and no delivery is claimed twice.
+func TestTwoStoresClaimDeliveries(t *testing.T) {
+	u := newSchema(t)
+	a, b := mustOpen(t, u), mustOpen(t, u)
+	ctx := t.Context()
+	ev := &checkout.Event{ID: "evt_1", AccountID: scope.AccountID, Type: checkout.EventSessionCompleted, Created: now, Sequence: 1, ObjectID: "cs_1"}
+	if err := a.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	const n = 300
+	ds := make([]*checkout.Delivery, n)
+	for i := range ds {
+		ds[i] = &checkout.Delivery{
+			ID: fmt.Sprintf("whd_%03d", i), AccountID: scope.AccountID, EventID: ev.ID, EndpointID: "we_1",
+			Status: checkout.DeliveryPending, NextAt: now.Add(time.Duration(i%13) * time.Second), Created: now, Updated: now,
+		}
+	}
+	if err := b.Dispatch(ctx, ev.ID, ds); err != nil {
+		t.Fatalf("Dispatch: %v", err)
+	}
+
+	claimAt, until := now.Add(time.Minute), now.Add(2*time.Minute)
+	var mu sync.Mutex
+	count := map[string]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range 8 {
+		st := []*postgres.Store{a, b}[w%2]
+		wg.Go(func() {
+			<-start
+			for {
+				got, err := st.ClaimDeliveries(ctx, claimAt, until, 5)
+				if err != nil {
+					t.Errorf("ClaimDeliveries: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					count[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, d := range ds {
+		if count[d.ID] != 1 {
+			t.Errorf("%s claimed %d times, want once", d.ID, count[d.ID])
+		}
+	}
+}
+
+// TestConcurrentIdempotencyClaimsAcrossStores: two processes racing to
+// claim one key: exactly one wins.
+func TestConcurrentIdempotencyClaimsAcrossStores(t *testing.T) {
+	u := newSchema(t)
+	a, b := mustOpen(t, u), mustOpen(t, u)
+	const rounds, n = 20, 8
+	for r := range rounds {
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			st := []*postgres.Store{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				rec := &checkout.IdempotencyRecord{Scope: scope, Key: fmt.Sprintf("key-%d", r), Fingerprint: fmt.Sprint(i), Created: now}
+				got, err := st.ClaimIdempotencyKey(t.Context(), rec)
+				if err != nil {
+					t.Errorf("ClaimIdempotencyKey: %v", err)
+				} else if got == nil {
+					wins.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d claims won, want 1", r, wins.Load())
+		}
+	}
+}
+
+func BenchmarkCreateSession(b *testing.B) {
+	s := mustOpen(b, newSchema(b))
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", n.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkGetSession(b *testing.B) {
+	s := mustOpen(b, newSchema(b))
+	const stored = 10000
+	fill(b, s, stored)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("cs_%09d", n.Add(1)%stored)
+			if _, err := s.GetSession(b.Context(), scope, id); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkListSessions pages through stores of growing size: the cost of a
+// page should not grow with the number of stored sessions.
+func BenchmarkListSessions(b *testing.B) {
+	for _, stored := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprint(stored), func(b *testing.B) {
+			s := mustOpen(b, newSchema(b))
+			fill(b, s, stored)
+			for _, bc := range []struct {
+				name string
+				f    checkout.SessionFilter
+			}{
+				{"first", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}}},
+				{"middle", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, StartingAfter: fmt.Sprintf("cs_%09d", stored/2)}}},
+				{"ending_before", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, EndingBefore: fmt.Sprintf("cs_%09d", stored/2)}}},
+				{"open", checkout.SessionFilter{Now: now, Status: checkout.SessionOpen, ListParams: checkout.ListParams{Limit: 10}}},
+				{"email", checkout.SessionFilter{CustomerEmail: "ama@example.com", ListParams: checkout.ListParams{Limit: 10}}},
+			} {
+				b.Run(bc.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						p, err := s.ListSessions(b.Context(), scope, bc.f)
+						if err != nil || len(p.Items) != 10 {
+							b.Fatalf("ListSessions: %d items, %v", len(p.Items), err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// fill stores n sessions, cs_000000000 to cs_<n-1>, from a few writers.
+func fill(b *testing.B, s *postgres.Store, n int) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", i))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
