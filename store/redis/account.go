@@ -1,0 +1,71 @@
+package redis
+
+import (
+	"context"
+	"encoding/hex"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// CreateAccount stores a and its keys in one script: all of them or none.
+func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
+	data, err := encodeAccount(a)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 3+2*len(keys))
+	args = append(args, a.ID, data, len(keys))
+	for _, k := range keys {
+		kd, err := encodeKey(k)
+		if err != nil {
+			return err
+		}
+		args = append(args, hex.EncodeToString(k.Hash), kd)
+	}
+	return translate("create account", s.run(ctx, createAccountScript, args...).Err())
+}
+
+// GetAccount returns the account with id.
+func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, error) {
+	data, err := s.c.Get(ctx, s.k.object("account", id)).Bytes()
+	if err != nil {
+		return nil, translate("get account", err)
+	}
+	return decodeAccount(data)
+}
+
+// ListAccounts returns every account in the order they were created.
+func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
+	var out []*checkout.Account
+	err := s.walk(ctx, walk{kind: "account", sources: []string{s.k.accounts()}}, func(it item) (bool, error) {
+		a, err := decodeAccount(it.data)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, a)
+		return true, nil
+	})
+	return out, err
+}
+
+// CreateAPIKey adds k to its account; a missing account is not-found.
+func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
+	data, err := encodeKey(k)
+	if err != nil {
+		return err
+	}
+	err = s.run(ctx, createKeyScript, k.AccountID, hex.EncodeToString(k.Hash), data).Err()
+	if isReply(err, "NOTFOUND") {
+		return checkout.NotFound("account", "account", k.AccountID)
+	}
+	return translate("create api key", err)
+}
+
+// FindAPIKey returns the key whose hash is hash.
+func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
+	data, err := s.c.Get(ctx, s.k.apiKey(hex.EncodeToString(hash))).Bytes()
+	if err != nil {
+		return nil, translate("find api key", err)
+	}
+	return decodeKey(data)
+}

@@ -1,0 +1,55 @@
+package redis
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Commit writes c with one script (lua/commit.lua): it checks the
+// session's and the payment's versions and that the events are new, and
+// writes nothing unless all of that holds. Everything is encoded before the
+// round trip.
+func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
+	if c.Session == nil && c.Payment == nil && len(c.Events) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 16+11+6*len(c.Events))
+	args = append(args, s.retentionMillis())
+	if sess := c.Session; sess != nil {
+		data, err := encodeSession(sess)
+		if err != nil {
+			return err
+		}
+		args = append(args, "1", sess.ID, sess.AccountID, mode(sess.Livemode), sess.Version, data, s.ttl(sess.ExpiresAt),
+			string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt))
+	} else {
+		args = append(args, "0")
+	}
+	if p := c.Payment; p != nil {
+		data, err := encodePayment(p)
+		if err != nil {
+			return err
+		}
+		due := paymentDue(p)
+		args = append(args, "1", p.ID, p.AccountID, mode(p.Livemode), p.Version, data, s.ttl(due),
+			p.SessionID, string(p.Status), micros(due))
+	} else {
+		args = append(args, "0")
+	}
+	args = append(args, len(c.Events))
+	for _, e := range c.Events {
+		data, err := encodeEvent(e)
+		if err != nil {
+			return err
+		}
+		args = append(args, e.ID, e.AccountID, mode(e.Livemode), e.Type, e.ObjectID, data)
+	}
+	return translate("commit", s.run(ctx, commitScript, args...).Err())
+}
+
+// retentionMillis is the retention as the scripts take it.
+func (s *Store) retentionMillis() string {
+	return strconv.FormatInt(s.retention.Milliseconds(), 10)
+}

@@ -1,0 +1,103 @@
+-- Commit: one change, all or nothing. Every check runs before the first
+-- write, because a Lua script that fails half way does not roll back.
+--
+-- ARGV: P, retention ms, then
+--   session flag '0'/'1' and, if '1': id, account, live, version, data,
+--     ttl ms, status, customer, customer email, payment, expires_at µs;
+--   payment flag and, if '1': id, account, live, version, data, ttl ms,
+--     session id, status, due µs ('0' when none);
+--   event count n and n times: id, account, live, type, object id, data.
+local retention = ARGV[2]
+local i = 2
+local function nxt()
+  i = i + 1
+  return ARGV[i]
+end
+
+local s
+if nxt() == '1' then
+  s = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
+    status = nxt(), customer = nxt(), email = nxt(), payment = nxt(), expires = nxt()}
+end
+local p
+if nxt() == '1' then
+  p = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
+    session = nxt(), status = nxt(), due = nxt()}
+end
+local events = {}
+for _ = 1, tonumber(nxt()) do
+  events[#events + 1] = {id = nxt(), acct = nxt(), live = nxt(), type = nxt(), object = nxt(), data = nxt()}
+end
+
+-- Checks.
+local oldSession, oldPayment
+if s then
+  local raw = redis.call('GET', P .. 'session:' .. s.id)
+  if not raw then return redis.error_reply('CONFLICT') end
+  oldSession = cjson.decode(raw)
+  if not owned(oldSession, s.version - 1, s.acct, s.live) then
+    return redis.error_reply('CONFLICT')
+  end
+end
+if p then
+  local raw = redis.call('GET', P .. 'payment:' .. p.id)
+  if p.version == 1 then
+    if raw then return redis.error_reply('CONFLICT') end
+  else
+    if not raw then return redis.error_reply('CONFLICT') end
+    oldPayment = cjson.decode(raw)
+    if not owned(oldPayment, p.version - 1, p.acct, p.live) then
+      return redis.error_reply('CONFLICT')
+    end
+  end
+end
+local seen = {}
+for _, e in ipairs(events) do
+  if seen[e.id] or redis.call('EXISTS', P .. 'event:' .. e.id) == 1 then
+    return redis.error_reply('CONFLICT')
+  end
+  seen[e.id] = true
+end
+
+-- Writes.
+if s then
+  local sc = scope(s.acct, s.live)
+  local all = P .. 'sessions:' .. sc
+  -- The session keeps its place in the lists: its seq is its score in the
+  -- scope's index (a new one only if that entry was pruned).
+  local seq = redis.call('ZSCORE', all, s.id) or redis.call('INCR', P .. 'seq')
+  redis.call('SET', P .. 'session:' .. s.id, s.data, 'PX', s.ttl)
+  reindex(
+    sessionIndexes(sc, oldSession.Status, oldSession.Customer, oldSession.CustomerEmail, oldSession.Payment),
+    sessionIndexes(sc, s.status, s.customer, s.email, s.payment), seq, s.id, s.ttl)
+  if s.status == 'open' then
+    redis.call('ZADD', P .. 'due:sessions', s.expires, s.id)
+  else
+    redis.call('ZREM', P .. 'due:sessions', s.id)
+  end
+end
+if p then
+  local sc = scope(p.acct, p.live)
+  local seq, old
+  if oldPayment then
+    seq = redis.call('ZSCORE', P .. 'payments:' .. sc, p.id)
+    old = paymentIndexes(sc, oldPayment.SessionID)
+  end
+  seq = seq or redis.call('INCR', P .. 'seq')
+  redis.call('SET', P .. 'payment:' .. p.id, p.data, 'PX', p.ttl)
+  reindex(old or {}, paymentIndexes(sc, p.session), seq, p.id, p.ttl)
+  if p.status == 'requires_action' and p.due ~= '0' then
+    redis.call('ZADD', P .. 'due:payments', p.due, p.id)
+  else
+    redis.call('ZREM', P .. 'due:payments', p.id)
+  end
+end
+for _, e in ipairs(events) do
+  -- Undispatched events do not expire (the outbox must not lose them);
+  -- Dispatch gives them the retention.
+  redis.call('SET', P .. 'event:' .. e.id, e.data)
+  local seq = redis.call('INCR', P .. 'seq')
+  reindex({}, eventIndexes(scope(e.acct, e.live), e.type, e.object), seq, e.id, retention)
+  redis.call('ZADD', P .. 'outbox:events', seq, e.id)
+end
+return 'OK'

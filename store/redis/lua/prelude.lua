@@ -1,0 +1,111 @@
+-- Prepended to every script (see scripts.go). ARGV[1] is always the key
+-- prefix; every key is built from it, so one Store's keys never meet
+-- another's.
+--
+-- Numbers: Redis turns a Lua number passed to redis.call into a string
+-- with 14 significant digits, which would mangle unix microseconds. Times
+-- therefore travel as the ARGV strings they came in as, and are turned into
+-- numbers only to be compared (a double holds them exactly).
+local P = ARGV[1]
+
+-- scope is the key part naming one account in one mode.
+local function scope(acct, live)
+  return acct .. ':' .. live
+end
+
+-- mode is the '0'/'1' form of a decoded JSON Livemode.
+local function mode(b)
+  if b then return '1' end
+  return '0'
+end
+
+-- owned reports whether decoded object o is at version v in scope
+-- (acct, live): the compare-and-set condition of every update.
+local function owned(o, v, acct, live)
+  return o.Version == v and o.AccountID == acct and mode(o.Livemode) == live
+end
+
+-- extend makes key k live at least ms more milliseconds, never less: an
+-- index outlives every object it points to.
+local function extend(k, ms)
+  if redis.call('PTTL', k) < tonumber(ms) then
+    redis.call('PEXPIRE', k, ms)
+  end
+end
+
+-- reindex moves member id (at score seq) from the index keys in old that
+-- are not in new to those in new, extending each new one to ttl (when ttl
+-- is given).
+local function reindex(old, new, seq, id, ttl)
+  local keep = {}
+  for _, k in ipairs(new) do keep[k] = true end
+  for _, k in ipairs(old) do
+    if not keep[k] then redis.call('ZREM', k, id) end
+  end
+  for _, k in ipairs(new) do
+    redis.call('ZADD', k, seq, id)
+    if ttl then extend(k, ttl) end
+  end
+end
+
+-- sessionIndexes are the list indexes session id belongs to with these
+-- field values.
+local function sessionIndexes(sc, status, customer, email, payment)
+  local base = P .. 'sessions:' .. sc
+  local t = {base, base .. ':status:' .. status}
+  if customer ~= '' then t[#t + 1] = base .. ':customer:' .. customer end
+  if email ~= '' then t[#t + 1] = base .. ':email:' .. email end
+  if payment ~= '' then t[#t + 1] = base .. ':payment:' .. payment end
+  return t
+end
+
+local function paymentIndexes(sc, session)
+  local base = P .. 'payments:' .. sc
+  return {base, base .. ':session:' .. session}
+end
+
+local function eventIndexes(sc, typ, object)
+  local base = P .. 'events:' .. sc
+  return {base, base .. ':type:' .. typ, base .. ':object:' .. object}
+end
+
+-- Deliveries travel as 9 ARGV fields each, from position i.
+local DELIVERY_FIELDS = 9
+
+-- checkNewDeliveries returns false if any of the n deliveries from ARGV[i]
+-- exists, or two of them share an id.
+local function checkNewDeliveries(i, n)
+  local seen = {}
+  for j = 0, n - 1 do
+    local id = ARGV[i + j * DELIVERY_FIELDS]
+    if seen[id] or redis.call('EXISTS', P .. 'delivery:' .. id) == 1 then
+      return false
+    end
+    seen[id] = true
+  end
+  return true
+end
+
+-- insertDeliveries stores the n deliveries from ARGV[i]. A pending delivery
+-- is queued and kept without expiry until it is final; a final one expires
+-- after retention ms.
+local function insertDeliveries(i, n, retention)
+  for j = 0, n - 1 do
+    local o = i + j * DELIVERY_FIELDS
+    local id, acct, live, ev, ep = ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4]
+    local status, nextAt, lease, data = ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 8]
+    local k = P .. 'delivery:' .. id
+    redis.call('HSET', k, 'd', data, 'v', '1', 'l', lease, 's', status,
+      'a', acct, 'm', live, 'ev', ev, 'ep', ep)
+    local seq = redis.call('INCR', P .. 'seq')
+    local idx = P .. 'deliveries:' .. ev
+    redis.call('ZADD', idx, seq, id)
+    extend(idx, retention)
+    if status == 'pending' then
+      redis.call('ZADD', P .. 'outbox:deliveries', nextAt, id)
+      redis.call('SADD', P .. 'endpoint-pending:' .. ep, id)
+    else
+      redis.call('PEXPIRE', k, retention)
+    end
+  end
+end

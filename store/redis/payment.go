@@ -1,0 +1,54 @@
+package redis
+
+import (
+	"context"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Payments are written only through Commit (commit.go).
+
+// GetPayment returns the payment with id in scope.
+func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string) (*checkout.Payment, error) {
+	p, err := s.FindPayment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Scope() != scope {
+		return nil, checkout.ErrNotFound
+	}
+	return p, nil
+}
+
+// FindPayment returns the payment with id, whatever its scope.
+func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, error) {
+	data, err := s.c.Get(ctx, s.k.object("payment", id)).Bytes()
+	if err != nil {
+		return nil, translate("get payment", err)
+	}
+	return decodePayment(data)
+}
+
+// ListPayments pages the scope's payments, or a session's, newest first.
+func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checkout.PaymentFilter) (checkout.Page[*checkout.Payment], error) {
+	all := s.k.scoped("payments", scope)
+	source := all
+	if f.SessionID != "" {
+		source = all + ":session:" + f.SessionID
+	}
+	return list(ctx, s, listing{kind: "payment", what: "payment", scope: all, sources: []string{source}}, f.ListParams,
+		func(it item) (*checkout.Payment, bool, error) {
+			p, err := decodePayment(it.data)
+			if err != nil {
+				return nil, false, err
+			}
+			return p, f.SessionID == "" || p.SessionID == f.SessionID, nil
+		})
+}
+
+// DuePayments reads the queue of payments awaiting the customer, by their
+// action's deadline.
+func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
+	return due(ctx, s, "payment", s.k.duePayments(), now, limit, decodePayment)
+}

@@ -1,0 +1,197 @@
+// Package redis is a checkout.Store over Redis, for running any number of
+// stateless checkoutd replicas over one Redis server.
+//
+// # Layout
+//
+// Every key starts with Options.Prefix (P, "checkout:" by default). Objects
+// are stored whole, as JSON, under their id, which is unique across
+// accounts; a session is where seed 000 keeps it:
+//
+//	P session:{id}      string  the session (JSON); TTL: time left until expires_at + Retention
+//	P payment:{id}      string  the payment; TTL: time left until its action's deadline + Retention
+//	P event:{id}        string  the event; no TTL until dispatched, then Retention
+//	P delivery:{id}     hash    d (the delivery, JSON), v (version), l (lease until, µs),
+//	                            s (status), a, m (account, mode), ev, ep (event, endpoint);
+//	                            no TTL while pending, then Retention
+//	P endpoint:{id}     string  the webhook endpoint; no TTL
+//	P account:{id}      string  the account; no TTL
+//	P apikey:{hash}     string  the API key (JSON), by the hex of its hash; no TTL
+//	P idem:{acct}:{0|1}:{key}  hash  an idempotency record; TTL 24 h
+//
+// Lists are sorted sets of ids scored by seq, the insertion order: a
+// counter (P seq, INCR) shared by every object, never a timestamp. {sc} is
+// {acct}:{0|1}, the account and the mode:
+//
+//	P accounts                       every account
+//	P sessions:{sc}                  the scope's sessions (also what cursors resolve in)
+//	P sessions:{sc}:status:{status}  by status as stored
+//	P sessions:{sc}:customer:{c}     by customer, likewise :email:{e} and :payment:{p}
+//	P payments:{sc}, P payments:{sc}:session:{id}
+//	P events:{sc}, P events:{sc}:type:{t}, P events:{sc}:object:{id}
+//	P endpoints:{sc}                 no TTL
+//	P deliveries:{event id}          the event's deliveries
+//
+// An index lives at least as long as the objects it holds (each write
+// extends its TTL, never shortens it); an entry whose object has expired
+// is skipped by lists and removed from that index.
+//
+// The queues hold ids of every account:
+//
+//	P due:sessions            sessions stored as open, scored by expires_at (µs)
+//	P due:payments            payments awaiting the customer, by their action's deadline
+//	P outbox:events           undispatched events, by seq
+//	P outbox:leases           hash: event id → lease until (µs)
+//	P outbox:deliveries       pending deliveries, by next_at (µs); their lease is in the delivery
+//	P endpoint-pending:{id}   set: the endpoint's pending deliveries
+//	P idem-created            idempotency records by creation time, for pruning
+//
+// # Atomicity
+//
+// Every write is one Lua script (EVALSHA, falling back to EVAL), so it is
+// one round trip and runs alone: a Commit checks the session's and the
+// payment's versions and the events' ids, and only then writes the
+// session, the payment, the events, their index entries and the outbox;
+// on a failed check it writes nothing. Claims of events and deliveries are
+// compare-and-sets inside a script, so of concurrent claimers, in any
+// number of processes, exactly one gets each item while its lease is live.
+//
+// # Redis Cluster
+//
+// Open connects to one Redis server (a standalone primary, with replicas
+// and Sentinel or a managed failover if wanted): the store needs a single
+// primary. Its scripts touch keys across accounts (the queues above are
+// global, and ids are unique across accounts) and build key names from the
+// ids they read, which Cluster does not allow across slots. A hash-tagged
+// prefix such as "{checkout}:" would put every key in one slot, but that is
+// one primary holding everything again, so Cluster buys nothing here and is
+// not supported. Reads of one key (GetSession, FindSession) would work on
+// any Cluster; nothing else is claimed.
+//
+// # Durability
+//
+// Redis keeps data in memory. To survive a restart of Redis, run it with
+// the append-only file: appendonly yes. With appendfsync everysec (the
+// default) a crash of the machine loses up to about one second of writes;
+// appendfsync always loses none, at the cost of an fsync per write. RDB
+// snapshots alone lose everything since the last snapshot. Without
+// persistence, a Redis restart loses every session, event and key.
+// maxmemory-policy must be noeviction: an evicted index or queue entry
+// would silently lose work.
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+var _ checkout.Store = (*Store)(nil)
+
+// Option defaults and bounds.
+const (
+	DefaultPrefix    = "checkout:"
+	DefaultRetention = 30 * 24 * time.Hour
+	MinRetention     = time.Hour
+)
+
+// Options configure a Store. The zero value is the defaults.
+type Options struct {
+	// Prefix starts every key; default "checkout:". Tests use a unique prefix each.
+	Prefix string
+	// Retention is how long a session (and its payments, events, deliveries) is kept after expires_at; default 30 days, minimum 1 h (Open refuses less with an error naming the option).
+	Retention time.Duration
+}
+
+// Store is a checkout.Store over one Redis server. It is safe for
+// concurrent use, and any number of Stores, in any number of processes, may
+// share a server and prefix.
+type Store struct {
+	c         *goredis.Client
+	k         keys
+	retention time.Duration
+
+	sessions decoded // sessions decoded from their JSON (see cache.go)
+}
+
+// Open connects to the Redis server at url (redis://[user:password@]host:port/db,
+// or rediss:// for TLS) and pings it.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	switch {
+	case opts.Retention == 0:
+		opts.Retention = DefaultRetention
+	case opts.Retention < MinRetention:
+		return nil, fmt.Errorf("redis: Options.Retention is %v, want at least %v", opts.Retention, MinRetention)
+	}
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	c := goredis.NewClient(o)
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("redis: ping %s: %w", o.Addr, err)
+	}
+	return &Store{c: c, k: keys{p: opts.Prefix}, retention: opts.Retention}, nil
+}
+
+// Ping reports whether the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.c.Close() }
+
+// run runs a script with the key prefix as ARGV[1], as every script expects.
+func (s *Store) run(ctx context.Context, sc *goredis.Script, args ...any) *goredis.Cmd {
+	return sc.Run(ctx, s.c, nil, append([]any{s.k.p}, args...)...)
+}
+
+// translate maps errors to the store contract: the scripts' CONFLICT and
+// NOTFOUND replies become ErrConflict and ErrNotFound; anything else is
+// internal and wrapped with what was being done.
+func translate(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, goredis.Nil):
+		return checkout.ErrNotFound
+	case isReply(err, "CONFLICT"):
+		return checkout.ErrConflict
+	case isReply(err, "NOTFOUND"):
+		return checkout.ErrNotFound
+	}
+	var ce *checkout.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("redis: %s: %w", op, err)
+}
+
+// isReply reports whether err is the error reply code of a script. Redis
+// 7 puts "ERR " before an error reply that has no code of its own; older
+// servers pass it as is.
+func isReply(err error, code string) bool {
+	var re goredis.Error
+	return errors.As(err, &re) && strings.TrimPrefix(re.Error(), "ERR ") == code
+}
+
+// ttl is the expiry of an object kept for the retention after deadline
+// (or after now, when deadline has passed), in milliseconds, as the
+// scripts take it. Redis expires keys by its own clock, so this is the
+// real time, not the callers' clock.
+func (s *Store) ttl(deadline time.Time) string {
+	return strconv.FormatInt((max(0, time.Until(deadline))+s.retention).Milliseconds(), 10)
+}

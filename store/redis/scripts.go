@@ -1,0 +1,47 @@
+package redis
+
+import (
+	"embed"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// The scripts, each prepended with lua/prelude.lua. goredis.Script.Run
+// sends EVALSHA and falls back to EVAL once, after which the server has the
+// script cached.
+//
+//go:embed lua/*.lua
+var lua embed.FS
+
+var (
+	createAccountScript    = script("create_account")
+	createKeyScript        = script("create_key")
+	createSessionScript    = script("create_session")
+	commitScript           = script("commit")
+	pageScript             = script("page")
+	dueScript              = script("due")
+	idemClaimScript        = script("idem_claim")
+	idemFinishScript       = script("idem_finish")
+	idemReleaseScript      = script("idem_release")
+	idemPruneScript        = script("idem_prune")
+	endpointCreateScript   = script("endpoint_create")
+	endpointUpdateScript   = script("endpoint_update")
+	endpointDeleteScript   = script("endpoint_delete")
+	claimEventsScript      = script("claim_events")
+	dispatchScript         = script("dispatch")
+	insertDeliveriesScript = script("insert_deliveries")
+	claimDeliveriesScript  = script("claim_deliveries")
+	updateDeliveryScript   = script("update_delivery")
+)
+
+func script(name string) *goredis.Script {
+	prelude, err := lua.ReadFile("lua/prelude.lua")
+	if err != nil {
+		panic(err)
+	}
+	body, err := lua.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(err)
+	}
+	return goredis.NewScript(string(prelude) + "\n" + string(body))
+}
