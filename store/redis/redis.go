@@ -193,5 +193,5 @@ func isReply(err error, code string) bool {
 // scripts take it. Redis expires keys by its own clock, so this is the
 // real time, not the callers' clock.
 func (s *Store) ttl(deadline time.Time) string {
-	return strconv.FormatInt((max(0, time.Until(deadline))+s.retention).Milliseconds(), 10)
+	return strconv.FormatInt((max(0, time.Until(deadline)) + s.retention).Milliseconds(), 10)
 }
