@@ -82,6 +82,14 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
+	// The file holds key hashes and sealed webhook secrets: only its owner
+	// may read it. SQLite gives the -wal and -shm files the database file's
+	// mode, so creating it here with 0600 covers them too.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
 
 	pragma := func(v ...string) string {
 		q := url.Values{}

@@ -68,6 +68,33 @@ func TestOpenCreatesDirectory(t *testing.T) {
 	}
 }
 
+// The files hold key hashes and sealed secrets; nobody but the owner may
+// read them, whatever the umask.
+func TestFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, filepath.Join(dir, "checkoutd.db"))
+	if err := s.CreateAccount(t.Context(), &checkout.Account{ID: "acct_private", Name: "P", DefaultCurrency: "GHS",
+		SessionTTL: time.Hour, Created: time.Now().UTC().Truncate(time.Microsecond)}, nil); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 2 {
+		t.Fatalf("want the database and its WAL files, found %d files", len(entries))
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for group and others", e.Name(), perm)
+		}
+	}
+}
+
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "checkoutd.db")
 	s, err := sqlite.Open(path)
