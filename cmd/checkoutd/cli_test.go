@@ -36,10 +36,11 @@ func TestCLI(t *testing.T) {
 			args  []string
 			flags []string
 		}{
-			{[]string{"serve"}, []string{"addr", "data", "public-url", "bootstrap-key", "default-currency", "log-level", "sweep-interval"}},
-			{[]string{"accounts", "create"}, []string{"data", "name", "id", "secret-key", "default-currency", "session-ttl"}},
-			{[]string{"accounts", "list"}, []string{"data"}},
-			{[]string{"keys", "create"}, []string{"data", "account", "live"}},
+			{[]string{"serve"}, []string{"addr", "data", "public-url", "bootstrap-key", "default-currency", "log-level", "sweep-interval", "store", "redis-url", "postgres-url"}},
+			{[]string{"accounts", "create"}, []string{"data", "name", "id", "secret-key", "default-currency", "session-ttl", "store", "redis-url", "postgres-url"}},
+			{[]string{"accounts", "list"}, []string{"data", "store", "redis-url", "postgres-url"}},
+			{[]string{"keys", "create"}, []string{"data", "account", "live", "store", "redis-url", "postgres-url"}},
+			{[]string{"migrate"}, []string{"data", "store", "redis-url", "redis-prefix", "redis-retention", "postgres-url"}},
 		} {
 			for _, h := range []string{"--help", "-h"} {
 				// Should --help wrongly run the command, it must not touch ./data.
@@ -60,7 +61,7 @@ func TestCLI(t *testing.T) {
 			if code != 0 {
 				t.Errorf("checkoutd %s: exit code %d", args[0], code)
 			}
-			for _, cmd := range []string{"serve", "accounts create", "accounts list", "keys create"} {
+			for _, cmd := range []string{"serve", "accounts create", "accounts list", "keys create", "migrate"} {
 				if !strings.Contains(stdout+stderr, cmd) {
 					t.Errorf("checkoutd %s does not mention %q:\n%s%s", args[0], cmd, stdout, stderr)
 				}
@@ -211,6 +212,13 @@ func TestCLI(t *testing.T) {
 			{[]string{"--log-level", "chatty"}, nil, "log-level"},
 			{[]string{"--default-currency", "XYZ"}, nil, "XYZ"},
 			{[]string{"--no-such-flag"}, nil, "no-such-flag"},
+			{[]string{"--store", "mysql"}, nil, "--store"},
+			{nil, []string{"CHECKOUTD_STORE=memory"}, "--store"},
+			{[]string{"--store", "postgres"}, nil, "--postgres-url"},
+			{[]string{"--store", "redis"}, nil, "--redis-url"},
+			{[]string{"--store", "redis", "--redis-url", "http://127.0.0.1:6379"}, nil, "--redis-url"},
+			{[]string{"--store", "postgres", "--postgres-url", "mysql://127.0.0.1/x"}, nil, "--postgres-url"},
+			{[]string{"--store", "redis", "--redis-url", "redis://127.0.0.1:6379/0", "--redis-retention", "10m"}, nil, "1h"},
 		} {
 			data := t.TempDir()
 			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, c.args...)

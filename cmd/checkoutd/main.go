@@ -5,6 +5,7 @@
 //	checkoutd accounts list      list accounts
 //	checkoutd keys create        make another key for an account
 //	checkoutd listen             forward an account's events to a local URL
+//	checkoutd migrate            bring the store's schema up to date
 package main
 
 import (
@@ -40,6 +41,10 @@ Usage:
   checkoutd keys create [flags]     make a new secret key for an account; printed once
   checkoutd listen [flags]          forward your account's events, signed, to a local URL
                                     (--forward-to http://127.0.0.1:3000/webhooks --api-key sk_test_…)
+  checkoutd migrate [flags]         bring the store's schema up to date (serve also does it at start)
+
+Every command that opens the store takes --store sqlite|redis|postgres (default sqlite,
+in --data) with --redis-url or --postgres-url.
 
 Run 'checkoutd <command> --help' for a command's flags and environment variables.
 `
@@ -68,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("keys: want 'keys create'")
 	case "listen":
 		return listen(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -21,35 +21,7 @@ import (
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
-	"github.com/checkoutd/checkoutd/store/sqlite"
 )
-
-// storeFlags are the flags that say where the data lives; every command that
-// touches the store takes them.
-type storeFlags struct {
-	data string
-}
-
-func (f *storeFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-}) {
-	fs.StringVar(&f.data, "data", "./data", "directory of the embedded SQLite store (created if missing)")
-}
-
-// open opens the store; create says whether a missing data directory may be
-// made (serve and accounts create) or is a mistake (a typo in --data).
-func (f *storeFlags) open(create bool) (checkout.Store, error) {
-	path := filepath.Join(f.data, "checkoutd.db")
-	if !create {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("no store at %s (check --data): %w", path, err)
-		}
-	}
-	if err := os.MkdirAll(f.data, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the data directory: %w", err)
-	}
-	return sqlite.Open(path)
-}
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
@@ -103,7 +75,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 
-	store, err := sf.open(true)
+	store, err := sf.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -132,7 +104,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("creating the default account: %w", err)
 	}
-	fmt.Fprintf(stdout, "checkoutd listening on %s (data in %s)\n", base, sf.data)
+	fmt.Fprintf(stdout, "checkoutd listening on %s (%s)\n", base, sf.describe())
 	if created {
 		fmt.Fprintf(stdout, "created account %s (%s); its test secret key, shown only now:\n  %s\n", acct.ID, acct.DefaultCurrency, secret)
 		fmt.Fprintf(stdout, "try: curl %s/v1/checkout/sessions -u %s: -d amount=5000 -d success_url=https://example.com/ok -d cancel_url=https://example.com/cancel\n", base, secret)
@@ -195,14 +167,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // loadSealer reads the key that encrypts webhook secrets, making one in the
-// data directory on first start when no file is named.
+// data directory on first start when no file is named. Replicas that start
+// at once on one data directory agree on one key: it is written to a
+// temporary file and linked into place, which fails if another got there
+// first, and then everyone reads the winner's.
 func loadSealer(path, dataDir string) (*service.Sealer, error) {
 	if path == "" {
 		path = filepath.Join(dataDir, "encryption.key")
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			key := make([]byte, 32)
-			rand.Read(key)
-			if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+			if err := writeNewKey(path); err != nil {
 				return nil, fmt.Errorf("writing a new encryption key: %w", err)
 			}
 		}
@@ -216,6 +189,35 @@ func loadSealer(path, dataDir string) (*service.Sealer, error) {
 		return nil, fmt.Errorf("the encryption key in %s is not base64: %w", path, err)
 	}
 	return service.NewSealer(key)
+}
+
+// writeNewKey makes a random key file at path unless one appears there first.
+func writeNewKey(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".encryption.key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 // parseSchedule reads "1m,5m,30m"; empty means the default schedule.
