@@ -63,11 +63,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('checkoutd migrate ' || $1))`, *schema); err != nil {
 			return fmt.Errorf("postgres: migrate: lock: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			name       text        PRIMARY KEY,
-			applied_at timestamptz NOT NULL DEFAULT now()
-		)`); err != nil {
+		// The table is made only when missing, so that a current schema
+		// opens without the CREATE privilege: deployments may migrate with
+		// an owner role and serve with a lesser one.
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables
+			WHERE schemaname = current_schema() AND tablename = 'schema_migrations')`).Scan(&exists); err != nil {
 			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		if !exists {
+			if _, err := tx.Exec(ctx, `CREATE TABLE schema_migrations (
+				name       text        PRIMARY KEY,
+				applied_at timestamptz NOT NULL DEFAULT now()
+			)`); err != nil {
+				return fmt.Errorf("postgres: migrate: %w", err)
+			}
 		}
 		rows, err := tx.Query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
 		if err != nil {

@@ -20,6 +20,11 @@ import (
 // behind each other. RETURNING does not keep the subquery's order, so the
 // rows are sorted again here. The outer UPDATE finds the picked rows by
 // their primary key.
+//
+// Insertion order is seq, drawn when a row is inserted; a transaction that
+// commits late can make a lower seq visible after higher ones were claimed.
+// That only reorders fan-out slightly: receivers order an object's events
+// by Sequence, never by arrival.
 
 // ClaimEvents leases up to limit undispatched events whose lease has
 // lapsed, oldest (first inserted) first.
