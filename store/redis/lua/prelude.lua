@@ -26,10 +26,14 @@ local function owned(o, v, acct, live)
 end
 
 -- extend makes key k live at least ms more milliseconds, never less: an
--- index outlives every object it points to.
+-- index outlives every object it points to. It is given an hour more than
+-- asked, so that the writes of the next hour find it long-lived enough and
+-- skip the PEXPIRE.
+local INDEX_SLACK = 3600000
 local function extend(k, ms)
-  if redis.call('PTTL', k) < tonumber(ms) then
-    redis.call('PEXPIRE', k, ms)
+  local want = tonumber(ms)
+  if redis.call('PTTL', k) < want then
+    redis.call('PEXPIRE', k, want + INDEX_SLACK)
   end
 end
 
