@@ -2,7 +2,7 @@ package redis
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"slices"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -42,7 +42,7 @@ type walk struct {
 }
 
 // errCursor is what walk returns when the cursor is not in the scope index.
-var errCursor = fmt.Errorf("redis: unknown cursor")
+var errCursor = errors.New("redis: unknown cursor")
 
 // walk calls fn with every object past the cursor, in order, until fn
 // returns false or the sources are exhausted.

@@ -120,7 +120,7 @@ type Store struct {
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db,
-// or rediss:// for TLS) and pings it.
+// rediss:// for TLS, or unix:///path/to/socket?db=N) and pings it.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
