@@ -61,12 +61,12 @@ func list[T any](ctx context.Context, s *Store, q *pageQuery, p checkout.ListPar
 	if id == "" {
 		param, id, op = "ending_before", p.EndingBefore, ">"
 	}
-	// ending_before pages are read upward from the cursor, and reversed
-	// below.
-	order, upward := " ORDER BY seq DESC", id != "" && op == ">"
 	if id != "" {
 		q.where("seq "+op+" (SELECT seq FROM "+q.table+" WHERE id = $? AND account_id = $1 AND livemode = $2)", id)
 	}
+	// ending_before pages are read upward from the cursor, and reversed
+	// below.
+	order, upward := " ORDER BY seq DESC", id != "" && op == ">"
 	if upward {
 		order = " ORDER BY seq ASC"
 	}
