@@ -5,7 +5,12 @@
 // is committed only once its WAL record is flushed to disk (with the
 // server's default synchronous_commit = on). A write that returned nil
 // survives a crash of checkoutd, of the database server or of its machine;
-// with a synchronous standby it survives the loss of the machine too.
+// with a synchronous standby it survives the loss of the machine too. The
+// flush is most of a write's latency; concurrent writes share one (group
+// commit), which is why the pool is larger than the core count. A URL
+// with synchronous_commit=off trades the last moments of writes before a
+// server crash (never consistency) for that latency; checkoutd does not
+// set it.
 //
 // Replicas: any number of checkoutd processes may share one database. Every
 // transition is a compare-and-set on the object's version inside its UPDATE
