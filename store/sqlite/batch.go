@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 )
 
 // Group commit. SQLite has one writer, and most of a small write's cost is
@@ -54,6 +55,14 @@ func (s *Store) runWrites() {
 	batch := make([]*writeReq, 0, maxBatch)
 	for r := range s.writes {
 		batch = append(batch[:0], r)
+		// Let the goroutines that are preparing writes (decoding
+		// requests, encoding rows) queue them before this group closes:
+		// on a busy server most groups would otherwise hold one write,
+		// and a commit costs about as much CPU as the write itself.
+		// Idle, this returns at once.
+		for range 3 {
+			runtime.Gosched()
+		}
 	fill:
 		for len(batch) < maxBatch {
 			select {
