@@ -1,7 +1,9 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -486,4 +488,69 @@ func fill(b *testing.B, s *sqlite.Store, n int) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestGroupCommitIsolatesFailures sends many concurrent changes, so that the
+// writer groups them into shared transactions, with every third one failing
+// half-way: its session update is written, then its event's id is taken.
+// Each failure must write nothing, not even its session; each success all
+// of it.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "checkoutd.db"))
+	ctx := context.WithoutCancel(t.Context()) // writes with a context that cannot end are the ones grouped
+	const n = 300
+	for i := range n {
+		if err := s.CreateSession(ctx, newSession(fmt.Sprintf("cs_g%03d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	taken := &checkout.Event{ID: "evt_taken", AccountID: scope.AccountID, Type: "checkout.session.created",
+		Created: now, Sequence: 1, ObjectID: "cs_g000", Session: newSession("cs_g000")}
+	if err := s.Commit(ctx, checkout.Change{Events: []*checkout.Event{taken}}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			sess, err := s.GetSession(ctx, scope, fmt.Sprintf("cs_g%03d", i))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			next := *sess
+			next.Version++
+			next.Status = checkout.SessionExpired
+			ev := &checkout.Event{ID: fmt.Sprintf("evt_g%03d", i), AccountID: scope.AccountID, Type: "checkout.session.expired",
+				Created: now, Sequence: 2, ObjectID: sess.ID, Session: &next}
+			if i%3 == 0 {
+				ev.ID = taken.ID
+			}
+			errs[i] = s.Commit(ctx, checkout.Change{Session: &next, Events: []*checkout.Event{ev}})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		id := fmt.Sprintf("cs_g%03d", i)
+		sess, err := s.GetSession(ctx, scope, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if !errors.Is(errs[i], checkout.ErrConflict) {
+				t.Errorf("%s: a change with a taken event id answered %v, want ErrConflict", id, errs[i])
+			}
+			if sess.Status != checkout.SessionOpen || sess.Version != 1 {
+				t.Errorf("%s: a failed change left its session %s at version %d", id, sess.Status, sess.Version)
+			}
+			continue
+		}
+		_, evErr := s.GetEvent(ctx, scope, fmt.Sprintf("evt_g%03d", i))
+		if errs[i] != nil {
+			t.Errorf("%s: %v", id, errs[i])
+		}
+		if sess.Status != checkout.SessionExpired || sess.Version != 2 || evErr != nil {
+			t.Errorf("%s: a committed change left status %s, version %d, event lookup %v", id, sess.Status, sess.Version, evErr)
+		}
+	}
 }
