@@ -11,7 +11,8 @@ type Event struct {
 	Livemode  bool
 	Type      string
 	Created   time.Time
-	// Sequence numbers the events of one object (ObjectID) from 1, without gaps.
+	// Sequence numbers the events of one object (ObjectID) from 1, without gaps;
+	// for an endpoint's events it is the endpoint's Version, which only grows.
 	Sequence int64
 	ObjectID string
 	// Session is the snapshot of the session right after the change, for
@@ -20,4 +21,9 @@ type Event struct {
 	// Payment is the snapshot of the payment right after the change, for
 	// payment.* events. An event may carry either snapshot, or both.
 	Payment *Payment
+	// Endpoint is the snapshot of a webhook endpoint right after the
+	// change, for webhook_endpoint.* events; never with its Secrets. Such an
+	// event is written just after its change, not with it (see
+	// service.endpointHealth): the Store writes endpoints on their own.
+	Endpoint *WebhookEndpoint `json:",omitempty"`
 }

@@ -31,6 +31,12 @@ type WebhookEndpoint struct {
 	Updated      time.Time
 }
 
+// EventEndpointDisabled announces that checkoutd disabled an endpoint by
+// itself: it answered 410 Gone, or its deliveries failed for too long. The
+// endpoint's DisabledReason says which. An endpoint the merchant disables
+// writes no event: the merchant knows.
+const EventEndpointDisabled = "webhook_endpoint.disabled"
+
 // EndpointSecret is one signing secret of an endpoint, sealed.
 type EndpointSecret struct {
 	Sealed    []byte

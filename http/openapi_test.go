@@ -1260,6 +1260,12 @@ func TestOpenAPIWebhooks(t *testing.T) {
 	if r := bare("GET", eps+"/"+goneID, 200, oaValid); r.str("status") != "disabled" || r.str("disabled_reason") == "" {
 		t.Errorf("an endpoint that answered 410: %s", r.body)
 	}
+	// ...and announced with a webhook_endpoint.disabled event whose object
+	// is the endpoint as the API shows it: the schema forbids a secret.
+	if r := bare("GET", "/v1/events?type=webhook_endpoint.disabled", 200, oaValid); len(r.get("data").([]any)) != 1 ||
+		r.get("data").([]any)[0].(map[string]any)["data"].(map[string]any)["object"].(map[string]any)["id"] != goneID {
+		t.Errorf("the disable of an endpoint that answered 410 was not announced: %s", r.body)
+	}
 	o.exchange(oaRequest{method: "GET", path: "/v1/events/" + evID + "/deliveries", auth: oaAPIKey(o.key), status: 200})
 
 	// Resend to one endpoint (JSON, form) and to all.

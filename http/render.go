@@ -164,6 +164,8 @@ func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
 		out.Data.Object = renderPayment(ev.Payment)
 	case ev.Session != nil:
 		out.Data.Object = s.renderSession(ev.Session)
+	case ev.Endpoint != nil:
+		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
 	}
 	return out
 }

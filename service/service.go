@@ -33,12 +33,14 @@ type Service struct {
 	// layer); RetrySchedule overrides DefaultRetrySchedule (tests compress
 	// it); RotationOverlap overrides DefaultRotationOverlap;
 	// WebhookAllowPrivate lets webhooks reach private addresses (local
-	// development only).
+	// development only); WebhookDisableAfter overrides DefaultDisableAfter
+	// (tests shorten it).
 	Sealer              *Sealer
 	EncodeEvent         func(*checkout.Event) ([]byte, error)
 	RetrySchedule       []time.Duration
 	RotationOverlap     time.Duration
 	WebhookAllowPrivate bool
+	WebhookDisableAfter time.Duration
 
 	// OnTransition, when set, is told of every transition written (metrics).
 	OnTransition func(t checkout.Transition)

@@ -6,9 +6,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"slices"
@@ -27,6 +30,7 @@ var EventTypes = []string{
 	checkout.EventSessionCompleted, checkout.EventSessionExpired, checkout.EventSessionCanceled,
 	checkout.EventAsyncPaymentSucceeded, checkout.EventAsyncPaymentFailed,
 	checkout.EventPaymentSucceeded, checkout.EventPaymentFailed,
+	checkout.EventEndpointDisabled,
 }
 
 // DefaultRetrySchedule is the wait before each retry of a failed delivery:
@@ -40,9 +44,12 @@ var DefaultRetrySchedule = []time.Duration{
 const (
 	DefaultRotationOverlap = 24 * time.Hour
 	DeliveryTimeout        = 10 * time.Second
-	deliveryLease          = DeliveryTimeout + 5*time.Second // an attempt ends well within it
-	endpointDisableAfter   = 5 * 24 * time.Hour
-	maxEndpointsPerScope   = 16
+	deliveryLease          = DeliveryTimeout + leaseMargin // an attempt ends well within it
+	// DefaultDisableAfter is how long an endpoint may fail without a
+	// success before it is disabled, as Svix does.
+	DefaultDisableAfter  = 5 * 24 * time.Hour
+	leaseMargin          = 5 * time.Second // a lease outlives its attempt's timeout by this
+	maxEndpointsPerScope = 16
 )
 
 // Sealer encrypts webhook secrets at rest (AES-256-GCM under the server's
@@ -234,13 +241,18 @@ func (s *Service) DeleteEndpoint(ctx context.Context, scope checkout.Scope, id s
 	return err
 }
 
+// errUnchanged, from a changeEndpoint callback, leaves the endpoint as it is.
+var errUnchanged = errors.New("unchanged")
+
 func (s *Service) changeEndpoint(ctx context.Context, scope checkout.Scope, id string, f func(*checkout.WebhookEndpoint) error) (*checkout.WebhookEndpoint, error) {
 	for attempt := 0; ; attempt++ {
 		e, err := s.GetEndpoint(ctx, scope, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := f(e); err != nil {
+		if err := f(e); errors.Is(err, errUnchanged) {
+			return e, nil
+		} else if err != nil {
 			return nil, err
 		}
 		e.Version++
@@ -477,7 +489,7 @@ func (s *Service) attempt(ctx context.Context, d *checkout.Delivery) error {
 	if status >= 300 && status < 400 {
 		at.Error = "redirects are not followed"
 	}
-	if e.FailingSince.IsZero() || s.now().Sub(e.FailingSince) >= endpointDisableAfter {
+	if e.FailingSince.IsZero() || s.now().Sub(e.FailingSince) >= s.disableAfter() {
 		s.endpointHealth(ctx, e, false, "failing")
 	}
 	n := len(d.Attempts) // retries already made
@@ -490,6 +502,13 @@ func (s *Service) attempt(ctx context.Context, d *checkout.Delivery) error {
 		wait = retryAfter
 	}
 	return s.finishDelivery(ctx, d, at, checkout.DeliveryPending, s.now().Add(wait))
+}
+
+func (s *Service) disableAfter() time.Duration {
+	if s.WebhookDisableAfter > 0 {
+		return s.WebhookDisableAfter
+	}
+	return DefaultDisableAfter
 }
 
 func (s *Service) retrySchedule() []time.Duration {
@@ -565,25 +584,101 @@ func (s *Service) finishDelivery(ctx context.Context, d *checkout.Delivery, at c
 }
 
 // endpointHealth records a failure streak, or its end, on an endpoint, and
-// disables it after 410 Gone (gone) or five days of failures.
+// disables it after 410 Gone (gone) or after failing for WebhookDisableAfter.
+// Disabling it writes a webhook_endpoint.disabled event, sent to the
+// account's other endpoints that want it.
 func (s *Service) endpointHealth(ctx context.Context, e *checkout.WebhookEndpoint, gone bool, reason string) {
-	_, err := s.changeEndpoint(ctx, e.Scope(), e.ID, func(e *checkout.WebhookEndpoint) error {
+	var disabled bool
+	changed, err := s.changeEndpoint(ctx, e.Scope(), e.ID, func(e *checkout.WebhookEndpoint) error {
+		disabled = false // the closure runs again after a lost compare-and-set
+		if e.Disabled {
+			return errUnchanged // disabled meanwhile, by the merchant or another worker
+		}
 		now := s.now()
 		switch {
 		case gone:
 			e.Disabled, e.DisabledReason = true, reason
 		case reason == "":
+			if e.FailingSince.IsZero() {
+				return errUnchanged
+			}
 			e.FailingSince = time.Time{}
 		default:
 			if e.FailingSince.IsZero() {
 				e.FailingSince = now
-			} else if now.Sub(e.FailingSince) >= endpointDisableAfter {
-				e.Disabled, e.DisabledReason = true, "deliveries failed for 5 days"
+			} else if d := s.disableAfter(); now.Sub(e.FailingSince) >= d {
+				e.Disabled, e.DisabledReason = true, "deliveries failed for "+humanDuration(d)
+			} else {
+				return errUnchanged
 			}
 		}
+		disabled = e.Disabled
 		return nil
 	})
 	if err != nil {
 		s.Log.Error("updating an endpoint's health failed", "endpoint", e.ID, "err", err)
+		return
 	}
+	if disabled {
+		s.announceDisabled(ctx, changed)
+	}
+}
+
+// announceDisabled writes the webhook_endpoint.disabled event of e, which
+// endpointHealth has just disabled.
+//
+// The Store cannot write an endpoint and an event in one atomic write
+// (Commit takes sessions, payments and events), so the two writes are
+// ordered: the endpoint first, then the event. A crash between them loses
+// only the notice, never delivery state, and never announces a disable that
+// did not happen. The event's id is derived from the endpoint's id and the
+// version the disable wrote, so writing it again (a retry here after an
+// ambiguous failure) adds nothing: the store refuses an existing id.
+func (s *Service) announceDisabled(ctx context.Context, e *checkout.WebhookEndpoint) {
+	snap := *e
+	snap.Secrets = nil
+	snap.EnabledEvents = slices.Clone(e.EnabledEvents)
+	snap.Metadata = maps.Clone(e.Metadata)
+	ev := &checkout.Event{ID: endpointEventID(checkout.EventEndpointDisabled, e), AccountID: e.AccountID, Livemode: e.Livemode,
+		Type: checkout.EventEndpointDisabled, Created: e.Updated, Sequence: e.Version, ObjectID: e.ID, Endpoint: &snap}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.Store.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}})
+		if err == nil || checkout.IsKind(err, checkout.KindConflict) {
+			// Conflict: an earlier try was written after all.
+			s.wakeDeliveries()
+			return
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	s.Log.Error("writing a webhook_endpoint.disabled event failed; the endpoint is disabled all the same",
+		"endpoint", e.ID, "reason", e.DisabledReason, "err", err)
+}
+
+// endpointEventID is the id of the event of type typ recording the write of
+// e at e.Version: the same on every try, unlike any other endpoint's.
+func endpointEventID(typ string, e *checkout.WebhookEndpoint) string {
+	sum := sha256.Sum256([]byte(typ + "\x00" + e.ID + "\x00" + strconv.FormatInt(e.Version, 10)))
+	return "evt_" + hex.EncodeToString(sum[:16])
+}
+
+// humanDuration says d in days or hours when it is a whole number of them
+// ("5 days", "3 hours"), else as Go does ("1.5s").
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		if n := d / (24 * time.Hour); n != 1 {
+			return strconv.FormatInt(int64(n), 10) + " days"
+		}
+		return "1 day"
+	case d >= time.Hour && d%time.Hour == 0:
+		if n := d / time.Hour; n != 1 {
+			return strconv.FormatInt(int64(n), 10) + " hours"
+		}
+		return "1 hour"
+	}
+	return d.String()
 }

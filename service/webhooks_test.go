@@ -162,6 +162,22 @@ func TestWebhookGoneDisablesEndpoint(t *testing.T) {
 	if n := len(rcv.got()); n != 1 {
 		t.Fatalf("%d requests after 410", n)
 	}
+	// The disable is announced once, with the endpoint's snapshot and
+	// never its secrets.
+	var evs []*checkout.Event
+	waitFor(t, "the webhook_endpoint.disabled event", func() bool {
+		p, err := f.store.ListEvents(f.ctx, f.scope, checkout.EventFilter{Type: checkout.EventEndpointDisabled, ListParams: checkout.ListParams{Limit: 10}})
+		evs = p.Items
+		return err == nil && len(evs) > 0
+	})
+	e, _ := f.svc.GetEndpoint(f.ctx, f.scope, ep.ID)
+	if len(evs) != 1 || evs[0].ObjectID != ep.ID || evs[0].Endpoint == nil || !evs[0].Endpoint.Disabled ||
+		evs[0].Endpoint.DisabledReason != e.DisabledReason || evs[0].Sequence != e.Version {
+		t.Fatalf("events %+v, endpoint %+v", evs, e)
+	}
+	if evs[0].Endpoint.Secrets != nil {
+		t.Fatal("the event keeps the endpoint's secrets")
+	}
 }
 
 func TestWebhookRotationSignsWithBoth(t *testing.T) {

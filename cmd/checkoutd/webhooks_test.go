@@ -116,3 +116,89 @@ func dumpDeliveries(t *testing.T, base, key string) {
 		t.Logf("%s: %s", id, b)
 	}
 }
+
+// TestWebhookEndpointDisabledAfterFailing lets an endpoint fail (500) for
+// longer than --webhook-disable-after (shortened through its environment
+// variable) and expects it disabled with its reason, and the disable
+// announced by a webhook_endpoint.disabled event, without the secret, that
+// reaches a second, healthy endpoint.
+func TestWebhookEndpointDisabledAfterFailing(t *testing.T) {
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+	var mu sync.Mutex
+	var got []map[string]any
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+	}))
+	defer healthy.Close()
+
+	const key = "sk_test_disableafter"
+	p := launch(t, func(addr string) ([]string, []string) {
+		return []string{"serve", "--addr", addr, "--data", t.TempDir(), "--bootstrap-key", key, "--webhook-allow-private",
+				"--webhook-retry-schedule", strings.Repeat("100ms,", 59) + "100ms"},
+			[]string{"CHECKOUTD_WEBHOOK_DISABLE_AFTER=1s"}
+	})
+	bad := apiPost(t, p.base, key, "/v1/webhook_endpoints", url.Values{"url": {failing.URL + "/hooks"}, "enabled_events[]": {"*"}})
+	good := apiPost(t, p.base, key, "/v1/webhook_endpoints", url.Values{"url": {healthy.URL + "/hooks"}, "enabled_events[]": {"webhook_endpoint.disabled"}})
+	badID := bad["id"].(string)
+	s := apiPost(t, p.base, key, "/v1/checkout/sessions", url.Values{"amount": {"100"}, "success_url": {"https://a.example/ok"}, "cancel_url": {"https://a.example/no"}})
+	start := time.Now()
+	apiPost(t, p.base, key, "/v1/checkout/sessions/"+s["id"].(string)+"/expire", nil)
+
+	var ep map[string]any
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if ep = apiGet(t, p.base, key, "/v1/webhook_endpoints/"+badID); ep["status"] == "disabled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			dumpDeliveries(t, p.base, key)
+			t.Fatalf("the failing endpoint is still enabled: %v", ep)
+		}
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("disabled after %v, before --webhook-disable-after (1s) of failures", took)
+	}
+	if ep["disabled_reason"] != "deliveries failed for 1s" {
+		t.Errorf("disabled_reason %q", ep["disabled_reason"])
+	}
+
+	evs := apiGet(t, p.base, key, "/v1/events?type=webhook_endpoint.disabled")["data"].([]any)
+	if len(evs) != 1 {
+		t.Fatalf("%d webhook_endpoint.disabled events", len(evs))
+	}
+	ev := evs[0].(map[string]any)
+	obj := ev["data"].(map[string]any)["object"].(map[string]any)
+	if obj["id"] != badID || obj["object"] != "webhook_endpoint" || obj["status"] != "disabled" || obj["disabled_reason"] != ep["disabled_reason"] {
+		t.Errorf("the event's object: %v", obj)
+	}
+	if _, ok := obj["secret"]; ok {
+		t.Error("the event shows the endpoint's secret")
+	}
+	evID := ev["id"].(string)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the healthy endpoint got no event")
+		}
+	}
+	mu.Lock()
+	if len(got) != 1 || got[0]["id"] != evID || got[0]["type"] != "webhook_endpoint.disabled" {
+		t.Errorf("the healthy endpoint got %v, want only %s", got, evID)
+	}
+	mu.Unlock()
+	ds := apiGet(t, p.base, key, "/v1/events/"+evID+"/deliveries")["data"].([]any)
+	if len(ds) != 1 || ds[0].(map[string]any)["webhook_endpoint"] != good["id"] || ds[0].(map[string]any)["status"] != "delivered" {
+		t.Errorf("the event's deliveries: %v", ds)
+	}
+}
