@@ -34,13 +34,14 @@ type Service struct {
 	// it); RotationOverlap overrides DefaultRotationOverlap;
 	// WebhookAllowPrivate lets webhooks reach private addresses (local
 	// development only); WebhookDisableAfter overrides DefaultDisableAfter
-	// (tests shorten it).
+	// and WebhookTimeout DefaultDeliveryTimeout (tests shorten both).
 	Sealer              *Sealer
 	EncodeEvent         func(*checkout.Event) ([]byte, error)
 	RetrySchedule       []time.Duration
 	RotationOverlap     time.Duration
 	WebhookAllowPrivate bool
 	WebhookDisableAfter time.Duration
+	WebhookTimeout      time.Duration
 
 	// OnTransition, when set, is told of every transition written (metrics).
 	OnTransition func(t checkout.Transition)

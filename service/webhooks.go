@@ -13,7 +13,9 @@ import (
 	"io"
 	"maps"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,12 +45,11 @@ var DefaultRetrySchedule = []time.Duration{
 // Webhook settings, with their defaults.
 const (
 	DefaultRotationOverlap = 24 * time.Hour
-	DeliveryTimeout        = 10 * time.Second
-	deliveryLease          = DeliveryTimeout + leaseMargin // an attempt ends well within it
+	DefaultDeliveryTimeout = 10 * time.Second
 	// DefaultDisableAfter is how long an endpoint may fail without a
 	// success before it is disabled, as Svix does.
 	DefaultDisableAfter  = 5 * 24 * time.Hour
-	leaseMargin          = 5 * time.Second // a lease outlives its attempt's timeout by this
+	leaseMargin          = 5 * time.Second // a lease outlives its attempt's timeout by this much
 	maxEndpointsPerScope = 16
 )
 
@@ -354,7 +355,7 @@ func (s *Service) RunDeliveries(ctx context.Context, poll time.Duration) {
 				s.Log.Error("dispatching events failed", "err", err)
 			}
 			now := s.now()
-			due, err := s.Store.ClaimDeliveries(ctx, now, now.Add(deliveryLease), cap(sem))
+			due, err := s.Store.ClaimDeliveries(ctx, now, now.Add(s.deliveryLease()), cap(sem))
 			if err != nil && ctx.Err() == nil {
 				s.Log.Error("claiming deliveries failed", "err", err)
 			}
@@ -420,7 +421,7 @@ func (e *endpointSlots) give(id string) {
 // dispatch fans claimed events out into deliveries.
 func (s *Service) dispatch(ctx context.Context) (int, error) {
 	now := s.now()
-	evs, err := s.Store.ClaimEvents(ctx, now, now.Add(deliveryLease), 100)
+	evs, err := s.Store.ClaimEvents(ctx, now, now.Add(s.deliveryLease()), 100)
 	if err != nil {
 		return 0, err
 	}
@@ -504,6 +505,18 @@ func (s *Service) attempt(ctx context.Context, d *checkout.Delivery) error {
 	return s.finishDelivery(ctx, d, at, checkout.DeliveryPending, s.now().Add(wait))
 }
 
+func (s *Service) deliveryTimeout() time.Duration {
+	if s.WebhookTimeout > 0 {
+		return s.WebhookTimeout
+	}
+	return DefaultDeliveryTimeout
+}
+
+// deliveryLease is how long a worker holds what it claimed: the attempt's
+// timeout and a margin, so a live worker always records its attempt before
+// another may take the delivery.
+func (s *Service) deliveryLease() time.Duration { return s.deliveryTimeout() + leaseMargin }
+
 func (s *Service) disableAfter() time.Duration {
 	if s.WebhookDisableAfter > 0 {
 		return s.WebhookDisableAfter
@@ -537,7 +550,8 @@ func (s *Service) post(ctx context.Context, e *checkout.WebhookEndpoint, msgID s
 	if err != nil {
 		return 0, 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, DeliveryTimeout)
+	timeout := s.deliveryTimeout()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err != nil {
@@ -548,7 +562,7 @@ func (s *Service) post(ctx context.Context, e *checkout.WebhookEndpoint, msgID s
 	req.Header.Set("User-Agent", "checkoutd-webhooks/1")
 	res, err := s.webhookClient(e.Livemode).Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, describeTransportError(err, timeout)
 	}
 	defer res.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
@@ -558,11 +572,27 @@ func (s *Service) post(ctx context.Context, e *checkout.WebhookEndpoint, msgID s
 	return res.StatusCode, retryAfter, nil
 }
 
+// describeTransportError says what went wrong with a request that got no
+// answer, for the delivery's attempt log: "timeout" when none came within
+// the delivery timeout, else the transport's own error without the
+// "Post <url>:" prefix (the endpoint is named beside it already).
+func describeTransportError(err error, timeout time.Duration) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("timeout: no response within %v", timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
 func (s *Service) webhookClient(livemode bool) *http.Client {
 	s.clientsOnce.Do(func() {
 		s.clients = map[bool]*http.Client{
-			false: s.WebhookPolicy(false).Client(DeliveryTimeout),
-			true:  s.WebhookPolicy(true).Client(DeliveryTimeout),
+			false: s.WebhookPolicy(false).Client(s.deliveryTimeout()),
+			true:  s.WebhookPolicy(true).Client(s.deliveryTimeout()),
 		}
 	})
 	return s.clients[livemode]

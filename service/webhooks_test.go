@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,10 +18,16 @@ import (
 	"github.com/checkoutd/checkoutd/webhook"
 )
 
+// Script steps of a receiver besides HTTP statuses.
+const (
+	stepReset   = 0  // reset the connection (RST), no answer
+	stepTimeout = -1 // answer nothing until the client gives up
+)
+
 // receiver is a merchant endpoint on loopback that answers from a script.
 type receiver struct {
 	mu       sync.Mutex
-	script   []int // status per request; 0 resets the connection; past the end: 200
+	script   []int // status (or step) per request; past the end: 200
 	requests []received
 	srv      *httptest.Server
 }
@@ -42,10 +50,18 @@ func newReceiver(t *testing.T, script ...int) *receiver {
 			status = r.script[n]
 		}
 		r.mu.Unlock()
-		if status == 0 {
+		switch status {
+		case stepReset:
 			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.(*net.TCPConn).SetLinger(0) // close with RST, not FIN
 			conn.Close()
 			return
+		case stepTimeout:
+			select {
+			case <-req.Context().Done(): // the client hung up
+			case <-time.After(10 * time.Second):
+			}
+			status = 200 // too late: nobody is listening
 		}
 		w.WriteHeader(status)
 	}))
@@ -59,6 +75,11 @@ func (r *receiver) got() []received {
 	return append([]received(nil), r.requests...)
 }
 
+// The compressed retry schedule and delivery timeout of these tests.
+var testSchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}
+
+const testTimeout = 300 * time.Millisecond
+
 func (f *fixture) webhooks(t *testing.T) {
 	t.Helper()
 	key := make([]byte, 32)
@@ -69,7 +90,8 @@ func (f *fixture) webhooks(t *testing.T) {
 	}
 	f.svc.Sealer = sealer
 	f.svc.WebhookAllowPrivate = true
-	f.svc.RetrySchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}
+	f.svc.RetrySchedule = testSchedule
+	f.svc.WebhookTimeout = testTimeout
 	f.svc.EncodeEvent = func(ev *checkout.Event) ([]byte, error) {
 		return json.Marshal(map[string]any{"id": ev.ID, "object": "event", "type": ev.Type, "created": ev.Created.Unix(), "sequence": ev.Sequence})
 	}
@@ -88,12 +110,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestWebhookRetriesUntilDelivered: a receiver that fails with 500, then a
+// timeout, then a connection reset, then 200. Exactly one successful attempt
+// is recorded, the failures say what went wrong, and the attempts are spaced
+// by the schedule (less its jitter of at most 10%).
 func TestWebhookRetriesUntilDelivered(t *testing.T) {
 	f := newFixture(t)
 	f.webhooks(t)
-	rcv := newReceiver(t, 500, 0, 503, 200)
+	rcv := newReceiver(t, 500, stepTimeout, stepReset, 200)
 	url := rcv.srv.URL + "/hooks"
-	ep, secret, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{"*"}})
+	_, secret, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,30 +129,44 @@ func TestWebhookRetriesUntilDelivered(t *testing.T) {
 	}
 	var ds []*checkout.Delivery
 	waitFor(t, "the delivery", func() bool {
-		evs := f.events(t)
-		if len(evs) == 0 {
+		p, err := f.store.ListEvents(f.ctx, f.scope, checkout.EventFilter{ListParams: checkout.ListParams{Limit: 1}})
+		if err != nil || len(p.Items) == 0 {
 			return false
 		}
-		p, _ := f.store.ListEvents(f.ctx, f.scope, checkout.EventFilter{ListParams: checkout.ListParams{Limit: 1}})
 		ds, _ = f.svc.ListDeliveries(f.ctx, f.scope, p.Items[0].ID)
-		return len(ds) == 1 && ds[0].Status == checkout.DeliveryDelivered
+		return len(ds) == 1 && ds[0].Status != checkout.DeliveryPending
 	})
-	got := rcv.got()
-	if len(got) != 4 || len(ds[0].Attempts) != 4 {
-		t.Fatalf("%d requests, %d attempts recorded", len(got), len(ds[0].Attempts))
+	got, at := rcv.got(), ds[0].Attempts
+	if ds[0].Status != checkout.DeliveryDelivered || len(got) != 4 || len(at) != 4 {
+		t.Fatalf("delivery %s: %d requests, %d attempts recorded: %+v", ds[0].Status, len(got), len(at), at)
 	}
 	successes := 0
-	for _, a := range ds[0].Attempts {
+	for _, a := range at {
 		if a.StatusCode/100 == 2 {
 			successes++
 		}
 	}
-	if successes != 1 || ds[0].Attempts[1].StatusCode != 0 || ds[0].Attempts[1].Error == "" {
-		t.Fatalf("attempts %+v", ds[0].Attempts)
+	if successes != 1 || at[3].StatusCode != 200 || at[3].Error != "" {
+		t.Errorf("%d successful attempts, the last %+v", successes, at[3])
 	}
-	for i := 1; i < len(got); i++ {
-		if gap := got[i].at.Sub(got[i-1].at); gap < 15*time.Millisecond {
-			t.Errorf("attempt %d came %v after the previous one; the schedule says ≥ ~20ms", i, gap)
+	if at[0].StatusCode != 500 {
+		t.Errorf("attempt 1: %+v, want 500", at[0])
+	}
+	if at[1].StatusCode != 0 || !strings.Contains(at[1].Error, "timeout") || at[1].Latency < testTimeout {
+		t.Errorf("attempt 2: %+v, want a timeout after %v", at[1], testTimeout)
+	}
+	if at[2].StatusCode != 0 || !strings.Contains(at[2].Error, "connection reset") {
+		t.Errorf("attempt 3: %+v, want a connection reset", at[2])
+	}
+	t.Logf("attempts: %+v", at)
+	// A retry waits its step (±10% jitter) after the attempt before ended.
+	for i := 1; i < len(at); i++ {
+		ended := at[i-1].At.Add(at[i-1].Latency)
+		if gap, want := at[i].At.Sub(ended), testSchedule[i-1]*9/10; gap < want {
+			t.Errorf("attempt %d came %v after attempt %d ended; the schedule says at least %v", i+1, gap, i, want)
+		}
+		if gap, want := got[i].at.Sub(got[i-1].at), testSchedule[i-1]*9/10; gap < want {
+			t.Errorf("request %d arrived %v after request %d; the schedule says at least %v", i+1, gap, i, want)
 		}
 	}
 	// Every attempt is signed afresh, both ways, with the same event id.
@@ -142,7 +182,6 @@ func TestWebhookRetriesUntilDelivered(t *testing.T) {
 			t.Fatalf("webhook-id %q, event %q", r.header.Get("webhook-id"), ev.ID)
 		}
 	}
-	_ = ep
 }
 
 func TestWebhookGoneDisablesEndpoint(t *testing.T) {

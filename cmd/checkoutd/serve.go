@@ -37,6 +37,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allowPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback and private addresses (local development only)")
 	retrySchedule := fs.String("webhook-retry-schedule", "", "waits between webhook retries, comma-separated durations (default about 3 days: 1m,5m,30m,2h,5h,10h,10h,12h,12h,20h)")
 	rotationOverlap := fs.Duration("webhook-rotation-overlap", service.DefaultRotationOverlap, "how long a rotated webhook secret keeps signing alongside the new one")
+	whTimeout := fs.Duration("webhook-timeout", service.DefaultDeliveryTimeout, "how long a webhook endpoint has to answer a delivery before the attempt counts as failed")
 	disableAfter := fs.Duration("webhook-disable-after", service.DefaultDisableAfter, "how long a webhook endpoint may fail without a success before it is disabled (with a webhook_endpoint.disabled event)")
 	keyFile := fs.String("encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets at rest; default <data>/encryption.key, made on first start. Replicas must share it")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
@@ -100,6 +101,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("--webhook-disable-after must be positive")
 	}
 	svc.WebhookDisableAfter = *disableAfter
+	if *whTimeout <= 0 {
+		return errors.New("--webhook-timeout must be positive")
+	}
+	svc.WebhookTimeout = *whTimeout
 	svc.WebhookAllowPrivate = *allowPrivate
 	if *payRate < 0 {
 		return errors.New("--pay-rate-limit cannot be negative")

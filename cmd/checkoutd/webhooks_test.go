@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -200,5 +201,116 @@ func TestWebhookEndpointDisabledAfterFailing(t *testing.T) {
 	ds := apiGet(t, p.base, key, "/v1/events/"+evID+"/deliveries")["data"].([]any)
 	if len(ds) != 1 || ds[0].(map[string]any)["webhook_endpoint"] != good["id"] || ds[0].(map[string]any)["status"] != "delivered" {
 		t.Errorf("the event's deliveries: %v", ds)
+	}
+}
+
+// TestWebhookFailureSequence runs the sequence against the binary:
+// a receiver that fails with 500, then lets the request time out (past
+// --webhook-timeout), then resets the connection, then answers 200. The
+// event's deliveries show four attempts, exactly one successful, errors
+// that say timeout and reset, spaced by --webhook-retry-schedule.
+func TestWebhookFailureSequence(t *testing.T) {
+	var mu sync.Mutex
+	var arrivals []time.Time
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		n := len(arrivals)
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+		switch n {
+		case 0:
+			w.WriteHeader(http.StatusInternalServerError)
+		case 1: // no answer until the sender gives up
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		case 2: // RST instead of an answer
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}
+	}))
+	defer rcv.Close()
+
+	const key = "sk_test_sequence"
+	schedule := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond}
+	p := startServer(t, t.TempDir(), "--bootstrap-key", key, "--webhook-allow-private",
+		"--webhook-retry-schedule", "200ms,400ms,600ms", "--webhook-timeout", "300ms")
+	apiPost(t, p.base, key, "/v1/webhook_endpoints", url.Values{"url": {rcv.URL + "/hooks"}, "enabled_events[]": {"checkout.session.expired"}})
+	s := apiPost(t, p.base, key, "/v1/checkout/sessions", url.Values{"amount": {"100"}, "success_url": {"https://a.example/ok"}, "cancel_url": {"https://a.example/no"}})
+	apiPost(t, p.base, key, "/v1/checkout/sessions/"+s["id"].(string)+"/expire", nil)
+	evID := apiGet(t, p.base, key, "/v1/events?type=checkout.session.expired")["data"].([]any)[0].(map[string]any)["id"].(string)
+
+	var d map[string]any
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ds := apiGet(t, p.base, key, "/v1/events/"+evID+"/deliveries")["data"].([]any)
+		if len(ds) == 1 {
+			if d = ds[0].(map[string]any); d["status"] != "pending" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered: %v", ds)
+		}
+	}
+	attempts := d["attempts"].([]any)
+	if d["status"] != "delivered" || len(attempts) != 4 {
+		t.Fatalf("delivery %v with %d attempts: %v", d["status"], len(attempts), attempts)
+	}
+	type attempt struct {
+		at      time.Time
+		status  float64
+		latency time.Duration
+		err     string
+	}
+	var at []attempt
+	successes := 0
+	for _, a := range attempts {
+		a := a.(map[string]any)
+		var x attempt
+		x.at, _ = time.Parse(time.RFC3339Nano, a["attempted_at"].(string))
+		x.status, _ = a["status_code"].(float64)
+		x.latency = time.Duration(a["latency_ms"].(float64) * float64(time.Millisecond))
+		x.err, _ = a["error"].(string)
+		if x.status >= 200 && x.status < 300 {
+			successes++
+		}
+		at = append(at, x)
+	}
+	if successes != 1 || at[3].status != 200 || at[3].err != "" {
+		t.Errorf("%d successful attempts: %v", successes, attempts)
+	}
+	if at[0].status != 500 {
+		t.Errorf("attempt 1 %v, want 500", attempts[0])
+	}
+	if at[1].status != 0 || !strings.Contains(at[1].err, "timeout") || at[1].latency < 300*time.Millisecond {
+		t.Errorf("attempt 2 %v, want a timeout after 300ms", attempts[1])
+	}
+	if at[2].status != 0 || !strings.Contains(at[2].err, "connection reset") {
+		t.Errorf("attempt 3 %v, want a connection reset", attempts[2])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(arrivals) != 4 {
+		t.Errorf("the receiver saw %d requests", len(arrivals))
+	}
+	// attempted_at has millisecond precision: allow 1ms on top of the
+	// schedule's jitter of at most 10%.
+	for i := 1; i < len(at); i++ {
+		want := schedule[i-1]*9/10 - time.Millisecond
+		if gap := at[i].at.Sub(at[i-1].at.Add(at[i-1].latency)); gap < want {
+			t.Errorf("attempt %d came %v after attempt %d ended; the schedule says at least %v", i+1, gap, i, want)
+		}
+		if i < len(arrivals) {
+			if gap := arrivals[i].Sub(arrivals[i-1]); gap < want {
+				t.Errorf("request %d arrived %v after request %d; the schedule says at least %v", i+1, gap, i, want)
+			}
+		}
 	}
 }
