@@ -341,47 +341,33 @@ func (s *Service) wakeDeliveries() {
 // another process is noticed.
 func (s *Service) RunDeliveries(ctx context.Context, poll time.Duration) {
 	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
-	sem := make(chan struct{}, 64) // attempts in flight in this process
-	perEndpoint := &endpointSlots{limit: 4, held: map[string]int{}}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	w := &deliveryWorker{s: s, stop: ctx, ctx: context.WithoutCancel(ctx), limit: maxHeldDeliveries, perEndpoint: maxPerEndpoint,
+		inFlight: map[string]int{}, waiting: map[string][]waiter{}}
+	defer w.wg.Wait()
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		for more := true; more && ctx.Err() == nil; {
-			more = false
-			n, err := s.dispatch(ctx)
+			n, err := s.dispatch(ctx, w)
 			if err != nil && ctx.Err() == nil {
 				s.Log.Error("dispatching events failed", "err", err)
 			}
-			now := s.now()
-			due, err := s.Store.ClaimDeliveries(ctx, now, now.Add(s.deliveryLease()), cap(sem))
-			if err != nil && ctx.Err() == nil {
-				s.Log.Error("claiming deliveries failed", "err", err)
-			}
-			started := 0
-			for _, d := range due {
-				if !perEndpoint.take(d.EndpointID) {
-					// The endpoint has its share in flight: hand the delivery
-					// back at once rather than sit on its lease.
-					d.LeaseUntil = time.Time{}
-					d.Version++
-					if err := s.Store.UpdateDelivery(ctx, d); err != nil && ctx.Err() == nil && !checkout.IsKind(err, checkout.KindConflict) {
-						s.Log.Error("releasing a delivery failed", "delivery", d.ID, "err", err)
-					}
-					continue
+			// Claim no more than can be held: a claimed delivery is leased,
+			// and a lease must not lapse while it waits here.
+			free := w.free()
+			var due []*checkout.Delivery
+			if free > 0 {
+				now := s.now()
+				due, err = s.Store.ClaimDeliveries(w.ctx, now, now.Add(s.deliveryLease()), free)
+				if err != nil && ctx.Err() == nil {
+					s.Log.Error("claiming deliveries failed", "err", err)
 				}
-				started++
-				sem <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer func() { <-sem; perEndpoint.give(d.EndpointID); wg.Done(); s.wakeDeliveries() }()
-					if err := s.attempt(context.WithoutCancel(ctx), d); err != nil {
-						s.Log.Error("delivery attempt failed to record", "delivery", d.ID, "err", err)
-					}
-				}()
 			}
-			more = n > 0 || started == cap(sem)
+			w.reserve(len(due)) // free was counted after dispatch reserved its share: all fit
+			for _, d := range due {
+				w.add(d, nil)
+			}
+			more = n > 0 || (free > 0 && len(due) == free)
 		}
 		select {
 		case <-ctx.Done():
@@ -392,45 +378,165 @@ func (s *Service) RunDeliveries(ctx context.Context, poll time.Duration) {
 	}
 }
 
-// endpointSlots bounds the attempts in flight to one endpoint, so a slow
-// merchant server is not flooded.
-type endpointSlots struct {
-	mu    sync.Mutex
-	limit int
-	held  map[string]int
+// Delivery concurrency of one process.
+const (
+	// maxHeldDeliveries bounds the deliveries a process holds: in flight
+	// or waiting for their endpoint's turn.
+	maxHeldDeliveries = 256
+	// maxPerEndpoint bounds the requests in flight to one endpoint, so a
+	// slow merchant server is not flooded.
+	maxPerEndpoint = 4
+)
+
+// deliveryWorker runs the attempts of the deliveries RunDeliveries claims.
+// A delivery whose endpoint has maxPerEndpoint requests in flight waits in
+// this process for the next to end, rather than being handed back to the
+// store and claimed again (two writes, and the claim loop spinning on it);
+// it is handed back only if its lease could lapse before its attempt ends.
+// An endpoint's slot is given up as soon as its answer (or its timeout)
+// comes, before the attempt is recorded: the bound is on the merchant's
+// server, not on our store.
+type deliveryWorker struct {
+	s    *Service
+	stop context.Context // RunDeliveries' context: once done, waiting deliveries are handed back
+	ctx  context.Context // never cancelled: an attempt begun is recorded
+
+	mu          sync.Mutex
+	held        int // claimed and not yet recorded or handed back
+	limit       int
+	perEndpoint int
+	inFlight    map[string]int      // requests in flight, by endpoint
+	waiting     map[string][]waiter // by endpoint, oldest first
+	wg          sync.WaitGroup
 }
 
-func (e *endpointSlots) take(id string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.held[id] >= e.limit {
-		return false
+func (w *deliveryWorker) free() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.limit - w.held
+}
+
+// reserve makes room for up to n deliveries and says for how many.
+func (w *deliveryWorker) reserve(n int) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n = max(0, min(n, w.limit-w.held))
+	w.held += n
+	return n
+}
+
+// unreserve gives back room reserve made that went unused.
+func (w *deliveryWorker) unreserve(n int) {
+	w.mu.Lock()
+	w.held -= n
+	w.mu.Unlock()
+}
+
+// waiter is a delivery waiting for its endpoint's turn.
+type waiter struct {
+	d    *checkout.Delivery
+	hint *attemptHint
+}
+
+// add takes a delivery leased to this process, for which room was
+// reserved: it starts at once if its endpoint has a free slot, else it waits
+// for one.
+func (w *deliveryWorker) add(d *checkout.Delivery, hint *attemptHint) {
+	w.mu.Lock()
+	if w.inFlight[d.EndpointID] >= w.perEndpoint {
+		w.waiting[d.EndpointID] = append(w.waiting[d.EndpointID], waiter{d, hint})
+		w.mu.Unlock()
+		return
 	}
-	e.held[id]++
-	return true
+	w.inFlight[d.EndpointID]++
+	w.mu.Unlock()
+	w.run(d, hint)
 }
 
-func (e *endpointSlots) give(id string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.held[id]--; e.held[id] <= 0 {
-		delete(e.held, id)
+// run attempts d, which holds a slot of its endpoint, in a goroutine.
+func (w *deliveryWorker) run(d *checkout.Delivery, hint *attemptHint) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if w.stop.Err() != nil || w.s.now().Add(w.s.deliveryTimeout()).After(d.LeaseUntil) {
+			// Shutting down, or it waited so long that its attempt could
+			// outlive its lease: let any worker claim it again.
+			w.endpointFree(d.EndpointID)
+			w.handBack(d)
+			return
+		}
+		if err := w.s.attempt(w.ctx, d, hint, func() { w.endpointFree(d.EndpointID) }); err != nil {
+			w.s.Log.Error("delivery attempt failed to record", "delivery", d.ID, "err", err)
+		}
+		w.done()
+	}()
+}
+
+// endpointFree passes the endpoint's slot to its next waiting delivery, or
+// gives it up.
+func (w *deliveryWorker) endpointFree(endpointID string) {
+	w.mu.Lock()
+	q := w.waiting[endpointID]
+	if len(q) == 0 {
+		if w.inFlight[endpointID]--; w.inFlight[endpointID] <= 0 {
+			delete(w.inFlight, endpointID)
+		}
+		w.mu.Unlock()
+		return
 	}
+	next := q[0]
+	if q = q[1:]; len(q) == 0 {
+		delete(w.waiting, endpointID)
+	} else {
+		w.waiting[endpointID] = q
+	}
+	w.mu.Unlock()
+	w.run(next.d, next.hint)
 }
 
-// dispatch fans claimed events out into deliveries.
-func (s *Service) dispatch(ctx context.Context) (int, error) {
+// handBack clears d's lease so that any worker may claim it at once.
+func (w *deliveryWorker) handBack(d *checkout.Delivery) {
+	d.LeaseUntil = time.Time{}
+	d.Version++
+	if err := w.s.Store.UpdateDelivery(w.ctx, d); err != nil && !checkout.IsKind(err, checkout.KindConflict) {
+		w.s.Log.Error("releasing a delivery failed", "delivery", d.ID, "err", err)
+	}
+	w.done()
+}
+
+// done ends the hold of one delivery and lets the claim loop take more.
+func (w *deliveryWorker) done() {
+	w.mu.Lock()
+	w.held--
+	w.mu.Unlock()
+	w.s.wakeDeliveries()
+}
+
+// dispatch fans claimed events out into deliveries. With a worker w, the
+// deliveries it has room for are written already leased to this process and
+// handed to w with the event and the endpoint in hand: no claim, no reads,
+// one encoding of the event for all its endpoints. The rest are written
+// unleased, for any worker's claim.
+func (s *Service) dispatch(ctx context.Context, w *deliveryWorker) (int, error) {
 	now := s.now()
 	evs, err := s.Store.ClaimEvents(ctx, now, now.Add(s.deliveryLease()), 100)
 	if err != nil {
 		return 0, err
 	}
 	scopes := map[checkout.Scope][]*checkout.WebhookEndpoint{}
+	// Short writes that must not be cut half-way by shutdown: without a
+	// cancel they can also share a commit (see Dispatch below).
+	wctx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	var errOnce sync.Once
+	var firstErr error
+	defer wg.Wait()
 	for _, ev := range evs {
 		scope := checkout.Scope{AccountID: ev.AccountID, Livemode: ev.Livemode}
 		eps, ok := scopes[scope]
 		if !ok {
 			if eps, err = s.Store.EndpointsFor(ctx, scope); err != nil {
+				wg.Wait()
 				return 0, err
 			}
 			scopes[scope] = eps
@@ -441,31 +547,89 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 				targets = append(targets, e)
 			}
 		}
-		if err := s.Store.Dispatch(ctx, ev.ID, s.newDeliveries(ev, targets)); err != nil && !checkout.IsKind(err, checkout.KindConflict) {
-			return 0, err
+		ds := s.newDeliveries(ev, targets)
+		mine := 0
+		if w != nil {
+			mine = w.reserve(len(ds))
+			lease := now.Add(s.deliveryLease())
+			for _, d := range ds[:mine] {
+				d.LeaseUntil = lease
+			}
 		}
+		prep := &preparedEvent{ev: ev}
+		// The fan-outs run at once so that a store with group commit
+		// (SQLite) writes them in one transaction, not one each.
+		wg.Go(func() {
+			err := s.Store.Dispatch(wctx, ev.ID, ds)
+			if err != nil {
+				if mine > 0 {
+					w.unreserve(mine)
+				}
+				if !checkout.IsKind(err, checkout.KindConflict) {
+					errOnce.Do(func() { firstErr = err })
+				}
+				return
+			}
+			for i, d := range ds[:mine] {
+				w.add(d, &attemptHint{event: prep, endpoint: targets[i]})
+			}
+		})
 	}
-	return len(evs), nil
+	wg.Wait()
+	return len(evs), firstErr
 }
 
-// attempt makes one POST of delivery d and records its outcome.
-func (s *Service) attempt(ctx context.Context, d *checkout.Delivery) error {
+// preparedEvent is an event in hand with its webhook body, encoded once for
+// all the endpoints it goes to.
+type preparedEvent struct {
+	ev   *checkout.Event
+	once sync.Once
+	body []byte
+	err  error
+}
+
+func (p *preparedEvent) encode(s *Service) ([]byte, error) {
+	p.once.Do(func() { p.body, p.err = s.EncodeEvent(p.ev) })
+	return p.body, p.err
+}
+
+// attemptHint is what dispatch already has of a delivery it just wrote, so
+// its first attempt need not read it back.
+type attemptHint struct {
+	event    *preparedEvent
+	endpoint *checkout.WebhookEndpoint
+}
+
+// attempt makes one POST of delivery d and records its outcome. hint, when
+// set, holds d's event and endpoint (else they are read from the store).
+// posted is called once, as soon as no request of d is in flight any more.
+func (s *Service) attempt(ctx context.Context, d *checkout.Delivery, hint *attemptHint, posted func()) error {
+	var once sync.Once
+	defer once.Do(posted)
 	scope := checkout.Scope{AccountID: d.AccountID, Livemode: d.Livemode}
-	ev, err := s.Store.GetEvent(ctx, scope, d.EventID)
-	if err != nil {
-		return err
+	var prep *preparedEvent
+	var e *checkout.WebhookEndpoint
+	if hint != nil {
+		prep, e = hint.event, hint.endpoint
+	} else {
+		ev, err := s.Store.GetEvent(ctx, scope, d.EventID)
+		if err != nil {
+			return err
+		}
+		prep = &preparedEvent{ev: ev}
+		e, err = s.Store.GetEndpoint(ctx, scope, d.EndpointID)
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			return s.finishDelivery(ctx, d, checkout.DeliveryAttempt{At: s.now(), Error: "the endpoint was deleted"}, checkout.DeliveryFailed, time.Time{})
+		}
+		if err != nil {
+			return err
+		}
 	}
-	e, err := s.Store.GetEndpoint(ctx, scope, d.EndpointID)
-	if checkout.IsKind(err, checkout.KindNotFound) {
-		return s.finishDelivery(ctx, d, checkout.DeliveryAttempt{At: s.now(), Error: "the endpoint was deleted"}, checkout.DeliveryFailed, time.Time{})
-	}
-	if err != nil {
-		return err
-	}
+	ev := prep.ev
 	if e.Disabled {
 		return s.finishDelivery(ctx, d, checkout.DeliveryAttempt{At: s.now(), Error: "the endpoint is disabled"}, checkout.DeliveryFailed, time.Time{})
 	}
-	body, err := s.EncodeEvent(ev)
+	body, err := prep.encode(s)
 	if err != nil {
 		return err
 	}
@@ -473,6 +637,7 @@ func (s *Service) attempt(ctx context.Context, d *checkout.Delivery) error {
 	start := time.Now() // latency is real time, whatever the service's clock says
 	status, retryAfter, err := s.post(ctx, e, ev.ID, body)
 	at.Latency = time.Since(start)
+	once.Do(posted)
 	at.StatusCode = status
 	if err != nil {
 		at.Error = err.Error()
