@@ -20,6 +20,7 @@
 //	go run ./bench/load                    # all scenarios, 1M-session list included
 //	go run ./bench/load -big 0             # skip the 1M seeding
 //	go run ./bench/load -idempotency       # also measure create with Idempotency-Key
+//	go run ./bench/load -webhooks          # webhook delivery only (see webhooks.go)
 //
 // Every process it starts is stopped (SIGTERM, then kill) and every
 // temporary directory removed, on success, error or Ctrl-C.
@@ -52,6 +53,13 @@ type config struct {
 	small, big       int
 	seedWorkers      int
 	keepData         bool
+
+	// -webhooks: the webhook delivery scenario alone (see webhooks.go).
+	webhooks      bool
+	hookEndpoints int
+	hookSessions  int
+	hookRate      float64
+	pprofAddr     string
 }
 
 // benchKey is the test key the servers are bootstrapped with.
@@ -71,6 +79,11 @@ func main() {
 	flag.IntVar(&c.big, "big", 1000000, "sessions in the store of the second list measurement (0 skips it)")
 	flag.IntVar(&c.seedWorkers, "seed-workers", 2, "goroutines seeding the store")
 	flag.BoolVar(&c.keepData, "keep", false, "keep the temporary directory (binary, data, server logs) and print its path")
+	flag.BoolVar(&c.webhooks, "webhooks", false, "measure webhook delivery instead of the API scenarios (see bench/load/webhooks.go)")
+	flag.IntVar(&c.hookEndpoints, "webhook-endpoints", 1, "with -webhooks: endpoints registered, each receiving every event")
+	flag.IntVar(&c.hookSessions, "webhook-sessions", 60000, "with -webhooks: sessions made beforehand for the saturated phase (its window ends early if they run out)")
+	flag.Float64Var(&c.hookRate, "webhook-rate", 1000, "with -webhooks: state changes a second in the paced phase (0 skips it)")
+	flag.StringVar(&c.pprofAddr, "pprof-addr", "", "with -webhooks: passed to checkoutd serve, to profile it during the run")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./bench/load [flags] > report.md\n\nThe report goes to stdout, progress to stderr.\n\n")
 		flag.PrintDefaults()
@@ -81,8 +94,17 @@ func main() {
 		os.Exit(2)
 	}
 
+	if c.webhooks && (c.hookEndpoints < 1 || c.hookSessions < 1 || c.hookRate < 0) {
+		fmt.Fprintln(os.Stderr, "load: need -webhook-endpoints ≥ 1, -webhook-sessions ≥ 1, -webhook-rate ≥ 0")
+		os.Exit(2)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := runAll(ctx, c)
+	run := runAll
+	if c.webhooks {
+		run = runWebhooks
+	}
+	err := run(ctx, c)
 	stop()
 	stopAll() // in case a path above returned without stopping its server
 	if err != nil {

@@ -71,12 +71,12 @@ var (
 	procs   []*server
 )
 
-// startServer runs bin serve over dataDir on a free loopback port and waits
-// until /healthz answers 200.
-func startServer(ctx context.Context, bin, dataDir, logDir, key string) (*server, error) {
+// startServer runs bin serve over dataDir on a free loopback port, with
+// extra flags, and waits until /healthz answers 200.
+func startServer(ctx context.Context, bin, dataDir, logDir, key string, extra ...string) (*server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // the free port may be taken between the probe and the bind
-		s, err := startServerOnce(ctx, bin, dataDir, logDir, key, attempt)
+		s, err := startServerOnce(ctx, bin, dataDir, logDir, key, attempt, extra)
 		if err == nil {
 			return s, nil
 		}
@@ -88,7 +88,7 @@ func startServer(ctx context.Context, bin, dataDir, logDir, key string) (*server
 	return nil, lastErr
 }
 
-func startServerOnce(ctx context.Context, bin, dataDir, logDir, key string, attempt int) (*server, error) {
+func startServerOnce(ctx context.Context, bin, dataDir, logDir, key string, attempt int, extra []string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func startServerOnce(ctx context.Context, bin, dataDir, logDir, key string, atte
 		return nil, err
 	}
 	s := &server{base: "http://" + addr, log: logPath, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve",
+	s.cmd = exec.Command(bin, append([]string{"serve",
 		"--addr", addr,
 		"--data", dataDir,
 		"--public-url", s.base,
@@ -107,7 +107,7 @@ func startServerOnce(ctx context.Context, bin, dataDir, logDir, key string, atte
 		// Every flow pays from 127.0.0.1: the per-IP limit on payment
 		// attempts (20 a minute by default) would refuse nearly all.
 		"--pay-rate-limit", "0",
-		"--log-level", "warn")
+		"--log-level", "warn"}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = lf, lf
 	s.cmd.Env = cleanEnv()
 	s.cmd.SysProcAttr = sysProcAttr()
