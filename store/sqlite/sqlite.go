@@ -63,6 +63,10 @@ type Store struct {
 
 	sessions decoded // sessions decoded from their JSON (see cache.go)
 
+	// The checkpointer (see checkpoint.go).
+	ckpt               *sql.DB
+	ckptStop, ckptDone chan struct{}
+
 	// The group-commit writer (see batch.go).
 	writes     chan *writeReq
 	writerDone chan struct{}
@@ -101,7 +105,7 @@ func Open(path string) (*Store, error) {
 	}
 	// The writer gets a larger page cache: inserts land at random places in
 	// the id indexes, and a miss there costs a read inside the write lock.
-	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragma("foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)"))
+	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragma("foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)", fmt.Sprintf("wal_autocheckpoint(%d)", walPages)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -134,6 +138,15 @@ func Open(path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	ckpt, err := sql.Open("sqlite", path+"?"+pragma())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	s.ckpt, s.ckptStop, s.ckptDone = ckpt, make(chan struct{}), make(chan struct{})
+	go s.runCheckpoints(ckpt, s.ckptStop, s.ckptDone)
+
 	s.writes = make(chan *writeReq, 4*maxBatch)
 	s.writerDone = make(chan struct{})
 	go s.runWrites()
@@ -273,6 +286,11 @@ func (s *Store) Close() error {
 		<-s.writerDone
 	}
 	s.closeMu.Unlock()
+	if s.ckpt != nil && !wasClosed {
+		close(s.ckptStop)
+		<-s.ckptDone
+		s.ckpt.Close()
+	}
 	s.lists.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
