@@ -21,6 +21,12 @@
 //	go run ./bench/load -big 0             # skip the 1M seeding
 //	go run ./bench/load -idempotency       # also measure create with Idempotency-Key
 //	go run ./bench/load -webhooks          # webhook delivery only (see webhooks.go)
+//	go run ./bench/load -store redis -big 0 -scenarios create,retrieve
+//	                                       # over Redis (or -store postgres), two scenarios
+//
+// With -store redis or postgres the server runs over that store instead of
+// SQLite (see backend.go): under a Redis key prefix, or in PostgreSQL schemas,
+// unique to the run and removed at the end.
 //
 // Every process it starts is stopped (SIGTERM, then kill) and every
 // temporary directory removed, on success, error or Ctrl-C.
@@ -44,6 +50,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
 )
 
 type config struct {
@@ -53,6 +61,14 @@ type config struct {
 	small, big       int
 	seedWorkers      int
 	keepData         bool
+
+	// -store and its URLs: what the server keeps its data in (see backend.go).
+	store       string
+	redisURL    string
+	postgresURL string
+	// -scenarios: which of (b) to (f) run.
+	scenarioList string
+	only         scenarios
 
 	// -webhooks: the webhook delivery scenario alone (see webhooks.go).
 	webhooks      bool
@@ -83,7 +99,11 @@ func main() {
 	flag.IntVar(&c.hookEndpoints, "webhook-endpoints", 1, "with -webhooks: endpoints registered, each receiving every event")
 	flag.IntVar(&c.hookSessions, "webhook-sessions", 60000, "with -webhooks: sessions made beforehand for the saturated phase (its window ends early if they run out)")
 	flag.Float64Var(&c.hookRate, "webhook-rate", 1000, "with -webhooks: state changes a second in the paced phase (0 skips it)")
-	flag.StringVar(&c.pprofAddr, "pprof-addr", "", "with -webhooks: passed to checkoutd serve, to profile it during the run")
+	flag.StringVar(&c.pprofAddr, "pprof-addr", "", "passed to checkoutd serve (the webhook server, or the server of create to flow), to profile it during the run")
+	flag.StringVar(&c.store, "store", "sqlite", "the store the server runs over: sqlite, redis or postgres (the API scenarios only)")
+	flag.StringVar(&c.redisURL, "redis-url", "redis://127.0.0.1:6379/0", "with -store redis: the Redis to use (keys under a prefix unique to the run, deleted at the end)")
+	flag.StringVar(&c.postgresURL, "postgres-url", "postgres://root@127.0.0.1:5432/test?sslmode=disable", "with -store postgres: the database to use (in schemas unique to the run, dropped at the end)")
+	flag.StringVar(&c.scenarioList, "scenarios", allScenarios, "the scenarios to run, comma-separated, or all (the bare baseline always runs)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./bench/load [flags] > report.md\n\nThe report goes to stdout, progress to stderr.\n\n")
 		flag.PrintDefaults()
@@ -91,6 +111,20 @@ func main() {
 	flag.Parse()
 	if c.conns < 1 || c.duration <= 0 || c.warmup < 0 || c.small < 11 || (c.big != 0 && c.big <= c.small) || c.seedWorkers < 1 {
 		fmt.Fprintln(os.Stderr, "load: need -conns ≥ 1, -duration > 0, -warmup ≥ 0, -small ≥ 11, -big 0 or > -small, -seed-workers ≥ 1")
+		os.Exit(2)
+	}
+
+	var err error
+	if c.only, err = parseScenarios(c.scenarioList); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	if err := c.backend().check(); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(2)
+	}
+	if c.webhooks && c.store != "sqlite" {
+		fmt.Fprintln(os.Stderr, "load: -webhooks runs over SQLite only; -store applies to the API scenarios")
 		os.Exit(2)
 	}
 
@@ -104,9 +138,12 @@ func main() {
 	if c.webhooks {
 		run = runWebhooks
 	}
-	err := run(ctx, c)
+	err = run(ctx, c)
 	stop()
 	stopAll() // in case a path above returned without stopping its server
+	if cerr := runCleanups(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -121,6 +158,7 @@ func logf(format string, args ...any) {
 type report struct {
 	cfg      config
 	started  time.Time
+	stores   []string // what the store of each part was
 	env      []string
 	bare     []*result // before and after the checkoutd scenarios
 	create   *result
@@ -147,7 +185,10 @@ func runAll(ctx context.Context, c config) (err error) {
 		return err
 	}
 	defer func() {
-		stopAll() // servers first: they hold files in tmp
+		stopAll() // servers first: they hold files in tmp, and use the stores
+		if cerr := runCleanups(); cerr != nil && err == nil {
+			err = cerr
+		}
 		if c.keepData {
 			logf("kept %s", tmp)
 			return
@@ -175,54 +216,14 @@ func runAll(ctx context.Context, c config) (err error) {
 	}
 	rep.bare = append(rep.bare, bareRes)
 
-	// (b), (c) against a fresh store.
-	srv, err := startServer(ctx, bin, filepath.Join(tmp, "data-api"), tmp, benchKey)
-	if err != nil {
-		return err
-	}
+	be := c.backend()
 	auth := http.Header{"Authorization": {"Bearer " + benchKey}}
-	ids := newIDPool(c.conns, 20000)
-	rep.create, err = measure(ctx, c, createScenario("create", srv.base, auth, false, ids))
-	if err != nil {
-		return err
-	}
-	if c.idempotency {
-		if rep.idem, err = measure(ctx, c, createScenario("create + Idempotency-Key", srv.base, auth, true, nil)); err != nil {
+	if c.only.api() {
+		if err := runAPI(ctx, c, rep, be, bin, tmp, auth); err != nil {
 			return err
 		}
-	}
-	pool := ids.all()
-	if len(pool) == 0 {
-		return errors.New("the create scenario made no session: nothing to retrieve")
-	}
-	rep.retrieve, err = measure(ctx, c, scenario{
-		name: "retrieve",
-		req: get(func(w, i int) string {
-			return srv.base + "/v1/checkout/sessions/" + pool[(w*7919+i)%len(pool)]
-		}, auth),
-	})
-	if err != nil {
-		return err
-	}
-	rep.notes = append(rep.notes, fmt.Sprintf("retrieve cycled over %d session ids made by create.", len(pool)))
-
-	// (e) the hosted page of the same sessions, as a browser asks for it.
-	if rep.pageSize, err = measurePageSize(ctx, srv.base+"/checkout/"+pool[0]); err != nil {
-		return err
-	}
-	if rep.page, err = measure(ctx, c, pageScenario(srv.base, pool)); err != nil {
-		return err
-	}
-
-	// (f) the whole test-card payment flow, closed loop.
-	if rep.flow, err = measureFlow(ctx, c, srv.base, auth); err != nil {
-		return err
-	}
-	for _, w := range srv.warnings(5) {
-		rep.notes = append(rep.notes, "checkoutd logged: `"+clip([]byte(w), 300)+"`")
-	}
-	if err := srv.stop(); err != nil {
-		return err
+	} else {
+		rep.notes = append(rep.notes, "create, retrieve, page and flow were not run (-scenarios).")
 	}
 
 	// (a) again: the spread between the two bare runs is the noise of the run.
@@ -232,23 +233,38 @@ func runAll(ctx context.Context, c config) (err error) {
 	}
 	rep.bare = append(rep.bare, bareRes)
 
+	if !c.only.list {
+		rep.notes = append(rep.notes, "(d) list was not run (-scenarios).")
+		rep.write(os.Stdout)
+		return nil
+	}
+
 	// (d) list latency over a small store, then the same store grown.
 	listDir := filepath.Join(tmp, "data-list")
+	if err := be.prepare(ctx, "list"); err != nil {
+		return err
+	}
+	rep.stores = append(rep.stores, "(d): "+be.describe("list"))
+	listArgs, err := be.serveArgs("list")
+	if err != nil {
+		return err
+	}
+	openList := func(ctx context.Context) (checkout.Store, error) { return be.open(ctx, "list", listDir) }
 	sizes := []int{c.small}
 	if c.big > 0 {
 		sizes = append(sizes, c.big)
 	}
 	have := 0
 	for _, size := range sizes {
-		logf("seeding the store up to %d sessions (through service.CreateSession and store/sqlite)", size)
-		took, err := seed(ctx, listDir, benchKey, have, size-have, c.seedWorkers)
+		logf("seeding the store up to %d sessions (through service.CreateSession and store/%s)", size, c.store)
+		took, err := seed(ctx, openList, benchKey, have, size-have, c.seedWorkers)
 		if err != nil {
 			return err
 		}
 		logf("seeded %d sessions in %s (%.0f/s)", size-have, took.Round(time.Millisecond), float64(size-have)/took.Seconds())
 		have = size
 		if size == c.small {
-			n, err := countSessions(ctx, listDir, benchKey)
+			n, err := countSessions(ctx, openList, benchKey)
 			if err != nil {
 				return err
 			}
@@ -256,19 +272,94 @@ func runAll(ctx context.Context, c config) (err error) {
 				return fmt.Errorf("seeded %d sessions but the store lists %d", size, n)
 			}
 		}
-		lr, err := measureList(ctx, c, bin, listDir, tmp, auth, size)
+		lr, err := measureList(ctx, c, bin, listDir, tmp, auth, size, listArgs)
 		if err != nil {
 			return err
 		}
 		lr.seedTook = took
 		rep.lists = append(rep.lists, lr)
 	}
-	if fi, err := os.Stat(filepath.Join(listDir, dbFile)); err == nil {
+	if fi, err := os.Stat(filepath.Join(listDir, dbFile)); err == nil && c.store == "sqlite" {
 		rep.notes = append(rep.notes, fmt.Sprintf("the list store's SQLite file is %.0f MiB at %d sessions.", float64(fi.Size())/(1<<20), have))
 	}
 
 	rep.write(os.Stdout)
 	return nil
+}
+
+// backend is the store -store and its URLs name, for this run.
+func (c config) backend() *backend {
+	return &backend{kind: c.store, redisURL: c.redisURL, postgresURL: c.postgresURL, runID: runID}
+}
+
+// runAPI starts the server over a fresh store and runs the selected
+// scenarios of (b), (c), (e) and (f) on it.
+func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp string, auth http.Header) error {
+	if err := be.prepare(ctx, "api"); err != nil {
+		return err
+	}
+	rep.stores = append(rep.stores, "(b) to (f): "+be.describe("api"))
+	extra, err := be.serveArgs("api")
+	if err != nil {
+		return err
+	}
+	if c.pprofAddr != "" {
+		extra = append(extra, "--pprof-addr", c.pprofAddr)
+	}
+	srv, err := startServer(ctx, bin, filepath.Join(tmp, "data-api"), tmp, benchKey, extra...)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	ids := newIDPool(c.conns, 20000)
+	var pool []string
+	if c.only.create {
+		if rep.create, err = measure(ctx, c, createScenario("create", srv.base, auth, false, ids)); err != nil {
+			return err
+		}
+		pool = ids.all()
+	}
+	if c.idempotency {
+		if rep.idem, err = measure(ctx, c, createScenario("create + Idempotency-Key", srv.base, auth, true, nil)); err != nil {
+			return err
+		}
+	}
+	if (c.only.retrieve || c.only.page) && len(pool) == 0 {
+		return errors.New("the create scenario made no session: nothing to retrieve")
+	}
+	if c.only.retrieve {
+		rep.retrieve, err = measure(ctx, c, scenario{
+			name: "retrieve",
+			req: get(func(w, i int) string {
+				return srv.base + "/v1/checkout/sessions/" + pool[(w*7919+i)%len(pool)]
+			}, auth),
+		})
+		if err != nil {
+			return err
+		}
+		rep.notes = append(rep.notes, fmt.Sprintf("retrieve cycled over %d session ids made by create.", len(pool)))
+	}
+
+	// (e) the hosted page of the same sessions, as a browser asks for it.
+	if c.only.page {
+		if rep.pageSize, err = measurePageSize(ctx, srv.base+"/checkout/"+pool[0]); err != nil {
+			return err
+		}
+		if rep.page, err = measure(ctx, c, pageScenario(srv.base, pool)); err != nil {
+			return err
+		}
+	}
+
+	// (f) the whole test-card payment flow, closed loop.
+	if c.only.flow {
+		if rep.flow, err = measureFlow(ctx, c, srv.base, auth); err != nil {
+			return err
+		}
+	}
+	for _, w := range srv.warnings(5) {
+		rep.notes = append(rep.notes, "checkoutd logged: `"+clip([]byte(w), 300)+"`")
+	}
+	return srv.stop()
 }
 
 // measure runs one scenario, with progress on stderr.
@@ -436,9 +527,9 @@ func createScenario(name, base string, auth http.Header, idem bool, ids *idPool)
 
 // measureList starts a server on the seeded store and measures the first
 // page of the list and the page after it.
-func measureList(ctx context.Context, c config, bin, dataDir, logDir string, auth http.Header, size int) (listRun, error) {
+func measureList(ctx context.Context, c config, bin, dataDir, logDir string, auth http.Header, size int, extra []string) (listRun, error) {
 	lr := listRun{size: size}
-	srv, err := startServer(ctx, bin, dataDir, logDir, benchKey)
+	srv, err := startServer(ctx, bin, dataDir, logDir, benchKey, extra...)
 	if err != nil {
 		return lr, err
 	}

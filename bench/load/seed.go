@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,27 +10,24 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/service"
-	"github.com/checkoutd/checkoutd/store/sqlite"
 )
 
 // dbFile is where `checkoutd serve --data DIR` keeps its store
 // (cmd/checkoutd/serve.go).
 const dbFile = "checkoutd.db"
 
-// seed adds n sessions to the store in dataDir, numbering their order ids
+// seed adds n sessions to the store open opens, numbering their order ids
 // from first, while no server runs on it. It goes through the service and the
 // store's own API, so every row is exactly what a POST would have stored
 // (same validation, ids, JSON and index columns); the store has no bulk
-// insert, and each CreateSession is its own small transaction. workers
+// insert, and each CreateSession is its own small transaction (over SQLite;
+// one script in Redis, one transaction in PostgreSQL). workers
 // goroutines overlap building and encoding sessions with the single writer.
-func seed(ctx context.Context, dataDir, key string, first, n, workers int) (time.Duration, error) {
+func seed(ctx context.Context, open openFunc, key string, first, n, workers int) (time.Duration, error) {
 	if n <= 0 {
 		return 0, nil
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return 0, err
-	}
-	store, err := sqlite.Open(filepath.Join(dataDir, dbFile))
+	store, err := open(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -115,10 +110,13 @@ func seedParams(i int) *service.SessionParams {
 	}
 }
 
-// countSessions returns how many sessions dataDir's store holds in the bench
-// key's scope, by paging; used only to check small seeds.
-func countSessions(ctx context.Context, dataDir, key string) (int, error) {
-	store, err := sqlite.Open(filepath.Join(dataDir, dbFile))
+// openFunc opens the store being seeded (see backend.open).
+type openFunc func(context.Context) (checkout.Store, error)
+
+// countSessions returns how many sessions the store holds in the bench key's
+// scope, by paging; used only to check small seeds.
+func countSessions(ctx context.Context, open openFunc, key string) (int, error) {
+	store, err := open(ctx)
 	if err != nil {
 		return 0, err
 	}
