@@ -212,7 +212,7 @@ func (b *backend) deleteKeys(ctx context.Context, prefix string) error {
 // pgExec runs one statement on a connection of its own, on the URL as given
 // (the run's schemas are made and dropped from outside them).
 func (b *backend) pgExec(ctx context.Context, sql string) error {
-	conn, err := pgx.Connect(ctx, b.postgresURL)
+	conn, err := pgx.Connect(ctx, connURL(b.postgresURL))
 	if err != nil {
 		return fmt.Errorf("postgres %s: %w", redactURL(b.postgresURL), err)
 	}
@@ -221,6 +221,24 @@ func (b *backend) pgExec(ctx context.Context, sql string) error {
 		return fmt.Errorf("postgres: %s: %w", sql, err)
 	}
 	return nil
+}
+
+// connURL is the PostgreSQL URL raw without the pool's settings
+// (pool_max_conns, …): pgxpool reads them, but a single pgx connection would
+// send them to the server, which refuses them.
+func connURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // redactURL drops a URL's password, for logs and the report.

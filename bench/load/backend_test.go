@@ -91,6 +91,9 @@ func TestServeArgs(t *testing.T) {
 	if err != nil || u.Query().Get("search_path") != "bench_x_api" || u.Query().Get("sslmode") != "disable" {
 		t.Errorf("--postgres-url %q: want search_path bench_x_api and sslmode kept", args[3])
 	}
+	if got, want := connURL("postgres://h/db?pool_max_conns=16&sslmode=disable&pool_min_conns=1"), "postgres://h/db?sslmode=disable"; got != want {
+		t.Errorf("connURL = %q, want %q", got, want)
+	}
 	if got := redactURL("postgres://u:secret@h/db"); strings.Contains(got, "secret") {
 		t.Errorf("redactURL kept the password: %q", got)
 	}
