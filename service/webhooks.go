@@ -341,7 +341,7 @@ func (s *Service) wakeDeliveries() {
 // another process is noticed.
 func (s *Service) RunDeliveries(ctx context.Context, poll time.Duration) {
 	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
-	w := &deliveryWorker{s: s, stop: ctx, ctx: context.WithoutCancel(ctx), limit: maxHeldDeliveries, perEndpoint: maxPerEndpoint,
+	w := &deliveryWorker{s: s, stop: ctx, ctx: context.WithoutCancel(ctx), limit: maxHeldDeliveries, perEndpoint: EndpointConcurrency,
 		inFlight: map[string]int{}, waiting: map[string][]waiter{}}
 	defer w.wg.Wait()
 	t := time.NewTicker(poll)
@@ -383,13 +383,16 @@ const (
 	// maxHeldDeliveries bounds the deliveries a process holds: in flight
 	// or waiting for their endpoint's turn.
 	maxHeldDeliveries = 256
-	// maxPerEndpoint bounds the requests in flight to one endpoint, so a
-	// slow merchant server is not flooded.
-	maxPerEndpoint = 4
+	// EndpointConcurrency bounds the requests one process has in flight
+	// to one endpoint, so a slow merchant server is not flooded. Eight keeps
+	// a busy endpoint's queue short (see BENCHMARKS.md, "Webhook
+	// delivery"): with four, a burst of events waited behind each other
+	// for over a second.
+	EndpointConcurrency = 8
 )
 
 // deliveryWorker runs the attempts of the deliveries RunDeliveries claims.
-// A delivery whose endpoint has maxPerEndpoint requests in flight waits in
+// A delivery whose endpoint has EndpointConcurrency requests in flight waits in
 // this process for the next to end, rather than being handed back to the
 // store and claimed again (two writes, and the claim loop spinning on it);
 // it is handed back only if its lease could lapse before its attempt ends.

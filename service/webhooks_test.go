@@ -256,3 +256,47 @@ func TestWebhookEndpointValidation(t *testing.T) {
 		t.Errorf("unknown event type accepted: %v", err)
 	}
 }
+
+// TestWebhookEndpointConcurrencyBounded sends a burst of events to one slow
+// endpoint and counts the requests it has open at once: never more than
+// service.EndpointConcurrency, and that many when there is work for them.
+func TestWebhookEndpointConcurrencyBounded(t *testing.T) {
+	f := newFixture(t)
+	f.webhooks(t)
+	var mu sync.Mutex
+	open, most, total := 0, 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		open++
+		most = max(most, open)
+		mu.Unlock()
+		time.Sleep(40 * time.Millisecond)
+		mu.Lock()
+		open--
+		total++
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/hooks"
+	if _, _, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &url, EnabledEvents: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	const events = 4 * service.EndpointConcurrency
+	for range events {
+		if _, err := f.svc.ExpireSession(f.ctx, f.scope, f.session(t).ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every delivery", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return total >= events
+	})
+	if most > service.EndpointConcurrency {
+		t.Errorf("%d requests open at once to one endpoint; the bound is %d", most, service.EndpointConcurrency)
+	}
+	if most < service.EndpointConcurrency {
+		t.Errorf("at most %d requests open at once with %d events waiting; want the bound, %d", most, events, service.EndpointConcurrency)
+	}
+}
