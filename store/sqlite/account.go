@@ -3,21 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
-	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // CreateAccount stores a and its keys in one transaction: either all of them
 // exist afterwards or none does.
 func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
-	c := *a
-	c.Created = utc(c.Created)
-	data, err := json.Marshal(&c)
+	data, err := record.EncodeAccount(a)
 	if err != nil {
-		return fmt.Errorf("sqlite: encode account: %w", err)
+		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, s.ws.insertAccount).ExecContext(ctx, a.ID, data); err != nil {
@@ -53,7 +49,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, e
 	if err := s.rs.getAccount.QueryRowContext(ctx, id).Scan(&data); err != nil {
 		return nil, translate("get account", err)
 	}
-	return decodeAccount(data)
+	return record.DecodeAccount(data)
 }
 
 // ListAccounts returns every account in the order they were created.
@@ -69,7 +65,7 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 		if err := rows.Scan(&data); err != nil {
 			return nil, translate("list accounts", err)
 		}
-		a, err := decodeAccount(data)
+		a, err := record.DecodeAccount(data)
 		if err != nil {
 			return nil, err
 		}
@@ -89,20 +85,6 @@ func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, 
 	if err != nil {
 		return nil, translate("find api key", err)
 	}
-	k.Created = fromMicros(created)
+	k.Created = record.FromMicros(created)
 	return &k, nil
-}
-
-func decodeAccount(data []byte) (*checkout.Account, error) {
-	var a checkout.Account
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("sqlite: decode account: %w", err)
-	}
-	a.Created = utc(a.Created)
-	return &a, nil
-}
-
-// fromMicros is the inverse of micros; the zero time round-trips.
-func fromMicros(us int64) time.Time {
-	return time.UnixMicro(us).UTC()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Commit writes c in one IMMEDIATE transaction: the session's and the
@@ -19,18 +20,18 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	var sessData, payData []byte
 	var err error
 	if c.Session != nil {
-		if sessData, err = encodeSession(c.Session); err != nil {
+		if sessData, err = record.EncodeSession(c.Session); err != nil {
 			return err
 		}
 	}
 	if c.Payment != nil {
-		if payData, err = encodePayment(c.Payment); err != nil {
+		if payData, err = record.EncodePayment(c.Payment); err != nil {
 			return err
 		}
 	}
 	evs := make([][]byte, len(c.Events))
 	for i, e := range c.Events {
-		if evs[i], err = encodeEvent(e); err != nil {
+		if evs[i], err = record.EncodeEvent(e); err != nil {
 			return err
 		}
 	}

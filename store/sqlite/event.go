@@ -3,11 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // GetEvent returns the event with id in scope.
@@ -16,7 +15,7 @@ func (s *Store) GetEvent(ctx context.Context, scope checkout.Scope, id string) (
 	if err := s.rs.getEvent.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&data); err != nil {
 		return nil, translate("get event", err)
 	}
-	return decodeEvent(data)
+	return record.DecodeEvent(data)
 }
 
 // ListEvents pages the scope's events on seq, like ListSessions.
@@ -26,7 +25,7 @@ func (s *Store) ListEvents(ctx context.Context, scope checkout.Scope, f checkout
 		return checkout.Page[*checkout.Event]{}, err
 	}
 	query, args := eventQuery(scope, f, c)
-	return list(ctx, s, query, args, f.ListParams, decodeEvent)
+	return list(ctx, s, query, args, f.ListParams, record.DecodeEvent)
 }
 
 // eventQuery is the SQL of one page of events (see pageQuery).
@@ -51,39 +50,4 @@ func eventQuery(scope checkout.Scope, f checkout.EventFilter, c cursor) (string,
 func insertEvent(ctx context.Context, st *sql.Stmt, e *checkout.Event, data []byte) error {
 	_, err := st.ExecContext(ctx, e.ID, e.AccountID, e.Livemode, e.Type, e.ObjectID, micros(e.Created), data)
 	return translate("insert event", err)
-}
-
-// encodeEvent is the stored JSON of e, its snapshots included, with times
-// normalized like a session's and a payment's.
-func encodeEvent(e *checkout.Event) ([]byte, error) {
-	c := *e
-	c.Created = utc(c.Created)
-	if e.Session != nil {
-		snap := *e.Session
-		normalizeTimes(&snap)
-		c.Session = &snap
-	}
-	if e.Payment != nil {
-		c.Payment = normalizedPayment(e.Payment)
-	}
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode event: %w", err)
-	}
-	return b, nil
-}
-
-func decodeEvent(data []byte) (*checkout.Event, error) {
-	var e checkout.Event
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("sqlite: decode event: %w", err)
-	}
-	e.Created = utc(e.Created)
-	if e.Session != nil {
-		normalizeTimes(e.Session)
-	}
-	if e.Payment != nil {
-		normalizePayment(e.Payment)
-	}
-	return &e, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // ClaimIdempotencyKey stores rec as in flight with one upsert that replaces
@@ -33,7 +34,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, rec *checkout.Idempoten
 		if err != nil {
 			return translate("claim idempotency key", err)
 		}
-		e.Created = fromMicros(created)
+		e.Created = record.FromMicros(created)
 		existing = &e
 		return nil
 	})

@@ -2,12 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Payments are written only through Commit (commit.go).
@@ -18,7 +17,7 @@ func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string)
 	if err := s.rs.getPayment.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&data); err != nil {
 		return nil, translate("get payment", err)
 	}
-	return decodePayment(data)
+	return record.DecodePayment(data)
 }
 
 // FindPayment returns the payment with id, whatever its scope.
@@ -27,7 +26,7 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	if err := s.rs.findPayment.QueryRowContext(ctx, id).Scan(&data); err != nil {
 		return nil, translate("find payment", err)
 	}
-	return decodePayment(data)
+	return record.DecodePayment(data)
 }
 
 // ListPayments pages the scope's payments on seq, like ListSessions.
@@ -37,7 +36,7 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 		return checkout.Page[*checkout.Payment]{}, err
 	}
 	query, args := paymentQuery(scope, f, c)
-	return list(ctx, s, query, args, f.ListParams, decodePayment)
+	return list(ctx, s, query, args, f.ListParams, record.DecodePayment)
 }
 
 // paymentQuery is the SQL of one page of payments (see pageQuery).
@@ -51,41 +50,6 @@ func paymentQuery(scope checkout.Scope, f checkout.PaymentFilter, c cursor) (str
 		args = append(args, f.SessionID)
 	}
 	return pageQuery(&q, args, c, f.Limit)
-}
-
-// encodePayment is the stored JSON of p, with its times in UTC at
-// microsecond precision. p itself is not changed.
-func encodePayment(p *checkout.Payment) ([]byte, error) {
-	b, err := json.Marshal(normalizedPayment(p))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode payment: %w", err)
-	}
-	return b, nil
-}
-
-func decodePayment(data []byte) (*checkout.Payment, error) {
-	var p checkout.Payment
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("sqlite: decode payment: %w", err)
-	}
-	normalizePayment(&p)
-	return &p, nil
-}
-
-// normalizedPayment returns a copy of p (and of its action) with normalized times.
-func normalizedPayment(p *checkout.Payment) *checkout.Payment {
-	c := p.Clone()
-	normalizePayment(c)
-	return c
-}
-
-// normalizePayment normalizes the times of p and of its action, which it
-// must own.
-func normalizePayment(p *checkout.Payment) {
-	p.Created, p.Updated = utc(p.Created), utc(p.Updated)
-	if p.Action != nil {
-		p.Action.ExpiresAt = utc(p.Action.ExpiresAt)
-	}
 }
 
 // paymentDue is the due column of p: its action's deadline, 0 if none.
@@ -103,5 +67,5 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*c
 		return nil, nil
 	}
 	rows, err := s.rs.duePayments.QueryContext(ctx, micros(now), limit)
-	return scanAll(rows, err, "due payments", decodePayment)
+	return scanAll(rows, err, "due payments", record.DecodePayment)
 }

@@ -3,19 +3,18 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // CreateSession stores s as version 1 (and sets s.Version to 1, so the
 // caller's copy matches what is stored).
 func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error {
 	sess.Version = 1
-	data, err := encodeSession(sess)
+	data, err := record.EncodeSession(sess)
 	if err != nil {
 		return err
 	}
@@ -33,7 +32,7 @@ func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string)
 	if err := s.rs.getSession.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&data); err != nil {
 		return nil, translate("get session", err)
 	}
-	return s.sessions.session(data)
+	return s.sessions.Session(data)
 }
 
 // FindSession returns the session with id, whatever its scope.
@@ -42,7 +41,7 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 	if err := s.rs.findSession.QueryRowContext(ctx, id).Scan(&data); err != nil {
 		return nil, translate("find session", err)
 	}
-	return s.sessions.session(data)
+	return s.sessions.Session(data)
 }
 
 // ListSessions pages on seq, the insertion order, through indexes that begin
@@ -53,7 +52,7 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 		return checkout.Page[*checkout.Session]{}, err
 	}
 	query, args := sessionQuery(scope, f, c)
-	return list(ctx, s, query, args, f.ListParams, s.sessions.session)
+	return list(ctx, s, query, args, f.ListParams, s.sessions.Session)
 }
 
 // sessionQuery is the SQL of one page of sessions (see pageQuery).
@@ -110,7 +109,7 @@ func (s *Store) DueSessions(ctx context.Context, now time.Time, limit int) ([]*c
 		return nil, nil
 	}
 	rows, err := s.rs.dueSessions.QueryContext(ctx, micros(now), limit)
-	return scanAll(rows, err, "due sessions", decodeSession)
+	return scanAll(rows, err, "due sessions", record.DecodeSession)
 }
 
 // scanAll decodes every row of a one-column (data) query.
@@ -132,31 +131,4 @@ func scanAll[T any](rows *sql.Rows, err error, op string, decode func([]byte) (T
 		out = append(out, v)
 	}
 	return out, translate(op, rows.Err())
-}
-
-// encodeSession is the stored JSON of sess, with its times in UTC at
-// microsecond precision so the blob agrees with the columns.
-func encodeSession(sess *checkout.Session) ([]byte, error) {
-	c := *sess
-	normalizeTimes(&c)
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode session: %w", err)
-	}
-	return b, nil
-}
-
-func decodeSession(data []byte) (*checkout.Session, error) {
-	var sess checkout.Session
-	if err := json.Unmarshal(data, &sess); err != nil {
-		return nil, fmt.Errorf("sqlite: decode session: %w", err)
-	}
-	normalizeTimes(&sess)
-	return &sess, nil
-}
-
-func normalizeTimes(s *checkout.Session) {
-	for _, t := range []*time.Time{&s.Created, &s.Updated, &s.ExpiresAt, &s.AccessedAt, &s.CompletedAt, &s.ExpiredAt} {
-		*t = utc(*t)
-	}
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -61,7 +62,7 @@ type Store struct {
 	// SQL; the filter combinations are few, so the cache stays small.
 	lists sync.Map // string → *sql.Stmt
 
-	sessions decoded // sessions decoded from their JSON (see cache.go)
+	sessions record.SessionCache // sessions decoded from their JSON
 
 	// The checkpointer (see checkpoint.go).
 	ckpt               *sql.DB
@@ -351,12 +352,3 @@ func translate(op string, err error) error {
 
 // micros is the stored form of a time: unix microseconds.
 func micros(t time.Time) int64 { return t.UnixMicro() }
-
-// utc normalizes a time read back from JSON: UTC, microsecond precision, and
-// the zero time stays the zero time.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}

@@ -3,13 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Webhook endpoints, the outbox of events and their deliveries. Every claim
@@ -21,7 +21,7 @@ import (
 // CreateEndpoint stores e as version 1 (and sets e.Version to 1).
 func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
 	e.Version = 1
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Store) GetEndpoint(ctx context.Context, scope checkout.Scope, id string
 	if err := s.rs.getEndpoint.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&data); err != nil {
 		return nil, translate("get webhook endpoint", err)
 	}
-	return decodeEndpoint(data)
+	return record.DecodeEndpoint(data)
 }
 
 // ListEndpoints pages the scope's endpoints on seq, like ListSessions.
@@ -45,7 +45,7 @@ func (s *Store) ListEndpoints(ctx context.Context, scope checkout.Scope, p check
 		return checkout.Page[*checkout.WebhookEndpoint]{}, err
 	}
 	query, args := endpointQuery(scope, p, c)
-	return list(ctx, s, query, args, p, decodeEndpoint)
+	return list(ctx, s, query, args, p, record.DecodeEndpoint)
 }
 
 // endpointQuery is the SQL of one page of endpoints (see pageQuery).
@@ -59,7 +59,7 @@ func endpointQuery(scope checkout.Scope, p checkout.ListParams, c cursor) (strin
 
 // UpdateEndpoint writes e if the stored version is e.Version-1.
 func (s *Store) UpdateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, scope checkout.Scope, id str
 // EndpointsFor returns the scope's enabled endpoints, oldest first.
 func (s *Store) EndpointsFor(ctx context.Context, scope checkout.Scope) ([]*checkout.WebhookEndpoint, error) {
 	rows, err := s.rs.endpointsFor.QueryContext(ctx, scope.AccountID, scope.Livemode)
-	return scanAll(rows, err, "endpoints for", decodeEndpoint)
+	return scanAll(rows, err, "endpoints for", record.DecodeEndpoint)
 }
 
 // ClaimEvents leases up to limit undispatched events whose lease has
@@ -126,7 +126,7 @@ func (s *Store) ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limi
 			} else if err != nil {
 				return err
 			}
-			e, err := decodeEvent(c.data)
+			e, err := record.DecodeEvent(c.data)
 			if err != nil {
 				return err
 			}
@@ -177,15 +177,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 	var out []*checkout.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.StmtContext(ctx, s.ws.claimableDeliveries).QueryContext(ctx, micros(now), micros(now), limit)
-		cands, err := scanAll(rows, err, "claim deliveries", decodeDelivery)
+		cands, err := scanAll(rows, err, "claim deliveries", record.DecodeDelivery)
 		if err != nil {
 			return err
 		}
 		lease := tx.StmtContext(ctx, s.ws.leaseDelivery)
 		for _, d := range cands {
-			d.LeaseUntil = utc(leaseUntil)
+			d.LeaseUntil = record.UTC(leaseUntil)
 			d.Version++
-			data, err := encodeDelivery(d)
+			data, err := record.EncodeDelivery(d)
 			if err != nil {
 				return err
 			}
@@ -211,7 +211,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 // commit instead of paying one each (that commit was most of the worker's
 // CPU). A failed version check fails alone, in its savepoint.
 func (s *Store) UpdateDelivery(ctx context.Context, d *checkout.Delivery) error {
-	data, err := encodeDelivery(d)
+	data, err := record.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (s *Store) InsertDeliveries(ctx context.Context, ds []*checkout.Delivery) e
 // ListDeliveries returns the event's deliveries in scope, oldest first.
 func (s *Store) ListDeliveries(ctx context.Context, scope checkout.Scope, eventID string) ([]*checkout.Delivery, error) {
 	rows, err := s.rs.listDeliveries.QueryContext(ctx, eventID, scope.AccountID, scope.Livemode)
-	out, err := scanAll(rows, err, "list deliveries", decodeDelivery)
+	out, err := scanAll(rows, err, "list deliveries", record.DecodeDelivery)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func encodeNewDeliveries(ds []*checkout.Delivery) ([][]byte, error) {
 	for i, d := range ds {
 		d.Version = 1
 		var err error
-		if out[i], err = encodeDelivery(d); err != nil {
+		if out[i], err = record.EncodeDelivery(d); err != nil {
 			return nil, err
 		}
 	}
@@ -274,73 +274,4 @@ func insertDeliveries(ctx context.Context, st *sql.Stmt, ds []*checkout.Delivery
 		}
 	}
 	return nil
-}
-
-// encodeEndpoint is the stored JSON of e, with its times normalized; e
-// itself is not changed.
-func encodeEndpoint(e *checkout.WebhookEndpoint) ([]byte, error) {
-	c := *e
-	if e.Secrets != nil {
-		c.Secrets = make([]checkout.EndpointSecret, len(e.Secrets))
-		copy(c.Secrets, e.Secrets)
-	}
-	normalizeEndpoint(&c)
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode webhook endpoint: %w", err)
-	}
-	return b, nil
-}
-
-func decodeEndpoint(data []byte) (*checkout.WebhookEndpoint, error) {
-	var e checkout.WebhookEndpoint
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("sqlite: decode webhook endpoint: %w", err)
-	}
-	normalizeEndpoint(&e)
-	return &e, nil
-}
-
-// normalizeEndpoint normalizes the times of e and of its secrets, which it
-// must own.
-func normalizeEndpoint(e *checkout.WebhookEndpoint) {
-	e.Created, e.Updated, e.FailingSince = utc(e.Created), utc(e.Updated), utc(e.FailingSince)
-	for i := range e.Secrets {
-		e.Secrets[i].ExpiresAt = utc(e.Secrets[i].ExpiresAt)
-	}
-}
-
-// encodeDelivery is the stored JSON of d, with its times normalized; d
-// itself is not changed.
-func encodeDelivery(d *checkout.Delivery) ([]byte, error) {
-	c := *d
-	if d.Attempts != nil {
-		c.Attempts = make([]checkout.DeliveryAttempt, len(d.Attempts))
-		copy(c.Attempts, d.Attempts)
-	}
-	normalizeDelivery(&c)
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode delivery: %w", err)
-	}
-	return b, nil
-}
-
-func decodeDelivery(data []byte) (*checkout.Delivery, error) {
-	var d checkout.Delivery
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("sqlite: decode delivery: %w", err)
-	}
-	normalizeDelivery(&d)
-	return &d, nil
-}
-
-// normalizeDelivery normalizes the times of d and of its attempts, which it
-// must own.
-func normalizeDelivery(d *checkout.Delivery) {
-	d.NextAt, d.LeaseUntil = utc(d.NextAt), utc(d.LeaseUntil)
-	d.Created, d.Updated = utc(d.Created), utc(d.Updated)
-	for i := range d.Attempts {
-		d.Attempts[i].At = utc(d.Attempts[i].At)
-	}
 }

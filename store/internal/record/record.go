@@ -35,14 +35,14 @@ func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 func encode(what string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", what, err)
+		return nil, fmt.Errorf("record: encode %s: %w", what, err)
 	}
 	return b, nil
 }
 
 func decode(what string, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("decode %s: %w", what, err)
+		return fmt.Errorf("record: decode %s: %w", what, err)
 	}
 	return nil
 }
