@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,7 +16,7 @@ const (
 // CreateAccount stores a and its keys in one batch, one implicit
 // transaction: either all of them exist afterwards or none does.
 func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
-	data, err := encodeAccount(a)
+	data, err := record.EncodeAccount(a)
 	if err != nil {
 		return err
 	}
@@ -43,13 +44,13 @@ func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, e
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM accounts WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("get account", err)
 	}
-	return decodeAccount(data)
+	return record.DecodeAccount(data)
 }
 
 // ListAccounts returns every account in the order they were created.
 func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM accounts ORDER BY seq`)
-	out, err := collect(rows, "list accounts", decodeAccount)
+	out, err := collect(rows, "list accounts", record.DecodeAccount)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, 
 	if err != nil {
 		return nil, translate("find api key", err)
 	}
-	k.Created = fromMicros(created)
+	k.Created = record.FromMicros(created)
 	return &k, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -39,7 +40,7 @@ const (
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	b := &pgx.Batch{}
 	if sess := c.Session; sess != nil {
-		data, err := encodeSession(sess)
+		data, err := record.EncodeSession(sess)
 		if err != nil {
 			return err
 		}
@@ -47,7 +48,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			sess.Version, data, sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
 	}
 	if p := c.Payment; p != nil {
-		data, err := encodePayment(p)
+		data, err := record.EncodePayment(p)
 		if err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		}
 	}
 	for _, e := range c.Events {
-		data, err := encodeEvent(e)
+		data, err := record.EncodeEvent(e)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Events are written only through Commit (commit.go); the outbox that
@@ -17,7 +18,7 @@ func (s *Store) GetEvent(ctx context.Context, scope checkout.Scope, id string) (
 	if err != nil {
 		return nil, translate("get event", err)
 	}
-	return decodeEvent(data)
+	return record.DecodeEvent(data)
 }
 
 // ListEvents pages the scope's events on seq, like ListSessions.
@@ -29,5 +30,5 @@ func (s *Store) ListEvents(ctx context.Context, scope checkout.Scope, f checkout
 	if f.ObjectID != "" {
 		q.where("object_id = $?", f.ObjectID)
 	}
-	return list(ctx, s, q, f.ListParams, "event", decodeEvent)
+	return list(ctx, s, q, f.ListParams, "event", record.DecodeEvent)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -72,7 +73,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, rec *checkout.Idempoten
 		if err != nil {
 			return nil, translate("claim idempotency key", err)
 		}
-		e.Created = fromMicros(created)
+		e.Created = record.FromMicros(created)
 		return &e, nil
 	}
 	return nil, fmt.Errorf("postgres: claim idempotency key: still contended after %d attempts", claimAttempts)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -49,7 +50,7 @@ func (s *Store) ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limi
 			return nil, translate("claim events", err)
 		}
 		var err error
-		if c.e, err = decodeEvent(data); err != nil {
+		if c.e, err = record.DecodeEvent(data); err != nil {
 			rows.Close()
 			return nil, err
 		}

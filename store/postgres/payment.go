@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Payments are written only through Commit (commit.go).
@@ -17,7 +18,7 @@ func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string)
 	if err != nil {
 		return nil, translate("get payment", err)
 	}
-	return decodePayment(data)
+	return record.DecodePayment(data)
 }
 
 // FindPayment returns the payment with id, whatever its scope.
@@ -26,7 +27,7 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("find payment", err)
 	}
-	return decodePayment(data)
+	return record.DecodePayment(data)
 }
 
 // ListPayments pages the scope's payments on seq, like ListSessions.
@@ -35,7 +36,7 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 	if f.SessionID != "" {
 		q.where("session_id = $?", f.SessionID)
 	}
-	return list(ctx, s, q, f.ListParams, "payment", decodePayment)
+	return list(ctx, s, q, f.ListParams, "payment", record.DecodePayment)
 }
 
 // DuePayments returns payments awaiting the customer whose deadline has
@@ -46,7 +47,7 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*c
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE status = 'requires_action' AND due > 0 AND due <= $1
 		ORDER BY due, seq LIMIT $2`, micros(now), limit)
-	return collect(rows, "due payments", decodePayment)
+	return collect(rows, "due payments", record.DecodePayment)
 }
 
 // paymentDue is the due column of p: its action's deadline, 0 if none.

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -65,7 +66,7 @@ var _ checkout.Store = (*Store)(nil)
 // in the schema).
 type Store struct {
 	pool     *pgxpool.Pool
-	sessions decoded // sessions decoded from their JSON (see cache.go)
+	sessions record.SessionCache // sessions decoded from their JSON
 }
 
 // Open connects to the database at url, applies the missing migrations
@@ -191,15 +192,3 @@ func oneRow(op string, tag pgconn.CommandTag, err error) error {
 
 // micros is the stored form of a time: unix microseconds.
 func micros(t time.Time) int64 { return t.UnixMicro() }
-
-// fromMicros is the inverse of micros; the zero time round-trips.
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
-// utc normalizes a time: UTC, microsecond precision, and the zero time
-// stays the zero time.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}

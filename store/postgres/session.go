@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // CreateSession stores sess as version 1 (and sets sess.Version to 1, so
@@ -12,7 +13,7 @@ import (
 // transaction: one round trip, no BEGIN or COMMIT.
 func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error {
 	sess.Version = 1
-	data, err := encodeSession(sess)
+	data, err := record.EncodeSession(sess)
 	if err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string)
 	if err != nil {
 		return nil, translate("get session", err)
 	}
-	return s.sessions.session(data)
+	return s.sessions.Session(data)
 }
 
 // FindSession returns the session with id, whatever its scope.
@@ -40,7 +41,7 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("find session", err)
 	}
-	return s.sessions.session(data)
+	return s.sessions.Session(data)
 }
 
 // ListSessions pages the scope's sessions on seq (see list.go).
@@ -74,7 +75,7 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 	if !f.CreatedLTE.IsZero() {
 		q.where("created <= $?", micros(f.CreatedLTE))
 	}
-	return list(ctx, s, q, f.ListParams, "checkout.session", s.sessions.session)
+	return list(ctx, s, q, f.ListParams, "checkout.session", s.sessions.Session)
 }
 
 // DueSessions reads the partial index of open sessions by expires_at.
@@ -84,5 +85,5 @@ func (s *Store) DueSessions(ctx context.Context, now time.Time, limit int) ([]*c
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM sessions WHERE status = 'open' AND expires_at <= $1
 		ORDER BY expires_at, seq LIMIT $2`, micros(now), limit)
-	return collect(rows, "due sessions", decodeSession)
+	return collect(rows, "due sessions", record.DecodeSession)
 }

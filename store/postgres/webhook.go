@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -13,7 +14,7 @@ import (
 // CreateEndpoint stores e as version 1 (and sets e.Version to 1).
 func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
 	e.Version = 1
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -30,18 +31,18 @@ func (s *Store) GetEndpoint(ctx context.Context, scope checkout.Scope, id string
 	if err != nil {
 		return nil, translate("get webhook endpoint", err)
 	}
-	return decodeEndpoint(data)
+	return record.DecodeEndpoint(data)
 }
 
 // ListEndpoints pages the scope's endpoints on seq, like ListSessions.
 func (s *Store) ListEndpoints(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[*checkout.WebhookEndpoint], error) {
-	return list(ctx, s, newPageQuery("webhook_endpoints", scope), p, "webhook_endpoint", decodeEndpoint)
+	return list(ctx, s, newPageQuery("webhook_endpoints", scope), p, "webhook_endpoint", record.DecodeEndpoint)
 }
 
 // UpdateEndpoint writes e if the stored version, in e's scope, is
 // e.Version-1: one statement, its own compare-and-set.
 func (s *Store) UpdateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -75,13 +76,13 @@ func (s *Store) DeleteEndpoint(ctx context.Context, scope checkout.Scope, id str
 func (s *Store) EndpointsFor(ctx context.Context, scope checkout.Scope) ([]*checkout.WebhookEndpoint, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT data FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND NOT disabled
 		ORDER BY seq`, scope.AccountID, scope.Livemode)
-	return collect(rows, "endpoints for", decodeEndpoint)
+	return collect(rows, "endpoints for", record.DecodeEndpoint)
 }
 
 // UpdateDelivery writes d if the stored version, in d's scope, is
 // d.Version-1.
 func (s *Store) UpdateDelivery(ctx context.Context, d *checkout.Delivery) error {
-	data, err := encodeDelivery(d)
+	data, err := record.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func (s *Store) ListDeliveries(ctx context.Context, scope checkout.Scope, eventI
 func queueDeliveries(b *pgx.Batch, ds []*checkout.Delivery) error {
 	for _, d := range ds {
 		d.Version = 1
-		data, err := encodeDelivery(d)
+		data, err := record.EncodeDelivery(d)
 		if err != nil {
 			return err
 		}
