@@ -5,18 +5,19 @@ import (
 	"encoding/hex"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // CreateAccount stores a and its keys in one script: all of them or none.
 func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*checkout.APIKey) error {
-	data, err := encodeAccount(a)
+	data, err := record.EncodeAccount(a)
 	if err != nil {
 		return err
 	}
 	args := make([]any, 0, 3+2*len(keys))
 	args = append(args, a.ID, data, len(keys))
 	for _, k := range keys {
-		kd, err := encodeKey(k)
+		kd, err := record.EncodeKey(k)
 		if err != nil {
 			return err
 		}
@@ -31,14 +32,14 @@ func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, e
 	if err != nil {
 		return nil, translate("get account", err)
 	}
-	return decodeAccount(data)
+	return record.DecodeAccount(data)
 }
 
 // ListAccounts returns every account in the order they were created.
 func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 	var out []*checkout.Account
 	err := s.walk(ctx, walk{kind: "account", sources: []string{s.k.accounts()}}, func(it item) (bool, error) {
-		a, err := decodeAccount(it.data)
+		a, err := record.DecodeAccount(it.data)
 		if err != nil {
 			return false, err
 		}
@@ -50,7 +51,7 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 
 // CreateAPIKey adds k to its account; a missing account is not-found.
 func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
-	data, err := encodeKey(k)
+	data, err := record.EncodeKey(k)
 	if err != nil {
 		return err
 	}
@@ -67,5 +68,5 @@ func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, 
 	if err != nil {
 		return nil, translate("find api key", err)
 	}
-	return decodeKey(data)
+	return record.DecodeKey(data)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Commit writes c with one script (lua/commit.lua): it checks the
@@ -18,7 +19,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	args := make([]any, 0, 16+11+6*len(c.Events))
 	args = append(args, s.retentionMillis())
 	if sess := c.Session; sess != nil {
-		data, err := encodeSession(sess)
+		data, err := record.EncodeSession(sess)
 		if err != nil {
 			return err
 		}
@@ -28,7 +29,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		args = append(args, "0")
 	}
 	if p := c.Payment; p != nil {
-		data, err := encodePayment(p)
+		data, err := record.EncodePayment(p)
 		if err != nil {
 			return err
 		}
@@ -40,7 +41,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	}
 	args = append(args, len(c.Events))
 	for _, e := range c.Events {
-		data, err := encodeEvent(e)
+		data, err := record.EncodeEvent(e)
 		if err != nil {
 			return err
 		}

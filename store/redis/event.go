@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Events are written only through Commit (commit.go).
@@ -14,7 +15,7 @@ func (s *Store) GetEvent(ctx context.Context, scope checkout.Scope, id string) (
 	if err != nil {
 		return nil, translate("get event", err)
 	}
-	e, err := decodeEvent(data)
+	e, err := record.DecodeEvent(data)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (s *Store) ListEvents(ctx context.Context, scope checkout.Scope, f checkout
 	}
 	return list(ctx, s, listing{kind: "event", what: "event", scope: all, sources: []string{source}}, f.ListParams,
 		func(it item) (*checkout.Event, bool, error) {
-			e, err := decodeEvent(it.data)
+			e, err := record.DecodeEvent(it.data)
 			if err != nil {
 				return nil, false, err
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Payments are written only through Commit (commit.go).
@@ -27,7 +28,7 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	if err != nil {
 		return nil, translate("get payment", err)
 	}
-	return decodePayment(data)
+	return record.DecodePayment(data)
 }
 
 // ListPayments pages the scope's payments, or a session's, newest first.
@@ -39,7 +40,7 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 	}
 	return list(ctx, s, listing{kind: "payment", what: "payment", scope: all, sources: []string{source}}, f.ListParams,
 		func(it item) (*checkout.Payment, bool, error) {
-			p, err := decodePayment(it.data)
+			p, err := record.DecodePayment(it.data)
 			if err != nil {
 				return nil, false, err
 			}
@@ -50,5 +51,5 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 // DuePayments reads the queue of payments awaiting the customer, by their
 // action's deadline.
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
-	return due(ctx, s, "payment", s.k.duePayments(), now, limit, decodePayment)
+	return due(ctx, s, "payment", s.k.duePayments(), now, limit, record.DecodePayment)
 }

@@ -88,6 +88,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -116,7 +117,7 @@ type Store struct {
 	k         keys
 	retention time.Duration
 
-	sessions decoded // sessions decoded from their JSON (see cache.go)
+	sessions record.SessionCache // sessions decoded from their JSON
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // CreateSession stores sess as version 1 (and sets sess.Version to 1, so
@@ -12,7 +13,7 @@ import (
 // script.
 func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error {
 	sess.Version = 1
-	data, err := encodeSession(sess)
+	data, err := record.EncodeSession(sess)
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 	if err != nil {
 		return nil, translate("get session", err)
 	}
-	return s.sessions.session(data)
+	return s.sessions.Session(data)
 }
 
 // ListSessions reads the most selective index the filter allows and checks
@@ -75,7 +76,7 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 	}
 	return list(ctx, s, listing{kind: "session", what: "checkout.session", scope: all, sources: sources}, f.ListParams,
 		func(it item) (*checkout.Session, bool, error) {
-			sess, err := s.sessions.session(it.data)
+			sess, err := s.sessions.Session(it.data)
 			if err != nil {
 				return nil, false, err
 			}
@@ -85,7 +86,7 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 
 // DueSessions reads the queue of sessions stored as open, by expires_at.
 func (s *Store) DueSessions(ctx context.Context, now time.Time, limit int) ([]*checkout.Session, error) {
-	return due(ctx, s, "session", s.k.dueSessions(), now, limit, decodeSession)
+	return due(ctx, s, "session", s.k.dueSessions(), now, limit, record.DecodeSession)
 }
 
 // due reads up to limit objects of a due queue whose time is <= now.

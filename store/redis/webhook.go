@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
 // Webhook endpoints, the outbox of events and their deliveries. Every
@@ -16,7 +17,7 @@ import (
 // CreateEndpoint stores e as version 1 (and sets e.Version to 1).
 func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
 	e.Version = 1
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func (s *Store) GetEndpoint(ctx context.Context, scope checkout.Scope, id string
 	if err != nil {
 		return nil, translate("get webhook endpoint", err)
 	}
-	e, err := decodeEndpoint(data)
+	e, err := record.DecodeEndpoint(data)
 	if err != nil {
 		return nil, err
 	}
@@ -45,14 +46,14 @@ func (s *Store) ListEndpoints(ctx context.Context, scope checkout.Scope, p check
 	all := s.k.scoped("endpoints", scope)
 	return list(ctx, s, listing{kind: "endpoint", what: "webhook_endpoint", scope: all, sources: []string{all}}, p,
 		func(it item) (*checkout.WebhookEndpoint, bool, error) {
-			e, err := decodeEndpoint(it.data)
+			e, err := record.DecodeEndpoint(it.data)
 			return e, err == nil, err
 		})
 }
 
 // UpdateEndpoint writes e if the stored version (in e's scope) is e.Version-1.
 func (s *Store) UpdateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
-	data, err := encodeEndpoint(e)
+	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func (s *Store) EndpointsFor(ctx context.Context, scope checkout.Scope) ([]*chec
 	var out []*checkout.WebhookEndpoint
 	w := walk{kind: "endpoint", sources: []string{s.k.scoped("endpoints", scope)}}
 	err := s.walk(ctx, w, func(it item) (bool, error) {
-		e, err := decodeEndpoint(it.data)
+		e, err := record.DecodeEndpoint(it.data)
 		if err != nil {
 			return false, err
 		}
@@ -95,7 +96,7 @@ func (s *Store) ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limi
 	}
 	out := make([]*checkout.Event, 0, len(res))
 	for _, data := range res {
-		e, err := decodeEvent([]byte(data))
+		e, err := record.DecodeEvent([]byte(data))
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +143,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 
 // UpdateDelivery writes d if the stored version (in d's scope) is d.Version-1.
 func (s *Store) UpdateDelivery(ctx context.Context, d *checkout.Delivery) error {
-	data, err := encodeDelivery(d)
+	data, err := record.EncodeDelivery(d)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func deliveryArgs(args []any, ds []*checkout.Delivery) ([]any, error) {
 	args = append(args, len(ds))
 	for _, d := range ds {
 		d.Version = 1
-		data, err := encodeDelivery(d)
+		data, err := record.EncodeDelivery(d)
 		if err != nil {
 			return nil, err
 		}
