@@ -7,14 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/store/redis"
+	"github.com/checkoutd/checkoutd/store/storetest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -43,9 +42,7 @@ func TestSurvivesRedisRestartWithAOF(t *testing.T) {
 			srv.start(ctx)
 
 			s := openRedis(t, ctx, srv.url())
-			writeDurable(t, ctx, s)
-			before := readDurable(t, ctx, s)
-			checkWritten(t, before)
+			durable := storetest.WriteDurable(t, s)
 			s.Close()
 
 			srv.kill()
@@ -58,41 +55,7 @@ func TestSurvivesRedisRestartWithAOF(t *testing.T) {
 
 			s = openRedis(t, ctx, srv.url())
 			defer s.Close()
-			after := readDurable(t, ctx, s)
-			compareDurable(t, before, after)
-
-			// The event was committed undispatched: the outbox still has it.
-			claimed, err := s.ClaimEvents(ctx, now.Add(2*time.Minute), now.Add(3*time.Minute), 10)
-			if err != nil {
-				t.Fatalf("ClaimEvents after the restart: %v", err)
-			}
-			if len(claimed) != 1 || !reflect.DeepEqual(claimed[0], before.Event) {
-				t.Errorf("ClaimEvents after the restart: %d events %+v; want %s", len(claimed), claimed, before.Event.ID)
-			}
-
-			// And the store takes new writes (its scripts are loaded again).
-			open, err := s.GetSession(ctx, scope, "cs_open")
-			if err != nil {
-				t.Fatalf("GetSession after the restart: %v", err)
-			}
-			ev, err := open.Apply(checkout.TransitionExpire, now.Add(5*time.Minute), "evt_expired")
-			if err != nil {
-				t.Fatalf("Apply: %v", err)
-			}
-			if err := s.Commit(ctx, checkout.Change{Session: open, Events: []*checkout.Event{ev}}); err != nil {
-				t.Fatalf("Commit after the restart: %v", err)
-			}
-			if got, err := s.GetSession(ctx, scope, "cs_open"); err != nil || got.Version != 2 || got.Status != checkout.SessionExpired {
-				t.Errorf("session written after the restart: %+v, %v; want expired, version 2", got, err)
-			}
-			d := &checkout.Delivery{ID: "whd_1", AccountID: scope.AccountID, EventID: before.Event.ID, EndpointID: "we_1",
-				Status: checkout.DeliveryPending, NextAt: now, Created: now, Updated: now}
-			if err := s.Dispatch(ctx, before.Event.ID, []*checkout.Delivery{d}); err != nil {
-				t.Fatalf("Dispatch after the restart: %v", err)
-			}
-			if ds, err := s.ClaimDeliveries(ctx, now.Add(time.Minute), now.Add(2*time.Minute), 10); err != nil || len(ds) != 1 || ds[0].ID != d.ID {
-				t.Errorf("ClaimDeliveries after the restart: %v, %v; want whd_1", ds, err)
-			}
+			durable.Check(t, s)
 		})
 	}
 
@@ -104,8 +67,7 @@ func TestSurvivesRedisRestartWithAOF(t *testing.T) {
 		srv.start(ctx)
 
 		s := openRedis(t, ctx, srv.url())
-		writeDurable(t, ctx, s)
-		checkWritten(t, readDurable(t, ctx, s))
+		durable := storetest.WriteDurable(t, s)
 		s.Close()
 
 		srv.kill()
@@ -113,173 +75,8 @@ func TestSurvivesRedisRestartWithAOF(t *testing.T) {
 
 		s = openRedis(t, ctx, srv.url())
 		defer s.Close()
-		if got, err := s.GetSession(ctx, scope, "cs_paid"); !checkout.IsKind(err, checkout.KindNotFound) {
-			t.Errorf("GetSession after a restart without AOF: %+v, %v; want ErrNotFound", got, err)
-		}
-		if got, err := s.GetPayment(ctx, scope, "pay_1"); !checkout.IsKind(err, checkout.KindNotFound) {
-			t.Errorf("GetPayment after a restart without AOF: %+v, %v; want ErrNotFound", got, err)
-		}
-		if got, err := s.ClaimEvents(ctx, now.Add(2*time.Minute), now.Add(3*time.Minute), 10); err != nil || len(got) != 0 {
-			t.Errorf("ClaimEvents after a restart without AOF: %d events, %v; want none (the webhook is lost)", len(got), err)
-		}
+		durable.CheckLost(t, s)
 	})
-}
-
-// durable is everything the restart tests read back: each object, a list
-// page of each kind, and the idempotency record a retry would meet.
-type durable struct {
-	Account   *checkout.Account
-	Key       *checkout.APIKey
-	Paid      *checkout.Session
-	PaidByID  *checkout.Session // FindSession, as the payment page reads it
-	Open      *checkout.Session
-	Payment   *checkout.Payment
-	Event     *checkout.Event
-	Sessions  checkout.Page[*checkout.Session]
-	FirstPage checkout.Page[*checkout.Session]
-	NextPage  checkout.Page[*checkout.Session]
-	Events    checkout.Page[*checkout.Event]
-	Idem      *checkout.IdempotencyRecord
-}
-
-var durableKey = &checkout.APIKey{ID: "key_1", AccountID: "acct_1", Hash: checkout.HashKey("sk_test_restart"), Hint: "tart", Created: now}
-
-// writeDurable writes an account with a key, two sessions, one of them paid
-// in a Commit with its payment and event, and a finished idempotency record.
-func writeDurable(t *testing.T, ctx context.Context, s checkout.Store) {
-	t.Helper()
-	acct := &checkout.Account{ID: "acct_1", Name: "Shop", DefaultCurrency: "EUR", SessionTTL: time.Hour, Created: now}
-	if err := s.CreateAccount(ctx, acct, []*checkout.APIKey{durableKey}); err != nil {
-		t.Fatalf("CreateAccount: %v", err)
-	}
-	for _, id := range []string{"cs_paid", "cs_open"} {
-		if err := s.CreateSession(ctx, newSession(id, now.Add(24*time.Hour))); err != nil {
-			t.Fatalf("CreateSession(%s): %v", id, err)
-		}
-	}
-	sess, err := s.GetSession(ctx, scope, "cs_paid")
-	if err != nil {
-		t.Fatalf("GetSession: %v", err)
-	}
-	ev, err := sess.Apply(checkout.TransitionPay, now.Add(time.Minute), "evt_paid")
-	if err != nil {
-		t.Fatalf("Apply: %v", err)
-	}
-	sess.Payment = "pay_1"
-	pay := &checkout.Payment{ID: "pay_1", AccountID: "acct_1", SessionID: "cs_paid", Provider: "test", Method: "card",
-		Status: checkout.PaymentSucceeded, Amount: 2000, Currency: "EUR", CardBrand: "visa", CardLast4: "4242",
-		Version: 1, Created: now, Updated: now.Add(time.Minute)}
-	if err := s.Commit(ctx, checkout.Change{Session: sess, Payment: pay, Events: []*checkout.Event{ev}}); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
-	rec := &checkout.IdempotencyRecord{Scope: scope, Key: "idem_1", Fingerprint: "fp", Created: now}
-	if got, err := s.ClaimIdempotencyKey(ctx, rec); err != nil || got != nil {
-		t.Fatalf("ClaimIdempotencyKey: %+v, %v", got, err)
-	}
-	rec.Done, rec.Status, rec.ContentType, rec.Body = true, 200, "application/json", []byte(`{"id":"cs_paid"}`)
-	if err := s.FinishIdempotencyKey(ctx, rec); err != nil {
-		t.Fatalf("FinishIdempotencyKey: %v", err)
-	}
-}
-
-// readDurable reads back what writeDurable wrote, failing on any error.
-func readDurable(t *testing.T, ctx context.Context, s checkout.Store) durable {
-	t.Helper()
-	var d durable
-	var err error
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	d.Account, err = s.GetAccount(ctx, "acct_1")
-	must("GetAccount", err)
-	d.Key, err = s.FindAPIKey(ctx, durableKey.Hash)
-	must("FindAPIKey", err)
-	d.Paid, err = s.GetSession(ctx, scope, "cs_paid")
-	must("GetSession(cs_paid)", err)
-	d.PaidByID, err = s.FindSession(ctx, "cs_paid")
-	must("FindSession(cs_paid)", err)
-	d.Open, err = s.GetSession(ctx, scope, "cs_open")
-	must("GetSession(cs_open)", err)
-	d.Payment, err = s.GetPayment(ctx, scope, "pay_1")
-	must("GetPayment", err)
-	d.Event, err = s.GetEvent(ctx, scope, "evt_paid")
-	must("GetEvent", err)
-	d.Sessions, err = s.ListSessions(ctx, scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}})
-	must("ListSessions", err)
-	d.FirstPage, err = s.ListSessions(ctx, scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 1}})
-	must("ListSessions(limit 1)", err)
-	if len(d.FirstPage.Items) == 1 {
-		d.NextPage, err = s.ListSessions(ctx, scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 1, StartingAfter: d.FirstPage.Items[0].ID}})
-		must("ListSessions(starting_after)", err)
-	}
-	d.Events, err = s.ListEvents(ctx, scope, checkout.EventFilter{ListParams: checkout.ListParams{Limit: 10}})
-	must("ListEvents", err)
-	// A retry of the request with another body meets the finished record
-	// (and a live record is not replaced, so this writes nothing).
-	d.Idem, err = s.ClaimIdempotencyKey(ctx, &checkout.IdempotencyRecord{Scope: scope, Key: "idem_1", Fingerprint: "other", Created: now.Add(time.Hour)})
-	must("ClaimIdempotencyKey", err)
-	return d
-}
-
-// checkWritten checks the reads before the restart against what was written,
-// so that the comparison after it compares the right things.
-func checkWritten(t *testing.T, d durable) {
-	t.Helper()
-	if d.Account.Name != "Shop" || d.Key.ID != "key_1" {
-		t.Errorf("account %+v, key %+v", d.Account, d.Key)
-	}
-	if d.Paid.Status != checkout.SessionComplete || d.Paid.PaymentStatus != checkout.PaymentPaid || d.Paid.Version != 2 || d.Paid.Payment != "pay_1" {
-		t.Errorf("paid session: %s/%s version %d payment %q; want complete/paid version 2 pay_1", d.Paid.Status, d.Paid.PaymentStatus, d.Paid.Version, d.Paid.Payment)
-	}
-	if d.Open.Status != checkout.SessionOpen || d.Open.Version != 1 {
-		t.Errorf("open session: %s version %d", d.Open.Status, d.Open.Version)
-	}
-	if d.Payment.Status != checkout.PaymentSucceeded || d.Payment.Version != 1 || d.Payment.Amount != 2000 {
-		t.Errorf("payment: %+v", d.Payment)
-	}
-	if d.Event.Type != checkout.EventSessionCompleted || d.Event.Sequence != 1 || d.Event.Session == nil || d.Event.Session.Version != 2 {
-		t.Errorf("event: %+v", d.Event)
-	}
-	if len(d.Sessions.Items) != 2 || len(d.FirstPage.Items) != 1 || !d.FirstPage.HasMore || len(d.NextPage.Items) != 1 || len(d.Events.Items) != 1 {
-		t.Errorf("lists: %d sessions, pages of %d (more %v) and %d, %d events; want 2, 1 (more), 1, 1",
-			len(d.Sessions.Items), len(d.FirstPage.Items), d.FirstPage.HasMore, len(d.NextPage.Items), len(d.Events.Items))
-	}
-	if d.Idem == nil || !d.Idem.Done || d.Idem.Fingerprint != "fp" || d.Idem.Status != 200 || string(d.Idem.Body) != `{"id":"cs_paid"}` {
-		t.Errorf("idempotency record: %+v", d.Idem)
-	}
-}
-
-// compareDurable reports each read that differs after the restart.
-func compareDurable(t *testing.T, before, after durable) {
-	t.Helper()
-	b, a := reflect.ValueOf(before), reflect.ValueOf(after)
-	for i := range b.NumField() {
-		if bf, af := b.Field(i).Interface(), a.Field(i).Interface(); !reflect.DeepEqual(bf, af) {
-			t.Errorf("%s differs after the restart:\nbefore %s\nafter  %s", b.Type().Field(i).Name, show(bf), show(af))
-		}
-	}
-}
-
-// show prints v, following the pointers in pages.
-func show(v any) string {
-	switch v := v.(type) {
-	case checkout.Page[*checkout.Session]:
-		var items []string
-		for _, s := range v.Items {
-			items = append(items, fmt.Sprintf("%+v", *s))
-		}
-		return fmt.Sprintf("%v has more %v", items, v.HasMore)
-	case checkout.Page[*checkout.Event]:
-		var items []string
-		for _, e := range v.Items {
-			items = append(items, fmt.Sprintf("%+v", *e))
-		}
-		return fmt.Sprintf("%v has more %v", items, v.HasMore)
-	}
-	return fmt.Sprintf("%+v", v)
 }
 
 // openRedis opens the store on the test's server, with the default prefix.
