@@ -383,87 +383,11 @@ func TestConcurrentIdempotencyClaimsAcrossStores(t *testing.T) {
 	}
 }
 
-func BenchmarkCreateSession(b *testing.B) {
-	s := mustOpen(b, newSchema(b))
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", n.Add(1)))); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
+// The store benchmarks are storetest's, so every backend's figures compare.
+var openBench = func(b *testing.B) checkout.Store { return mustOpen(b, newSchema(b)) }
 
-func BenchmarkGetSession(b *testing.B) {
-	s := mustOpen(b, newSchema(b))
-	const stored = 10000
-	fill(b, s, stored)
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := fmt.Sprintf("cs_%09d", n.Add(1)%stored)
-			if _, err := s.GetSession(b.Context(), scope, id); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
+func BenchmarkCreateSession(b *testing.B) { storetest.BenchCreateSession(b, openBench(b)) }
 
-// BenchmarkListSessions pages through stores of growing size: the cost of a
-// page should not grow with the number of stored sessions.
-func BenchmarkListSessions(b *testing.B) {
-	for _, stored := range []int{1000, 10000, 100000} {
-		b.Run(fmt.Sprint(stored), func(b *testing.B) {
-			s := mustOpen(b, newSchema(b))
-			fill(b, s, stored)
-			for _, bc := range []struct {
-				name string
-				f    checkout.SessionFilter
-			}{
-				{"first", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}}},
-				{"middle", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, StartingAfter: fmt.Sprintf("cs_%09d", stored/2)}}},
-				{"ending_before", checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10, EndingBefore: fmt.Sprintf("cs_%09d", stored/2)}}},
-				{"open", checkout.SessionFilter{Now: now, Status: checkout.SessionOpen, ListParams: checkout.ListParams{Limit: 10}}},
-				{"email", checkout.SessionFilter{CustomerEmail: "ama@example.com", ListParams: checkout.ListParams{Limit: 10}}},
-			} {
-				b.Run(bc.name, func(b *testing.B) {
-					b.ReportAllocs()
-					for b.Loop() {
-						p, err := s.ListSessions(b.Context(), scope, bc.f)
-						if err != nil || len(p.Items) != 10 {
-							b.Fatalf("ListSessions: %d items, %v", len(p.Items), err)
-						}
-					}
-				})
-			}
-		})
-	}
-}
+func BenchmarkGetSession(b *testing.B) { storetest.BenchGetSession(b, openBench(b)) }
 
-// fill stores n sessions, cs_000000000 to cs_<n-1>, from a few writers.
-func fill(b *testing.B, s *postgres.Store, n int) {
-	b.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				if err := s.CreateSession(b.Context(), newSession(fmt.Sprintf("cs_%09d", i))); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
+func BenchmarkListSessions(b *testing.B) { storetest.BenchListSessions(b, openBench) }
