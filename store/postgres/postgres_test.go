@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,92 +248,13 @@ func TestReopen(t *testing.T) {
 	d.Check(t, mustOpen(t, u))
 }
 
-// TestTwoStoresClaimDeliveries: workers in two processes (two pools) share
-// the delivery queue, and no delivery is claimed twice.
-func TestTwoStoresClaimDeliveries(t *testing.T) {
-	u := newSchema(t)
-	a, b := mustOpen(t, u), mustOpen(t, u)
-	ctx := t.Context()
-	ev := &checkout.Event{ID: "evt_1", AccountID: scope.AccountID, Type: checkout.EventSessionCompleted, Created: now, Sequence: 1, ObjectID: "cs_1"}
-	if err := a.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}}); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
-	const n = 300
-	ds := make([]*checkout.Delivery, n)
-	for i := range ds {
-		ds[i] = &checkout.Delivery{
-			ID: fmt.Sprintf("whd_%03d", i), AccountID: scope.AccountID, EventID: ev.ID, EndpointID: "we_1",
-			Status: checkout.DeliveryPending, NextAt: now.Add(time.Duration(i%13) * time.Second), Created: now, Updated: now,
-		}
-	}
-	if err := b.Dispatch(ctx, ev.ID, ds); err != nil {
-		t.Fatalf("Dispatch: %v", err)
-	}
-
-	claimAt, until := now.Add(time.Minute), now.Add(2*time.Minute)
-	var mu sync.Mutex
-	count := map[string]int{}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for w := range 8 {
-		st := []*postgres.Store{a, b}[w%2]
-		wg.Go(func() {
-			<-start
-			for {
-				got, err := st.ClaimDeliveries(ctx, claimAt, until, 5)
-				if err != nil {
-					t.Errorf("ClaimDeliveries: %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range got {
-					count[d.ID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	for _, d := range ds {
-		if count[d.ID] != 1 {
-			t.Errorf("%s claimed %d times, want once", d.ID, count[d.ID])
-		}
-	}
-}
-
-// TestConcurrentIdempotencyClaimsAcrossStores: two processes racing to
-// claim one key: exactly one wins.
-func TestConcurrentIdempotencyClaimsAcrossStores(t *testing.T) {
-	u := newSchema(t)
-	a, b := mustOpen(t, u), mustOpen(t, u)
-	const rounds, n = 20, 8
-	for r := range rounds {
-		var wins atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			st := []*postgres.Store{a, b}[i%2]
-			wg.Go(func() {
-				<-start
-				rec := &checkout.IdempotencyRecord{Scope: scope, Key: fmt.Sprintf("key-%d", r), Fingerprint: fmt.Sprint(i), Created: now}
-				got, err := st.ClaimIdempotencyKey(t.Context(), rec)
-				if err != nil {
-					t.Errorf("ClaimIdempotencyKey: %v", err)
-				} else if got == nil {
-					wins.Add(1)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if wins.Load() != 1 {
-			t.Fatalf("round %d: %d claims won, want 1", r, wins.Load())
-		}
-	}
+// TestShared: two Stores, each with its own pool as two replicas would
+// have, over one schema.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (checkout.Store, checkout.Store) {
+		u := newSchema(t)
+		return mustOpen(t, u), mustOpen(t, u)
+	})
 }
 
 // The store benchmarks are storetest's, so every backend's figures compare.

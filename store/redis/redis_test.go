@@ -3,11 +3,8 @@ package redis_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,119 +187,18 @@ func TestOptions(t *testing.T) {
 	}
 }
 
-// TestConcurrentClaimDeliveriesTwoClients: two Stores, two connection
-// pools, as two processes would have, never claim one delivery twice.
-func TestConcurrentClaimDeliveriesTwoClients(t *testing.T) {
-	a, prefix := mustOpenPrefix(t, redis.Options{})
-	b, err := redis.Open(t.Context(), redisURL(t), redis.Options{Prefix: prefix})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	ctx := t.Context()
-
-	ev := &checkout.Event{ID: "evt_1", AccountID: scope.AccountID, Type: checkout.EventSessionCompleted, Created: now, Sequence: 1, ObjectID: "cs_1"}
-	if err := a.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}}); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
-	const n = 300
-	ds := make([]*checkout.Delivery, n)
-	for i := range ds {
-		ds[i] = &checkout.Delivery{ID: fmt.Sprintf("whd_%03d", i), AccountID: scope.AccountID, EventID: ev.ID, EndpointID: "we_1",
-			Status: checkout.DeliveryPending, NextAt: now.Add(time.Duration(i%13) * time.Second), Created: now, Updated: now}
-	}
-	if err := b.Dispatch(ctx, ev.ID, ds); err != nil {
-		t.Fatalf("Dispatch: %v", err)
-	}
-
-	var mu sync.Mutex
-	count := map[string]int{}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range 8 {
-		st := []*redis.Store{a, b}[i%2]
-		wg.Go(func() {
-			<-start
-			for {
-				got, err := st.ClaimDeliveries(ctx, now.Add(time.Minute), now.Add(2*time.Minute), 5)
-				if err != nil {
-					t.Errorf("ClaimDeliveries: %v", err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range got {
-					count[d.ID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	for _, d := range ds {
-		if count[d.ID] != 1 {
-			t.Errorf("%s claimed %d times, want once", d.ID, count[d.ID])
+// TestShared: two Stores, each with its own client as two replicas would
+// have, over one prefix.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (checkout.Store, checkout.Store) {
+		a, prefix := mustOpenPrefix(t, redis.Options{})
+		b, err := redis.Open(t.Context(), redisURL(t), redis.Options{Prefix: prefix})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
 		}
-	}
-}
-
-// TestConcurrentCommitTwoClients: of writers on two Stores committing over
-// the same version, exactly one wins, and only its event is written.
-func TestConcurrentCommitTwoClients(t *testing.T) {
-	a, prefix := mustOpenPrefix(t, redis.Options{})
-	b, err := redis.Open(t.Context(), redisURL(t), redis.Options{Prefix: prefix})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	ctx := t.Context()
-	if err := a.CreateSession(ctx, newSession("cs_shared", now.Add(24*time.Hour))); err != nil {
-		t.Fatalf("CreateSession: %v", err)
-	}
-
-	const n = 20
-	var wins, conflicts atomic.Int32
-	var loaded, wg sync.WaitGroup
-	start := make(chan struct{})
-	loaded.Add(n)
-	for i := range n {
-		st := []*redis.Store{a, b}[i%2]
-		wg.Go(func() {
-			sess, err := st.GetSession(ctx, scope, "cs_shared")
-			loaded.Done()
-			if err != nil {
-				t.Errorf("GetSession: %v", err)
-				return
-			}
-			<-start
-			ev, err := sess.Apply(checkout.TransitionPay, now.Add(time.Minute), fmt.Sprintf("evt_%02d", i))
-			if err != nil {
-				t.Errorf("Apply: %v", err)
-				return
-			}
-			switch err := st.Commit(ctx, checkout.Change{Session: sess, Events: []*checkout.Event{ev}}); {
-			case err == nil:
-				wins.Add(1)
-			case checkout.IsKind(err, checkout.KindConflict):
-				conflicts.Add(1)
-			default:
-				t.Errorf("Commit: %v", err)
-			}
-		})
-	}
-	loaded.Wait()
-	close(start)
-	wg.Wait()
-	if wins.Load() != 1 || conflicts.Load() != n-1 {
-		t.Errorf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), n-1)
-	}
-	p, err := b.ListEvents(ctx, scope, checkout.EventFilter{ObjectID: "cs_shared", ListParams: checkout.ListParams{Limit: 10}})
-	if err != nil || len(p.Items) != 1 {
-		t.Errorf("events: %d, %v; want 1", len(p.Items), err)
-	}
+		t.Cleanup(func() { b.Close() })
+		return a, b
+	})
 }
 
 // TestExpiredObjectsLeaveLists: an index entry whose object has expired is

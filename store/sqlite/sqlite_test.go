@@ -97,6 +97,15 @@ func TestFilesArePrivate(t *testing.T) {
 	}
 }
 
+// TestShared: two Stores on one file, as a server and a CLI command (or two
+// processes) have: SQLite's locks, not the Store's mutexes, keep them apart.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (checkout.Store, checkout.Store) {
+		path := filepath.Join(t.TempDir(), "checkoutd.db")
+		return mustOpen(t, path), mustOpen(t, path)
+	})
+}
+
 // TestReopen: what a store wrote is read back the same by a store opened
 // later on the same file.
 func TestReopen(t *testing.T) {

@@ -1,0 +1,153 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// RunShared checks what replicas (or a server and a CLI) rely on when
+// several Stores share one backend: compare-and-set, leases and idempotency
+// claims hold across Stores, not only across goroutines of one. openPair
+// returns two Stores, with connections of their own, over one new, empty
+// backend, and registers their cleanup.
+func RunShared(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) {
+	t.Run("CommitOneWinner", func(t *testing.T) { sharedCommit(t, openPair) })
+	t.Run("ClaimDeliveriesOnce", func(t *testing.T) { sharedClaimDeliveries(t, openPair) })
+	t.Run("IdempotencyOneWinner", func(t *testing.T) { sharedIdempotency(t, openPair) })
+}
+
+// sharedCommit: of writers on both Stores committing over the same
+// version, exactly one wins, and only its event is written.
+func sharedCommit(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) {
+	a, b := openPair(t)
+	ctx := t.Context()
+	create(t, a, newSession(scopeA, "cs_shared", t0))
+
+	const n = 20
+	var wins, conflicts atomic.Int32
+	var loaded, wg sync.WaitGroup
+	start := make(chan struct{})
+	loaded.Add(n)
+	for i := range n {
+		st := []checkout.Store{a, b}[i%2]
+		wg.Go(func() {
+			sess, err := st.GetSession(ctx, scopeA, "cs_shared")
+			loaded.Done()
+			if err != nil {
+				t.Errorf("GetSession: %v", err)
+				return
+			}
+			<-start
+			ev, err := sess.Apply(checkout.TransitionPay, t0.Add(time.Minute), fmt.Sprintf("evt_shared_%02d", i))
+			if err != nil {
+				t.Errorf("Apply: %v", err)
+				return
+			}
+			switch err := st.Commit(ctx, checkout.Change{Session: sess, Events: []*checkout.Event{ev}}); {
+			case err == nil:
+				wins.Add(1)
+			case checkout.IsKind(err, checkout.KindConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("Commit: %v", err)
+			}
+		})
+	}
+	loaded.Wait()
+	close(start)
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != n-1 {
+		t.Errorf("%d wins and %d conflicts, want 1 and %d", wins.Load(), conflicts.Load(), n-1)
+	}
+	p, err := b.ListEvents(ctx, scopeA, checkout.EventFilter{ObjectID: "cs_shared", ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(p.Items) != 1 {
+		t.Errorf("events of the session: %d, %v; want 1", len(p.Items), err)
+	}
+}
+
+// sharedClaimDeliveries: workers on both Stores drain one delivery queue,
+// and no delivery is claimed twice.
+func sharedClaimDeliveries(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) {
+	a, b := openPair(t)
+	ctx := t.Context()
+	ev := &checkout.Event{ID: "evt_shared", AccountID: scopeA.AccountID, Type: checkout.EventSessionCompleted,
+		Created: t0, Sequence: 1, ObjectID: "cs_shared"}
+	commit(t, a, checkout.Change{Events: []*checkout.Event{ev}})
+	const n = 300
+	ds := make([]*checkout.Delivery, n)
+	for i := range ds {
+		ds[i] = &checkout.Delivery{ID: fmt.Sprintf("whd_%03d", i), AccountID: scopeA.AccountID, EventID: ev.ID, EndpointID: "we_1",
+			Status: checkout.DeliveryPending, NextAt: t0.Add(time.Duration(i%13) * time.Second), Created: t0, Updated: t0}
+	}
+	if err := b.Dispatch(ctx, ev.ID, ds); err != nil {
+		t.Fatalf("Dispatch: %v", err)
+	}
+
+	var mu sync.Mutex
+	count := map[string]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range 8 {
+		st := []checkout.Store{a, b}[w%2]
+		wg.Go(func() {
+			<-start
+			for {
+				got, err := st.ClaimDeliveries(ctx, t0.Add(time.Minute), t0.Add(2*time.Minute), 5)
+				if err != nil {
+					t.Errorf("ClaimDeliveries: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					count[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, d := range ds {
+		if count[d.ID] != 1 {
+			t.Errorf("%s claimed %d times, want once", d.ID, count[d.ID])
+		}
+	}
+}
+
+// sharedIdempotency: requests on both Stores racing to claim one key:
+// exactly one wins, round after round.
+func sharedIdempotency(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) {
+	a, b := openPair(t)
+	const rounds, n = 20, 8
+	for r := range rounds {
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			st := []checkout.Store{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				rec := &checkout.IdempotencyRecord{Scope: scopeA, Key: fmt.Sprintf("key-%d", r), Fingerprint: fmt.Sprint(i), Created: t0}
+				got, err := st.ClaimIdempotencyKey(t.Context(), rec)
+				if err != nil {
+					t.Errorf("ClaimIdempotencyKey: %v", err)
+				} else if got == nil {
+					wins.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d claims won, want 1", r, wins.Load())
+		}
+	}
+}
