@@ -25,7 +25,7 @@ func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *name == "" {
 		return fmt.Errorf("--name is required")
 	}
-	store, err := sf.open(ctx, true)
+	store, err := sf.open(ctx, creating)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	store, err := sf.open(ctx, false)
+	store, err := sf.open(ctx, existing)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *account == "" {
 		return fmt.Errorf("--account is required")
 	}
-	store, err := sf.open(ctx, false)
+	store, err := sf.open(ctx, existing)
 	if err != nil {
 		return err
 	}

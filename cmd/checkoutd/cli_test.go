@@ -198,6 +198,15 @@ func TestCLI(t *testing.T) {
 		}
 	})
 
+	t.Run("one server per SQLite store", func(t *testing.T) {
+		data := t.TempDir()
+		startServer(t, data)
+		_, stderr, code := runCLI(t, nil, "serve", "--addr", freeAddr(t), "--data", data)
+		if code == 0 || !strings.Contains(stderr, "another process is serving") || !strings.Contains(stderr, "--store postgres or redis") {
+			t.Errorf("a second serve on the same --data: exit code %d, stderr:\n%s\nwant a failure naming the other process and the stores for replicas", code, stderr)
+		}
+	})
+
 	t.Run("bad serve flags are refused", func(t *testing.T) {
 		for _, c := range []struct {
 			args []string

@@ -77,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 
-	store, err := sf.open(ctx, true)
+	store, err := sf.open(ctx, serving)
 	if err != nil {
 		return err
 	}

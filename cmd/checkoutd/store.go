@@ -37,20 +37,31 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.postgresURL, "postgres-url", "", "PostgreSQL to use with --store postgres, e.g. postgres://checkoutd@127.0.0.1:5432/checkoutd")
 }
 
-// open opens the store; create says whether a missing SQLite data directory
-// may be made (serve and accounts create) or is a mistake (a typo in --data).
-// The server stores apply their migrations when opened.
-func (f *storeFlags) open(ctx context.Context, create bool) (checkout.Store, error) {
+// opening says how a command opens the store.
+type opening int
+
+const (
+	existing opening = iota // a missing SQLite store is a mistake (a typo in --data)
+	creating                // a missing SQLite store is made (accounts create, migrate)
+	serving                 // creating, for the process that serves it (see sqlite.OpenOwner)
+)
+
+// open opens the store. The server stores apply their migrations when
+// opened.
+func (f *storeFlags) open(ctx context.Context, how opening) (checkout.Store, error) {
 	switch f.kind {
 	case "sqlite":
 		path := filepath.Join(f.data, "checkoutd.db")
-		if !create {
+		if how == existing {
 			if _, err := os.Stat(path); err != nil {
 				return nil, fmt.Errorf("no store at %s (check --data): %w", path, err)
 			}
 		}
 		if err := os.MkdirAll(f.data, 0o700); err != nil {
 			return nil, fmt.Errorf("creating the data directory: %w", err)
+		}
+		if how == serving {
+			return sqlite.OpenOwner(path)
 		}
 		return sqlite.Open(path)
 	case "redis":
@@ -136,7 +147,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	case "redis":
 		// Open checks the URL and the connection; Redis keeps no schema.
-		st, err := sf.open(ctx, true)
+		st, err := sf.open(ctx, creating)
 		if err != nil {
 			return err
 		}
@@ -144,7 +155,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, "redis: nothing to migrate (Redis keeps no schema)")
 		return nil
 	}
-	st, err := sf.open(ctx, true)
+	st, err := sf.open(ctx, creating)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 )
 
 // Group commit. SQLite has one writer, and most of a small write's cost is
@@ -31,13 +32,25 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(tx *sql.Tx) error
 	done chan error
+	// session, when set, is the session the write stores, for the owner's
+	// cache (see cache.go).
+	session *cacheEntry
 }
 
 // write runs fn in an IMMEDIATE transaction on the writer, possibly one it
 // shares with other writes (see above). fn may run more than once when a
 // shared transaction fails as a whole; a failed run has written nothing.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeSession(ctx, "", nil, fn)
+}
+
+// writeSession is write for a write that also stores the session id, as
+// data, for the owner's cache; id "" means it stores none.
+func (s *Store) writeSession(ctx context.Context, id string, data []byte, fn func(tx *sql.Tx) error) error {
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	if s.cache != nil && id != "" {
+		r.session = &cacheEntry{id: id, data: data}
+	}
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -79,35 +92,46 @@ func (s *Store) runWrites() {
 	}
 }
 
-// commitGroup runs a batch. A write whose context can be cancelled runs in
-// a transaction of its own: SQLite rolls back the whole transaction when a
-// statement in it is interrupted, which must not take the others' writes
-// with it.
+// commitGroup runs a batch and answers each write. A write whose context
+// can be cancelled runs in a transaction of its own: SQLite rolls back the
+// whole transaction when a statement in it is interrupted, which must not
+// take the others' writes with it.
 func (s *Store) commitGroup(batch []*writeReq) {
-	group := batch[:0:0]
-	for _, r := range batch {
+	cached := s.cache != nil && slices.ContainsFunc(batch, func(r *writeReq) bool { return r.session != nil })
+	if cached {
+		s.cache.begin()
+	}
+	errs := make([]error, len(batch))
+	var group []int // indexes in batch of the writes that may share
+	for i, r := range batch {
 		if r.ctx.Done() != nil {
-			r.done <- s.writeAlone(r)
+			errs[i] = s.writeAlone(r)
 		} else {
-			group = append(group, r)
+			group = append(group, i)
 		}
 	}
 	switch len(group) {
 	case 0:
 	case 1:
-		group[0].done <- s.writeAlone(group[0])
+		errs[group[0]] = s.writeAlone(batch[group[0]])
 	default:
-		if errs, ok := s.writeShared(group); ok {
-			for i, r := range group {
-				r.done <- errs[i]
+		if gerrs, ok := s.writeShared(batch, group); ok {
+			for j, i := range group {
+				errs[i] = gerrs[j]
 			}
-			return
+			break
 		}
 		// The shared transaction failed as a whole and wrote nothing:
 		// give each write a transaction of its own.
-		for _, r := range group {
-			r.done <- s.writeAlone(r)
+		for _, i := range group {
+			errs[i] = s.writeAlone(batch[i])
 		}
+	}
+	if cached {
+		s.cache.end(batch, errs)
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
 	}
 }
 
@@ -130,23 +154,24 @@ func (s *Store) writeAlone(r *writeReq) error {
 	return nil
 }
 
-// writeShared runs the writes in one transaction, each in a savepoint, and
-// returns each write's error. ok is false when the transaction itself
+// writeShared runs the writes batch[group[j]] in one transaction, each in a
+// savepoint, and returns each write's error (errs[j]). ok is false when the transaction itself
 // failed (it could not begin or commit, or SQLite rolled it back under a
 // failing write): then nothing was written.
-func (s *Store) writeShared(group []*writeReq) (errs []error, ok bool) {
+func (s *Store) writeShared(batch []*writeReq, group []int) (errs []error, ok bool) {
 	ctx := context.Background() // every write in group has a context that is never cancelled
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false
 	}
 	errs = make([]error, len(group))
-	for i, r := range group {
+	for j, i := range group {
+		r := batch[i]
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			tx.Rollback()
 			return nil, false
 		}
-		if errs[i] = r.fn(tx); errs[i] != nil {
+		if errs[j] = r.fn(tx); errs[j] != nil {
 			// A statement error leaves the transaction open, to be rolled
 			// back to the savepoint; some (I/O, full disk) end it, and then
 			// the savepoint is gone too.

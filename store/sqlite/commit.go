@@ -36,7 +36,11 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		}
 	}
 
-	return s.write(ctx, func(tx *sql.Tx) error {
+	var sessID string
+	if c.Session != nil {
+		sessID = c.Session.ID
+	}
+	return s.writeSession(ctx, sessID, sessData, func(tx *sql.Tx) error {
 		if sess := c.Session; sess != nil {
 			res, err := tx.StmtContext(ctx, s.ws.updateSession).ExecContext(ctx,
 				string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeSession(ctx, sess.ID, data, func(tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.ws.insertSession).ExecContext(ctx,
 			sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
 			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
@@ -28,20 +29,57 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 
 // GetSession returns the session with id in scope.
 func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
-	var data []byte
-	if err := s.rs.getSession.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&data); err != nil {
-		return nil, translate("get session", err)
+	if sess, ok, err := s.cachedSession(id); ok || err != nil {
+		if err == nil && sess.Scope() != scope {
+			return nil, checkout.ErrNotFound // ids are unique: the file has none in scope
+		}
+		return sess, err
 	}
-	return s.sessions.Session(data)
+	return s.readSession("get session", func() *sql.Row {
+		return s.rs.getSession.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode)
+	})
 }
 
 // FindSession returns the session with id, whatever its scope.
 func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, error) {
-	var data []byte
-	if err := s.rs.findSession.QueryRowContext(ctx, id).Scan(&data); err != nil {
-		return nil, translate("find session", err)
+	if sess, ok, err := s.cachedSession(id); ok || err != nil {
+		return sess, err
 	}
-	return s.sessions.Session(data)
+	return s.readSession("find session", func() *sql.Row { return s.rs.findSession.QueryRowContext(ctx, id) })
+}
+
+// cachedSession reads the session with id from the owner's cache; ok is
+// false when it is not there (or the Store keeps no cache).
+func (s *Store) cachedSession(id string) (sess *checkout.Session, ok bool, err error) {
+	if s.cache == nil {
+		return nil, false, nil
+	}
+	if sess, ok, err = s.cache.get(id); err != nil {
+		return nil, false, fmt.Errorf("sqlite: cached session: %w", err)
+	}
+	return sess, ok, nil
+}
+
+// readSession runs query and decodes the session row it returns. The owner
+// keeps the session in its cache unless the writer changed sessions while
+// it was being read (the generation is taken before the query runs).
+func (s *Store) readSession(op string, query func() *sql.Row) (*checkout.Session, error) {
+	var gen uint64
+	if s.cache != nil {
+		gen = s.cache.generation()
+	}
+	var data []byte
+	if err := query().Scan(&data); err != nil {
+		return nil, translate(op, err)
+	}
+	sess, err := s.sessions.Session(data)
+	if err != nil {
+		return nil, err
+	}
+	if s.cache != nil {
+		s.cache.fill(sess.Clone(), gen)
+	}
+	return sess, nil
 }
 
 // ListSessions pages on seq, the insertion order, through indexes that begin

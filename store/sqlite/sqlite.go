@@ -64,6 +64,11 @@ type Store struct {
 
 	sessions record.SessionCache // sessions decoded from their JSON
 
+	// The owner's lock and session cache (see owner.go); nil unless the
+	// Store was opened with OpenOwner.
+	owner *os.File
+	cache *sessionCache
+
 	// The checkpointer (see checkpoint.go).
 	ckpt               *sql.DB
 	ckptStop, ckptDone chan struct{}
@@ -309,6 +314,8 @@ func (s *Store) Close() error {
 		errs = append(errs, s.r.Close())
 	}
 	errs = append(errs, s.w.Close())
+	// The lock goes last: another process may serve the file once it is.
+	errs = append(errs, s.releaseOwner())
 	return errors.Join(errs...)
 }
 
