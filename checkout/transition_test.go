@@ -1,6 +1,7 @@
 package checkout_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -97,12 +98,44 @@ func TestStatusAt(t *testing.T) {
 
 func TestRandomIDs(t *testing.T) {
 	seen := map[string]bool{}
-	for range 1000 {
+	prev := ""
+	for i := range 1000 {
 		id := checkout.RandomIDs{}.New("cs")
-		if len(id) != 3+24 || id[:3] != "cs_" || seen[id] {
+		if len(id) != 3+8+22 || id[:3] != "cs_" || seen[id] || strings.Trim(id[3:], base62) != "" {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
+		// The time part never goes back, so ids sort in the order they were made.
+		if id[:11] < prev {
+			t.Fatalf("id %d %q sorts before the one made before it, %q", i, id, prev)
+		}
+		prev = id[:11]
+		if i%100 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// The random part is not the same in ids made in the same millisecond.
+	a, b := checkout.RandomIDs{}.New("x"), checkout.RandomIDs{}.New("x")
+	if a[10:] == b[10:] {
+		t.Errorf("two ids with the same random part: %q, %q", a, b)
+	}
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func TestRandomStringAlphabet(t *testing.T) {
+	counts := map[rune]int{}
+	for range 200 {
+		s := checkout.RandomString(31)
+		if len(s) != 31 || strings.Trim(s, base62) != "" {
+			t.Fatalf("RandomString(31) = %q", s)
+		}
+		for _, c := range s {
+			counts[c]++
+		}
+	}
+	if len(counts) != 62 {
+		t.Errorf("%d distinct characters in 6200 draws, want all 62", len(counts))
 	}
 }
 
