@@ -28,7 +28,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*
 
 // GetAccount returns the account with id.
 func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, error) {
-	data, err := s.c.Get(ctx, s.k.object("account", id)).Bytes()
+	data, err := s.get(ctx, s.k.object("account", id)).Bytes()
 	if err != nil {
 		return nil, translate("get account", err)
 	}
@@ -64,7 +64,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
 
 // FindAPIKey returns the key whose hash is hash.
 func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
-	data, err := s.c.Get(ctx, s.k.apiKey(hex.EncodeToString(hash))).Bytes()
+	data, err := s.get(ctx, s.k.apiKey(hex.EncodeToString(hash))).Bytes()
 	if err != nil {
 		return nil, translate("find api key", err)
 	}

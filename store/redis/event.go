@@ -11,7 +11,7 @@ import (
 
 // GetEvent returns the event with id in scope.
 func (s *Store) GetEvent(ctx context.Context, scope checkout.Scope, id string) (*checkout.Event, error) {
-	data, err := s.c.Get(ctx, s.k.object("event", id)).Bytes()
+	data, err := s.get(ctx, s.k.object("event", id)).Bytes()
 	if err != nil {
 		return nil, translate("get event", err)
 	}

@@ -24,7 +24,7 @@ func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string)
 
 // FindPayment returns the payment with id, whatever its scope.
 func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, error) {
-	data, err := s.c.Get(ctx, s.k.object("payment", id)).Bytes()
+	data, err := s.get(ctx, s.k.object("payment", id)).Bytes()
 	if err != nil {
 		return nil, translate("get payment", err)
 	}

@@ -48,7 +48,8 @@
 // # Atomicity
 //
 // Every write is one Lua script (EVALSHA, falling back to EVAL), so it is
-// one round trip and runs alone: a Commit checks the session's and the
+// one command, sent in a pipeline with other callers' commands (see
+// pipe.go), and it runs alone: a Commit checks the session's and the
 // payment's versions and the events' ids, and only then writes the
 // session, the payment, the events, their index entries and the outbox;
 // on a failed check it writes nothing. Claims of events and deliveries are
@@ -85,6 +86,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -118,6 +120,12 @@ type Store struct {
 	retention time.Duration
 
 	sessions record.SessionCache // sessions decoded from their JSON
+
+	// The pipelines (see pipe.go).
+	calls   chan *call
+	senders sync.WaitGroup
+	closeMu sync.RWMutex // held to send on calls, and to close it
+	closed  bool
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db,
@@ -141,7 +149,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		c.Close()
 		return nil, fmt.Errorf("redis: ping %s: %w", o.Addr, err)
 	}
-	return &Store{c: c, k: keys{p: opts.Prefix}, retention: opts.Retention}, nil
+	s := &Store{c: c, k: keys{p: opts.Prefix}, retention: opts.Retention, calls: make(chan *call, maxPipeline)}
+	s.senders.Add(pipelines)
+	for range pipelines {
+		go s.sender()
+	}
+	return s, nil
 }
 
 // Ping reports whether the server answers.
@@ -152,12 +165,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.c.Close() }
-
-// run runs a script with the key prefix as ARGV[1], as every script expects.
-func (s *Store) run(ctx context.Context, sc *goredis.Script, args ...any) *goredis.Cmd {
-	return sc.Run(ctx, s.c, nil, append([]any{s.k.p}, args...)...)
+// Close answers the commands already queued, then closes the connection
+// pool; later calls fail.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.calls)
+	}
+	s.closeMu.Unlock()
+	s.senders.Wait()
+	return s.c.Close()
 }
 
 // translate maps errors to the store contract: the scripts' CONFLICT and

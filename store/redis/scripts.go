@@ -6,9 +6,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// The scripts, each prepended with lua/prelude.lua. goredis.Script.Run
-// sends EVALSHA and falls back to EVAL once, after which the server has the
-// script cached.
+// The scripts, each prepended with lua/prelude.lua. They are sent as
+// EVALSHA, and as EVAL only when the server lacks them (see pipe.go), after
+// which it has them cached.
 //
 //go:embed lua/*.lua
 var lua embed.FS

@@ -38,7 +38,7 @@ func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string)
 
 // FindSession returns the session with id, whatever its scope.
 func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, error) {
-	data, err := s.c.Get(ctx, s.k.session(id)).Bytes()
+	data, err := s.get(ctx, s.k.session(id)).Bytes()
 	if err != nil {
 		return nil, translate("get session", err)
 	}

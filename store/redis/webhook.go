@@ -27,7 +27,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint)
 
 // GetEndpoint returns the endpoint with id in scope.
 func (s *Store) GetEndpoint(ctx context.Context, scope checkout.Scope, id string) (*checkout.WebhookEndpoint, error) {
-	data, err := s.c.Get(ctx, s.k.object("endpoint", id)).Bytes()
+	data, err := s.get(ctx, s.k.object("endpoint", id)).Bytes()
 	if err != nil {
 		return nil, translate("get webhook endpoint", err)
 	}
