@@ -32,6 +32,10 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(tx *sql.Tx) error
 	done chan error
+	// oneStatement says that fn runs a single statement: SQLite undoes a
+	// failed statement by itself, so the write needs no savepoint of its
+	// own in a shared transaction.
+	oneStatement bool
 	// session, when set, is the session the write stores, for the owner's
 	// cache (see cache.go).
 	session *cacheEntry
@@ -41,16 +45,21 @@ type writeReq struct {
 // shares with other writes (see above). fn may run more than once when a
 // shared transaction fails as a whole; a failed run has written nothing.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.writeSession(ctx, "", nil, fn)
+	return s.submit(&writeReq{ctx: ctx, fn: fn})
 }
 
-// writeSession is write for a write that also stores the session id, as
-// data, for the owner's cache; id "" means it stores none.
-func (s *Store) writeSession(ctx context.Context, id string, data []byte, fn func(tx *sql.Tx) error) error {
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	if s.cache != nil && id != "" {
-		r.session = &cacheEntry{id: id, data: data}
+// stored is the cache entry of a write that stores the session id as data,
+// or nil when the Store keeps no cache.
+func (s *Store) stored(id string, data []byte) *cacheEntry {
+	if s.cache == nil {
+		return nil
 	}
+	return &cacheEntry{id: id, data: data}
+}
+
+// submit queues r for the writer and waits for its answer.
+func (s *Store) submit(r *writeReq) error {
+	r.done = make(chan error, 1)
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -165,9 +174,20 @@ func (s *Store) writeShared(batch []*writeReq, group []int) (errs []error, ok bo
 		return nil, false
 	}
 	errs = make([]error, len(group))
+	savepoint := tx.StmtContext(ctx, s.ws.savepoint)
+	rollbackTo := tx.StmtContext(ctx, s.ws.rollbackTo)
+	release := tx.StmtContext(ctx, s.ws.release)
 	for j, i := range group {
 		r := batch[i]
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if r.oneStatement {
+			// A failed statement is undone and leaves the transaction
+			// open, except for the errors that end it (I/O, full disk):
+			// then the next statement or the commit fails, and the group
+			// is retried write by write.
+			errs[j] = r.fn(tx)
+			continue
+		}
+		if _, err := savepoint.ExecContext(ctx); err != nil {
 			tx.Rollback()
 			return nil, false
 		}
@@ -175,12 +195,12 @@ func (s *Store) writeShared(batch []*writeReq, group []int) (errs []error, ok bo
 			// A statement error leaves the transaction open, to be rolled
 			// back to the savepoint; some (I/O, full disk) end it, and then
 			// the savepoint is gone too.
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			if _, err := rollbackTo.ExecContext(ctx); err != nil {
 				tx.Rollback()
 				return nil, false
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		if _, err := release.ExecContext(ctx); err != nil {
 			tx.Rollback()
 			return nil, false
 		}

@@ -36,11 +36,11 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		}
 	}
 
-	var sessID string
+	var stored *cacheEntry
 	if c.Session != nil {
-		sessID = c.Session.ID
+		stored = s.stored(c.Session.ID, sessData)
 	}
-	return s.writeSession(ctx, sessID, sessData, func(tx *sql.Tx) error {
+	return s.submit(&writeReq{ctx: ctx, session: stored, fn: func(tx *sql.Tx) error {
 		if sess := c.Session; sess != nil {
 			res, err := tx.StmtContext(ctx, s.ws.updateSession).ExecContext(ctx,
 				string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
@@ -77,7 +77,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			}
 		}
 		return nil
-	})
+	}})
 }
 
 // oneRow checks the result of a compare-and-set UPDATE: no row changed means

@@ -19,12 +19,12 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	if err != nil {
 		return err
 	}
-	return s.writeSession(ctx, sess.ID, data, func(tx *sql.Tx) error {
+	return s.submit(&writeReq{ctx: ctx, oneStatement: true, session: s.stored(sess.ID, data), fn: func(tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.ws.insertSession).ExecContext(ctx,
 			sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
 			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
 		return translate("create session", err)
-	})
+	}})
 }
 
 // GetSession returns the session with id in scope.

@@ -482,3 +482,51 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 	t.Logf("%d sessions: database %d bytes, largest WAL seen %d bytes", writers*each, db.Size(), maxWAL.Load())
 }
+
+// TestGroupCommitIsolatesFailedCreates: a create is one statement and runs
+// without a savepoint in a shared transaction; one that fails (its id is
+// taken) must fail alone, and leave the session it collided with as it was,
+// also in the owner's cache.
+func TestGroupCommitIsolatesFailedCreates(t *testing.T) {
+	for name, open := range map[string]func(testing.TB, string) *sqlite.Store{"Open": mustOpen, "OpenOwner": mustOpenOwner} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t, filepath.Join(t.TempDir(), "checkoutd.db"))
+			ctx := context.WithoutCancel(t.Context())
+			const n = 300
+			for i := 0; i < n; i += 3 {
+				if err := s.CreateSession(ctx, newSession(fmt.Sprintf("cs_c%03d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					sess := newSession(fmt.Sprintf("cs_c%03d", i))
+					sess.Description = "second"
+					errs[i] = s.CreateSession(ctx, sess)
+				})
+			}
+			wg.Wait()
+			for i := range n {
+				id := fmt.Sprintf("cs_c%03d", i)
+				sess, err := s.GetSession(ctx, scope, id)
+				if err != nil {
+					t.Fatalf("%s: %v", id, err)
+				}
+				if i%3 == 0 {
+					if !errors.Is(errs[i], checkout.ErrConflict) {
+						t.Errorf("%s: a create with a taken id answered %v, want ErrConflict", id, errs[i])
+					}
+					if sess.Description != "" {
+						t.Errorf("%s: the failed create replaced the session", id)
+					}
+					continue
+				}
+				if errs[i] != nil || sess.Description != "second" {
+					t.Errorf("%s: create answered %v and stored description %q", id, errs[i], sess.Description)
+				}
+			}
+		})
+	}
+}

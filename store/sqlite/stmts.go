@@ -19,10 +19,16 @@ type writeStmts struct {
 	dispatchEvent, eventExists                     *sql.Stmt
 	insertDelivery, updateDelivery                 *sql.Stmt
 	claimableDeliveries, leaseDelivery             *sql.Stmt
+
+	// A write's own savepoint in a shared transaction (see batch.go).
+	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (w *writeStmts) defs() []stmtDef {
 	return []stmtDef{
+		{&w.savepoint, `SAVEPOINT w`},
+		{&w.rollbackTo, `ROLLBACK TO w`},
+		{&w.release, `RELEASE w`},
 		{&w.insertAccount, `INSERT INTO accounts (id, data) VALUES (?, ?)`},
 		{&w.insertKey, `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.insertSession, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
