@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -15,138 +17,361 @@ import (
 // (or all-whitespace) body is an empty object. Duplicate keys, nesting deeper
 // than 8, more than 10 000 values and data after the object are rejected
 // with code invalid_json; syntax errors say where they are.
+//
+// It scans the bytes itself, in one pass, with encoding/json's grammar and
+// its decoding of strings (invalid UTF-8 and lone surrogates become U+FFFD).
+// Any error sends it back to encoding/json to check the syntax of the whole
+// body first, so that a syntax error anywhere wins over our own rules and is
+// described in encoding/json's words.
 func FromJSON(body []byte) (*Values, error) {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return newValues(&node{kind: kindObject, keys: map[string]*node{}}, false), nil
 	}
-	// Check the syntax in one pass first: its errors carry consistent
-	// offsets, trailing data included, which the token stream does not.
-	if !json.Valid(body) {
-		return nil, syntaxError(body)
-	}
-	d := &jsonDecoder{dec: json.NewDecoder(bytes.NewReader(body)), body: body}
-	d.dec.UseNumber()
-	at := d.next()
-	tok, err := d.dec.Token()
+	d := &jsonScanner{body: body}
+	root, err := d.document()
 	if err != nil {
-		return nil, d.errorf("%v", err)
-	}
-	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
-		return nil, d.errorAt(at, "the request body must be a JSON object")
-	}
-	root, err := d.object(1)
-	if err != nil {
+		if err == errSyntax || !json.Valid(body) {
+			return nil, syntaxError(body)
+		}
 		return nil, err
 	}
 	return newValues(root, false), nil
 }
 
-type jsonDecoder struct {
-	dec   *json.Decoder
+// errSyntax stands for any syntax error until syntaxError describes it.
+var errSyntax = errors.New("syntax error")
+
+type jsonScanner struct {
 	body  []byte
+	pos   int
 	count int
+	nodes []node // allocated a few at a time
 }
 
-// errorf returns an invalid_json error at the decoder's current position.
-func (d *jsonDecoder) errorf(format string, args ...any) *checkout.Error {
-	return d.errorAt(int(d.dec.InputOffset()), format, args...)
+func (d *jsonScanner) node(k kind) *node {
+	if len(d.nodes) == cap(d.nodes) {
+		d.nodes = make([]node, 0, 8)
+	}
+	d.nodes = append(d.nodes, node{kind: k})
+	return &d.nodes[len(d.nodes)-1]
 }
 
-func (d *jsonDecoder) errorAt(off int, format string, args ...any) *checkout.Error {
+func (d *jsonScanner) errorAt(off int, format string, args ...any) error {
 	return jsonErrorAt(d.body, off, fmt.Sprintf(format, args...))
 }
 
-// next returns the offset where the next token starts: the decoder's offset
-// is after the previous token, before any separator.
-func (d *jsonDecoder) next() int {
-	off := int(d.dec.InputOffset())
-	for off < len(d.body) && strings.IndexByte(" \t\r\n,:", d.body[off]) >= 0 {
-		off++
+func (d *jsonScanner) skipSpace() {
+	for d.pos < len(d.body) {
+		switch d.body[d.pos] {
+		case ' ', '\t', '\r', '\n':
+			d.pos++
+		default:
+			return
+		}
 	}
-	return off
+}
+
+// peek returns the byte at pos, or 0 at the end.
+func (d *jsonScanner) peek() byte {
+	if d.pos < len(d.body) {
+		return d.body[d.pos]
+	}
+	return 0
+}
+
+func (d *jsonScanner) document() (*node, error) {
+	d.skipSpace()
+	if d.peek() != '{' {
+		return nil, d.errorAt(d.pos, "the request body must be a JSON object")
+	}
+	d.pos++
+	root, err := d.object(1)
+	if err != nil {
+		return nil, err
+	}
+	d.skipSpace()
+	if d.pos != len(d.body) {
+		return nil, errSyntax
+	}
+	return root, nil
 }
 
 // object reads the members of an object whose '{' was just read, at the
 // given depth.
-func (d *jsonDecoder) object(depth int) (*node, error) {
-	n := &node{kind: kindObject, keys: map[string]*node{}}
-	for d.dec.More() {
-		at := d.next()
-		tok, err := d.dec.Token()
-		if err != nil {
-			return nil, d.errorf("%v", err)
+func (d *jsonScanner) object(depth int) (*node, error) {
+	n := d.node(kindObject)
+	n.keys = map[string]*node{}
+	d.skipSpace()
+	if d.peek() == '}' {
+		d.pos++
+		return n, nil
+	}
+	for {
+		d.skipSpace()
+		at := d.pos
+		if d.peek() != '"' {
+			return nil, errSyntax
 		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, d.errorAt(at, "expected an object key")
+		key, err := d.string()
+		if err != nil {
+			return nil, err
 		}
 		if _, dup := n.keys[key]; dup {
 			return nil, d.errorAt(at, "duplicate key %s", quoteKey(key))
 		}
+		d.skipSpace()
+		if d.peek() != ':' {
+			return nil, errSyntax
+		}
+		d.pos++
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
 		}
 		n.keys[key] = v
+		d.skipSpace()
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return n, nil
+		default:
+			return nil, errSyntax
+		}
 	}
-	return n, d.end('}')
 }
 
-func (d *jsonDecoder) array(depth int) (*node, error) {
-	n := &node{kind: kindArray, elems: []*node{}}
-	for d.dec.More() {
+// array reads the elements of an array whose '[' was just read.
+func (d *jsonScanner) array(depth int) (*node, error) {
+	n := d.node(kindArray)
+	n.elems = []*node{}
+	d.skipSpace()
+	if d.peek() == ']' {
+		d.pos++
+		return n, nil
+	}
+	for {
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
 		}
 		n.elems = append(n.elems, v)
+		d.skipSpace()
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			return n, nil
+		default:
+			return nil, errSyntax
+		}
 	}
-	return n, d.end(']')
-}
-
-func (d *jsonDecoder) end(want json.Delim) error {
-	tok, err := d.dec.Token()
-	if err != nil {
-		return d.errorf("%v", err)
-	}
-	if tok != want {
-		return d.errorf("expected %q", want)
-	}
-	return nil
 }
 
 // value reads one value inside a container at depth.
-func (d *jsonDecoder) value(depth int) (*node, error) {
-	at := d.next()
+func (d *jsonScanner) value(depth int) (*node, error) {
+	d.skipSpace()
+	at := d.pos
 	if d.count++; d.count > maxValues {
 		return nil, d.errorAt(at, "too many values (at most %d)", maxValues)
 	}
-	tok, err := d.dec.Token()
-	if err != nil {
-		return nil, d.errorf("%v", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
+	switch c := d.peek(); c {
+	case '{', '[':
 		if depth+1 > maxDepth {
 			return nil, d.errorAt(at, "nesting too deep (at most %d levels)", maxDepth)
 		}
-		switch t {
-		case '{':
+		d.pos++
+		if c == '{' {
 			return d.object(depth + 1)
-		case '[':
-			return d.array(depth + 1)
 		}
-		return nil, d.errorf("unexpected %q", t)
-	case string:
-		return &node{kind: kindString, s: t}, nil
-	case json.Number:
-		return &node{kind: kindNumber, s: string(t)}, nil
-	case bool:
-		return &node{kind: kindBool, b: t}, nil
-	case nil:
-		return &node{kind: kindNull}, nil
+		return d.array(depth + 1)
+	case '"':
+		s, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		n := d.node(kindString)
+		n.s = s
+		return n, nil
+	case 't':
+		n := d.node(kindBool)
+		n.b = true
+		return n, d.literal("true")
+	case 'f':
+		return d.node(kindBool), d.literal("false")
+	case 'n':
+		return d.node(kindNull), d.literal("null")
 	}
-	return nil, d.errorf("unexpected token")
+	if !d.number() {
+		return nil, errSyntax
+	}
+	n := d.node(kindNumber)
+	n.s = string(d.body[at:d.pos])
+	return n, nil
+}
+
+func (d *jsonScanner) literal(lit string) error {
+	if !bytes.HasPrefix(d.body[d.pos:], []byte(lit)) {
+		return errSyntax
+	}
+	d.pos += len(lit)
+	return nil
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *jsonScanner) number() bool {
+	b, i := d.body, d.pos
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i)
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		if i++; i >= len(b) || !isDigit(b[i]) {
+			return false
+		}
+		i = digits(b, i)
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || !isDigit(b[i]) {
+			return false
+		}
+		i = digits(b, i)
+	}
+	d.pos = i
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func digits(b []byte, i int) int {
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	return i
+}
+
+// string reads the string literal at pos. Plain ones (no escape, valid
+// UTF-8) are copied as they are; the others are decoded by unquote.
+func (d *jsonScanner) string() (string, error) {
+	b := d.body
+	start := d.pos + 1
+	ascii := true
+	for i := start; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			raw := b[start:i]
+			if !ascii && !utf8.Valid(raw) {
+				return d.unquote(start)
+			}
+			d.pos = i + 1
+			return string(raw), nil
+		case c == '\\':
+			return d.unquote(start)
+		case c < 0x20:
+			return "", errSyntax
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", errSyntax
+}
+
+// unquote decodes the string literal whose contents start at start, the way
+// encoding/json does: escapes, surrogate pairs, and U+FFFD for invalid
+// UTF-8 and for surrogates that are not part of a pair.
+func (d *jsonScanner) unquote(start int) (string, error) {
+	b := d.body
+	out := make([]byte, 0, len(b)-start)
+	for i := start; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			return string(out), nil
+		case c < 0x20:
+			return "", errSyntax
+		case c < utf8.RuneSelf && c != '\\':
+			out = append(out, c)
+			i++
+		case c == '\\':
+			if i+1 >= len(b) {
+				return "", errSyntax
+			}
+			switch e := b[i+1]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r := getu4(b[i:])
+				if r < 0 {
+					return "", errSyntax
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if dec := utf16.DecodeRune(r, getu4(b[i:])); dec != unicode.ReplacementChar {
+						i += 6
+						out = utf8.AppendRune(out, dec)
+						continue
+					}
+					r = unicode.ReplacementChar
+				}
+				out = utf8.AppendRune(out, r)
+				continue
+			default:
+				return "", errSyntax
+			}
+			i += 2
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			out = utf8.AppendRune(out, r)
+			i += size
+		}
+	}
+	return "", errSyntax
+}
+
+// getu4 decodes \uXXXX at the start of s, or returns -1.
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c = c - '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }
 
 // syntaxError describes why body is not valid JSON, with its position.
