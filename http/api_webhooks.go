@@ -1,7 +1,6 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -219,5 +218,5 @@ func noParams(r *http.Request) error {
 // EncodeEvent renders an event as the body of its webhook: the same JSON as
 // GET /v1/events/{id}.
 func (s *Server) EncodeEvent(ev *checkout.Event) ([]byte, error) {
-	return json.Marshal(s.renderEvent(ev))
+	return encodeJSON(s.renderEvent(ev))
 }
