@@ -6,10 +6,11 @@ package http
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,9 +151,11 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	// What h.Set does three times, with one allocation instead of three.
+	v := []string{contentType, "no-store", "nosniff"}
+	h["Content-Type"] = v[0:1:1]
+	h["Cache-Control"] = v[1:2:2]
+	h["X-Content-Type-Options"] = v[2:3:3]
 	w.WriteHeader(status)
 	w.Write(b)
 }
@@ -172,7 +175,7 @@ func (s *Server) api(h apiFunc) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if s.apiLimit != nil && !s.apiLimit.allow(fmt.Sprint(scope.AccountID, "/", scope.Livemode), time.Now()) {
+		if s.apiLimit != nil && !s.apiLimit.allow(scope.AccountID+"/"+strconv.FormatBool(scope.Livemode), time.Now()) {
 			w.Header().Set("Retry-After", "1")
 			s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
 				Message: "Too many requests for this account. Slow down and retry after the Retry-After delay."})
@@ -199,7 +202,7 @@ func (s *Server) api(h apiFunc) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		r.Body = readCloser{bytes.NewReader(body)}
+		r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
 		if key := r.Header.Get("Idempotency-Key"); key != "" {
 			s.idempotent(w, r, scope, key, body, h)
 			return
@@ -230,16 +233,25 @@ func (s *Server) run(r *http.Request, scope checkout.Scope, h apiFunc, buf []byt
 	return status, b, executed
 }
 
-type readCloser struct{ *bytes.Reader }
+// bodyAgain is a body already read by readBody, for the handler to read again.
+type bodyAgain struct {
+	*bytes.Reader
+	b []byte
+}
 
-func (readCloser) Close() error { return nil }
+func (*bodyAgain) Close() error { return nil }
 
 // readBody reads the whole body, at most MaxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	var buf bytes.Buffer
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
 	}
+	if rb, ok := r.Body.(*bodyAgain); ok { // read already: no second copy
+		rest := rb.b[len(rb.b)-rb.Len():]
+		rb.Seek(0, io.SeekEnd)
+		return rest, nil
+	}
+	var buf bytes.Buffer
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength))
 	}
