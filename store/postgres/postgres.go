@@ -1,16 +1,23 @@
 // Package postgres is the server store: a checkout.Store over PostgreSQL,
 // for deployments that run several replicas or cannot lose a committed write.
 //
-// Durability: every write is one PostgreSQL transaction, and a transaction
-// is committed only once its WAL record is flushed to disk (with the
-// server's default synchronous_commit = on). A write that returned nil
-// survives a crash of checkoutd, of the database server or of its machine;
-// with a synchronous standby it survives the loss of the machine too. The
-// flush is most of a write's latency; concurrent writes share one (group
-// commit), which is why the pool is larger than the core count. A URL
-// with synchronous_commit=off trades the last moments of writes before a
-// server crash (never consistency) for that latency; checkoutd does not
-// set it.
+// Durability: every write is answered only once the PostgreSQL transaction
+// that carried it has committed, and a transaction is committed only once
+// its WAL record is flushed to disk (with the server's default
+// synchronous_commit = on). A write that returned nil survives a crash of
+// checkoutd, of the database server or of its machine; with a synchronous
+// standby it survives the loss of the machine too. A transaction costs
+// PostgreSQL far more than the row it writes (the commit, the wait for the
+// flush), so concurrent CreateSession calls share one: the store collects
+// the ones that queue while earlier ones commit and inserts them with one
+// statement (group commit, see group.go). Each is still answered with its
+// own error: if the shared statement fails, nothing of it was written and
+// each session is inserted again alone, so one that cannot be stored fails
+// alone. Other writes are a transaction each; PostgreSQL itself shares
+// the WAL flushes of concurrent commits, which is why the pool is larger
+// than the core count. A URL with synchronous_commit=off trades the last
+// moments of writes before a server crash (never consistency) for that
+// latency; checkoutd does not set it.
 //
 // Replicas: any number of checkoutd processes may share one database. Every
 // transition is a compare-and-set on the object's version inside its UPDATE
@@ -63,9 +70,11 @@ var _ checkout.Store = (*Store)(nil)
 // connection prepares a statement the first time it runs it, and after that
 // a query is one round trip of Bind/Execute. Writes of several statements
 // are sent as one pipelined batch, one round trip too (see checkoutd_require
-// in the schema).
+// in the schema). New sessions go through a queue and a collector
+// goroutine, which Close stops after answering every write it accepted.
 type Store struct {
 	pool     *pgxpool.Pool
+	creates  *creates            // the queue of CreateSession (group.go)
 	sessions record.SessionCache // sessions decoded from their JSON
 }
 
@@ -80,7 +89,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	s.creates = newCreates(s)
+	return s, nil
 }
 
 // connect makes the pool, and checks that the database answers so that a
@@ -116,8 +127,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits for the connections in use to be returned and closes them all.
+// Close answers the writes it has accepted, then waits for the connections
+// in use to be returned and closes them all.
 func (s *Store) Close() error {
+	s.creates.close()
 	s.pool.Close()
 	return nil
 }

@@ -9,19 +9,70 @@ import (
 )
 
 // CreateSession stores sess as version 1 (and sets sess.Version to 1, so
-// the caller's copy matches what is stored). One statement is its own
-// transaction: one round trip, no BEGIN or COMMIT.
+// the caller's copy matches what is stored). Concurrent creates share one
+// statement and one transaction (see group.go); an error is this
+// session's own.
 func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error {
 	sess.Version = 1
 	data, err := record.EncodeSession(sess)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
+	return s.creates.insert(ctx, sessionRow{
+		id: sess.ID, accountID: sess.AccountID, livemode: sess.Livemode, status: string(sess.Status),
+		expiresAt: micros(sess.ExpiresAt), created: micros(sess.Created), customer: sess.Customer,
+		payment: sess.Payment, customerEmail: sess.CustomerEmail, version: sess.Version, data: data,
+	})
+}
+
+// sessionRow is a new session as its row is inserted, encoded before it is
+// queued.
+type sessionRow struct {
+	id, accountID                    string
+	livemode                         bool
+	status                           string
+	expiresAt, created               int64
+	customer, payment, customerEmail string
+	version                          int64
+	data                             []byte
+}
+
+// insertSession inserts one row: one statement, its own transaction.
+func (s *Store) insertSession(ctx context.Context, r *sessionRow) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
 		customer, payment, customer_email, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
-		sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
+		r.id, r.accountID, r.livemode, r.status, r.expiresAt, r.created,
+		r.customer, r.payment, r.customerEmail, r.version, r.data)
 	return translate("create session", err)
+}
+
+// insertSessions inserts the rows of group with one statement, so they
+// share one transaction: all are written or none is. The rows go as one
+// array per column, so the statement's text, and the statement pgx has
+// prepared for it, are the same however many rows a group has. unnest
+// yields them in array order, which is the order seq numbers them in.
+// The error is untranslated, for insertGroup to judge.
+func (s *Store) insertSessions(ctx context.Context, group []*create) error {
+	n := len(group)
+	var (
+		ids, accounts, statuses, customers, payments, emails = make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n)
+		livemodes                  = make([]bool, n)
+		expires, created, versions = make([]int64, n), make([]int64, n), make([]int64, n)
+		data                       = make([][]byte, n)
+	)
+	for i, c := range group {
+		r := &c.row
+		ids[i], accounts[i], livemodes[i], statuses[i] = r.id, r.accountID, r.livemode, r.status
+		expires[i], created[i], customers[i], payments[i] = r.expiresAt, r.created, r.customer, r.payment
+		emails[i], versions[i], data[i] = r.customerEmail, r.version, r.data
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
+		customer, payment, customer_email, version, data)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::bigint[], $6::bigint[],
+			$7::text[], $8::text[], $9::text[], $10::bigint[], $11::bytea[])`,
+		ids, accounts, livemodes, statuses, expires, created, customers, payments, emails, versions, data)
+	return err
 }
 
 // GetSession returns the session with id in scope.
