@@ -101,46 +101,46 @@ func (s *Store) runWrites() {
 	}
 }
 
-// commitGroup runs a batch and answers each write. A write whose context
-// can be cancelled runs in a transaction of its own: SQLite rolls back the
-// whole transaction when a statement in it is interrupted, which must not
-// take the others' writes with it.
+// commitGroup runs a batch and answers each write as soon as its outcome
+// is known. A write whose context can be cancelled runs in a transaction
+// of its own: SQLite rolls back the whole transaction when a statement in
+// it is interrupted, which must not take the others' writes with it.
 func (s *Store) commitGroup(batch []*writeReq) {
 	cached := s.cache != nil && slices.ContainsFunc(batch, func(r *writeReq) bool { return r.session != nil })
 	if cached {
 		s.cache.begin()
+		defer s.cache.end()
 	}
-	errs := make([]error, len(batch))
-	var group []int // indexes in batch of the writes that may share
-	for i, r := range batch {
+	answer := func(r *writeReq, err error) {
+		if cached {
+			s.cache.stored(r.session, err)
+		}
+		r.done <- err
+	}
+	var group []*writeReq // the writes that may share a transaction
+	for _, r := range batch {
 		if r.ctx.Done() != nil {
-			errs[i] = s.writeAlone(r)
+			answer(r, s.writeAlone(r))
 		} else {
-			group = append(group, i)
+			group = append(group, r)
 		}
 	}
 	switch len(group) {
 	case 0:
 	case 1:
-		errs[group[0]] = s.writeAlone(batch[group[0]])
+		answer(group[0], s.writeAlone(group[0]))
 	default:
-		if gerrs, ok := s.writeShared(batch, group); ok {
-			for j, i := range group {
-				errs[i] = gerrs[j]
+		if errs, ok := s.writeShared(group); ok {
+			for i, r := range group {
+				answer(r, errs[i])
 			}
-			break
+			return
 		}
 		// The shared transaction failed as a whole and wrote nothing:
 		// give each write a transaction of its own.
-		for _, i := range group {
-			errs[i] = s.writeAlone(batch[i])
+		for _, r := range group {
+			answer(r, s.writeAlone(r))
 		}
-	}
-	if cached {
-		s.cache.end(batch, errs)
-	}
-	for i, r := range batch {
-		r.done <- errs[i]
 	}
 }
 
@@ -163,11 +163,11 @@ func (s *Store) writeAlone(r *writeReq) error {
 	return nil
 }
 
-// writeShared runs the writes batch[group[j]] in one transaction, each in a
-// savepoint, and returns each write's error (errs[j]). ok is false when the transaction itself
+// writeShared runs the writes in one transaction, each in a savepoint, and
+// returns each write's error. ok is false when the transaction itself
 // failed (it could not begin or commit, or SQLite rolled it back under a
 // failing write): then nothing was written.
-func (s *Store) writeShared(batch []*writeReq, group []int) (errs []error, ok bool) {
+func (s *Store) writeShared(group []*writeReq) (errs []error, ok bool) {
 	ctx := context.Background() // every write in group has a context that is never cancelled
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -177,8 +177,7 @@ func (s *Store) writeShared(batch []*writeReq, group []int) (errs []error, ok bo
 	savepoint := tx.StmtContext(ctx, s.ws.savepoint)
 	rollbackTo := tx.StmtContext(ctx, s.ws.rollbackTo)
 	release := tx.StmtContext(ctx, s.ws.release)
-	for j, i := range group {
-		r := batch[i]
+	for j, r := range group {
 		if r.oneStatement {
 			// A failed statement is undone and leaves the transaction
 			// open, except for the errors that end it (I/O, full disk):

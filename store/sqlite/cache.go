@@ -11,7 +11,7 @@ import (
 // because the writer goroutine, the only writer of sessions, updates it in
 // commit order: a write group marks the cache busy before it starts and
 // puts each session it wrote after its transaction committed, before the
-// write is answered. A session read from the file is kept only if no group
+// write is answered, and ends. A session read from the file is kept only if no group
 // started or ended while it was read, so a read never puts back a version
 // that a commit has already replaced.
 //
@@ -108,24 +108,30 @@ func (c *sessionCache) begin() {
 	c.mu.Unlock()
 }
 
-// end ends the group begin started: each session write that committed
-// replaces its entry, and each that failed drops its entry, since a failed
-// commit may not say whether it wrote (writer only).
-func (c *sessionCache) end(batch []*writeReq, errs []error) {
+// stored records the outcome of a write of e (nil: it stores no session),
+// in commit order, before the write is answered: a write that committed
+// replaces the entry, and one that failed drops it, since a failed commit
+// may not say whether it wrote (writer only, between begin and end).
+func (c *sessionCache) stored(e *cacheEntry, err error) {
+	if e == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, r := range batch {
-		switch {
-		case r.session == nil:
-		case errs[i] == nil:
-			c.insert(r.session)
-		default:
-			delete(c.young, r.session.id)
-			delete(c.old, r.session.id)
-		}
+	if err == nil {
+		c.insert(e)
+	} else {
+		delete(c.young, e.id)
+		delete(c.old, e.id)
 	}
+}
+
+// end ends the write group begin started (writer only).
+func (c *sessionCache) end() {
+	c.mu.Lock()
 	c.busy = false
 	c.gen++
+	c.mu.Unlock()
 }
 
 // insert adds or replaces e in the young generation (c.mu held).

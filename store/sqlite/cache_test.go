@@ -41,7 +41,7 @@ func TestSessionCacheFill(t *testing.T) {
 	if cached(c, "a") {
 		t.Error("a read kept while a write group was in flight")
 	}
-	c.end(nil, nil)
+	c.end()
 	c.fill(&checkout.Session{ID: "a", Version: 1}, gen)
 	if cached(c, "a") {
 		t.Error("a read kept although a write group ran while it read")
@@ -52,14 +52,12 @@ func TestSessionCacheFill(t *testing.T) {
 	}
 
 	// A write that failed drops the entry; one that committed replaces it.
-	batch := []*writeReq{
-		{session: &cacheEntry{id: "a", sess: &checkout.Session{ID: "a", Version: 2}}},
-		{session: &cacheEntry{id: "b", sess: &checkout.Session{ID: "b", Version: 2}}},
-		{},
-	}
 	c.fill(&checkout.Session{ID: "b", Version: 1}, c.generation())
 	c.begin()
-	c.end(batch, []error{errors.New("commit failed"), nil, nil})
+	c.stored(&cacheEntry{id: "a", sess: &checkout.Session{ID: "a", Version: 2}}, errors.New("commit failed"))
+	c.stored(&cacheEntry{id: "b", sess: &checkout.Session{ID: "b", Version: 2}}, nil)
+	c.stored(nil, nil)
+	c.end()
 	if cached(c, "a") {
 		t.Error("a session whose write failed is still cached")
 	}
