@@ -36,10 +36,12 @@ func OpenOwner(path string) (*Store, error) {
 	return s, nil
 }
 
-// sessionCacheMax bounds the sessions an owner keeps in memory (a decoded
-// session is about 2 KiB). The sessions a checkout touches again, pages
-// being paid and sessions their merchants retrieve, are the recent ones.
-const sessionCacheMax = 32768
+// sessionCacheMax bounds the sessions an owner keeps in memory: a typical
+// decoded session takes about 1.4 KiB, so at most ~90 MiB. The cache keeps
+// at least the sessionCacheMax/2 most recently used (see sessionCache),
+// and the sessions a checkout touches again, pages being paid and sessions
+// their merchants retrieve, are the recent ones.
+const sessionCacheMax = 65536
 
 // ownerLockPath is the file whose lock marks the owner of the database at
 // path; it stays when the owner exits, unlocked.
