@@ -14,7 +14,8 @@ import (
 	"github.com/checkoutd/checkoutd/store/storetest"
 )
 
-// The owner keeps sessions in memory; it must pass the same suite.
+// The owner keeps sessions in memory; it must pass the same suite (see
+// TestStore, which runs it over Open).
 func TestOwnerStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) checkout.Store {
 		return mustOpenOwner(t, filepath.Join(t.TempDir(), "checkoutd.db"))
@@ -23,12 +24,7 @@ func TestOwnerStore(t *testing.T) {
 
 func mustOpenOwner(tb testing.TB, path string) *sqlite.Store {
 	tb.Helper()
-	s, err := sqlite.OpenOwner(path)
-	if err != nil {
-		tb.Fatalf("OpenOwner(%s): %v", path, err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return mustOpenWith(tb, sqlite.OpenOwner, path)
 }
 
 func TestOwnerIsExclusive(t *testing.T) {

@@ -26,9 +26,14 @@ func TestStore(t *testing.T) {
 // mustOpen opens the store at path and closes it when the test ends.
 func mustOpen(tb testing.TB, path string) *sqlite.Store {
 	tb.Helper()
-	s, err := sqlite.Open(path)
+	return mustOpenWith(tb, sqlite.Open, path)
+}
+
+func mustOpenWith(tb testing.TB, open func(string) (*sqlite.Store, error), path string) *sqlite.Store {
+	tb.Helper()
+	s, err := open(path)
 	if err != nil {
-		tb.Fatalf("Open(%s): %v", path, err)
+		tb.Fatalf("opening %s: %v", path, err)
 	}
 	tb.Cleanup(func() {
 		if err := s.Close(); err != nil {
