@@ -9,11 +9,11 @@ import (
 
 // sessionCache is the owner's sessions by id (see owner.go). It stays right
 // because the writer goroutine, the only writer of sessions, updates it in
-// commit order: a write group marks the cache busy before it starts and
-// puts each session it wrote after its transaction committed, before the
-// write is answered, and ends. A session read from the file is kept only if no group
-// started or ended while it was read, so a read never puts back a version
-// that a commit has already replaced.
+// commit order: a write group marks the cache busy when it starts, records
+// each write's outcome before the write is answered, and ends. A session
+// read from the file is kept only if no group was in flight, or started or
+// ended, while it was read, so a read never puts back a version that a
+// commit has already replaced.
 //
 // Entries are never changed, only replaced, and only clones leave the
 // cache, so nothing a caller does reaches it.
