@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"maps"
 	"time"
 )
 
@@ -143,12 +144,7 @@ func (s *Session) Clone() *Session {
 		}
 	}
 	c.PaymentMethodTypes = append([]string(nil), s.PaymentMethodTypes...)
-	if s.Metadata != nil {
-		c.Metadata = make(map[string]string, len(s.Metadata))
-		for k, v := range s.Metadata {
-			c.Metadata[k] = v
-		}
-	}
+	c.Metadata = maps.Clone(s.Metadata) // nil stays nil; copies the table whole
 	return &c
 }
 
