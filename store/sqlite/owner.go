@@ -1,6 +1,10 @@
 package sqlite
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
 
 // The owner. A SQLite file serves one node, and on that node one process
 // serves the API: `checkoutd serve`. The other commands that open the file
@@ -18,6 +22,10 @@ import "fmt"
 // Stores opened with Open may still read them and write everything else.
 // Where the platform has no file locks, it is Open.
 func OpenOwner(path string) (*Store, error) {
+	// Open makes the directory too, but the lock file goes in it first.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	lock, err := lockOwner(path)
 	if err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ func mustOpenOwner(tb testing.TB, path string) *sqlite.Store {
 }
 
 func TestOwnerIsExclusive(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	path := filepath.Join(t.TempDir(), "new", "checkoutd.db") // a directory to make, as Open does
 	owner, err := sqlite.OpenOwner(path)
 	if err != nil {
 		t.Fatalf("OpenOwner: %v", err)
