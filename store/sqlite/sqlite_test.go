@@ -382,6 +382,11 @@ func BenchmarkCreateSession(b *testing.B) { storetest.BenchCreateSession(b, open
 
 func BenchmarkGetSession(b *testing.B) { storetest.BenchGetSession(b, openBench(b)) }
 
+// The same reads through the serving process's cache (see owner.go).
+func BenchmarkGetSessionOwner(b *testing.B) {
+	storetest.BenchGetSession(b, mustOpenOwner(b, filepath.Join(b.TempDir(), "checkoutd.db")))
+}
+
 func BenchmarkListSessions(b *testing.B) { storetest.BenchListSessions(b, openBench) }
 
 // TestGroupCommitIsolatesFailures sends many concurrent changes, so that the
