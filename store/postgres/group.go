@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/checkoutd/checkoutd/store/internal/batch"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -118,18 +119,7 @@ func (c *creates) collect(s *Store) {
 	group := make([]*create, 0, maxGroup)
 	for r := range c.queue {
 		group = append(group[:0], r)
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case r, ok := <-c.queue:
-				if !ok {
-					break fill
-				}
-				group = append(group, r)
-			default:
-				break fill
-			}
-		}
+		group = batch.Fill(group, c.queue, maxGroup)
 		s.insertGroup(group)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/checkoutd/checkoutd/store/internal/batch"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -107,26 +108,15 @@ func (s *Store) do(c *call) error {
 // closed and drained, so every queued call is answered.
 func (s *Store) sender() {
 	defer s.senders.Done()
-	batch := make([]*call, 0, maxPipeline)
+	pending := make([]*call, 0, maxPipeline)
 	for c := range s.calls {
-		batch = append(batch[:0], c)
+		pending = append(pending[:0], c)
 		// Let the goroutines that are about to send a command (handlers
 		// encoding a session) queue it before this pipeline closes. Idle,
 		// this returns at once.
 		runtime.Gosched()
-	fill:
-		for len(batch) < maxPipeline {
-			select {
-			case c, ok := <-s.calls:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, c)
-			default:
-				break fill
-			}
-		}
-		s.send(batch)
+		pending = batch.Fill(pending, s.calls, maxPipeline)
+		s.send(pending)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+
+	"github.com/checkoutd/checkoutd/store/internal/batch"
 )
 
 // Group commit. SQLite has one writer, and most of a small write's cost is
@@ -74,9 +76,9 @@ func (s *Store) submit(r *writeReq) error {
 // drained, so every accepted write is answered.
 func (s *Store) runWrites() {
 	defer close(s.writerDone)
-	batch := make([]*writeReq, 0, maxBatch)
+	pending := make([]*writeReq, 0, maxBatch)
 	for r := range s.writes {
-		batch = append(batch[:0], r)
+		pending = append(pending[:0], r)
 		// Let the goroutines that are preparing writes (decoding
 		// requests, encoding rows) queue them before this group closes:
 		// on a busy server most groups would otherwise hold one write,
@@ -85,19 +87,8 @@ func (s *Store) runWrites() {
 		for range 3 {
 			runtime.Gosched()
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r, ok := <-s.writes:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		s.commitGroup(batch)
+		pending = batch.Fill(pending, s.writes, maxBatch)
+		s.commitGroup(pending)
 	}
 }
 
