@@ -61,8 +61,9 @@ func (s *Store) cachedSession(id string) (sess *checkout.Session, ok bool, err e
 }
 
 // readSession runs query and decodes the session row it returns. The owner
-// keeps the session in its cache unless the writer changed sessions while
-// it was being read (the generation is taken before the query runs).
+// keeps the session in its id cache unless the writer changed sessions
+// while it was being read (the generation is taken before the query runs);
+// the cache by stored bytes is for the Stores that keep no id cache.
 func (s *Store) readSession(op string, query func() *sql.Row) (*checkout.Session, error) {
 	var gen uint64
 	if s.cache != nil {
@@ -72,13 +73,14 @@ func (s *Store) readSession(op string, query func() *sql.Row) (*checkout.Session
 	if err := query().Scan(&data); err != nil {
 		return nil, translate(op, err)
 	}
-	sess, err := s.sessions.Session(data)
+	if s.cache == nil {
+		return s.sessions.Session(data)
+	}
+	sess, err := record.DecodeSession(data)
 	if err != nil {
 		return nil, err
 	}
-	if s.cache != nil {
-		s.cache.fill(sess.Clone(), gen)
-	}
+	s.cache.fill(sess.Clone(), gen)
 	return sess, nil
 }
 
