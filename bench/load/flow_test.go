@@ -93,8 +93,12 @@ func TestFlowAgainstCheckoutd(t *testing.T) {
 	if pr.ok == 0 || pr.errors() != 0 {
 		t.Fatalf("page: %d ok, %d errors %v", pr.ok, pr.errors(), pr.samples)
 	}
-	if avg := pr.bytes / int64(pr.ok); avg < int64(ps.gzipped)-64 || avg > int64(ps.gzipped)+64 {
-		t.Errorf("page: %d bytes per answer, want about %d (compressed)", avg, ps.gzipped)
+	// Pages differ by their random tokens and ids, so compressed sizes vary
+	// from page to page (by up to ~90 bytes seen in CI); a tenth of the size
+	// still tells compressed answers (~2.5 KB) from plain ones (~5.5 KB).
+	tol := int64(ps.gzipped) / 10
+	if avg := pr.bytes / int64(pr.ok); avg < int64(ps.gzipped)-tol || avg > int64(ps.gzipped)+tol {
+		t.Errorf("page: %d bytes per answer, want about %d (compressed; plain is %d)", avg, ps.gzipped, ps.plain)
 	}
 }
 
