@@ -49,6 +49,22 @@ type result struct {
 	samples    []string // a few distinct error descriptions
 	elapsed    time.Duration
 	lat        []time.Duration // of every counted request, ok or not, sorted
+	// ratios, for a scenario measured in rounds beside the baseline, are
+	// each round's req/s ÷ the bare req/s just before it.
+	ratios []float64
+}
+
+// ratio is the median of r.ratios: the scenario's rate as a share of the
+// baseline's.
+func (r *result) ratio() float64 {
+	if len(r.ratios) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(r.ratios))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 func (r *result) requests() int { return r.ok + r.unexpected + r.transport }
@@ -220,22 +236,39 @@ func run(ctx context.Context, sc scenario, conns int, warmup, duration time.Dura
 func merge(name string, elapsed time.Duration, stats []workerStats) *result {
 	r := &result{name: name, statuses: map[int]int{}, elapsed: elapsed}
 	for _, ws := range stats {
-		r.ok += ws.ok
-		r.unexpected += ws.unexpected
-		r.transport += ws.transport
-		r.bytes += ws.bytes
-		for k, v := range ws.statuses {
-			r.statuses[k] += v
-		}
-		for _, s := range ws.samples {
-			if len(r.samples) < 3 && !slices.Contains(r.samples, s) {
-				r.samples = append(r.samples, s)
-			}
-		}
-		r.lat = append(r.lat, ws.lat...)
+		r.add(ws.ok, ws.unexpected, ws.transport, ws.bytes, ws.statuses, ws.samples, ws.lat)
 	}
 	slices.Sort(r.lat)
 	return r
+}
+
+// combine adds up results of one scenario measured in several runs, as if
+// one run of their total time.
+func combine(name string, rs []*result) *result {
+	r := &result{name: name, statuses: map[int]int{}}
+	for _, p := range rs {
+		r.elapsed += p.elapsed
+		r.add(p.ok, p.unexpected, p.transport, p.bytes, p.statuses, p.samples, p.lat)
+	}
+	slices.Sort(r.lat)
+	return r
+}
+
+// add counts a share of requests into r; the caller sorts r.lat when done.
+func (r *result) add(ok, unexpected, transport int, bytes int64, statuses map[int]int, samples []string, lat []time.Duration) {
+	r.ok += ok
+	r.unexpected += unexpected
+	r.transport += transport
+	r.bytes += bytes
+	for k, v := range statuses {
+		r.statuses[k] += v
+	}
+	for _, s := range samples {
+		if len(r.samples) < 3 && !slices.Contains(r.samples, s) {
+			r.samples = append(r.samples, s)
+		}
+	}
+	r.lat = append(r.lat, lat...)
 }
 
 func clip(b []byte, n int) string {

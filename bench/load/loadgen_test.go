@@ -111,3 +111,28 @@ func TestRunWantAndCheck(t *testing.T) {
 		t.Errorf("ok %d unexpected %d transport %d, %d latencies, statuses %v", r.ok, r.unexpected, r.transport, len(r.lat), r.statuses)
 	}
 }
+
+// A scenario measured in rounds: its slices add up as one run of their total
+// time, and its ratio is the median of the rounds', so one round that hit a
+// burst on the machine does not move it.
+func TestCombineAndMedianRatio(t *testing.T) {
+	a := &result{ok: 100, unexpected: 1, bytes: 10, elapsed: time.Second, statuses: map[int]int{500: 1},
+		lat: []time.Duration{3, 1}, samples: []string{"x"}}
+	b := &result{ok: 300, transport: 2, bytes: 30, elapsed: time.Second, statuses: map[int]int{500: 2},
+		lat: []time.Duration{2}, samples: []string{"x", "y"}}
+	r := combine("s", []*result{a, b})
+	if r.ok != 400 || r.errors() != 3 || r.bytes != 40 || r.rps() != 200 || r.statuses[500] != 3 {
+		t.Errorf("combined %+v: want 400 ok, 3 errors, 40 bytes, 200 req/s, 3 × 500", r)
+	}
+	if len(r.lat) != 3 || r.lat[0] != 1 || r.lat[2] != 3 || len(r.samples) != 2 {
+		t.Errorf("combined latencies %v, samples %v: want 3 sorted, 2 distinct samples", r.lat, r.samples)
+	}
+	for _, c := range []struct {
+		ratios []float64
+		want   float64
+	}{{[]float64{0.9, 0.3, 0.35}, 0.35}, {[]float64{0.2, 0.4, 0.3, 0.9}, 0.35}, {nil, 0}} {
+		if got := (&result{ratios: c.ratios}).ratio(); got != c.want {
+			t.Errorf("ratio of %v = %v, want %v", c.ratios, got, c.want)
+		}
+	}
+}

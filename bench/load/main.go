@@ -14,7 +14,9 @@
 //	              store seeded with -small sessions and then with -big.
 //
 // Results are reported as ratios to the bare server measured in the same run,
-// because absolute numbers on a shared machine say little. Run it from the
+// because absolute numbers on a shared machine say little; each throughput
+// scenario runs in rounds that alternate with slices of the bare server, so
+// that the machine's drift during the run cancels (see measurePaired). Run it from the
 // repository:
 //
 //	go run ./bench/load                    # all scenarios, 1M-session list included
@@ -57,10 +59,13 @@ import (
 type config struct {
 	duration, warmup time.Duration
 	conns            int
-	idempotency      bool
-	small, big       int
-	seedWorkers      int
-	keepData         bool
+	// rounds: each throughput scenario runs in this many slices, each
+	// right after a slice of the bare baseline (see measurePaired).
+	rounds      int
+	idempotency bool
+	small, big  int
+	seedWorkers int
+	keepData    bool
 
 	// -store and its URLs: what the server keeps its data in (see backend.go).
 	store       string
@@ -88,7 +93,8 @@ func main() {
 	}
 	var c config
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "measured time of each scenario")
-	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario's measured time")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario's measured time (before each later round of a scenario: at most 500ms)")
+	flag.IntVar(&c.rounds, "rounds", 10, "slices each throughput scenario is measured in, each right after a slice of the bare baseline (ratios are the median of the slices')")
 	flag.IntVar(&c.conns, "conns", 16, "concurrent closed-loop clients (one keep-alive connection each)")
 	flag.BoolVar(&c.idempotency, "idempotency", false, "also measure create with a unique Idempotency-Key per request")
 	flag.IntVar(&c.small, "small", 10000, "sessions in the store of the first list measurement")
@@ -109,8 +115,8 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if c.conns < 1 || c.duration <= 0 || c.warmup < 0 || c.small < 11 || (c.big != 0 && c.big <= c.small) || c.seedWorkers < 1 {
-		fmt.Fprintln(os.Stderr, "load: need -conns ≥ 1, -duration > 0, -warmup ≥ 0, -small ≥ 11, -big 0 or > -small, -seed-workers ≥ 1")
+	if c.conns < 1 || c.duration <= 0 || c.warmup < 0 || c.rounds < 1 || c.small < 11 || (c.big != 0 && c.big <= c.small) || c.seedWorkers < 1 {
+		fmt.Fprintln(os.Stderr, "load: need -conns ≥ 1, -duration > 0, -warmup ≥ 0, -rounds ≥ 1, -small ≥ 11, -big 0 or > -small, -seed-workers ≥ 1")
 		os.Exit(2)
 	}
 
@@ -156,11 +162,13 @@ func logf(format string, args ...any) {
 
 // report is everything measured, for the Markdown output.
 type report struct {
-	cfg      config
-	started  time.Time
-	stores   []string // what the store of each part was
-	env      []string
-	bare     []*result // before and after the checkoutd scenarios
+	cfg     config
+	started time.Time
+	stores  []string // what the store of each part was
+	env     []string
+	bare    []*result // every slice of the baseline, in the order run
+	// bareURL is the baseline server's, started once for the whole run.
+	bareURL  string
 	create   *result
 	idem     *result
 	retrieve *result
@@ -209,12 +217,11 @@ func runAll(ctx context.Context, c config) (err error) {
 		return err
 	}
 
-	// (a) bare net/http, the ceiling of this machine with this client.
-	bareRes, err := runBare(ctx, c)
-	if err != nil {
+	// (a) bare net/http, the ceiling of this machine with this client,
+	// measured in slices beside every throughput scenario.
+	if rep.bareURL, err = startBare(ctx); err != nil {
 		return err
 	}
-	rep.bare = append(rep.bare, bareRes)
 
 	be := c.backend()
 	auth := http.Header{"Authorization": {"Bearer " + benchKey}}
@@ -225,13 +232,6 @@ func runAll(ctx context.Context, c config) (err error) {
 	} else {
 		rep.notes = append(rep.notes, "create, retrieve, page and flow were not run (-scenarios).")
 	}
-
-	// (a) again: the spread between the two bare runs is the noise of the run.
-	bareRes, err = runBare(ctx, c)
-	if err != nil {
-		return err
-	}
-	rep.bare = append(rep.bare, bareRes)
 
 	if !c.only.list {
 		rep.notes = append(rep.notes, "(d) list was not run (-scenarios).")
@@ -314,13 +314,13 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 	ids := newIDPool(c.conns, 20000)
 	var pool []string
 	if c.only.create {
-		if rep.create, err = measure(ctx, c, createScenario("create", srv.base, auth, false, ids)); err != nil {
+		if rep.create, err = measurePaired(ctx, c, rep, createScenario("create", srv.base, auth, false, ids)); err != nil {
 			return err
 		}
 		pool = ids.all()
 	}
 	if c.idempotency {
-		if rep.idem, err = measure(ctx, c, createScenario("create + Idempotency-Key", srv.base, auth, true, nil)); err != nil {
+		if rep.idem, err = measurePaired(ctx, c, rep, createScenario("create + Idempotency-Key", srv.base, auth, true, nil)); err != nil {
 			return err
 		}
 	}
@@ -328,7 +328,7 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 		return errors.New("the create scenario made no session: nothing to retrieve")
 	}
 	if c.only.retrieve {
-		rep.retrieve, err = measure(ctx, c, scenario{
+		rep.retrieve, err = measurePaired(ctx, c, rep, scenario{
 			name: "retrieve",
 			req: get(func(w, i int) string {
 				return srv.base + "/v1/checkout/sessions/" + pool[(w*7919+i)%len(pool)]
@@ -345,7 +345,7 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 		if rep.pageSize, err = measurePageSize(ctx, srv.base+"/checkout/"+pool[0]); err != nil {
 			return err
 		}
-		if rep.page, err = measure(ctx, c, pageScenario(srv.base, pool)); err != nil {
+		if rep.page, err = measurePaired(ctx, c, rep, pageScenario(srv.base, pool)); err != nil {
 			return err
 		}
 	}
@@ -370,6 +370,48 @@ func measure(ctx context.Context, c config, sc scenario) (*result, error) {
 		return nil, err
 	}
 	logf("%s: %d requests, %d errors, %.0f req/s, p50 %s, p99 %s", sc.name, r.requests(), r.errors(), r.rps(), ms(r.pct(.50)), ms(r.pct(.99)))
+	for _, s := range r.samples {
+		logf("  error: %s", s)
+	}
+	return r, nil
+}
+
+// measurePaired measures sc in c.rounds slices of c.duration/c.rounds, each
+// right after an equal slice of the bare baseline, and returns sc's slices
+// merged, with the ratio of each slice to the bare slice before it. The
+// machine's speed drifts by tens of percent within a minute (other tenants
+// of the host), so a scenario measured at one moment against a baseline
+// measured at another says more about the drift than about the code; a
+// ratio of two adjacent slices cancels what drifts slowly, and their median
+// drops a slice that hit a burst. The bare slices go to rep.bare.
+func measurePaired(ctx context.Context, c config, rep *report, sc scenario) (*result, error) {
+	bare := scenario{name: "bare net/http", req: get(func(int, int) string { return rep.bareURL + "/" }, nil)}
+	slice := c.duration / time.Duration(c.rounds)
+	logf("%s: %d conns, %d rounds of %s bare + %s %s", sc.name, c.conns, c.rounds, slice, slice, sc.name)
+	var parts []*result
+	var ratios []float64
+	warmup := c.warmup
+	for range c.rounds {
+		b, err := run(ctx, bare, c.conns, warmup, slice)
+		if err != nil {
+			return nil, err
+		}
+		r, err := run(ctx, sc, c.conns, warmup, slice)
+		if err != nil {
+			return nil, err
+		}
+		rep.bare = append(rep.bare, b)
+		parts = append(parts, r)
+		ratios = append(ratios, r.rps()/b.rps())
+		logf("  bare %.0f req/s, %s %.0f req/s: %.3f", b.rps(), sc.name, r.rps(), r.rps()/b.rps())
+		// After the first round the servers are warm: a slice needs only
+		// its connections opened and the loop filled.
+		warmup = min(c.warmup, 500*time.Millisecond)
+	}
+	r := combine(sc.name, parts)
+	r.ratios = ratios
+	logf("%s: %d requests, %d errors, %.0f req/s, p50 %s, p99 %s, ÷ bare %.3f (median of %d rounds)",
+		sc.name, r.requests(), r.errors(), r.rps(), ms(r.pct(.50)), ms(r.pct(.99)), r.ratio(), len(ratios))
 	for _, s := range r.samples {
 		logf("  error: %s", s)
 	}
@@ -424,38 +466,37 @@ func serveBare(addr string) {
 	}
 }
 
-// runBare runs the baseline server as a separate process (this program again,
-// with bareAddrEnv set), as checkoutd runs, so both are measured across the
-// same process boundary and compete with the load generator the same way;
-// and loads it.
-func runBare(ctx context.Context, c config) (*result, error) {
+// startBare starts the baseline server as a separate process (this program
+// again, with bareAddrEnv set), as checkoutd runs, so both are measured
+// across the same process boundary and compete with the load generator the
+// same way. It is stopped with the other servers (stopAll).
+func startBare(ctx context.Context) (string, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	cmd := exec.Command(self)
 	cmd.Env = append(cleanEnv(), bareAddrEnv+"="+addr)
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return "", err
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	base := "http://" + addr
+	(&server{base: base, cmd: cmd, done: make(chan struct{})}).track(nil)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get(base + "/"); err == nil {
 			drain(resp)
-			break
+			return base, nil
 		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the bare server did not start on %s", addr)
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return "", fmt.Errorf("the bare server did not start on %s", addr)
 		}
 	}
-	return measure(ctx, c, scenario{name: "bare net/http", req: get(func(int, int) string { return base + "/" }, nil)})
 }
 
 // createBody is a realistic create request; order ids differ per request.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -24,27 +25,36 @@ func (r *result) mean() time.Duration {
 // ms formats a duration in milliseconds with three decimals.
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
 
-// bareRPS is the baseline rate: the best of the bare runs. Noise from other
-// work on the machine only ever lowers a rate, so the best run is the closest
-// to what the machine can do, and ratios against it are the conservative ones.
+// bareRPS is the baseline's rate over all its slices: the reference of the
+// figures measured without slices of their own (the payment flow, lists).
 func (rep *report) bareRPS() float64 {
-	var best float64
-	for _, r := range rep.bare {
-		best = max(best, r.rps())
-	}
-	return best
+	return combine("bare", rep.bare).rps()
 }
 
-// bareSpread is how far the worst bare run fell below the best, 0 to 1.
-func (rep *report) bareSpread() float64 {
-	best, worst := rep.bareRPS(), rep.bareRPS()
-	for _, r := range rep.bare {
-		worst = min(worst, r.rps())
+// bareRange is the slowest and the fastest bare slice, req/s.
+func (rep *report) bareRange() (lo, hi float64) {
+	for i, r := range rep.bare {
+		if i == 0 || r.rps() < lo {
+			lo = r.rps()
+		}
+		hi = max(hi, r.rps())
 	}
-	if best == 0 {
-		return 0
+	return lo, hi
+}
+
+// vsBare is r's rate as a share of the baseline's: the median of its paired
+// rounds when it was measured in rounds, else against all the bare slices.
+func (rep *report) vsBare(r *result) float64 {
+	if len(r.ratios) > 0 {
+		return r.ratio()
 	}
-	return 1 - worst/best
+	return r.rps() / rep.bareRPS()
+}
+
+// ratioText is r's ratio to the baseline with the range of its rounds.
+func ratioText(r *result) string {
+	lo, hi := slices.Min(r.ratios), slices.Max(r.ratios)
+	return fmt.Sprintf("%.3f (rounds %.3f–%.3f)", r.ratio(), lo, hi)
 }
 
 type target struct {
@@ -67,7 +77,6 @@ func verdict(t target) string {
 }
 
 func (rep *report) targets() []target {
-	bare := rep.bareRPS()
 	var ts []target
 	clean := func(rs ...*result) (bool, string) {
 		for _, r := range rs {
@@ -87,10 +96,10 @@ func (rep *report) targets() []target {
 	}
 	if rep.create != nil {
 		ok, note := clean(rep.create)
-		ratio := rep.create.rps() / bare
+		ratio := rep.create.ratio()
 		want := createTarget(rep.cfg.store)
 		ts = append(ts, target{fmt.Sprintf("create req/s ÷ bare req/s (%s)", rep.cfg.store), fmt.Sprintf("≥ %g", want),
-			fmt.Sprintf("%.3f", ratio), ok && ratio >= want, note})
+			ratioText(rep.create), ok && ratio >= want, note})
 		p99 := rep.create.pct(.99)
 		t := target{fmt.Sprintf("create p99 at %d conns", rep.cfg.conns), "≤ 10 ms", ms(p99), ok && p99 <= 10*time.Millisecond, note}
 		if rep.cfg.conns != 16 {
@@ -101,20 +110,20 @@ func (rep *report) targets() []target {
 	}
 	if rep.retrieve != nil {
 		ok, note := clean(rep.retrieve)
-		ratio := rep.retrieve.rps() / bare
-		ts = append(ts, target{"retrieve req/s ÷ bare req/s", "≥ 0.6", fmt.Sprintf("%.3f", ratio), ok && ratio >= 0.6, sqliteOnly(note)})
+		ratio := rep.retrieve.ratio()
+		ts = append(ts, target{"retrieve req/s ÷ bare req/s", "≥ 0.6", ratioText(rep.retrieve), ok && ratio >= 0.6, sqliteOnly(note)})
 	}
 	if rep.page != nil {
 		_, note := clean(rep.page)
 		ts = append(ts,
-			target{what: "page render req/s ÷ bare req/s", want: noTarget, got: fmt.Sprintf("%.3f", rep.page.rps()/bare), note: note},
+			target{what: "page render req/s ÷ bare req/s", want: noTarget, got: ratioText(rep.page), note: note},
 			target{what: fmt.Sprintf("page render p99 at %d conns", rep.cfg.conns), want: noTarget, got: ms(rep.page.pct(.99)), note: note})
 	}
 	if rep.flow != nil {
 		f := rep.flow.flow
 		_, note := clean(f)
 		ts = append(ts,
-			target{what: "payment flows/s ÷ bare req/s", want: noTarget, got: fmt.Sprintf("%.3f", f.rps()/bare), note: note},
+			target{what: "payment flows/s ÷ bare req/s", want: noTarget, got: fmt.Sprintf("%.3f", f.rps()/rep.bareRPS()), note: note},
 			target{what: fmt.Sprintf("payment flow p99 at %d conns", rep.cfg.conns), want: noTarget, got: ms(f.pct(.99)), note: note})
 	}
 	if len(rep.lists) == 2 {
@@ -184,12 +193,15 @@ func (rep *report) write(out io.Writer) {
 		if r == nil {
 			return
 		}
-		w("| %s | %d | %d | %d | %d | %.0f | %s | %s | %s | %.3f |", label, r.requests(), r.ok, r.unexpected, r.transport,
-			r.rps(), ms(r.pct(.50)), ms(r.pct(.99)), ms(r.pct(1)), r.rps()/bare)
+		ratio := "—" // no bare slice ran (-scenarios list)
+		if v := rep.vsBare(r); !math.IsInf(v, 0) && !math.IsNaN(v) {
+			ratio = fmt.Sprintf("%.3f", v)
+		}
+		w("| %s | %d | %d | %d | %d | %.0f | %s | %s | %s | %s |", label, r.requests(), r.ok, r.unexpected, r.transport,
+			r.rps(), ms(r.pct(.50)), ms(r.pct(.99)), ms(r.pct(1)), ratio)
 	}
-	for i, r := range rep.bare {
-		label := "(a) bare net/http, " + []string{"before", "after"}[min(i, 1)]
-		row(r, label)
+	if len(rep.bare) > 0 {
+		row(combine("bare", rep.bare), fmt.Sprintf("(a) bare net/http, all %d slices", len(rep.bare)))
 	}
 	row(rep.create, "(b) POST /v1/checkout/sessions")
 	row(rep.idem, "(b') POST /v1/checkout/sessions + Idempotency-Key")
@@ -200,10 +212,11 @@ func (rep *report) write(out io.Writer) {
 		row(l.second, fmt.Sprintf("(d) GET …/sessions?limit=10&starting_after=… @%s", sizeLabel(l.size)))
 	}
 	w("")
-	w("Ratios use the best bare run (%.0f req/s; the bare answer is %d bytes). The bare runs, one before and one after the"+
-		" checkoutd scenarios, differ by %.0f%%: that is the noise of this run.", bare, len(bareBody), 100*rep.bareSpread())
-	if rep.bareSpread() > 0.2 {
-		w("**The machine was noisy during this run (bare runs differ by more than 20%%): rerun before trusting the ratios.**")
+	if lo, hi := rep.bareRange(); len(rep.bare) > 0 {
+		w("Each of (b), (c) and (e) ran in %d rounds, each round a slice of the bare server (the answer is %d bytes) and then an"+
+			" equal slice of the scenario; its ratio is the median of the rounds' ratios. The bare slices ranged from %.0f to %.0f req/s"+
+			" (%.0f%% apart): that is the drift of this machine during the run, which the pairing cancels. Lists and the payment flow are"+
+			" compared with all the bare slices together (%.0f req/s).", rep.cfg.rounds, len(bareBody), lo, hi, 100*(1-lo/max(hi, 1)), bare)
 	}
 	w("")
 	w("ok: the expected status (2xx for the API and the bare server, 200 gzip-encoded HTML for the page, a 303 to success_url for the payment) and, where checked," +

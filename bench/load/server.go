@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -115,14 +116,7 @@ func startServerOnce(ctx context.Context, bin, dataDir, logDir, key string, atte
 		lf.Close()
 		return nil, fmt.Errorf("starting checkoutd: %w", err)
 	}
-	procsMu.Lock()
-	procs = append(procs, s)
-	procsMu.Unlock()
-	go func() {
-		s.err = s.cmd.Wait()
-		lf.Close()
-		close(s.done)
-	}()
+	s.track(lf)
 
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil}}
 	defer client.CloseIdleConnections()
@@ -186,6 +180,21 @@ func (s *server) stop() error {
 		}
 	})
 	return err
+}
+
+// track registers the started s for stopAll, and notes its exit; closer,
+// if not nil, is closed when it has exited.
+func (s *server) track(closer io.Closer) {
+	procsMu.Lock()
+	procs = append(procs, s)
+	procsMu.Unlock()
+	go func() {
+		s.err = s.cmd.Wait()
+		if closer != nil {
+			closer.Close()
+		}
+		close(s.done)
+	}()
 }
 
 // stopAll stops every process still running; used on every way out.
