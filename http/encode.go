@@ -2,10 +2,10 @@ package http
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/checkoutd/checkoutd/internal/jsonw"
 )
 
 // Hand-written encoders for the JSON shapes of the hot responses. json.Marshal
@@ -117,19 +117,19 @@ func putBuf(p *[]byte, b []byte) {
 
 func (s *sessionJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = appendString(b, s.ID)
+	b = jsonw.AppendString(b, s.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, s.Object)
+	b = jsonw.AppendString(b, s.Object)
 	b = append(b, `,"livemode":`...)
 	b = strconv.AppendBool(b, s.Livemode)
 	b = append(b, `,"mode":`...)
-	b = appendString(b, s.Mode)
+	b = jsonw.AppendString(b, s.Mode)
 	b = append(b, `,"status":`...)
-	b = appendString(b, s.Status)
+	b = jsonw.AppendString(b, s.Status)
 	b = append(b, `,"payment_status":`...)
-	b = appendString(b, s.PaymentStatus)
+	b = jsonw.AppendString(b, s.PaymentStatus)
 	b = append(b, `,"url":`...)
-	b = appendString(b, s.URL)
+	b = jsonw.AppendString(b, s.URL)
 	b = append(b, `,"amount":`...)
 	b = strconv.AppendInt(b, s.Amount, 10)
 	b = append(b, `,"amount_subtotal":`...)
@@ -139,7 +139,7 @@ func (s *sessionJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"total_details":`...)
 	b = s.TotalDetails.appendJSON(b)
 	b = append(b, `,"currency":`...)
-	b = appendString(b, s.Currency)
+	b = jsonw.AppendString(b, s.Currency)
 	b = append(b, `,"line_items":`...)
 	b, err := s.LineItems.appendJSON(b)
 	if err != nil {
@@ -154,9 +154,9 @@ func (s *sessionJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"customer_phone":`...)
 	b = appendOptString(b, s.CustomerPhone)
 	b = append(b, `,"success_url":`...)
-	b = appendString(b, s.SuccessURL)
+	b = jsonw.AppendString(b, s.SuccessURL)
 	b = append(b, `,"cancel_url":`...)
-	b = appendString(b, s.CancelURL)
+	b = jsonw.AppendString(b, s.CancelURL)
 	b = append(b, `,"client_reference_id":`...)
 	b = appendOptString(b, s.ClientReferenceID)
 	b = append(b, `,"locale":`...)
@@ -164,15 +164,15 @@ func (s *sessionJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"description":`...)
 	b = appendOptString(b, s.Description)
 	b = append(b, `,"payment_method_types":`...)
-	b = appendStrings(b, s.PaymentMethodTypes)
+	b = jsonw.AppendStrings(b, s.PaymentMethodTypes)
 	b = append(b, `,"metadata":`...)
-	b = appendStringMap(b, s.Metadata)
+	b = jsonw.AppendStringMap(b, s.Metadata)
 	b = append(b, `,"expires_at":`...)
-	b = appendString(b, s.ExpiresAt)
+	b = jsonw.AppendString(b, s.ExpiresAt)
 	b = append(b, `,"created_at":`...)
-	b = appendString(b, s.CreatedAt)
+	b = jsonw.AppendString(b, s.CreatedAt)
 	b = append(b, `,"updated_at":`...)
-	b = appendString(b, s.UpdatedAt)
+	b = jsonw.AppendString(b, s.UpdatedAt)
 	b = append(b, `,"accessed_at":`...)
 	b = appendOptString(b, s.AccessedAt)
 	b = append(b, `,"completed_at":`...)
@@ -192,15 +192,15 @@ func (t *totalDetailsJSON) appendJSON(b []byte) []byte {
 
 func (li *lineItemJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, li.ID)
+	b = jsonw.AppendString(b, li.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, li.Object)
+	b = jsonw.AppendString(b, li.Object)
 	b = append(b, `,"description":`...)
-	b = appendString(b, li.Description)
+	b = jsonw.AppendString(b, li.Description)
 	b = append(b, `,"quantity":`...)
 	b = strconv.AppendInt(b, li.Quantity, 10)
 	b = append(b, `,"currency":`...)
-	b = appendString(b, li.Currency)
+	b = jsonw.AppendString(b, li.Currency)
 	b = append(b, `,"amount_subtotal":`...)
 	b = strconv.AppendInt(b, li.AmountSubtotal, 10)
 	b = append(b, `,"amount_discount":`...)
@@ -216,9 +216,9 @@ func (li *lineItemJSON) appendJSON(b []byte) []byte {
 
 func (p *priceJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"object":`...)
-	b = appendString(b, p.Object)
+	b = jsonw.AppendString(b, p.Object)
 	b = append(b, `,"currency":`...)
-	b = appendString(b, p.Currency)
+	b = jsonw.AppendString(b, p.Currency)
 	b = append(b, `,"unit_amount":`...)
 	b = strconv.AppendInt(b, p.UnitAmount, 10)
 	b = append(b, `,"product_data":`...)
@@ -228,17 +228,17 @@ func (p *priceJSON) appendJSON(b []byte) []byte {
 
 func (p *productDataJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = appendString(b, p.Name)
+	b = jsonw.AppendString(b, p.Name)
 	b = append(b, `,"description":`...)
 	b = appendOptString(b, p.Description)
 	b = append(b, `,"images":`...)
-	b = appendStrings(b, p.Images)
+	b = jsonw.AppendStrings(b, p.Images)
 	return append(b, '}')
 }
 
 func (l *listJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"object":`...)
-	b = appendString(b, l.Object)
+	b = jsonw.AppendString(b, l.Object)
 	b = append(b, `,"data":`...)
 	b, err := appendJSON(b, l.Data)
 	if err != nil {
@@ -247,21 +247,21 @@ func (l *listJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"has_more":`...)
 	b = strconv.AppendBool(b, l.HasMore)
 	b = append(b, `,"url":`...)
-	b = appendString(b, l.URL)
+	b = jsonw.AppendString(b, l.URL)
 	return append(b, '}'), nil
 }
 
 func (e *eventJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
+	b = jsonw.AppendString(b, e.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, e.Object)
+	b = jsonw.AppendString(b, e.Object)
 	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
+	b = jsonw.AppendString(b, e.Type)
 	b = append(b, `,"created":`...)
 	b = strconv.AppendInt(b, e.Created, 10)
 	b = append(b, `,"created_at":`...)
-	b = appendString(b, e.CreatedAt)
+	b = jsonw.AppendString(b, e.CreatedAt)
 	b = append(b, `,"livemode":`...)
 	b = strconv.AppendBool(b, e.Livemode)
 	b = append(b, `,"sequence":`...)
@@ -276,31 +276,31 @@ func (e *eventJSON) appendJSON(b []byte) ([]byte, error) {
 
 func (p *paymentJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, p.ID)
+	b = jsonw.AppendString(b, p.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, p.Object)
+	b = jsonw.AppendString(b, p.Object)
 	b = append(b, `,"livemode":`...)
 	b = strconv.AppendBool(b, p.Livemode)
 	b = append(b, `,"checkout_session":`...)
-	b = appendString(b, p.CheckoutSession)
+	b = jsonw.AppendString(b, p.CheckoutSession)
 	b = append(b, `,"provider":`...)
-	b = appendString(b, p.Provider)
+	b = jsonw.AppendString(b, p.Provider)
 	b = append(b, `,"method":`...)
-	b = appendString(b, p.Method)
+	b = jsonw.AppendString(b, p.Method)
 	b = append(b, `,"status":`...)
-	b = appendString(b, p.Status)
+	b = jsonw.AppendString(b, p.Status)
 	b = append(b, `,"amount":`...)
 	b = strconv.AppendInt(b, p.Amount, 10)
 	b = append(b, `,"currency":`...)
-	b = appendString(b, p.Currency)
+	b = jsonw.AppendString(b, p.Currency)
 	b = append(b, `,"card":`...)
 	if p.Card == nil {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, `{"brand":`...)
-		b = appendString(b, p.Card.Brand)
+		b = jsonw.AppendString(b, p.Card.Brand)
 		b = append(b, `,"last4":`...)
-		b = appendString(b, p.Card.Last4)
+		b = jsonw.AppendString(b, p.Card.Last4)
 		b = append(b, '}')
 	}
 	b = append(b, `,"failure_code":`...)
@@ -312,7 +312,7 @@ func (p *paymentJSON) appendJSON(b []byte) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, `{"type":`...)
-		b = appendString(b, a.Type)
+		b = jsonw.AppendString(b, a.Type)
 		b = append(b, `,"entity":`...)
 		b = appendOptString(b, a.Entity)
 		b = append(b, `,"reference":`...)
@@ -322,51 +322,51 @@ func (p *paymentJSON) appendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"created_at":`...)
-	b = appendString(b, p.CreatedAt)
+	b = jsonw.AppendString(b, p.CreatedAt)
 	b = append(b, `,"updated_at":`...)
-	b = appendString(b, p.UpdatedAt)
+	b = jsonw.AppendString(b, p.UpdatedAt)
 	return append(b, '}')
 }
 
 func (e *endpointJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
+	b = jsonw.AppendString(b, e.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, e.Object)
+	b = jsonw.AppendString(b, e.Object)
 	b = append(b, `,"livemode":`...)
 	b = strconv.AppendBool(b, e.Livemode)
 	b = append(b, `,"url":`...)
-	b = appendString(b, e.URL)
+	b = jsonw.AppendString(b, e.URL)
 	b = append(b, `,"enabled_events":`...)
-	b = appendStrings(b, e.EnabledEvents)
+	b = jsonw.AppendStrings(b, e.EnabledEvents)
 	b = append(b, `,"description":`...)
 	b = appendOptString(b, e.Description)
 	b = append(b, `,"metadata":`...)
-	b = appendStringMap(b, e.Metadata)
+	b = jsonw.AppendStringMap(b, e.Metadata)
 	b = append(b, `,"status":`...)
-	b = appendString(b, e.Status)
+	b = jsonw.AppendString(b, e.Status)
 	b = append(b, `,"disabled_reason":`...)
 	b = appendOptString(b, e.DisabledReason)
 	if e.Secret != "" { // omitempty
 		b = append(b, `,"secret":`...)
-		b = appendString(b, e.Secret)
+		b = jsonw.AppendString(b, e.Secret)
 	}
 	b = append(b, `,"created_at":`...)
-	b = appendString(b, e.CreatedAt)
+	b = jsonw.AppendString(b, e.CreatedAt)
 	b = append(b, `,"updated_at":`...)
-	b = appendString(b, e.UpdatedAt)
+	b = jsonw.AppendString(b, e.UpdatedAt)
 	return append(b, '}')
 }
 
 func (e ErrorBody) appendJSON(b []byte) []byte {
 	b = append(b, `{"error":{"type":`...)
-	b = appendString(b, e.Error.Type)
+	b = jsonw.AppendString(b, e.Error.Type)
 	b = append(b, `,"code":`...)
-	b = appendString(b, e.Error.Code)
+	b = jsonw.AppendString(b, e.Error.Code)
 	b = append(b, `,"param":`...)
 	b = appendOptString(b, e.Error.Param)
 	b = append(b, `,"message":`...)
-	b = appendString(b, e.Error.Message)
+	b = jsonw.AppendString(b, e.Error.Message)
 	return append(b, "}}"...)
 }
 
@@ -374,117 +374,5 @@ func appendOptString(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendString(b, *s)
+	return jsonw.AppendString(b, *s)
 }
-
-func appendStrings(b []byte, l []string) []byte {
-	if l == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
-
-// appendStringMap appends m with its keys sorted, as json.Marshal does.
-func appendStringMap(b []byte, m map[string]string) []byte {
-	if m == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	if len(m) == 1 { // the usual case: no sorting, no garbage
-		for k, v := range m {
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendString(b, v)
-		}
-		return append(b, '}')
-	}
-	var arr [16]string
-	keys := arr[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendString(b, m[k])
-	}
-	return append(b, '}')
-}
-
-// appendString appends s as a JSON string the way encoding/json does with
-// HTML escaping on (its default): <, > and & as \u003c, \u003e, \u0026,
-// control characters as \b \f \n \r \t or \u00XX, U+2028 and U+2029 escaped,
-// and each byte of invalid UTF-8 as \ufffd.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// jsonSafe marks the ASCII bytes encoding/json writes as they are.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = true
-	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
-	return t
-}()
