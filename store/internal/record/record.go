@@ -35,9 +35,14 @@ func FromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 func encode(what string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("record: encode %s: %w", what, err)
+		return nil, encodeError(what, err)
 	}
 	return b, nil
+}
+
+// encodeError is the error of encoding what, whichever encoder failed.
+func encodeError(what string, err error) error {
+	return fmt.Errorf("record: encode %s: %w", what, err)
 }
 
 func decode(what string, data []byte, v any) error {
