@@ -89,6 +89,7 @@ func (s *Store) runWrites() {
 		}
 		pending = batch.Fill(pending, s.writes, maxBatch)
 		s.commitGroup(pending)
+		s.checkpointIfFull()
 	}
 }
 

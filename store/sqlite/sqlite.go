@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -72,6 +73,10 @@ type Store struct {
 	// The checkpointer (see checkpoint.go).
 	ckpt               *sql.DB
 	ckptStop, ckptDone chan struct{}
+	// ckptMu keeps the writer's checkpoint and the background one apart
+	// (see checkpoint.go); walFull asks the writer for its checkpoint.
+	ckptMu  sync.Mutex
+	walFull atomic.Bool
 
 	// The group-commit writer (see batch.go).
 	writes     chan *writeReq
@@ -114,7 +119,7 @@ func Open(path string) (*Store, error) {
 	// whole page-cache hash table to drop pages past the end of the file,
 	// which took ~9% of the server's CPU under create load, far more than
 	// the reads from the OS cache that a bigger cache saves.
-	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragma("foreign_keys(1)", "synchronous(NORMAL)", fmt.Sprintf("wal_autocheckpoint(%d)", walPages)))
+	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+pragma("foreign_keys(1)", "synchronous(NORMAL)", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}

@@ -484,8 +484,9 @@ func TestWALStaysBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 4000 pages of 4 KiB, plus the frames of the groups written while a
-	// checkpoint ran.
+	// 3000 pages of 4 KiB (walPages), plus the frames written before the
+	// background checkpoint noticed and the writer's own one ran: ~1200 at
+	// most in 30 runs, on a loaded machine.
 	const limit = 24 << 20
 	if maxWAL.Load() > limit {
 		t.Errorf("the WAL grew to %d bytes (database %d bytes); want at most %d", maxWAL.Load(), db.Size(), limit)
