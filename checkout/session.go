@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -136,14 +137,13 @@ func (s *Session) StatusAt(now time.Time) SessionStatus {
 // when the session is changed later.
 func (s *Session) Clone() *Session {
 	c := *s
-	if s.LineItems != nil {
-		c.LineItems = make([]LineItem, len(s.LineItems))
-		for i, li := range s.LineItems {
-			li.Images = append([]string(nil), li.Images...)
-			c.LineItems[i] = li
-		}
+	// slices.Clone keeps nil nil and empty empty: the stored JSON tells
+	// them apart (null, []), and a clone must store as its original does.
+	c.LineItems = slices.Clone(s.LineItems)
+	for i := range c.LineItems {
+		c.LineItems[i].Images = slices.Clone(c.LineItems[i].Images)
 	}
-	c.PaymentMethodTypes = append([]string(nil), s.PaymentMethodTypes...)
+	c.PaymentMethodTypes = slices.Clone(s.PaymentMethodTypes)
 	c.Metadata = maps.Clone(s.Metadata) // nil stays nil; copies the table whole
 	return &c
 }
