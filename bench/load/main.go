@@ -88,7 +88,7 @@ const benchKey = "sk_test_bench_load_0123456789abcdef"
 
 func main() {
 	if addr := os.Getenv(bareAddrEnv); addr != "" {
-		serveBare(addr) // this process is the baseline server (see runBare)
+		serveBare(addr) // this process is the baseline server (see startBare)
 		return
 	}
 	var c config
