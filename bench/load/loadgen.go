@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type scenario struct {
 	// body, when set, is given the body of every expected answer that is
 	// recorded, on the worker's goroutine; the slice is reused afterwards.
 	body func(w int, b []byte)
+	// pid, when not 0, is the server's process, whose CPU time in the
+	// measured window is recorded.
+	pid int
 }
 
 // expected reports whether status is what sc expects.
@@ -52,6 +56,10 @@ type result struct {
 	// ratios, for a scenario measured in rounds beside the baseline, are
 	// each round's req/s ÷ the bare req/s just before it.
 	ratios []float64
+	// The CPU time the server and this load generator used in the
+	// measured window, when cpuKnown (Linux, and the server's pid given).
+	serverCPU, clientCPU time.Duration
+	cpuKnown             bool
 }
 
 // ratio is the median of r.ratios: the scenario's rate as a share of the
@@ -76,6 +84,15 @@ func (r *result) rps() float64 {
 		return 0
 	}
 	return float64(r.ok) / r.elapsed.Seconds()
+}
+
+// cpuPerOK returns the server's and the load generator's CPU time per ok
+// request, or false if they were not measured.
+func (r *result) cpuPerOK() (server, client time.Duration, ok bool) {
+	if !r.cpuKnown || r.ok == 0 {
+		return 0, 0, false
+	}
+	return r.serverCPU / time.Duration(r.ok), r.clientCPU / time.Duration(r.ok), true
 }
 
 // pct returns the q-quantile (0 < q ≤ 1) of the latencies, nearest rank.
@@ -179,6 +196,17 @@ func run(ctx context.Context, sc scenario, conns int, warmup, duration time.Dura
 	for w := range stats {
 		stats[w] = newWorkerStats()
 	}
+	// CPU times are read when the warm-up ends and when the last worker is
+	// done: the window drive measures.
+	cpuStart := make(chan cpuTimes, 1)
+	go func() {
+		select {
+		case <-time.After(warmup):
+			cpuStart <- readCPU(sc.pid)
+		case <-ctx.Done():
+			cpuStart <- cpuTimes{}
+		}
+	}()
 	elapsed, err := drive(ctx, conns, warmup, duration, func(client *http.Client, w, i int, t0 time.Time, counted bool) bool {
 		ws, buf := &stats[w], &bufs[w]
 		req, err := sc.req(ctx, w, i)
@@ -229,7 +257,27 @@ func run(ctx context.Context, sc scenario, conns int, warmup, duration time.Dura
 	if err != nil {
 		return nil, err
 	}
-	return merge(sc.name, elapsed, stats), nil
+	r := merge(sc.name, elapsed, stats)
+	c0, c1 := <-cpuStart, readCPU(sc.pid)
+	if c0.known && c1.known {
+		r.serverCPU, r.clientCPU, r.cpuKnown = c1.server-c0.server, c1.client-c0.client, true
+	}
+	return r, nil
+}
+
+// cpuTimes is the CPU time used so far by a server and by this process.
+type cpuTimes struct {
+	server, client time.Duration
+	known          bool
+}
+
+func readCPU(pid int) cpuTimes {
+	if pid == 0 {
+		return cpuTimes{}
+	}
+	s, ok1 := processCPU(pid)
+	c, ok2 := processCPU(os.Getpid())
+	return cpuTimes{server: s, client: c, known: ok1 && ok2}
 }
 
 // merge adds up the workers' shares of one scenario (or one step of a flow).
@@ -245,9 +293,12 @@ func merge(name string, elapsed time.Duration, stats []workerStats) *result {
 // combine adds up results of one scenario measured in several runs, as if
 // one run of their total time.
 func combine(name string, rs []*result) *result {
-	r := &result{name: name, statuses: map[int]int{}}
+	r := &result{name: name, statuses: map[int]int{}, cpuKnown: len(rs) > 0}
 	for _, p := range rs {
 		r.elapsed += p.elapsed
+		r.serverCPU += p.serverCPU
+		r.clientCPU += p.clientCPU
+		r.cpuKnown = r.cpuKnown && p.cpuKnown
 		r.add(p.ok, p.unexpected, p.transport, p.bytes, p.statuses, p.samples, p.lat)
 	}
 	slices.Sort(r.lat)

@@ -117,10 +117,17 @@ func TestRunWantAndCheck(t *testing.T) {
 // burst on the machine does not move it.
 func TestCombineAndMedianRatio(t *testing.T) {
 	a := &result{ok: 100, unexpected: 1, bytes: 10, elapsed: time.Second, statuses: map[int]int{500: 1},
-		lat: []time.Duration{3, 1}, samples: []string{"x"}}
+		lat: []time.Duration{3, 1}, samples: []string{"x"}, serverCPU: 100 * time.Millisecond, clientCPU: 40 * time.Millisecond, cpuKnown: true}
 	b := &result{ok: 300, transport: 2, bytes: 30, elapsed: time.Second, statuses: map[int]int{500: 2},
-		lat: []time.Duration{2}, samples: []string{"x", "y"}}
+		lat: []time.Duration{2}, samples: []string{"x", "y"}, serverCPU: 300 * time.Millisecond, clientCPU: 40 * time.Millisecond, cpuKnown: true}
 	r := combine("s", []*result{a, b})
+	if server, client, ok := r.cpuPerOK(); !ok || server != time.Millisecond || client != 200*time.Microsecond {
+		t.Errorf("combined CPU per request %s, %s (%v): want 1ms, 200µs", server, client, ok)
+	}
+	b.cpuKnown = false
+	if _, _, ok := combine("s", []*result{a, b}).cpuPerOK(); ok {
+		t.Error("CPU per request from a combination with an unmeasured part")
+	}
 	if r.ok != 400 || r.errors() != 3 || r.bytes != 40 || r.rps() != 200 || r.statuses[500] != 3 {
 		t.Errorf("combined %+v: want 400 ok, 3 errors, 40 bytes, 200 req/s, 3 × 500", r)
 	}

@@ -167,8 +167,8 @@ type report struct {
 	stores  []string // what the store of each part was
 	env     []string
 	bare    []*result // every slice of the baseline, in the order run
-	// bareURL is the baseline server's, started once for the whole run.
-	bareURL  string
+	// bareSrv is the baseline server, started once for the whole run.
+	bareSrv  *server
 	create   *result
 	idem     *result
 	retrieve *result
@@ -219,7 +219,7 @@ func runAll(ctx context.Context, c config) (err error) {
 
 	// (a) bare net/http, the ceiling of this machine with this client,
 	// measured in slices beside every throughput scenario.
-	if rep.bareURL, err = startBare(ctx); err != nil {
+	if rep.bareSrv, err = startBare(ctx); err != nil {
 		return err
 	}
 
@@ -314,13 +314,13 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 	ids := newIDPool(c.conns, 20000)
 	var pool []string
 	if c.only.create {
-		if rep.create, err = measurePaired(ctx, c, rep, createScenario("create", srv.base, auth, false, ids)); err != nil {
+		if rep.create, err = measurePaired(ctx, c, rep, srv.measured(createScenario("create", srv.base, auth, false, ids))); err != nil {
 			return err
 		}
 		pool = ids.all()
 	}
 	if c.idempotency {
-		if rep.idem, err = measurePaired(ctx, c, rep, createScenario("create + Idempotency-Key", srv.base, auth, true, nil)); err != nil {
+		if rep.idem, err = measurePaired(ctx, c, rep, srv.measured(createScenario("create + Idempotency-Key", srv.base, auth, true, nil))); err != nil {
 			return err
 		}
 	}
@@ -328,12 +328,12 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 		return errors.New("the create scenario made no session: nothing to retrieve")
 	}
 	if c.only.retrieve {
-		rep.retrieve, err = measurePaired(ctx, c, rep, scenario{
+		rep.retrieve, err = measurePaired(ctx, c, rep, srv.measured(scenario{
 			name: "retrieve",
 			req: get(func(w, i int) string {
 				return srv.base + "/v1/checkout/sessions/" + pool[(w*7919+i)%len(pool)]
 			}, auth),
-		})
+		}))
 		if err != nil {
 			return err
 		}
@@ -345,7 +345,7 @@ func runAPI(ctx context.Context, c config, rep *report, be *backend, bin, tmp st
 		if rep.pageSize, err = measurePageSize(ctx, srv.base+"/checkout/"+pool[0]); err != nil {
 			return err
 		}
-		if rep.page, err = measurePaired(ctx, c, rep, pageScenario(srv.base, pool)); err != nil {
+		if rep.page, err = measurePaired(ctx, c, rep, srv.measured(pageScenario(srv.base, pool))); err != nil {
 			return err
 		}
 	}
@@ -385,7 +385,7 @@ func measure(ctx context.Context, c config, sc scenario) (*result, error) {
 // ratio of two adjacent slices cancels what drifts slowly, and their median
 // drops a slice that hit a burst. The bare slices go to rep.bare.
 func measurePaired(ctx context.Context, c config, rep *report, sc scenario) (*result, error) {
-	bare := scenario{name: "bare net/http", req: get(func(int, int) string { return rep.bareURL + "/" }, nil)}
+	bare := rep.bareSrv.measured(scenario{name: "bare net/http", req: get(func(int, int) string { return rep.bareSrv.base + "/" }, nil)})
 	slice := c.duration / time.Duration(c.rounds)
 	logf("%s: %d conns, %d rounds of %s bare + %s %s", sc.name, c.conns, c.rounds, slice, slice, sc.name)
 	var parts []*result
@@ -403,7 +403,7 @@ func measurePaired(ctx context.Context, c config, rep *report, sc scenario) (*re
 		rep.bare = append(rep.bare, b)
 		parts = append(parts, r)
 		ratios = append(ratios, r.rps()/b.rps())
-		logf("  bare %.0f req/s, %s %.0f req/s: %.3f", b.rps(), sc.name, r.rps(), r.rps()/b.rps())
+		logf("  bare %.0f req/s%s, %s %.0f req/s%s: %.3f", b.rps(), cpuNote(b), sc.name, r.rps(), cpuNote(r), r.rps()/b.rps())
 		// After the first round the servers are warm: a slice needs only
 		// its connections opened and the loop filled.
 		warmup = min(c.warmup, 500*time.Millisecond)
@@ -416,6 +416,15 @@ func measurePaired(ctx context.Context, c config, rep *report, sc scenario) (*re
 		logf("  error: %s", s)
 	}
 	return r, nil
+}
+
+// cpuNote is r's CPU per request for the progress lines, or "" if unknown.
+func cpuNote(r *result) string {
+	server, client, ok := r.cpuPerOK()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" (CPU per request: server %s, load generator %s)", us(server), us(client))
 }
 
 // measureFlow runs the payment flow, with progress on stderr.
@@ -470,31 +479,31 @@ func serveBare(addr string) {
 // again, with bareAddrEnv set), as checkoutd runs, so both are measured
 // across the same process boundary and compete with the load generator the
 // same way. It is stopped with the other servers (stopAll).
-func startBare(ctx context.Context) (string, error) {
+func startBare(ctx context.Context) (*server, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cmd := exec.Command(self)
 	cmd.Env = append(cleanEnv(), bareAddrEnv+"="+addr)
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return nil, err
 	}
-	base := "http://" + addr
-	(&server{base: base, cmd: cmd, done: make(chan struct{})}).track(nil)
+	s := &server{base: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	s.track(nil)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(base + "/"); err == nil {
+		if resp, err := http.Get(s.base + "/"); err == nil {
 			drain(resp)
-			return base, nil
+			return s, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return "", fmt.Errorf("the bare server did not start on %s", addr)
+			return nil, fmt.Errorf("the bare server did not start on %s", addr)
 		}
 	}
 }
@@ -603,11 +612,11 @@ func measureList(ctx context.Context, c config, bin, dataDir, logDir string, aut
 	cursor := page.Data[9].ID
 
 	label := sizeLabel(size)
-	if lr.first, err = measure(ctx, c, scenario{name: "list@" + label, req: get(func(int, int) string { return url }, auth)}); err != nil {
+	if lr.first, err = measure(ctx, c, srv.measured(scenario{name: "list@" + label, req: get(func(int, int) string { return url }, auth)})); err != nil {
 		return lr, err
 	}
 	next := url + "&starting_after=" + cursor
-	if lr.second, err = measure(ctx, c, scenario{name: "list@" + label + " page 2", req: get(func(int, int) string { return next }, auth)}); err != nil {
+	if lr.second, err = measure(ctx, c, srv.measured(scenario{name: "list@" + label + " page 2", req: get(func(int, int) string { return next }, auth)})); err != nil {
 		return lr, err
 	}
 	return lr, srv.stop()

@@ -25,6 +25,8 @@ func (r *result) mean() time.Duration {
 // ms formats a duration in milliseconds with three decimals.
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
 
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
+
 // bareRPS is the baseline's rate over all its slices: the reference of the
 // figures measured without slices of their own (the payment flow, lists).
 func (rep *report) bareRPS() float64 {
@@ -218,6 +220,7 @@ func (rep *report) write(out io.Writer) {
 			" (%.0f%% apart): that is the drift of this machine during the run, which the pairing cancels. Lists and the payment flow are"+
 			" compared with all the bare slices together (%.0f req/s).", rep.cfg.rounds, len(bareBody), lo, hi, 100*(1-lo/max(hi, 1)), bare)
 	}
+	rep.writeCPU(w)
 	w("")
 	w("ok: the expected status (2xx for the API and the bare server, 200 gzip-encoded HTML for the page, a 303 to success_url for the payment) and, where checked," +
 		" the expected answer; anything else is unexpected, an error and never throughput.")
@@ -345,4 +348,37 @@ func describeErrors(r *result) string {
 		s += "; e.g. `" + strings.Join(r.samples, "` `") + "`"
 	}
 	return s
+}
+
+// writeCPU writes the CPU time each server and the load generator spent per
+// ok request, where it was measured. Unlike req/s, CPU per request hardly
+// moves when other tenants slow the machine down, so it is the steadier
+// figure to compare two versions of the code by.
+func (rep *report) writeCPU(w func(string, ...any)) {
+	type row struct {
+		r     *result
+		label string
+	}
+	rows := []row{{rep.create, "(b) create"}, {rep.idem, "(b') create + Idempotency-Key"}, {rep.retrieve, "(c) retrieve"}, {rep.page, "(e) page"}}
+	for _, l := range rep.lists {
+		rows = append(rows, row{l.first, "(d) list @" + sizeLabel(l.size)}, row{l.second, "(d) list page 2 @" + sizeLabel(l.size)})
+	}
+	bareServer, bareClient, ok := combine("bare", rep.bare).cpuPerOK()
+	if !ok {
+		return
+	}
+	w("")
+	w("CPU time per ok request, read from /proc for the measured windows only (10 ms ticks):")
+	w("")
+	w("| scenario | server | load generator | server ÷ bare server |")
+	w("|---|---:|---:|---:|")
+	w("| (a) bare net/http | %s | %s | 1.00 |", us(bareServer), us(bareClient))
+	for _, row := range rows {
+		if row.r == nil {
+			continue
+		}
+		if server, client, ok := row.r.cpuPerOK(); ok {
+			w("| %s | %s | %s | %.2f |", row.label, us(server), us(client), float64(server)/float64(max(bareServer, 1)))
+		}
+	}
 }

@@ -157,6 +157,12 @@ func cleanEnv() []string {
 	return env
 }
 
+// measured returns sc with s as the server whose CPU time it records.
+func (s *server) measured(sc scenario) scenario {
+	sc.pid = s.cmd.Process.Pid
+	return sc
+}
+
 // stop sends SIGTERM, waits up to 15s for a clean exit, then kills. It
 // returns an error if the server had to be killed or exited badly.
 func (s *server) stop() error {
