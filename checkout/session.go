@@ -16,6 +16,11 @@ const (
 	SessionCanceled SessionStatus = "canceled"
 )
 
+// SessionStatuses is every status a session can have. A store that indexes
+// sessions by status pages over all of them by reading one index range per
+// status, so a status missing here would hide its sessions from lists.
+var SessionStatuses = []SessionStatus{SessionOpen, SessionComplete, SessionExpired, SessionCanceled}
+
 // PaymentStatus says whether the money for a session has arrived.
 type PaymentStatus string
 

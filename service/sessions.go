@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -85,9 +86,7 @@ func (s *Service) ListSessions(ctx context.Context, scope checkout.Scope, f chec
 	if err := checkList(&f.ListParams); err != nil {
 		return checkout.Page[*checkout.Session]{}, err
 	}
-	switch f.Status {
-	case "", checkout.SessionOpen, checkout.SessionComplete, checkout.SessionExpired, checkout.SessionCanceled:
-	default:
+	if f.Status != "" && !slices.Contains(checkout.SessionStatuses, f.Status) {
 		return checkout.Page[*checkout.Session]{}, checkout.Invalid("status", "parameter_invalid",
 			"status must be one of open, complete, expired, canceled; got '%s'", f.Status)
 	}
