@@ -13,7 +13,9 @@ import (
 // Lists page on seq, the insertion order, never on timestamps (which need not
 // be distinct) and never with OFFSET: a cursor id is resolved to its seq,
 // and a page is the limit+1 rows past it in an index that begins with the
-// scope and ends with seq. The extra row tells HasMore.
+// scope and ends with seq, or in several such ranges merged (see
+// sessionQuery). The extra row tells HasMore. Page queries select data and
+// seq: the ORDER BY of a UNION ALL must name a column of its result.
 
 // defaultLimit is the page size when the caller gives none.
 const defaultLimit = 10
@@ -54,23 +56,37 @@ func (s *Store) cursor(ctx context.Context, seqStmt *sql.Stmt, scope checkout.Sc
 	return cursor{dir: dir, seq: seq}, nil
 }
 
-// pageQuery finishes q, a SELECT whose WHERE clause is still open, with the
-// cursor, the order and the limit: newest first, except ending_before pages,
-// which are read upward from the cursor and reversed by list.
+// pageQuery finishes q, a SELECT of data and seq whose WHERE clause is
+// still open, with the cursor, the order and the limit: newest first, except
+// ending_before pages, which are read upward from the cursor and reversed by
+// list.
 func pageQuery(q *strings.Builder, args []any, c cursor, limit int) (string, []any) {
+	where, more := c.where()
+	q.WriteString(where)
+	return pageEnd(q, append(args, more...), c, limit)
+}
+
+// where is the condition on seq that c puts on a page's rows.
+func (c cursor) where() (string, []any) {
 	switch {
 	case c.dir < 0:
-		q.WriteString(" AND seq < ? ORDER BY seq DESC")
-		args = append(args, c.seq)
+		return " AND seq < ?", []any{c.seq}
 	case c.dir > 0:
-		q.WriteString(" AND seq > ? ORDER BY seq ASC")
-		args = append(args, c.seq)
-	default:
+		return " AND seq > ?", []any{c.seq}
+	}
+	return "", nil
+}
+
+// pageEnd adds the order and the limit to q, a query of data and seq with
+// its cursor already applied (one SELECT, or several under UNION ALL).
+func pageEnd(q *strings.Builder, args []any, c cursor, limit int) (string, []any) {
+	if c.dir > 0 {
+		q.WriteString(" ORDER BY seq ASC")
+	} else {
 		q.WriteString(" ORDER BY seq DESC")
 	}
 	q.WriteString(" LIMIT ?")
-	args = append(args, page(limit)+1)
-	return q.String(), args
+	return q.String(), append(args, page(limit)+1)
 }
 
 // list runs a page query and decodes its rows into a page, newest first.
@@ -88,7 +104,8 @@ func list[T any](ctx context.Context, s *Store, query string, args []any, p chec
 	items := make([]T, 0, min(n+1, 101))
 	for rows.Next() {
 		var data sql.RawBytes
-		if err := rows.Scan(&data); err != nil {
+		var seq int64 // unused: selected for the ORDER BY
+		if err := rows.Scan(&data, &seq); err != nil {
 			return checkout.Page[T]{}, translate("list", err)
 		}
 		item, err := decode(data)

@@ -29,7 +29,7 @@ func TestQueryPlans(t *testing.T) {
 	scope := checkout.Scope{AccountID: "acct_1"}
 	now := time.Now()
 	var queries [][]any // query, then args
-	for _, status := range []checkout.SessionStatus{"", checkout.SessionOpen, checkout.SessionExpired, checkout.SessionComplete} {
+	for _, status := range append([]checkout.SessionStatus{""}, checkout.SessionStatuses...) {
 		for mask := range 1 << 5 {
 			f := checkout.SessionFilter{Now: now, Status: status}
 			if mask&1 != 0 {
@@ -75,6 +75,18 @@ func TestQueryPlans(t *testing.T) {
 			!strings.Contains(plan, "(account_id=? AND livemode=?") {
 			t.Errorf("%s\nplan:\n%s", q[0], plan)
 		}
+	}
+
+	// A page of every status merges the ranges of sessions_status: no
+	// index on the scope alone costs every create a b-tree.
+	q, args := sessionQuery(scope, checkout.SessionFilter{Now: now}, cursor{})
+	if plan := explain(t, s, q, args...); !strings.Contains(plan, "MERGE (UNION ALL)") ||
+		strings.Count(plan, "sessions_status") != len(checkout.SessionStatuses) {
+		t.Errorf("a page of every status, plan:\n%s", plan)
+	}
+	var n int
+	if err := s.r.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'sessions_scope'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("sessions_scope: %d, %v; want it dropped", n, err)
 	}
 
 	var due string

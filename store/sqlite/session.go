@@ -95,52 +95,90 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 	return list(ctx, s, query, args, f.ListParams, s.sessions.Session)
 }
 
-// sessionQuery is the SQL of one page of sessions (see pageQuery).
+// sessionQuery is the SQL of one page of sessions (see pageQuery). With a
+// filter on customer, payment or customer_email, SQLite reads that field's
+// index. Without one it reads sessions_status, one range for each status
+// asked for: the ranges are in seq order, so SQLite merges them (UNION ALL
+// under the ORDER BY) and reads only the rows the page needs. No index on the
+// scope alone serves a page of every status: each create would pay for one.
 func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (string, []any) {
-	var q strings.Builder
-	args := make([]any, 0, 12)
-	q.WriteString("SELECT data FROM sessions WHERE account_id = ? AND livemode = ?")
-	args = append(args, scope.AccountID, scope.Livemode)
-
-	// Status as readers see it at f.Now (checkout.Session.StatusAt): an open
-	// session whose expires_at has come is expired, not open. The unary + on
-	// expires_at keeps SQLite from reaching for sessions_due, which spans
-	// every scope and is not in seq order.
+	// Status as readers see it at f.Now (checkout.Session.StatusAt): an
+	// open session whose expires_at has come is expired, not open. The
+	// unary + on expires_at keeps SQLite from reaching for sessions_due,
+	// which spans every scope and is not in seq order.
+	type part struct {
+		where string
+		args  []any
+	}
+	var statuses []part
 	switch f.Status {
 	case "":
+		for _, st := range checkout.SessionStatuses {
+			statuses = append(statuses, part{"status = ?", []any{string(st)}})
+		}
 	case checkout.SessionOpen:
-		q.WriteString(" AND status = 'open' AND +expires_at > ?")
-		args = append(args, micros(f.Now))
+		statuses = []part{{"status = 'open' AND +expires_at > ?", []any{micros(f.Now)}}}
 	case checkout.SessionExpired:
-		q.WriteString(" AND (status = 'expired' OR (status = 'open' AND +expires_at <= ?))")
-		args = append(args, micros(f.Now))
+		statuses = []part{{"status = 'expired'", nil}, {"status = 'open' AND +expires_at <= ?", []any{micros(f.Now)}}}
 	default:
-		q.WriteString(" AND status = ?")
-		args = append(args, string(f.Status))
+		statuses = []part{{"status = ?", []any{string(f.Status)}}}
 	}
+
 	// The "<> ''" terms repeat the partial indexes' conditions so SQLite
 	// may use them.
+	var rest part
+	and := func(where string, arg any) {
+		rest.where += " AND " + where
+		rest.args = append(rest.args, arg)
+	}
 	if f.Customer != "" {
-		q.WriteString(" AND customer = ? AND customer <> ''")
-		args = append(args, f.Customer)
+		and("customer = ? AND customer <> ''", f.Customer)
 	}
 	if f.Payment != "" {
-		q.WriteString(" AND payment = ? AND payment <> ''")
-		args = append(args, f.Payment)
+		and("payment = ? AND payment <> ''", f.Payment)
 	}
 	if f.CustomerEmail != "" {
-		q.WriteString(" AND customer_email = ? AND customer_email <> ''")
-		args = append(args, f.CustomerEmail)
+		and("customer_email = ? AND customer_email <> ''", f.CustomerEmail)
+	}
+	if rest.where != "" && len(statuses) > 1 {
+		// A field's index serves every status at once: one range, the
+		// statuses filtered row by row.
+		either := part{}
+		if f.Status != "" {
+			var ors []string
+			for _, p := range statuses {
+				ors = append(ors, "("+p.where+")")
+				either.args = append(either.args, p.args...)
+			}
+			either.where = "(" + strings.Join(ors, " OR ") + ")"
+		}
+		statuses = []part{either}
 	}
 	if !f.CreatedGTE.IsZero() {
-		q.WriteString(" AND created >= ?")
-		args = append(args, micros(f.CreatedGTE))
+		and("created >= ?", micros(f.CreatedGTE))
 	}
 	if !f.CreatedLTE.IsZero() {
-		q.WriteString(" AND created <= ?")
-		args = append(args, micros(f.CreatedLTE))
+		and("created <= ?", micros(f.CreatedLTE))
 	}
-	return pageQuery(&q, args, c, f.Limit)
+	after, afterArgs := c.where()
+
+	var q strings.Builder
+	args := make([]any, 0, len(statuses)*(3+len(rest.args)+len(afterArgs))+1)
+	for i, p := range statuses {
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		q.WriteString("SELECT data, seq FROM sessions WHERE account_id = ? AND livemode = ?")
+		args = append(args, scope.AccountID, scope.Livemode)
+		if p.where != "" {
+			q.WriteString(" AND " + p.where)
+			args = append(args, p.args...)
+		}
+		q.WriteString(rest.where + after)
+		args = append(args, rest.args...)
+		args = append(args, afterArgs...)
+	}
+	return pageEnd(&q, args, c, f.Limit)
 }
 
 // DueSessions reads the partial index of open sessions by expires_at.

@@ -248,6 +248,26 @@ func (s suite) filters(t *testing.T) {
 				t.Errorf("status %s: HasMore", tc.status)
 			}
 		}
+		// Paging through sessions of every status, one and two at a time,
+		// forward with starting_after and back with ending_before: every
+		// session once, newest first (a store may read each status from an
+		// index of its own and merge them).
+		all := newestFirst(openFuture, openPast, openNow, expired, complete, canceled)
+		for _, n := range []int{1, 2} {
+			wantIDs(t, fmt.Sprintf("every status, walked %d at a time", n), walk(t, st, scopeA, checkout.SessionFilter{Now: now, ListParams: limit(n)}), all)
+			var back []string
+			f := checkout.SessionFilter{Now: now, ListParams: checkout.ListParams{Limit: n, EndingBefore: all[len(all)-1]}}
+			for range len(all) {
+				ids, more := listSessions(t, st, scopeA, f)
+				back = append(ids, back...)
+				if !more {
+					break
+				}
+				f.EndingBefore = ids[0]
+			}
+			wantIDs(t, fmt.Sprintf("every status, walked back %d at a time", n), back, all[:len(all)-1])
+		}
+
 		// Paging through a status filter.
 		f := checkout.SessionFilter{Now: now, Status: checkout.SessionExpired, ListParams: limit(2)}
 		got, more := listSessions(t, st, scopeA, f)
