@@ -32,7 +32,7 @@ func (s *Store) ListEvents(ctx context.Context, scope checkout.Scope, f checkout
 func eventQuery(scope checkout.Scope, f checkout.EventFilter, c cursor) (string, []any) {
 	var q strings.Builder
 	args := make([]any, 0, 6)
-	q.WriteString("SELECT data, seq FROM events WHERE account_id = ? AND livemode = ?")
+	q.WriteString("SELECT data FROM events WHERE account_id = ? AND livemode = ?")
 	args = append(args, scope.AccountID, scope.Livemode)
 	if f.Type != "" {
 		q.WriteString(" AND type = ?")

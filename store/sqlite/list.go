@@ -14,8 +14,7 @@ import (
 // be distinct) and never with OFFSET: a cursor id is resolved to its seq,
 // and a page is the limit+1 rows past it in an index that begins with the
 // scope and ends with seq, or in several such ranges merged (see
-// sessionQuery). The extra row tells HasMore. Page queries select data and
-// seq: the ORDER BY of a UNION ALL must name a column of its result.
+// sessionQuery). The extra row tells HasMore.
 
 // defaultLimit is the page size when the caller gives none.
 const defaultLimit = 10
@@ -56,8 +55,7 @@ func (s *Store) cursor(ctx context.Context, seqStmt *sql.Stmt, scope checkout.Sc
 	return cursor{dir: dir, seq: seq}, nil
 }
 
-// pageQuery finishes q, a SELECT of data and seq whose WHERE clause is
-// still open, with the cursor, the order and the limit: newest first, except
+// pageQuery finishes q, a SELECT of data whose WHERE clause is still open, with the cursor, the order and the limit: newest first, except
 // ending_before pages, which are read upward from the cursor and reversed by
 // list.
 func pageQuery(q *strings.Builder, args []any, c cursor, limit int) (string, []any) {
@@ -77,8 +75,9 @@ func (c cursor) where() (string, []any) {
 	return "", nil
 }
 
-// pageEnd adds the order and the limit to q, a query of data and seq with
-// its cursor already applied (one SELECT, or several under UNION ALL).
+// pageEnd adds the order and the limit to q, a query of data with its
+// cursor already applied: one SELECT, or several under UNION ALL, which
+// then also select seq for the ORDER BY.
 func pageEnd(q *strings.Builder, args []any, c cursor, limit int) (string, []any) {
 	if c.dir > 0 {
 		q.WriteString(" ORDER BY seq ASC")
@@ -100,12 +99,17 @@ func list[T any](ctx context.Context, s *Store, query string, args []any, p chec
 		return checkout.Page[T]{}, translate("list", err)
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return checkout.Page[T]{}, translate("list", err)
+	}
+	var data sql.RawBytes
+	var seq int64 // selected by a UNION ALL for its ORDER BY, not used here
+	dest := []any{&data, &seq}[:len(cols)]
 	n := page(p.Limit)
 	items := make([]T, 0, min(n+1, 101))
 	for rows.Next() {
-		var data sql.RawBytes
-		var seq int64 // unused: selected for the ORDER BY
-		if err := rows.Scan(&data, &seq); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return checkout.Page[T]{}, translate("list", err)
 		}
 		item, err := decode(data)

@@ -43,7 +43,7 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 func paymentQuery(scope checkout.Scope, f checkout.PaymentFilter, c cursor) (string, []any) {
 	var q strings.Builder
 	args := make([]any, 0, 5)
-	q.WriteString("SELECT data, seq FROM payments WHERE account_id = ? AND livemode = ?")
+	q.WriteString("SELECT data FROM payments WHERE account_id = ? AND livemode = ?")
 	args = append(args, scope.AccountID, scope.Livemode)
 	if f.SessionID != "" {
 		q.WriteString(" AND session_id = ?")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,27 +107,23 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 	// open session whose expires_at has come is expired, not open. The
 	// unary + on expires_at keeps SQLite from reaching for sessions_due,
 	// which spans every scope and is not in seq order.
-	type part struct {
-		where string
-		args  []any
-	}
-	var statuses []part
+	var statuses []sqlPart
 	switch f.Status {
 	case "":
 		for _, st := range checkout.SessionStatuses {
-			statuses = append(statuses, part{"status = ?", []any{string(st)}})
+			statuses = append(statuses, statusIs(st))
 		}
 	case checkout.SessionOpen:
-		statuses = []part{{"status = 'open' AND +expires_at > ?", []any{micros(f.Now)}}}
+		statuses = []sqlPart{{"status = 'open' AND +expires_at > ?", []any{micros(f.Now)}}}
 	case checkout.SessionExpired:
-		statuses = []part{{"status = 'expired'", nil}, {"status = 'open' AND +expires_at <= ?", []any{micros(f.Now)}}}
+		statuses = []sqlPart{{"status = 'expired'", nil}, {"status = 'open' AND +expires_at <= ?", []any{micros(f.Now)}}}
 	default:
-		statuses = []part{{"status = ?", []any{string(f.Status)}}}
+		statuses = []sqlPart{statusIs(f.Status)}
 	}
 
 	// The "<> ''" terms repeat the partial indexes' conditions so SQLite
 	// may use them.
-	var rest part
+	var rest sqlPart
 	and := func(where string, arg any) {
 		rest.where += " AND " + where
 		rest.args = append(rest.args, arg)
@@ -143,7 +140,7 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 	if rest.where != "" && len(statuses) > 1 {
 		// A field's index serves every status at once: one range, the
 		// statuses filtered row by row.
-		either := part{}
+		either := sqlPart{}
 		if f.Status != "" {
 			var ors []string
 			for _, p := range statuses {
@@ -152,7 +149,7 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 			}
 			either.where = "(" + strings.Join(ors, " OR ") + ")"
 		}
-		statuses = []part{either}
+		statuses = []sqlPart{either}
 	}
 	if !f.CreatedGTE.IsZero() {
 		and("created >= ?", micros(f.CreatedGTE))
@@ -162,13 +159,18 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 	}
 	after, afterArgs := c.where()
 
+	// The ORDER BY of a UNION ALL must name a column of its result.
+	cols := ""
+	if len(statuses) > 1 {
+		cols = ", seq"
+	}
 	var q strings.Builder
 	args := make([]any, 0, len(statuses)*(3+len(rest.args)+len(afterArgs))+1)
 	for i, p := range statuses {
 		if i > 0 {
 			q.WriteString(" UNION ALL ")
 		}
-		q.WriteString("SELECT data, seq FROM sessions WHERE account_id = ? AND livemode = ?")
+		q.WriteString("SELECT data" + cols + " FROM sessions WHERE account_id = ? AND livemode = ?")
 		args = append(args, scope.AccountID, scope.Livemode)
 		if p.where != "" {
 			q.WriteString(" AND " + p.where)
@@ -179,6 +181,24 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 		args = append(args, afterArgs...)
 	}
 	return pageEnd(&q, args, c, f.Limit)
+}
+
+// sqlPart is a condition of a WHERE clause and the arguments of its
+// parameters.
+type sqlPart struct {
+	where string
+	args  []any
+}
+
+// statusIs is the condition status = st, with a known st written into the
+// SQL. SQLite compares a parameter in "status = ?" with the condition of
+// the partial index sessions_due (status = 'open'), and then prepares the
+// statement again whenever the parameter is bound: on every run.
+func statusIs(st checkout.SessionStatus) sqlPart {
+	if slices.Contains(checkout.SessionStatuses, st) {
+		return sqlPart{"status = '" + string(st) + "'", nil}
+	}
+	return sqlPart{"status = ?", []any{string(st)}}
 }
 
 // DueSessions reads the partial index of open sessions by expires_at.

@@ -52,7 +52,7 @@ func (s *Store) ListEndpoints(ctx context.Context, scope checkout.Scope, p check
 func endpointQuery(scope checkout.Scope, p checkout.ListParams, c cursor) (string, []any) {
 	var q strings.Builder
 	args := make([]any, 0, 4)
-	q.WriteString("SELECT data, seq FROM webhook_endpoints WHERE account_id = ? AND livemode = ?")
+	q.WriteString("SELECT data FROM webhook_endpoints WHERE account_id = ? AND livemode = ?")
 	args = append(args, scope.AccountID, scope.Livemode)
 	return pageQuery(&q, args, c, p.Limit)
 }
