@@ -251,18 +251,29 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		rb.Seek(0, io.SeekEnd)
 		return rest, nil
 	}
-	var buf bytes.Buffer
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return nil, tooLarge()
+		// net/http ends a body at its Content-Length, so exactly that many
+		// bytes come: one buffer of that size, where bytes.Buffer would
+		// grow again to keep 512 bytes free for a read.
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, unreadable(err)
 		}
-		return nil, checkout.Invalid("", "body_unreadable", "the request body could not be read: %v", err)
+		return b, nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(body); err != nil {
+		return nil, unreadable(err)
 	}
 	return buf.Bytes(), nil
+}
+
+func unreadable(err error) error {
+	if _, ok := err.(*http.MaxBytesError); ok {
+		return tooLarge()
+	}
+	return checkout.Invalid("", "body_unreadable", "the request body could not be read: %v", err)
 }
 
 func tooLarge() error {
