@@ -114,13 +114,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("creating the default account: %w", err)
 	}
-	fmt.Fprintf(stdout, "checkoutd listening on %s (%s)\n", base, sf.describe())
+	// The banner is one write that ends with the "listening" line, so whoever
+	// reads stdout through a pipe and waits for that line has the key too.
+	var banner strings.Builder
 	if created {
-		fmt.Fprintf(stdout, "created account %s (%s); its test secret key, shown only now:\n  %s\n", acct.ID, acct.DefaultCurrency, secret)
-		fmt.Fprintf(stdout, "try: curl %s/v1/checkout/sessions -u %s: -d amount=5000 -d success_url=https://example.com/ok -d cancel_url=https://example.com/cancel\n", base, secret)
+		fmt.Fprintf(&banner, "created account %s (%s); its test secret key, shown only now:\n  %s\n", acct.ID, acct.DefaultCurrency, secret)
+		fmt.Fprintf(&banner, "try: curl %s/v1/checkout/sessions -u %s: -d amount=5000 -d success_url=https://example.com/ok -d cancel_url=https://example.com/cancel\n", base, secret)
 	} else if *bootstrapKey != "" {
-		fmt.Fprintln(stdout, "the store already has accounts; --bootstrap-key applies only to an empty store")
+		fmt.Fprintln(&banner, "the store already has accounts; --bootstrap-key applies only to an empty store")
 	}
+	fmt.Fprintf(&banner, "checkoutd listening on %s (%s)\n", base, sf.describe())
+	io.WriteString(stdout, banner.String())
 
 	handler := chttp.New(svc, log)
 	handler.SetPayRateLimit(*payRate)
