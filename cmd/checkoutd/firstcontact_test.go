@@ -17,6 +17,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
+var commandWord = regexp.MustCompile(`^[a-z]+$`)
+
 // commandsInHelp returns every "<cmd> [<sub>]" that checkoutd --help lists,
 // so the tests below cover a command as soon as it is listed.
 func commandsInHelp(t *testing.T) [][]string {
@@ -38,7 +40,7 @@ func commandsInHelp(t *testing.T) [][]string {
 		rest, _, _ = strings.Cut(rest, "  ")
 		var words []string
 		for _, w := range strings.Fields(rest) {
-			if w == "" || !regexp.MustCompile(`^[a-z]+$`).MatchString(w) {
+			if !commandWord.MatchString(w) {
 				break
 			}
 			words = append(words, w)
