@@ -490,6 +490,7 @@ func TestOpenAPIExchanges(t *testing.T) {
 	}
 
 	// Operations endpoints need no key.
+	o.exchange(oaRequest{method: "GET", path: "/", status: 200})
 	o.exchange(oaRequest{method: "GET", path: "/healthz", status: 200})
 	o.exchange(oaRequest{method: "GET", path: "/readyz", status: 200})
 	o.exchange(oaRequest{method: "GET", path: "/metrics", status: 200})
@@ -557,7 +558,7 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 	if err := json.Unmarshal(spec, &doc); err != nil {
 		t.Fatal(err)
 	}
-	operations := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true}
+	operations := map[string]bool{"/": true, "/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true}
 	pages := 0
 	for path, item := range doc.Paths {
 		for method, raw := range item {

@@ -44,6 +44,8 @@ func (s *Server) routes() {
 	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
 	s.handle("GET /metrics", s.metrics.handler())
 	s.handle("GET /openapi.json", http.HandlerFunc(s.openapi))
+	// Exactly "/": any other unknown path is the API's JSON 404 below.
+	s.handle("GET /{$}", http.HandlerFunc(s.home))
 	s.mux.HandleFunc("/", s.notFound)
 }
 

@@ -120,7 +120,9 @@ func (b *backend) prepare(ctx context.Context, part string) error {
 func (b *backend) serveArgs(part string) ([]string, error) {
 	switch b.kind {
 	case "redis":
-		return []string{"--store", "redis", "--redis-url", b.redisURL, "--redis-prefix", b.redisPrefix(part)}, nil
+		// A benchmark may well run on a Redis without persistence (the
+		// machine's, CI's); it measures speed, not durability.
+		return []string{"--store", "redis", "--redis-url", b.redisURL, "--redis-prefix", b.redisPrefix(part), "--redis-allow-volatile"}, nil
 	case "postgres":
 		u, err := withSearchPath(b.postgresURL, b.schema(part))
 		if err != nil {

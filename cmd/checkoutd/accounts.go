@@ -23,7 +23,7 @@ func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if *name == "" {
-		return fmt.Errorf("--name is required")
+		return fmt.Errorf("--name is required (or set %s)", envName(fs.Name(), "name"))
 	}
 	store, err := sf.open(ctx, creating)
 	if err != nil {
@@ -71,7 +71,7 @@ func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *account == "" {
-		return fmt.Errorf("--account is required")
+		return fmt.Errorf("--account is required (or set %s)", envName(fs.Name(), "account"))
 	}
 	store, err := sf.open(ctx, existing)
 	if err != nil {

@@ -3,6 +3,7 @@
 package main_test
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"os"
@@ -17,8 +18,16 @@ import (
 
 var testKeyRE = regexp.MustCompile(`sk_test_[A-Za-z0-9_-]+`)
 
-func envVar(flag string) string {
-	return "CHECKOUTD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+// envVar is the variable of a command's flag: the store flags and serve's
+// keep CHECKOUTD_<FLAG>; the other commands' flags carry the command's name
+// (see TestEnvNames).
+func envVar(cmd []string, flag string) string {
+	prefix := map[string]string{"accounts": "CHECKOUTD_ACCOUNT_", "keys": "CHECKOUTD_KEY_", "listen": "CHECKOUTD_LISTEN_"}[cmd[0]]
+	switch flag {
+	case "data", "store", "redis-url", "redis-retention", "redis-prefix", "postgres-url":
+		prefix = ""
+	}
+	return cmp.Or(prefix, "CHECKOUTD_") + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 func newClient(key string, p *proc) *client.Client {
@@ -50,8 +59,8 @@ func TestCLI(t *testing.T) {
 					t.Errorf("checkoutd %s %s: exit code %d\n%s", strings.Join(c.args, " "), h, code, text)
 				}
 				for _, f := range c.flags {
-					if !strings.Contains(text, "--"+f) || !strings.Contains(text, envVar(f)) {
-						t.Errorf("checkoutd %s %s does not mention --%s and %s:\n%s", strings.Join(c.args, " "), h, f, envVar(f), text)
+					if !strings.Contains(text, "--"+f) || !strings.Contains(text, envVar(c.args, f)) {
+						t.Errorf("checkoutd %s %s does not mention --%s and %s:\n%s", strings.Join(c.args, " "), h, f, envVar(c.args, f), text)
 					}
 				}
 			}
@@ -267,8 +276,8 @@ func TestCLI(t *testing.T) {
 		}
 
 		// The account commands read theirs too.
-		env := []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_NAME=Envy", "CHECKOUTD_ID=acct_env",
-			"CHECKOUTD_DEFAULT_CURRENCY=BHD", "CHECKOUTD_SESSION_TTL=3h", "CHECKOUTD_SECRET_KEY=sk_test_envAccount"}
+		env := []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_ACCOUNT_NAME=Envy", "CHECKOUTD_ACCOUNT_ID=acct_env",
+			"CHECKOUTD_ACCOUNT_DEFAULT_CURRENCY=BHD", "CHECKOUTD_ACCOUNT_SESSION_TTL=3h", "CHECKOUTD_ACCOUNT_SECRET_KEY=sk_test_envAccount"}
 		stdout, stderr, code := runCLI(t, env, "accounts", "create")
 		if code != 0 || field(stdout, "account_id") != "acct_env" || field(stdout, "secret_key") != "sk_test_envAccount" {
 			t.Fatalf("accounts create from env: exit code %d\n%s%s", code, stdout, stderr)
@@ -280,13 +289,13 @@ func TestCLI(t *testing.T) {
 		if d := es.ExpiresAt.Sub(es.CreatedAt); es.Currency != "BHD" || d < 3*time.Hour-2*time.Second || d > 3*time.Hour+2*time.Second {
 			t.Errorf("env account's session: %s, lifetime %v; want BHD, 3h", es.Currency, d)
 		}
-		stdout, stderr, code = runCLI(t, []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_ACCOUNT=acct_env", "CHECKOUTD_LIVE=true"}, "keys", "create")
+		stdout, stderr, code = runCLI(t, []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_KEY_ACCOUNT=acct_env", "CHECKOUTD_KEY_LIVE=true"}, "keys", "create")
 		if code != 0 || !strings.HasPrefix(field(stdout, "secret_key"), "sk_live_") {
 			t.Errorf("keys create from env: exit code %d\n%s%s", code, stdout, stderr)
 		}
-		_, stderr, code = runCLI(t, []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_ACCOUNT=acct_env", "CHECKOUTD_LIVE=maybe"}, "keys", "create")
-		if code == 0 || !strings.Contains(stderr, "CHECKOUTD_LIVE") {
-			t.Errorf("CHECKOUTD_LIVE=maybe: exit code %d, stderr %q", code, stderr)
+		_, stderr, code = runCLI(t, []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_KEY_ACCOUNT=acct_env", "CHECKOUTD_KEY_LIVE=maybe"}, "keys", "create")
+		if code == 0 || !strings.Contains(stderr, "CHECKOUTD_KEY_LIVE") {
+			t.Errorf("CHECKOUTD_KEY_LIVE=maybe: exit code %d, stderr %q", code, stderr)
 		}
 		stdout, _, code = runCLI(t, []string{"CHECKOUTD_DATA=" + data}, "accounts", "list")
 		if code != 0 || !strings.Contains(stdout, "acct_default\tJPY\t") || !strings.Contains(stdout, "acct_env\tBHD\tEnvy") {
@@ -331,7 +340,7 @@ func TestCLI(t *testing.T) {
 		_, err = newClient("sk_test_fromEnv", srv).Sessions.List(ctx, nil)
 		apiError(t, "the environment's bootstrap key", err, http.StatusUnauthorized, "")
 
-		env := []string{"CHECKOUTD_DATA=" + envData, "CHECKOUTD_NAME=EnvName", "CHECKOUTD_DEFAULT_CURRENCY=JPY"}
+		env := []string{"CHECKOUTD_DATA=" + envData, "CHECKOUTD_ACCOUNT_NAME=EnvName", "CHECKOUTD_ACCOUNT_DEFAULT_CURRENCY=JPY"}
 		stdout, stderr, code := runCLI(t, env, "accounts", "create", "--data", flagData, "--name", "FlagName", "--id", "acct_flag", "--default-currency", "BHD")
 		if code != 0 {
 			t.Fatalf("accounts create: exit code %d\n%s", code, stderr)

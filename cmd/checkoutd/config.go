@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,7 +10,8 @@ import (
 )
 
 // newFlags returns a FlagSet whose usage lists every flag with the
-// environment variable that also sets it.
+// environment variable that also sets it. name is the command as typed
+// ("serve", "accounts create"); it decides the variables' names (envName).
 func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -20,26 +22,69 @@ func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(stderr, "  --%s\n        %s%s\n        env %s\n", f.Name, f.Usage, def, envName(f.Name))
+			fmt.Fprintf(stderr, "  --%s\n        %s%s\n        env %s\n", f.Name, f.Usage, def, envName(name, f.Name))
 		})
 	}
 	return fs
 }
 
-// envName is the environment variable of a flag: CHECKOUTD_ + the name in
-// upper case with dashes as underscores.
-func envName(flagName string) string {
-	return "CHECKOUTD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+// envPrefixes says, for each command (its first word), what the variables
+// of its own flags start with. serve's and migrate's flags are the
+// operator's configuration and keep the plain CHECKOUTD_<FLAG>, which the
+// README documents and deployments use. The other commands' flags carry the
+// command's name, so that a variable set for the server, or for something
+// else (CHECKOUTD_NAME, CHECKOUTD_URL), is never picked up by surprise:
+// accounts create --name is CHECKOUTD_ACCOUNT_NAME, listen --url is
+// CHECKOUTD_LISTEN_URL. A command missing here fails its --help test.
+var envPrefixes = map[string]string{
+	"serve":    "CHECKOUTD_",
+	"migrate":  "CHECKOUTD_",
+	"version":  "CHECKOUTD_",
+	"accounts": "CHECKOUTD_ACCOUNT_",
+	"keys":     "CHECKOUTD_KEY_",
+	"listen":   "CHECKOUTD_LISTEN_",
+}
+
+// sharedFlags are the flags every command reads from the same variable
+// whatever its prefix: the store flags (storeFlags.register), since one
+// CHECKOUTD_STORE / CHECKOUTD_REDIS_URL is meant for all of them.
+var sharedFlags = func() map[string]bool {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	m := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { m[f.Name] = true })
+	return m
+}()
+
+// envName is the environment variable of a command's flag: the command's
+// prefix (envPrefixes; CHECKOUTD_ for the shared store flags) and the flag's
+// name in upper case with dashes as underscores.
+func envName(command, flagName string) string {
+	prefix := "CHECKOUTD_"
+	if !sharedFlags[flagName] {
+		group, _, _ := strings.Cut(command, " ")
+		p, ok := envPrefixes[group]
+		if !ok {
+			panic("checkoutd: no environment prefix for command " + command + " (see envPrefixes)")
+		}
+		prefix = p
+	}
+	return prefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // parseFlags parses args, then fills every flag not given on the command line
-// from its environment variable.
+// from its environment variable. A command line or variable it cannot parse
+// is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+		return usagef("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -48,9 +93,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if given[f.Name] || err != nil {
 			return
 		}
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+		name := envName(fs.Name(), f.Name)
+		if v, ok := os.LookupEnv(name); ok {
 			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+				err = usagef("%s=%q: %v", name, v, e)
 			}
 		}
 	})

@@ -31,10 +31,10 @@ func listen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *apiKey == "" {
-		return fmt.Errorf("--api-key is required (or set %s)", envName("api-key"))
+		return fmt.Errorf("--api-key is required (or set %s)", envName(fs.Name(), "api-key"))
 	}
 	if *forwardTo == "" {
-		return fmt.Errorf("--forward-to is required (or set %s), e.g. --forward-to http://127.0.0.1:3000/webhooks", envName("forward-to"))
+		return fmt.Errorf("--forward-to is required (or set %s), e.g. --forward-to http://127.0.0.1:3000/webhooks", envName(fs.Name(), "forward-to"))
 	}
 	target, err := httpURL(*forwardTo)
 	if err != nil {

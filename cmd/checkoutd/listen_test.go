@@ -130,7 +130,7 @@ func TestListen(t *testing.T) {
 	apiPost(t, srv.base, key, "/v1/checkout/sessions/"+old["id"].(string)+"/expire", nil)
 
 	ln := startProc(t, []string{"listen", "--url", srv.base, "--forward-to", hs.URL + "/webhooks"},
-		[]string{"CHECKOUTD_API_KEY=" + key}) // the key from the environment, as a developer would keep it
+		[]string{"CHECKOUTD_LISTEN_API_KEY=" + key}) // the key from the environment, as a developer would keep it
 	secret := waitOutput(t, ln, regexp.MustCompile(`Ready! Your webhook signing secret is (whsec_\S+) \(forwarding to `+regexp.QuoteMeta(hs.URL+"/webhooks")+`\)`), 15*time.Second)[1]
 
 	s := apiPost(t, srv.base, key, "/v1/checkout/sessions", url.Values{"amount": {"5000"}, "success_url": {"https://a.example/ok"}, "cancel_url": {"https://a.example/no"}})
@@ -295,7 +295,7 @@ func TestListenMisuse(t *testing.T) {
 	}{
 		{"ftp target", []string{"listen", "--api-key", "sk_test_x", "--forward-to", "ftp://127.0.0.1/hooks"}, "--forward-to: want an http:// or https:// URL"},
 		{"no target", []string{"listen", "--api-key", "sk_test_x"}, "--forward-to is required"},
-		{"no key", []string{"listen", "--forward-to", "http://127.0.0.1:3000/webhooks"}, "--api-key is required (or set CHECKOUTD_API_KEY)"},
+		{"no key", []string{"listen", "--forward-to", "http://127.0.0.1:3000/webhooks"}, "--api-key is required (or set CHECKOUTD_LISTEN_API_KEY)"},
 		{"bad server url", []string{"listen", "--api-key", "sk_test_x", "--forward-to", "http://127.0.0.1:3000/", "--url", "127.0.0.1:8080"}, "--url: "},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,7 @@
 //	checkoutd keys create        make another key for an account
 //	checkoutd listen             forward an account's events to a local URL
 //	checkoutd migrate            bring the store's schema up to date
+//	checkoutd version            print the version
 package main
 
 import (
@@ -16,7 +17,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 )
 
 func main() {
@@ -28,60 +31,122 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "checkoutd:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
-const usage = `checkoutd — self-hostable hosted checkout.
+// usageError is a command line checkoutd cannot run as written (an unknown
+// command or flag, a missing subcommand): exit status 2, as Go's flag
+// package and most Unix tools use for it, apart from 1 for a command that
+// ran and failed.
+type usageError struct{ err error }
 
-Usage:
-  checkoutd [serve] [flags]        run the service (the default command)
-  checkoutd accounts create [flags] make an account; prints its id and test key once
-  checkoutd accounts list [flags]   list accounts
-  checkoutd keys create [flags]     make a new secret key for an account; printed once
-  checkoutd listen [flags]          forward your account's events, signed, to a local URL
-                                    (--forward-to http://127.0.0.1:3000/webhooks --api-key sk_test_…)
-  checkoutd migrate [flags]         bring the store's schema up to date (serve also does it at start)
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
 
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// command is one thing checkoutd does. The table below is the one list of
+// them: run dispatches on it, and the help texts are made from it, so a new
+// command or subcommand is one line here.
+type command struct {
+	name string // "serve", or "group sub" for a subcommand
+	args string // what follows the name in the help
+	doc  string
+	run  func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "run the service (the default command: 'checkoutd [flags]' is 'checkoutd serve [flags]')", serve},
+		{"accounts create", "--name NAME [flags]", "make an account; prints its id and test key once", accountsCreate},
+		{"accounts list", "[flags]", "list accounts", accountsList},
+		{"keys create", "--account ID [--live] [flags]", "make a new secret key for an account; printed once", keysCreate},
+		{"listen", "--forward-to URL --api-key KEY", "forward your account's events, signed, to a local URL", listen},
+		{"migrate", "[flags]", "bring the store's schema up to date (serve also does it at start)", migrate},
+		{"version", "", "print the version, the revision it was built from and the Go version", printVersion},
+	}
+}
+
+// writeCommands writes the table of the commands whose name starts with
+// prefix ("" for all).
+func writeCommands(w io.Writer, prefix string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, prefix) {
+			fmt.Fprintf(tw, "  checkoutd %s %s\t%s\n", c.name, c.args, c.doc)
+		}
+	}
+	tw.Flush()
+}
+
+func writeUsage(w io.Writer) {
+	fmt.Fprint(w, "checkoutd — self-hostable hosted checkout.\n\nUsage:\n")
+	writeCommands(w, "")
+	fmt.Fprint(w, `
 Every command that opens the store takes --store sqlite|redis|postgres (default sqlite,
 in --data) with --redis-url or --postgres-url.
 
 Run 'checkoutd <command> --help' for a command's flags and environment variables.
-`
+Exit status: 0 done, 1 failed, 2 a usage error (unknown command or flag).
+`)
+}
+
+// writeGroupUsage is the help of a group of subcommands such as accounts.
+func writeGroupUsage(w io.Writer, group string) {
+	fmt.Fprintf(w, "Usage:\n")
+	writeCommands(w, group+" ")
+	fmt.Fprintf(w, "\nRun 'checkoutd %s <subcommand> --help' for its flags and environment variables.\n", group)
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "--help", "-help":
+		return true
+	}
+	return false
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return serve(ctx, args, stdout, stderr)
 	}
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
-	case "accounts":
-		if len(args) > 1 && args[1] == "create" {
-			return accountsCreate(ctx, args[2:], stdout, stderr)
-		}
-		if len(args) > 1 && args[1] == "list" {
-			return accountsList(ctx, args[2:], stdout, stderr)
-		}
-		fmt.Fprint(stderr, usage)
-		return errors.New("accounts: want 'accounts create' or 'accounts list'")
-	case "keys":
-		if len(args) > 1 && args[1] == "create" {
-			return keysCreate(ctx, args[2:], stdout, stderr)
-		}
-		fmt.Fprint(stderr, usage)
-		return errors.New("keys: want 'keys create'")
-	case "listen":
-		return listen(ctx, args[1:], stdout, stderr)
-	case "migrate":
-		return migrate(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
+	switch {
+	case isHelp(args[0]):
+		writeUsage(stdout)
 		return nil
-	}
-	if len(args[0]) > 0 && args[0][0] == '-' {
+	case args[0] == "--version" || args[0] == "-version":
+		return printVersion(ctx, args[1:], stdout, stderr)
+	case strings.HasPrefix(args[0], "-"):
 		return serve(ctx, args, stdout, stderr) // flags of the default command
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	var group bool
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+		if g, sub, ok := strings.Cut(c.name, " "); ok && g == args[0] {
+			group = true
+			if len(args) > 1 && sub == args[1] {
+				return c.run(ctx, args[2:], stdout, stderr)
+			}
+		}
+	}
+	if !group {
+		writeUsage(stderr)
+		return usagef("unknown command %q", args[0])
+	}
+	if len(args) > 1 && isHelp(args[1]) {
+		writeGroupUsage(stdout, args[0])
+		return nil
+	}
+	writeGroupUsage(stderr, args[0])
+	if len(args) == 1 {
+		return usagef("%s: want a subcommand", args[0])
+	}
+	return usagef("%s: unknown subcommand %q", args[0], args[1])
 }

@@ -27,6 +27,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
 	var sf storeFlags
 	sf.register(fs)
+	fs.BoolVar(&sf.allowVolatile, "redis-allow-volatile", false, "with --store redis, serve even on a Redis that can lose what it is told (appendonly no, an evicting maxmemory-policy, or settings it cannot read): for tests and demos, never for money")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.String("public-url", "", "base URL customers reach this service at (default http://<addr>)")
 	bootstrapKey := fs.String("bootstrap-key", "", "on an empty store, the test secret key (sk_test_…) the default account gets, so scripts know it")

@@ -26,6 +26,8 @@ type storeFlags struct {
 	redisRetention time.Duration
 	redisPrefix    string
 	postgresURL    string
+	// allowVolatile is serve's --redis-allow-volatile (only serve checks).
+	allowVolatile bool
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -77,6 +79,14 @@ func (f *storeFlags) open(ctx context.Context, how opening) (checkout.Store, err
 		st, err := redisstore.Open(ctx, f.redisURL, redisstore.Options{Prefix: f.redisPrefix, Retention: f.redisRetention})
 		if err != nil {
 			return nil, fmt.Errorf("--redis-url: %w", err)
+		}
+		// Only a server runs money through the store; the short-lived
+		// commands (accounts, keys, migrate) may run on any Redis.
+		if how == serving && !f.allowVolatile {
+			if err := st.CheckDurable(ctx); err != nil {
+				st.Close()
+				return nil, fmt.Errorf("refusing to serve on --redis-url: %v. The README (Choosing a store) says why; fix the Redis configuration, or pass --redis-allow-volatile (CHECKOUTD_REDIS_ALLOW_VOLATILE) for tests and demos that may lose everything", err)
+			}
 		}
 		return st, nil
 	case "postgres":

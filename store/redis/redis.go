@@ -77,7 +77,8 @@
 // snapshots alone lose everything since the last snapshot. Without
 // persistence, a Redis restart loses every session, event and key.
 // maxmemory-policy must be noeviction: an evicted index or queue entry
-// would silently lose work.
+// would silently lose work. CheckDurable checks both (checkoutd serve
+// refuses a server that fails it unless told otherwise).
 package redis
 
 import (
