@@ -85,9 +85,13 @@ type Store interface {
 
 	// Webhook endpoints.
 
-	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version).
+	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version),
+	// unless e's scope already holds max endpoints (disabled ones count):
+	// then ErrLimit, and nothing is written. The count and the insert are
+	// one atomic step, so of concurrent creators in one scope at most max
+	// ever succeed in all (max <= 0 refuses every create).
 	// ErrConflict if the id exists.
-	CreateEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	CreateEndpoint(ctx context.Context, e *WebhookEndpoint, max int) error
 	// GetEndpoint returns the endpoint as stored, ErrNotFound outside scope.
 	GetEndpoint(ctx context.Context, scope Scope, id string) (*WebhookEndpoint, error)
 	// ListEndpoints returns one page of the scope's endpoints, newest first.

@@ -64,8 +64,11 @@ func (w *writeStmts) defs() []stmtDef {
 			SELECT seq FROM idempotency_keys WHERE created < ? LIMIT ?)`},
 
 		// Webhooks (webhook.go).
+		// The count limit is part of the insert: a full scope inserts no
+		// row (see CreateEndpoint).
 		{&w.insertEndpoint, `INSERT INTO webhook_endpoints (id, account_id, livemode, disabled, version, data)
-			VALUES (?, ?, ?, ?, ?, ?)`},
+			SELECT ?, ?, ?, ?, ?, ?
+			WHERE (SELECT count(*) FROM webhook_endpoints WHERE account_id = ? AND livemode = ?) < ?`},
 		{&w.updateEndpoint, `UPDATE webhook_endpoints SET disabled = ?, version = ?, data = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.deleteEndpoint, `DELETE FROM webhook_endpoints WHERE id = ? AND account_id = ? AND livemode = ?`},
