@@ -77,9 +77,12 @@ type Store interface {
 	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
 	// FinishIdempotencyKey saves the response of a claimed record.
 	FinishIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
-	// ReleaseIdempotencyKey deletes an in-flight record, so the key is free
-	// again; a finished record is left alone.
-	ReleaseIdempotencyKey(ctx context.Context, scope Scope, key string) error
+	// ReleaseIdempotencyKey deletes the in-flight record rec claimed
+	// (identified, like in FinishIdempotencyKey, by rec.Created), so the key
+	// is free again. A finished record is left alone, and so is a later
+	// claim that replaced rec's after its lock lapsed: freeing that one
+	// would let a third request run beside it.
+	ReleaseIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
 	// PruneIdempotencyKeys deletes records created before before.
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) error
 

@@ -57,7 +57,7 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.finishKey, `UPDATE idempotency_keys SET done = 1, status = ?, content_type = ?, body = ?
 			WHERE account_id = ? AND livemode = ? AND key = ? AND created = ?`},
 		{&w.freeKey, `DELETE FROM idempotency_keys
-			WHERE account_id = ? AND livemode = ? AND key = ? AND done = 0`},
+			WHERE account_id = ? AND livemode = ? AND key = ? AND created = ? AND done = 0`},
 		// Pruning goes in batches so that a large backlog never holds the
 		// write lock for long.
 		{&w.pruneKeys, `DELETE FROM idempotency_keys WHERE seq IN (
