@@ -31,7 +31,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint,
 	}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(
-			'checkoutd endpoints ' || current_schema() || ' ' || $1 || ' ' || $2::boolean::text, 0))`, e.AccountID, e.Livemode); err != nil {
+			'checkoutd endpoints ' || coalesce(current_schema(), '') || ' ' || $1 || ' ' || $2::boolean::text, 0))`, e.AccountID, e.Livemode); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, livemode, disabled, version, data)
