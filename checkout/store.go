@@ -11,7 +11,8 @@ import (
 //
 // Errors: ErrNotFound (or an *Error of KindNotFound) for missing objects,
 // ErrConflict (KindConflict) when a compare-and-set loses or an id exists,
-// anything else is internal. Reads of scoped objects never return an object
+// ErrLimit when a create would pass a count limit, anything else is
+// internal. Reads of scoped objects never return an object
 // of another scope: they answer not-found.
 type Store interface {
 	// CreateAccount stores a new account together with its first keys, atomically.
@@ -91,8 +92,8 @@ type Store interface {
 	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version),
 	// unless e's scope already holds max endpoints (disabled ones count):
 	// then ErrLimit, and nothing is written. The count and the insert are
-	// one atomic step, so of concurrent creators in one scope at most max
-	// ever succeed in all (max <= 0 refuses every create).
+	// one atomic step, so concurrent creators can never take a scope past
+	// max (max <= 0 refuses every create).
 	// ErrConflict if the id exists.
 	CreateEndpoint(ctx context.Context, e *WebhookEndpoint, max int) error
 	// GetEndpoint returns the endpoint as stored, ErrNotFound outside scope.
