@@ -72,6 +72,12 @@ var ErrConflict = &Error{Kind: KindConflict, Code: "conflict", Message: "the obj
 // ErrNotFound is what stores return for a missing object.
 var ErrNotFound = &Error{Kind: KindNotFound, Code: "resource_missing", Message: "no such object"}
 
+// ErrLimit is what stores return when a create would take a scope past a
+// count limit (CreateEndpoint). The store checks the count and writes in one
+// atomic step, so concurrent creators cannot pass the limit together; the
+// service turns it into its own error naming the parameter.
+var ErrLimit = &Error{Kind: KindInvalid, Code: "limit_reached", Message: "the limit of such objects is reached"}
+
 // NotFound returns a not-found error naming the object and the parameter that named it.
 func NotFound(param, what, id string) *Error {
 	return &Error{Kind: KindNotFound, Code: "resource_missing", Param: param, Message: fmt.Sprintf("no such %s: '%s'", what, id)}

@@ -11,7 +11,8 @@ import (
 //
 // Errors: ErrNotFound (or an *Error of KindNotFound) for missing objects,
 // ErrConflict (KindConflict) when a compare-and-set loses or an id exists,
-// anything else is internal. Reads of scoped objects never return an object
+// ErrLimit when a create would pass a count limit, anything else is
+// internal. Reads of scoped objects never return an object
 // of another scope: they answer not-found.
 type Store interface {
 	// CreateAccount stores a new account together with its first keys, atomically.
@@ -77,17 +78,24 @@ type Store interface {
 	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
 	// FinishIdempotencyKey saves the response of a claimed record.
 	FinishIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
-	// ReleaseIdempotencyKey deletes an in-flight record, so the key is free
-	// again; a finished record is left alone.
-	ReleaseIdempotencyKey(ctx context.Context, scope Scope, key string) error
+	// ReleaseIdempotencyKey deletes the in-flight record rec claimed
+	// (identified, like in FinishIdempotencyKey, by rec.Created), so the key
+	// is free again. A finished record is left alone, and so is a later
+	// claim that replaced rec's after its lock lapsed: freeing that one
+	// would let a third request run beside it.
+	ReleaseIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
 	// PruneIdempotencyKeys deletes records created before before.
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) error
 
 	// Webhook endpoints.
 
-	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version).
+	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version),
+	// unless e's scope already holds max endpoints (disabled ones count):
+	// then ErrLimit, and nothing is written. The count and the insert are
+	// one atomic step, so concurrent creators can never take a scope past
+	// max (max <= 0 refuses every create).
 	// ErrConflict if the id exists.
-	CreateEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	CreateEndpoint(ctx context.Context, e *WebhookEndpoint, max int) error
 	// GetEndpoint returns the endpoint as stored, ErrNotFound outside scope.
 	GetEndpoint(ctx context.Context, scope Scope, id string) (*WebhookEndpoint, error)
 	// ListEndpoints returns one page of the scope's endpoints, newest first.

@@ -54,13 +54,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 	finished := false
 	defer func() {
 		if !finished { // a panic: free the key so a retry can run
-			s.svc.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), scope, key)
+			s.svc.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), rec)
 		}
 	}()
 	status, b, executed := s.run(r, scope, h, nil) // b is kept: no pooled buffer
 	ctx := context.WithoutCancel(r.Context())
 	if !executed {
-		err = s.svc.Store.ReleaseIdempotencyKey(ctx, scope, key)
+		err = s.svc.Store.ReleaseIdempotencyKey(ctx, rec)
 	} else {
 		rec.Done, rec.Status, rec.ContentType, rec.Body = true, status, "application/json", b
 		if s.svc.Sealer != nil {

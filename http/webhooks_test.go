@@ -718,6 +718,66 @@ func TestWebhookBadInput(t *testing.T) {
 	}
 }
 
+// 40 creates at once in one account and mode leave exactly 16 endpoints:
+// the store enforces the limit, so the requests cannot all pass a count
+// taken before any of them wrote. The refused ones get the usual answer.
+func TestWebhookEndpointLimitConcurrent(t *testing.T) {
+	e := newEnv(t)
+	e.webhooks(false)
+	const n = 40
+	body := []byte(`{"url":"https://shop.example/hooks","enabled_events":["*"]}`)
+	statuses := make([]int, n)
+	answers := make([]map[string]any, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			req, err := http.NewRequest("POST", e.srv.URL+"/v1/webhook_endpoints", bytes.NewReader(body))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+e.key)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := e.client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer res.Body.Close()
+			statuses[i] = res.StatusCode
+			errs[i] = json.NewDecoder(res.Body).Decode(&answers[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+	created, refused := 0, 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		r := &response{status: statuses[i], json: answers[i]}
+		switch {
+		case r.status == 200:
+			created++
+		case r.status == 400 && r.str("error", "code") == "endpoint_limit" && r.str("error", "param") == "url" &&
+			r.str("error", "type") == "invalid_request_error":
+			refused++
+		default:
+			t.Errorf("request %d: %d %v", i, r.status, r.json)
+		}
+	}
+	if created != 16 || refused != n-16 {
+		t.Errorf("%d created and %d refused, want 16 and %d", created, refused, n-16)
+	}
+	p, err := e.store.ListEndpoints(context.Background(), checkout.Scope{AccountID: e.accts[0]}, checkout.ListParams{Limit: 100})
+	if err != nil || len(p.Items) != 16 {
+		t.Errorf("%d endpoints stored (%v), want 16", len(p.Items), err)
+	}
+}
+
 // A create replayed through its Idempotency-Key returns the secret again,
 // but the kept response is sealed: the secret is nowhere in the store.
 func TestWebhookSecretNotKeptInClear(t *testing.T) {

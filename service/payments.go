@@ -87,8 +87,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		return nil, nil, checkout.Invalid("method", "payment_method_unavailable", "'%s' is not a payment method of this checkout session", pp.Method)
 	}
 	if pp.Method == "card" {
-		if sess.FailedAttempts >= s.maxFailed() {
-			return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "too_many_attempts", Message: "too many declined attempts; this checkout session no longer accepts cards"}
+		if err := s.checkAttempts(sess); err != nil {
+			return nil, nil, err
 		}
 		if pp.Card == nil {
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
@@ -117,6 +117,13 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 
 	// Claim the session and record the attempt in one write.
 	for attempt := 0; ; attempt++ {
+		// Checked again on the copy the claim's compare-and-set writes over:
+		// a decline recorded since the first read must count.
+		if pp.Method == "card" {
+			if err := s.checkAttempts(sess); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := sess.Claim(p.ID, now); err != nil {
 			return nil, nil, err
 		}
@@ -369,6 +376,15 @@ func (s *Service) ListPayments(ctx context.Context, scope checkout.Scope, f chec
 		return checkout.Page[*checkout.Payment]{}, err
 	}
 	return s.Store.ListPayments(ctx, scope, f)
+}
+
+// checkAttempts refuses cards on a session that has taken the most declined
+// attempts it may (card-testing protection).
+func (s *Service) checkAttempts(sess *checkout.Session) error {
+	if sess.FailedAttempts >= s.maxFailed() {
+		return &checkout.Error{Kind: checkout.KindState, Code: "too_many_attempts", Message: "too many declined attempts; this checkout session no longer accepts cards"}
+	}
+	return nil
 }
 
 func (s *Service) maxFailed() int {

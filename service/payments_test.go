@@ -130,6 +130,88 @@ func TestCardTestingLimit(t *testing.T) {
 	}
 }
 
+// holdStore lets one Commit, made with a context carrying holdKey, wait
+// until the test lets it go: a request that has read what it decides on and
+// is about to write, with another request slipping in between.
+type holdStore struct {
+	checkout.Store
+	once    sync.Once
+	arrived chan struct{} // closed when the held Commit arrives
+	release chan struct{} // closed by the test to let it through
+}
+
+type holdKey struct{}
+
+func (h *holdStore) Commit(ctx context.Context, c checkout.Change) error {
+	if ctx.Value(holdKey{}) != nil {
+		h.once.Do(func() {
+			close(h.arrived)
+			<-h.release
+		})
+	}
+	return h.Store.Commit(ctx, c)
+}
+
+// The card-testing limit holds when a declined attempt is recorded between
+// another attempt's read of the session and its claim: the count is checked
+// again on the copy the claim's compare-and-set writes over.
+func TestCardTestingLimitRace(t *testing.T) {
+	f := newFixture(t)
+	f.svc.MaxFailedAttempts = 2
+	s := f.session(t)
+	declined := service.PayParams{Method: "card", Card: card("4000000000000002", "123")}
+	if _, p, err := f.svc.Pay(f.ctx, s.ID, declined); err != nil || p.Status != checkout.PaymentFailed {
+		t.Fatalf("first attempt: %v", err)
+	}
+	h := &holdStore{Store: f.store, arrived: make(chan struct{}), release: make(chan struct{})}
+	f.svc.Store = h
+	late := make(chan error, 1)
+	go func() {
+		// Reads the session at one failed attempt, then waits to claim it.
+		_, _, err := f.svc.Pay(context.WithValue(f.ctx, holdKey{}, true), s.ID, declined)
+		late <- err
+	}()
+	<-h.arrived
+	if _, p, err := f.svc.Pay(f.ctx, s.ID, declined); err != nil || p.Status != checkout.PaymentFailed {
+		t.Fatalf("second attempt: %v", err)
+	}
+	close(h.release)
+	if err := <-late; checkout.ErrorKind(err) != checkout.KindState || err.(*checkout.Error).Code != "too_many_attempts" {
+		t.Errorf("the attempt that read the session before the limit was reached: %v, want too_many_attempts", err)
+	}
+	got, err := f.store.FindSession(f.ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}, SessionID: s.ID})
+	if got.FailedAttempts != 2 || len(list.Items) != 2 {
+		t.Errorf("%d failed attempts, %d payments; want 2 and 2", got.FailedAttempts, len(list.Items))
+	}
+
+	// Many at once: never more declined attempts than the limit.
+	f.svc.Store = f.store
+	s = f.session(t)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for {
+				_, _, err := f.svc.Pay(f.ctx, s.ID, declined)
+				if e, ok := err.(*checkout.Error); ok && e.Code == "too_many_attempts" {
+					return
+				} else if err != nil && !checkout.IsKind(err, checkout.KindState) && !checkout.IsKind(err, checkout.KindConflict) {
+					t.Errorf("Pay: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	list, _ = f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: s.ID})
+	if got, _ := f.store.FindSession(f.ctx, s.ID); got.FailedAttempts != 2 || len(list.Items) != 2 {
+		t.Errorf("16 at once: %d failed attempts, %d payments; want 2 and 2", got.FailedAttempts, len(list.Items))
+	}
+}
+
 func TestInvalidCardWritesNothing(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t)

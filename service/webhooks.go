@@ -148,16 +148,14 @@ func (s *Service) CreateEndpoint(ctx context.Context, scope checkout.Scope, p En
 	if err := s.checkEndpoint(e); err != nil {
 		return nil, "", err
 	}
-	existing, err := s.Store.ListEndpoints(ctx, scope, checkout.ListParams{Limit: maxEndpointsPerScope})
-	if err != nil {
-		return nil, "", err
-	}
-	if len(existing.Items) >= maxEndpointsPerScope {
-		return nil, "", checkout.Invalid("url", "endpoint_limit", "at most %d webhook endpoints per account and mode", maxEndpointsPerScope)
-	}
 	secret := webhook.NewSecret()
 	e.Secrets = []checkout.EndpointSecret{{Sealed: s.Sealer.Seal(secret)}}
-	if err := s.Store.CreateEndpoint(ctx, e); err != nil {
+	// The store counts and inserts in one atomic step: a count here and an
+	// insert after it would let concurrent requests pass the limit together.
+	if err := s.Store.CreateEndpoint(ctx, e, maxEndpointsPerScope); err != nil {
+		if errors.Is(err, checkout.ErrLimit) {
+			return nil, "", checkout.Invalid("url", "endpoint_limit", "at most %d webhook endpoints per account and mode", maxEndpointsPerScope)
+		}
 		return nil, "", err
 	}
 	return e, secret, nil

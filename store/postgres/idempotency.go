@@ -94,10 +94,12 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, rec *checkout.Idempote
 	return oneRow("finish idempotency key", tag, err)
 }
 
-// ReleaseIdempotencyKey deletes the in-flight record of key.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope checkout.Scope, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND NOT done`,
-		scope.AccountID, scope.Livemode, key)
+// ReleaseIdempotencyKey deletes the record rec claimed, identified by its
+// Created time, if it is still in flight.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, rec *checkout.IdempotencyRecord) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys
+		WHERE account_id = $1 AND livemode = $2 AND key = $3 AND created = $4 AND NOT done`,
+		rec.Scope.AccountID, rec.Scope.Livemode, rec.Key, micros(rec.Created))
 	return translate("release idempotency key", err)
 }
 

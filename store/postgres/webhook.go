@@ -11,15 +11,41 @@ import (
 // Webhook endpoints, and the deliveries that the outbox (outbox.go) makes
 // of events.
 
-// CreateEndpoint stores e as version 1 (and sets e.Version to 1).
-func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
+// CreateEndpoint stores e as version 1 (and sets e.Version to 1) unless
+// its scope holds max endpoints already.
+//
+// At READ COMMITTED a count and an insert in one statement do not exclude
+// each other: two transactions count the same rows and both insert. So the
+// creates of one scope first take a transaction-level advisory lock on the
+// scope (in this schema), which queues them; the count is then a statement
+// of its own, whose snapshot is taken after the lock was granted and so
+// sees every create that held it before. The transaction is asked for READ
+// COMMITTED, whatever the server's default: at REPEATABLE READ the snapshot
+// would be the first statement's, taken before the wait. The lock goes with
+// the commit or rollback, so a dead process holds nothing.
+func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint, max int) error {
 	e.Version = 1
 	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, livemode, disabled, version, data)
-		VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.AccountID, e.Livemode, e.Disabled, e.Version, data)
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(
+			'checkoutd endpoints ' || coalesce(current_schema(), '') || ' ' || $1 || ' ' || $2::boolean::text, 0))`, e.AccountID, e.Livemode); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, account_id, livemode, disabled, version, data)
+			SELECT $1, $2, $3, $4, $5, $6
+			WHERE (SELECT count(*) FROM webhook_endpoints WHERE account_id = $2 AND livemode = $3) < $7`,
+			e.ID, e.AccountID, e.Livemode, e.Disabled, e.Version, data, max)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return checkout.ErrLimit
+		}
+		return nil
+	})
 	return translate("create webhook endpoint", err)
 }
 

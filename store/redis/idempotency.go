@@ -66,9 +66,10 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, rec *checkout.Idempote
 	return translate("finish idempotency key", err)
 }
 
-// ReleaseIdempotencyKey deletes the in-flight record of key.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope checkout.Scope, key string) error {
-	return translate("release idempotency key", s.run(ctx, idemReleaseScript, idemID(scope, key)).Err())
+// ReleaseIdempotencyKey deletes the record rec claimed, identified by its
+// Created time, if it is still in flight.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, rec *checkout.IdempotencyRecord) error {
+	return translate("release idempotency key", s.run(ctx, idemReleaseScript, idemID(rec.Scope, rec.Key), micros(rec.Created)).Err())
 }
 
 // PruneIdempotencyKeys deletes in batches, each its own script, so that

@@ -179,8 +179,9 @@ func (s *Store) Close() error {
 	return s.c.Close()
 }
 
-// translate maps errors to the store contract: the scripts' CONFLICT and
-// NOTFOUND replies become ErrConflict and ErrNotFound; anything else is
+// translate maps errors to the store contract: the scripts' CONFLICT,
+// NOTFOUND and LIMIT replies become ErrConflict, ErrNotFound and ErrLimit;
+// anything else is
 // internal and wrapped with what was being done.
 func translate(op string, err error) error {
 	switch {
@@ -192,6 +193,8 @@ func translate(op string, err error) error {
 		return checkout.ErrConflict
 	case isReply(err, "NOTFOUND"):
 		return checkout.ErrNotFound
+	case isReply(err, "LIMIT"):
+		return checkout.ErrLimit
 	}
 	var ce *checkout.Error
 	if errors.As(err, &ce) {

@@ -14,14 +14,15 @@ import (
 // two claimers (in any processes) never get the same item while its lease
 // is live.
 
-// CreateEndpoint stores e as version 1 (and sets e.Version to 1).
-func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
+// CreateEndpoint stores e as version 1 (and sets e.Version to 1) unless
+// its scope holds max endpoints already, counted in the same script.
+func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint, max int) error {
 	e.Version = 1
 	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
-	err = s.run(ctx, endpointCreateScript, e.ID, e.AccountID, mode(e.Livemode), data).Err()
+	err = s.run(ctx, endpointCreateScript, e.ID, e.AccountID, mode(e.Livemode), data, max).Err()
 	return translate("create webhook endpoint", err)
 }
 

@@ -60,10 +60,11 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, rec *checkout.Idempote
 	})
 }
 
-// ReleaseIdempotencyKey deletes the in-flight record of key.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope checkout.Scope, key string) error {
+// ReleaseIdempotencyKey deletes the record rec claimed, identified by its
+// Created time, if it is still in flight.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, rec *checkout.IdempotencyRecord) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, s.ws.freeKey).ExecContext(ctx, scope.AccountID, scope.Livemode, key)
+		_, err := tx.StmtContext(ctx, s.ws.freeKey).ExecContext(ctx, rec.Scope.AccountID, rec.Scope.Livemode, rec.Key, micros(rec.Created))
 		return translate("release idempotency key", err)
 	})
 }

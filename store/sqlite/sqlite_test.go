@@ -274,6 +274,46 @@ func TestConcurrentOpen(t *testing.T) {
 
 // TestTwoHandles: two Stores on one file behave like two processes: each
 // sees the other's writes, and compare-and-set still has one winner.
+// Two handles on one file (two processes, as the CLI beside serve) each
+// have a writer of their own; the endpoint limit holds across them, since
+// the count is taken under the file's write lock.
+func TestEndpointLimitTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	a, b := mustOpen(t, path), mustOpen(t, path)
+	const n, max = 40, 16
+	var created, refused atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			<-start
+			e := &checkout.WebhookEndpoint{ID: fmt.Sprintf("we_%02d", i), AccountID: scope.AccountID, URL: "https://shop.example/hooks",
+				EnabledEvents: []string{"*"}, Version: 1, Created: now, Updated: now}
+			switch err := st.CreateEndpoint(t.Context(), e, max); {
+			case err == nil:
+				created.Add(1)
+			case errors.Is(err, checkout.ErrLimit):
+				refused.Add(1)
+			default:
+				t.Errorf("CreateEndpoint: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	p, err := a.ListEndpoints(t.Context(), scope, checkout.ListParams{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Load() != max || refused.Load() != n-max || len(p.Items) != max {
+		t.Errorf("%d created, %d refused, %d stored; want %d, %d, %d", created.Load(), refused.Load(), len(p.Items), max, n-max, max)
+	}
+}
+
 func TestTwoHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "checkoutd.db")
 	a, b := mustOpen(t, path), mustOpen(t, path)

@@ -57,15 +57,18 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.finishKey, `UPDATE idempotency_keys SET done = 1, status = ?, content_type = ?, body = ?
 			WHERE account_id = ? AND livemode = ? AND key = ? AND created = ?`},
 		{&w.freeKey, `DELETE FROM idempotency_keys
-			WHERE account_id = ? AND livemode = ? AND key = ? AND done = 0`},
+			WHERE account_id = ? AND livemode = ? AND key = ? AND created = ? AND done = 0`},
 		// Pruning goes in batches so that a large backlog never holds the
 		// write lock for long.
 		{&w.pruneKeys, `DELETE FROM idempotency_keys WHERE seq IN (
 			SELECT seq FROM idempotency_keys WHERE created < ? LIMIT ?)`},
 
 		// Webhooks (webhook.go).
+		// The count limit is part of the insert: a full scope inserts no
+		// row (see CreateEndpoint).
 		{&w.insertEndpoint, `INSERT INTO webhook_endpoints (id, account_id, livemode, disabled, version, data)
-			VALUES (?, ?, ?, ?, ?, ?)`},
+			SELECT ?, ?, ?, ?, ?, ?
+			WHERE (SELECT count(*) FROM webhook_endpoints WHERE account_id = ? AND livemode = ?) < ?`},
 		{&w.updateEndpoint, `UPDATE webhook_endpoints SET disabled = ?, version = ?, data = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.deleteEndpoint, `DELETE FROM webhook_endpoints WHERE id = ? AND account_id = ? AND livemode = ?`},

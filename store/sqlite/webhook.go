@@ -18,15 +18,32 @@ import (
 // two claimers never get the same row; the UPDATEs repeat the lease
 // condition anyway, so a row is leased only if it is still free.
 
-// CreateEndpoint stores e as version 1 (and sets e.Version to 1).
-func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
+// CreateEndpoint stores e as version 1 (and sets e.Version to 1) unless
+// its scope holds max endpoints already. The count is taken by the insert
+// statement itself, in a write transaction, which holds the file's one
+// write lock across processes: no other create can come between the count
+// and the new row.
+func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint, max int) error {
 	e.Version = 1
 	data, err := record.EncodeEndpoint(e)
 	if err != nil {
 		return err
 	}
-	_, err = s.ws.insertEndpoint.ExecContext(ctx, e.ID, e.AccountID, e.Livemode, e.Disabled, e.Version, data)
-	return translate("create webhook endpoint", err)
+	return s.submit(&writeReq{ctx: ctx, oneStatement: true, fn: func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.ws.insertEndpoint).ExecContext(ctx,
+			e.ID, e.AccountID, e.Livemode, e.Disabled, e.Version, data, e.AccountID, e.Livemode, max)
+		if err != nil {
+			return translate("create webhook endpoint", err) // a taken id: ErrConflict
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return translate("create webhook endpoint", err)
+		}
+		if n == 0 {
+			return checkout.ErrLimit
+		}
+		return nil
+	}})
 }
 
 // GetEndpoint returns the endpoint with id in scope.

@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,10 +77,14 @@ func cloneEndpoint(e *checkout.WebhookEndpoint) *checkout.WebhookEndpoint {
 	return &c
 }
 
+// roomyLimit is the limit the cases that do not test limits create
+// against: more than any of them stores in one scope.
+const roomyLimit = 100
+
 func createEndpoints(t *testing.T, st checkout.Store, endpoints ...*checkout.WebhookEndpoint) {
 	t.Helper()
 	for _, e := range endpoints {
-		if err := st.CreateEndpoint(t.Context(), cloneEndpoint(e)); err != nil {
+		if err := st.CreateEndpoint(t.Context(), cloneEndpoint(e), roomyLimit); err != nil {
 			t.Fatalf("CreateEndpoint(%s): %v", e.ID, err)
 		}
 	}
@@ -229,7 +235,7 @@ func (s suite) endpoints(t *testing.T) {
 		st := s.seeded(t)
 		e := newEndpoint(scopeA, "we_v", t0)
 		e.Version = 0
-		if err := st.CreateEndpoint(t.Context(), e); err != nil {
+		if err := st.CreateEndpoint(t.Context(), e, roomyLimit); err != nil {
 			t.Fatalf("CreateEndpoint: %v", err)
 		}
 		if e.Version != 1 {
@@ -246,7 +252,7 @@ func (s suite) endpoints(t *testing.T) {
 		for _, scope := range []checkout.Scope{scopeA, scopeALive, scopeB} {
 			dup := newEndpoint(scope, "we_dup", t0)
 			dup.URL = "https://evil.example/"
-			wantKind(t, fmt.Sprintf("CreateEndpoint(duplicate in %+v)", scope), st.CreateEndpoint(t.Context(), dup), checkout.KindConflict)
+			wantKind(t, fmt.Sprintf("CreateEndpoint(duplicate in %+v)", scope), st.CreateEndpoint(t.Context(), dup, roomyLimit), checkout.KindConflict)
 		}
 		if got := getEndpoint(t, st, scopeA, "we_dup"); got.URL != newEndpoint(scopeA, "we_dup", t0).URL {
 			t.Errorf("URL after duplicate creates: %s", got.URL)
@@ -459,4 +465,135 @@ func (s suite) endpoints(t *testing.T) {
 			t.Errorf("EndpointsFor(scope without endpoints) = %v, %v; want none", endpointIDs(fan), err)
 		}
 	})
+}
+
+// endpointLimit is the limit the suite's limit cases create against, the
+// service's own (16 per account and mode).
+const endpointLimit = 16
+
+func (s suite) endpointLimits(t *testing.T) {
+	t.Run("Concurrent", func(t *testing.T) {
+		st := s.seeded(t)
+		// Other scopes, one empty and one a place short of its limit, create
+		// at the same time: the race in scopeA must not touch them.
+		for i := range endpointLimit - 1 {
+			createLimited(t, st, endpointLimit, newEndpoint(scopeB, fmt.Sprintf("we_b_%02d", i), t0))
+		}
+		const n, others = 40, 5
+		type result struct {
+			id  string
+			err error
+		}
+		res := map[checkout.Scope][]result{scopeA: make([]result, n), scopeALive: make([]result, others), scopeB: make([]result, others)}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for scope, rs := range res {
+			for i := range rs {
+				id := fmt.Sprintf("we_race_%s_%v_%02d", scope.AccountID, scope.Livemode, i)
+				wg.Go(func() {
+					<-start
+					rs[i] = result{id, st.CreateEndpoint(t.Context(), newEndpoint(scope, id, t0), endpointLimit)}
+				})
+			}
+		}
+		close(start)
+		wg.Wait()
+
+		for scope, want := range map[checkout.Scope]struct{ ok, refused, total int }{
+			scopeA:     {endpointLimit, n - endpointLimit, endpointLimit},
+			scopeALive: {others, 0, others},
+			scopeB:     {1, others - 1, endpointLimit},
+		} {
+			name := fmt.Sprintf("%s livemode=%v", scope.AccountID, scope.Livemode)
+			var created []string
+			refused := 0
+			for _, r := range res[scope] {
+				switch {
+				case r.err == nil:
+					created = append(created, r.id)
+				case errors.Is(r.err, checkout.ErrLimit):
+					refused++
+					// A refused create wrote nothing.
+					_, err := st.GetEndpoint(t.Context(), scope, r.id)
+					wantKind(t, name+": GetEndpoint of a refused endpoint", err, checkout.KindNotFound)
+				default:
+					t.Errorf("%s: CreateEndpoint(%s): %v, want nil or ErrLimit", name, r.id, r.err)
+				}
+			}
+			if len(created) != want.ok || refused != want.refused {
+				t.Errorf("%s: %d created and %d refused, want %d and %d", name, len(created), refused, want.ok, want.refused)
+			}
+			p, err := st.ListEndpoints(t.Context(), scope, limit(100))
+			if err != nil {
+				t.Fatalf("ListEndpoints: %v", err)
+			}
+			if len(p.Items) != want.total {
+				t.Errorf("%s: %d endpoints stored, want %d", name, len(p.Items), want.total)
+			}
+			for _, id := range created {
+				if !slices.Contains(endpointIDs(p.Items), id) {
+					t.Errorf("%s: created endpoint %s is not listed", name, id)
+				}
+			}
+		}
+	})
+
+	t.Run("Sequential", func(t *testing.T) {
+		st := s.seeded(t)
+		const max = 3
+		first := newEndpoint(scopeA, "we_lim_0", t0)
+		disabled := newEndpoint(scopeA, "we_lim_1", t0)
+		disabled.Disabled, disabled.DisabledReason = true, "disabled by the merchant"
+		createLimited(t, st, max, first, disabled, newEndpoint(scopeA, "we_lim_2", t0))
+
+		// Full, disabled endpoints included.
+		refuse := func(what string, e *checkout.WebhookEndpoint, max int) {
+			t.Helper()
+			if err := st.CreateEndpoint(t.Context(), e, max); !errors.Is(err, checkout.ErrLimit) {
+				t.Errorf("%s: CreateEndpoint: %v, want ErrLimit", what, err)
+			}
+			if _, err := st.GetEndpoint(t.Context(), e.Scope(), e.ID); !checkout.IsKind(err, checkout.KindNotFound) {
+				t.Errorf("%s: the refused endpoint was stored (%v)", what, err)
+			}
+		}
+		refuse("full scope", newEndpoint(scopeA, "we_lim_3", t0), max)
+		refuse("lower limit", newEndpoint(scopeA, "we_lim_3", t0), 2)
+		refuse("limit 0", newEndpoint(scopeB, "we_lim_b", t0), 0)
+		refuse("negative limit", newEndpoint(scopeB, "we_lim_b", t0), -1)
+		// The limit is per scope: the other mode and account still have room.
+		createLimited(t, st, max, newEndpoint(scopeALive, "we_lim_live", t0), newEndpoint(scopeB, "we_lim_b", t0))
+
+		// A taken id is a conflict, as without a limit.
+		wantKind(t, "CreateEndpoint(taken id, room left)", st.CreateEndpoint(t.Context(), newEndpoint(scopeB, "we_lim_b", t0), max), checkout.KindConflict)
+
+		// A deleted endpoint frees its place, once.
+		if err := st.DeleteEndpoint(t.Context(), scopeA, first.ID); err != nil {
+			t.Fatalf("DeleteEndpoint: %v", err)
+		}
+		createLimited(t, st, max, newEndpoint(scopeA, "we_lim_4", t0))
+		refuse("full again", newEndpoint(scopeA, "we_lim_5", t0), max)
+		// An update takes no place.
+		e := getEndpoint(t, st, scopeA, disabled.ID)
+		e.Version++
+		e.Disabled, e.DisabledReason = false, ""
+		if err := st.UpdateEndpoint(t.Context(), e); err != nil {
+			t.Fatalf("UpdateEndpoint at the limit: %v", err)
+		}
+		p, err := st.ListEndpoints(t.Context(), scopeA, limit(10))
+		if err != nil {
+			t.Fatalf("ListEndpoints: %v", err)
+		}
+		wantIDs(t, "endpoints at the end", endpointIDs(p.Items), []string{"we_lim_4", "we_lim_2", "we_lim_1"})
+	})
+}
+
+// createLimited creates endpoints against limit max, failing the test on
+// any error.
+func createLimited(t *testing.T, st checkout.Store, max int, endpoints ...*checkout.WebhookEndpoint) {
+	t.Helper()
+	for _, e := range endpoints {
+		if err := st.CreateEndpoint(t.Context(), cloneEndpoint(e), max); err != nil {
+			t.Fatalf("CreateEndpoint(%s, max %d): %v", e.ID, max, err)
+		}
+	}
 }

@@ -78,8 +78,9 @@ func (s suite) idempotency(t *testing.T) {
 
 	t.Run("Release", func(t *testing.T) {
 		st := s.seeded(t)
-		wantClaimed(t, "claim", claim(t, st, newRecord(scopeA, "key-r", fp, t0)))
-		if err := st.ReleaseIdempotencyKey(t.Context(), scopeA, "key-r"); err != nil {
+		r := newRecord(scopeA, "key-r", fp, t0)
+		wantClaimed(t, "claim", claim(t, st, r))
+		if err := st.ReleaseIdempotencyKey(t.Context(), r); err != nil {
 			t.Fatalf("ReleaseIdempotencyKey: %v", err)
 		}
 		wantClaimed(t, "claim after release", claim(t, st, newRecord(scopeA, "key-r", fp, t0.Add(time.Second))))
@@ -87,12 +88,12 @@ func (s suite) idempotency(t *testing.T) {
 		done := newRecord(scopeA, "key-done", fp, t0)
 		wantClaimed(t, "claim", claim(t, st, done))
 		finish(t, st, done, 200, "{}")
-		if err := st.ReleaseIdempotencyKey(t.Context(), scopeA, "key-done"); err != nil {
+		if err := st.ReleaseIdempotencyKey(t.Context(), done); err != nil {
 			t.Fatalf("ReleaseIdempotencyKey(finished): %v", err)
 		}
 		wantExisting(t, "claim after releasing a finished record", claim(t, st, newRecord(scopeA, "key-done", fp, t0.Add(time.Second))), done)
 
-		if err := st.ReleaseIdempotencyKey(t.Context(), scopeA, "key-unknown"); err != nil {
+		if err := st.ReleaseIdempotencyKey(t.Context(), newRecord(scopeA, "key-unknown", fp, t0)); err != nil {
 			t.Errorf("ReleaseIdempotencyKey(unknown): %v", err)
 		}
 	})
@@ -124,6 +125,22 @@ func (s suite) idempotency(t *testing.T) {
 		wantExisting(t, "finished record past the lock TTL", claim(t, st, newRecord(scopeA, "key-lock-done", "new", t0.Add(checkout.IdempotencyLockTTL+time.Hour))), done)
 	})
 
+	t.Run("LateReleaseKeepsNewerClaim", func(t *testing.T) {
+		// A request whose lock lapsed, and whose key another request has
+		// claimed since, must free only its own claim: freeing the newer
+		// one would let a third request run beside it.
+		st := s.seeded(t)
+		dead := newRecord(scopeA, "key-late", fp, t0)
+		wantClaimed(t, "claim", claim(t, st, dead))
+		fresh := newRecord(scopeA, "key-late", fp, t0.Add(checkout.IdempotencyLockTTL+time.Second))
+		wantClaimed(t, "claim past the lock TTL", claim(t, st, fresh))
+		if err := st.ReleaseIdempotencyKey(t.Context(), dead); err != nil {
+			t.Fatalf("ReleaseIdempotencyKey(the lapsed claim): %v", err)
+		}
+		inFlight := *fresh
+		wantExisting(t, "claim after the lapsed claim's release", claim(t, st, newRecord(scopeA, "key-late", fp, fresh.Created.Add(time.Second))), &inFlight)
+	})
+
 	t.Run("KeysArePerScope", func(t *testing.T) {
 		st := s.seeded(t)
 		a := newRecord(scopeA, "key-shared", fp, t0)
@@ -134,7 +151,7 @@ func (s suite) idempotency(t *testing.T) {
 		b := newRecord(scopeB, "key-shared", "b", t0)
 		wantClaimed(t, "claim in B", claim(t, st, b))
 		wantExisting(t, "claim in B again", claim(t, st, newRecord(scopeB, "key-shared", "x", t0.Add(time.Second))), b)
-		if err := st.ReleaseIdempotencyKey(t.Context(), scopeB, "key-shared"); err != nil {
+		if err := st.ReleaseIdempotencyKey(t.Context(), b); err != nil {
 			t.Fatalf("ReleaseIdempotencyKey: %v", err)
 		}
 		wantExisting(t, "claim in A after B released", claim(t, st, newRecord(scopeA, "key-shared", "x", t0.Add(time.Second))), a)

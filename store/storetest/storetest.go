@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("DuePayments", s.duePayments)
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Endpoints", s.endpoints)
+	t.Run("EndpointLimits", s.endpointLimits)
 	t.Run("Outbox", s.outbox)
 }
 
