@@ -54,7 +54,7 @@ func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout
 	secret := p.SecretKey
 	if secret == "" {
 		secret = newSecret(false)
-	} else if err := checkChosenKey(secret); err != nil {
+	} else if err := CheckChosenKey(secret); err != nil {
 		return nil, "", err
 	}
 	key := s.newKey(a.ID, false, secret)
@@ -98,15 +98,22 @@ func (s *Service) Bootstrap(ctx context.Context, name, currency, secretKey strin
 	return a, secret, err == nil, err
 }
 
-// checkChosenKey validates an operator-chosen test key (--bootstrap-key,
-// --secret-key): scripts need a known key, but it must still look like one.
-func checkChosenKey(secret string) error {
+// MinChosenKeyChars is how many characters an operator-chosen key needs
+// after its prefix: 24 of the 64 allowed characters are 144 bits, more than
+// the 128 a random key carries, if the operator picks them at random; a
+// short one could be guessed.
+const MinChosenKeyChars = 24
+
+// CheckChosenKey validates an operator-chosen test key (--bootstrap-key,
+// --secret-key): scripts need a known key, but it must still look like one
+// and be as hard to guess.
+func CheckChosenKey(secret string) error {
 	if !strings.HasPrefix(secret, checkout.TestKeyPrefix) {
 		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key must start with %s", checkout.TestKeyPrefix)
 	}
 	rest := secret[len(checkout.TestKeyPrefix):]
-	if len(rest) < 1 || len(rest) > 200 {
-		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key needs 1 to 200 characters after %s", checkout.TestKeyPrefix)
+	if len(rest) < MinChosenKeyChars || len(rest) > 200 {
+		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key needs %d to 200 characters after %s", MinChosenKeyChars, checkout.TestKeyPrefix)
 	}
 	for _, r := range rest {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
