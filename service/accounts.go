@@ -69,14 +69,8 @@ func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout
 
 // CreateKey adds a new random key to an account and returns its secret, once.
 func (s *Service) CreateKey(ctx context.Context, accountID string, livemode bool) (string, error) {
-	secret := newSecret(livemode)
-	if err := s.Store.CreateAPIKey(ctx, s.newKey(accountID, livemode, secret)); err != nil {
-		if checkout.IsKind(err, checkout.KindNotFound) {
-			return "", checkout.NotFound("account", "account", accountID)
-		}
-		return "", err
-	}
-	return secret, nil
+	_, secret, err := s.NewKey(ctx, checkout.Scope{AccountID: accountID, Livemode: livemode})
+	return secret, err
 }
 
 // DefaultAccountID is the id of the account made on a store's first start.
@@ -158,9 +152,12 @@ type cachedAccount struct {
 	expires time.Time
 }
 
-// keyCacheTTL bounds how long a key lookup is reused. Keys cannot be revoked
-// yet; when they can, revocation takes effect within this time.
-const keyCacheTTL = 30 * time.Second
+// keyCacheTTL bounds how long a key lookup is reused, and so how long a
+// revocation (or a rolled key's expiry) made through another process takes
+// to reach this one: every process re-reads each key it uses this often.
+// A revocation through this process takes effect at once (see RevokeKey).
+// A few seconds cost one indexed read per key per process per period.
+const keyCacheTTL = 2 * time.Second
 
 type cachedKey struct {
 	key     *checkout.APIKey
@@ -171,7 +168,9 @@ var errBadKey = checkout.Errorf(checkout.KindUnauthorized, "api_key_invalid", "I
 
 // Authenticate returns the scope a secret key gives access to. Known keys are
 // cached briefly so that the hot path does not read the store; unknown ones
-// are not, so random guesses cannot grow the cache.
+// are not, so random guesses cannot grow the cache. A revoked key, or a
+// rolled one past its expiry, is refused with api_key_revoked or
+// api_key_expired.
 func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Scope, error) {
 	if secret == "" {
 		return checkout.Scope{}, checkout.Errorf(checkout.KindUnauthorized, "api_key_missing",
@@ -186,7 +185,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Sco
 	if c, ok := s.keys.Load(string(hash)); ok && now.Before(c.(cachedKey).expires) {
 		k := c.(cachedKey).key
 		if k.Matches(secret) {
-			return k.Scope(), nil
+			return s.use(k)
 		}
 	}
 	k, err := s.Store.FindAPIKey(ctx, hash)
@@ -202,5 +201,15 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Sco
 		return checkout.Scope{}, errBadKey
 	}
 	s.keys.Store(string(hash), cachedKey{key: k, expires: now.Add(keyCacheTTL)})
+	return s.use(k)
+}
+
+// use checks that k may be used now and notes its use.
+func (s *Service) use(k *checkout.APIKey) (checkout.Scope, error) {
+	now := s.now()
+	if err := k.Usable(now); err != nil {
+		return checkout.Scope{}, err
+	}
+	s.noteUse(k.ID, now)
 	return k.Scope(), nil
 }
