@@ -48,6 +48,10 @@ func TestKeysCommands(t *testing.T) {
 		t.Errorf("created %q: %v", f[4], err)
 	}
 	bootID := f[0]
+	// The SDK sees the same key through the API.
+	if l, err := c.APIKeys.List(ctx, nil); err != nil || len(l.Data) != 1 || l.Data[0].ID != bootID || l.Data[0].Secret != "" {
+		t.Fatalf("APIKeys.List: %+v, %v; want the bootstrap key, no secret", l, err)
+	}
 	// The server records the key's use off the request path: the list
 	// shows it soon.
 	for deadline := time.Now().Add(10 * time.Second); ; {
