@@ -61,7 +61,8 @@ func (k *APIKey) Usable(now time.Time) error {
 func (k *APIKey) Scope() Scope { return Scope{AccountID: k.AccountID, Livemode: k.Livemode} }
 
 // HashKey returns the stored form of a secret key. Keys carry at least 128
-// random bits (or are chosen by an operator), so a fast unsalted hash is
+// random bits (or are chosen by an operator, with at least 24 characters of
+// 64 after the prefix), so a fast unsalted hash is
 // enough: there is nothing to brute-force, and lookups stay O(1).
 func HashKey(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))

@@ -142,7 +142,10 @@ func (k keys) keysIndexed() string { return k.p + "apikeys-indexed" }
 // indexOldKeys gives the keys stored before keys had ids and lists (by a
 // checkoutd older than this one) their id and their place in their
 // scope's list, oldest first, once per prefix. Until it has run, such
-// keys authenticate but cannot be listed, revoked or rolled.
+// keys authenticate but cannot be listed, revoked or rolled. A key that an
+// older checkoutd makes after that (during a rolling upgrade) stays so
+// until P apikeys-indexed is deleted and a Store opens again: upgrade
+// every replica before making keys.
 func (s *Store) indexOldKeys(ctx context.Context) error {
 	if n, err := s.c.Exists(ctx, s.k.keysIndexed()).Result(); err != nil || n == 1 {
 		return err
