@@ -27,7 +27,7 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // apiKey is the test key checkoutd gets with --bootstrap-key.
-const apiKey = "sk_test_browser_tests"
+const apiKey = "sk_test_browser_tests_0123456789"
 
 var (
 	// skipReason is set when the tests cannot run here (no Chromium).

@@ -34,13 +34,35 @@ type APIKey struct {
 	// Hint is the last four characters of the secret, to tell keys apart.
 	Hint    string
 	Created time.Time
+	// LastUsed is when the key last authenticated a request, recorded at
+	// most about once a minute per process (zero: never, as far as known).
+	LastUsed time.Time
+	// Revoked is when the key was revoked; zero while it is not. A revoked
+	// key never works again.
+	Revoked time.Time
+	// ExpiresAt is when a rolled key stops working; zero when it does not
+	// expire.
+	ExpiresAt time.Time
+}
+
+// Usable reports whether the key may authenticate a request at now, and if
+// not, the error that says why (code api_key_revoked or api_key_expired).
+func (k *APIKey) Usable(now time.Time) error {
+	switch {
+	case !k.Revoked.IsZero():
+		return Errorf(KindUnauthorized, "api_key_revoked", "This API key (%s, ending in %s) has been revoked.", k.ID, k.Hint)
+	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
+		return Errorf(KindUnauthorized, "api_key_expired", "This API key (%s, ending in %s) expired when it was rolled.", k.ID, k.Hint)
+	}
+	return nil
 }
 
 // Scope returns what the key gives access to.
 func (k *APIKey) Scope() Scope { return Scope{AccountID: k.AccountID, Livemode: k.Livemode} }
 
 // HashKey returns the stored form of a secret key. Keys carry at least 128
-// random bits (or are chosen by an operator), so a fast unsalted hash is
+// random bits (or are chosen by an operator, with at least 24 characters of
+// 64 after the prefix), so a fast unsalted hash is
 // enough: there is nothing to brute-force, and lookups stay O(1).
 func HashKey(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))

@@ -25,7 +25,28 @@ type Store interface {
 	// CreateAPIKey adds a key to an existing account; ErrNotFound if it has gone.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// FindAPIKey looks a key up by HashKey of its secret; ErrNotFound if none.
+	// Revoked and expired keys are returned too: the caller decides.
 	FindAPIKey(ctx context.Context, hash []byte) (*APIKey, error)
+	// ListAPIKeys returns one page of the scope's keys, revoked ones
+	// included, newest first. An unknown cursor is a KindNotFound error
+	// naming the cursor parameter.
+	ListAPIKeys(ctx context.Context, scope Scope, p ListParams) (Page[*APIKey], error)
+	// GetAPIKey returns the key with id, ErrNotFound outside scope.
+	GetAPIKey(ctx context.Context, scope Scope, id string) (*APIKey, error)
+	// RevokeAPIKey sets the key's Revoked to at, unless it is revoked
+	// already (then it is left as it is), and returns the key as stored.
+	// ErrNotFound outside scope.
+	RevokeAPIKey(ctx context.Context, scope Scope, id string, at time.Time) (*APIKey, error)
+	// RollAPIKey atomically stores next (in scope) and sets the ExpiresAt of
+	// key id to expiresAt, and returns that key as stored. Only a key with
+	// neither Revoked nor ExpiresAt set can be rolled: otherwise, or if
+	// next's hash or id exists, ErrConflict and nothing is written.
+	// ErrNotFound if there is no key id in scope.
+	RollAPIKey(ctx context.Context, scope Scope, id string, expiresAt time.Time, next *APIKey) (*APIKey, error)
+	// TouchAPIKey records that key id was used at at: its LastUsed becomes
+	// at if that is later. It changes nothing else, so it never undoes a
+	// revocation; a missing key is not an error.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 
 	// CreateSession stores a new session (Version 1). ErrConflict if the id exists.
 	CreateSession(ctx context.Context, s *Session) error

@@ -105,6 +105,9 @@ type Client struct {
 	Sessions *SessionService
 	// Events reads the event log.
 	Events *EventService
+	// APIKeys lists, makes, revokes and rolls the secret keys of the
+	// client key's account and mode.
+	APIKeys *APIKeyService
 
 	b *backend
 }
@@ -167,6 +170,7 @@ func New(apiKey string, opts ...Option) *Client {
 	return &Client{
 		Sessions: &SessionService{b: b},
 		Events:   &EventService{b: b},
+		APIKeys:  &APIKeyService{b: b},
 		b:        b,
 	}
 }

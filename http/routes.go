@@ -25,6 +25,11 @@ func (s *Server) routes() {
 	s.handle("POST /v1/webhook_endpoints/{id}", s.api(s.updateEndpoint))
 	s.handle("DELETE /v1/webhook_endpoints/{id}", s.api(s.deleteEndpoint))
 	s.handle("POST /v1/webhook_endpoints/{id}/rotate_secret", s.api(s.rotateSecret))
+	s.handle("GET /v1/api_keys", s.api(s.listAPIKeys))
+	s.handle("POST /v1/api_keys", s.api(s.createAPIKey))
+	s.handle("GET /v1/api_keys/{id}", s.api(s.getAPIKey))
+	s.handle("POST /v1/api_keys/{id}/revoke", s.api(s.revokeAPIKey))
+	s.handle("POST /v1/api_keys/{id}/roll", s.api(s.rollAPIKey))
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))
 	s.handle("GET /v1/payments/{id}", s.api(s.getPayment))

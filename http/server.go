@@ -284,8 +284,10 @@ func tooLarge() error {
 // user name, as Stripe's curl examples do) or x-api-key (seed 002).
 func apiKey(r *http.Request) string {
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if k, ok := strings.CutPrefix(auth, "Bearer "); ok {
-			return strings.TrimSpace(k)
+		// The scheme is case-insensitive (RFC 7235 §2.1): "bearer sk_…"
+		// and "BEARER sk_…" are what some clients send.
+		if len(auth) > 7 && strings.EqualFold(auth[:7], "Bearer ") {
+			return strings.TrimSpace(auth[7:])
 		}
 		if user, _, ok := r.BasicAuth(); ok {
 			return user

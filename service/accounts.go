@@ -54,7 +54,7 @@ func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout
 	secret := p.SecretKey
 	if secret == "" {
 		secret = newSecret(false)
-	} else if err := checkChosenKey(secret); err != nil {
+	} else if err := CheckChosenKey(secret); err != nil {
 		return nil, "", err
 	}
 	key := s.newKey(a.ID, false, secret)
@@ -69,14 +69,8 @@ func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout
 
 // CreateKey adds a new random key to an account and returns its secret, once.
 func (s *Service) CreateKey(ctx context.Context, accountID string, livemode bool) (string, error) {
-	secret := newSecret(livemode)
-	if err := s.Store.CreateAPIKey(ctx, s.newKey(accountID, livemode, secret)); err != nil {
-		if checkout.IsKind(err, checkout.KindNotFound) {
-			return "", checkout.NotFound("account", "account", accountID)
-		}
-		return "", err
-	}
-	return secret, nil
+	_, secret, err := s.NewKey(ctx, checkout.Scope{AccountID: accountID, Livemode: livemode})
+	return secret, err
 }
 
 // DefaultAccountID is the id of the account made on a store's first start.
@@ -98,15 +92,22 @@ func (s *Service) Bootstrap(ctx context.Context, name, currency, secretKey strin
 	return a, secret, err == nil, err
 }
 
-// checkChosenKey validates an operator-chosen test key (--bootstrap-key,
-// --secret-key): scripts need a known key, but it must still look like one.
-func checkChosenKey(secret string) error {
+// MinChosenKeyChars is how many characters an operator-chosen key needs
+// after its prefix: 24 of the 64 allowed characters are 144 bits, more than
+// the 128 a random key carries, if the operator picks them at random; a
+// short one could be guessed.
+const MinChosenKeyChars = 24
+
+// CheckChosenKey validates an operator-chosen test key (--bootstrap-key,
+// --secret-key): scripts need a known key, but it must still look like one
+// and be as hard to guess.
+func CheckChosenKey(secret string) error {
 	if !strings.HasPrefix(secret, checkout.TestKeyPrefix) {
 		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key must start with %s", checkout.TestKeyPrefix)
 	}
 	rest := secret[len(checkout.TestKeyPrefix):]
-	if len(rest) < 1 || len(rest) > 200 {
-		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key needs 1 to 200 characters after %s", checkout.TestKeyPrefix)
+	if len(rest) < MinChosenKeyChars || len(rest) > 200 {
+		return checkout.Invalid("secret_key", "parameter_invalid", "a chosen secret key needs %d to 200 characters after %s", MinChosenKeyChars, checkout.TestKeyPrefix)
 	}
 	for _, r := range rest {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
@@ -151,9 +152,12 @@ type cachedAccount struct {
 	expires time.Time
 }
 
-// keyCacheTTL bounds how long a key lookup is reused. Keys cannot be revoked
-// yet; when they can, revocation takes effect within this time.
-const keyCacheTTL = 30 * time.Second
+// keyCacheTTL bounds how long a key lookup is reused, and so how long a
+// revocation (or a rolled key's expiry) made through another process takes
+// to reach this one: every process re-reads each key it uses this often.
+// A revocation through this process takes effect at once (see RevokeKey).
+// A few seconds cost one indexed read per key per process per period.
+const keyCacheTTL = 2 * time.Second
 
 type cachedKey struct {
 	key     *checkout.APIKey
@@ -164,7 +168,9 @@ var errBadKey = checkout.Errorf(checkout.KindUnauthorized, "api_key_invalid", "I
 
 // Authenticate returns the scope a secret key gives access to. Known keys are
 // cached briefly so that the hot path does not read the store; unknown ones
-// are not, so random guesses cannot grow the cache.
+// are not, so random guesses cannot grow the cache. A revoked key, or a
+// rolled one past its expiry, is refused with api_key_revoked or
+// api_key_expired.
 func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Scope, error) {
 	if secret == "" {
 		return checkout.Scope{}, checkout.Errorf(checkout.KindUnauthorized, "api_key_missing",
@@ -179,7 +185,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Sco
 	if c, ok := s.keys.Load(string(hash)); ok && now.Before(c.(cachedKey).expires) {
 		k := c.(cachedKey).key
 		if k.Matches(secret) {
-			return k.Scope(), nil
+			return s.use(k)
 		}
 	}
 	k, err := s.Store.FindAPIKey(ctx, hash)
@@ -195,5 +201,15 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Sco
 		return checkout.Scope{}, errBadKey
 	}
 	s.keys.Store(string(hash), cachedKey{key: k, expires: now.Add(keyCacheTTL)})
+	return s.use(k)
+}
+
+// use checks that k may be used now and notes its use.
+func (s *Service) use(k *checkout.APIKey) (checkout.Scope, error) {
+	now := s.now()
+	if err := k.Usable(now); err != nil {
+		return checkout.Scope{}, err
+	}
+	s.noteUse(k.ID, now)
 	return k.Scope(), nil
 }

@@ -52,6 +52,7 @@ type Service struct {
 	clientsOnce sync.Once
 
 	keys     sync.Map // string(hash) → cachedKey
+	used     sync.Map // key id → time.Time its use was last recorded (see noteUse)
 	accounts sync.Map // account id → cachedAccount
 }
 

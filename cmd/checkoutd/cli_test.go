@@ -87,7 +87,7 @@ func TestCLI(t *testing.T) {
 	t.Run("accounts and keys against a running server", func(t *testing.T) {
 		ctx := context.Background()
 		data := t.TempDir()
-		const defaultKey = "sk_test_cliDefault"
+		const defaultKey = "sk_test_cliDefault_0123456789abc"
 		srv := startServer(t, data, "--bootstrap-key", defaultKey)
 		session := &client.SessionParams{Amount: 1000, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"}
 
@@ -153,12 +153,12 @@ func TestCLI(t *testing.T) {
 		}
 
 		// An operator-chosen key.
-		stdout, _, code = runCLI(t, nil, "accounts", "create", "--data", data, "--name", "Chosen", "--secret-key", "sk_test_chosenKey", "--session-ttl", "2h")
+		stdout, _, code = runCLI(t, nil, "accounts", "create", "--data", data, "--name", "Chosen", "--secret-key", "sk_test_chosenKey_0123456789abcd", "--session-ttl", "2h")
 		chosenID := field(stdout, "account_id")
-		if code != 0 || field(stdout, "secret_key") != "sk_test_chosenKey" || !strings.HasPrefix(chosenID, "acct_") {
+		if code != 0 || field(stdout, "secret_key") != "sk_test_chosenKey_0123456789abcd" || !strings.HasPrefix(chosenID, "acct_") {
 			t.Fatalf("accounts create --secret-key: exit code %d\n%s", code, stdout)
 		}
-		if cs, err := newClient("sk_test_chosenKey", srv).Sessions.Create(ctx, session); err != nil {
+		if cs, err := newClient("sk_test_chosenKey_0123456789abcd", srv).Sessions.Create(ctx, session); err != nil {
 			t.Errorf("chosen key: %v", err)
 		} else if d := cs.ExpiresAt.Sub(cs.CreatedAt); d < 2*time.Hour-2*time.Second || d > 2*time.Hour+2*time.Second || cs.Currency != "GHS" {
 			t.Errorf("account with --session-ttl 2h: lifetime %v, currency %s; want 2h GHS", d, cs.Currency)
@@ -177,10 +177,11 @@ func TestCLI(t *testing.T) {
 			says []string
 		}{
 			{[]string{"accounts", "create", "--name", "Y", "--id", "acct_x"}, []string{"acct_x", "exists"}},
-			{[]string{"accounts", "create", "--name", "Y", "--secret-key", "sk_test_chosenKey"}, []string{"exists"}},
+			{[]string{"accounts", "create", "--name", "Y", "--secret-key", "sk_test_chosenKey_0123456789abcd"}, []string{"exists"}},
 			{[]string{"accounts", "create", "--id", "acct_y"}, []string{"--name"}},
 			{[]string{"accounts", "create", "--name", "Y", "--default-currency", "XYZ"}, []string{"XYZ"}},
 			{[]string{"accounts", "create", "--name", "Y", "--secret-key", "sk_live_abc"}, []string{"sk_test_"}},
+			{[]string{"accounts", "create", "--name", "Y", "--secret-key", "sk_test_short"}, []string{"24"}},
 			{[]string{"accounts", "create", "--name", "Y", "--id", "bad id!"}, []string{"account id"}},
 			{[]string{"keys", "create", "--account", "nope"}, []string{"nope"}},
 			{[]string{"keys", "create"}, []string{"--account"}},
@@ -224,6 +225,7 @@ func TestCLI(t *testing.T) {
 		}{
 			{[]string{"--bootstrap-key", "sk_live_abc"}, nil, "sk_test_"},
 			{[]string{"--bootstrap-key", "abc"}, nil, "sk_test_"},
+			{[]string{"--bootstrap-key", "sk_test_short"}, nil, "24"},
 			{nil, []string{"CHECKOUTD_BOOTSTRAP_KEY=pk_test_abc"}, "sk_test_"},
 			{[]string{"--sweep-interval", "5ms"}, nil, "sweep-interval"},
 			{nil, []string{"CHECKOUTD_SWEEP_INTERVAL=soon"}, "CHECKOUTD_SWEEP_INTERVAL"},
@@ -255,18 +257,18 @@ func TestCLI(t *testing.T) {
 		data := filepath.Join(t.TempDir(), "store")
 		srv := launch(t, func(addr string) ([]string, []string) {
 			return nil, []string{
-				"CHECKOUTD_ADDR=" + addr, "CHECKOUTD_DATA=" + data, "CHECKOUTD_BOOTSTRAP_KEY=sk_test_fromEnv",
+				"CHECKOUTD_ADDR=" + addr, "CHECKOUTD_DATA=" + data, "CHECKOUTD_BOOTSTRAP_KEY=sk_test_fromEnv_0123456789abcdef",
 				"CHECKOUTD_DEFAULT_CURRENCY=JPY", "CHECKOUTD_PUBLIC_URL=https://pay.example.com/base/",
 				"CHECKOUTD_LOG_LEVEL=warn", "CHECKOUTD_SWEEP_INTERVAL=50ms",
 			}
 		})
-		if out := srv.stdout.String(); !strings.Contains(out, "checkoutd listening on https://pay.example.com/base ") || !strings.Contains(out, "sk_test_fromEnv") {
+		if out := srv.stdout.String(); !strings.Contains(out, "checkoutd listening on https://pay.example.com/base ") || !strings.Contains(out, "sk_test_fromEnv_0123456789abcdef") {
 			t.Errorf("stdout:\n%s", out)
 		}
 		if _, err := os.Stat(filepath.Join(data, "checkoutd.db")); err != nil {
 			t.Errorf("store not made in CHECKOUTD_DATA: %v", err)
 		}
-		c := newClient("sk_test_fromEnv", srv)
+		c := newClient("sk_test_fromEnv_0123456789abcdef", srv)
 		s, err := c.Sessions.Create(ctx, &client.SessionParams{Amount: 500, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"})
 		if err != nil {
 			t.Fatalf("Create: %v", err)
@@ -277,12 +279,12 @@ func TestCLI(t *testing.T) {
 
 		// The account commands read theirs too.
 		env := []string{"CHECKOUTD_DATA=" + data, "CHECKOUTD_ACCOUNT_NAME=Envy", "CHECKOUTD_ACCOUNT_ID=acct_env",
-			"CHECKOUTD_ACCOUNT_DEFAULT_CURRENCY=BHD", "CHECKOUTD_ACCOUNT_SESSION_TTL=3h", "CHECKOUTD_ACCOUNT_SECRET_KEY=sk_test_envAccount"}
+			"CHECKOUTD_ACCOUNT_DEFAULT_CURRENCY=BHD", "CHECKOUTD_ACCOUNT_SESSION_TTL=3h", "CHECKOUTD_ACCOUNT_SECRET_KEY=sk_test_envAccount_0123456789abc"}
 		stdout, stderr, code := runCLI(t, env, "accounts", "create")
-		if code != 0 || field(stdout, "account_id") != "acct_env" || field(stdout, "secret_key") != "sk_test_envAccount" {
+		if code != 0 || field(stdout, "account_id") != "acct_env" || field(stdout, "secret_key") != "sk_test_envAccount_0123456789abc" {
 			t.Fatalf("accounts create from env: exit code %d\n%s%s", code, stdout, stderr)
 		}
-		es, err := newClient("sk_test_envAccount", srv).Sessions.Create(ctx, &client.SessionParams{Amount: 1500, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"})
+		es, err := newClient("sk_test_envAccount_0123456789abc", srv).Sessions.Create(ctx, &client.SessionParams{Amount: 1500, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"})
 		if err != nil {
 			t.Fatalf("Create with the env account's key: %v", err)
 		}
@@ -318,9 +320,9 @@ func TestCLI(t *testing.T) {
 		ctx := context.Background()
 		envData, flagData := t.TempDir(), t.TempDir()
 		srv := launch(t, func(addr string) ([]string, []string) {
-			return []string{"serve", "--addr", addr, "--data", flagData, "--bootstrap-key", "sk_test_fromFlag",
+			return []string{"serve", "--addr", addr, "--data", flagData, "--bootstrap-key", "sk_test_fromFlag_0123456789abcde",
 					"--default-currency", "EUR", "--public-url", "http://flag.example.com", "--log-level", "info", "--sweep-interval", "1s"},
-				[]string{"CHECKOUTD_ADDR=256.0.0.1:1", "CHECKOUTD_DATA=" + envData, "CHECKOUTD_BOOTSTRAP_KEY=sk_test_fromEnv",
+				[]string{"CHECKOUTD_ADDR=256.0.0.1:1", "CHECKOUTD_DATA=" + envData, "CHECKOUTD_BOOTSTRAP_KEY=sk_test_fromEnv_0123456789abcdef",
 					"CHECKOUTD_DEFAULT_CURRENCY=JPY", "CHECKOUTD_PUBLIC_URL=https://env.example.com", "CHECKOUTD_LOG_LEVEL=error",
 					"CHECKOUTD_SWEEP_INTERVAL=1ms"}
 		})
@@ -330,14 +332,14 @@ func TestCLI(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(envData, "checkoutd.db")); err == nil {
 			t.Errorf("store made in CHECKOUTD_DATA although --data was given")
 		}
-		s, err := newClient("sk_test_fromFlag", srv).Sessions.Create(ctx, &client.SessionParams{Amount: 500, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"})
+		s, err := newClient("sk_test_fromFlag_0123456789abcde", srv).Sessions.Create(ctx, &client.SessionParams{Amount: 500, SuccessURL: "http://shop.example.com/ok", CancelURL: "http://shop.example.com/cancel"})
 		if err != nil {
 			t.Fatalf("Create with --bootstrap-key: %v", err)
 		}
 		if s.Currency != "EUR" || s.URL != "http://flag.example.com/checkout/"+s.ID {
 			t.Errorf("session: currency %s url %q; want EUR and the --public-url", s.Currency, s.URL)
 		}
-		_, err = newClient("sk_test_fromEnv", srv).Sessions.List(ctx, nil)
+		_, err = newClient("sk_test_fromEnv_0123456789abcdef", srv).Sessions.List(ctx, nil)
 		apiError(t, "the environment's bootstrap key", err, http.StatusUnauthorized, "")
 
 		env := []string{"CHECKOUTD_DATA=" + envData, "CHECKOUTD_ACCOUNT_NAME=EnvName", "CHECKOUTD_ACCOUNT_DEFAULT_CURRENCY=JPY"}
@@ -381,14 +383,14 @@ func TestCLI(t *testing.T) {
 			t.Errorf("exit code %d", code)
 		}
 
-		srv2 := startServer(t, data, "--bootstrap-key", "sk_test_tooLate")
+		srv2 := startServer(t, data, "--bootstrap-key", "sk_test_tooLate_0123456789abcdef")
 		if out := srv2.stdout.String(); testKeyRE.MatchString(out) || strings.Contains(out, "created account") {
 			t.Errorf("second start over a non-empty store printed a key:\n%s", out)
 		}
 		if got, err := newClient(key, srv2).Sessions.Get(ctx, s.ID); err != nil || got.ID != s.ID {
 			t.Errorf("first key after restart: %v, %v", got, err)
 		}
-		_, err = newClient("sk_test_tooLate", srv2).Sessions.List(ctx, nil)
+		_, err = newClient("sk_test_tooLate_0123456789abcdef", srv2).Sessions.List(ctx, nil)
 		apiError(t, "--bootstrap-key on a non-empty store", err, http.StatusUnauthorized, "")
 		stdout, _, _ := runCLI(t, nil, "accounts", "list", "--data", data)
 		if strings.Count(stdout, "\n") != 1 {

@@ -138,7 +138,7 @@ func TestEndToEnd(t *testing.T) {
 	defer cancel()
 
 	data := t.TempDir()
-	const key = "sk_test_endToEndBootstrap"
+	const key = "sk_test_endToEndBootstrap_012345"
 	// A fast sweep runs throughout: it must not touch sessions that are not
 	// due, nor write a second event for one expired by hand.
 	srv := startServer(t, data, "--bootstrap-key", key, "--sweep-interval", "100ms")

@@ -118,7 +118,7 @@ func apiGet(t *testing.T, base, key, path string) map[string]any {
 // hosted page; the receiver must get the completed session's event, signed
 // with the secret listen printed.
 func TestListen(t *testing.T) {
-	const key = "sk_test_listen"
+	const key = "sk_test_listen_0123456789abcdefg"
 	data := t.TempDir()
 	srv := startServer(t, data, "--bootstrap-key", key)
 	rcv := &listenReceiver{}
@@ -206,7 +206,7 @@ func TestListen(t *testing.T) {
 // TestListenStream reads GET /v1/events/stream directly: authentication,
 // the SSE headers and framing, and a bad cursor.
 func TestListenStream(t *testing.T) {
-	const key = "sk_test_stream"
+	const key = "sk_test_stream_0123456789abcdefg"
 	srv := startServer(t, t.TempDir(), "--bootstrap-key", key)
 	res, err := http.Get(srv.base + "/v1/events/stream")
 	if err != nil {
@@ -308,7 +308,7 @@ func TestListenMisuse(t *testing.T) {
 
 	// A key the server does not know ends listen with the server's reason
 	// instead of retrying forever.
-	srv := startServer(t, t.TempDir(), "--bootstrap-key", "sk_test_known")
+	srv := startServer(t, t.TempDir(), "--bootstrap-key", "sk_test_known_0123456789abcdefgh")
 	stdout, stderr, code := runCLI(t, nil, "listen", "--url", srv.base, "--api-key", "sk_test_unknown", "--forward-to", "http://127.0.0.1:3000/")
 	if code != 1 || !strings.Contains(stderr, "401") || strings.Contains(stdout, "Ready!") {
 		t.Errorf("unknown key: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

@@ -4,6 +4,9 @@
 //	checkoutd accounts create    make an account and print its test key
 //	checkoutd accounts list      list accounts
 //	checkoutd keys create        make another key for an account
+//	checkoutd keys list          list keys
+//	checkoutd keys revoke ID     revoke a key
+//	checkoutd keys roll ID       replace a key, the old one expiring later
 //	checkoutd listen             forward an account's events to a local URL
 //	checkoutd migrate            bring the store's schema up to date
 //	checkoutd version            print the version
@@ -66,6 +69,9 @@ func commands() []command {
 		{"accounts create", "--name NAME [flags]", "make an account; prints its id and test key once", accountsCreate},
 		{"accounts list", "[flags]", "list accounts", accountsList},
 		{"keys create", "--account ID [--live] [flags]", "make a new secret key for an account; printed once", keysCreate},
+		{"keys list", "[--account ID] [flags]", "list keys: id, account, mode, hint, created, last used", keysList},
+		{"keys revoke", "KEY_ID [flags]", "revoke a key; every server refuses it within seconds", keysRevoke},
+		{"keys roll", "KEY_ID [--expire-old-in 24h] [flags]", "a new key, printed once; the old one stops after the delay", keysRoll},
 		{"listen", "--forward-to URL --api-key KEY", "forward your account's events, signed, to a local URL", listen},
 		{"migrate", "[flags]", "bring the store's schema up to date (serve also does it at start)", migrate},
 		{"version", "", "print the version, the revision it was built from and the Go version", printVersion},

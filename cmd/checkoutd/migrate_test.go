@@ -31,7 +31,7 @@ func TestMigrate(t *testing.T) {
 		}
 		// The server finds the schema current and starts on it.
 		srv := launch(t, func(addr string) ([]string, []string) {
-			return append([]string{"serve", "--addr", addr, "--data", t.TempDir(), "--bootstrap-key", "sk_test_migrated"}, args[1:]...), nil
+			return append([]string{"serve", "--addr", addr, "--data", t.TempDir(), "--bootstrap-key", "sk_test_migrated_0123456789abcde"}, args[1:]...), nil
 		})
 		if !strings.Contains(srv.stdout.String(), "(store postgres)") {
 			t.Errorf("start-up line does not name the store:\n%s", srv.stdout)

@@ -174,7 +174,7 @@ func TestReplicas(t *testing.T) {
 }
 
 func testReplicas(t *testing.T, storeArgs []string) {
-	const key = "sk_test_replicas"
+	const key = "sk_test_replicas_0123456789abcde"
 	keyFile := filepath.Join(t.TempDir(), "encryption.key")
 	secret := make([]byte, 32)
 	rand.Read(secret)

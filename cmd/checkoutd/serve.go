@@ -54,8 +54,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *sweep < 10*time.Millisecond {
 		return errors.New("--sweep-interval must be at least 10ms")
 	}
-	if *bootstrapKey != "" && !strings.HasPrefix(*bootstrapKey, checkout.TestKeyPrefix) {
-		return fmt.Errorf("--bootstrap-key must start with %s", checkout.TestKeyPrefix)
+	if *bootstrapKey != "" {
+		// Checked even when the store has accounts and the key goes unused,
+		// so a weak key in a script fails on the first run, not later.
+		if err := service.CheckChosenKey(*bootstrapKey); err != nil {
+			return fmt.Errorf("--bootstrap-key: %s", err.(*checkout.Error).Message)
+		}
 	}
 	if _, ok := checkout.ParseCurrency(*currency); !ok {
 		return fmt.Errorf("--default-currency: %q is not a supported ISO 4217 currency code", *currency)

@@ -64,7 +64,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	hs := httptest.NewServer(rcv)
 	defer hs.Close()
 	data := t.TempDir()
-	const key = "sk_test_sigkill"
+	const key = "sk_test_sigkill_0123456789abcdef"
 	flags := []string{"--bootstrap-key", key, "--webhook-allow-private", "--webhook-retry-schedule", strings.Repeat("100ms,", 59) + "100ms"}
 	p := startServer(t, data, flags...)
 	apiPost(t, p.base, key, "/v1/webhook_endpoints", url.Values{"url": {hs.URL + "/hooks"}, "enabled_events[]": {"*"}})
@@ -139,7 +139,7 @@ func TestWebhookEndpointDisabledAfterFailing(t *testing.T) {
 	}))
 	defer healthy.Close()
 
-	const key = "sk_test_disableafter"
+	const key = "sk_test_disableafter_0123456789a"
 	p := launch(t, func(addr string) ([]string, []string) {
 		return []string{"serve", "--addr", addr, "--data", t.TempDir(), "--bootstrap-key", key, "--webhook-allow-private",
 				"--webhook-retry-schedule", strings.Repeat("100ms,", 59) + "100ms"},
@@ -238,7 +238,7 @@ func TestWebhookFailureSequence(t *testing.T) {
 	}))
 	defer rcv.Close()
 
-	const key = "sk_test_sequence"
+	const key = "sk_test_sequence_0123456789abcde"
 	schedule := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond}
 	p := startServer(t, t.TempDir(), "--bootstrap-key", key, "--webhook-allow-private",
 		"--webhook-retry-schedule", "200ms,400ms,600ms", "--webhook-timeout", "300ms")

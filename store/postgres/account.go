@@ -59,15 +59,8 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 
 // FindAPIKey returns the key whose hash is hash.
 func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
-	var k checkout.APIKey
-	var created int64
-	err := s.pool.QueryRow(ctx, `SELECT id, account_id, livemode, hash, hint, created FROM api_keys WHERE hash = $1`, hash).
-		Scan(&k.ID, &k.AccountID, &k.Livemode, &k.Hash, &k.Hint, &created)
-	if err != nil {
-		return nil, translate("find api key", err)
-	}
-	k.Created = record.FromMicros(created)
-	return &k, nil
+	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1`, hash))
+	return k, translate("find api key", err)
 }
 
 // collect decodes every row of a one-column (data) query. pgx reports a

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/hex"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/store/internal/record"
@@ -14,14 +13,14 @@ func (s *Store) CreateAccount(ctx context.Context, a *checkout.Account, keys []*
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, 3+2*len(keys))
+	args := make([]any, 0, 3+4*len(keys))
 	args = append(args, a.ID, data, len(keys))
 	for _, k := range keys {
-		kd, err := record.EncodeKey(k)
+		ka, err := keyArgs(k)
 		if err != nil {
 			return err
 		}
-		args = append(args, hex.EncodeToString(k.Hash), kd)
+		args = append(args, ka...)
 	}
 	return translate("create account", s.run(ctx, createAccountScript, args...).Err())
 }
@@ -51,22 +50,13 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 
 // CreateAPIKey adds k to its account; a missing account is not-found.
 func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
-	data, err := record.EncodeKey(k)
+	ka, err := keyArgs(k)
 	if err != nil {
 		return err
 	}
-	err = s.run(ctx, createKeyScript, k.AccountID, hex.EncodeToString(k.Hash), data).Err()
+	err = s.run(ctx, createKeyScript, k.AccountID, ka[0], ka[1], ka[2], ka[3]).Err()
 	if isReply(err, "NOTFOUND") {
 		return checkout.NotFound("account", "account", k.AccountID)
 	}
 	return translate("create api key", err)
-}
-
-// FindAPIKey returns the key whose hash is hash.
-func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
-	data, err := s.get(ctx, s.k.apiKey(hex.EncodeToString(hash))).Bytes()
-	if err != nil {
-		return nil, translate("find api key", err)
-	}
-	return record.DecodeKey(data)
 }

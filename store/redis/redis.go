@@ -15,7 +15,9 @@
 //	                            no TTL while pending, then Retention
 //	P endpoint:{id}     string  the webhook endpoint; no TTL
 //	P account:{id}      string  the account; no TTL
-//	P apikey:{hash}     string  the API key (JSON), by the hex of its hash; no TTL
+//	P apikey:{hash}     string  the API key as made (JSON), by the hex of its hash; no TTL
+//	P apikey-state:{hash}  hash  r, x, u: revoked, expires at, last used (µs); no TTL
+//	P apikey-id:{id}    string  the hex of key id's hash; no TTL
 //	P idem:{acct}:{0|1}:{key}  hash  an idempotency record; TTL 24 h
 //
 // Lists are sorted sets of ids scored by seq, the insertion order: a
@@ -29,6 +31,7 @@
 //	P payments:{sc}, P payments:{sc}:session:{id}
 //	P events:{sc}, P events:{sc}:type:{t}, P events:{sc}:object:{id}
 //	P endpoints:{sc}                 no TTL
+//	P apikeys:{sc}                   the scope's key ids; no TTL
 //	P deliveries:{event id}          the event's deliveries
 //
 // An index lives at least as long as the objects it holds (each write
@@ -154,6 +157,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.senders.Add(pipelines)
 	for range pipelines {
 		go s.sender()
+	}
+	if err := s.indexOldKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }

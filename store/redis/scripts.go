@@ -32,6 +32,12 @@ var (
 	insertDeliveriesScript = script("insert_deliveries")
 	claimDeliveriesScript  = script("claim_deliveries")
 	updateDeliveryScript   = script("update_delivery")
+	findKeysScript         = script("find_keys")
+	getKeyScript           = script("get_key")
+	revokeKeyScript        = script("revoke_key")
+	rollKeyScript          = script("roll_key")
+	touchKeyScript         = script("touch_key")
+	indexKeyScript         = script("index_key")
 )
 
 func script(name string) *goredis.Script {

@@ -79,12 +79,6 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*checkout.Account, error) {
 
 // FindAPIKey returns the key whose hash is hash.
 func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, error) {
-	var k checkout.APIKey
-	var created int64
-	err := s.rs.findKey.QueryRowContext(ctx, hash).Scan(&k.ID, &k.AccountID, &k.Livemode, &k.Hash, &k.Hint, &created)
-	if err != nil {
-		return nil, translate("find api key", err)
-	}
-	k.Created = record.FromMicros(created)
-	return &k, nil
+	k, err := scanKey(s.rs.findKey.QueryRowContext(ctx, hash))
+	return k, translate("find api key", err)
 }

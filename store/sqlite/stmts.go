@@ -109,7 +109,7 @@ func (r *readStmts) defs() []stmtDef {
 	return []stmtDef{
 		{&r.getAccount, `SELECT data FROM accounts WHERE id = ?`},
 		{&r.listAccounts, `SELECT data FROM accounts ORDER BY seq`},
-		{&r.findKey, `SELECT id, account_id, livemode, hash, hint, created FROM api_keys WHERE hash = ?`},
+		{&r.findKey, `SELECT ` + keyColumns + ` FROM api_keys WHERE hash = ?`},
 		{&r.getSession, `SELECT data FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.findSession, `SELECT data FROM sessions WHERE id = ?`},
 		{&r.sessionSeq, `SELECT seq FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},

@@ -176,7 +176,13 @@ func checkKey(t *testing.T, got, want *checkout.APIKey) {
 	t.Helper()
 	g, w := *got, *want
 	diffs := diffTime("Created", g.Created, w.Created)
+	diffs = append(diffs, diffTime("LastUsed", g.LastUsed, w.LastUsed)...)
+	diffs = append(diffs, diffTime("Revoked", g.Revoked, w.Revoked)...)
+	diffs = append(diffs, diffTime("ExpiresAt", g.ExpiresAt, w.ExpiresAt)...)
 	g.Created, w.Created = time.Time{}, time.Time{}
+	g.LastUsed, w.LastUsed = time.Time{}, time.Time{}
+	g.Revoked, w.Revoked = time.Time{}, time.Time{}
+	g.ExpiresAt, w.ExpiresAt = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(g, w) {
 		diffs = append(diffs, "fields differ")
 	}

@@ -19,6 +19,45 @@ func RunShared(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) 
 	t.Run("CommitOneWinner", func(t *testing.T) { sharedCommit(t, openPair) })
 	t.Run("ClaimDeliveriesOnce", func(t *testing.T) { sharedClaimDeliveries(t, openPair) })
 	t.Run("IdempotencyOneWinner", func(t *testing.T) { sharedIdempotency(t, openPair) })
+	t.Run("KeyRevokedForOthers", func(t *testing.T) { sharedRevoke(t, openPair) })
+}
+
+// sharedRevoke: a key revoked or rolled through one Store reads as such
+// through the other at once, which is what lets every replica refuse it
+// once its short key cache lapses; of rolls through both, one wins.
+func sharedRevoke(t *testing.T, openPair func(t *testing.T) (a, b checkout.Store)) {
+	a, b := openPair(t)
+	ctx := t.Context()
+	if err := a.CreateAccount(ctx, newAccount(scopeA.AccountID, t0), nil); err != nil {
+		t.Fatal(err)
+	}
+	k1 := newKey(scopeA.AccountID, false, "sk_test_shared1_0123456789abcdefghij", t0)
+	k2 := newKey(scopeA.AccountID, false, "sk_test_shared2_0123456789abcdefghij", t0)
+	for _, k := range []*checkout.APIKey{k1, k2} {
+		if err := a.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.FindAPIKey(ctx, k.Hash); err != nil {
+			t.Fatalf("FindAPIKey through the other store: %v", err)
+		}
+	}
+	if _, err := a.RevokeAPIKey(ctx, scopeA, k1.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.FindAPIKey(ctx, k1.Hash)
+	if err != nil || !got.Revoked.Equal(t0.Add(time.Minute)) {
+		t.Errorf("the other store reads the revoked key as %+v, %v", got, err)
+	}
+	n1 := newKey(scopeA.AccountID, false, "sk_test_sharedn1_0123456789abcdefghij", t0)
+	n2 := newKey(scopeA.AccountID, false, "sk_test_sharedn2_0123456789abcdefghij", t0)
+	_, err1 := a.RollAPIKey(ctx, scopeA, k2.ID, t0.Add(time.Hour), n1)
+	_, err2 := b.RollAPIKey(ctx, scopeA, k2.ID, t0.Add(time.Hour), n2)
+	if err1 != nil || !checkout.IsKind(err2, checkout.KindConflict) {
+		t.Errorf("rolls through both stores: %v, %v; want the first to win and the second to conflict", err1, err2)
+	}
+	if got, err := b.FindAPIKey(ctx, k2.Hash); err != nil || !got.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("the other store reads the rolled key as %+v, %v", got, err)
+	}
 }
 
 // sharedCommit: of writers on both Stores committing over the same

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Ping", s.ping)
 	t.Run("Accounts", s.accounts)
+	t.Run("APIKeys", s.apiKeys)
 	t.Run("Sessions", s.sessions)
 	t.Run("CompareAndSet", s.compareAndSet)
 	t.Run("Commit", s.commit)

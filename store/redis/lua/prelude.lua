@@ -113,3 +113,41 @@ local function insertDeliveries(i, n, retention)
     end
   end
 end
+
+-- API keys. P apikey:{hash} holds the key as made (JSON, never changed
+-- after); what changes is kept beside it in the hash P apikey-state:{hash}
+-- (r: revoked, x: expires at, u: last used; unix µs, absent or '0' when
+-- unset). P apikey-id:{id} names the hash of key id, and P apikeys:{sc}
+-- lists the scope's key ids by seq.
+
+-- storeKey stores a new key and indexes it.
+local function storeKey(h, data, id, sc)
+  redis.call('SET', P .. 'apikey:' .. h, data)
+  redis.call('SET', P .. 'apikey-id:' .. id, h)
+  redis.call('ZADD', P .. 'apikeys:' .. sc, redis.call('INCR', P .. 'seq'), id)
+end
+
+-- keyRecord is the reply for the key of hash h: its data and state, or
+-- four empty strings when there is none.
+local function keyRecord(h)
+  local data = redis.call('GET', P .. 'apikey:' .. h)
+  if not data then return {'', '', '', ''} end
+  local st = redis.call('HMGET', P .. 'apikey-state:' .. h, 'r', 'x', 'u')
+  return {data, st[1] or '', st[2] or '', st[3] or ''}
+end
+
+-- scopedKey returns the hash and the decoded key of id if it is in scope
+-- (acct, live), else nil.
+local function scopedKey(id, acct, live)
+  local h = redis.call('GET', P .. 'apikey-id:' .. id)
+  if not h then return nil end
+  local data = redis.call('GET', P .. 'apikey:' .. h)
+  if not data then return nil end
+  local k = cjson.decode(data)
+  if k.AccountID ~= acct or mode(k.Livemode) ~= live then return nil end
+  return h, k
+end
+
+local function isSet(v)
+  return v and v ~= '0' and v ~= ''
+end
