@@ -9,7 +9,18 @@ import (
 )
 
 // ErrInvalidHost is wrapped by every refusal of ParseHost.
-var ErrInvalidHost = errors.New("invalid host")
+var ErrInvalidHost = errors.New("netguard: invalid host")
+
+// hostError is a refusal of ParseHost. Its message says only what is wrong
+// with the host, so that a caller can put it after the name of its field.
+type hostError struct{ msg string }
+
+func (e *hostError) Error() string { return e.msg }
+func (e *hostError) Unwrap() error { return ErrInvalidHost }
+
+func hostErrorf(format string, args ...any) error {
+	return &hostError{fmt.Sprintf(format, args...)}
+}
 
 // Host is a URL's host and port as ParseHost accepted them, in one
 // canonical spelling, so that whatever is built from it (a
@@ -44,17 +55,17 @@ func ParseHost(hostport string) (Host, error) {
 	}
 	h, err := parseHost(host, bracketed, false)
 	if err != nil {
-		return Host{}, fmt.Errorf("%w: %v", ErrInvalidHost, err)
+		return Host{}, hostErrorf("%v", err)
 	}
 	switch {
 	case bracketed:
 		if h.ip.Zone() != "" {
-			return Host{}, fmt.Errorf("%w: [%s] has a zone, which means nothing outside this machine", ErrInvalidHost, host)
+			return Host{}, hostErrorf("[%s] has a zone, which means nothing outside this machine", host)
 		}
 		return Host{Name: h.ip.String(), IP: h.ip, Port: port}, nil
 	case h.v4 != nil:
 		if err := canonicalIPv4(strings.ToLower(host), h.name, h.v4); err != nil {
-			return Host{}, fmt.Errorf("%w: %v", ErrInvalidHost, err)
+			return Host{}, hostErrorf("%v", err)
 		}
 		return Host{Name: h.name, IP: h.v4[0], Port: port}, nil
 	}
@@ -68,11 +79,11 @@ func splitHostPort(hostport string) (host, port string, bracketed bool, err erro
 	if strings.HasPrefix(host, "[") {
 		end := strings.IndexByte(host, ']')
 		if end < 0 {
-			return "", "", false, fmt.Errorf("%w: %q has no closing ]", ErrInvalidHost, hostport)
+			return "", "", false, hostErrorf("%q has no closing ]", hostport)
 		}
 		host, port, bracketed = host[1:end], host[end+1:], true
 		if port != "" && port[0] != ':' {
-			return "", "", false, fmt.Errorf("%w: %q has characters after ]", ErrInvalidHost, hostport)
+			return "", "", false, hostErrorf("%q has characters after ]", hostport)
 		}
 		port = strings.TrimPrefix(port, ":")
 	} else if i := strings.LastIndexByte(host, ':'); i >= 0 {
@@ -83,12 +94,12 @@ func splitHostPort(hostport string) (host, port string, bracketed bool, err erro
 	}
 	for i := 0; i < len(port); i++ {
 		if port[i] < '0' || port[i] > '9' {
-			return "", "", false, fmt.Errorf("%w: port %q is not a number", ErrInvalidHost, port)
+			return "", "", false, hostErrorf("port %q is not a number", port)
 		}
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 {
-		return "", "", false, fmt.Errorf("%w: port %q is not in 1–65535", ErrInvalidHost, port)
+		return "", "", false, hostErrorf("port %q is not in 1–65535", port)
 	}
 	return host, strconv.Itoa(n), bracketed, nil
 }
