@@ -34,6 +34,7 @@ type pageData struct {
 	Items                 []pageItem
 	Total, Discount, Tax  string
 	Email                 string
+	EmailLocked           bool // the merchant set it: shown read-only
 	Card, Multibanco      bool
 	ExpiresIn             string
 	ExpiresLeftMS         int64 // by the server's clock
@@ -82,10 +83,12 @@ type pageItem struct {
 
 type fieldData struct {
 	ID, Name, Label, Autocomplete, Value, Mode, Error string
+	ReadOnly                                          bool
 }
 
 func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData {
-	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id]}
+	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id],
+		ReadOnly: id == "email" && d.EmailLocked}
 }
 
 // pageFor fills the parts of pageData that come from the session.
@@ -94,7 +97,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	d := &pageData{
 		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.Name,
 		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
-		Email: sess.CustomerEmail, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
+		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
 	}
 	if sess.AmountDiscount > 0 {
@@ -200,8 +203,8 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	pp := service.PayParams{Method: r.PostFormValue("method"), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
-	if pp.Email != "" {
-		d.Email = pp.Email
+	if pp.Email != "" && !d.EmailLocked {
+		d.Email = pp.Email // shown again after an error; a locked one stays the merchant's
 	}
 	if pp.Method == "card" {
 		c := &checkout.Card{Number: checkout.NormalizeCardNumber(r.PostFormValue("card_number")), CVC: strings.TrimSpace(r.PostFormValue("card_cvc"))}

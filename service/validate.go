@@ -97,7 +97,7 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 		if err := checkEmail(p.CustomerEmail); err != nil {
 			return nil, err
 		}
-		sess.CustomerEmail = p.CustomerEmail
+		sess.CustomerEmail, sess.CustomerEmailLocked = p.CustomerEmail, true
 	}
 	if p.CustomerPhone != "" {
 		if err := checkPhone(p.CustomerPhone); err != nil {
