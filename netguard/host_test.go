@@ -85,3 +85,33 @@ func TestCheckURLHostileHosts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHost: whatever ParseHost accepts comes back as a name of
+// letters, digits, '-', '.' and, for IPv6, ':' only, which parses again to
+// itself: nothing built from it can carry a separator or a quote.
+func FuzzParseHost(f *testing.F) {
+	for _, s := range []string{"shop.example", "Shop.Example.:0443", "[2001:db8::1]:8443", "127.0.0.1", "a;b", "[::ffff:1.2.3.4]", "xn--bcher-kva.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		h, err := netguard.ParseHost(in)
+		if err != nil {
+			return
+		}
+		for _, c := range h.Name {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' && h.IP.Is6()) {
+				t.Fatalf("ParseHost(%q).Name = %q holds %q", in, h.Name, c)
+			}
+		}
+		again := h.Name
+		if h.IP.Is6() {
+			again = "[" + again + "]"
+		}
+		if h.Port != "" {
+			again += ":" + h.Port
+		}
+		if h2, err := netguard.ParseHost(again); err != nil || h2 != h {
+			t.Fatalf("ParseHost(%q) = %+v; its spelling %q parses to %+v, %v", in, h, again, h2, err)
+		}
+	})
+}
