@@ -87,6 +87,14 @@ type Session struct {
 	PaymentMethodTypes []string
 	Metadata           map[string]string
 
+	// CustomerEmailLocked is set when the merchant gave CustomerEmail: the
+	// customer cannot change it from the page (as on Stripe), so that a
+	// receipt, or the merchant's lookup by email, cannot be redirected. An
+	// email the customer typed is not locked: they may correct it after a
+	// decline. Left out of the stored JSON when false, so that sessions
+	// stored before it existed keep their bytes (and read back unlocked).
+	CustomerEmailLocked bool `json:",omitempty"`
+
 	// Payment is the id of the payment that completed the session.
 	Payment string
 	// PublicToken identifies the session on customer-facing URLs that must not

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/netguard"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -33,6 +34,7 @@ type pageData struct {
 	Items                 []pageItem
 	Total, Discount, Tax  string
 	Email                 string
+	EmailLocked           bool // the merchant set it: shown read-only
 	Card, Multibanco      bool
 	ExpiresIn             string
 	ExpiresLeftMS         int64 // by the server's clock
@@ -81,10 +83,12 @@ type pageItem struct {
 
 type fieldData struct {
 	ID, Name, Label, Autocomplete, Value, Mode, Error string
+	ReadOnly                                          bool
 }
 
 func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData {
-	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id]}
+	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id],
+		ReadOnly: id == "email" && d.EmailLocked}
 }
 
 // pageFor fills the parts of pageData that come from the session.
@@ -93,7 +97,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	d := &pageData{
 		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.Name,
 		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
-		Email: sess.CustomerEmail, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
+		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
 	}
 	if sess.AmountDiscount > 0 {
@@ -199,8 +203,8 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	pp := service.PayParams{Method: r.PostFormValue("method"), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
-	if pp.Email != "" {
-		d.Email = pp.Email
+	if pp.Email != "" && !d.EmailLocked {
+		d.Email = pp.Email // shown again after an error; a locked one stays the merchant's
 	}
 	if pp.Method == "card" {
 		c := &checkout.Card{Number: checkout.NormalizeCardNumber(r.PostFormValue("card_number")), CVC: strings.TrimSpace(r.PostFormValue("card_cvc"))}
@@ -395,16 +399,16 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, d *pageData,
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	formAction := "'self'"
+	formAction := []string{"'self'"}
 	if sess != nil {
-		for _, raw := range []string{sess.SuccessURL, sess.CancelURL} {
-			if u, err := url.Parse(strings.ReplaceAll(raw, service.SessionIDPlaceholder, "x")); err == nil && u.Host != "" {
-				formAction += " " + u.Scheme + "://" + u.Host
+		for _, raw := range []string{successURL(sess), sess.CancelURL} {
+			if src, ok := formActionSource(raw); ok && !slices.Contains(formAction, src) {
+				formAction = append(formAction, src)
 			}
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src 'nonce-"+d.Nonce+"'; img-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src 'nonce-"+d.Nonce+"'; img-src 'self'; form-action "+strings.Join(formAction, " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -423,6 +427,29 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, d *pageData,
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// formActionSource is the CSP host-source that lets the page's form lead to
+// raw, rebuilt from its parsed scheme, host and port, never copied: a stored
+// URL (one written before hosts were checked, say) must not be able to add a
+// source, a directive or a policy. ok is false when raw gives no source the
+// CSP grammar allows (scheme "://" LDH host [":" port]); the URL is then left
+// out of form-action, and the header stays valid. IPv6 literals are among
+// them: CSP host-sources cannot name one.
+func formActionSource(raw string) (src string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", false
+	}
+	h, err := netguard.ParseHost(u.Host)
+	if err != nil || h.IP.Is6() {
+		return "", false
+	}
+	src = u.Scheme + "://" + h.Name
+	if h.Port != "" {
+		src += ":" + h.Port
+	}
+	return src, true
 }
 
 // declineReason words a payment's failure in the page's language: the

@@ -1237,3 +1237,44 @@ func TestPageRateLimit(t *testing.T) {
 		t.Errorf("a minute later: %d", res.status)
 	}
 }
+
+// TestPageMerchantEmailReadOnly: an email the merchant set shows read-only
+// and pays as it is; a form changed to carry another address is refused
+// next to the email field and writes nothing. An email the merchant did not
+// set stays editable.
+func TestPageMerchantEmailReadOnly(t *testing.T) {
+	e := newPageEnv(t)
+	id := e.newSession(t, "customer_email", "ama@shop.example")
+	page := e.openOK(t, "/checkout/"+id)
+	in := page.byID("email")
+	if attr(in, "value") != "ama@shop.example" || !hasAttr(in, "readonly") || attr(in, "name") != "email" {
+		t.Fatalf("email field %v: want ama@shop.example, read-only", in)
+	}
+
+	before := e.state(t, id)
+	tampered := page.pay("4242424242424242", "email", "thief@attacker.example")
+	if tampered.status != http.StatusBadRequest || tampered.byID("email-error") == nil {
+		t.Fatalf("another email: %d, want 400 with the error at the email field\n%s", tampered.status, tampered.text())
+	}
+	if in := tampered.byID("email"); attr(in, "value") != "ama@shop.example" || !hasAttr(in, "readonly") {
+		t.Errorf("after a refused email the field shows %q", attr(in, "value"))
+	}
+	if after := e.state(t, id); after != before {
+		t.Errorf("a refused email wrote:\n%s\n%s", before, after)
+	}
+
+	// The form as the page sent it pays, with the merchant's email.
+	res := page.submit("card", []string{"card_number", "4242424242424242", "card_expiry", futureExpiry(), "card_cvc", "123"})
+	if loc := res.location(); !strings.HasPrefix(loc, "https://shop.example/success") {
+		t.Fatalf("paying as sent: redirected to %q", loc)
+	}
+	if s := e.session(t, id); s.str("status") != "complete" || s.str("customer_email") != "ama@shop.example" {
+		t.Errorf("session after paying: %s", s.body)
+	}
+
+	// Without a merchant email the field is the customer's to fill.
+	other := e.openOK(t, "/checkout/"+e.newSession(t))
+	if in := other.byID("email"); in == nil || hasAttr(in, "readonly") || attr(in, "value") != "" {
+		t.Errorf("email field of a session without customer_email: %v", in)
+	}
+}

@@ -238,8 +238,9 @@ func (p Policy) addrError(ip netip.Addr, prefix string) error {
 //     it parses under neither it is invalid, and if it is not written in
 //     canonical dotted-decimal form it is refused as ambiguous (the message
 //     gives the canonical form).
-//   - Other hosts must be ASCII DNS names (letters, digits, '-', '_';
-//     internationalised names in their xn-- form; one trailing dot allowed).
+//   - Other hosts must be ASCII DNS names (letters, digits, '-' inside a
+//     label, '_'; internationalised names in their xn-- form; one trailing
+//     dot allowed). ParseHost applies the same rules, less the '_'.
 //     Without AllowPrivate, names that only resolve inside the operator's
 //     network are refused: single-label names (expanded via search domains
 //     or /etc/hosts, e.g. GCE's "metadata" or docker-compose services),
@@ -296,44 +297,25 @@ func (p Policy) CheckURL(raw string) error {
 }
 
 func (p Policy) checkHost(host string, bracketed bool) error {
-	if host == "" {
-		return fmt.Errorf("%w: URL has no host", ErrInvalidURL)
+	h, err := parseHost(host, bracketed, true)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidURL, err)
 	}
-	if bracketed {
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !ip.Is6() {
-			return fmt.Errorf("%w: %q is not an IPv6 address", ErrInvalidURL, host)
-		}
-		if p.Blocked(ip) {
-			return p.addrError(ip, fmt.Sprintf("host [%s] is ", host))
+	switch {
+	case bracketed:
+		if p.Blocked(h.ip) {
+			return p.addrError(h.ip, fmt.Sprintf("host [%s] is ", host))
 		}
 		return nil
-	}
-
-	name := strings.ToLower(host)
-	name = strings.TrimSuffix(name, ".")
-	if name == "" {
-		return fmt.Errorf("%w: URL has no host", ErrInvalidURL)
-	}
-	if len(name) > 253 {
-		return fmt.Errorf("%w: host name longer than 253 characters", ErrInvalidURL)
-	}
-	labels := strings.Split(name, ".")
-	for _, l := range labels {
-		if err := checkLabel(l); err != nil {
-			return fmt.Errorf("%w: host %q: %v", ErrInvalidURL, host, err)
-		}
-	}
-
-	last := labels[len(labels)-1]
-	if last[0] >= '0' && last[0] <= '9' {
-		return p.checkIPv4Literal(host, name)
+	case h.v4 != nil:
+		return p.checkIPv4Literal(host, h.name, h.v4)
 	}
 
 	if p.AllowPrivate {
 		return nil
 	}
-	if len(labels) == 1 {
+	last := h.labels[len(h.labels)-1]
+	if len(h.labels) == 1 {
 		return fmt.Errorf("%w: host %q is a single-label name, which resolves only inside the local network; such targets are allowed only when checkoutd runs with %s (%s=true), for local development",
 			ErrBlocked, host, AllowPrivateFlag, AllowPrivateEnv)
 	}
@@ -342,6 +324,56 @@ func (p Policy) checkHost(host string, bracketed bool) error {
 			ErrBlocked, host, last, AllowPrivateFlag, AllowPrivateEnv)
 	}
 	return nil
+}
+
+// parsedHost is a URL's host split into what CheckURL and ParseHost decide on.
+type parsedHost struct {
+	name   string       // lower case, without a trailing dot
+	labels []string     // the DNS labels of name; nil for a bracketed host
+	ip     netip.Addr   // a bracketed host's IPv6 address
+	v4     []netip.Addr // a host that must be an IPv4 literal: every reading of it (see parseIPv4Loose)
+}
+
+// parseHost checks the syntax of host (a URL's host without port and
+// brackets; bracketed says it had them). It is the one place that decides
+// what a host name may look like: labels of ASCII letters, digits and '-'
+// (and '_' when underscore is set), xn-- for internationalised names, at
+// most 253 characters; a last label starting with a digit makes it an IPv4
+// literal. Its errors name the host and say what is wrong, without a
+// sentinel: callers wrap them.
+func parseHost(host string, bracketed, underscore bool) (parsedHost, error) {
+	if host == "" {
+		return parsedHost{}, errors.New("URL has no host")
+	}
+	if bracketed {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.Is6() {
+			return parsedHost{}, fmt.Errorf("%q is not an IPv6 address", host)
+		}
+		return parsedHost{name: strings.ToLower(host), ip: ip}, nil
+	}
+
+	name := strings.ToLower(host)
+	name = strings.TrimSuffix(name, ".")
+	if name == "" {
+		return parsedHost{}, errors.New("URL has no host")
+	}
+	if len(name) > 253 {
+		return parsedHost{}, errors.New("host name longer than 253 characters")
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if err := checkLabel(l, underscore); err != nil {
+			return parsedHost{}, fmt.Errorf("host %q: %v", host, err)
+		}
+	}
+	h := parsedHost{name: name, labels: labels}
+	if last := labels[len(labels)-1]; last[0] >= '0' && last[0] <= '9' {
+		if h.v4 = parseIPv4Loose(name); len(h.v4) == 0 {
+			return parsedHost{}, fmt.Errorf("host %q is neither a valid IPv4 address nor a DNS name", host)
+		}
+	}
+	return h, nil
 }
 
 // localTLD lists top-level labels whose names never resolve to a public
@@ -359,17 +391,20 @@ var localTLD = map[string]bool{
 	"lan":         true,
 }
 
-func checkLabel(l string) error {
+func checkLabel(l string, underscore bool) error {
 	if l == "" {
 		return errors.New("empty label")
 	}
 	if len(l) > 63 {
 		return errors.New("label longer than 63 characters")
 	}
+	if l[0] == '-' || l[len(l)-1] == '-' {
+		return errors.New("a label cannot begin or end with '-'")
+	}
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_' && underscore:
 		case c >= 0x80:
 			return errors.New("non-ASCII host names must be written in their punycode (xn--) form")
 		default:
@@ -379,21 +414,28 @@ func checkLabel(l string) error {
 	return nil
 }
 
-// checkIPv4Literal decides on a host that must be an IPv4 address.
-func (p Policy) checkIPv4Literal(host, name string) error {
-	readings := parseIPv4Loose(name)
-	if len(readings) == 0 {
-		return fmt.Errorf("%w: host %q is neither a valid IPv4 address nor a DNS name", ErrInvalidURL, host)
-	}
+// checkIPv4Literal decides on a host that must be an IPv4 address, given
+// its readings: blocked if any reading is, else it must be canonical.
+func (p Policy) checkIPv4Literal(host, name string, readings []netip.Addr) error {
 	for _, ip := range readings {
 		if p.Blocked(ip) {
 			return p.addrError(ip, fmt.Sprintf("host %q means ", host))
 		}
 	}
+	if err := canonicalIPv4(host, name, readings); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidURL, err)
+	}
+	return nil
+}
+
+// canonicalIPv4 refuses an IPv4 literal not written in dotted decimal:
+// resolvers and browsers read 0177.0.0.1 or 127.1 differently from what a
+// reader sees.
+func canonicalIPv4(host, name string, readings []netip.Addr) error {
 	if ip, err := netip.ParseAddr(name); err == nil && ip.Is4() && name == host {
 		return nil
 	}
-	return fmt.Errorf("%w: IPv4 address %q is not in canonical form; write it as %s", ErrInvalidURL, host, readings[0])
+	return fmt.Errorf("IPv4 address %q is not in canonical form; write it as %s", host, readings[0])
 }
 
 // parseIPv4Loose returns every address the name could mean to a lenient

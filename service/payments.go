@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -100,6 +101,15 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if pp.Email != "" {
 		if err := checkEmail(pp.Email); err != nil {
 			return nil, nil, err
+		}
+		// The merchant's email is locked: another address is refused, not
+		// ignored, so a caller learns that it was not taken. The same
+		// address in another case is the same mailbox in practice.
+		if sess.CustomerEmailLocked {
+			if !strings.EqualFold(pp.Email, sess.CustomerEmail) {
+				return nil, nil, checkout.Invalid("customer_email", "email_locked", "the merchant set this checkout session's email address; it cannot be changed")
+			}
+			pp.Email = ""
 		}
 	}
 	prov, err := s.provider(sess, pp.Method)

@@ -417,3 +417,61 @@ func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+// TestMerchantEmailIsLocked: a customer_email the merchant set is the
+// session's for good, as on Stripe: a pay request with another address is
+// refused (KindInvalid naming customer_email) and writes nothing; the same
+// address, in any case, or none, pays and keeps the merchant's.
+func TestMerchantEmailIsLocked(t *testing.T) {
+	f := newFixture(t)
+	amount := int64(9999)
+	s, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no",
+		CustomerEmail: "ama@shop.example", PaymentMethodTypes: []string{"card", "multibanco"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"card", "multibanco"} {
+		pp := service.PayParams{Method: method, Email: "thief@attacker.example"}
+		if method == "card" {
+			pp.Card = card("4242424242424242", "123")
+		}
+		_, _, err := f.svc.Pay(f.ctx, s.ID, pp)
+		if e, ok := err.(*checkout.Error); !ok || e.Kind != checkout.KindInvalid || e.Param != "customer_email" || e.Code != "email_locked" {
+			t.Fatalf("%s with another email: %v, want KindInvalid email_locked on customer_email", method, err)
+		}
+	}
+	got, err := f.store.FindSession(f.ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CustomerEmail != "ama@shop.example" || got.Version != s.Version || got.PaymentInFlight != "" {
+		t.Fatalf("a refused attempt wrote: email %q, version %d (was %d), in flight %q", got.CustomerEmail, got.Version, s.Version, got.PaymentInFlight)
+	}
+	list, _ := f.svc.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if len(list.Items) != 0 || len(f.events(t)) != 0 {
+		t.Fatal("a refused attempt made a payment or an event")
+	}
+
+	// The same address in another case is the same address; a decline keeps it.
+	if sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000000000000002", "123"), Email: "AMA@shop.example"}); err != nil || p.Status != checkout.PaymentFailed || sess.CustomerEmail != "ama@shop.example" {
+		t.Fatalf("declined with the same email: %v %+v %+v", err, p, sess)
+	}
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+	if err != nil || p.Status != checkout.PaymentSucceeded || sess.CustomerEmail != "ama@shop.example" {
+		t.Fatalf("paid without an email: %v %+v %+v", err, p, sess)
+	}
+}
+
+// TestCustomerEmailCanBeCorrected: an email the customer typed is not
+// locked: after a decline they may pay with another.
+func TestCustomerEmailCanBeCorrected(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	if _, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000000000000002", "123"), Email: "typo@shop.exmaple"}); err != nil || p.Status != checkout.PaymentFailed {
+		t.Fatalf("decline: %v %+v", err, p)
+	}
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123"), Email: "kofi@shop.example"})
+	if err != nil || p.Status != checkout.PaymentSucceeded || sess.CustomerEmail != "kofi@shop.example" {
+		t.Fatalf("retry with a corrected email: %v %+v %+v", err, p, sess)
+	}
+}

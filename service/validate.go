@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/netguard"
 )
 
 // Limits on session inputs. They keep one session's stored size bounded and
@@ -96,7 +97,7 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 		if err := checkEmail(p.CustomerEmail); err != nil {
 			return nil, err
 		}
-		sess.CustomerEmail = p.CustomerEmail
+		sess.CustomerEmail, sess.CustomerEmailLocked = p.CustomerEmail, true
 	}
 	if p.CustomerPhone != "" {
 		if err := checkPhone(p.CustomerPhone); err != nil {
@@ -224,9 +225,11 @@ func buildAmounts(sess *checkout.Session, p *SessionParams) error {
 	return nil
 }
 
-// checkRedirectURL accepts only absolute http(s) URLs with a host, no
-// credentials, no control characters, at most MaxURLLength long, and https in
-// live mode. The session-id placeholder is allowed anywhere.
+// checkRedirectURL accepts only absolute http(s) URLs with a host that
+// netguard.ParseHost accepts (a DNS name or an IP literal, a port in
+// 1–65535), no credentials, no control characters, at most MaxURLLength
+// long, and https in live mode. The session-id placeholder is allowed
+// anywhere but in the host.
 func checkRedirectURL(param, raw string, livemode, required bool) (string, error) {
 	if raw == "" {
 		if required {
@@ -260,6 +263,12 @@ func checkRedirectURL(param, raw string, livemode, required bool) (string, error
 	}
 	if u.User != nil {
 		return "", checkout.Invalid(param, "url_invalid", "%s must not contain credentials", param)
+	}
+	// The host goes to browsers and into the page's Content-Security-Policy:
+	// only a DNS name or an IP literal, by the rules netguard holds for every
+	// URL, so that no host can carry a ';', ',', quote or wildcard.
+	if _, err := netguard.ParseHost(u.Host); err != nil {
+		return "", checkout.Invalid(param, "url_invalid", "%s: %v; the host must be a DNS name or an IP address", param, err)
 	}
 	return raw, nil
 }

@@ -31,7 +31,7 @@ func fullSession(scope checkout.Scope, id string) *checkout.Session {
 	s.SuccessURL = "https://shop.example/ok?session={CHECKOUT_SESSION_ID}"
 	s.CancelURL = "https://shop.example/cart#again"
 	s.Customer = "cus_123"
-	s.CustomerEmail = "ama@example.com"
+	s.CustomerEmail, s.CustomerEmailLocked = "ama@example.com", true
 	s.CustomerPhone = "+233 20 000 0000"
 	s.ClientReferenceID = "order-42"
 	s.Locale = "pt-BR"

@@ -65,6 +65,9 @@ func appendSession(b []byte, s *checkout.Session) ([]byte, error) {
 	b = jsonw.AppendStrings(b, s.PaymentMethodTypes)
 	b = append(b, `,"Metadata":`...)
 	b = jsonw.AppendStringMap(b, s.Metadata)
+	if s.CustomerEmailLocked { // omitempty
+		b = append(b, `,"CustomerEmailLocked":true`...)
+	}
 	b = append(b, `,"Payment":`...)
 	b = jsonw.AppendString(b, s.Payment)
 	b = append(b, `,"PublicToken":`...)
