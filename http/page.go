@@ -190,7 +190,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.payLimit.allow(clientIP(r), s.svc.Clock.Now()) {
+	if !s.payLimit.allow(limitKey(s.clientIP(r)), s.svc.Clock.Now()) {
 		d := s.pageFor(r, sess, acct)
 		d.Alert = tr(d.Lang, "rate_limited")
 		w.Header().Set("Retry-After", "60")
