@@ -239,6 +239,7 @@ func (*bodyAgain) Close() error { return nil }
 // readBody reads the whole body, at most MaxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
+		discardRest(w, r, r.Body, 0)
 		return nil, tooLarge()
 	}
 	if rb, ok := r.Body.(*bodyAgain); ok { // read already: no second copy
@@ -259,9 +260,36 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(body); err != nil {
+		if _, ok := err.(*http.MaxBytesError); ok {
+			discardRest(w, r, r.Body, MaxBodyBytes)
+		}
 		return nil, unreadable(err)
 	}
 	return buf.Bytes(), nil
+}
+
+// maxDrainBytes bounds how much of a body too large is read, in all, before
+// the 413 is sent.
+const maxDrainBytes = 4 << 20
+
+// discardRest reads and throws away the rest of a body too large (read
+// bytes of it are gone already), up to maxDrainBytes in all, so that a
+// client that sends its whole body before reading the answer (Python's
+// urllib, many SDKs) gets the 413. Without it, net/http discards at most
+// 256 KiB after the handler, then closes the connection with the body
+// unread, and the kernel answers the client's next bytes with a reset that
+// can reach it before the 413 does. Beyond maxDrainBytes, and for a client
+// that waits for 100 Continue (it has sent nothing, and reading would ask
+// it to), nothing is read and the connection is closed after the answer.
+func discardRest(w http.ResponseWriter, r *http.Request, body io.Reader, read int64) {
+	drained := false
+	if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") && r.ContentLength <= maxDrainBytes && read < maxDrainBytes {
+		_, err := io.CopyN(io.Discard, body, maxDrainBytes-read+1)
+		drained = err == io.EOF
+	}
+	if !drained && w != nil {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func unreadable(err error) error {
