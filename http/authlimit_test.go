@@ -226,3 +226,20 @@ func TestTrustedProxiesPayLimit(t *testing.T) {
 		t.Errorf("first attempt of client B behind the same proxy: %d, want 400", got)
 	}
 }
+
+// The 429 of the guessing limit is as the document describes it.
+func TestOpenAPIAuthFailureLimit(t *testing.T) {
+	o := newOAEnv(t)
+	for i := range chttp.DefaultAuthFailuresPerMinute {
+		o.exchange(oaRequest{method: "GET", path: "/v1/events", auth: oaBearer(wrongKey(i)), status: 401})
+	}
+	for _, c := range []oaRequest{
+		{method: "GET", path: "/v1/events", auth: oaBearer(o.key), status: 429},
+		{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: "application/json", body: oaJSON(t, validSession()), status: 429},
+		{method: "GET", path: "/v1/events/stream", auth: oaBearer(o.key), status: 429},
+	} {
+		if r := o.exchange(c); r.header.Get("Retry-After") == "" {
+			t.Errorf("%s %s: 429 without Retry-After", c.method, c.path)
+		}
+	}
+}
