@@ -24,7 +24,7 @@ type rateLimit struct {
 	// maxKeys bounds the entries; 0: no bound (keys that cannot multiply).
 	maxKeys   int
 	mu        sync.Mutex
-	buckets   map[string]*bucket
+	buckets   map[string]bucket // values: no allocation per entry
 	lastSweep time.Time
 }
 
@@ -38,7 +38,7 @@ type bucket struct {
 const maxAddressKeys = 1 << 16
 
 func newRateLimit(perMinute, burst int) *rateLimit {
-	return &rateLimit{perMinute: perMinute, burst: burst, buckets: map[string]*bucket{}}
+	return &rateLimit{perMinute: perMinute, burst: burst, buckets: map[string]bucket{}}
 }
 
 // newAddressLimit is a rateLimit keyed by client address.
@@ -76,15 +76,16 @@ func (l *rateLimit) take(key string, now time.Time) (bool, time.Duration) {
 		if l.maxKeys > 0 && len(l.buckets) >= l.maxKeys {
 			l.evict(now)
 		}
-		b = &bucket{tokens: float64(l.burst), at: now}
-		l.buckets[key] = b
+		b = bucket{tokens: float64(l.burst), at: now}
 	}
 	b.tokens = l.refilled(b, now)
 	b.at = now
 	if b.tokens < 1 {
+		l.buckets[key] = b
 		return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
 	}
 	b.tokens--
+	l.buckets[key] = b
 	return true, 0
 }
 
@@ -103,10 +104,12 @@ func (l *rateLimit) give(key string, now time.Time) {
 	b.tokens, b.at = l.refilled(b, now)+1, now
 	if b.tokens >= float64(l.burst) {
 		delete(l.buckets, key)
+		return
 	}
+	l.buckets[key] = b
 }
 
-func (l *rateLimit) refilled(b *bucket, now time.Time) float64 {
+func (l *rateLimit) refilled(b bucket, now time.Time) float64 {
 	return min(float64(l.burst), b.tokens+max(0, now.Sub(b.at).Seconds())*float64(l.perMinute)/60)
 }
 
