@@ -318,8 +318,8 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 const maxFormBytes = 64 << 10
 
 // pagePost checks a form post to a session's page: the session exists, the
-// form carries its CSRF token and comes from this site. It answers 404 or 403
-// itself when not.
+// form carries its CSRF token and comes from this site. It answers 404, 403
+// or, for a form too large, 413 itself when not.
 func (s *Server) pagePost(w http.ResponseWriter, r *http.Request) (*checkout.Session, *checkout.Account, bool) {
 	body := r.Body
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -331,7 +331,8 @@ func (s *Server) pagePost(w http.ResponseWriter, r *http.Request) (*checkout.Ses
 	err = r.ParseForm()
 	// A form too large was not read to its end, so its CSRF token is
 	// unknown: that is a 413, not a forgery.
-	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
 		discardRest(w, r, body, maxFormBytes)
 		d := s.pageFor(r, sess, acct)
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "title"), tr(d.Lang, "too_large")
