@@ -35,18 +35,8 @@ var (
 // streamEvents is an http.Handler, not an apiFunc: its response is written
 // over minutes, as events happen.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
-	scope, err := s.svc.Authenticate(r.Context(), apiKey(r))
-	if err != nil {
-		if checkout.IsKind(err, checkout.KindUnauthorized) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="checkoutd"`)
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	if s.apiLimit != nil && !s.apiLimit.allow(fmt.Sprint(scope.AccountID, "/", scope.Livemode), time.Now()) {
-		w.Header().Set("Retry-After", "1")
-		s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
-			Message: "Too many requests for this account. Slow down and retry after the Retry-After delay."})
+	scope, ok := s.authenticate(w, r)
+	if !ok {
 		return
 	}
 	v, err := requestParams(r)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/subtle"
 	"embed"
+	"errors"
 	"html/template"
 	"maps"
 	"net/http"
@@ -194,7 +195,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.payLimit.allow(clientIP(r), s.svc.Clock.Now()) {
+	if !s.payLimit.allow(limitKey(s.clientIP(r)), s.svc.Clock.Now()) {
 		d := s.pageFor(r, sess, acct)
 		d.Alert = tr(d.Lang, "rate_limited")
 		w.Header().Set("Retry-After", "60")
@@ -317,17 +318,33 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 	s.afterPayment(w, r, sess2, acct, p)
 }
 
+// maxFormBytes bounds a page's form post; the card form is far smaller.
+const maxFormBytes = 64 << 10
+
 // pagePost checks a form post to a session's page: the session exists, the
-// form carries its CSRF token and comes from this site. It answers 404 or 403
-// itself when not.
+// form carries its CSRF token and comes from this site. It answers 404, 403
+// or, for a form too large, 413 itself when not.
 func (s *Server) pagePost(w http.ResponseWriter, r *http.Request) (*checkout.Session, *checkout.Account, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	body := r.Body
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	sess, acct, err := s.svc.FindSessionPage(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return nil, nil, false
 	}
-	if err := r.ParseForm(); err != nil || !s.sameOrigin(r) ||
+	err = r.ParseForm()
+	// A form too large was not read to its end, so its CSRF token is
+	// unknown: that is a 413, not a forgery.
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		discardRest(w, r, body, maxFormBytes)
+		d := s.pageFor(r, sess, acct)
+		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "title"), tr(d.Lang, "too_large")
+		d.ContinueURL, d.ContinueLabel = "/checkout/"+sess.ID, tr(d.Lang, "continue")
+		s.renderPage(w, r, d, http.StatusRequestEntityTooLarge, sess)
+		return nil, nil, false
+	}
+	if err != nil || !s.sameOrigin(r) ||
 		subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf_token")), []byte(sess.CSRFToken)) != 1 || sess.CSRFToken == "" {
 		d := s.pageFor(r, sess, acct)
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "title"), tr(d.Lang, "forbidden")

@@ -182,6 +182,7 @@ var messages = map[string]map[string]string{
 		"card_expired":        "The card has expired.",
 		"card_cvc_invalid":    "The security code is not valid.",
 		"forbidden":           "This form has expired or did not come from this page. Reload the page and try again.",
+		"too_large":           "This form is too large to send. Reload the page and try again.",
 		"test_helper_title":   "Test payment",
 	},
 	"pt": {
@@ -248,6 +249,7 @@ var messages = map[string]map[string]string{
 		"card_expired":                  "O cartão expirou.",
 		"card_cvc_invalid":              "O código de segurança não é válido.",
 		"forbidden":                     "Este formulário expirou ou não veio desta página. Recarregue a página e tente de novo.",
+		"too_large":                     "Este formulário é demasiado grande para enviar. Recarregue a página e tente de novo.",
 		"test_helper_title":             "Pagamento de teste",
 	},
 	"fr": {
@@ -314,6 +316,7 @@ var messages = map[string]map[string]string{
 		"card_expired":                  "La carte a expiré.",
 		"card_cvc_invalid":              "Le code de sécurité n'est pas valide.",
 		"forbidden":                     "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
+		"too_large":                     "Ce formulaire est trop volumineux pour être envoyé. Rechargez la page et réessayez.",
 		"test_helper_title":             "Paiement de test",
 	},
 }

@@ -9,8 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +34,10 @@ type Server struct {
 	payLimit *rateLimit
 	// apiLimit bounds API requests per account and mode; nil: no limit.
 	apiLimit *rateLimit
+	// authLimit bounds failed authentications per client address.
+	authLimit *rateLimit
+	// trusted are the proxies believed for X-Forwarded-For and Forwarded.
+	trusted []netip.Prefix
 }
 
 // SetAPIRateLimit bounds merchant API requests of one account (in one mode)
@@ -51,7 +55,7 @@ const DefaultPayRatePerMinute = 20
 
 // SetPayRateLimit bounds payment attempts from one IP address to perMinute a
 // minute (with bursts of the same size); 0 turns the limit off.
-func (s *Server) SetPayRateLimit(perMinute int) { s.payLimit = newRateLimit(perMinute, perMinute) }
+func (s *Server) SetPayRateLimit(perMinute int) { s.payLimit = newAddressLimit(perMinute, perMinute) }
 
 // New returns a Server for svc. It registers itself to count svc's transitions.
 func New(svc *service.Service, log *slog.Logger) *Server {
@@ -59,7 +63,8 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), metrics: newMetrics(),
-		payLimit: newRateLimit(DefaultPayRatePerMinute, DefaultPayRatePerMinute)}
+		payLimit:  newAddressLimit(DefaultPayRatePerMinute, DefaultPayRatePerMinute),
+		authLimit: newAddressLimit(DefaultAuthFailuresPerMinute, DefaultAuthFailuresPerMinute)}
 	svc.OnTransition = s.metrics.transition
 	s.routes()
 	s.handler = s.observe(s.mux)
@@ -167,18 +172,8 @@ type apiFunc func(r *http.Request, scope checkout.Scope) (any, error)
 // idempotency to POSTs, runs h and writes its result.
 func (s *Server) api(h apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scope, err := s.svc.Authenticate(r.Context(), apiKey(r))
-		if err != nil {
-			if checkout.IsKind(err, checkout.KindUnauthorized) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="checkoutd"`)
-			}
-			s.writeError(w, r, err)
-			return
-		}
-		if s.apiLimit != nil && !s.apiLimit.allow(scope.AccountID+"/"+strconv.FormatBool(scope.Livemode), time.Now()) {
-			w.Header().Set("Retry-After", "1")
-			s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
-				Message: "Too many requests for this account. Slow down and retry after the Retry-After delay."})
+		scope, ok := s.authenticate(w, r)
+		if !ok {
 			return
 		}
 		// API calls run detached from the client's connection. A POST must
@@ -244,6 +239,7 @@ func (*bodyAgain) Close() error { return nil }
 // readBody reads the whole body, at most MaxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
+		discardRest(w, r, r.Body, 0)
 		return nil, tooLarge()
 	}
 	if rb, ok := r.Body.(*bodyAgain); ok { // read already: no second copy
@@ -264,9 +260,36 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(body); err != nil {
+		if _, ok := err.(*http.MaxBytesError); ok {
+			discardRest(w, r, r.Body, MaxBodyBytes)
+		}
 		return nil, unreadable(err)
 	}
 	return buf.Bytes(), nil
+}
+
+// maxDrainBytes bounds how much of a body too large is read, in all, before
+// the 413 is sent.
+const maxDrainBytes = 4 << 20
+
+// discardRest reads and throws away the rest of a body too large (read
+// bytes of it are gone already), up to maxDrainBytes in all, so that a
+// client that sends its whole body before reading the answer (Python's
+// urllib, many SDKs) gets the 413. Without it, net/http discards at most
+// 256 KiB after the handler, then closes the connection with the body
+// unread, and the kernel answers the client's next bytes with a reset that
+// can reach it before the 413 does. Beyond maxDrainBytes, and for a client
+// that waits for 100 Continue (it has sent nothing, and reading would ask
+// it to), nothing is read and the connection is closed after the answer.
+func discardRest(w http.ResponseWriter, r *http.Request, body io.Reader, read int64) {
+	drained := false
+	if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") && r.ContentLength <= maxDrainBytes && read < maxDrainBytes {
+		_, err := io.CopyN(io.Discard, body, maxDrainBytes-read+1)
+		drained = err == io.EOF
+	}
+	if !drained && w != nil {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func unreadable(err error) error {

@@ -44,6 +44,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
 	apiRate := fs.Int("api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
 	payRate := fs.Int("pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
+	authFailures := fs.Int("auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
+	trustedProxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +65,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, ok := checkout.ParseCurrency(*currency); !ok {
 		return fmt.Errorf("--default-currency: %q is not a supported ISO 4217 currency code", *currency)
+	}
+	proxies, err := chttp.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %v", err)
+	}
+	if *authFailures < 0 {
+		return errors.New("--auth-failure-limit cannot be negative")
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
@@ -137,6 +146,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("--api-rate-limit cannot be negative")
 	}
 	handler.SetAPIRateLimit(*apiRate)
+	handler.SetAuthFailureLimit(*authFailures)
+	handler.SetTrustedProxies(proxies)
 	svc.EncodeEvent = handler.EncodeEvent
 	srv := &http.Server{
 		Handler:           handler,
