@@ -519,6 +519,62 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 }
 
+// TestWALShrinksAfterAnOldReader: a reader holding an old snapshot keeps
+// any checkpoint from emptying the WAL, so it grows meanwhile, and writes
+// go on (the writer waits for the reader only briefly, now and then). Once
+// the reader is gone, the writer's checkpoint empties the WAL again within
+// another walPages frames of writes.
+func TestWALShrinksAfterAnOldReader(t *testing.T) {
+	const frame = 4096 + 24
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	s := mustOpen(t, path)
+	sqlite.StopBackgroundCheckpoints(s)
+	ctx := context.WithoutCancel(t.Context())
+	walSize := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	n := 0
+	create := func() {
+		n++
+		if err := s.CreateSession(ctx, newSession(fmt.Sprintf("cs_r%06d", n))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create()
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int
+	if err := tx.QueryRow("SELECT count(*) FROM sessions").Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	limit := int64(sqlite.WALPages) * frame
+	for walSize() < 2*limit {
+		create()
+	}
+	tx.Rollback()
+
+	grown := walSize()
+	for walSize() >= grown {
+		create()
+		if walSize() > grown+limit+int64(sqlite.MaxBatch)*8*frame {
+			t.Fatalf("the reader is gone, yet the WAL grew from %d to %d bytes", grown, walSize())
+		}
+	}
+	t.Logf("%d creates; the WAL reached %d bytes under the old reader, then shrank to %d", n, grown, walSize())
+}
+
 // TestGroupCommitIsolatesFailedCreates: a create is one statement and runs
 // without a savepoint in a shared transaction; one that fails (its id is
 // taken) must fail alone, and leave the session it collided with as it was,
