@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -151,6 +152,17 @@ func (f *filter) line(line []byte) {
 			}
 			delete(f.tests, key)
 			return
+		}
+		// A test that never reported an outcome (its binary crashed or
+		// timed out) may hold the only clue: print what it wrote.
+		left := slices.SortedFunc(maps.Keys(f.tests), func(a, b [2]string) int { return strings.Compare(a[1], b[1]) })
+		for _, k := range left {
+			if k[0] == e.Package {
+				if !f.verbose {
+					f.print(f.tests[k])
+				}
+				delete(f.tests, k)
+			}
 		}
 		f.flushPackage(e.Package, nil)
 	}

@@ -55,6 +55,8 @@ const canned = `{"Action":"start","Package":"ex/a"}
 {"Action":"output","Package":"ex/b","Test":"TestPay/declined","Output":"    --- FAIL: TestPay/declined (0.00s)\n"}
 {"Action":"fail","Package":"ex/b","Test":"TestPay/declined","Elapsed":0}
 {"Action":"fail","Package":"ex/b","Test":"TestPay","Elapsed":0.01}
+{"Action":"run","Package":"ex/b","Test":"TestHang"}
+{"Action":"output","Package":"ex/b","Test":"TestHang","Output":"    b_test.go:30: waiting for the webhook\n"}
 {"Action":"output","Package":"ex/b","Output":"FAIL\n"}
 {"Action":"output","Package":"ex/b","Output":"FAIL\tex/b\t0.020s\n"}
 {"Action":"fail","Package":"ex/b","Elapsed":0.02}
@@ -72,6 +74,7 @@ const wantOutput = `ok  	ex/a	0.012s
     b_test.go:12: status 500, want 402
     --- FAIL: TestPay/declined (0.00s)
 --- FAIL: TestPay (0.01s)
+    b_test.go:30: waiting for the webhook
 FAIL
 FAIL	ex/b	0.020s
 ?   	ex/c	[no test files]
