@@ -196,18 +196,20 @@ func run(ctx context.Context, sc scenario, conns int, warmup, duration time.Dura
 	for w := range stats {
 		stats[w] = newWorkerStats()
 	}
-	// CPU times are read when the warm-up ends and when the last worker is
-	// done: the window drive measures.
-	cpuStart := make(chan cpuTimes, 1)
-	go func() {
-		select {
-		case <-time.After(warmup):
-			cpuStart <- readCPU(sc.pid)
-		case <-ctx.Done():
-			cpuStart <- cpuTimes{}
-		}
-	}()
+	// CPU times are read when the first counted request is about to start
+	// and when the last worker is done: the window drive measures. Read
+	// there rather than by a timer, which a busy machine runs late, so with
+	// one connection no warm-up request runs inside the window and no
+	// counted one outside it.
+	var c0 cpuTimes
+	var startCPU sync.Once
 	elapsed, err := drive(ctx, conns, warmup, duration, func(client *http.Client, w, i int, t0 time.Time, counted bool) bool {
+		if counted {
+			startCPU.Do(func() {
+				c0 = readCPU(sc.pid)
+				t0 = time.Now() // the reads are not the request's latency
+			})
+		}
 		ws, buf := &stats[w], &bufs[w]
 		req, err := sc.req(ctx, w, i)
 		if err != nil {
@@ -258,7 +260,7 @@ func run(ctx context.Context, sc scenario, conns int, warmup, duration time.Dura
 		return nil, err
 	}
 	r := merge(sc.name, elapsed, stats)
-	c0, c1 := <-cpuStart, readCPU(sc.pid)
+	c1 := readCPU(sc.pid)
 	if c0.known && c1.known {
 		r.serverCPU, r.clientCPU, r.cpuKnown = c1.server-c0.server, c1.client-c0.client, true
 	}

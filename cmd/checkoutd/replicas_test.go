@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/client"
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -34,13 +35,8 @@ import (
 func serverStore(t *testing.T, kind string) []string {
 	t.Helper()
 	name := map[string]string{"postgres": "CHECKOUTD_TEST_POSTGRES_URL", "redis": "CHECKOUTD_TEST_REDIS_URL"}[kind]
-	dsn := os.Getenv(name)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; CI requires %s", name, kind)
-		}
-		t.Skipf("set %s to run this test against %s", name, kind)
-	}
+	example := map[string]string{"postgres": "postgres://root@127.0.0.1:5432/test?sslmode=disable", "redis": "redis://127.0.0.1:6379/0"}[kind]
+	dsn := testenv.Env(t, name, example, "the replica tests against "+kind)
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	tag := "ckd_replicas_" + hex.EncodeToString(suffix)

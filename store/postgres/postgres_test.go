@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/checkoutd/checkoutd/store/postgres"
 	"github.com/checkoutd/checkoutd/store/storetest"
 	"github.com/jackc/pgx/v5"
@@ -27,14 +27,7 @@ func TestStore(t *testing.T) {
 // Without it the tests are skipped, except on CI, which must run them.
 func baseURL(tb testing.TB) string {
 	tb.Helper()
-	u := os.Getenv("CHECKOUTD_TEST_POSTGRES_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("CHECKOUTD_TEST_POSTGRES_URL is not set; CI requires PostgreSQL")
-		}
-		tb.Skip("set CHECKOUTD_TEST_POSTGRES_URL (e.g. postgres://root@127.0.0.1:5432/test) to run the PostgreSQL tests")
-	}
-	return u
+	return testenv.Env(tb, "CHECKOUTD_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable", "the PostgreSQL tests")
 }
 
 // newSchema creates an empty schema, dropped with everything in it when the

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/checkoutd/checkoutd/store/postgres"
 	"github.com/checkoutd/checkoutd/store/storetest"
 )
@@ -94,11 +95,11 @@ func newCluster(t *testing.T) *cluster {
 	if os.Geteuid() == 0 {
 		runuser, err := exec.LookPath("runuser")
 		if err != nil {
-			need(t, "runuser is not installed (Debian package util-linux); as root the PostgreSQL restart test runs the server as the postgres user with it")
+			testenv.Need(t, "runuser", "runuser is not installed (Debian package util-linux); as root the PostgreSQL restart test runs the server as the postgres user with it")
 		}
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			need(t, "there is no postgres user (made by the Debian package postgresql); as root the PostgreSQL restart test runs the server as that user")
+			testenv.Need(t, "a postgres user", "there is no postgres user (made by the Debian package postgresql); as root the PostgreSQL restart test runs the server as that user")
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -217,7 +218,7 @@ func pgBinDir(t *testing.T) string {
 			return d
 		}
 	}
-	need(t, "the PostgreSQL restart test needs initdb, pg_ctl and postgres (on PATH or in /usr/lib/postgresql/*/bin; Debian package postgresql)")
+	testenv.Need(t, "initdb, pg_ctl and postgres", "not on PATH nor in /usr/lib/postgresql/*/bin (Debian package postgresql); they run the PostgreSQL restart test")
 	return ""
 }
 
@@ -230,15 +231,6 @@ func pgVersion(dir string) int {
 func isExecutable(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-// need skips the test for want of what msg names, or on CI fails it.
-func need(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.

@@ -3,12 +3,12 @@ package redis_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/checkoutd/checkoutd/store/redis"
 	"github.com/checkoutd/checkoutd/store/storetest"
 	goredis "github.com/redis/go-redis/v9"
@@ -22,14 +22,7 @@ func TestStore(t *testing.T) {
 // (and failing it in CI, which must run these tests).
 func redisURL(tb testing.TB) string {
 	tb.Helper()
-	url := os.Getenv("CHECKOUTD_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("CHECKOUTD_TEST_REDIS_URL is not set; CI requires Redis")
-		}
-		tb.Skip("set CHECKOUTD_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run the Redis tests")
-	}
-	return url
+	return testenv.Env(tb, "CHECKOUTD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0", "the Redis tests")
 }
 
 // mustOpen opens a store under a fresh prefix, so tests share the server

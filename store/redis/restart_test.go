@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/checkoutd/checkoutd/store/redis"
 	"github.com/checkoutd/checkoutd/store/storetest"
 	goredis "github.com/redis/go-redis/v9"
@@ -185,15 +186,7 @@ func (r *redisServer) log() string {
 // CI fails.
 func redisServerBin(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		msg := "the Redis restart test needs redis-server on PATH (Debian package redis-server)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return bin
+	return testenv.Program(t, "redis-server", "redis-server", "the Redis restart test")
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.

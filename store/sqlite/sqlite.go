@@ -22,7 +22,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -74,9 +73,12 @@ type Store struct {
 	ckpt               *sql.DB
 	ckptStop, ckptDone chan struct{}
 	// ckptMu keeps the writer's checkpoint and the background one apart
-	// (see checkpoint.go); walFull asks the writer for its checkpoint.
-	ckptMu  sync.Mutex
-	walFull atomic.Bool
+	// (see checkpoint.go). walPath is the -wal file, whose size the writer
+	// checks; walRetryAt, the writer's alone, is the size at which it tries
+	// again after a checkpoint a reader kept from finishing.
+	ckptMu     sync.Mutex
+	walPath    string
+	walRetryAt int64
 
 	// The group-commit writer (see batch.go).
 	writes     chan *writeReq
@@ -128,7 +130,7 @@ func Open(path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &Store{w: w}
+	s := &Store{w: w, walPath: path + "-wal"}
 	if err := retryBusy(func() error { return s.migrate(context.Background()) }); err != nil {
 		w.Close()
 		return nil, err
