@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -307,13 +308,7 @@ func TestServeRefusesVolatileRedis(t *testing.T) {
 		t.Fatal("CHECKOUTD_TEST_REDIS_URL is not set; CI requires redis")
 	}
 
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs redis-server on PATH (Debian package redis-server)")
-		}
-		t.Skip("needs redis-server on PATH (Debian package redis-server)")
-	}
+	bin := testenv.Program(t, "redis-server", "redis-server", "the test of serve on Redis configurations")
 	accepted("appendonly yes, noeviction", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--save", ""))
 	refused("appendonly no", startRedis(t, bin, "--appendonly", "no", "--save", "60 1"), "appendonly no", "appendonly yes")
 	refused("allkeys-lru", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "allkeys-lru", "--save", ""), "maxmemory-policy", "allkeys-lru", "noeviction")
