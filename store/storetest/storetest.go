@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Idempotency", s.idempotency)
 	t.Run("Endpoints", s.endpoints)
 	t.Run("Outbox", s.outbox)
+	t.Run("Hostile", s.hostile)
 }
 
 type suite struct {
