@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // TestBadInput sends every kind of bad request and checks the status, the
@@ -257,4 +259,131 @@ func TestFormEncodingMatchesJSON(t *testing.T) {
 	if req.status != 200 {
 		t.Fatalf("x-api-key: %d", req.status)
 	}
+}
+
+// TestHostileBytes sends ids, filters, cursors and headers holding bytes no
+// store can hold (NUL, invalid UTF-8, a lone surrogate) over every store: an
+// id in a path is simply not found; a query parameter or a header is a 400
+// naming it. Nothing is written and nothing is logged at ERROR.
+func TestHostileBytes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnvOn(t, openStore(t, kind))
+		sealer, err := service.NewSealer(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Sealer = sealer // the webhook routes need one
+		e.create(e.key, validSession())
+		existing, _ := e.counts()
+		const (
+			sessions = "/v1/checkout/sessions"
+			form     = "application/x-www-form-urlencoded"
+		)
+		type tc struct {
+			name, method, path string
+			key                bool // send e.key
+			contentType, body  string
+			header             []string
+			status             int
+			code, param        string // checked on JSON answers; param "" means null
+		}
+		notFound := func(name, method, path string) tc {
+			return tc{name: name, method: method, path: path, key: true, status: 404, code: "resource_missing", param: "id"}
+		}
+		page := func(name, method, path string) tc {
+			return tc{name: name, method: method, path: path, status: 404}
+		}
+		bad := func(name, path, param string) tc {
+			return tc{name: name, method: "GET", path: path, key: true, status: 400, code: "parameter_invalid", param: param}
+		}
+		cases := []tc{
+			page("PageNUL", "GET", "/checkout/cs_%00"),
+			page("PageFF", "GET", "/checkout/cs_%ff"),
+			page("PageSurrogate", "GET", "/checkout/cs_%ed%a0%80"),
+			page("SeedPageNUL", "GET", "/c/cs_%00"),
+			{name: "PayNUL", method: "POST", path: "/checkout/cs_%00/pay", contentType: form, body: "csrf_token=x&card_number=4242424242424242", status: 404},
+			{name: "PayFF", method: "POST", path: "/checkout/cs_%ff/pay", contentType: form, body: "csrf_token=x", status: 404},
+			page("ChallengeNUL", "GET", "/checkout/cs_%00/3ds/pay_%00"),
+			{name: "ChallengePostFF", method: "POST", path: "/checkout/cs_%ff/3ds/pay_%ff", contentType: form, body: "csrf_token=x", status: 404},
+			page("TestPaymentNUL", "GET", "/test/payments/pay_%00"),
+			page("TestPaymentFF", "GET", "/test/payments/pay_%ff"),
+			{name: "TestPaymentPostNUL", method: "POST", path: "/test/payments/pay_%00", contentType: form, body: "result=succeed", status: 404},
+
+			notFound("GetSessionNUL", "GET", sessions+"/cs_%00"),
+			notFound("GetSessionFF", "GET", sessions+"/cs_%ff"),
+			notFound("LineItemsNUL", "GET", sessions+"/cs_%00/line_items"),
+			notFound("ExpireNUL", "POST", sessions+"/cs_%00/expire"),
+			notFound("GetPaymentNUL", "GET", "/v1/payments/pay_%00"),
+			notFound("SettleNUL", "POST", "/v1/test_helpers/payments/pay_%00/succeed"),
+			notFound("SettleFF", "POST", "/v1/test_helpers/payments/pay_%ff/fail"),
+			notFound("GetEventNUL", "GET", "/v1/events/evt_%00"),
+			notFound("GetEventFF", "GET", "/v1/events/evt_%ff"),
+			notFound("DeliveriesNUL", "GET", "/v1/events/evt_%00/deliveries"),
+			notFound("ResendNUL", "POST", "/v1/events/evt_%00/resend"),
+			notFound("GetEndpointNUL", "GET", "/v1/webhook_endpoints/we_%00"),
+			notFound("UpdateEndpointFF", "POST", "/v1/webhook_endpoints/we_%ff"),
+			notFound("DeleteEndpointNUL", "DELETE", "/v1/webhook_endpoints/we_%00"),
+			notFound("RotateNUL", "POST", "/v1/webhook_endpoints/we_%00/rotate_secret"),
+
+			bad("CustomerNUL", sessions+"?customer=%00", "customer"),
+			bad("CustomerEmailNUL", sessions+"?customer_email=a%00@b.example", "customer_email"),
+			bad("PaymentFilterNUL", sessions+"?payment=pay_%00", "payment"),
+			bad("StartingAfterNUL", sessions+"?starting_after=%00", "starting_after"),
+			bad("EndingBeforeNUL", sessions+"?ending_before=cs_%00", "ending_before"),
+			bad("EventTypeNUL", "/v1/events?type=%00", "type"),
+			bad("EventsCursorNUL", "/v1/events?starting_after=evt_%00", "starting_after"),
+			bad("PaymentsSessionNUL", "/v1/payments?checkout_session=cs_%00", "checkout_session"),
+			bad("EndpointsCursorNUL", "/v1/webhook_endpoints?starting_after=we_%00", "starting_after"),
+			bad("StreamCursorNUL", "/v1/events/stream?starting_after=evt_%00", "starting_after"),
+			bad("GetWithNULParam", sessions+"/cs_x?x=%00", "x"),
+			bad("ParamNameNUL", sessions+"?a%00=1", "a\x00"),
+			{name: "CustomerFF", method: "GET", path: sessions + "?customer=%ff", key: true, status: 400, code: "invalid_form", param: "customer"},
+			{name: "CursorSurrogate", method: "GET", path: sessions + "?starting_after=%ed%a0%80", key: true, status: 400, code: "invalid_form", param: "starting_after"},
+
+			{name: "IdempotencyKeyFFFE", method: "POST", path: sessions, key: true, contentType: "application/json",
+				body:   `{"amount":5000,"currency":"GHS","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`,
+				header: []string{"Idempotency-Key", "\xff\xfe"}, status: 400, code: "parameter_invalid", param: "Idempotency-Key"},
+			{name: "IdempotencyKeySurrogate", method: "POST", path: sessions + "/cs_x/expire", key: true,
+				header: []string{"Idempotency-Key", "k\xed\xa0\x80"}, status: 400, code: "parameter_invalid", param: "Idempotency-Key"},
+			{name: "LastEventIDFF", method: "GET", path: "/v1/events/stream", key: true,
+				header: []string{"Last-Event-ID", "evt_\xff"}, status: 400, code: "parameter_invalid", param: "Last-Event-ID"},
+			{name: "ResendEndpointNUL", method: "POST", path: "/v1/events/evt_x/resend", key: true, contentType: "application/json",
+				body: `{"webhook_endpoint":"we_\u0000"}`, status: 400, code: "parameter_invalid", param: "webhook_endpoint"},
+			{name: "ResendEndpointFormNUL", method: "POST", path: "/v1/events/evt_x/resend", key: true, contentType: form,
+				body: "webhook_endpoint=we_%00", status: 400, code: "parameter_invalid", param: "webhook_endpoint"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				key := ""
+				if c.key {
+					key = e.key
+				}
+				var body []byte
+				if c.body != "" {
+					body = []byte(c.body)
+				}
+				r := e.do(c.method, c.path, key, c.contentType, body, c.header...)
+				if r.status != c.status {
+					t.Fatalf("status %d, want %d: %.300s", r.status, c.status, r.body)
+				}
+				if r.json != nil {
+					if got := r.str("error", "code"); got != c.code {
+						t.Errorf("code %q, want %q (%s)", got, c.code, r.body)
+					}
+					param := r.get("error", "param")
+					if c.param == "" && param != nil || c.param != "" && param != c.param {
+						t.Errorf("param %q, want %q", param, c.param)
+					}
+				} else if c.code != "" {
+					t.Errorf("not a JSON error: %.300s", r.body)
+				}
+				if msgs := e.errs.take(); len(msgs) > 0 {
+					t.Errorf("logged at ERROR: %q", msgs)
+				}
+				if s, ev := e.counts(); s != existing || ev != 0 {
+					t.Fatalf("a rejected request wrote: %d sessions (want %d), %d events", s, existing, ev)
+				}
+			})
+		}
+	})
 }

@@ -101,6 +101,13 @@ func newValues(root *node, form bool) *Values {
 	return &Values{n: root, t: &tracker{root: root, form: form}}
 }
 
+// nulError refuses a parameter that holds a NUL character, in its name or
+// its value, in any encoding: no store can keep one in text (PostgreSQL
+// refuses it outright), and nothing a merchant sends needs one.
+func nulError(param string) *checkout.Error {
+	return checkout.Invalid(param, "parameter_invalid", "%s contains a NUL character, which no parameter may hold", quoteKey(param))
+}
+
 // join returns the full bracket name of member key of the object named name.
 func join(name, key string) string {
 	if name == "" {
