@@ -387,3 +387,91 @@ func TestHostileBytes(t *testing.T) {
 		}
 	})
 }
+
+// TestMetadataKeys: metadata keys follow the text rules of values (valid
+// UTF-8, no NUL, BEL, CR, LF or other control character), and a form's
+// metadata[]=x, an array where metadata is an object, is refused rather
+// than stored as {"0":"x"}; for every object that takes metadata, on every
+// store, writing nothing.
+func TestMetadataKeys(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnvOn(t, openStore(t, kind))
+		sealer, err := service.NewSealer(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Sealer = sealer
+		const form = "application/x-www-form-urlencoded"
+		ep := e.postJSON("/v1/webhook_endpoints", e.key, map[string]any{"url": "https://hooks.example.com/a",
+			"enabled_events": []string{"*"}, "metadata": map[string]any{"team": "payments"}})
+		if ep.status != 200 {
+			t.Fatalf("create endpoint: %d %s", ep.status, ep.body)
+		}
+		endpoint := "/v1/webhook_endpoints/" + ep.str("id")
+		sessions, _ := e.counts()
+
+		type tc struct {
+			name, path, contentType, body string
+			code, param                   string
+		}
+		var cases []tc
+		for _, k := range []struct{ name, key string }{
+			{"NUL", "k\x00"}, {"BEL", "k\a"}, {"CRLF", "k\r\n"}, {"LF", "k\n"}, {"CR", "\r"}, {"Tab", "k\t"},
+			{"DEL", "k\x7f"}, {"C1", "k\u0085"}, {"Escape", "\x1bk"},
+		} {
+			md, _ := jsonMarshal(map[string]any{k.key: "v"})
+			param := "metadata[" + k.key + "]"
+			session := `{"amount":5000,"currency":"GHS","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","metadata":` + string(md) + `}`
+			code := "metadata_invalid"
+			if k.name == "NUL" {
+				code = "parameter_invalid" // refused as a parameter, before any rule of metadata
+			}
+			cases = append(cases,
+				tc{"SessionKey" + k.name, "/v1/checkout/sessions", "application/json", session, code, param},
+				tc{"SessionFormKey" + k.name, "/v1/checkout/sessions", form,
+					"amount=5000&success_url=https://a.example&cancel_url=https://a.example&" + url.QueryEscape(param) + "=v", code, param},
+				tc{"EndpointCreateKey" + k.name, "/v1/webhook_endpoints", "application/json",
+					`{"url":"https://hooks.example.com/b","enabled_events":["*"],"metadata":` + string(md) + `}`, code, param},
+				tc{"EndpointUpdateKey" + k.name, endpoint, "application/json", `{"metadata":` + string(md) + `}`, code, param},
+			)
+		}
+		cases = append(cases,
+			tc{"SessionFormAppend", "/v1/checkout/sessions", form,
+				"amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[]=x", "parameter_invalid_object", "metadata"},
+			tc{"SessionFormAppendTwo", "/v1/checkout/sessions", form,
+				"amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[0]=x&metadata[]=y", "parameter_invalid_object", "metadata"},
+			tc{"EndpointCreateFormAppend", "/v1/webhook_endpoints", form,
+				"url=https://hooks.example.com/b&enabled_events[]=*&metadata[]=x", "parameter_invalid_object", "metadata"},
+			tc{"EndpointUpdateFormAppend", endpoint, form, "metadata[]=x", "parameter_invalid_object", "metadata"},
+		)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := e.do("POST", c.path, e.key, c.contentType, []byte(c.body))
+				if r.status != 400 {
+					t.Fatalf("status %d, want 400: %s", r.status, r.body)
+				}
+				if got := r.str("error", "code"); got != c.code {
+					t.Errorf("code %q, want %q (%s)", got, c.code, r.body)
+				}
+				if got := r.get("error", "param"); got != c.param {
+					t.Errorf("param %q, want %q", got, c.param)
+				}
+				if s, _ := e.counts(); s != sessions {
+					t.Fatalf("a rejected request wrote a session: %d, want %d", s, sessions)
+				}
+				l := e.get("/v1/webhook_endpoints", e.key)
+				if data, _ := l.get("data").([]any); len(data) != 1 {
+					t.Fatalf("endpoints: %s", l.body)
+				}
+				if got := e.get(endpoint, e.key); got.get("metadata", "team") != "payments" || len(got.get("metadata").(map[string]any)) != 1 {
+					t.Fatalf("endpoint metadata changed: %s", got.body)
+				}
+			})
+		}
+		// Numeric keys stay keys in a form, as in Stripe's (metadata[0]=x).
+		r := e.do("POST", "/v1/checkout/sessions", e.key, form, []byte("amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[0]=x&metadata[1]=y"))
+		if r.status != 200 || r.get("metadata", "0") != "x" || r.get("metadata", "1") != "y" {
+			t.Fatalf("metadata[0]=x: %d %s", r.status, r.body)
+		}
+	})
+}

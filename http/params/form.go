@@ -218,6 +218,7 @@ func (b *formBuilder) member(cur *node, seg segment) (*node, func(*node), string
 	}
 	i := seg.index
 	if seg.append {
+		cur.appended = true
 		i = len(cur.idx)
 		if i >= maxIndex {
 			return nil, nil, "more than " + strconv.Itoa(maxIndex) + " array elements"

@@ -79,6 +79,9 @@ type node struct {
 	// missing index gap; read as an array it is an error.
 	gapped bool
 	gap    int
+	// appended marks a form array built with "[]", which has no keys to
+	// read it as an object by.
+	appended bool
 }
 
 // tracker is shared by a Values and all its children.
@@ -317,8 +320,9 @@ func (v *Values) StringMap(name string) (map[string]string, bool) {
 		return nil, false
 	}
 	full := join(v.name, name)
-	if n.kind == kindArray && v.t.form {
-		// metadata[0]=x&metadata[1]=y: in a form, indices are keys too.
+	if n.kind == kindArray && v.t.form && !n.appended {
+		// metadata[0]=x&metadata[1]=y: in a form, indices are keys too;
+		// metadata[]=x names no key, and is refused below as an array.
 		out := make(map[string]string, len(n.elems))
 		for i, e := range n.elems {
 			if e.kind != kindString {

@@ -766,3 +766,22 @@ func TestTextNoStoreCanHold(t *testing.T) {
 		wantErr(t, err, "parameter_invalid", tc.param)
 	}
 }
+
+// TestStringMapAppend: a form's metadata[]=x names no key, so read as an
+// object it is refused, not turned into {"0":"x"}; explicit indices are
+// keys, and "[]" still makes lists.
+func TestStringMapAppend(t *testing.T) {
+	for _, body := range []string{`metadata[]=x`, `metadata[]=x&metadata[]=y`, `metadata[0]=x&metadata[]=y`} {
+		v := mustDecode(t, formDecoder, body)
+		if m, ok := v.StringMap("metadata"); ok || m != nil {
+			t.Errorf("%s: StringMap = %v, %v", body, m, ok)
+		}
+		wantErr(t, v.Err(), "parameter_invalid_object", "metadata")
+	}
+	v := mustDecode(t, formDecoder, `metadata[0]=x&metadata[1]=y&l[]=a&l[]=b`)
+	m, ok := v.StringMap("metadata")
+	l, lok := v.Strings("l")
+	if !ok || !reflect.DeepEqual(m, map[string]string{"0": "x", "1": "y"}) || !lok || !reflect.DeepEqual(l, []string{"a", "b"}) || v.Err() != nil {
+		t.Errorf("metadata %v %v, l %v %v, %v", m, ok, l, lok, v.Err())
+	}
+}
