@@ -50,8 +50,12 @@ func listParams(v *params.Values, defaultLimit int) checkout.ListParams {
 }
 
 // storedHeaders are the request headers whose values the service keeps or
-// looks up in a store: an idempotency key, and an event id to resume after.
-var storedHeaders = []string{"Idempotency-Key", "Last-Event-ID"}
+// looks up in a store, an idempotency key and an event id to resume after:
+// the name errors give, and its canonical form, read without allocating.
+var storedHeaders = []struct{ name, key string }{
+	{"Idempotency-Key", "Idempotency-Key"},
+	{"Last-Event-ID", "Last-Event-Id"},
+}
 
 // checkHeaders wraps every route (see handle): it refuses a request whose
 // stored headers hold what no store can keep, invalid UTF-8 or a NUL, with
@@ -60,11 +64,11 @@ var storedHeaders = []string{"Idempotency-Key", "Last-Event-ID"}
 // the whole statement.
 func (s *Server) checkHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, name := range storedHeaders {
-			for _, v := range r.Header.Values(name) {
+		for _, h := range storedHeaders {
+			for _, v := range r.Header[h.key] {
 				if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-					s.writeError(w, r, checkout.Invalid(name, "parameter_invalid",
-						"the %s header is not valid UTF-8 text or contains a NUL character", name))
+					s.writeError(w, r, checkout.Invalid(h.name, "parameter_invalid",
+						"the %s header is not valid UTF-8 text or contains a NUL character", h.name))
 					return
 				}
 			}
