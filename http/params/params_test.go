@@ -726,6 +726,7 @@ func TestTextNoStoreCanHold(t *testing.T) {
 		{"{\"metadata\":{\"\xff\":\"v\"}}", "invalid_json", "metadata[\uFFFD]"},
 		{`{"metadata":{"\ud800":"v"}}`, "invalid_json", "metadata[\uFFFD]"},
 		{`{"l":[{"x":1},{"y":["ok","\ud800"]}]}`, "invalid_json", "l[1][y][1]"},
+		{"{\"\":\"\xe6\"}", "invalid_json", ""}, // a member named "" (found by FuzzFromJSON)
 		{`{"a":"\u0000"}`, "parameter_invalid", "a"},
 		{`{"metadata":{"k\u0000":"v"}}`, "parameter_invalid", "metadata[k\x00]"},
 		{`{"metadata":{"k":"v\u0000"}}`, "parameter_invalid", "metadata[k]"},
