@@ -350,9 +350,8 @@ func checkMetadata(md map[string]string) (map[string]string, error) {
 		case strings.ContainsAny(k, "[]"):
 			return nil, checkout.Invalid(param, "metadata_invalid", "metadata keys cannot contain square brackets")
 		case strings.ContainsFunc(k, unicode.IsControl):
-			// The rule of values, stricter: a key is a name, so not even
-			// the newline and tab a value may hold. Keys end up in logs,
-			// CSV exports and headers of merchants' own systems.
+			// The rule of values, stricter: a key is a name, so it may
+			// not hold even the newline and tab a value may.
 			return nil, checkout.Invalid(param, "metadata_invalid", "metadata keys cannot contain control characters")
 		}
 		if err := checkText(param, v, MaxMetadataValueLen); err != nil {
