@@ -14,6 +14,11 @@ import (
 // ErrLimit when a create would pass a count limit, anything else is
 // internal. Reads of scoped objects never return an object
 // of another scope: they answer not-found.
+//
+// Ids, cursors and filters come from URLs and may be any string, including
+// NUL bytes and invalid UTF-8 that a backend cannot hold: a read by such an
+// id is not-found, such a cursor is the unknown-cursor error, and such a
+// filter matches nothing; never an internal error (storetest's Hostile case).
 type Store interface {
 	// CreateAccount stores a new account together with its first keys, atomically.
 	// ErrConflict if the account id or a key hash exists.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // TestBadInput sends every kind of bad request and checks the status, the
@@ -265,4 +267,219 @@ func TestFormEncodingMatchesJSON(t *testing.T) {
 	if req.status != 200 {
 		t.Fatalf("x-api-key: %d", req.status)
 	}
+}
+
+// TestHostileBytes sends ids, filters, cursors and headers holding bytes no
+// store can hold (NUL, invalid UTF-8, a lone surrogate) over every store: an
+// id in a path is simply not found; a query parameter or a header is a 400
+// naming it. Nothing is written and nothing is logged at ERROR.
+func TestHostileBytes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnvOn(t, openStore(t, kind))
+		sealer, err := service.NewSealer(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Sealer = sealer // the webhook routes need one
+		e.create(e.key, validSession())
+		existing, _ := e.counts()
+		const (
+			sessions = "/v1/checkout/sessions"
+			form     = "application/x-www-form-urlencoded"
+		)
+		type tc struct {
+			name, method, path string
+			key                bool // send e.key
+			contentType, body  string
+			header             []string
+			status             int
+			code, param        string // checked on JSON answers; param "" means null
+		}
+		notFound := func(name, method, path string) tc {
+			return tc{name: name, method: method, path: path, key: true, status: 404, code: "resource_missing", param: "id"}
+		}
+		page := func(name, method, path string) tc {
+			return tc{name: name, method: method, path: path, status: 404}
+		}
+		bad := func(name, path, param string) tc {
+			return tc{name: name, method: "GET", path: path, key: true, status: 400, code: "parameter_invalid", param: param}
+		}
+		cases := []tc{
+			page("PageNUL", "GET", "/checkout/cs_%00"),
+			page("PageFF", "GET", "/checkout/cs_%ff"),
+			page("PageSurrogate", "GET", "/checkout/cs_%ed%a0%80"),
+			page("SeedPageNUL", "GET", "/c/cs_%00"),
+			{name: "PayNUL", method: "POST", path: "/checkout/cs_%00/pay", contentType: form, body: "csrf_token=x&card_number=4242424242424242", status: 404},
+			{name: "PayFF", method: "POST", path: "/checkout/cs_%ff/pay", contentType: form, body: "csrf_token=x", status: 404},
+			page("ChallengeNUL", "GET", "/checkout/cs_%00/3ds/pay_%00"),
+			{name: "ChallengePostFF", method: "POST", path: "/checkout/cs_%ff/3ds/pay_%ff", contentType: form, body: "csrf_token=x", status: 404},
+			page("TestPaymentNUL", "GET", "/test/payments/pay_%00"),
+			page("TestPaymentFF", "GET", "/test/payments/pay_%ff"),
+			{name: "TestPaymentPostNUL", method: "POST", path: "/test/payments/pay_%00", contentType: form, body: "result=succeed", status: 404},
+
+			notFound("GetSessionNUL", "GET", sessions+"/cs_%00"),
+			notFound("GetSessionFF", "GET", sessions+"/cs_%ff"),
+			notFound("LineItemsNUL", "GET", sessions+"/cs_%00/line_items"),
+			notFound("ExpireNUL", "POST", sessions+"/cs_%00/expire"),
+			notFound("GetPaymentNUL", "GET", "/v1/payments/pay_%00"),
+			notFound("SettleNUL", "POST", "/v1/test_helpers/payments/pay_%00/succeed"),
+			notFound("SettleFF", "POST", "/v1/test_helpers/payments/pay_%ff/fail"),
+			notFound("GetEventNUL", "GET", "/v1/events/evt_%00"),
+			notFound("GetEventFF", "GET", "/v1/events/evt_%ff"),
+			notFound("DeliveriesNUL", "GET", "/v1/events/evt_%00/deliveries"),
+			notFound("ResendNUL", "POST", "/v1/events/evt_%00/resend"),
+			notFound("GetEndpointNUL", "GET", "/v1/webhook_endpoints/we_%00"),
+			notFound("UpdateEndpointFF", "POST", "/v1/webhook_endpoints/we_%ff"),
+			notFound("DeleteEndpointNUL", "DELETE", "/v1/webhook_endpoints/we_%00"),
+			notFound("RotateNUL", "POST", "/v1/webhook_endpoints/we_%00/rotate_secret"),
+
+			bad("CustomerNUL", sessions+"?customer=%00", "customer"),
+			bad("CustomerEmailNUL", sessions+"?customer_email=a%00@b.example", "customer_email"),
+			bad("PaymentFilterNUL", sessions+"?payment=pay_%00", "payment"),
+			bad("StartingAfterNUL", sessions+"?starting_after=%00", "starting_after"),
+			bad("EndingBeforeNUL", sessions+"?ending_before=cs_%00", "ending_before"),
+			bad("EventTypeNUL", "/v1/events?type=%00", "type"),
+			bad("EventsCursorNUL", "/v1/events?starting_after=evt_%00", "starting_after"),
+			bad("PaymentsSessionNUL", "/v1/payments?checkout_session=cs_%00", "checkout_session"),
+			bad("EndpointsCursorNUL", "/v1/webhook_endpoints?starting_after=we_%00", "starting_after"),
+			bad("StreamCursorNUL", "/v1/events/stream?starting_after=evt_%00", "starting_after"),
+			bad("GetWithNULParam", sessions+"/cs_x?x=%00", "x"),
+			bad("ParamNameNUL", sessions+"?a%00=1", "a\x00"),
+			{name: "CustomerFF", method: "GET", path: sessions + "?customer=%ff", key: true, status: 400, code: "invalid_form", param: "customer"},
+			{name: "CursorSurrogate", method: "GET", path: sessions + "?starting_after=%ed%a0%80", key: true, status: 400, code: "invalid_form", param: "starting_after"},
+
+			{name: "IdempotencyKeyFFFE", method: "POST", path: sessions, key: true, contentType: "application/json",
+				body:   `{"amount":5000,"currency":"GHS","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`,
+				header: []string{"Idempotency-Key", "\xff\xfe"}, status: 400, code: "parameter_invalid", param: "Idempotency-Key"},
+			{name: "IdempotencyKeySurrogate", method: "POST", path: sessions + "/cs_x/expire", key: true,
+				header: []string{"Idempotency-Key", "k\xed\xa0\x80"}, status: 400, code: "parameter_invalid", param: "Idempotency-Key"},
+			{name: "LastEventIDFF", method: "GET", path: "/v1/events/stream", key: true,
+				header: []string{"Last-Event-ID", "evt_\xff"}, status: 400, code: "parameter_invalid", param: "Last-Event-ID"},
+			{name: "ResendEndpointNUL", method: "POST", path: "/v1/events/evt_x/resend", key: true, contentType: "application/json",
+				body: `{"webhook_endpoint":"we_\u0000"}`, status: 400, code: "parameter_invalid", param: "webhook_endpoint"},
+			{name: "ResendEndpointFormNUL", method: "POST", path: "/v1/events/evt_x/resend", key: true, contentType: form,
+				body: "webhook_endpoint=we_%00", status: 400, code: "parameter_invalid", param: "webhook_endpoint"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				key := ""
+				if c.key {
+					key = e.key
+				}
+				var body []byte
+				if c.body != "" {
+					body = []byte(c.body)
+				}
+				r := e.do(c.method, c.path, key, c.contentType, body, c.header...)
+				if r.status != c.status {
+					t.Fatalf("status %d, want %d: %.300s", r.status, c.status, r.body)
+				}
+				if r.json != nil {
+					if got := r.str("error", "code"); got != c.code {
+						t.Errorf("code %q, want %q (%s)", got, c.code, r.body)
+					}
+					param := r.get("error", "param")
+					if c.param == "" && param != nil || c.param != "" && param != c.param {
+						t.Errorf("param %q, want %q", param, c.param)
+					}
+				} else if c.code != "" {
+					t.Errorf("not a JSON error: %.300s", r.body)
+				}
+				if msgs := e.errs.take(); len(msgs) > 0 {
+					t.Errorf("logged at ERROR: %q", msgs)
+				}
+				if s, ev := e.counts(); s != existing || ev != 0 {
+					t.Fatalf("a rejected request wrote: %d sessions (want %d), %d events", s, existing, ev)
+				}
+			})
+		}
+	})
+}
+
+// TestMetadataKeys: metadata keys follow the text rules of values (valid
+// UTF-8, no NUL, BEL, CR, LF or other control character), and a form's
+// metadata[]=x, an array where metadata is an object, is refused rather
+// than stored as {"0":"x"}; for every object that takes metadata, on every
+// store, writing nothing.
+func TestMetadataKeys(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnvOn(t, openStore(t, kind))
+		sealer, err := service.NewSealer(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Sealer = sealer
+		const form = "application/x-www-form-urlencoded"
+		ep := e.postJSON("/v1/webhook_endpoints", e.key, map[string]any{"url": "https://hooks.example.com/a",
+			"enabled_events": []string{"*"}, "metadata": map[string]any{"team": "payments"}})
+		if ep.status != 200 {
+			t.Fatalf("create endpoint: %d %s", ep.status, ep.body)
+		}
+		endpoint := "/v1/webhook_endpoints/" + ep.str("id")
+		sessions, _ := e.counts()
+
+		type tc struct {
+			name, path, contentType, body string
+			code, param                   string
+		}
+		var cases []tc
+		for _, k := range []struct{ name, key string }{
+			{"NUL", "k\x00"}, {"BEL", "k\a"}, {"CRLF", "k\r\n"}, {"LF", "k\n"}, {"CR", "\r"}, {"Tab", "k\t"},
+			{"DEL", "k\x7f"}, {"C1", "k\u0085"}, {"Escape", "\x1bk"},
+		} {
+			md, _ := jsonMarshal(map[string]any{k.key: "v"})
+			param := "metadata[" + k.key + "]"
+			session := `{"amount":5000,"currency":"GHS","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","metadata":` + string(md) + `}`
+			code := "metadata_invalid"
+			if k.name == "NUL" {
+				code = "parameter_invalid" // refused as a parameter, before any rule of metadata
+			}
+			cases = append(cases,
+				tc{"SessionKey" + k.name, "/v1/checkout/sessions", "application/json", session, code, param},
+				tc{"SessionFormKey" + k.name, "/v1/checkout/sessions", form,
+					"amount=5000&success_url=https://a.example&cancel_url=https://a.example&" + url.QueryEscape(param) + "=v", code, param},
+				tc{"EndpointCreateKey" + k.name, "/v1/webhook_endpoints", "application/json",
+					`{"url":"https://hooks.example.com/b","enabled_events":["*"],"metadata":` + string(md) + `}`, code, param},
+				tc{"EndpointUpdateKey" + k.name, endpoint, "application/json", `{"metadata":` + string(md) + `}`, code, param},
+			)
+		}
+		cases = append(cases,
+			tc{"SessionFormAppend", "/v1/checkout/sessions", form,
+				"amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[]=x", "parameter_invalid_object", "metadata"},
+			tc{"SessionFormAppendTwo", "/v1/checkout/sessions", form,
+				"amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[0]=x&metadata[]=y", "parameter_invalid_object", "metadata"},
+			tc{"EndpointCreateFormAppend", "/v1/webhook_endpoints", form,
+				"url=https://hooks.example.com/b&enabled_events[]=*&metadata[]=x", "parameter_invalid_object", "metadata"},
+			tc{"EndpointUpdateFormAppend", endpoint, form, "metadata[]=x", "parameter_invalid_object", "metadata"},
+		)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := e.do("POST", c.path, e.key, c.contentType, []byte(c.body))
+				if r.status != 400 {
+					t.Fatalf("status %d, want 400: %s", r.status, r.body)
+				}
+				if got := r.str("error", "code"); got != c.code {
+					t.Errorf("code %q, want %q (%s)", got, c.code, r.body)
+				}
+				if got := r.get("error", "param"); got != c.param {
+					t.Errorf("param %q, want %q", got, c.param)
+				}
+				if s, _ := e.counts(); s != sessions {
+					t.Fatalf("a rejected request wrote a session: %d, want %d", s, sessions)
+				}
+				l := e.get("/v1/webhook_endpoints", e.key)
+				if data, _ := l.get("data").([]any); len(data) != 1 {
+					t.Fatalf("endpoints: %s", l.body)
+				}
+				if got := e.get(endpoint, e.key); got.get("metadata", "team") != "payments" || len(got.get("metadata").(map[string]any)) != 1 {
+					t.Fatalf("endpoint metadata changed: %s", got.body)
+				}
+			})
+		}
+		// Numeric keys stay keys in a form, as in Stripe's (metadata[0]=x).
+		r := e.do("POST", "/v1/checkout/sessions", e.key, form, []byte("amount=5000&success_url=https://a.example&cancel_url=https://a.example&metadata[0]=x&metadata[1]=y"))
+		if r.status != 200 || r.get("metadata", "0") != "x" || r.get("metadata", "1") != "y" {
+			t.Fatalf("metadata[0]=x: %d %s", r.status, r.body)
+		}
+	})
 }

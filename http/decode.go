@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -45,4 +47,32 @@ func listParams(v *params.Values, defaultLimit int) checkout.ListParams {
 	p.StartingAfter, _ = v.String("starting_after")
 	p.EndingBefore, _ = v.String("ending_before")
 	return p
+}
+
+// storedHeaders are the request headers whose values the service keeps or
+// looks up in a store, an idempotency key and an event id to resume after:
+// the name errors give, and its canonical form, read without allocating.
+var storedHeaders = []struct{ name, key string }{
+	{"Idempotency-Key", "Idempotency-Key"},
+	{"Last-Event-ID", "Last-Event-Id"},
+}
+
+// checkHeaders wraps every route (see handle): it refuses a request whose
+// stored headers hold what no store can keep, invalid UTF-8 or a NUL, with
+// a 400 naming the header, the rule FromForm and FromJSON apply to
+// parameters. Such bytes would otherwise reach PostgreSQL, which refuses
+// the whole statement.
+func (s *Server) checkHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, h := range storedHeaders {
+			for _, v := range r.Header[h.key] {
+				if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+					s.writeError(w, r, checkout.Invalid(h.name, "parameter_invalid",
+						"the %s header is not valid UTF-8 text or contains a NUL character", h.name))
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +16,6 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/service"
-	"github.com/checkoutd/checkoutd/store/sqlite"
 )
 
 // clock is a settable clock for tests.
@@ -32,7 +31,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a server over a real SQLite store, with two accounts.
+// env is a server over a real store (SQLite unless newEnvOn says), with two accounts.
 type env struct {
 	t      testing.TB
 	store  checkout.Store
@@ -44,15 +43,17 @@ type env struct {
 	keyB   string // test key of account B
 	accts  []string
 	client *http.Client
+	errs   *errorLog // what the server logged at ERROR
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "checkoutd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	return newEnvOn(t, openStore(t, "sqlite"))
+}
+
+// newEnvOn is newEnv over the given store.
+func newEnvOn(t testing.TB, store checkout.Store) *env {
+	t.Helper()
 	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	svc := service.New(store, "http://checkout.test", nil)
 	svc.Clock = c
@@ -72,7 +73,8 @@ func newEnv(t testing.TB) *env {
 	}
 	e.keyB = keyB
 	e.accts = []string{a.ID, b.ID}
-	e.srv = httptest.NewServer(chttp.New(svc, nil))
+	e.errs = &errorLog{}
+	e.srv = httptest.NewServer(chttp.New(svc, slog.New(e.errs)))
 	t.Cleanup(e.srv.Close)
 	return e
 }

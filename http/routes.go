@@ -56,7 +56,7 @@ func (s *Server) routes() {
 
 func (s *Server) handle(pattern string, h http.Handler) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.Handle(pattern, h)
+	s.mux.Handle(pattern, s.checkHeaders(h))
 }
 
 // Routes lists the "METHOD /path" pattern of every route, so tests can check

@@ -351,16 +351,20 @@ func checkMetadata(md map[string]string) (map[string]string, error) {
 		switch {
 		case k == "":
 			return nil, checkout.Invalid("metadata", "metadata_invalid", "metadata keys cannot be empty")
+		case !utf8.ValidString(k):
+			// Not named: the key cannot be written back as it was sent.
+			return nil, checkout.Invalid("metadata", "metadata_invalid", "metadata keys must be valid UTF-8")
 		case utf8.RuneCountInString(k) > MaxMetadataKeyLen:
 			return nil, checkout.Invalid(param, "metadata_invalid", "metadata keys can be at most %d characters", MaxMetadataKeyLen)
 		case strings.ContainsAny(k, "[]"):
 			return nil, checkout.Invalid(param, "metadata_invalid", "metadata keys cannot contain square brackets")
+		case strings.ContainsFunc(k, unicode.IsControl):
+			// The rule of values, stricter: a key is a name, so it may
+			// not hold even the newline and tab a value may.
+			return nil, checkout.Invalid(param, "metadata_invalid", "metadata keys cannot contain control characters")
 		}
 		if err := checkText(param, v, MaxMetadataValueLen); err != nil {
 			return nil, err
-		}
-		if !utf8.ValidString(k) {
-			return nil, checkout.Invalid("metadata", "metadata_invalid", "metadata keys must be valid UTF-8")
 		}
 		out[k] = v
 	}

@@ -20,7 +20,8 @@ import (
 // indices must be 0..n-1 in any order; "[]" appends and may only end a key.
 // All leaves are strings, "" included. Malformed keys, conflicting or
 // repeated keys, invalid UTF-8 and bad percent-escapes are rejected with
-// code invalid_form naming the key. An empty body has no parameters.
+// code invalid_form naming the key; a NUL character in a name or a value
+// with code parameter_invalid. An empty body has no parameters.
 func FromForm(body []byte) (*Values, error) {
 	b := newFormBuilder()
 	for len(body) > 0 {
@@ -151,6 +152,9 @@ func (b *formBuilder) add(key, val string) error {
 	if !utf8.ValidString(val) {
 		return formError(key, "the value is not valid UTF-8")
 	}
+	if strings.IndexByte(key, 0) >= 0 || strings.IndexByte(val, 0) >= 0 {
+		return nulError(key)
+	}
 	segs, bad := splitKey(key)
 	if bad != "" {
 		return formError(key, bad)
@@ -214,6 +218,7 @@ func (b *formBuilder) member(cur *node, seg segment) (*node, func(*node), string
 	}
 	i := seg.index
 	if seg.append {
+		cur.appended = true
 		i = len(cur.idx)
 		if i >= maxIndex {
 			return nil, nil, "more than " + strconv.Itoa(maxIndex) + " array elements"

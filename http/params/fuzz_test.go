@@ -6,10 +6,12 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -46,6 +48,27 @@ func FuzzFromJSON(f *testing.F) {
 			if v != nil {
 				t.Fatal("FromJSON returned Values and an error")
 			}
+			if e, ok := err.(*checkout.Error); ok && (e.Code == "parameter_invalid" || strings.HasPrefix(e.Message, "Invalid JSON: the string at ")) {
+				// The text rule: syntax errors win over it, and the body
+				// must hold what it refuses. (Its param is the name of
+				// the string, which may be "".)
+				if refErr != nil {
+					t.Fatalf("invalid JSON refused for its text: %#v", e)
+				}
+				switch e.Code {
+				case "invalid_json":
+					if utf8.Valid(body) && !surrogateEscape.Match(body) {
+						t.Fatalf("valid text refused: %#v", e)
+					}
+				case "parameter_invalid":
+					if !hasNUL(ref) {
+						t.Fatalf("text without NUL refused: %#v", e)
+					}
+				default:
+					t.Fatalf("bad error %#v", e)
+				}
+				return
+			}
 			e := checkError(t, err, "invalid_json")
 			if e.Param != "" || !strings.HasPrefix(e.Message, "Invalid JSON at line ") {
 				t.Fatalf("bad error %#v", e)
@@ -79,6 +102,9 @@ func FuzzFromJSON(f *testing.F) {
 		if refErr != nil {
 			t.Fatalf("invalid JSON accepted: %v", refErr)
 		}
+		if !utf8.Valid(body) || hasNUL(ref) {
+			t.Fatalf("invalid UTF-8 or a NUL accepted: %q", body)
+		}
 		if depth, count := measure(ref); depth > 8 || count > 10000 {
 			t.Fatalf("accepted depth %d, %d values", depth, count)
 		}
@@ -87,6 +113,30 @@ func FuzzFromJSON(f *testing.F) {
 		}
 		checkWalk(t, v, ref.(map[string]any))
 	})
+}
+
+// surrogateEscape matches what may be the \u escape of a surrogate.
+var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
+
+// hasNUL reports whether a decoded JSON tree holds a NUL in a key or a string.
+func hasNUL(x any) bool {
+	switch x := x.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case map[string]any:
+		for k, c := range x {
+			if hasNUL(k) || hasNUL(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if hasNUL(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // FuzzFromForm checks that whatever FromForm accepts survives being written
@@ -107,6 +157,12 @@ func FuzzFromForm(f *testing.F) {
 		if err != nil {
 			if v != nil {
 				t.Fatal("FromForm returned Values and an error")
+			}
+			if e, ok := err.(*checkout.Error); ok && e.Code == "parameter_invalid" {
+				if !strings.Contains(body, "%00") && strings.IndexByte(body, 0) < 0 {
+					t.Fatalf("refused for a NUL it does not hold: %#v", e)
+				}
+				return
 			}
 			checkError(t, err, "invalid_form")
 			return

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -18,11 +19,16 @@ import (
 // than 8, more than 10 000 values and data after the object are rejected
 // with code invalid_json; syntax errors say where they are.
 //
+// Strings, names included, must be text every store can hold, as in a form:
+// invalid UTF-8 and escapes of surrogates without their pair (which
+// encoding/json would silently turn into U+FFFD) are refused with code
+// invalid_json, a NUL character (\u0000) with code parameter_invalid, each
+// naming the parameter in full.
+//
 // It scans the bytes itself, in one pass, with encoding/json's grammar and
-// its decoding of strings (invalid UTF-8 and lone surrogates become U+FFFD).
-// Any error sends it back to encoding/json to check the syntax of the whole
-// body first, so that a syntax error anywhere wins over our own rules and is
-// described in encoding/json's words.
+// its decoding of strings. Any error sends it back to encoding/json to check
+// the syntax of the whole body first, so that a syntax error anywhere wins
+// over our own rules and is described in encoding/json's words.
 func FromJSON(body []byte) (*Values, error) {
 	if len(bytes.TrimLeft(body, " \t\r\n")) == 0 {
 		return newValues(&node{kind: kindObject, keys: map[string]*node{}}, false), nil
@@ -33,6 +39,9 @@ func FromJSON(body []byte) (*Values, error) {
 		if err == errSyntax || !json.Valid(body) {
 			return nil, syntaxError(body)
 		}
+		if te, ok := err.(*textError); ok {
+			return nil, te.error()
+		}
 		return nil, err
 	}
 	return newValues(root, false), nil
@@ -40,6 +49,42 @@ func FromJSON(body []byte) (*Values, error) {
 
 // errSyntax stands for any syntax error until syntaxError describes it.
 var errSyntax = errors.New("syntax error")
+
+// textError is a string no parameter may hold (see FromJSON), found deep in
+// the scan. Each container it returns through adds the name of the member
+// that held it, so that it names the parameter in full; path holds those
+// names innermost first.
+type textError struct {
+	nul  bool // a NUL character; else invalid UTF-8 or a lone surrogate
+	path []string
+}
+
+func (e *textError) Error() string { return "invalid text" }
+
+// error names the parameter in bracket notation, metadata[order_id].
+func (e *textError) error() *checkout.Error {
+	name := ""
+	for i := len(e.path) - 1; i >= 0; i-- {
+		name = join(name, e.path[i])
+	}
+	if e.nul {
+		return nulError(name)
+	}
+	return badJSONText(name)
+}
+
+// badJSONText is the error of a JSON string at name that is not valid text.
+func badJSONText(name string) *checkout.Error {
+	return checkout.Invalid(name, codeJSON, "Invalid JSON: the string at %s is not valid UTF-8 text (it has invalid bytes, or a \\u escape of a surrogate without its pair)", quoteKey(name))
+}
+
+// in adds a member's name to a textError returned through its container.
+func in(err error, name string) error {
+	if te, ok := err.(*textError); ok {
+		te.path = append(te.path, name)
+	}
+	return err
+}
 
 type jsonScanner struct {
 	body  []byte
@@ -114,7 +159,7 @@ func (d *jsonScanner) object(depth int) (*node, error) {
 		}
 		key, err := d.string()
 		if err != nil {
-			return nil, err
+			return nil, in(err, key)
 		}
 		if _, dup := n.keys[key]; dup {
 			return nil, d.errorAt(at, "duplicate key %s", quoteKey(key))
@@ -126,7 +171,7 @@ func (d *jsonScanner) object(depth int) (*node, error) {
 		d.pos++
 		v, err := d.value(depth)
 		if err != nil {
-			return nil, err
+			return nil, in(err, key)
 		}
 		n.keys[key] = v
 		d.skipSpace()
@@ -154,7 +199,7 @@ func (d *jsonScanner) array(depth int) (*node, error) {
 	for {
 		v, err := d.value(depth)
 		if err != nil {
-			return nil, err
+			return nil, in(err, strconv.Itoa(len(n.elems)))
 		}
 		n.elems = append(n.elems, v)
 		d.skipSpace()
@@ -264,7 +309,9 @@ func digits(b []byte, i int) int {
 }
 
 // string reads the string literal at pos. Plain ones (no escape, valid
-// UTF-8) are copied as they are; the others are decoded by unquote.
+// UTF-8) are copied as they are; the others are decoded by unquote. A
+// string that is not text a parameter may hold is a *textError, returned
+// with the string as encoding/json would decode it, to name it by.
 func (d *jsonScanner) string() (string, error) {
 	b := d.body
 	start := d.pos + 1
@@ -291,15 +338,23 @@ func (d *jsonScanner) string() (string, error) {
 
 // unquote decodes the string literal whose contents start at start, the way
 // encoding/json does: escapes, surrogate pairs, and U+FFFD for invalid
-// UTF-8 and for surrogates that are not part of a pair.
+// UTF-8 and for surrogates that are not part of a pair, which make it a
+// *textError, as does a NUL.
 func (d *jsonScanner) unquote(start int) (string, error) {
 	b := d.body
 	out := make([]byte, 0, len(b)-start)
+	bad := false
 	for i := start; i < len(b); {
 		c := b[i]
 		switch {
 		case c == '"':
 			d.pos = i + 1
+			switch {
+			case bad:
+				return string(out), &textError{}
+			case bytes.IndexByte(out, 0) >= 0:
+				return string(out), &textError{nul: true}
+			}
 			return string(out), nil
 		case c < 0x20:
 			return "", errSyntax
@@ -335,7 +390,7 @@ func (d *jsonScanner) unquote(start int) (string, error) {
 						out = utf8.AppendRune(out, dec)
 						continue
 					}
-					r = unicode.ReplacementChar
+					r, bad = unicode.ReplacementChar, true
 				}
 				out = utf8.AppendRune(out, r)
 				continue
@@ -345,6 +400,7 @@ func (d *jsonScanner) unquote(start int) (string, error) {
 			i += 2
 		default:
 			r, size := utf8.DecodeRune(b[i:])
+			bad = bad || r == utf8.RuneError && size == 1
 			out = utf8.AppendRune(out, r)
 			i += size
 		}

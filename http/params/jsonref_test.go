@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/checkoutd/checkoutd/checkout"
 )
@@ -38,7 +40,7 @@ func fromJSONRef(body []byte) (*Values, error) {
 	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
 		return nil, d.errorAt(at, "the request body must be a JSON object")
 	}
-	root, err := d.object(1)
+	root, err := d.object(1, "")
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +62,46 @@ func (d *refDecoder) errorAt(off int, format string, args ...any) *checkout.Erro
 	return jsonErrorAt(d.body, off, fmt.Sprintf(format, args...))
 }
 
+// text applies FromJSON's rule to the string s, called name, whose literal
+// starts at at and has just been read: its bytes must be valid UTF-8, every
+// escaped surrogate must be half of a pair, and s must hold no NUL.
+// encoding/json replaces the first two with U+FFFD, so they are looked for
+// in the literal itself.
+func (d *refDecoder) text(at int, s, name string) error {
+	lit := d.body[at:d.dec.InputOffset()]
+	if !utf8.Valid(lit) {
+		return badJSONText(name)
+	}
+	surrogate := func(i int) rune { // the \uXXXX at lit[i:], if it is a surrogate
+		if i+6 > len(lit) || lit[i] != '\\' || lit[i+1] != 'u' {
+			return 0
+		}
+		r, err := strconv.ParseUint(string(lit[i+2:i+6]), 16, 32)
+		if err != nil || r < 0xd800 || r > 0xdfff {
+			return 0
+		}
+		return rune(r)
+	}
+	for i := 1; i < len(lit)-1; i++ {
+		if lit[i] != '\\' {
+			continue
+		}
+		r := surrogate(i)
+		switch {
+		case r == 0:
+			i++ // skip the escaped character (in \\u00e9 the u is no escape)
+		case r < 0xdc00 && surrogate(i+6) >= 0xdc00:
+			i += 11 // a pair
+		default:
+			return badJSONText(name)
+		}
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nulError(name)
+	}
+	return nil
+}
+
 // next returns the offset where the next token starts: the decoder's offset
 // is after the previous token, before any separator.
 func (d *refDecoder) next() int {
@@ -71,8 +113,8 @@ func (d *refDecoder) next() int {
 }
 
 // object reads the members of an object whose '{' was just read, at the
-// given depth.
-func (d *refDecoder) object(depth int) (*node, error) {
+// given depth; name is its full bracket name.
+func (d *refDecoder) object(depth int, name string) (*node, error) {
 	n := &node{kind: kindObject, keys: map[string]*node{}}
 	for d.dec.More() {
 		at := d.next()
@@ -84,10 +126,13 @@ func (d *refDecoder) object(depth int) (*node, error) {
 		if !ok {
 			return nil, d.errorAt(at, "expected an object key")
 		}
+		if err := d.text(at, key, join(name, key)); err != nil {
+			return nil, err
+		}
 		if _, dup := n.keys[key]; dup {
 			return nil, d.errorAt(at, "duplicate key %s", quoteKey(key))
 		}
-		v, err := d.value(depth)
+		v, err := d.value(depth, join(name, key))
 		if err != nil {
 			return nil, err
 		}
@@ -96,10 +141,10 @@ func (d *refDecoder) object(depth int) (*node, error) {
 	return n, d.end('}')
 }
 
-func (d *refDecoder) array(depth int) (*node, error) {
+func (d *refDecoder) array(depth int, name string) (*node, error) {
 	n := &node{kind: kindArray, elems: []*node{}}
 	for d.dec.More() {
-		v, err := d.value(depth)
+		v, err := d.value(depth, index(name, len(n.elems)))
 		if err != nil {
 			return nil, err
 		}
@@ -119,8 +164,8 @@ func (d *refDecoder) end(want json.Delim) error {
 	return nil
 }
 
-// value reads one value inside a container at depth.
-func (d *refDecoder) value(depth int) (*node, error) {
+// value reads one value, called name, inside a container at depth.
+func (d *refDecoder) value(depth int, name string) (*node, error) {
 	at := d.next()
 	if d.count++; d.count > maxValues {
 		return nil, d.errorAt(at, "too many values (at most %d)", maxValues)
@@ -136,12 +181,15 @@ func (d *refDecoder) value(depth int) (*node, error) {
 		}
 		switch t {
 		case '{':
-			return d.object(depth + 1)
+			return d.object(depth+1, name)
 		case '[':
-			return d.array(depth + 1)
+			return d.array(depth+1, name)
 		}
 		return nil, d.errorf("unexpected %q", t)
 	case string:
+		if err := d.text(at, t, name); err != nil {
+			return nil, err
+		}
 		return &node{kind: kindString, s: t}, nil
 	case json.Number:
 		return &node{kind: kindNumber, s: string(t)}, nil

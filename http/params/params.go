@@ -79,6 +79,9 @@ type node struct {
 	// missing index gap; read as an array it is an error.
 	gapped bool
 	gap    int
+	// appended marks a form array built with "[]", which has no keys to
+	// read it as an object by.
+	appended bool
 }
 
 // tracker is shared by a Values and all its children.
@@ -99,6 +102,13 @@ type Values struct {
 func newValues(root *node, form bool) *Values {
 	root.state = opened
 	return &Values{n: root, t: &tracker{root: root, form: form}}
+}
+
+// nulError refuses a parameter that holds a NUL character, in its name or
+// its value, in any encoding: no store can keep one in text (PostgreSQL
+// refuses it outright), and nothing a merchant sends needs one.
+func nulError(param string) *checkout.Error {
+	return checkout.Invalid(param, "parameter_invalid", "%s contains a NUL character, which no parameter may hold", quoteKey(param))
 }
 
 // join returns the full bracket name of member key of the object named name.
@@ -310,8 +320,9 @@ func (v *Values) StringMap(name string) (map[string]string, bool) {
 		return nil, false
 	}
 	full := join(v.name, name)
-	if n.kind == kindArray && v.t.form {
-		// metadata[0]=x&metadata[1]=y: in a form, indices are keys too.
+	if n.kind == kindArray && v.t.form && !n.appended {
+		// metadata[0]=x&metadata[1]=y: in a form, indices are keys too;
+		// metadata[]=x names no key, and is refused below as an array.
 		out := make(map[string]string, len(n.elems))
 		for i, e := range n.elems {
 			if e.kind != kindString {

@@ -706,3 +706,83 @@ func BenchmarkFromForm(b *testing.B) {
 		}
 	}
 }
+
+// TestTextNoStoreCanHold: strings must be text every store can hold, in
+// every encoding. Invalid UTF-8 and escaped surrogates without their pair
+// are refused by the encoding (JSON used to turn them into U+FFFD), a NUL
+// anywhere with parameter_invalid; each error names the parameter in full.
+func TestTextNoStoreCanHold(t *testing.T) {
+	for _, tc := range []struct {
+		body, code, param string
+	}{
+		{`{"a":"\ud800"}`, "invalid_json", "a"},
+		{`{"a":"x\udc00y"}`, "invalid_json", "a"},
+		{`{"a":"\ud83d\u0041"}`, "invalid_json", "a"},
+		{`{"a":"\ud800\ud800\udc00"}`, "invalid_json", "a"},
+		{"{\"a\":\"\xff\"}", "invalid_json", "a"},
+		{"{\"a\":\"caf\xc3\"}", "invalid_json", "a"},
+		{"{\"a\":\"\xed\xa0\x80\"}", "invalid_json", "a"},
+		{`{"metadata":{"k":"\udfff"}}`, "invalid_json", "metadata[k]"},
+		{"{\"metadata\":{\"\xff\":\"v\"}}", "invalid_json", "metadata[\uFFFD]"},
+		{`{"metadata":{"\ud800":"v"}}`, "invalid_json", "metadata[\uFFFD]"},
+		{`{"l":[{"x":1},{"y":["ok","\ud800"]}]}`, "invalid_json", "l[1][y][1]"},
+		{"{\"\":\"\xe6\"}", "invalid_json", ""}, // a member named "" (found by FuzzFromJSON)
+		{`{"a":"\u0000"}`, "parameter_invalid", "a"},
+		{`{"metadata":{"k\u0000":"v"}}`, "parameter_invalid", "metadata[k\x00]"},
+		{`{"metadata":{"k":"v\u0000"}}`, "parameter_invalid", "metadata[k]"},
+		// The first bad string in the body wins, as the first error does.
+		{`{"a":"\u0000","b":"\ud800"}`, "parameter_invalid", "a"},
+		{`{"b":"\ud800","a":"\u0000"}`, "invalid_json", "b"},
+	} {
+		_, err := params.FromJSON([]byte(tc.body))
+		wantErr(t, err, tc.code, tc.param)
+	}
+	// A syntax error anywhere wins over the text rule.
+	_, err := params.FromJSON([]byte(`{"a":"\ud800",}`))
+	if e := wantErr(t, err, "invalid_json", ""); !strings.HasPrefix(e.Message, "Invalid JSON at line 1") {
+		t.Errorf("syntax error: %q", e.Message)
+	}
+	// Pairs, escaped backslashes and U+FFFD itself are text.
+	for _, body := range []string{`{"a":"\ud83d\ude00"}`, `{"a":"\\ud800"}`, `{"a":"\ufffd�"}`, `{"\ud83d\ude00":"x"}`} {
+		if _, err := params.FromJSON([]byte(body)); err != nil {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+
+	for _, tc := range []struct{ body, param string }{
+		{`a=%00`, "a"},
+		{`a=x%00y`, "a"},
+		{`a%00=x`, "a\x00"},
+		{`metadata[k%00]=v`, "metadata[k\x00]"},
+		{`metadata[k]=v%00`, "metadata[k]"},
+		{"a=\x00", "a"},
+	} {
+		_, err := params.FromForm([]byte(tc.body))
+		wantErr(t, err, "parameter_invalid", tc.param)
+		q, perr := url.ParseQuery(tc.body)
+		if perr != nil {
+			continue // a raw NUL is no query url.ParseQuery gives
+		}
+		_, err = params.FromQuery(q)
+		wantErr(t, err, "parameter_invalid", tc.param)
+	}
+}
+
+// TestStringMapAppend: a form's metadata[]=x names no key, so read as an
+// object it is refused, not turned into {"0":"x"}; explicit indices are
+// keys, and "[]" still makes lists.
+func TestStringMapAppend(t *testing.T) {
+	for _, body := range []string{`metadata[]=x`, `metadata[]=x&metadata[]=y`, `metadata[0]=x&metadata[]=y`} {
+		v := mustDecode(t, formDecoder, body)
+		if m, ok := v.StringMap("metadata"); ok || m != nil {
+			t.Errorf("%s: StringMap = %v, %v", body, m, ok)
+		}
+		wantErr(t, v.Err(), "parameter_invalid_object", "metadata")
+	}
+	v := mustDecode(t, formDecoder, `metadata[0]=x&metadata[1]=y&l[]=a&l[]=b`)
+	m, ok := v.StringMap("metadata")
+	l, lok := v.Strings("l")
+	if !ok || !reflect.DeepEqual(m, map[string]string{"0": "x", "1": "y"}) || !lok || !reflect.DeepEqual(l, []string{"a", "b"}) || v.Err() != nil {
+		t.Errorf("metadata %v %v, l %v %v, %v", m, ok, l, lok, v.Err())
+	}
+}

@@ -40,6 +40,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
 
 // GetAccount returns the account with id.
 func (s *Store) GetAccount(ctx context.Context, id string) (*checkout.Account, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM accounts WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("get account", err)

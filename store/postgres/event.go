@@ -12,6 +12,9 @@ import (
 
 // GetEvent returns the event with id in scope.
 func (s *Store) GetEvent(ctx context.Context, scope checkout.Scope, id string) (*checkout.Event, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT data FROM events WHERE id = $1 AND account_id = $2 AND livemode = $3`,
 		id, scope.AccountID, scope.Livemode).Scan(&data)

@@ -34,6 +34,8 @@ type pageQuery struct {
 	table string
 	sql   strings.Builder
 	args  []any
+	// none: a filter holds text no row can (see held), so nothing matches.
+	none bool
 }
 
 // newPageQuery starts the page query of table, one of the store's own
@@ -47,6 +49,9 @@ func newPageQuery(table string, scope checkout.Scope) *pageQuery {
 
 // where adds a condition whose one placeholder, written $?, is arg.
 func (q *pageQuery) where(cond string, arg any) {
+	if s, ok := arg.(string); ok && !held(s) {
+		q.none = true
+	}
 	q.args = append(q.args, arg)
 	q.sql.WriteString(" AND ")
 	q.sql.WriteString(strings.Replace(cond, "$?", "$"+strconv.Itoa(len(q.args)), 1))
@@ -61,6 +66,9 @@ func list[T any](ctx context.Context, s *Store, q *pageQuery, p checkout.ListPar
 	if id == "" {
 		param, id, op = "ending_before", p.EndingBefore, ">"
 	}
+	if id != "" && !held(id) {
+		return checkout.Page[T]{}, checkout.NotFound(param, what, id)
+	}
 	if id != "" {
 		q.where("seq "+op+" (SELECT seq FROM "+q.table+" WHERE id = $? AND account_id = $1 AND livemode = $2)", id)
 	}
@@ -74,10 +82,13 @@ func list[T any](ctx context.Context, s *Store, q *pageQuery, p checkout.ListPar
 	q.args = append(q.args, n+1)
 	q.sql.WriteString(order + " LIMIT $" + strconv.Itoa(len(q.args)))
 
-	rows, _ := s.pool.Query(ctx, q.sql.String(), q.args...)
-	items, err := collect(rows, "list "+q.table, decode)
-	if err != nil {
-		return checkout.Page[T]{}, err
+	var items []T
+	if !q.none {
+		rows, _ := s.pool.Query(ctx, q.sql.String(), q.args...)
+		var err error
+		if items, err = collect(rows, "list "+q.table, decode); err != nil {
+			return checkout.Page[T]{}, err
+		}
 	}
 	if len(items) == 0 && id != "" {
 		var found bool

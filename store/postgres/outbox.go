@@ -85,6 +85,9 @@ func (s *Store) Dispatch(ctx context.Context, eventID string, deliveries []*chec
 			return fmt.Errorf("postgres: dispatch %s: delivery %s is of event %q", eventID, d.ID, d.EventID)
 		}
 	}
+	if !held(eventID) {
+		return checkout.ErrNotFound
+	}
 	b := &pgx.Batch{}
 	b.Queue(dispatchEvent, eventID)
 	if err := queueDeliveries(b, deliveries); err != nil {

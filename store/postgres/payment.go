@@ -12,6 +12,9 @@ import (
 
 // GetPayment returns the payment with id in scope.
 func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string) (*checkout.Payment, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE id = $1 AND account_id = $2 AND livemode = $3`,
 		id, scope.AccountID, scope.Livemode).Scan(&data)
@@ -23,6 +26,9 @@ func (s *Store) GetPayment(ctx context.Context, scope checkout.Scope, id string)
 
 // FindPayment returns the payment with id, whatever its scope.
 func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("find payment", err)

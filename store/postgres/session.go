@@ -77,6 +77,9 @@ func (s *Store) insertSessions(ctx context.Context, group []*create) error {
 
 // GetSession returns the session with id in scope.
 func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1 AND account_id = $2 AND livemode = $3`,
 		id, scope.AccountID, scope.Livemode).Scan(&data)
@@ -88,6 +91,9 @@ func (s *Store) GetSession(ctx context.Context, scope checkout.Scope, id string)
 
 // FindSession returns the session with id, whatever its scope.
 func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("find session", err)

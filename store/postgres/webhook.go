@@ -51,6 +51,9 @@ func (s *Store) CreateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint,
 
 // GetEndpoint returns the endpoint with id in scope.
 func (s *Store) GetEndpoint(ctx context.Context, scope checkout.Scope, id string) (*checkout.WebhookEndpoint, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT data FROM webhook_endpoints WHERE id = $1 AND account_id = $2 AND livemode = $3`,
 		id, scope.AccountID, scope.Livemode).Scan(&data)
@@ -82,6 +85,9 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *checkout.WebhookEndpoint)
 // statement, so one transaction; delivered and failed deliveries stay, as
 // the events' history.
 func (s *Store) DeleteEndpoint(ctx context.Context, scope checkout.Scope, id string) error {
+	if !held(id) {
+		return checkout.ErrNotFound
+	}
 	var n int
 	err := s.pool.QueryRow(ctx, `WITH e AS (
 			DELETE FROM webhook_endpoints WHERE id = $1 AND account_id = $2 AND livemode = $3 RETURNING id),
@@ -133,6 +139,9 @@ func (s *Store) InsertDeliveries(ctx context.Context, ds []*checkout.Delivery) e
 
 // ListDeliveries returns the event's deliveries in scope, oldest first.
 func (s *Store) ListDeliveries(ctx context.Context, scope checkout.Scope, eventID string) ([]*checkout.Delivery, error) {
+	if !held(eventID) {
+		return []*checkout.Delivery{}, nil
+	}
 	rows, _ := s.pool.Query(ctx, `SELECT data, version, lease_until FROM webhook_deliveries
 		WHERE event_id = $1 AND account_id = $2 AND livemode = $3 ORDER BY seq`, eventID, scope.AccountID, scope.Livemode)
 	defer rows.Close()

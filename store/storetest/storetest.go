@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Endpoints", s.endpoints)
 	t.Run("EndpointLimits", s.endpointLimits)
 	t.Run("Outbox", s.outbox)
+	t.Run("Hostile", s.hostile)
 }
 
 type suite struct {
