@@ -31,6 +31,9 @@ const getKeySQL = `SELECT ` + keyColumns + ` FROM api_keys WHERE id = $1 AND acc
 
 // GetAPIKey returns the key with id in scope.
 func (s *Store) GetAPIKey(ctx context.Context, scope checkout.Scope, id string) (*checkout.APIKey, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	k, err := scanKey(s.pool.QueryRow(ctx, getKeySQL, id, scope.AccountID, scope.Livemode))
 	return k, translate("get api key", err)
 }
@@ -41,6 +44,9 @@ func (s *Store) ListAPIKeys(ctx context.Context, scope checkout.Scope, p checkou
 	param, id, op := "starting_after", p.StartingAfter, "<"
 	if id == "" {
 		param, id, op = "ending_before", p.EndingBefore, ">"
+	}
+	if id != "" && !held(id) {
+		return checkout.Page[*checkout.APIKey]{}, checkout.NotFound(param, "api_key", id)
 	}
 	q := `SELECT ` + keyColumns + ` FROM api_keys WHERE account_id = $1 AND livemode = $2`
 	args := []any{scope.AccountID, scope.Livemode}
@@ -84,6 +90,9 @@ func (s *Store) ListAPIKeys(ctx context.Context, scope checkout.Scope, p checkou
 
 // RevokeAPIKey sets revoked once, in one statement that returns the row.
 func (s *Store) RevokeAPIKey(ctx context.Context, scope checkout.Scope, id string, at time.Time) (*checkout.APIKey, error) {
+	if !held(id) {
+		return nil, checkout.ErrNotFound
+	}
 	k, err := scanKey(s.pool.QueryRow(ctx, `UPDATE api_keys SET revoked = CASE WHEN revoked = 0 THEN $4 ELSE revoked END
 		WHERE id = $1 AND account_id = $2 AND livemode = $3 RETURNING `+keyColumns,
 		id, scope.AccountID, scope.Livemode, micros(at)))
@@ -97,6 +106,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, scope checkout.Scope, id strin
 func (s *Store) RollAPIKey(ctx context.Context, scope checkout.Scope, id string, expiresAt time.Time, next *checkout.APIKey) (*checkout.APIKey, error) {
 	if next.AccountID != scope.AccountID || next.Livemode != scope.Livemode {
 		return nil, checkout.ErrConflict
+	}
+	if !held(id) {
+		return nil, checkout.ErrNotFound
 	}
 	var k *checkout.APIKey
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
