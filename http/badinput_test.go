@@ -13,7 +13,10 @@ import (
 // TestBadInput sends every kind of bad request and checks the status, the
 // error's type, code and param, and that nothing at all was written.
 func TestBadInput(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, func(t *testing.T, kind string) { badInput(t, newEnvOn(t, openStore(t, kind))) })
+}
+
+func badInput(t *testing.T, e *env) {
 	e.create(e.key, validSession()) // something to page from
 	existing, _ := e.counts()
 

@@ -26,7 +26,10 @@ var hostileHosts = []string{
 // url_invalid naming it when its host is not a DNS name or an IP literal, and
 // nothing is written.
 func TestMerchantURLHostsRefused(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, func(t *testing.T, kind string) { merchantURLHostsRefused(t, newEnvOn(t, openStore(t, kind))) })
+}
+
+func merchantURLHostsRefused(t *testing.T, e *env) {
 	e.webhooks(false)
 	sessions, events := e.counts()
 	withItemImage := func(u string) map[string]any {

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/testenv"
 	"github.com/checkoutd/checkoutd/store/postgres"
 	"github.com/checkoutd/checkoutd/store/redis"
 	"github.com/checkoutd/checkoutd/store/sqlite"
@@ -47,14 +47,8 @@ func openStore(tb testing.TB, kind string) checkout.Store {
 		tb.Cleanup(func() { st.Close() })
 		return st
 	}
-	name := testStoreVar[kind]
-	dsn := os.Getenv(name)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s is not set; CI requires %s", name, kind)
-		}
-		tb.Skipf("set %s to run this test over %s", name, kind)
-	}
+	example := map[string]string{"redis": "redis://127.0.0.1:6379/0", "postgres": "postgres://root@127.0.0.1:5432/test?sslmode=disable"}[kind]
+	dsn := testenv.Env(tb, testStoreVar[kind], example, "the HTTP tests over "+kind)
 	b := make([]byte, 8)
 	rand.Read(b)
 	tag := "ht_" + hex.EncodeToString(b)
@@ -82,7 +76,7 @@ func openStore(tb testing.TB, kind string) checkout.Store {
 	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		tb.Fatalf("connect to %s: %v", name, err)
+		tb.Fatalf("connect to %s: %v", testStoreVar[kind], err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+tag); err != nil {
@@ -90,7 +84,7 @@ func openStore(tb testing.TB, kind string) checkout.Store {
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
+		tb.Fatalf("%s: %v", testStoreVar[kind], err)
 	}
 	q := u.Query()
 	q.Set("search_path", tag)
