@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -56,7 +55,14 @@ var errSyntax = errors.New("syntax error")
 // names innermost first.
 type textError struct {
 	nul  bool // a NUL character; else invalid UTF-8 or a lone surrogate
-	path []string
+	path []step
+}
+
+// step is one container a textError came through: a member's key, or an
+// array's index (named [i] even at the top of a member called "").
+type step struct {
+	key   string
+	index int // -1 for a member
 }
 
 func (e *textError) Error() string { return "invalid text" }
@@ -65,7 +71,11 @@ func (e *textError) Error() string { return "invalid text" }
 func (e *textError) error() *checkout.Error {
 	name := ""
 	for i := len(e.path) - 1; i >= 0; i-- {
-		name = join(name, e.path[i])
+		if st := e.path[i]; st.index >= 0 {
+			name = index(name, st.index)
+		} else {
+			name = join(name, st.key)
+		}
 	}
 	if e.nul {
 		return nulError(name)
@@ -78,10 +88,10 @@ func badJSONText(name string) *checkout.Error {
 	return checkout.Invalid(name, codeJSON, "Invalid JSON: the string at %s is not valid UTF-8 text (it has invalid bytes, or a \\u escape of a surrogate without its pair)", quoteKey(name))
 }
 
-// in adds a member's name to a textError returned through its container.
-func in(err error, name string) error {
+// in adds a container's step to a textError returned through it.
+func in(err error, st step) error {
 	if te, ok := err.(*textError); ok {
-		te.path = append(te.path, name)
+		te.path = append(te.path, st)
 	}
 	return err
 }
@@ -159,7 +169,7 @@ func (d *jsonScanner) object(depth int) (*node, error) {
 		}
 		key, err := d.string()
 		if err != nil {
-			return nil, in(err, key)
+			return nil, in(err, step{key, -1})
 		}
 		if _, dup := n.keys[key]; dup {
 			return nil, d.errorAt(at, "duplicate key %s", quoteKey(key))
@@ -171,7 +181,7 @@ func (d *jsonScanner) object(depth int) (*node, error) {
 		d.pos++
 		v, err := d.value(depth)
 		if err != nil {
-			return nil, in(err, key)
+			return nil, in(err, step{key, -1})
 		}
 		n.keys[key] = v
 		d.skipSpace()
@@ -199,7 +209,7 @@ func (d *jsonScanner) array(depth int) (*node, error) {
 	for {
 		v, err := d.value(depth)
 		if err != nil {
-			return nil, in(err, strconv.Itoa(len(n.elems)))
+			return nil, in(err, step{index: len(n.elems)})
 		}
 		n.elems = append(n.elems, v)
 		d.skipSpace()
