@@ -246,3 +246,30 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
+
+// TestRefusedBeforeBodySentWhole: an answer decided before the body is read
+// (a wrong key, the guessing limit) reaches a client that sends its whole
+// body before reading, as the 413 does: the body is read to its end first.
+func TestRefusedBeforeBodySentWhole(t *testing.T) {
+	e := newEnv(t)
+	smallReadBuffers(t, e)
+	addr := e.srv.Listener.Addr().String()
+	big := bytes.Repeat([]byte(" "), 2<<20)
+	big[0] = '{'
+	for _, c := range []struct {
+		name, te string
+		body     []byte
+	}{
+		{"with Content-Length", fmt.Sprintf("Content-Length: %d\r\n", len(big)), big},
+		{"chunked", "Transfer-Encoding: chunked\r\n", chunked(big)},
+	} {
+		head := "POST /v1/checkout/sessions HTTP/1.1\r\nHost: checkoutd\r\nAuthorization: Bearer sk_test_notAKeyOfAnyAccount_0123456789\r\nContent-Type: application/json\r\n" + c.te + "\r\n"
+		res, _, _, _, err := sendWhole(t, addr, head, c.body)
+		if err != nil {
+			t.Fatalf("2 MiB %s under a wrong key, sent whole: %v, want a 401", c.name, err)
+		}
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("2 MiB %s under a wrong key: %d, want 401", c.name, res.StatusCode)
+		}
+	}
+}

@@ -174,6 +174,12 @@ func (s *Server) api(h apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scope, ok := s.authenticate(w, r)
 		if !ok {
+			// The answer is decided before the body is read; read it (as
+			// far as discardRest does), or a client that sends its whole
+			// body before reading gets a reset instead of the answer.
+			if r.ContentLength != 0 {
+				discardRest(nil, r, r.Body, 0)
+			}
 			return
 		}
 		// API calls run detached from the client's connection. A POST must
