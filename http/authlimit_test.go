@@ -127,6 +127,29 @@ func TestAuthFailureLimitConcurrent(t *testing.T) {
 	}
 }
 
+// Many right keys at once from one address (a proxy, a batch job) all get
+// their answer, however many more than the failure budget are in flight.
+func TestAuthFailureLimitConcurrentRightKeys(t *testing.T) {
+	e := newEnv(t)
+	withServer(t, e, func(h *chttp.Server) { h.SetAuthFailureLimit(2) })
+	const n = 40
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			r := e.get("/v1/checkout/sessions", e.key)
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[200] != n {
+		t.Errorf("%d concurrent right keys with a failure limit of 2: %v, want all 200", n, statuses)
+	}
+}
+
 // SetAuthFailureLimit sets the threshold; 0 turns the limit off.
 func TestAuthFailureLimitSetting(t *testing.T) {
 	e := newEnv(t)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -123,5 +124,64 @@ func TestRateLimitBounded(t *testing.T) {
 	}
 	if l.allow("guesser", now) {
 		t.Error("the flood freed the throttled address")
+	}
+}
+
+// reserve admits attempts while recorded failures and attempts in flight
+// together leave a token; an attempt that finds the budget held only by
+// attempts in flight waits for one to settle instead of being refused, and
+// only settled failures use the budget up.
+func TestRateLimitReserve(t *testing.T) {
+	l := newAddressLimit(3, 3)
+	at := time.Unix(1_700_000_000, 0)
+	now := func() time.Time { return at }
+	ctx := t.Context()
+	for i := range 3 {
+		if ok, _ := l.reserve(ctx, "a", now); !ok {
+			t.Fatalf("attempt %d of 3 refused", i)
+		}
+	}
+	// A fourth waits; with its context ended it gives up.
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	if ok, _ := l.reserve(ended, "a", now); ok {
+		t.Fatal("a fourth attempt admitted while three are in flight")
+	}
+	// Another address is not held up.
+	if ok, _ := l.reserve(ctx, "b", now); !ok {
+		t.Fatal("another address refused")
+	}
+	l.settle("b", false, at)
+	// A waiting attempt is admitted once one in flight settles as right.
+	got := make(chan bool)
+	go func() {
+		ok, _ := l.reserve(ctx, "a", now)
+		got <- ok
+	}()
+	l.settle("a", false, at)
+	if !<-got {
+		t.Fatal("the waiting attempt was refused after a right key settled")
+	}
+	// Three failures use the budget up: the next is refused at once, with
+	// the time until a token is back.
+	for range 3 {
+		l.settle("a", true, at)
+	}
+	ok, wait := l.reserve(ctx, "a", now)
+	if ok || wait != 20*time.Second {
+		t.Fatalf("after 3 failures: admitted %v, wait %v; want refused, 20s", ok, wait)
+	}
+	// A minute on, the bucket is full again and dropped at the next sweep.
+	at = at.Add(2 * time.Minute)
+	if ok, _ := l.reserve(ctx, "a", now); !ok {
+		t.Fatal("refused a minute later")
+	}
+	l.settle("a", false, at)
+	l.allow("c", at.Add(2*time.Minute))
+	l.mu.Lock()
+	_, kept := l.buckets["a"]
+	l.mu.Unlock()
+	if kept {
+		t.Error("a full bucket with nothing in flight was kept")
 	}
 }

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -26,11 +27,16 @@ type rateLimit struct {
 	mu        sync.Mutex
 	buckets   map[string]bucket // values: no allocation per entry
 	lastSweep time.Time
+	// settled is closed, and cleared, when an attempt settles: reserve
+	// waits on it. nil while nobody waits.
+	settled chan struct{}
 }
 
 type bucket struct {
 	tokens float64
 	at     time.Time
+	// pending counts attempts reserve admitted and settle has not ended.
+	pending int
 }
 
 // maxAddressKeys bounds a table keyed by client address: about 100 bytes an
@@ -65,7 +71,7 @@ func (l *rateLimit) take(key string, now time.Time) (bool, time.Duration) {
 	rate := float64(l.perMinute) / 60
 	if now.Sub(l.lastSweep) > time.Minute {
 		for k, b := range l.buckets {
-			if l.refilled(b, now) >= float64(l.burst) {
+			if b.pending == 0 && l.refilled(b, now) >= float64(l.burst) {
 				delete(l.buckets, k) // full again: same as absent
 			}
 		}
@@ -89,20 +95,82 @@ func (l *rateLimit) take(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// give returns the token a take took, when what it guarded turned out not to
-// count (a key that was right). A bucket full again is dropped.
-func (l *rateLimit) give(key string, now time.Time) {
+// reserve admits one attempt for key whose cost is known only after it:
+// an authentication that counts only if the key was wrong. Tokens count
+// recorded failures and pending counts attempts still in flight; an attempt
+// is admitted while both together leave a token, so concurrent guesses
+// cannot all pass before any of them is counted. When only attempts in
+// flight fill the budget, reserve waits for them to settle rather than
+// refuse: many right keys at once from one address (a proxy, a batch job)
+// are slowed by microseconds, not answered 429. It refuses, saying how long
+// until a token is back, when recorded failures alone exhaust the bucket,
+// and when ctx ends first. Every admitted attempt must be settled.
+func (l *rateLimit) reserve(ctx context.Context, key string, now func() time.Time) (bool, time.Duration) {
+	if l == nil || l.perMinute <= 0 {
+		return true, 0
+	}
+	rate := float64(l.perMinute) / 60
+	l.mu.Lock()
+	for {
+		t := now()
+		b, ok := l.buckets[key]
+		if !ok {
+			if l.maxKeys > 0 && len(l.buckets) >= l.maxKeys {
+				l.evict(t)
+			}
+			b = bucket{tokens: float64(l.burst), at: t}
+		}
+		b.tokens, b.at = l.refilled(b, t), t
+		if b.tokens < 1 {
+			l.buckets[key] = b
+			l.mu.Unlock()
+			return false, time.Duration((1 - b.tokens) / rate * float64(time.Second))
+		}
+		if b.tokens-float64(b.pending) >= 1 {
+			b.pending++
+			l.buckets[key] = b
+			l.mu.Unlock()
+			return true, 0
+		}
+		l.buckets[key] = b
+		if l.settled == nil {
+			l.settled = make(chan struct{})
+		}
+		wake := l.settled
+		l.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return false, time.Second
+		}
+		l.mu.Lock()
+	}
+}
+
+// settle ends an attempt reserve admitted; failed says it counts.
+func (l *rateLimit) settle(key string, failed bool, now time.Time) {
 	if l == nil || l.perMinute <= 0 {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return
+	if l.settled != nil {
+		close(l.settled) // wake every waiter; each looks again
+		l.settled = nil
 	}
-	b.tokens, b.at = l.refilled(b, now)+1, now
-	if b.tokens >= float64(l.burst) {
+	b, ok := l.buckets[key]
+	if !ok { // evicted meanwhile
+		if !failed {
+			return
+		}
+		b = bucket{tokens: float64(l.burst), at: now, pending: 1}
+	}
+	b.tokens, b.at = l.refilled(b, now), now
+	b.pending = max(0, b.pending-1)
+	if failed {
+		b.tokens--
+	}
+	if b.pending == 0 && b.tokens >= float64(l.burst) {
 		delete(l.buckets, key)
 		return
 	}
@@ -147,24 +215,19 @@ func (s *Server) SetAuthFailureLimit(perMinute int) {
 // API: failed authentications per client address, then requests per
 // account. It writes the error itself when the request may not go on.
 //
-// A failure is counted before the key is checked, and given back when the
-// key was right: so concurrent guesses cannot all pass a check made before
-// any of them counted. While an address is throttled no key is checked at
-// all, since a 200 among 429s would tell a guesser which key was right.
+// Each check is reserved against the failure budget before it is made and
+// counted only if the key was wrong (see reserve). While an address is
+// throttled no key is checked at all, since a 200 among 429s would tell a
+// guesser which key was right.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (checkout.Scope, bool) {
 	client := limitKey(s.clientIP(r))
-	now := s.svc.Clock.Now()
-	if ok, wait := s.authLimit.take(client, now); !ok {
+	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Clock.Now); !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
 		s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
 			Message: "Too many failed authentications from this address. Retry after the Retry-After delay with a valid secret key."})
 		return checkout.Scope{}, false
 	}
-	scope, err := s.svc.Authenticate(r.Context(), apiKey(r))
-	// A missing key is not a guess; an internal error says nothing of the key.
-	if err == nil || !checkout.IsKind(err, checkout.KindUnauthorized) || apiKey(r) == "" {
-		s.authLimit.give(client, now)
-	}
+	scope, err := s.checkKey(r, client)
 	if err != nil {
 		if checkout.IsKind(err, checkout.KindUnauthorized) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="checkoutd"`)
@@ -179,6 +242,18 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (checkout.
 		return checkout.Scope{}, false
 	}
 	return scope, true
+}
+
+// checkKey authenticates r's key within the reservation authenticate made,
+// and settles it even if the check panics, so that no reservation is held
+// forever.
+func (s *Server) checkKey(r *http.Request, client string) (scope checkout.Scope, err error) {
+	failed := false
+	defer func() { s.authLimit.settle(client, failed, s.svc.Clock.Now()) }()
+	scope, err = s.svc.Authenticate(r.Context(), apiKey(r))
+	// A missing key is not a guess; an internal error says nothing of the key.
+	failed = checkout.IsKind(err, checkout.KindUnauthorized) && apiKey(r) != ""
+	return scope, err
 }
 
 // ParseTrustedProxies reads --trusted-proxies: comma-separated CIDR
