@@ -23,7 +23,7 @@ func (s *Server) listEvents(r *http.Request, scope checkout.Scope) (any, error) 
 	}
 	data := make([]*eventJSON, len(page.Items))
 	for i, ev := range page.Items {
-		data[i] = s.renderEvent(ev)
+		data[i] = renderEvent(ev, s.svc.PublicURL())
 	}
 	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/events"}, nil
 }
@@ -36,5 +36,5 @@ func (s *Server) getEvent(r *http.Request, scope checkout.Scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.renderEvent(ev), nil
+	return renderEvent(ev, s.svc.PublicURL()), nil
 }

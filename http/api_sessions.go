@@ -21,7 +21,7 @@ func (s *Server) createSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return renderSession(sess, s.svc.PublicURL()), nil
 }
 
 // decodeSessionParams reads seed 001's create parameters, plus Stripe's
@@ -79,7 +79,7 @@ func (s *Server) getSession(r *http.Request, scope checkout.Scope) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return renderSession(sess, s.svc.PublicURL()), nil
 }
 
 func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error) {
@@ -106,7 +106,7 @@ func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error
 	}
 	data := make([]*sessionJSON, len(page.Items))
 	for i, sess := range page.Items {
-		data[i] = s.renderSession(sess)
+		data[i] = renderSession(sess, s.svc.PublicURL())
 	}
 	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/checkout/sessions"}, nil
 }
@@ -119,7 +119,7 @@ func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return renderSession(sess, s.svc.PublicURL()), nil
 }
 
 // listLineItems pages through a session's line items, Stripe's
@@ -143,7 +143,7 @@ func (s *Server) listLineItems(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	all := s.renderSession(sess).LineItems.Data.([]lineItemJSON)
+	all := renderSession(sess, s.svc.PublicURL()).LineItems.Data.([]lineItemJSON)
 	start := 0
 	if p.StartingAfter != "" {
 		start = -1

@@ -107,7 +107,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			for _, ev := range evs {
-				b, err := json.Marshal(s.renderEvent(ev))
+				b, err := json.Marshal(renderEvent(ev, s.svc.PublicURL()))
 				if err != nil {
 					s.log.Error("event stream: encoding an event failed", "err", err, "event", ev.ID)
 					return

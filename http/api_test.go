@@ -431,7 +431,7 @@ func TestLineItemsList(t *testing.T) {
 
 func TestAPIRateLimit(t *testing.T) {
 	e := newEnv(t)
-	srv := chttp.New(e.svc, nil)
+	srv := chttp.New(e.svc, nil, nil)
 	srv.SetAPIRateLimit(2) // bursts of 4
 	ts := httptest.NewServer(srv)
 	defer ts.Close()

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -218,8 +219,12 @@ func noParams(r *http.Request) error {
 	return v.Err()
 }
 
-// EncodeEvent renders an event as the body of its webhook: the same JSON as
-// GET /v1/events/{id}.
-func (s *Server) EncodeEvent(ev *checkout.Event) ([]byte, error) {
-	return encodeJSON(s.renderEvent(ev))
+// Events encodes the canonical webhook body of an event: the same JSON as
+// GET /v1/events/{id} (a service.EventEncoder). PublicURL is the service's,
+// for the url of a session in the event.
+type Events struct{ PublicURL string }
+
+// EncodeEvent implements service.EventEncoder.
+func (e Events) EncodeEvent(ev *checkout.Event) ([]byte, error) {
+	return encodeJSON(renderEvent(ev, strings.TrimRight(e.PublicURL, "/")))
 }

@@ -27,7 +27,7 @@ func fromAddr(ip string) *http.Client {
 // withServer points e at a server of its own, set up by setup.
 func withServer(t *testing.T, e *env, setup func(*chttp.Server)) {
 	t.Helper()
-	h := chttp.New(e.svc, nil)
+	h := chttp.New(e.svc, nil, nil)
 	setup(h)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

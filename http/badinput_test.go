@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -279,11 +280,11 @@ func TestFormEncodingMatchesJSON(t *testing.T) {
 func TestHostileBytes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnvOn(t, openStore(t, kind))
-		sealer, err := service.NewSealer(make([]byte, 32))
+		sealer, err := seal.New(make([]byte, 32))
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc.Sealer = sealer // the webhook routes need one
+		e.configure(func(c *service.Config) { c.Sealer = sealer }) // the webhook routes need one
 		e.create(e.key, validSession())
 		existing, _ := e.counts()
 		const (
@@ -407,11 +408,11 @@ func TestHostileBytes(t *testing.T) {
 func TestMetadataKeys(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnvOn(t, openStore(t, kind))
-		sealer, err := service.NewSealer(make([]byte, 32))
+		sealer, err := seal.New(make([]byte, 32))
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc.Sealer = sealer
+		e.configure(func(c *service.Config) { c.Sealer = sealer })
 		const form = "application/x-www-form-urlencoded"
 		ep := e.postJSON("/v1/webhook_endpoints", e.key, map[string]any{"url": "https://hooks.example.com/a",
 			"enabled_events": []string{"*"}, "metadata": map[string]any{"team": "payments"}})

@@ -230,7 +230,7 @@ func TestPageFormTooLarge(t *testing.T) {
 // smallReadBuffers points e at a server of its own whose connections have
 // small receive buffers.
 func smallReadBuffers(t *testing.T, e *env) {
-	srv := httptest.NewUnstartedServer(chttp.New(e.svc, nil))
+	srv := httptest.NewUnstartedServer(chttp.New(e.svc, nil, nil))
 	srv.Listener = smallBufListener{srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
+	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -27,13 +28,15 @@ type routerEnv struct {
 
 func newRouterEnv(f *testing.F, kind string) *routerEnv {
 	e := newEnvOn(f, openStore(f, kind))
-	sealer, err := service.NewSealer(make([]byte, 32))
+	sealer, err := seal.New(make([]byte, 32))
 	if err != nil {
 		f.Fatal(err)
 	}
-	e.svc.Sealer = sealer
-	srv := e.srv.Config.Handler.(*chttp.Server)
-	e.svc.EncodeEvent = srv.EncodeEvent
+	// A voucher needs the simulator: a payment awaiting the customer, and events.
+	e.configure(func(c *service.Config) {
+		c.Sealer = sealer
+		c.Providers = map[bool][]checkout.Provider{false: {sim.New(e.clock)}}
+	})
 	ctx := context.Background()
 	scope := checkout.Scope{AccountID: e.accts[0]}
 	amount := int64(5000)
@@ -43,8 +46,6 @@ func newRouterEnv(f *testing.F, kind string) *routerEnv {
 	if err != nil {
 		f.Fatal(err)
 	}
-	// A voucher: a payment awaiting the customer, and events.
-	e.svc.Providers = map[bool][]checkout.Provider{false: {sim.New(e.svc.Clock)}}
 	_, pay, err := e.svc.Pay(ctx, sess.ID, service.PayParams{Method: "multibanco"})
 	if err != nil {
 		f.Fatal(err)
@@ -59,6 +60,7 @@ func newRouterEnv(f *testing.F, kind string) *routerEnv {
 		f.Fatalf("no events: %s", evs.body)
 	}
 	evtID, _ := data[0].(map[string]any)["id"].(string)
+	srv := e.srv.Config.Handler.(*chttp.Server)
 	return &routerEnv{name: kind, e: e, h: srv, route: srv.Routes(),
 		ids: strings.NewReplacer("{session}", sess.ID, "{payment}", pay.ID, "{event}", evtID, "{endpoint}", ep.str("id"))}
 }

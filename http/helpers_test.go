@@ -35,6 +35,7 @@ func (c *clock) Add(d time.Duration) {
 type env struct {
 	t      testing.TB
 	store  checkout.Store
+	cfg    service.Config // what svc was built from (see configure)
 	svc    *service.Service
 	clock  *clock
 	srv    *httptest.Server
@@ -51,32 +52,52 @@ func newEnv(t testing.TB) *env {
 	return newEnvOn(t, openStore(t, "sqlite"))
 }
 
+// testPublicURL is the public URL of every test server's service.
+const testPublicURL = "http://checkout.test"
+
 // newEnvOn is newEnv over the given store.
 func newEnvOn(t testing.TB, store checkout.Store) *env {
 	t.Helper()
 	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	svc := service.New(store, "http://checkout.test", nil)
-	svc.Clock = c
-	e := &env{t: t, store: store, svc: svc, clock: c, client: &http.Client{}}
+	e := &env{t: t, store: store, clock: c, client: &http.Client{}, errs: &errorLog{},
+		cfg: service.Config{Store: store, Clock: c, PublicURL: testPublicURL, Events: chttp.Events{PublicURL: testPublicURL}}}
+	e.build()
 	ctx := context.Background()
-	a, key, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_a", Name: "Shop A"})
+	a, key, err := e.svc.CreateAccount(ctx, service.AccountParams{ID: "acct_a", Name: "Shop A"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.key = key
-	if e.liveA, err = svc.CreateKey(ctx, a.ID, true); err != nil {
+	if e.liveA, err = e.svc.CreateKey(ctx, a.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	b, keyB, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_b", Name: "Shop B", DefaultCurrency: "EUR"})
+	b, keyB, err := e.svc.CreateAccount(ctx, service.AccountParams{ID: "acct_b", Name: "Shop B", DefaultCurrency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.keyB = keyB
 	e.accts = []string{a.ID, b.ID}
-	e.errs = &errorLog{}
-	e.srv = httptest.NewServer(chttp.New(svc, slog.New(e.errs)))
-	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// build makes e's service from e.cfg, and a server for it, as checkoutd
+// serve wires them: the server's metrics observe the service.
+func (e *env) build() {
+	e.t.Helper()
+	m := chttp.NewMetrics()
+	cfg := e.cfg
+	cfg.Observer = m
+	e.svc = service.New(cfg)
+	e.srv = httptest.NewServer(chttp.New(e.svc, slog.New(e.errs), m))
+	e.t.Cleanup(e.srv.Close)
+}
+
+// configure changes e's service config and builds a new service and server
+// from it, over the same store (accounts and keys stay).
+func (e *env) configure(f func(*service.Config)) {
+	e.t.Helper()
+	f(&e.cfg)
+	e.build()
 }
 
 // response is a decoded reply.

@@ -11,17 +11,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are one Server's Prometheus collectors, in a registry of its own
-// (no globals, so tests can run many servers in one process).
-type metrics struct {
+// Metrics are one server's Prometheus collectors, in a registry of its own
+// (no globals, so tests can run many servers in one process). Made before
+// the service, they are its transition observer too, and given to New.
+type Metrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	transitions *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// NewMetrics returns an empty set of collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "checkoutd_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
@@ -40,13 +42,14 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) request(route, method string, status int, d time.Duration) {
+func (m *Metrics) request(route, method string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
-func (m *metrics) transition(t checkout.Transition) { m.transitions.WithLabelValues(string(t)).Inc() }
+// Transition counts a session transition (service.TransitionObserver).
+func (m *Metrics) Transition(t checkout.Transition) { m.transitions.WithLabelValues(string(t)).Inc() }
 
-func (m *metrics) handler() http.Handler {
+func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

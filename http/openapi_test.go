@@ -196,7 +196,7 @@ type oaEnv struct {
 func newOAEnv(t *testing.T) *oaEnv {
 	v, _ := oaValidator(t)
 	o := &oaEnv{env: newEnv(t), v: v}
-	o.svc.Providers = map[bool][]checkout.Provider{false: {sim.New(o.svc.Clock)}}
+	o.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {sim.New(o.clock)}} })
 	o.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return o
 }
@@ -1378,7 +1378,7 @@ func TestOpenAPIWebhooks(t *testing.T) {
 		t.Errorf("a live endpoint: %s", live.body)
 	}
 	// 500: a server without an encryption key cannot make secrets.
-	strict.svc.Sealer = nil
+	strict.configure(func(c *service.Config) { c.Sealer = nil })
 	strict.exchange(oaRequest{method: "POST", path: eps, auth: oaBearer(strict.key), contentType: "application/json",
 		body: oaJSON(t, map[string]any{"url": "https://hooks.example.com/in", "enabled_events": []string{"*"}}), status: 500})
 }

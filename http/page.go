@@ -125,7 +125,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 			d.Multibanco = true
 		}
 	}
-	now := s.svc.Clock.Now()
+	now := s.svc.Now()
 	// The countdown runs from the seconds left, not from expires_at: a
 	// customer's clock that is fast would otherwise see the page expired at
 	// once and reload it for ever.
@@ -195,7 +195,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.payLimit.allow(limitKey(s.clientIP(r)), s.svc.Clock.Now()) {
+	if !s.payLimit.allow(limitKey(s.clientIP(r)), s.svc.Now()) {
 		d := s.pageFor(r, sess, acct)
 		d.Alert = tr(d.Lang, "rate_limited")
 		w.Header().Set("Retry-After", "60")
@@ -378,7 +378,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	if u.Host == r.Host {
 		return true
 	}
-	pub, err := url.Parse(s.svc.PublicURL)
+	pub, err := url.Parse(s.svc.PublicURL())
 	return err == nil && u.Scheme == pub.Scheme && u.Host == pub.Host
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // These tests drive the hosted page the way a browser without JavaScript
@@ -34,7 +35,7 @@ const maxPageBytes = 30 << 10
 func newPageEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.svc.Providers = map[bool][]checkout.Provider{false: {sim.New(e.svc.Clock)}}
+	e.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {sim.New(e.clock)}} })
 	return e
 }
 
@@ -1166,7 +1167,7 @@ func TestPageAmountFormats(t *testing.T) {
 
 func TestPageCardTestingProtection(t *testing.T) {
 	e := newPageEnv(t)
-	e.svc.MaxFailedAttempts = 2
+	e.configure(func(c *service.Config) { c.MaxFailedAttempts = 2 })
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
 	for i := range 2 {
@@ -1200,7 +1201,7 @@ func TestPageCardTestingProtection(t *testing.T) {
 // withPayRateLimit points e at a server of its own whose hosted page allows
 // perMinute payment attempts per IP a minute.
 func withPayRateLimit(t *testing.T, e *env, perMinute int) {
-	h := chttp.New(e.svc, nil)
+	h := chttp.New(e.svc, nil, nil)
 	h.SetPayRateLimit(perMinute)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

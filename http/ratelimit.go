@@ -221,7 +221,7 @@ func (s *Server) SetAuthFailureLimit(perMinute int) {
 // guesser which key was right.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (checkout.Scope, bool) {
 	client := limitKey(s.clientIP(r))
-	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Clock.Now); !ok {
+	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Now); !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
 		s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
 			Message: "Too many failed authentications from this address. Retry after the Retry-After delay with a valid secret key."})
@@ -249,7 +249,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (checkout.
 // forever.
 func (s *Server) checkKey(r *http.Request, client string) (scope checkout.Scope, err error) {
 	failed := false
-	defer func() { s.authLimit.settle(client, failed, s.svc.Clock.Now()) }()
+	defer func() { s.authLimit.settle(client, failed, s.svc.Now()) }()
 	scope, err = s.svc.Authenticate(r.Context(), apiKey(r))
 	// A missing key is not a guess; an internal error says nothing of the key.
 	failed = checkout.IsKind(err, checkout.KindUnauthorized) && apiKey(r) != ""

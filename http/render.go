@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // The JSON shapes of the canonical API (seed 001's, extended the way Stripe's
@@ -115,7 +116,9 @@ func optString(s string) *string {
 	return &s
 }
 
-func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
+// renderSession is the API's JSON of sess, whose page is served under
+// publicURL.
+func renderSession(sess *checkout.Session, publicURL string) *sessionJSON {
 	items := make([]lineItemJSON, len(sess.LineItems))
 	for i, li := range sess.LineItems {
 		images := li.Images
@@ -139,7 +142,7 @@ func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
 	}
 	return &sessionJSON{
 		ID: sess.ID, Object: "checkout.session", Livemode: sess.Livemode, Mode: string(sess.Mode),
-		Status: string(sess.Status), PaymentStatus: string(sess.PaymentStatus), URL: s.svc.SessionURL(sess),
+		Status: string(sess.Status), PaymentStatus: string(sess.PaymentStatus), URL: service.SessionURL(publicURL, sess.ID),
 		Amount: sess.AmountTotal, AmountSubtotal: sess.AmountSubtotal, AmountTotal: sess.AmountTotal,
 		TotalDetails: totalDetailsJSON{AmountDiscount: sess.AmountDiscount, AmountTax: sess.AmountTax},
 		Currency:     string(sess.Currency),
@@ -154,7 +157,8 @@ func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
 	}
 }
 
-func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
+// renderEvent is the API's JSON of ev; publicURL as for renderSession.
+func renderEvent(ev *checkout.Event, publicURL string) *eventJSON {
 	out := &eventJSON{
 		ID: ev.ID, Object: "event", Type: ev.Type, Created: ev.Created.Unix(), CreatedAt: rfc3339(ev.Created),
 		Livemode: ev.Livemode, Sequence: ev.Sequence,
@@ -163,7 +167,7 @@ func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
 	case ev.Payment != nil:
 		out.Data.Object = renderPayment(ev.Payment)
 	case ev.Session != nil:
-		out.Data.Object = s.renderSession(ev.Session)
+		out.Data.Object = renderSession(ev.Session, publicURL)
 	case ev.Endpoint != nil:
 		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
 	}

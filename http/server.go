@@ -26,7 +26,7 @@ type Server struct {
 	svc     *service.Service
 	log     *slog.Logger
 	mux     *http.ServeMux
-	metrics *metrics
+	metrics *Metrics
 	handler http.Handler
 	// patterns of the routes, in registration order (see Routes).
 	patterns []string
@@ -57,15 +57,19 @@ const DefaultPayRatePerMinute = 20
 // minute (with bursts of the same size); 0 turns the limit off.
 func (s *Server) SetPayRateLimit(perMinute int) { s.payLimit = newAddressLimit(perMinute, perMinute) }
 
-// New returns a Server for svc. It registers itself to count svc's transitions.
-func New(svc *service.Service, log *slog.Logger) *Server {
+// New returns a Server for svc that reports to m, which should be the
+// observer svc was built with, so that its transitions are counted; nil m
+// gives the server collectors of its own.
+func New(svc *service.Service, log *slog.Logger, m *Metrics) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), metrics: newMetrics(),
+	if m == nil {
+		m = NewMetrics()
+	}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), metrics: m,
 		payLimit:  newAddressLimit(DefaultPayRatePerMinute, DefaultPayRatePerMinute),
 		authLimit: newAddressLimit(DefaultAuthFailuresPerMinute, DefaultAuthFailuresPerMinute)}
-	svc.OnTransition = s.metrics.transition
 	s.routes()
 	s.handler = s.observe(s.mux)
 	return s

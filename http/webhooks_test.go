@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	chttp "github.com/checkoutd/checkoutd/http"
+	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/service"
 	"github.com/checkoutd/checkoutd/webhook"
 )
@@ -34,18 +34,15 @@ func (e *env) webhooks(allowPrivate bool) {
 	e.t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
-	sealer, err := service.NewSealer(key)
+	sealer, err := seal.New(key)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	srv, ok := e.srv.Config.Handler.(*chttp.Server)
-	if !ok {
-		e.t.Fatalf("the test server's handler is a %T", e.srv.Config.Handler)
-	}
-	e.svc.Sealer = sealer
-	e.svc.WebhookAllowPrivate = allowPrivate
-	e.svc.EncodeEvent = srv.EncodeEvent
-	e.svc.RetrySchedule = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
+	e.configure(func(c *service.Config) {
+		c.Sealer = sealer
+		c.Webhooks.AllowPrivate = allowPrivate
+		c.Webhooks.RetrySchedule = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

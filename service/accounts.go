@@ -28,7 +28,7 @@ var accountIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout.Account, string, error) {
 	a := &checkout.Account{ID: p.ID, Name: strings.TrimSpace(p.Name), DefaultCurrency: DefaultCurrency, SessionTTL: p.SessionTTL, Created: s.now()}
 	if a.ID == "" {
-		a.ID = s.IDs.New("acct")
+		a.ID = s.ids.New("acct")
 	} else if !accountIDPattern.MatchString(a.ID) {
 		return nil, "", checkout.Invalid("id", "parameter_invalid", "account id must be 1 to 64 letters, digits, '_' or '-'")
 	}
@@ -58,7 +58,7 @@ func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout
 		return nil, "", err
 	}
 	key := s.newKey(a.ID, false, secret)
-	if err := s.Store.CreateAccount(ctx, a, []*checkout.APIKey{key}); err != nil {
+	if err := s.store.CreateAccount(ctx, a, []*checkout.APIKey{key}); err != nil {
 		if checkout.IsKind(err, checkout.KindConflict) {
 			return nil, "", checkout.Errorf(checkout.KindConflict, "account_exists", "an account with id '%s' or that key already exists", a.ID)
 		}
@@ -81,7 +81,7 @@ const DefaultAccountID = "acct_default"
 // secret when it made them; created is false when accounts already existed.
 // Replicas starting together race on the fixed id, and only one wins.
 func (s *Service) Bootstrap(ctx context.Context, name, currency, secretKey string) (a *checkout.Account, secret string, created bool, err error) {
-	accts, err := s.Store.ListAccounts(ctx)
+	accts, err := s.store.ListAccounts(ctx)
 	if err != nil || len(accts) > 0 {
 		return nil, "", false, err
 	}
@@ -126,7 +126,7 @@ func newSecret(livemode bool) string {
 
 func (s *Service) newKey(accountID string, livemode bool, secret string) *checkout.APIKey {
 	return &checkout.APIKey{
-		ID: s.IDs.New("key"), AccountID: accountID, Livemode: livemode,
+		ID: s.ids.New("key"), AccountID: accountID, Livemode: livemode,
 		Hash: checkout.HashKey(secret), Hint: secret[len(secret)-4:], Created: s.now(),
 	}
 }
@@ -139,7 +139,7 @@ func (s *Service) account(ctx context.Context, id string) (*checkout.Account, er
 	if c, ok := s.accounts.Load(id); ok && now.Before(c.(cachedAccount).expires) {
 		return c.(cachedAccount).acct, nil
 	}
-	a, err := s.Store.GetAccount(ctx, id)
+	a, err := s.store.GetAccount(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (checkout.Sco
 			return s.use(k)
 		}
 	}
-	k, err := s.Store.FindAPIKey(ctx, hash)
+	k, err := s.store.FindAPIKey(ctx, hash)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return checkout.Scope{}, errBadKey
 	}

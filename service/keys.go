@@ -25,7 +25,7 @@ const touchInterval = time.Minute
 func (s *Service) NewKey(ctx context.Context, scope checkout.Scope) (*checkout.APIKey, string, error) {
 	secret := newSecret(scope.Livemode)
 	k := s.newKey(scope.AccountID, scope.Livemode, secret)
-	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
+	if err := s.store.CreateAPIKey(ctx, k); err != nil {
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			return nil, "", checkout.NotFound("account", "account", scope.AccountID)
 		}
@@ -39,12 +39,12 @@ func (s *Service) ListKeys(ctx context.Context, scope checkout.Scope, p checkout
 	if err := checkList(&p); err != nil {
 		return checkout.Page[*checkout.APIKey]{}, err
 	}
-	return s.Store.ListAPIKeys(ctx, scope, p)
+	return s.store.ListAPIKeys(ctx, scope, p)
 }
 
 // GetKey returns a key of scope.
 func (s *Service) GetKey(ctx context.Context, scope checkout.Scope, id string) (*checkout.APIKey, error) {
-	k, err := s.Store.GetAPIKey(ctx, scope, id)
+	k, err := s.store.GetAPIKey(ctx, scope, id)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, keyNotFound(id)
 	}
@@ -56,7 +56,7 @@ func (s *Service) GetKey(ctx context.Context, scope checkout.Scope, id string) (
 // nothing and answers it as it is: a retried revocation is not an error.
 // This process stops accepting the key at once, others within keyCacheTTL.
 func (s *Service) RevokeKey(ctx context.Context, scope checkout.Scope, id string) (*checkout.APIKey, error) {
-	k, err := s.Store.RevokeAPIKey(ctx, scope, id, s.now())
+	k, err := s.store.RevokeAPIKey(ctx, scope, id, s.now())
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, keyNotFound(id)
 	}
@@ -79,7 +79,7 @@ func (s *Service) RollKey(ctx context.Context, scope checkout.Scope, id string, 
 	secret = newSecret(scope.Livemode)
 	next = s.newKey(scope.AccountID, scope.Livemode, secret)
 	now := s.now()
-	old, err = s.Store.RollAPIKey(ctx, scope, id, now.Add(expireOldIn), next)
+	old, err = s.store.RollAPIKey(ctx, scope, id, now.Add(expireOldIn), next)
 	switch {
 	case checkout.IsKind(err, checkout.KindNotFound):
 		return nil, nil, "", keyNotFound(id)
@@ -105,14 +105,14 @@ func (s *Service) RollKey(ctx context.Context, scope checkout.Scope, id string, 
 // KeyScope finds the scope of key id among every account, for the CLI,
 // which names a key by its id alone. Accounts are few, made by operators.
 func (s *Service) KeyScope(ctx context.Context, id string) (checkout.Scope, error) {
-	accts, err := s.Store.ListAccounts(ctx)
+	accts, err := s.store.ListAccounts(ctx)
 	if err != nil {
 		return checkout.Scope{}, err
 	}
 	for _, a := range accts {
 		for _, live := range []bool{false, true} {
 			sc := checkout.Scope{AccountID: a.ID, Livemode: live}
-			_, err := s.Store.GetAPIKey(ctx, sc, id)
+			_, err := s.store.GetAPIKey(ctx, sc, id)
 			if err == nil {
 				return sc, nil
 			}
@@ -142,8 +142,8 @@ func (s *Service) noteUse(id string, now time.Time) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := s.Store.TouchAPIKey(ctx, id, now); err != nil {
-			s.Log.Warn("recording a key's last use failed", "key", id, "err", err)
+		if err := s.store.TouchAPIKey(ctx, id, now); err != nil {
+			s.log.Warn("recording a key's last use failed", "key", id, "err", err)
 		}
 	}()
 }

@@ -84,7 +84,7 @@ type keyFixture struct {
 func newKeyFixture(t *testing.T) *keyFixture {
 	f := newFixture(t)
 	c := &setClock{now: time.Now().UTC().Truncate(time.Second)}
-	f.svc.Clock = c
+	f.configure(func(cfg *service.Config) { cfg.Clock = c })
 	k, secret, err := f.svc.NewKey(f.ctx, f.scope)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func wantCode(t *testing.T, what string, err error, kind checkout.Kind, code str
 // had it cached) within seconds.
 func TestRevokeReachesEveryReplica(t *testing.T) {
 	f := newKeyFixture(t)
-	other := service.New(f.store, "http://checkout.test", nil)
+	other := service.New(service.Config{Store: f.store, PublicURL: "http://checkout.test"})
 	for _, s := range []*service.Service{f.svc, other} {
 		if _, err := s.Authenticate(f.ctx, f.secret); err != nil {
 			t.Fatalf("Authenticate before the revocation: %v", err)
@@ -239,8 +239,7 @@ func TestKeysStayInScope(t *testing.T) {
 func TestLastUsedOncePerInterval(t *testing.T) {
 	f := newKeyFixture(t)
 	tc := &touchCounter{Store: f.store}
-	svc := service.New(tc, "http://checkout.test", nil)
-	svc.Clock = f.clock
+	svc := service.New(service.Config{Store: tc, PublicURL: "http://checkout.test", Clock: f.clock})
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {

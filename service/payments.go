@@ -35,11 +35,11 @@ const accessedAtResolution = time.Minute
 // page, with its account, and records accessed_at (to the minute). Recording is best effort:
 // losing a race with a payment must not stop the page from showing.
 func (s *Service) OpenSession(ctx context.Context, id string) (*checkout.Session, *checkout.Account, error) {
-	sess, err := s.Store.FindSession(ctx, id)
+	sess, err := s.store.FindSession(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	acct, err := s.Store.GetAccount(ctx, sess.AccountID)
+	acct, err := s.store.GetAccount(ctx, sess.AccountID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +50,7 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*checkout.Session
 		touched := sess.Clone()
 		touched.AccessedAt, touched.Updated = now, now
 		touched.Version++
-		if err := s.Store.Commit(ctx, checkout.Change{Session: touched}); err == nil {
+		if err := s.store.Commit(ctx, checkout.Change{Session: touched}); err == nil {
 			sess = touched
 		} else if !checkout.IsKind(err, checkout.KindConflict) {
 			return nil, nil, err
@@ -61,7 +61,7 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*checkout.Session
 
 // provider returns the provider for a session's mode and method.
 func (s *Service) provider(sess *checkout.Session, method string) (checkout.Provider, error) {
-	for _, p := range s.Providers[sess.Livemode] {
+	for _, p := range s.providers[sess.Livemode] {
 		if slices.Contains(p.Methods(), method) {
 			return p, nil
 		}
@@ -76,7 +76,7 @@ func (s *Service) provider(sess *checkout.Session, method string) (checkout.Prov
 // reason. Errors are bad input (KindInvalid, KindCard with the field named)
 // or a session that cannot be paid (KindState).
 func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.Session, *checkout.Payment, error) {
-	sess, err := s.Store.FindSession(ctx, id)
+	sess, err := s.store.FindSession(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		return nil, nil, err
 	}
 	p := &checkout.Payment{
-		ID: s.IDs.New("pay"), AccountID: sess.AccountID, Livemode: sess.Livemode, SessionID: sess.ID,
+		ID: s.ids.New("pay"), AccountID: sess.AccountID, Livemode: sess.Livemode, SessionID: sess.ID,
 		Provider: prov.Name(), Method: pp.Method, Status: checkout.PaymentProcessing,
 		Amount: sess.AmountTotal, Currency: sess.Currency, Version: 1, Created: now, Updated: now,
 	}
@@ -140,21 +140,21 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
-		err := s.Store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
+		err := s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
 		if err == nil {
 			break
 		}
 		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
 			return nil, nil, err
 		}
-		if sess, err = s.Store.FindSession(ctx, id); err != nil {
+		if sess, err = s.store.FindSession(ctx, id); err != nil {
 			return nil, nil, err
 		}
 	}
 
 	res, err := prov.Start(ctx, checkout.PaymentRequest{Payment: p, Session: sess, Card: pp.Card})
 	if err != nil {
-		s.Log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
+		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
 			FailureMessage: "The payment could not be processed. Try again in a little while."}
 	}
@@ -164,7 +164,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 // Confirm3DS reports the customer's answer to a 3-D Secure challenge
 // (ok: completed, else failed) for payment paymentID of session sessionID.
 func (s *Service) Confirm3DS(ctx context.Context, sessionID, paymentID string, ok bool) (*checkout.Session, *checkout.Payment, error) {
-	p, err := s.Store.FindPayment(ctx, paymentID)
+	p, err := s.store.FindPayment(ctx, paymentID)
 	if err != nil || p.SessionID != sessionID {
 		return nil, nil, checkout.NotFound("payment", "payment", paymentID)
 	}
@@ -175,7 +175,7 @@ func (s *Service) Confirm3DS(ctx context.Context, sessionID, paymentID string, o
 	// this payment must not go through.
 	now := s.now()
 	for attempt := 0; ; attempt++ {
-		sess, err := s.Store.FindSession(ctx, sessionID)
+		sess, err := s.store.FindSession(ctx, sessionID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -185,7 +185,7 @@ func (s *Service) Confirm3DS(ctx context.Context, sessionID, paymentID string, o
 			}
 			return nil, nil, err
 		}
-		err = s.Store.Commit(ctx, checkout.Change{Session: sess})
+		err = s.store.Commit(ctx, checkout.Change{Session: sess})
 		if err == nil {
 			break
 		}
@@ -215,7 +215,7 @@ func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, payme
 	if scope.Livemode {
 		return nil, checkout.Errorf(checkout.KindForbidden, "livemode_forbidden", "test helpers work only with test keys")
 	}
-	p, err := s.Store.GetPayment(ctx, scope, paymentID)
+	p, err := s.store.GetPayment(ctx, scope, paymentID)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, checkout.NotFound("id", "payment", paymentID)
 	}
@@ -242,11 +242,11 @@ func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, payme
 // compare-and-set races, re-deciding from fresh copies each time.
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult) (*checkout.Session, *checkout.Payment, error) {
 	for attempt := 0; ; attempt++ {
-		p, err := s.Store.FindPayment(ctx, paymentID)
+		p, err := s.store.FindPayment(ctx, paymentID)
 		if err != nil {
 			return nil, nil, err
 		}
-		sess, err := s.Store.FindSession(ctx, p.SessionID)
+		sess, err := s.store.FindSession(ctx, p.SessionID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -259,14 +259,14 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		if !keep {
 			c.Session = nil
 		}
-		err = s.Store.Commit(ctx, c)
+		err = s.store.Commit(ctx, c)
 		if err == nil {
 			if len(events) > 0 {
 				s.wakeDeliveries()
 			}
 			for _, ev := range events {
-				if t, ok := eventTransitions[ev.Type]; ok && s.OnTransition != nil {
-					s.OnTransition(t)
+				if t, ok := eventTransitions[ev.Type]; ok {
+					s.observe(t)
 				}
 			}
 			return sess.Observed(now), p, nil
@@ -287,7 +287,7 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	p.Updated = now
 	p.ProviderRef = res.ProviderRef
 	sessionEvent := func(t checkout.Transition) error {
-		ev, err := sess.Apply(t, now, s.IDs.New("evt"))
+		ev, err := sess.Apply(t, now, s.ids.New("evt"))
 		if err == nil {
 			events = append(events, ev)
 		}
@@ -295,7 +295,7 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	}
 	paymentEvent := func(typ string) {
 		sess.EventSeq++
-		events = append(events, &checkout.Event{ID: s.IDs.New("evt"), AccountID: p.AccountID, Livemode: p.Livemode,
+		events = append(events, &checkout.Event{ID: s.ids.New("evt"), AccountID: p.AccountID, Livemode: p.Livemode,
 			Type: typ, Created: now, Sequence: sess.EventSeq, ObjectID: p.ID, Payment: p.Clone()})
 	}
 	asyncPending := sess.Status == checkout.SessionComplete && sess.PaymentStatus == checkout.PaymentUnpaid && sess.Payment == p.ID
@@ -346,20 +346,20 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 // another payment, or ended) and returns it with the session.
 func (s *Service) cancelPayment(ctx context.Context, paymentID, why string) (*checkout.Session, *checkout.Payment, error) {
 	for attempt := 0; ; attempt++ {
-		p, err := s.Store.FindPayment(ctx, paymentID)
+		p, err := s.store.FindPayment(ctx, paymentID)
 		if err != nil {
 			return nil, nil, err
 		}
 		if p.Status.Final() {
-			sess, err := s.Store.FindSession(ctx, p.SessionID)
+			sess, err := s.store.FindSession(ctx, p.SessionID)
 			return sess, p, err
 		}
 		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentCanceled, nil, "session_unavailable", "Canceled: "+why+"."
 		p.Version++
 		p.Updated = s.now()
-		err = s.Store.Commit(ctx, checkout.Change{Payment: p})
+		err = s.store.Commit(ctx, checkout.Change{Payment: p})
 		if err == nil {
-			sess, err := s.Store.FindSession(ctx, p.SessionID)
+			sess, err := s.store.FindSession(ctx, p.SessionID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -373,7 +373,7 @@ func (s *Service) cancelPayment(ctx context.Context, paymentID, why string) (*ch
 
 // GetPayment returns a payment of scope.
 func (s *Service) GetPayment(ctx context.Context, scope checkout.Scope, id string) (*checkout.Payment, error) {
-	p, err := s.Store.GetPayment(ctx, scope, id)
+	p, err := s.store.GetPayment(ctx, scope, id)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, checkout.NotFound("id", "payment", id)
 	}
@@ -385,7 +385,7 @@ func (s *Service) ListPayments(ctx context.Context, scope checkout.Scope, f chec
 	if err := checkList(&f.ListParams); err != nil {
 		return checkout.Page[*checkout.Payment]{}, err
 	}
-	return s.Store.ListPayments(ctx, scope, f)
+	return s.store.ListPayments(ctx, scope, f)
 }
 
 // checkAttempts refuses cards on a session that has taken the most declined
@@ -397,17 +397,12 @@ func (s *Service) checkAttempts(sess *checkout.Session) error {
 	return nil
 }
 
-func (s *Service) maxFailed() int {
-	if s.MaxFailedAttempts > 0 {
-		return s.MaxFailedAttempts
-	}
-	return DefaultMaxFailedAttempts
-}
+func (s *Service) maxFailed() int { return s.maxFailedAttempts }
 
 // FindSessionPage returns a session by id alone, as readers see it now, with
 // its account: what a customer-facing page without a key may read.
 func (s *Service) FindSessionPage(ctx context.Context, id string) (*checkout.Session, *checkout.Account, error) {
-	sess, err := s.Store.FindSession(ctx, id)
+	sess, err := s.store.FindSession(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -423,7 +418,7 @@ func (s *Service) FindPayment(ctx context.Context, id string) (*checkout.Payment
 	if id == "" {
 		return nil, checkout.ErrNotFound
 	}
-	return s.Store.FindPayment(ctx, id)
+	return s.store.FindPayment(ctx, id)
 }
 
 // FailDueVouchers fails every voucher payment whose deadline has passed
@@ -431,7 +426,7 @@ func (s *Service) FindPayment(ctx context.Context, id string) (*checkout.Payment
 // returns how many it failed. Several processes may run it at once: the
 // compare-and-set in record lets one of them write each outcome.
 func (s *Service) FailDueVouchers(ctx context.Context) (int, error) {
-	due, err := s.Store.DuePayments(ctx, s.now(), 100)
+	due, err := s.store.DuePayments(ctx, s.now(), 100)
 	if err != nil {
 		return 0, err
 	}

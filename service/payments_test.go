@@ -17,6 +17,7 @@ import (
 )
 
 type fixture struct {
+	cfg   service.Config // what svc was built from (see configure)
 	svc   *service.Service
 	store checkout.Store
 	dir   string
@@ -34,14 +35,23 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	logs := &bytes.Buffer{}
-	svc := service.New(store, "http://checkout.test", slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	cfg := service.Config{Store: store, PublicURL: "http://checkout.test",
+		Log:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Providers: map[bool][]checkout.Provider{false: {sim.New(checkout.SystemClock{})}}}
+	svc := service.New(cfg)
 	ctx := context.Background()
 	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_shop", Name: "Shop", DefaultCurrency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, store: store, dir: dir, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx}
+	return &fixture{cfg: cfg, svc: svc, store: store, dir: dir, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx}
+}
+
+// configure changes f's service config and builds a new service from it,
+// over the same store.
+func (f *fixture) configure(change func(*service.Config)) {
+	change(&f.cfg)
+	f.svc = service.New(f.cfg)
 }
 
 func (f *fixture) session(t *testing.T, methods ...string) *checkout.Session {
@@ -119,7 +129,7 @@ func TestDeclineThenRetry(t *testing.T) {
 
 func TestCardTestingLimit(t *testing.T) {
 	f := newFixture(t)
-	f.svc.MaxFailedAttempts = 2
+	f.configure(func(c *service.Config) { c.MaxFailedAttempts = 2 })
 	s := f.session(t)
 	for range 2 {
 		f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000000000000002", "123")})
@@ -157,14 +167,14 @@ func (h *holdStore) Commit(ctx context.Context, c checkout.Change) error {
 // again on the copy the claim's compare-and-set writes over.
 func TestCardTestingLimitRace(t *testing.T) {
 	f := newFixture(t)
-	f.svc.MaxFailedAttempts = 2
+	f.configure(func(c *service.Config) { c.MaxFailedAttempts = 2 })
 	s := f.session(t)
 	declined := service.PayParams{Method: "card", Card: card("4000000000000002", "123")}
 	if _, p, err := f.svc.Pay(f.ctx, s.ID, declined); err != nil || p.Status != checkout.PaymentFailed {
 		t.Fatalf("first attempt: %v", err)
 	}
 	h := &holdStore{Store: f.store, arrived: make(chan struct{}), release: make(chan struct{})}
-	f.svc.Store = h
+	f.configure(func(c *service.Config) { c.Store = h })
 	late := make(chan error, 1)
 	go func() {
 		// Reads the session at one failed attempt, then waits to claim it.
@@ -189,7 +199,7 @@ func TestCardTestingLimitRace(t *testing.T) {
 	}
 
 	// Many at once: never more declined attempts than the limit.
-	f.svc.Store = f.store
+	f.configure(func(c *service.Config) { c.Store = f.store })
 	s = f.session(t)
 	var wg sync.WaitGroup
 	for range 16 {
@@ -394,9 +404,9 @@ func TestNoCardDataAtRest(t *testing.T) {
 
 func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
 	f := newFixture(t)
-	prov := sim.New(f.svc.Clock)
+	prov := sim.New(checkout.SystemClock{})
 	prov.VoucherTTL = time.Millisecond
-	f.svc.Providers = map[bool][]checkout.Provider{false: {prov}}
+	f.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {prov}} })
 	s := f.session(t, "multibanco")
 	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
 	if err != nil {

@@ -52,26 +52,25 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
-	sess.ID = s.IDs.New("cs")
-	sess.PublicToken = s.IDs.New("pt")
+	sess.ID = s.ids.New("cs")
+	sess.PublicToken = s.ids.New("pt")
 	sess.CSRFToken = checkout.RandomString(32)
 	for i := range sess.LineItems {
-		sess.LineItems[i].ID = s.IDs.New("li")
+		sess.LineItems[i].ID = s.ids.New("li")
 	}
-	if err := s.Store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
 	return sess, nil
 }
 
-// SessionURL is where a customer pays for sess.
-func (s *Service) SessionURL(sess *checkout.Session) string {
-	return s.PublicURL + "/checkout/" + sess.ID
-}
+// SessionURL is where the customer pays session id, on a hosted page served
+// under publicURL (without a trailing slash).
+func SessionURL(publicURL, id string) string { return publicURL + "/checkout/" + id }
 
 // GetSession returns a session of scope as readers must see it now.
 func (s *Service) GetSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
-	sess, err := s.Store.GetSession(ctx, scope, id)
+	sess, err := s.store.GetSession(ctx, scope, id)
 	if err != nil {
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			return nil, checkout.NotFound("id", "checkout session", id)
@@ -95,7 +94,7 @@ func (s *Service) ListSessions(ctx context.Context, scope checkout.Scope, f chec
 	}
 	now := s.now()
 	f.Now = now
-	page, err := s.Store.ListSessions(ctx, scope, f)
+	page, err := s.store.ListSessions(ctx, scope, f)
 	if err != nil {
 		return page, err
 	}
@@ -109,7 +108,7 @@ func (s *Service) ListSessions(ctx context.Context, scope checkout.Scope, f chec
 // KindState error that says why.
 func (s *Service) ExpireSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
 	return s.transition(ctx, func() (*checkout.Session, error) {
-		sess, err := s.Store.GetSession(ctx, scope, id)
+		sess, err := s.store.GetSession(ctx, scope, id)
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			return nil, checkout.NotFound("id", "checkout session", id)
 		}
@@ -125,13 +124,13 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	const batch = 100
 	n := 0
 	for {
-		due, err := s.Store.DueSessions(ctx, s.now(), batch)
+		due, err := s.store.DueSessions(ctx, s.now(), batch)
 		if err != nil {
 			return n, err
 		}
 		for _, d := range due {
 			_, err := s.transition(ctx, func() (*checkout.Session, error) {
-				return s.Store.GetSession(ctx, d.Scope(), d.ID)
+				return s.store.GetSession(ctx, d.Scope(), d.ID)
 			}, checkout.TransitionExpire)
 			switch {
 			case err == nil:
@@ -156,18 +155,18 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	var lastPrune time.Time
 	for {
 		if n, err := s.SweepExpired(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Error("expiry sweep failed", "err", err)
+			s.log.Error("expiry sweep failed", "err", err)
 		} else if n > 0 {
-			s.Log.Info("expired sessions", "count", n)
+			s.log.Info("expired sessions", "count", n)
 		}
 		if n, err := s.FailDueVouchers(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Error("voucher sweep failed", "err", err)
+			s.log.Error("voucher sweep failed", "err", err)
 		} else if n > 0 {
-			s.Log.Info("failed unpaid vouchers", "count", n)
+			s.log.Info("failed unpaid vouchers", "count", n)
 		}
 		if now := s.now(); now.Sub(lastPrune) > time.Hour {
-			if err := s.Store.PruneIdempotencyKeys(ctx, now.Add(-checkout.IdempotencyTTL)); err != nil && ctx.Err() == nil {
-				s.Log.Error("pruning idempotency keys failed", "err", err)
+			if err := s.store.PruneIdempotencyKeys(ctx, now.Add(-checkout.IdempotencyTTL)); err != nil && ctx.Err() == nil {
+				s.log.Error("pruning idempotency keys failed", "err", err)
 			} else {
 				lastPrune = now
 			}
@@ -182,7 +181,7 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 
 // GetEvent returns an event of scope.
 func (s *Service) GetEvent(ctx context.Context, scope checkout.Scope, id string) (*checkout.Event, error) {
-	ev, err := s.Store.GetEvent(ctx, scope, id)
+	ev, err := s.store.GetEvent(ctx, scope, id)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, checkout.NotFound("id", "event", id)
 	}
@@ -197,7 +196,7 @@ func (s *Service) ListEvents(ctx context.Context, scope checkout.Scope, f checko
 	if len(f.Type) > 100 {
 		return checkout.Page[*checkout.Event]{}, checkout.Invalid("type", "parameter_invalid", "type is longer than 100 characters")
 	}
-	return s.Store.ListEvents(ctx, scope, f)
+	return s.store.ListEvents(ctx, scope, f)
 }
 
 // DefaultListLimit is the page size when a request gives none (callers set

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/service"
 	"github.com/checkoutd/checkoutd/webhook"
 )
@@ -80,23 +81,34 @@ var testSchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond,
 
 const testTimeout = 300 * time.Millisecond
 
-func (f *fixture) webhooks(t *testing.T) {
+// testEvents is a small webhook body: the service's tests need no API shape.
+type testEvents struct{}
+
+func (testEvents) EncodeEvent(ev *checkout.Event) ([]byte, error) {
+	return json.Marshal(map[string]any{"id": ev.ID, "object": "event", "type": ev.Type, "created": ev.Created.Unix(), "sequence": ev.Sequence})
+}
+
+// webhooks configures f's service to deliver webhooks to loopback receivers
+// on testSchedule, changed further by change if given, and runs its delivery
+// worker until the test ends.
+func (f *fixture) webhooks(t *testing.T, change ...func(*service.Config)) {
 	t.Helper()
 	key := make([]byte, 32)
 	rand.Read(key)
-	sealer, err := service.NewSealer(key)
+	sealer, err := seal.New(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc.Sealer = sealer
-	f.svc.WebhookAllowPrivate = true
-	f.svc.RetrySchedule = testSchedule
-	if f.svc.WebhookTimeout == 0 { // a test may want its own
-		f.svc.WebhookTimeout = testTimeout
-	}
-	f.svc.EncodeEvent = func(ev *checkout.Event) ([]byte, error) {
-		return json.Marshal(map[string]any{"id": ev.ID, "object": "event", "type": ev.Type, "created": ev.Created.Unix(), "sequence": ev.Sequence})
-	}
+	f.configure(func(c *service.Config) {
+		c.Sealer = sealer
+		c.Webhooks.AllowPrivate = true
+		c.Webhooks.RetrySchedule = testSchedule
+		c.Webhooks.Timeout = testTimeout
+		c.Events = testEvents{}
+		for _, ch := range change {
+			ch(c)
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { f.svc.RunDeliveries(ctx, 10*time.Millisecond); close(done) }()
@@ -246,8 +258,7 @@ func TestWebhookRotationSignsWithBoth(t *testing.T) {
 
 func TestWebhookEndpointValidation(t *testing.T) {
 	f := newFixture(t)
-	f.webhooks(t)
-	f.svc.WebhookAllowPrivate = false
+	f.webhooks(t, func(c *service.Config) { c.Webhooks.AllowPrivate = false })
 	for _, u := range []string{"http://127.0.0.1:9/x", "http://169.254.169.254/latest", "ftp://example.com/", "http://localhost/hook"} {
 		if _, _, err := f.svc.CreateEndpoint(f.ctx, f.scope, service.EndpointParams{URL: &u, EnabledEvents: []string{"*"}}); checkout.ErrorKind(err) != checkout.KindInvalid {
 			t.Errorf("%s accepted: %v", u, err)
@@ -267,8 +278,8 @@ func TestWebhookEndpointValidation(t *testing.T) {
 // how fast a loaded machine makes the events.
 func TestWebhookEndpointConcurrencyBounded(t *testing.T) {
 	f := newFixture(t)
-	f.svc.WebhookTimeout = time.Minute // the held requests must not time out and be sent again
-	f.webhooks(t)
+	// The held requests must not time out and be sent again.
+	f.webhooks(t, func(c *service.Config) { c.Webhooks.Timeout = time.Minute })
 	var mu sync.Mutex
 	open, most, total := 0, 0, 0
 	release := make(chan struct{})

@@ -28,12 +28,12 @@ func checkoutdServer(t *testing.T, payLimit int) string {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	svc := service.New(store, ts.URL, nil)
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	svc := service.New(service.Config{Store: store, PublicURL: ts.URL,
+		Providers: map[bool][]checkout.Provider{false: {sim.New(checkout.SystemClock{})}}})
 	if _, _, _, err := svc.Bootstrap(context.Background(), "Default account", "GHS", benchKey); err != nil {
 		t.Fatal(err)
 	}
-	srv := chttp.New(svc, nil)
+	srv := chttp.New(svc, nil, nil)
 	srv.SetPayRateLimit(payLimit)
 	h = srv
 	return ts.URL

@@ -32,7 +32,7 @@ func seed(ctx context.Context, open openFunc, key string, first, n, workers int)
 		return 0, err
 	}
 	defer store.Close()
-	svc := service.New(store, "http://127.0.0.1", nil)
+	svc := service.New(service.Config{Store: store, PublicURL: "http://127.0.0.1"})
 	if _, _, _, err := svc.Bootstrap(ctx, "Default account", "GHS", key); err != nil {
 		return 0, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -121,7 +121,7 @@ func countSessions(ctx context.Context, open openFunc, key string) (int, error) 
 		return 0, err
 	}
 	defer store.Close()
-	svc := service.New(store, "http://127.0.0.1", nil)
+	svc := service.New(service.Config{Store: store, PublicURL: "http://127.0.0.1"})
 	scope, err := svc.Authenticate(ctx, key)
 	if err != nil {
 		return 0, err

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +34,7 @@ func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer store.Close()
-	svc := service.New(store, "", slog.New(slog.DiscardHandler))
+	svc := service.New(service.Config{Store: store})
 	a, secret, err := svc.CreateAccount(ctx, service.AccountParams{ID: *id, Name: *name, DefaultCurrency: *currency, SecretKey: *key, SessionTTL: *ttl})
 	if err != nil {
 		return err
@@ -83,7 +82,7 @@ func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer store.Close()
-	svc := service.New(store, "", slog.New(slog.DiscardHandler))
+	svc := service.New(service.Config{Store: store})
 	secret, err := svc.CreateKey(ctx, *account, *live)
 	if err != nil {
 		return err
@@ -222,7 +221,7 @@ func keysRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer store.Close()
-	svc := service.New(store, "", slog.New(slog.DiscardHandler))
+	svc := service.New(service.Config{Store: store})
 	sc, err := svc.KeyScope(ctx, id)
 	if err != nil {
 		return err
@@ -253,7 +252,7 @@ func keysRoll(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
-	svc := service.New(store, "", slog.New(slog.DiscardHandler))
+	svc := service.New(service.Config{Store: store})
 	sc, err := svc.KeyScope(ctx, id)
 	if err != nil {
 		return err

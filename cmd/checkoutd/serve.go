@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,74 +21,143 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
+	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
-	var sf storeFlags
-	sf.register(fs)
-	fs.BoolVar(&sf.allowVolatile, "redis-allow-volatile", false, "with --store redis, serve even on a Redis that can lose what it is told (appendonly no, an evicting maxmemory-policy, or settings it cannot read): for tests and demos, never for money")
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	publicURL := fs.String("public-url", "", "base URL customers reach this service at (default http://<addr>)")
-	bootstrapKey := fs.String("bootstrap-key", "", "on an empty store, the test secret key (sk_test_…) the default account gets, so scripts know it")
-	currency := fs.String("default-currency", "GHS", "currency of the default account made on an empty store")
-	logLevel := fs.String("log-level", "info", "least level logged: debug, info, warn or error")
-	sweep := fs.Duration("sweep-interval", time.Second, "how often expired sessions are looked for")
-	maxFailed := fs.Int("max-failed-attempts", service.DefaultMaxFailedAttempts, "declined card payments a session takes before it refuses cards (card-testing protection)")
-	allowPrivate := fs.Bool("webhook-allow-private", false, "let webhooks reach loopback and private addresses (local development only)")
-	retrySchedule := fs.String("webhook-retry-schedule", "", "waits between webhook retries, comma-separated durations (default about 3 days: 1m,5m,30m,2h,5h,10h,10h,12h,12h,20h)")
-	rotationOverlap := fs.Duration("webhook-rotation-overlap", service.DefaultRotationOverlap, "how long a rotated webhook secret keeps signing alongside the new one")
-	whTimeout := fs.Duration("webhook-timeout", service.DefaultDeliveryTimeout, "how long a webhook endpoint has to answer a delivery before the attempt counts as failed")
-	disableAfter := fs.Duration("webhook-disable-after", service.DefaultDisableAfter, "how long a webhook endpoint may fail without a success before it is disabled (with a webhook_endpoint.disabled event)")
-	keyFile := fs.String("encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets at rest; default <data>/encryption.key, made on first start. Replicas must share it")
-	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
-	apiRate := fs.Int("api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
-	payRate := fs.Int("pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
-	authFailures := fs.Int("auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
-	trustedProxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+// serveConfig is serve's configuration: its flags, each also read from its
+// variable (see parseFlags), checked by Validate before anything starts.
+type serveConfig struct {
+	store           storeFlags
+	addr            string
+	publicURL       string
+	bootstrapKey    string
+	currency        string
+	logLevel        string
+	sweep           time.Duration
+	maxFailed       int
+	allowPrivate    bool
+	retrySchedule   string
+	rotationOverlap time.Duration
+	whTimeout       time.Duration
+	disableAfter    time.Duration
+	keyFile         string
+	pprofAddr       string
+	apiRate         int
+	payRate         int
+	authFailures    int
+	trustedProxies  string
+
+	// Filled by Validate from the text above.
+	level    slog.Level
+	schedule []time.Duration
+	proxies  []netip.Prefix
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	c.store.register(fs)
+	fs.BoolVar(&c.store.allowVolatile, "redis-allow-volatile", false, "with --store redis, serve even on a Redis that can lose what it is told (appendonly no, an evicting maxmemory-policy, or settings it cannot read): for tests and demos, never for money")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.publicURL, "public-url", "", "base URL customers reach this service at (default http://<addr>)")
+	fs.StringVar(&c.bootstrapKey, "bootstrap-key", "", "on an empty store, the test secret key (sk_test_…) the default account gets, so scripts know it")
+	fs.StringVar(&c.currency, "default-currency", "GHS", "currency of the default account made on an empty store")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
+	fs.DurationVar(&c.sweep, "sweep-interval", time.Second, "how often expired sessions are looked for")
+	fs.IntVar(&c.maxFailed, "max-failed-attempts", service.DefaultMaxFailedAttempts, "declined card payments a session takes before it refuses cards (card-testing protection)")
+	fs.BoolVar(&c.allowPrivate, "webhook-allow-private", false, "let webhooks reach loopback and private addresses (local development only)")
+	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "", "waits between webhook retries, comma-separated durations (default about 3 days: 1m,5m,30m,2h,5h,10h,10h,12h,12h,20h)")
+	fs.DurationVar(&c.rotationOverlap, "webhook-rotation-overlap", service.DefaultRotationOverlap, "how long a rotated webhook secret keeps signing alongside the new one")
+	fs.DurationVar(&c.whTimeout, "webhook-timeout", service.DefaultDeliveryTimeout, "how long a webhook endpoint has to answer a delivery before the attempt counts as failed")
+	fs.DurationVar(&c.disableAfter, "webhook-disable-after", service.DefaultDisableAfter, "how long a webhook endpoint may fail without a success before it is disabled (with a webhook_endpoint.disabled event)")
+	fs.StringVar(&c.keyFile, "encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets at rest; default <data>/encryption.key, made on first start. Replicas must share it")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
+	fs.IntVar(&c.apiRate, "api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
+	fs.IntVar(&c.payRate, "pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
+	fs.IntVar(&c.authFailures, "auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
+}
+
+// Validate checks every setting that needs no store or network, naming the
+// flag of the first that is wrong, so that a bad configuration stops serve
+// before it listens or writes anything.
+func (c *serveConfig) Validate() error {
+	if err := c.level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %v", err)
 	}
-	if *sweep < 10*time.Millisecond {
+	if c.sweep < 10*time.Millisecond {
 		return errors.New("--sweep-interval must be at least 10ms")
 	}
-	if *bootstrapKey != "" {
+	if c.bootstrapKey != "" {
 		// Checked even when the store has accounts and the key goes unused,
 		// so a weak key in a script fails on the first run, not later.
-		if err := service.CheckChosenKey(*bootstrapKey); err != nil {
+		if err := service.CheckChosenKey(c.bootstrapKey); err != nil {
 			return fmt.Errorf("--bootstrap-key: %s", err.(*checkout.Error).Message)
 		}
 	}
-	if _, ok := checkout.ParseCurrency(*currency); !ok {
-		return fmt.Errorf("--default-currency: %q is not a supported ISO 4217 currency code", *currency)
+	if _, ok := checkout.ParseCurrency(c.currency); !ok {
+		return fmt.Errorf("--default-currency: %q is not a supported ISO 4217 currency code", c.currency)
 	}
-	proxies, err := chttp.ParseTrustedProxies(*trustedProxies)
-	if err != nil {
+	var err error
+	if c.proxies, err = chttp.ParseTrustedProxies(c.trustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %v", err)
 	}
-	if *authFailures < 0 {
+	if c.authFailures < 0 {
 		return errors.New("--auth-failure-limit cannot be negative")
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if base := strings.TrimRight(c.publicURL, "/"); base != "" {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url must be an absolute http(s) URL such as https://pay.example.com, got %q", c.publicURL)
+		}
+	}
+	if c.maxFailed < 1 {
+		return errors.New("--max-failed-attempts must be at least 1")
+	}
+	if c.schedule, err = parseSchedule(c.retrySchedule); err != nil {
+		return fmt.Errorf("--webhook-retry-schedule: %v", err)
+	}
+	if c.disableAfter <= 0 {
+		return errors.New("--webhook-disable-after must be positive")
+	}
+	if c.whTimeout <= 0 {
+		return errors.New("--webhook-timeout must be positive")
+	}
+	if c.payRate < 0 {
+		return errors.New("--pay-rate-limit cannot be negative")
+	}
+	if c.apiRate < 0 {
+		return errors.New("--api-rate-limit cannot be negative")
+	}
+	return nil
+}
 
-	ln, err := net.Listen("tcp", *addr)
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
+	var c serveConfig
+	c.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.run(ctx, stdout, stderr)
+}
+
+// run wires checkoutd from a validated configuration and serves until ctx
+// ends: the one place where the store, the service, its collaborators and
+// the HTTP server are put together.
+func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
+	sf := &c.store
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.level}))
+
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	base := strings.TrimRight(*publicURL, "/")
-	if base != "" {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("--public-url must be an absolute http(s) URL such as https://pay.example.com, got %q", *publicURL)
-		}
-	}
+	base := strings.TrimRight(c.publicURL, "/")
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
@@ -96,35 +167,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	svc := service.New(store, base, log)
-	// Test mode pays through the built-in simulator; live mode has no
-	// provider until one is configured (a later release).
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
-	if *maxFailed < 1 {
-		return errors.New("--max-failed-attempts must be at least 1")
-	}
-	svc.MaxFailedAttempts = *maxFailed
-	if svc.Sealer, err = loadSealer(*keyFile, sf.data); err != nil {
+	sealer, err := loadSealer(c.keyFile, sf.data)
+	if err != nil {
 		return err
 	}
-	if svc.RetrySchedule, err = parseSchedule(*retrySchedule); err != nil {
-		return fmt.Errorf("--webhook-retry-schedule: %v", err)
-	}
-	svc.RotationOverlap = *rotationOverlap
-	if *disableAfter <= 0 {
-		return errors.New("--webhook-disable-after must be positive")
-	}
-	svc.WebhookDisableAfter = *disableAfter
-	if *whTimeout <= 0 {
-		return errors.New("--webhook-timeout must be positive")
-	}
-	svc.WebhookTimeout = *whTimeout
-	svc.WebhookAllowPrivate = *allowPrivate
-	if *payRate < 0 {
-		return errors.New("--pay-rate-limit cannot be negative")
-	}
+	metrics := chttp.NewMetrics()
+	clock := checkout.SystemClock{}
+	svc := service.New(service.Config{
+		Store: store, Clock: clock, PublicURL: base, Log: log,
+		// Test mode pays through the built-in simulator; live mode has no
+		// provider until one is configured (a later release).
+		Providers:         map[bool][]checkout.Provider{false: {sim.New(clock)}},
+		MaxFailedAttempts: c.maxFailed,
+		Sealer:            sealer,
+		Events:            chttp.Events{PublicURL: base},
+		Observer:          metrics,
+		Webhooks: service.WebhookConfig{RetrySchedule: c.schedule, RotationOverlap: c.rotationOverlap,
+			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
+	})
 
-	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", *currency, *bootstrapKey)
+	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)
 	if err != nil {
 		return fmt.Errorf("creating the default account: %w", err)
 	}
@@ -134,21 +196,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if created {
 		fmt.Fprintf(&banner, "created account %s (%s); its test secret key, shown only now:\n  %s\n", acct.ID, acct.DefaultCurrency, secret)
 		fmt.Fprintf(&banner, "try: curl %s/v1/checkout/sessions -u %s: -d amount=5000 -d success_url=https://example.com/ok -d cancel_url=https://example.com/cancel\n", base, secret)
-	} else if *bootstrapKey != "" {
+	} else if c.bootstrapKey != "" {
 		fmt.Fprintln(&banner, "the store already has accounts; --bootstrap-key applies only to an empty store")
 	}
 	fmt.Fprintf(&banner, "checkoutd listening on %s (%s)\n", base, sf.describe())
 	io.WriteString(stdout, banner.String())
 
-	handler := chttp.New(svc, log)
-	handler.SetPayRateLimit(*payRate)
-	if *apiRate < 0 {
-		return errors.New("--api-rate-limit cannot be negative")
-	}
-	handler.SetAPIRateLimit(*apiRate)
-	handler.SetAuthFailureLimit(*authFailures)
-	handler.SetTrustedProxies(proxies)
-	svc.EncodeEvent = handler.EncodeEvent
+	handler := chttp.New(svc, log, metrics)
+	handler.SetPayRateLimit(c.payRate)
+	handler.SetAPIRateLimit(c.apiRate)
+	handler.SetAuthFailureLimit(c.authFailures)
+	handler.SetTrustedProxies(c.proxies)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -158,12 +216,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if *pprofAddr != "" {
+	if c.pprofAddr != "" {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		pln, err := net.Listen("tcp", *pprofAddr)
+		pln, err := net.Listen("tcp", c.pprofAddr)
 		if err != nil {
 			return fmt.Errorf("--pprof-addr: %w", err)
 		}
@@ -173,7 +231,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	bg, stopBG := context.WithCancel(context.Background())
 	bgDone := make(chan struct{})
-	go func() { defer close(bgDone); svc.Run(bg, *sweep) }()
+	go func() { defer close(bgDone); svc.Run(bg, c.sweep) }()
 	deliveriesDone := make(chan struct{})
 	go func() { defer close(deliveriesDone); svc.RunDeliveries(bg, 250*time.Millisecond) }()
 
@@ -201,7 +259,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // at once on one data directory agree on one key: it is written to a
 // temporary file and linked into place, which fails if another got there
 // first, and then everyone reads the winner's.
-func loadSealer(path, dataDir string) (*service.Sealer, error) {
+func loadSealer(path, dataDir string) (*seal.Sealer, error) {
 	if path == "" {
 		path = filepath.Join(dataDir, "encryption.key")
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -218,7 +276,7 @@ func loadSealer(path, dataDir string) (*service.Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the encryption key in %s is not base64: %w", path, err)
 	}
-	return service.NewSealer(key)
+	return seal.New(key)
 }
 
 // writeNewKey makes a random key file at path unless one appears there first.
