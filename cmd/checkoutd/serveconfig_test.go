@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every serve setting that needs no store or network is checked by
+// Validate, which names the flag; serve then stops before it listens or
+// makes its data directory.
+func TestServeConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-level", "loud"}, "--log-level"},
+		{[]string{"--sweep-interval", "5ms"}, "--sweep-interval"},
+		{[]string{"--bootstrap-key", "sk_test_short"}, "--bootstrap-key"},
+		{[]string{"--default-currency", "XYZ"}, "--default-currency"},
+		{[]string{"--trusted-proxies", "10.0.0.1/8"}, "--trusted-proxies"},
+		{[]string{"--auth-failure-limit", "-1"}, "--auth-failure-limit"},
+		{[]string{"--public-url", "ftp://pay.example.com"}, "--public-url"},
+		{[]string{"--max-failed-attempts", "0"}, "--max-failed-attempts"},
+		{[]string{"--webhook-retry-schedule", "1m,soon"}, "--webhook-retry-schedule"},
+		{[]string{"--webhook-disable-after", "0s"}, "--webhook-disable-after"},
+		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout"},
+		{[]string{"--pay-rate-limit", "-1"}, "--pay-rate-limit"},
+		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
+	} {
+		t.Run(c.want, func(t *testing.T) {
+			var cfg serveConfig
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			cfg.register(fs)
+			if err := fs.Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Validate() = %v, want an error naming %s", err, c.want)
+			}
+			data := filepath.Join(t.TempDir(), "data")
+			err := serve(t.Context(), append([]string{"--data", data, "--addr", "127.0.0.1:0"}, c.args...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("serve: %v, want an error naming %s", err, c.want)
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("serve refused its configuration but made %s", data)
+			}
+		})
+	}
+	// The defaults are valid.
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs)
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("the defaults: %v", err)
+	}
+}
