@@ -281,7 +281,9 @@ func TestServeRefusesVolatileRedis(t *testing.T) {
 			}
 		}
 	}
-	accepted := func(name, url string, extra ...string) {
+	// accepted starts serve; a server let onto a Redis that can lose data
+	// (volatile) says so in its log, and only such a server does.
+	accepted := func(name, url string, volatile bool, extra ...string) {
 		t.Helper()
 		p := launch(t, func(addr string) ([]string, []string) {
 			args := serveOn(url, extra...)
@@ -290,6 +292,9 @@ func TestServeRefusesVolatileRedis(t *testing.T) {
 		})
 		if code, _ := p.stop(t); code != 0 {
 			t.Errorf("%s: serve exit code %d\n%s", name, code, p.stderr)
+		}
+		if warned := strings.Contains(p.stderr.String(), "never run money this way"); warned != volatile {
+			t.Errorf("%s: warned of a volatile Redis: %v, want %v\n%s", name, warned, volatile, p.stderr)
 		}
 	}
 
@@ -300,7 +305,7 @@ func TestServeRefusesVolatileRedis(t *testing.T) {
 		rdb.Close()
 		if err == nil && strings.Contains(info, "aof_enabled:0") {
 			refused("CHECKOUTD_TEST_REDIS_URL without AOF", url, "appendonly")
-			accepted("CHECKOUTD_TEST_REDIS_URL with --redis-allow-volatile", url, "--redis-allow-volatile")
+			accepted("CHECKOUTD_TEST_REDIS_URL with --redis-allow-volatile", url, true, "--redis-allow-volatile")
 		} else {
 			t.Logf("CHECKOUTD_TEST_REDIS_URL has AOF on (%v); its refusal is not tested", err)
 		}
@@ -309,14 +314,14 @@ func TestServeRefusesVolatileRedis(t *testing.T) {
 	}
 
 	bin := testenv.Program(t, "redis-server", "redis-server", "the test of serve on Redis configurations")
-	accepted("appendonly yes, noeviction", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--save", ""))
+	accepted("appendonly yes, noeviction", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--save", ""), false)
 	refused("appendonly no", startRedis(t, bin, "--appendonly", "no", "--save", "60 1"), "appendonly no", "appendonly yes")
 	refused("allkeys-lru", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "allkeys-lru", "--save", ""), "maxmemory-policy", "allkeys-lru", "noeviction")
 	refused("volatile-ttl", startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "volatile-ttl", "--save", ""), "volatile-ttl", "noeviction")
 	// A managed Redis may hide INFO (and CONFIG): then nobody can tell.
 	hidden := startRedis(t, bin, "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--save", "", "--rename-command", "INFO", "", "--rename-command", "CONFIG", "")
 	refused("INFO and CONFIG disabled", hidden, "cannot read")
-	accepted("INFO and CONFIG disabled, --redis-allow-volatile", hidden, "--redis-allow-volatile")
+	accepted("INFO and CONFIG disabled, --redis-allow-volatile", hidden, true, "--redis-allow-volatile")
 }
 
 func mustParseRedisURL(t *testing.T, url string) *goredis.Options {

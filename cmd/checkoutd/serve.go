@@ -162,6 +162,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 
+	sf.warn = log.Warn
 	store, err := sf.open(ctx, serving)
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ type storeFlags struct {
 	postgresURL    string
 	// allowVolatile is serve's --redis-allow-volatile (only serve checks).
 	allowVolatile bool
+	// warn, when set, is told what the server was allowed to run on
+	// regardless (a volatile Redis), so that the logs say so.
+	warn func(msg string, args ...any)
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -82,10 +85,12 @@ func (f *storeFlags) open(ctx context.Context, how opening) (checkout.Store, err
 		}
 		// Only a server runs money through the store; the short-lived
 		// commands (accounts, keys, migrate) may run on any Redis.
-		if how == serving && !f.allowVolatile {
-			if err := st.CheckDurable(ctx); err != nil {
+		if how == serving {
+			if err := st.CheckDurable(ctx); err != nil && !f.allowVolatile {
 				st.Close()
 				return nil, fmt.Errorf("refusing to serve on --redis-url: %v. The README (Choosing a store) says why; fix the Redis configuration, or pass --redis-allow-volatile (CHECKOUTD_REDIS_ALLOW_VOLATILE) for tests and demos that may lose everything", err)
+			} else if err != nil && f.warn != nil {
+				f.warn("serving on a Redis that can lose what it is told, as --redis-allow-volatile allows: never run money this way", "reason", err.Error())
 			}
 		}
 		return st, nil
