@@ -49,13 +49,14 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	param := "starting_after"
 	if after == "" {
-		after = r.Header.Get("Last-Event-ID")
+		after, param = r.Header.Get("Last-Event-ID"), "Last-Event-ID"
 	}
 	// Store calls run detached from the connection, as every API call does
 	// (see api); the loop below watches the connection instead.
 	ctx := context.WithoutCancel(r.Context())
-	last, err := s.streamStart(ctx, scope, after)
+	last, err := s.streamStart(ctx, scope, after, param)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -128,15 +129,15 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 
 // streamStart returns the id the stream starts after: after itself once it is
 // known to be one of scope's events, else the newest event ("" when there is
-// none yet).
-func (s *Server) streamStart(ctx context.Context, scope checkout.Scope, after string) (string, error) {
+// none yet). param names where after came from, for errors.
+func (s *Server) streamStart(ctx context.Context, scope checkout.Scope, after, param string) (string, error) {
 	if after != "" {
 		if len(after) > 255 {
-			return "", checkout.Invalid("starting_after", "parameter_invalid", "starting_after is longer than 255 characters")
+			return "", checkout.Invalid(param, "parameter_invalid", "%s is longer than 255 characters", param)
 		}
 		if _, err := s.svc.GetEvent(ctx, scope, after); err != nil {
 			if checkout.IsKind(err, checkout.KindNotFound) {
-				return "", checkout.NotFound("starting_after", "event", after)
+				return "", checkout.NotFound(param, "event", after)
 			}
 			return "", err
 		}
