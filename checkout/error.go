@@ -3,6 +3,7 @@ package checkout
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind is the closed set of error categories. The HTTP layer maps each kind to
@@ -94,3 +95,43 @@ func ErrorKind(err error) Kind {
 
 // IsKind reports whether err is an *Error of kind k.
 func IsKind(err error, k Kind) bool { return err != nil && ErrorKind(err) == k }
+
+// Field is the path of the request field e is about, as segments:
+// Param "line_items[0][price_data][unit_amount]" is ["line_items", "0",
+// "price_data", "unit_amount"]; nil when e names no field. The service names
+// fields in one vocabulary, the canonical API's (seed 001), written in its
+// bracket notation; an API dialect renders the path in its own names and
+// notation (lineItems[0].priceData.unitAmount) from these segments, so no
+// rule is written twice. A header (Idempotency-Key) is one segment.
+func (e *Error) Field() []string {
+	if e.Param == "" {
+		return nil
+	}
+	head, rest, ok := strings.Cut(e.Param, "[")
+	if !ok || !strings.HasSuffix(rest, "]") || head == "" {
+		return []string{e.Param} // not a path: a name as it is
+	}
+	segs := []string{head}
+	for _, s := range strings.Split(strings.TrimSuffix(rest, "]"), "][") {
+		if s == "" || strings.ContainsAny(s, "[]") {
+			return []string{e.Param}
+		}
+		segs = append(segs, s)
+	}
+	return segs
+}
+
+// FieldParam writes a field path in the canonical bracket notation, the
+// inverse of Error.Field: ("line_items", "0", "quantity") is
+// "line_items[0][quantity]".
+func FieldParam(segs ...string) string {
+	if len(segs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(segs[0])
+	for _, s := range segs[1:] {
+		b.WriteString("[" + s + "]")
+	}
+	return b.String()
+}
