@@ -6,195 +6,538 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 )
 
+// The stored forms of the objects other than the session (see session.go).
+// Their JSON names are the Go field names each object had when it was first
+// stored, and databases in the field hold them: never rename one, whatever
+// the domain's field is called now. Each xToStored shares the domain
+// object's slices and maps, which encoding only reads; each xFromStored
+// takes the stored form's, which is not used again. Times are normalized on
+// the stored form, by its normalize method, on the way in and on the way out.
+
+// storedAccount is the stored form of a checkout.Account.
+type storedAccount struct {
+	ID              string `json:"ID"`
+	Name            string `json:"Name"`
+	DefaultCurrency string `json:"DefaultCurrency"`
+	// SessionTTL is in nanoseconds, as a time.Duration marshals.
+	SessionTTL int64     `json:"SessionTTL"`
+	Created    time.Time `json:"Created"`
+}
+
+func accountToStored(a *checkout.Account) *storedAccount {
+	return &storedAccount{
+		ID:              a.ID,
+		Name:            a.Name,
+		DefaultCurrency: string(a.DefaultCurrency),
+		SessionTTL:      int64(a.SessionTTL),
+		Created:         a.Created,
+	}
+}
+
+func accountFromStored(r *storedAccount) *checkout.Account {
+	return &checkout.Account{
+		ID:              r.ID,
+		Name:            r.Name,
+		DefaultCurrency: checkout.Currency(r.DefaultCurrency),
+		SessionTTL:      time.Duration(r.SessionTTL),
+		Created:         r.Created,
+	}
+}
+
+func (r *storedAccount) normalize() { r.Created = UTC(r.Created) }
+
 // EncodeAccount is the stored JSON of a.
 func EncodeAccount(a *checkout.Account) ([]byte, error) {
-	c := *a
-	c.Created = UTC(c.Created)
-	return encode("account", &c)
+	r := accountToStored(a)
+	r.normalize()
+	return encode("account", r)
 }
 
 // DecodeAccount is the inverse of EncodeAccount.
 func DecodeAccount(data []byte) (*checkout.Account, error) {
-	var a checkout.Account
-	if err := decode("account", data, &a); err != nil {
+	var r storedAccount
+	if err := decode("account", data, &r); err != nil {
 		return nil, err
 	}
-	a.Created = UTC(a.Created)
-	return &a, nil
+	r.normalize()
+	return accountFromStored(&r), nil
 }
+
+// storedKey is the stored form of a checkout.APIKey. Only its creation time
+// is normalized, as it always was.
+type storedKey struct {
+	ID        string `json:"ID"`
+	AccountID string `json:"AccountID"`
+	Livemode  bool   `json:"Livemode"`
+	// Hash is in base64, as a []byte marshals.
+	Hash      []byte    `json:"Hash"`
+	Hint      string    `json:"Hint"`
+	Created   time.Time `json:"Created"`
+	LastUsed  time.Time `json:"LastUsed"`
+	Revoked   time.Time `json:"Revoked"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+}
+
+func keyToStored(k *checkout.APIKey) *storedKey {
+	return &storedKey{
+		ID:        k.ID,
+		AccountID: k.AccountID,
+		Livemode:  k.Livemode,
+		Hash:      k.Hash,
+		Hint:      k.Hint,
+		Created:   k.Created,
+		LastUsed:  k.LastUsed,
+		Revoked:   k.Revoked,
+		ExpiresAt: k.ExpiresAt,
+	}
+}
+
+func keyFromStored(r *storedKey) *checkout.APIKey {
+	return &checkout.APIKey{
+		ID:        r.ID,
+		AccountID: r.AccountID,
+		Livemode:  r.Livemode,
+		Hash:      r.Hash,
+		Hint:      r.Hint,
+		Created:   r.Created,
+		LastUsed:  r.LastUsed,
+		Revoked:   r.Revoked,
+		ExpiresAt: r.ExpiresAt,
+	}
+}
+
+func (r *storedKey) normalize() { r.Created = UTC(r.Created) }
 
 // EncodeKey is the stored JSON of k, for a store that keeps keys as JSON
 // (store/sqlite and store/postgres keep them in columns).
 func EncodeKey(k *checkout.APIKey) ([]byte, error) {
-	c := *k
-	c.Created = UTC(c.Created)
-	return encode("api key", &c)
+	r := keyToStored(k)
+	r.normalize()
+	return encode("api key", r)
 }
 
 // DecodeKey is the inverse of EncodeKey.
 func DecodeKey(data []byte) (*checkout.APIKey, error) {
-	var k checkout.APIKey
-	if err := decode("api key", data, &k); err != nil {
+	var r storedKey
+	if err := decode("api key", data, &r); err != nil {
 		return nil, err
 	}
-	k.Created = UTC(k.Created)
-	return &k, nil
+	r.normalize()
+	return keyFromStored(&r), nil
 }
 
-// EncodeSession is the stored JSON of s.
-func EncodeSession(s *checkout.Session) ([]byte, error) {
-	c := *s
-	normalizeSession(&c)
-	// Room for the usual session in one allocation: its keys, numbers and
-	// times take about 800 bytes, a line item about 200.
-	b, err := appendSession(make([]byte, 0, 1024+256*len(c.LineItems)), &c)
-	if err != nil {
-		return nil, encodeError("session", err)
+// storedPayment is the stored form of a checkout.Payment.
+type storedPayment struct {
+	ID             string        `json:"ID"`
+	AccountID      string        `json:"AccountID"`
+	Livemode       bool          `json:"Livemode"`
+	SessionID      string        `json:"SessionID"`
+	Provider       string        `json:"Provider"`
+	Method         string        `json:"Method"`
+	Status         string        `json:"Status"`
+	Amount         int64         `json:"Amount"`
+	Currency       string        `json:"Currency"`
+	CardBrand      string        `json:"CardBrand"`
+	CardLast4      string        `json:"CardLast4"`
+	FailureCode    string        `json:"FailureCode"`
+	FailureMessage string        `json:"FailureMessage"`
+	ProviderRef    string        `json:"ProviderRef"`
+	Action         *storedAction `json:"Action"`
+	Version        int64         `json:"Version"`
+	Created        time.Time     `json:"Created"`
+	Updated        time.Time     `json:"Updated"`
+}
+
+func paymentToStored(p *checkout.Payment) *storedPayment {
+	return &storedPayment{
+		ID:             p.ID,
+		AccountID:      p.AccountID,
+		Livemode:       p.Livemode,
+		SessionID:      p.SessionID,
+		Provider:       p.Provider,
+		Method:         p.Method,
+		Status:         string(p.Status),
+		Amount:         p.Amount,
+		Currency:       string(p.Currency),
+		CardBrand:      p.CardBrand,
+		CardLast4:      p.CardLast4,
+		FailureCode:    p.FailureCode,
+		FailureMessage: p.FailureMessage,
+		ProviderRef:    p.ProviderRef,
+		Action:         actionToStored(p.Action),
+		Version:        p.Version,
+		Created:        p.Created,
+		Updated:        p.Updated,
 	}
-	return b, nil
 }
 
-// DecodeSession is the inverse of EncodeSession. A store that reads a
-// session often decodes through a SessionCache instead.
-func DecodeSession(data []byte) (*checkout.Session, error) {
-	var s checkout.Session
-	if err := decode("session", data, &s); err != nil {
-		return nil, err
+func paymentFromStored(r *storedPayment) *checkout.Payment {
+	return &checkout.Payment{
+		ID:             r.ID,
+		AccountID:      r.AccountID,
+		Livemode:       r.Livemode,
+		SessionID:      r.SessionID,
+		Provider:       r.Provider,
+		Method:         r.Method,
+		Status:         checkout.PaymentState(r.Status),
+		Amount:         r.Amount,
+		Currency:       checkout.Currency(r.Currency),
+		CardBrand:      r.CardBrand,
+		CardLast4:      r.CardLast4,
+		FailureCode:    r.FailureCode,
+		FailureMessage: r.FailureMessage,
+		ProviderRef:    r.ProviderRef,
+		Action:         actionFromStored(r.Action),
+		Version:        r.Version,
+		Created:        r.Created,
+		Updated:        r.Updated,
 	}
-	normalizeSession(&s)
-	return &s, nil
 }
 
-// normalizeSession normalizes the times of s. InFlightSince is kept as
-// given, as store/sqlite always has: no store indexes it, and the service's
-// clock gives it normalized already.
-func normalizeSession(s *checkout.Session) {
-	for _, t := range []*time.Time{&s.Created, &s.Updated, &s.ExpiresAt, &s.AccessedAt, &s.CompletedAt, &s.ExpiredAt} {
-		*t = UTC(*t)
+// normalize normalizes the times of r and of its action, which it owns.
+func (r *storedPayment) normalize() {
+	r.Created, r.Updated = UTC(r.Created), UTC(r.Updated)
+	if r.Action != nil {
+		r.Action.normalize()
 	}
 }
 
 // EncodePayment is the stored JSON of p.
 func EncodePayment(p *checkout.Payment) ([]byte, error) {
-	c := p.Clone()
-	normalizePayment(c)
-	return encode("payment", c)
+	r := paymentToStored(p)
+	r.normalize()
+	return encode("payment", r)
 }
 
 // DecodePayment is the inverse of EncodePayment.
 func DecodePayment(data []byte) (*checkout.Payment, error) {
-	var p checkout.Payment
-	if err := decode("payment", data, &p); err != nil {
+	var r storedPayment
+	if err := decode("payment", data, &r); err != nil {
 		return nil, err
 	}
-	normalizePayment(&p)
-	return &p, nil
+	r.normalize()
+	return paymentFromStored(&r), nil
 }
 
-// normalizePayment normalizes the times of p and of its action, which it
-// must own.
-func normalizePayment(p *checkout.Payment) {
-	p.Created, p.Updated = UTC(p.Created), UTC(p.Updated)
-	if p.Action != nil {
-		p.Action.ExpiresAt = UTC(p.Action.ExpiresAt)
+// The payment's next action is mapped apart from the payment, so that its
+// stored form can change on its own: what is stored today is
+// {"Type","Entity","Reference","ExpiresAt"}, and a new shape must still
+// read that.
+
+// storedAction is the stored form of a checkout.Action.
+type storedAction struct {
+	Type      string    `json:"Type"`
+	Entity    string    `json:"Entity"`
+	Reference string    `json:"Reference"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+}
+
+// actionToStored is the stored form of a, nil for nil. It is the caller's
+// own: normalizing it leaves a alone.
+func actionToStored(a *checkout.Action) *storedAction {
+	if a == nil {
+		return nil
 	}
+	return &storedAction{Type: a.Type, Entity: a.Entity, Reference: a.Reference, ExpiresAt: a.ExpiresAt}
 }
 
-// EncodeEvent is the stored JSON of e, its session and payment snapshots
-// normalized like the objects themselves. The endpoint of an endpoint event
-// is kept as given.
-func EncodeEvent(e *checkout.Event) ([]byte, error) {
-	c := *e
-	c.Created = UTC(c.Created)
+// actionFromStored is the action r holds, nil for nil.
+func actionFromStored(r *storedAction) *checkout.Action {
+	if r == nil {
+		return nil
+	}
+	return &checkout.Action{Type: r.Type, Entity: r.Entity, Reference: r.Reference, ExpiresAt: r.ExpiresAt}
+}
+
+func (r *storedAction) normalize() { r.ExpiresAt = UTC(r.ExpiresAt) }
+
+// storedEvent is the stored form of a checkout.Event: its snapshots of the
+// objects that changed are the stored forms of those objects. An event that
+// is not an endpoint's leaves the endpoint out, as it always has.
+type storedEvent struct {
+	ID        string          `json:"ID"`
+	AccountID string          `json:"AccountID"`
+	Livemode  bool            `json:"Livemode"`
+	Type      string          `json:"Type"`
+	Created   time.Time       `json:"Created"`
+	Sequence  int64           `json:"Sequence"`
+	ObjectID  string          `json:"ObjectID"`
+	Session   *storedSession  `json:"Session"`
+	Payment   *storedPayment  `json:"Payment"`
+	Endpoint  *storedEndpoint `json:"Endpoint,omitempty"`
+}
+
+func eventToStored(e *checkout.Event) *storedEvent {
+	r := &storedEvent{
+		ID:        e.ID,
+		AccountID: e.AccountID,
+		Livemode:  e.Livemode,
+		Type:      e.Type,
+		Created:   e.Created,
+		Sequence:  e.Sequence,
+		ObjectID:  e.ObjectID,
+	}
 	if e.Session != nil {
-		snap := *e.Session
-		normalizeSession(&snap)
-		c.Session = &snap
+		r.Session = sessionToStored(e.Session)
 	}
 	if e.Payment != nil {
-		c.Payment = e.Payment.Clone()
-		normalizePayment(c.Payment)
+		r.Payment = paymentToStored(e.Payment)
 	}
-	return encode("event", &c)
+	if e.Endpoint != nil {
+		r.Endpoint = endpointToStored(e.Endpoint)
+	}
+	return r
+}
+
+func eventFromStored(r *storedEvent) *checkout.Event {
+	e := &checkout.Event{
+		ID:        r.ID,
+		AccountID: r.AccountID,
+		Livemode:  r.Livemode,
+		Type:      r.Type,
+		Created:   r.Created,
+		Sequence:  r.Sequence,
+		ObjectID:  r.ObjectID,
+	}
+	if r.Session != nil {
+		e.Session = sessionFromStored(r.Session)
+	}
+	if r.Payment != nil {
+		e.Payment = paymentFromStored(r.Payment)
+	}
+	if r.Endpoint != nil {
+		e.Endpoint = endpointFromStored(r.Endpoint)
+	}
+	return e
+}
+
+// normalize normalizes the times of r and of its session and payment
+// snapshots, like those of the objects themselves. The endpoint of an
+// endpoint event is kept as given, as it always was.
+func (r *storedEvent) normalize() {
+	r.Created = UTC(r.Created)
+	if r.Session != nil {
+		r.Session.normalize()
+	}
+	if r.Payment != nil {
+		r.Payment.normalize()
+	}
+}
+
+// EncodeEvent is the stored JSON of e.
+func EncodeEvent(e *checkout.Event) ([]byte, error) {
+	r := eventToStored(e)
+	r.normalize()
+	return encode("event", r)
 }
 
 // DecodeEvent is the inverse of EncodeEvent.
 func DecodeEvent(data []byte) (*checkout.Event, error) {
-	var e checkout.Event
-	if err := decode("event", data, &e); err != nil {
+	var r storedEvent
+	if err := decode("event", data, &r); err != nil {
 		return nil, err
 	}
-	e.Created = UTC(e.Created)
-	if e.Session != nil {
-		normalizeSession(e.Session)
-	}
-	if e.Payment != nil {
-		normalizePayment(e.Payment)
-	}
-	return &e, nil
+	r.normalize()
+	return eventFromStored(&r), nil
 }
 
-// EncodeEndpoint is the stored JSON of e. An empty list of secrets stays
-// empty ([]), a nil one null.
-func EncodeEndpoint(e *checkout.WebhookEndpoint) ([]byte, error) {
-	c := *e
-	if e.Secrets != nil {
-		c.Secrets = make([]checkout.EndpointSecret, len(e.Secrets))
-		copy(c.Secrets, e.Secrets)
+// storedEndpoint is the stored form of a checkout.WebhookEndpoint. An empty
+// list of secrets stays empty ([]), a nil one null.
+type storedEndpoint struct {
+	ID             string            `json:"ID"`
+	AccountID      string            `json:"AccountID"`
+	Livemode       bool              `json:"Livemode"`
+	URL            string            `json:"URL"`
+	EnabledEvents  []string          `json:"EnabledEvents"`
+	Description    string            `json:"Description"`
+	Metadata       map[string]string `json:"Metadata"`
+	Disabled       bool              `json:"Disabled"`
+	DisabledReason string            `json:"DisabledReason"`
+	Secrets        []storedSecret    `json:"Secrets"`
+	FailingSince   time.Time         `json:"FailingSince"`
+	Version        int64             `json:"Version"`
+	Created        time.Time         `json:"Created"`
+	Updated        time.Time         `json:"Updated"`
+}
+
+// storedSecret is the stored form of a checkout.EndpointSecret.
+type storedSecret struct {
+	// Sealed is in base64, as a []byte marshals.
+	Sealed    []byte    `json:"Sealed"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+}
+
+func endpointToStored(e *checkout.WebhookEndpoint) *storedEndpoint {
+	r := &storedEndpoint{
+		ID:             e.ID,
+		AccountID:      e.AccountID,
+		Livemode:       e.Livemode,
+		URL:            e.URL,
+		EnabledEvents:  e.EnabledEvents,
+		Description:    e.Description,
+		Metadata:       e.Metadata,
+		Disabled:       e.Disabled,
+		DisabledReason: e.DisabledReason,
+		FailingSince:   e.FailingSince,
+		Version:        e.Version,
+		Created:        e.Created,
+		Updated:        e.Updated,
 	}
-	normalizeEndpoint(&c)
-	return encode("webhook endpoint", &c)
+	if e.Secrets != nil {
+		r.Secrets = make([]storedSecret, len(e.Secrets))
+		for i, s := range e.Secrets {
+			r.Secrets[i] = storedSecret{Sealed: s.Sealed, ExpiresAt: s.ExpiresAt}
+		}
+	}
+	return r
+}
+
+func endpointFromStored(r *storedEndpoint) *checkout.WebhookEndpoint {
+	e := &checkout.WebhookEndpoint{
+		ID:             r.ID,
+		AccountID:      r.AccountID,
+		Livemode:       r.Livemode,
+		URL:            r.URL,
+		EnabledEvents:  r.EnabledEvents,
+		Description:    r.Description,
+		Metadata:       r.Metadata,
+		Disabled:       r.Disabled,
+		DisabledReason: r.DisabledReason,
+		FailingSince:   r.FailingSince,
+		Version:        r.Version,
+		Created:        r.Created,
+		Updated:        r.Updated,
+	}
+	if r.Secrets != nil {
+		e.Secrets = make([]checkout.EndpointSecret, len(r.Secrets))
+		for i, s := range r.Secrets {
+			e.Secrets[i] = checkout.EndpointSecret{Sealed: s.Sealed, ExpiresAt: s.ExpiresAt}
+		}
+	}
+	return e
+}
+
+// normalize normalizes the times of r and of its secrets, which it owns.
+func (r *storedEndpoint) normalize() {
+	r.Created, r.Updated, r.FailingSince = UTC(r.Created), UTC(r.Updated), UTC(r.FailingSince)
+	for i := range r.Secrets {
+		r.Secrets[i].ExpiresAt = UTC(r.Secrets[i].ExpiresAt)
+	}
+}
+
+// EncodeEndpoint is the stored JSON of e.
+func EncodeEndpoint(e *checkout.WebhookEndpoint) ([]byte, error) {
+	r := endpointToStored(e)
+	r.normalize()
+	return encode("webhook endpoint", r)
 }
 
 // DecodeEndpoint is the inverse of EncodeEndpoint.
 func DecodeEndpoint(data []byte) (*checkout.WebhookEndpoint, error) {
-	var e checkout.WebhookEndpoint
-	if err := decode("webhook endpoint", data, &e); err != nil {
+	var r storedEndpoint
+	if err := decode("webhook endpoint", data, &r); err != nil {
 		return nil, err
 	}
-	normalizeEndpoint(&e)
-	return &e, nil
+	r.normalize()
+	return endpointFromStored(&r), nil
 }
 
-// normalizeEndpoint normalizes the times of e and of its secrets, which it
-// must own.
-func normalizeEndpoint(e *checkout.WebhookEndpoint) {
-	e.Created, e.Updated, e.FailingSince = UTC(e.Created), UTC(e.Updated), UTC(e.FailingSince)
-	for i := range e.Secrets {
-		e.Secrets[i].ExpiresAt = UTC(e.Secrets[i].ExpiresAt)
+// storedDelivery is the stored form of a checkout.Delivery. An empty list
+// of attempts stays empty ([]), a nil one null.
+type storedDelivery struct {
+	ID         string          `json:"ID"`
+	AccountID  string          `json:"AccountID"`
+	Livemode   bool            `json:"Livemode"`
+	EventID    string          `json:"EventID"`
+	EndpointID string          `json:"EndpointID"`
+	Status     string          `json:"Status"`
+	NextAt     time.Time       `json:"NextAt"`
+	LeaseUntil time.Time       `json:"LeaseUntil"`
+	Attempts   []storedAttempt `json:"Attempts"`
+	Version    int64           `json:"Version"`
+	Created    time.Time       `json:"Created"`
+	Updated    time.Time       `json:"Updated"`
+}
+
+// storedAttempt is the stored form of a checkout.DeliveryAttempt.
+type storedAttempt struct {
+	At         time.Time `json:"At"`
+	StatusCode int       `json:"StatusCode"`
+	// Latency is in nanoseconds, as a time.Duration marshals.
+	Latency int64  `json:"Latency"`
+	Error   string `json:"Error"`
+}
+
+func deliveryToStored(d *checkout.Delivery) *storedDelivery {
+	r := &storedDelivery{
+		ID:         d.ID,
+		AccountID:  d.AccountID,
+		Livemode:   d.Livemode,
+		EventID:    d.EventID,
+		EndpointID: d.EndpointID,
+		Status:     string(d.Status),
+		NextAt:     d.NextAt,
+		LeaseUntil: d.LeaseUntil,
+		Version:    d.Version,
+		Created:    d.Created,
+		Updated:    d.Updated,
 	}
-}
-
-// EncodeDelivery is the stored JSON of d. An empty list of attempts stays
-// empty ([]), a nil one null.
-func EncodeDelivery(d *checkout.Delivery) ([]byte, error) {
-	c := *d
 	if d.Attempts != nil {
-		c.Attempts = make([]checkout.DeliveryAttempt, len(d.Attempts))
-		copy(c.Attempts, d.Attempts)
+		r.Attempts = make([]storedAttempt, len(d.Attempts))
+		for i, a := range d.Attempts {
+			r.Attempts[i] = storedAttempt{At: a.At, StatusCode: a.StatusCode, Latency: int64(a.Latency), Error: a.Error}
+		}
 	}
-	normalizeDelivery(&c)
-	return encode("delivery", &c)
+	return r
+}
+
+func deliveryFromStored(r *storedDelivery) *checkout.Delivery {
+	d := &checkout.Delivery{
+		ID:         r.ID,
+		AccountID:  r.AccountID,
+		Livemode:   r.Livemode,
+		EventID:    r.EventID,
+		EndpointID: r.EndpointID,
+		Status:     checkout.DeliveryStatus(r.Status),
+		NextAt:     r.NextAt,
+		LeaseUntil: r.LeaseUntil,
+		Version:    r.Version,
+		Created:    r.Created,
+		Updated:    r.Updated,
+	}
+	if r.Attempts != nil {
+		d.Attempts = make([]checkout.DeliveryAttempt, len(r.Attempts))
+		for i, a := range r.Attempts {
+			d.Attempts[i] = checkout.DeliveryAttempt{At: a.At, StatusCode: a.StatusCode, Latency: time.Duration(a.Latency), Error: a.Error}
+		}
+	}
+	return d
+}
+
+// normalize normalizes the times of r and of its attempts, which it owns.
+func (r *storedDelivery) normalize() {
+	r.NextAt, r.LeaseUntil = UTC(r.NextAt), UTC(r.LeaseUntil)
+	r.Created, r.Updated = UTC(r.Created), UTC(r.Updated)
+	for i := range r.Attempts {
+		r.Attempts[i].At = UTC(r.Attempts[i].At)
+	}
+}
+
+// EncodeDelivery is the stored JSON of d.
+func EncodeDelivery(d *checkout.Delivery) ([]byte, error) {
+	r := deliveryToStored(d)
+	r.normalize()
+	return encode("delivery", r)
 }
 
 // DecodeDelivery is the inverse of EncodeDelivery. A store whose claims
 // change a delivery's version and lease without rewriting its JSON sets
 // those from where it keeps them.
 func DecodeDelivery(data []byte) (*checkout.Delivery, error) {
-	var d checkout.Delivery
-	if err := decode("delivery", data, &d); err != nil {
+	var r storedDelivery
+	if err := decode("delivery", data, &r); err != nil {
 		return nil, err
 	}
-	normalizeDelivery(&d)
-	return &d, nil
-}
-
-// normalizeDelivery normalizes the times of d and of its attempts, which it
-// must own.
-func normalizeDelivery(d *checkout.Delivery) {
-	d.NextAt, d.LeaseUntil = UTC(d.NextAt), UTC(d.LeaseUntil)
-	d.Created, d.Updated = UTC(d.Created), UTC(d.Updated)
-	for i := range d.Attempts {
-		d.Attempts[i].At = UTC(d.Attempts[i].At)
-	}
+	r.normalize()
+	return deliveryFromStored(&r), nil
 }

@@ -1,139 +1,219 @@
 package record
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/internal/jsonw"
 )
 
-// A hand-written encoder for the session, the object written most often:
-// json.Marshal cost about 5% of the server's CPU per session created, in
-// reflection and garbage. It must write json.Marshal's bytes to the letter,
-// since databases in the field hold them; session_test.go compares the two
-// on random sessions with every field set, so a field added to
-// checkout.Session or checkout.LineItem without its line here fails the
-// tests. Each function follows its struct field by field, in order.
+// storedSession is the stored form of a checkout.Session. Its JSON names
+// are the Go field names the session had when sessions were first stored,
+// and databases in the field hold them: never rename one, whatever the
+// domain's field is called now.
+type storedSession struct {
+	ID                 string            `json:"ID"`
+	AccountID          string            `json:"AccountID"`
+	Livemode           bool              `json:"Livemode"`
+	Mode               string            `json:"Mode"`
+	Status             string            `json:"Status"`
+	PaymentStatus      string            `json:"PaymentStatus"`
+	Currency           string            `json:"Currency"`
+	AmountSubtotal     int64             `json:"AmountSubtotal"`
+	AmountDiscount     int64             `json:"AmountDiscount"`
+	AmountTax          int64             `json:"AmountTax"`
+	AmountTotal        int64             `json:"AmountTotal"`
+	LineItems          []storedLineItem  `json:"LineItems"`
+	SuccessURL         string            `json:"SuccessURL"`
+	CancelURL          string            `json:"CancelURL"`
+	Customer           string            `json:"Customer"`
+	CustomerEmail      string            `json:"CustomerEmail"`
+	CustomerPhone      string            `json:"CustomerPhone"`
+	ClientReferenceID  string            `json:"ClientReferenceID"`
+	Locale             string            `json:"Locale"`
+	Description        string            `json:"Description"`
+	PaymentMethodTypes []string          `json:"PaymentMethodTypes"`
+	Metadata           map[string]string `json:"Metadata"`
+	// Left out when false, so that sessions stored before it existed keep
+	// their bytes (and read back unlocked).
+	CustomerEmailLocked bool      `json:"CustomerEmailLocked,omitempty"`
+	Payment             string    `json:"Payment"`
+	PublicToken         string    `json:"PublicToken"`
+	CSRFToken           string    `json:"CSRFToken"`
+	PaymentInFlight     string    `json:"PaymentInFlight"`
+	InFlightSince       time.Time `json:"InFlightSince"`
+	FailedAttempts      int       `json:"FailedAttempts"`
+	Version             int64     `json:"Version"`
+	EventSeq            int64     `json:"EventSeq"`
+	Created             time.Time `json:"Created"`
+	Updated             time.Time `json:"Updated"`
+	ExpiresAt           time.Time `json:"ExpiresAt"`
+	AccessedAt          time.Time `json:"AccessedAt"`
+	CompletedAt         time.Time `json:"CompletedAt"`
+	ExpiredAt           time.Time `json:"ExpiredAt"`
+}
 
-// appendSession appends s as json.Marshal(s) does. Its only error is
-// json.Marshal's for a time RFC 3339 cannot hold.
-func appendSession(b []byte, s *checkout.Session) ([]byte, error) {
-	b = append(b, `{"ID":`...)
-	b = jsonw.AppendString(b, s.ID)
-	b = append(b, `,"AccountID":`...)
-	b = jsonw.AppendString(b, s.AccountID)
-	b = append(b, `,"Livemode":`...)
-	b = strconv.AppendBool(b, s.Livemode)
-	b = append(b, `,"Mode":`...)
-	b = jsonw.AppendString(b, string(s.Mode))
-	b = append(b, `,"Status":`...)
-	b = jsonw.AppendString(b, string(s.Status))
-	b = append(b, `,"PaymentStatus":`...)
-	b = jsonw.AppendString(b, string(s.PaymentStatus))
-	b = appendAmounts(b, s.Currency, s.AmountSubtotal, s.AmountDiscount, s.AmountTax, s.AmountTotal)
-	b = append(b, `,"LineItems":`...)
-	if s.LineItems == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range s.LineItems {
-			if i > 0 {
-				b = append(b, ',')
+// storedLineItem is the stored form of a checkout.LineItem.
+type storedLineItem struct {
+	ID             string   `json:"ID"`
+	Name           string   `json:"Name"`
+	Description    string   `json:"Description"`
+	Images         []string `json:"Images"`
+	Quantity       int64    `json:"Quantity"`
+	UnitAmount     int64    `json:"UnitAmount"`
+	Currency       string   `json:"Currency"`
+	AmountSubtotal int64    `json:"AmountSubtotal"`
+	AmountDiscount int64    `json:"AmountDiscount"`
+	AmountTax      int64    `json:"AmountTax"`
+	AmountTotal    int64    `json:"AmountTotal"`
+}
+
+// sessionToStored is the stored form of s. It shares s's slices and map,
+// which encoding only reads.
+func sessionToStored(s *checkout.Session) *storedSession {
+	r := &storedSession{
+		ID:                  s.ID,
+		AccountID:           s.AccountID,
+		Livemode:            s.Livemode,
+		Mode:                string(s.Mode),
+		Status:              string(s.Status),
+		PaymentStatus:       string(s.PaymentStatus),
+		Currency:            string(s.Currency),
+		AmountSubtotal:      s.AmountSubtotal,
+		AmountDiscount:      s.AmountDiscount,
+		AmountTax:           s.AmountTax,
+		AmountTotal:         s.AmountTotal,
+		SuccessURL:          s.SuccessURL,
+		CancelURL:           s.CancelURL,
+		Customer:            s.Customer,
+		CustomerEmail:       s.CustomerEmail,
+		CustomerPhone:       s.CustomerPhone,
+		ClientReferenceID:   s.ClientReferenceID,
+		Locale:              s.Locale,
+		Description:         s.Description,
+		PaymentMethodTypes:  s.PaymentMethodTypes,
+		Metadata:            s.Metadata,
+		CustomerEmailLocked: s.CustomerEmailLocked,
+		Payment:             s.Payment,
+		PublicToken:         s.PublicToken,
+		CSRFToken:           s.CSRFToken,
+		PaymentInFlight:     s.PaymentInFlight,
+		InFlightSince:       s.InFlightSince,
+		FailedAttempts:      s.FailedAttempts,
+		Version:             s.Version,
+		EventSeq:            s.EventSeq,
+		Created:             s.Created,
+		Updated:             s.Updated,
+		ExpiresAt:           s.ExpiresAt,
+		AccessedAt:          s.AccessedAt,
+		CompletedAt:         s.CompletedAt,
+		ExpiredAt:           s.ExpiredAt,
+	}
+	if s.LineItems != nil { // nil is stored as null, empty as []
+		r.LineItems = make([]storedLineItem, len(s.LineItems))
+		for i, li := range s.LineItems {
+			r.LineItems[i] = storedLineItem{
+				ID:             li.ID,
+				Name:           li.Name,
+				Description:    li.Description,
+				Images:         li.Images,
+				Quantity:       li.Quantity,
+				UnitAmount:     li.UnitAmount,
+				Currency:       string(li.Currency),
+				AmountSubtotal: li.AmountSubtotal,
+				AmountDiscount: li.AmountDiscount,
+				AmountTax:      li.AmountTax,
+				AmountTotal:    li.AmountTotal,
 			}
-			b = appendLineItem(b, &s.LineItems[i])
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `,"SuccessURL":`...)
-	b = jsonw.AppendString(b, s.SuccessURL)
-	b = append(b, `,"CancelURL":`...)
-	b = jsonw.AppendString(b, s.CancelURL)
-	b = append(b, `,"Customer":`...)
-	b = jsonw.AppendString(b, s.Customer)
-	b = append(b, `,"CustomerEmail":`...)
-	b = jsonw.AppendString(b, s.CustomerEmail)
-	b = append(b, `,"CustomerPhone":`...)
-	b = jsonw.AppendString(b, s.CustomerPhone)
-	b = append(b, `,"ClientReferenceID":`...)
-	b = jsonw.AppendString(b, s.ClientReferenceID)
-	b = append(b, `,"Locale":`...)
-	b = jsonw.AppendString(b, s.Locale)
-	b = append(b, `,"Description":`...)
-	b = jsonw.AppendString(b, s.Description)
-	b = append(b, `,"PaymentMethodTypes":`...)
-	b = jsonw.AppendStrings(b, s.PaymentMethodTypes)
-	b = append(b, `,"Metadata":`...)
-	b = jsonw.AppendStringMap(b, s.Metadata)
-	if s.CustomerEmailLocked { // omitempty
-		b = append(b, `,"CustomerEmailLocked":true`...)
-	}
-	b = append(b, `,"Payment":`...)
-	b = jsonw.AppendString(b, s.Payment)
-	b = append(b, `,"PublicToken":`...)
-	b = jsonw.AppendString(b, s.PublicToken)
-	b = append(b, `,"CSRFToken":`...)
-	b = jsonw.AppendString(b, s.CSRFToken)
-	b = append(b, `,"PaymentInFlight":`...)
-	b = jsonw.AppendString(b, s.PaymentInFlight)
-	b = append(b, `,"InFlightSince":`...)
-	b, err := jsonw.AppendTime(b, s.InFlightSince)
-	if err != nil {
-		return b, err
-	}
-	b = append(b, `,"FailedAttempts":`...)
-	b = strconv.AppendInt(b, int64(s.FailedAttempts), 10)
-	b = append(b, `,"Version":`...)
-	b = strconv.AppendInt(b, s.Version, 10)
-	b = append(b, `,"EventSeq":`...)
-	b = strconv.AppendInt(b, s.EventSeq, 10)
-	for _, f := range [...]struct {
-		key string
-		t   time.Time
-	}{
-		{`,"Created":`, s.Created},
-		{`,"Updated":`, s.Updated},
-		{`,"ExpiresAt":`, s.ExpiresAt},
-		{`,"AccessedAt":`, s.AccessedAt},
-		{`,"CompletedAt":`, s.CompletedAt},
-		{`,"ExpiredAt":`, s.ExpiredAt},
-	} {
-		b = append(b, f.key...)
-		if b, err = jsonw.AppendTime(b, f.t); err != nil {
-			return b, err
 		}
 	}
-	return append(b, '}'), nil
+	return r
 }
 
-func appendLineItem(b []byte, li *checkout.LineItem) []byte {
-	b = append(b, `{"ID":`...)
-	b = jsonw.AppendString(b, li.ID)
-	b = append(b, `,"Name":`...)
-	b = jsonw.AppendString(b, li.Name)
-	b = append(b, `,"Description":`...)
-	b = jsonw.AppendString(b, li.Description)
-	b = append(b, `,"Images":`...)
-	b = jsonw.AppendStrings(b, li.Images)
-	b = append(b, `,"Quantity":`...)
-	b = strconv.AppendInt(b, li.Quantity, 10)
-	b = append(b, `,"UnitAmount":`...)
-	b = strconv.AppendInt(b, li.UnitAmount, 10)
-	b = appendAmounts(b, li.Currency, li.AmountSubtotal, li.AmountDiscount, li.AmountTax, li.AmountTotal)
-	return append(b, '}')
+// sessionFromStored is the session r holds. It takes r's slices and map:
+// r is not used again.
+func sessionFromStored(r *storedSession) *checkout.Session {
+	s := &checkout.Session{
+		ID:                  r.ID,
+		AccountID:           r.AccountID,
+		Livemode:            r.Livemode,
+		Mode:                checkout.SessionMode(r.Mode),
+		Status:              checkout.SessionStatus(r.Status),
+		PaymentStatus:       checkout.PaymentStatus(r.PaymentStatus),
+		Currency:            checkout.Currency(r.Currency),
+		AmountSubtotal:      r.AmountSubtotal,
+		AmountDiscount:      r.AmountDiscount,
+		AmountTax:           r.AmountTax,
+		AmountTotal:         r.AmountTotal,
+		SuccessURL:          r.SuccessURL,
+		CancelURL:           r.CancelURL,
+		Customer:            r.Customer,
+		CustomerEmail:       r.CustomerEmail,
+		CustomerPhone:       r.CustomerPhone,
+		ClientReferenceID:   r.ClientReferenceID,
+		Locale:              r.Locale,
+		Description:         r.Description,
+		PaymentMethodTypes:  r.PaymentMethodTypes,
+		Metadata:            r.Metadata,
+		CustomerEmailLocked: r.CustomerEmailLocked,
+		Payment:             r.Payment,
+		PublicToken:         r.PublicToken,
+		CSRFToken:           r.CSRFToken,
+		PaymentInFlight:     r.PaymentInFlight,
+		InFlightSince:       r.InFlightSince,
+		FailedAttempts:      r.FailedAttempts,
+		Version:             r.Version,
+		EventSeq:            r.EventSeq,
+		Created:             r.Created,
+		Updated:             r.Updated,
+		ExpiresAt:           r.ExpiresAt,
+		AccessedAt:          r.AccessedAt,
+		CompletedAt:         r.CompletedAt,
+		ExpiredAt:           r.ExpiredAt,
+	}
+	if r.LineItems != nil {
+		s.LineItems = make([]checkout.LineItem, len(r.LineItems))
+		for i, li := range r.LineItems {
+			s.LineItems[i] = checkout.LineItem{
+				ID:             li.ID,
+				Name:           li.Name,
+				Description:    li.Description,
+				Images:         li.Images,
+				Quantity:       li.Quantity,
+				UnitAmount:     li.UnitAmount,
+				Currency:       checkout.Currency(li.Currency),
+				AmountSubtotal: li.AmountSubtotal,
+				AmountDiscount: li.AmountDiscount,
+				AmountTax:      li.AmountTax,
+				AmountTotal:    li.AmountTotal,
+			}
+		}
+	}
+	return s
 }
 
-// appendAmounts appends the fields a session and its line items both end
-// their money with, under the same names and in the same order.
-func appendAmounts(b []byte, currency checkout.Currency, subtotal, discount, tax, total int64) []byte {
-	b = append(b, `,"Currency":`...)
-	b = jsonw.AppendString(b, string(currency))
-	b = append(b, `,"AmountSubtotal":`...)
-	b = strconv.AppendInt(b, subtotal, 10)
-	b = append(b, `,"AmountDiscount":`...)
-	b = strconv.AppendInt(b, discount, 10)
-	b = append(b, `,"AmountTax":`...)
-	b = strconv.AppendInt(b, tax, 10)
-	b = append(b, `,"AmountTotal":`...)
-	return strconv.AppendInt(b, total, 10)
+// normalize normalizes the times of r. InFlightSince is kept as given, as
+// store/sqlite always has: no store indexes it, and the service's clock
+// gives it normalized already.
+func (r *storedSession) normalize() {
+	for _, t := range []*time.Time{&r.Created, &r.Updated, &r.ExpiresAt, &r.AccessedAt, &r.CompletedAt, &r.ExpiredAt} {
+		*t = UTC(*t)
+	}
+}
+
+// EncodeSession is the stored JSON of s.
+func EncodeSession(s *checkout.Session) ([]byte, error) {
+	r := sessionToStored(s)
+	r.normalize()
+	return encode("session", r)
+}
+
+// DecodeSession is the inverse of EncodeSession. A store that reads a
+// session often decodes through a SessionCache instead.
+func DecodeSession(data []byte) (*checkout.Session, error) {
+	var r storedSession
+	if err := decode("session", data, &r); err != nil {
+		return nil, err
+	}
+	r.normalize()
+	return sessionFromStored(&r), nil
 }
