@@ -43,6 +43,10 @@ type Committer interface {
 	//  - Payment, when set, is inserted when Payment.Version is 1 (ErrConflict
 	//    if the id exists), else written only if its stored version is
 	//    Payment.Version-1 (in its scope).
+	//  - Endpoint, when set, is written only if its stored version (in its
+	//    scope) is Endpoint.Version-1, like UpdateEndpoint; ErrConflict if
+	//    it is missing. Endpoints are created by CreateEndpoint, which
+	//    keeps their count limit.
 	//  - Events are appended (ErrConflict if an id exists).
 	// A failed version check is ErrConflict and writes nothing.
 	Commit(ctx context.Context, c Change) error
@@ -248,12 +252,14 @@ type SessionFilter struct {
 	CreatedLTE    time.Time
 }
 
-// Change is one atomic write (see Store.Commit): a session, a payment and the
-// events that record what happened to them. Nil fields are not written.
+// Change is one atomic write (see Committer.Commit): a session, a payment,
+// a webhook endpoint, and the events that record what happened to them.
+// Nil fields are not written.
 type Change struct {
-	Session *Session
-	Payment *Payment
-	Events  []*Event
+	Session  *Session
+	Payment  *Payment
+	Endpoint *WebhookEndpoint
+	Events   []*Event
 }
 
 // PaymentFilter narrows ListPayments. Zero fields do not filter.

@@ -28,6 +28,11 @@ const (
 		WHERE id = $6 AND account_id = $7 AND livemode = $8 AND version = $9
 		RETURNING 1)
 	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
+	updateEndpoint = `WITH u AS (
+		UPDATE webhook_endpoints SET disabled = $1, version = $2, data = $3
+		WHERE id = $4 AND account_id = $5 AND livemode = $6 AND version = $7
+		RETURNING 1)
+	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
 	insertEvent = `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 )
@@ -59,6 +64,13 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			b.Queue(updatePayment, p.SessionID, string(p.Status), paymentDue(p), p.Version, data,
 				p.ID, p.AccountID, p.Livemode, p.Version-1)
 		}
+	}
+	if e := c.Endpoint; e != nil {
+		data, err := record.EncodeEndpoint(e)
+		if err != nil {
+			return err
+		}
+		b.Queue(updateEndpoint, e.Disabled, e.Version, data, e.ID, e.AccountID, e.Livemode, e.Version-1)
 	}
 	for _, e := range c.Events {
 		data, err := record.EncodeEvent(e)

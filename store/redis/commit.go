@@ -9,11 +9,11 @@ import (
 )
 
 // Commit writes c with one script (lua/commit.lua): it checks the
-// session's and the payment's versions and that the events are new, and
+// session's, the payment's and the endpoint's versions and that the events are new, and
 // writes nothing unless all of that holds. Everything is encoded before the
 // round trip.
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
-	if c.Session == nil && c.Payment == nil && len(c.Events) == 0 {
+	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Events) == 0 {
 		return nil
 	}
 	args := make([]any, 0, 16+11+6*len(c.Events))
@@ -36,6 +36,15 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		due := paymentDue(p)
 		args = append(args, "1", p.ID, p.AccountID, mode(p.Livemode), p.Version, data, s.ttl(due),
 			p.SessionID, string(p.Status), micros(due))
+	} else {
+		args = append(args, "0")
+	}
+	if e := c.Endpoint; e != nil {
+		data, err := record.EncodeEndpoint(e)
+		if err != nil {
+			return err
+		}
+		args = append(args, "1", e.ID, e.AccountID, mode(e.Livemode), e.Version, data)
 	} else {
 		args = append(args, "0")
 	}

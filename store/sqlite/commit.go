@@ -8,16 +8,16 @@ import (
 	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
-// Commit writes c in one IMMEDIATE transaction: the session's and the
-// payment's compare-and-set are in their UPDATE statements themselves, so
+// Commit writes c in one IMMEDIATE transaction: the compare-and-sets of the
+// session, the payment and the endpoint are in their UPDATE statements themselves, so
 // they hold across processes sharing the file, and a failed check rolls
 // back whatever the transaction wrote before it. Everything is encoded
 // before the write lock is taken.
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
-	if c.Session == nil && c.Payment == nil && len(c.Events) == 0 {
+	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Events) == 0 {
 		return nil
 	}
-	var sessData, payData []byte
+	var sessData, payData, epData []byte
 	var err error
 	if c.Session != nil {
 		if sessData, err = record.EncodeSession(c.Session); err != nil {
@@ -26,6 +26,11 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	}
 	if c.Payment != nil {
 		if payData, err = record.EncodePayment(c.Payment); err != nil {
+			return err
+		}
+	}
+	if c.Endpoint != nil {
+		if epData, err = record.EncodeEndpoint(c.Endpoint); err != nil {
 			return err
 		}
 	}
@@ -65,6 +70,13 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 				if err := oneRow("update payment", res, err); err != nil {
 					return err
 				}
+			}
+		}
+		if e := c.Endpoint; e != nil {
+			res, err := tx.StmtContext(ctx, s.ws.updateEndpoint).ExecContext(ctx,
+				e.Disabled, e.Version, epData, e.ID, e.AccountID, e.Livemode, e.Version-1)
+			if err := oneRow("update webhook endpoint", res, err); err != nil {
+				return err
 			}
 		}
 		if len(c.Events) == 0 {

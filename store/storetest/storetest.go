@@ -81,6 +81,7 @@ func RunEndpoints(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Endpoints", s.endpoints)
 	t.Run("EndpointLimits", s.endpointLimits)
+	t.Run("EndpointCommit", s.endpointCommit)
 }
 
 // RunIdempotency tests checkout.IdempotencyStore.

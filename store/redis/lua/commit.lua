@@ -6,6 +6,7 @@
 --     ttl ms, status, customer, customer email, payment, expires_at µs;
 --   payment flag and, if '1': id, account, live, version, data, ttl ms,
 --     session id, status, due µs ('0' when none);
+--   endpoint flag and, if '1': id, account, live, version, data;
 --   event count n and n times: id, account, live, type, object id, data.
 local retention = ARGV[2]
 local i = 2
@@ -23,6 +24,10 @@ local p
 if nxt() == '1' then
   p = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
     session = nxt(), status = nxt(), due = nxt()}
+end
+local ep
+if nxt() == '1' then
+  ep = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt()}
 end
 local events = {}
 for _ = 1, tonumber(nxt()) do
@@ -49,6 +54,12 @@ if p then
     if not owned(oldPayment, p.version - 1, p.acct, p.live) then
       return redis.error_reply('CONFLICT')
     end
+  end
+end
+if ep then
+  local raw = redis.call('GET', P .. 'endpoint:' .. ep.id)
+  if not raw or not owned(cjson.decode(raw), ep.version - 1, ep.acct, ep.live) then
+    return redis.error_reply('CONFLICT')
   end
 end
 local seen = {}
@@ -91,6 +102,9 @@ if p then
   else
     redis.call('ZREM', P .. 'due:payments', p.id)
   end
+end
+if ep then
+  redis.call('SET', P .. 'endpoint:' .. ep.id, ep.data)
 end
 for _, e in ipairs(events) do
   -- Undispatched events do not expire (the outbox must not lose them);
