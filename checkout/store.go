@@ -28,6 +28,7 @@ type Store interface {
 	EventStore
 	EndpointStore
 	IdempotencyStore
+	ObjectStore
 
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
@@ -47,6 +48,11 @@ type Committer interface {
 	//    scope) is Endpoint.Version-1, like UpdateEndpoint; ErrConflict if
 	//    it is missing. Endpoints are created by CreateEndpoint, which
 	//    keeps their count limit.
+	//  - Objects are each inserted when ObjectVersion is 1 (ErrConflict if
+	//    an object of its kind has the id), else written only if the stored
+	//    version (of its kind and id, in its scope) is ObjectVersion-1. An
+	//    object's lookup keys become its LookupKeys: ErrConflict if another
+	//    object of the kind holds one of them.
 	//  - Events are appended (ErrConflict if an id exists).
 	// A failed version check is ErrConflict and writes nothing.
 	Commit(ctx context.Context, c Change) error
@@ -204,6 +210,49 @@ type EndpointStore interface {
 	ListDeliveries(ctx context.Context, scope Scope, eventID string) ([]*Delivery, error)
 }
 
+// ObjectStore keeps versioned objects of kinds the Store does not know by
+// name (payment links, coupons, invoices, devices, …): each kind is stored
+// whole by its codec, registered in store/internal/record, in one generic
+// table or key space of each backend. A new kind therefore needs no Store
+// method and no schema change, and commits with sessions, payments and
+// events like them (Change.Objects). Objects are written only through
+// Commit.
+type ObjectStore interface {
+	Committer
+
+	// GetObject returns the object of kind with id, ErrNotFound outside
+	// scope.
+	GetObject(ctx context.Context, scope Scope, kind, id string) (Object, error)
+	// FindObject returns the object of kind one of whose LookupKeys is key,
+	// whatever its scope (a link's public slug, a device's token hash);
+	// ErrNotFound if none.
+	FindObject(ctx context.Context, kind, key string) (Object, error)
+	// ListObjects returns one page of the scope's objects of kind, newest
+	// (first inserted last) first. An unknown cursor is a KindNotFound
+	// error naming the cursor parameter.
+	ListObjects(ctx context.Context, scope Scope, kind string, p ListParams) (Page[Object], error)
+}
+
+// Object is a versioned object the Store holds without knowing its type
+// (see ObjectStore). Its methods give what a backend indexes; the rest is
+// the kind's stored JSON.
+type Object interface {
+	// ObjectKind names the kind, "payment_link"; a codec for it must be
+	// registered with the stores.
+	ObjectKind() string
+	// ObjectID is the id, unique within the kind.
+	ObjectID() string
+	// Scope is the account and mode the object belongs to.
+	Scope() Scope
+	// ObjectVersion is the version, 1 when created, one more each write.
+	ObjectVersion() int64
+	// ObjectCreated is when the object was created.
+	ObjectCreated() time.Time
+	// LookupKeys are the object's keys for FindObject, each unique within
+	// the kind across every scope; none for a kind found only by id.
+	LookupKeys() []string
+}
+
 // IdempotencyStore keeps the records of Idempotency-Keys.
 type IdempotencyStore interface {
 	// ClaimIdempotencyKey atomically stores rec as in flight unless a live
@@ -253,12 +302,13 @@ type SessionFilter struct {
 }
 
 // Change is one atomic write (see Committer.Commit): a session, a payment,
-// a webhook endpoint, and the events that record what happened to them.
-// Nil fields are not written.
+// a webhook endpoint, objects of other kinds, and the events that record
+// what happened to them. Nil fields are not written.
 type Change struct {
 	Session  *Session
 	Payment  *Payment
 	Endpoint *WebhookEndpoint
+	Objects  []Object
 	Events   []*Event
 }
 

@@ -33,6 +33,17 @@ const (
 		WHERE id = $4 AND account_id = $5 AND livemode = $6 AND version = $7
 		RETURNING 1)
 	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
+	insertObject = `INSERT INTO objects (kind, id, account_id, livemode, version, created, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	updateObject = `WITH u AS (
+		UPDATE objects SET version = $1, data = $2
+		WHERE kind = $3 AND id = $4 AND account_id = $5 AND livemode = $6 AND version = $7
+		RETURNING 1)
+	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
+	// An object's keys are replaced on every write; a key another object
+	// holds fails the primary key (23505), ErrConflict.
+	deleteObjectKeys = `DELETE FROM object_keys WHERE kind = $1 AND id = $2`
+	insertObjectKey  = `INSERT INTO object_keys (kind, key, id) VALUES ($1, $2, $3)`
 	insertEvent = `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 )
@@ -71,6 +82,22 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			return err
 		}
 		b.Queue(updateEndpoint, e.Disabled, e.Version, data, e.ID, e.AccountID, e.Livemode, e.Version-1)
+	}
+	for _, o := range c.Objects {
+		data, err := record.EncodeObject(o)
+		if err != nil {
+			return err
+		}
+		sc, kind, id, v := o.Scope(), o.ObjectKind(), o.ObjectID(), o.ObjectVersion()
+		if v == 1 {
+			b.Queue(insertObject, kind, id, sc.AccountID, sc.Livemode, v, micros(o.ObjectCreated()), data)
+		} else {
+			b.Queue(updateObject, v, data, kind, id, sc.AccountID, sc.Livemode, v-1)
+			b.Queue(deleteObjectKeys, kind, id)
+		}
+		for _, k := range record.LookupKeys(o) {
+			b.Queue(insertObjectKey, kind, k, id)
+		}
 	}
 	for _, e := range c.Events {
 		data, err := record.EncodeEvent(e)

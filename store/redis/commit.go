@@ -13,7 +13,7 @@ import (
 // writes nothing unless all of that holds. Everything is encoded before the
 // round trip.
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
-	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Events) == 0 {
+	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Objects) == 0 && len(c.Events) == 0 {
 		return nil
 	}
 	args := make([]any, 0, 16+11+6*len(c.Events))
@@ -47,6 +47,18 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		args = append(args, "1", e.ID, e.AccountID, mode(e.Livemode), e.Version, data)
 	} else {
 		args = append(args, "0")
+	}
+	args = append(args, len(c.Objects))
+	for _, o := range c.Objects {
+		data, err := record.EncodeObject(o)
+		if err != nil {
+			return err
+		}
+		sc, keys := o.Scope(), record.LookupKeys(o)
+		args = append(args, o.ObjectKind(), o.ObjectID(), sc.AccountID, mode(sc.Livemode), o.ObjectVersion(), data, len(keys))
+		for _, k := range keys {
+			args = append(args, k)
+		}
 	}
 	args = append(args, len(c.Events))
 	for _, e := range c.Events {

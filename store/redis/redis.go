@@ -19,6 +19,8 @@
 //	P apikey-state:{hash}  hash  r, x, u: revoked, expires at, last used (µs); no TTL
 //	P apikey-id:{id}    string  the hex of key id's hash; no TTL
 //	P idem:{acct}:{0|1}:{key}  hash  an idempotency record; TTL 24 h
+//	P object:{kind}:{id}  hash  an object of a generic kind, with its
+//	                            lookup keys beside it (see object.go); no TTL
 //
 // Lists are sorted sets of ids scored by seq, the insertion order: a
 // counter (P seq, INCR) shared by every object, never a timestamp. {sc} is

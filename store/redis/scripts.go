@@ -38,6 +38,7 @@ var (
 	rollKeyScript          = script("roll_key")
 	touchKeyScript         = script("touch_key")
 	indexKeyScript         = script("index_key")
+	objectGetScript        = script("object_get")
 )
 
 func script(name string) *goredis.Script {

@@ -14,7 +14,7 @@ import (
 // back whatever the transaction wrote before it. Everything is encoded
 // before the write lock is taken.
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
-	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Events) == 0 {
+	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Objects) == 0 && len(c.Events) == 0 {
 		return nil
 	}
 	var sessData, payData, epData []byte
@@ -33,6 +33,10 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if epData, err = record.EncodeEndpoint(c.Endpoint); err != nil {
 			return err
 		}
+	}
+	objects, err := encodeObjects(c.Objects)
+	if err != nil {
+		return err
 	}
 	evs := make([][]byte, len(c.Events))
 	for i, e := range c.Events {
@@ -76,6 +80,11 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			res, err := tx.StmtContext(ctx, s.ws.updateEndpoint).ExecContext(ctx,
 				e.Disabled, e.Version, epData, e.ID, e.AccountID, e.Livemode, e.Version-1)
 			if err := oneRow("update webhook endpoint", res, err); err != nil {
+				return err
+			}
+		}
+		for _, o := range objects {
+			if err := s.writeObject(ctx, tx, o); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,8 @@ type writeStmts struct {
 	insertSession, updateSession         *sql.Stmt
 	insertPayment, updatePayment         *sql.Stmt
 	insertEvent                          *sql.Stmt
+	insertObject, updateObject           *sql.Stmt
+	deleteObjectKeys, insertObjectKey    *sql.Stmt
 	claimKey, getKey, finishKey, freeKey *sql.Stmt
 	pruneKeys                            *sql.Stmt
 
@@ -42,6 +44,12 @@ func (w *writeStmts) defs() []stmtDef {
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertEvent, `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.insertObject, `INSERT INTO objects (kind, id, account_id, livemode, version, created, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.updateObject, `UPDATE objects SET version = ?, data = ?
+			WHERE kind = ? AND id = ? AND account_id = ? AND livemode = ? AND version = ?`},
+		{&w.deleteObjectKeys, `DELETE FROM object_keys WHERE kind = ? AND id = ?`},
+		{&w.insertObjectKey, `INSERT INTO object_keys (kind, key, id) VALUES (?, ?, ?)`},
 		// The upsert replaces only a record that is no longer live (see
 		// checkout.Store.ClaimIdempotencyKey); a live one is left as is and
 		// the statement changes no row.
@@ -103,6 +111,7 @@ type readStmts struct {
 	getEvent, eventSeq                  *sql.Stmt
 	getEndpoint, endpointSeq            *sql.Stmt
 	endpointsFor, listDeliveries        *sql.Stmt
+	getObject, findObject, objectSeq    *sql.Stmt
 }
 
 func (r *readStmts) defs() []stmtDef {
@@ -126,6 +135,11 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.endpointSeq, `SELECT seq FROM webhook_endpoints WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.endpointsFor, `SELECT data FROM webhook_endpoints WHERE account_id = ? AND livemode = ? AND disabled = 0
 			ORDER BY seq`},
+		{&r.getObject, `SELECT data FROM objects WHERE kind = ? AND id = ? AND account_id = ? AND livemode = ?`},
+		{&r.findObject, `SELECT o.data FROM object_keys k JOIN objects o ON o.kind = k.kind AND o.id = k.id
+			WHERE k.kind = ? AND k.key = ?`},
+		// The cursor's arguments come first (see cursor).
+		{&r.objectSeq, `SELECT seq FROM objects WHERE id = ? AND account_id = ? AND livemode = ? AND kind = ?`},
 		{&r.listDeliveries, `SELECT data FROM webhook_deliveries WHERE event_id = ? AND account_id = ? AND livemode = ?
 			ORDER BY seq`},
 	}

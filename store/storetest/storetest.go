@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	RunEvents(t, open)
 	RunEndpoints(t, open)
 	RunIdempotency(t, open)
+	RunObjects(t, open)
 	t.Run("Hostile", s.hostile)
 }
 
@@ -82,6 +83,13 @@ func RunEndpoints(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Endpoints", s.endpoints)
 	t.Run("EndpointLimits", s.endpointLimits)
 	t.Run("EndpointCommit", s.endpointCommit)
+}
+
+// RunObjects tests checkout.ObjectStore with a kind of its own, which it
+// registers with store/internal/record.
+func RunObjects(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
+	t.Run("Objects", s.objects)
 }
 
 // RunIdempotency tests checkout.IdempotencyStore.
