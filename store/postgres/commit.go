@@ -44,7 +44,7 @@ const (
 	// holds fails the primary key (23505), ErrConflict.
 	deleteObjectKeys = `DELETE FROM object_keys WHERE kind = $1 AND id = $2`
 	insertObjectKey  = `INSERT INTO object_keys (kind, key, id) VALUES ($1, $2, $3)`
-	insertEvent = `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
+	insertEvent      = `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 )
 

@@ -27,9 +27,11 @@ type widget struct {
 	Created   time.Time `json:"created"`
 }
 
-func (w *widget) ObjectKind() string       { return widgetKind }
-func (w *widget) ObjectID() string         { return w.ID }
-func (w *widget) Scope() checkout.Scope    { return checkout.Scope{AccountID: w.AccountID, Livemode: w.Livemode} }
+func (w *widget) ObjectKind() string { return widgetKind }
+func (w *widget) ObjectID() string   { return w.ID }
+func (w *widget) Scope() checkout.Scope {
+	return checkout.Scope{AccountID: w.AccountID, Livemode: w.Livemode}
+}
 func (w *widget) ObjectVersion() int64     { return w.Version }
 func (w *widget) ObjectCreated() time.Time { return w.Created }
 func (w *widget) LookupKeys() []string     { return w.Keys }
