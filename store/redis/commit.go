@@ -16,7 +16,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Objects) == 0 && len(c.Events) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 16+11+6*len(c.Events))
+	args := make([]any, 0, 32+6*len(c.Events))
 	args = append(args, s.retentionMillis())
 	if sess := c.Session; sess != nil {
 		data, err := record.EncodeSession(sess)
@@ -24,7 +24,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			return err
 		}
 		args = append(args, "1", sess.ID, sess.AccountID, mode(sess.Livemode), sess.Version, data, s.ttl(sess.ExpiresAt),
-			string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt))
+			string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt), sess.PublicToken)
 	} else {
 		args = append(args, "0")
 	}
@@ -35,7 +35,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		}
 		due := paymentDue(p)
 		args = append(args, "1", p.ID, p.AccountID, mode(p.Livemode), p.Version, data, s.ttl(due),
-			p.SessionID, string(p.Status), micros(due))
+			p.SessionID, string(p.Status), micros(due), p.Provider, p.ProviderRef)
 	} else {
 		args = append(args, "0")
 	}

@@ -53,7 +53,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if sess := c.Session; sess != nil {
 			res, err := tx.StmtContext(ctx, s.ws.updateSession).ExecContext(ctx,
 				string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
-				sess.Version, sessData,
+				sess.Version, sessData, sess.PublicToken,
 				sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
 			if err := oneRow("update session", res, err); err != nil {
 				return err
@@ -63,13 +63,13 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			if p.Version == 1 {
 				_, err := tx.StmtContext(ctx, s.ws.insertPayment).ExecContext(ctx,
 					p.ID, p.AccountID, p.Livemode, p.SessionID, string(p.Status), micros(p.Created),
-					p.Version, payData, paymentDue(p))
+					p.Version, payData, paymentDue(p), p.Provider, p.ProviderRef)
 				if err != nil {
 					return translate("insert payment", err)
 				}
 			} else {
 				res, err := tx.StmtContext(ctx, s.ws.updatePayment).ExecContext(ctx,
-					p.SessionID, string(p.Status), p.Version, payData, paymentDue(p),
+					p.SessionID, string(p.Status), p.Version, payData, paymentDue(p), p.Provider, p.ProviderRef,
 					p.ID, p.AccountID, p.Livemode, p.Version-1)
 				if err := oneRow("update payment", res, err); err != nil {
 					return err

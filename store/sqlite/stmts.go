@@ -34,13 +34,14 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.insertAccount, `INSERT INTO accounts (id, data) VALUES (?, ?)`},
 		{&w.insertKey, `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.insertSession, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-			customer, payment, customer_email, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			customer, payment, customer_email, version, data, public_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updateSession, `UPDATE sessions SET status = ?, expires_at = ?, customer = ?, payment = ?,
-			customer_email = ?, version = ?, data = ?
+			customer_email = ?, version = ?, data = ?, public_token = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertPayment, `INSERT INTO payments (id, account_id, livemode, session_id, status, created,
-			version, data, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.updatePayment, `UPDATE payments SET session_id = ?, status = ?, version = ?, data = ?, due = ?
+			version, data, due, provider, provider_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.updatePayment, `UPDATE payments SET session_id = ?, status = ?, version = ?, data = ?, due = ?,
+			provider = ?, provider_ref = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertEvent, `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`},
@@ -105,6 +106,7 @@ func (w *writeStmts) defs() []stmtDef {
 type readStmts struct {
 	getAccount, listAccounts, findKey   *sql.Stmt
 	getSession, findSession, sessionSeq *sql.Stmt
+	sessionByToken, paymentByRef        *sql.Stmt
 	dueSessions                         *sql.Stmt
 	duePayments                         *sql.Stmt
 	getPayment, findPayment, paymentSeq *sql.Stmt
@@ -121,6 +123,11 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.findKey, `SELECT ` + keyColumns + ` FROM api_keys WHERE hash = ?`},
 		{&r.getSession, `SELECT data FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.findSession, `SELECT data FROM sessions WHERE id = ?`},
+		// The "<> ''" terms repeat the partial indexes' conditions so
+		// SQLite may use them.
+		{&r.sessionByToken, `SELECT data FROM sessions WHERE public_token = ? AND public_token <> ''`},
+		{&r.paymentByRef, `SELECT data FROM payments WHERE provider = ? AND provider_ref = ? AND provider_ref <> ''
+			ORDER BY seq DESC LIMIT 1`},
 		{&r.sessionSeq, `SELECT seq FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.dueSessions, `SELECT data FROM sessions WHERE status = 'open' AND expires_at <= ?
 			ORDER BY expires_at, seq LIMIT ?`},

@@ -61,6 +61,7 @@ func RunSessions(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Filters", s.filters)
 	t.Run("Isolation", s.isolation)
 	t.Run("DueSessions", s.dueSessions)
+	t.Run("SessionByToken", s.sessionByToken)
 }
 
 // RunPayments tests checkout.PaymentStore.
@@ -68,6 +69,7 @@ func RunPayments(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Payments", s.payments)
 	t.Run("DuePayments", s.duePayments)
+	t.Run("PaymentByRef", s.paymentByRef)
 }
 
 // RunEvents tests checkout.EventStore: events and the outbox.

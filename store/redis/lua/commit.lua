@@ -3,9 +3,10 @@
 --
 -- ARGV: P, retention ms, then
 --   session flag '0'/'1' and, if '1': id, account, live, version, data,
---     ttl ms, status, customer, customer email, payment, expires_at µs;
+--     ttl ms, status, customer, customer email, payment, expires_at µs,
+--     public token;
 --   payment flag and, if '1': id, account, live, version, data, ttl ms,
---     session id, status, due µs ('0' when none);
+--     session id, status, due µs ('0' when none), provider, provider ref;
 --   endpoint flag and, if '1': id, account, live, version, data;
 --   object count and each time: kind, id, account, live, version, data,
 --     key count k, k lookup keys;
@@ -20,12 +21,12 @@ end
 local s
 if nxt() == '1' then
   s = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
-    status = nxt(), customer = nxt(), email = nxt(), payment = nxt(), expires = nxt()}
+    status = nxt(), customer = nxt(), email = nxt(), payment = nxt(), expires = nxt(), token = nxt()}
 end
 local p
 if nxt() == '1' then
   p = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
-    session = nxt(), status = nxt(), due = nxt()}
+    session = nxt(), status = nxt(), due = nxt(), provider = nxt(), ref = nxt()}
 end
 local ep
 if nxt() == '1' then
@@ -48,7 +49,7 @@ if s then
   local raw = redis.call('GET', P .. 'session:' .. s.id)
   if not raw then return redis.error_reply('CONFLICT') end
   oldSession = cjson.decode(raw)
-  if not owned(oldSession, s.version - 1, s.acct, s.live) then
+  if not owned(oldSession, s.version - 1, s.acct, s.live) or tokenTaken(s.token, s.id) then
     return redis.error_reply('CONFLICT')
   end
 end
@@ -112,6 +113,8 @@ if s then
   reindex(
     sessionIndexes(sc, oldSession.Status, oldSession.Customer, oldSession.CustomerEmail, oldSession.Payment),
     sessionIndexes(sc, s.status, s.customer, s.email, s.payment), seq, s.id, s.ttl)
+  if oldSession.PublicToken ~= s.token then dropToken(oldSession.PublicToken, s.id) end
+  setToken(s.token, s.id, s.ttl)
   if s.status == 'open' then
     redis.call('ZADD', P .. 'due:sessions', s.expires, s.id)
   else
@@ -128,6 +131,14 @@ if p then
   seq = seq or redis.call('INCR', P .. 'seq')
   redis.call('SET', P .. 'payment:' .. p.id, p.data, 'PX', p.ttl)
   reindex(old or {}, paymentIndexes(sc, p.session), seq, p.id, p.ttl)
+  local oldRef = oldPayment and (oldPayment.ProviderRef or '') or ''
+  if oldRef ~= '' and (oldRef ~= p.ref or oldPayment.Provider ~= p.provider) then
+    redis.call('ZREM', refKey(oldPayment.Provider, oldRef), p.id)
+  end
+  if p.ref ~= '' then
+    redis.call('ZADD', refKey(p.provider, p.ref), seq, p.id)
+    extend(refKey(p.provider, p.ref), p.ttl)
+  end
   if p.status == 'requires_action' and p.due ~= '0' then
     redis.call('ZADD', P .. 'due:payments', p.due, p.id)
   else
