@@ -56,10 +56,10 @@
 //
 // Every write is one Lua script (EVALSHA, falling back to EVAL), so it is
 // one command, sent in a pipeline with other callers' commands (see
-// pipe.go), and it runs alone: a Commit checks the session's and the
-// payment's versions and the events' ids, and only then writes the
-// session, the payment, the events, their index entries and the outbox;
-// on a failed check it writes nothing. Claims of events and deliveries are
+// pipe.go), and it runs alone: a Commit checks the versions of the
+// session, the payment, the endpoint and the objects, the lookup keys and
+// the events' ids, and only then writes them, their index entries and the
+// outbox; on a failed check it writes nothing. Claims of events and deliveries are
 // compare-and-sets inside a script, so of concurrent claimers, in any
 // number of processes, exactly one gets each item while its lease is live.
 //

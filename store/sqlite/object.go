@@ -88,10 +88,16 @@ func (s *Store) ListObjects(ctx context.Context, scope checkout.Scope, kind stri
 	if err != nil {
 		return checkout.Page[checkout.Object]{}, err
 	}
-	var q strings.Builder
-	q.WriteString("SELECT data FROM objects WHERE account_id = ? AND livemode = ? AND kind = ?")
-	query, args := pageQuery(&q, []any{scope.AccountID, scope.Livemode, kind}, c, p.Limit)
+	query, args := objectQuery(scope, kind, p, c)
 	return list(ctx, s, query, args, p, func(data []byte) (checkout.Object, error) {
 		return record.DecodeObject(kind, data)
 	})
+}
+
+// objectQuery is the SQL of one page of the scope's objects of kind (see
+// pageQuery), a range of objects_scope.
+func objectQuery(scope checkout.Scope, kind string, p checkout.ListParams, c cursor) (string, []any) {
+	var q strings.Builder
+	q.WriteString("SELECT data FROM objects WHERE account_id = ? AND livemode = ? AND kind = ?")
+	return pageQuery(&q, []any{scope.AccountID, scope.Livemode, kind}, c, p.Limit)
 }
