@@ -7,7 +7,9 @@ import (
 
 // Store keeps accounts, sessions, payments, events, webhook endpoints and
 // deliveries, and idempotency records. Every backend (SQLite, Redis,
-// PostgreSQL) implements it and passes store/storetest.
+// PostgreSQL) implements it and passes store/storetest, which has one
+// suite per role below. A caller that needs one role takes that interface,
+// not the whole Store.
 //
 // Errors: ErrNotFound (or an *Error of KindNotFound) for missing objects,
 // ErrConflict (KindConflict) when a compare-and-set loses or an id exists,
@@ -20,6 +22,44 @@ import (
 // id is not-found, such a cursor is the unknown-cursor error, and such a
 // filter matches nothing; never an internal error (storetest's Hostile case).
 type Store interface {
+	AccountStore
+	SessionStore
+	PaymentStore
+	EventStore
+	EndpointStore
+	IdempotencyStore
+	ObjectStore
+
+	// Ping reports whether the store can serve requests (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Committer writes a Change: the one write that spans roles, so that an
+// object and the events recording its change are stored together or not
+// at all.
+type Committer interface {
+	// Commit writes one change atomically: all of it or nothing.
+	//  - Session, when set, is written only if the stored version is Session.Version-1.
+	//  - Payment, when set, is inserted when Payment.Version is 1 (ErrConflict
+	//    if the id exists), else written only if its stored version is
+	//    Payment.Version-1 (in its scope).
+	//  - Endpoint, when set, is written only if its stored version (in its
+	//    scope) is Endpoint.Version-1, like UpdateEndpoint; ErrConflict if
+	//    it is missing. Endpoints are created by CreateEndpoint, which
+	//    keeps their count limit.
+	//  - Objects are each inserted when ObjectVersion is 1 (ErrConflict if
+	//    an object of its kind has the id), else written only if the stored
+	//    version (of its kind and id, in its scope) is ObjectVersion-1. An
+	//    object's lookup keys become its LookupKeys: ErrConflict if another
+	//    object of the kind holds one of them.
+	//  - Events are appended (ErrConflict if an id exists).
+	// A failed version check is ErrConflict and writes nothing.
+	Commit(ctx context.Context, c Change) error
+}
+
+// AccountStore keeps accounts (tenants) and their API keys.
+type AccountStore interface {
 	// CreateAccount stores a new account together with its first keys, atomically.
 	// ErrConflict if the account id or a key hash exists.
 	CreateAccount(ctx context.Context, a *Account, keys []*APIKey) error
@@ -52,34 +92,49 @@ type Store interface {
 	// at if that is later. It changes nothing else, so it never undoes a
 	// revocation; a missing key is not an error.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+}
 
-	// CreateSession stores a new session (Version 1). ErrConflict if the id exists.
+// SessionStore keeps checkout sessions. Sessions change only through Commit.
+type SessionStore interface {
+	Committer
+
+	// CreateSession stores a new session (Version 1). ErrConflict if the id
+	// exists, or if its PublicToken is another session's.
 	CreateSession(ctx context.Context, s *Session) error
 	// GetSession returns the session as stored, ErrNotFound outside scope.
 	GetSession(ctx context.Context, scope Scope, id string) (*Session, error)
 	// FindSession returns a session by id alone, for customer-facing pages
 	// that carry no key. ErrNotFound if none.
 	FindSession(ctx context.Context, id string) (*Session, error)
+	// FindSessionByToken returns the session whose PublicToken is token,
+	// whatever its scope, for the customer pages whose URL carries only
+	// the token. Tokens are unique (see CreateSession; a Commit that gives
+	// a session another's token is ErrConflict). ErrNotFound if none, and
+	// for the empty token.
+	FindSessionByToken(ctx context.Context, token string) (*Session, error)
 	// ListSessions returns one page of the scope's sessions, newest first.
 	// An unknown cursor is a KindNotFound error naming the cursor parameter.
 	ListSessions(ctx context.Context, scope Scope, f SessionFilter) (Page[*Session], error)
-	// Commit writes one change atomically: all of it or nothing.
-	//  - Session, when set, is written only if the stored version is Session.Version-1.
-	//  - Payment, when set, is inserted when Payment.Version is 1 (ErrConflict
-	//    if the id exists), else written only if its stored version is
-	//    Payment.Version-1 (in its scope).
-	//  - Events are appended (ErrConflict if an id exists).
-	// A failed version check is ErrConflict and writes nothing.
-	Commit(ctx context.Context, c Change) error
 	// DueSessions returns up to limit sessions, of any scope, stored as open
 	// with ExpiresAt <= now, earliest first: the expiry sweeper's work.
 	DueSessions(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+}
+
+// PaymentStore keeps payments, which are written only through Commit.
+type PaymentStore interface {
+	Committer
 
 	// GetPayment returns ErrNotFound outside scope.
 	GetPayment(ctx context.Context, scope Scope, id string) (*Payment, error)
 	// FindPayment returns a payment by id alone, for customer-facing pages
 	// that carry no key. ErrNotFound if none.
 	FindPayment(ctx context.Context, id string) (*Payment, error)
+	// FindPaymentByRef returns the payment through provider whose
+	// ProviderRef is ref, whatever its scope: a gateway's callback names
+	// only its own reference. A reference is the provider's id of the
+	// attempt, so one payment carries it; should several, the one created
+	// last is returned. ErrNotFound if none, and for the empty ref.
+	FindPaymentByRef(ctx context.Context, provider, ref string) (*Payment, error)
 	// ListPayments returns one page of the scope's payments, newest first;
 	// SessionID filters. An unknown cursor is a KindNotFound error naming
 	// the cursor parameter.
@@ -89,32 +144,40 @@ type Store interface {
 	// requires_action whose Action.ExpiresAt is set and <= now, earliest
 	// first: unpaid vouchers the sweeper fails.
 	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+}
+
+// EventStore keeps events, written only through Commit, and the outbox
+// that hands them to delivery.
+type EventStore interface {
+	Committer
 
 	// GetEvent returns ErrNotFound outside scope.
 	GetEvent(ctx context.Context, scope Scope, id string) (*Event, error)
 	// ListEvents returns one page of the scope's events, newest first.
 	ListEvents(ctx context.Context, scope Scope, f EventFilter) (Page[*Event], error)
 
-	// ClaimIdempotencyKey atomically stores rec as in flight unless a live
-	// record exists for (rec.Scope, rec.Key). It returns nil if rec was stored,
-	// or the existing record. A record is not live (and is replaced) when it
-	// was created before rec.Created-IdempotencyTTL, or when it is still in
-	// flight and was created before rec.Created-IdempotencyLockTTL (its
-	// request died).
-	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
-	// FinishIdempotencyKey saves the response of a claimed record.
-	FinishIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
-	// ReleaseIdempotencyKey deletes the in-flight record rec claimed
-	// (identified, like in FinishIdempotencyKey, by rec.Created), so the key
-	// is free again. A finished record is left alone, and so is a later
-	// claim that replaced rec's after its lock lapsed: freeing that one
-	// would let a third request run beside it.
-	ReleaseIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
-	// PruneIdempotencyKeys deletes records created before before.
-	PruneIdempotencyKeys(ctx context.Context, before time.Time) error
+	// The outbox. Events are written with the change they record (Commit)
+	// and start undispatched; delivery work is claimed from the store with
+	// leases, so many processes can share it and a dead worker's work is
+	// taken over once its lease lapses. A lease is live while its time is
+	// after now; every time is the caller's clock.
 
-	// Webhook endpoints.
+	// ClaimEvents returns up to limit events, of any scope, not yet
+	// dispatched and not leased past now, oldest first (insertion order),
+	// and leases them until leaseUntil. Two concurrent claimers never get
+	// the same event while its lease is live. limit <= 0 claims nothing.
+	ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Event, error)
+	// Dispatch atomically inserts the event's deliveries (each as Version 1,
+	// setting its Version; each EventID must be eventID) and marks the event
+	// dispatched, whether or not its lease is live. If the event is
+	// dispatched already, ErrConflict and nothing is inserted, so a fan-out
+	// repeated after a lease lapsed adds no duplicates. ErrNotFound if there
+	// is no such event; ErrConflict if a delivery id exists.
+	Dispatch(ctx context.Context, eventID string, deliveries []*Delivery) error
+}
 
+// EndpointStore keeps webhook endpoints and the deliveries of events to them.
+type EndpointStore interface {
 	// CreateEndpoint stores a new endpoint as Version 1 (setting e.Version),
 	// unless e's scope already holds max endpoints (disabled ones count):
 	// then ErrLimit, and nothing is written. The count and the insert are
@@ -138,24 +201,10 @@ type Store interface {
 	// in creation order: the fan-out of the scope's events.
 	EndpointsFor(ctx context.Context, scope Scope) ([]*WebhookEndpoint, error)
 
-	// The outbox. Events are written with the change they record (Commit)
-	// and start undispatched; delivery work is claimed from the store with
-	// leases, so many processes can share it and a dead worker's work is
-	// taken over once its lease lapses. A lease is live while its time is
-	// after now; every time is the caller's clock.
+	// Deliveries: Dispatch (EventStore) makes the first of each event's.
+	// ClaimDeliveries is the delivery workers' queue, leased like the
+	// outbox.
 
-	// ClaimEvents returns up to limit events, of any scope, not yet
-	// dispatched and not leased past now, oldest first (insertion order),
-	// and leases them until leaseUntil. Two concurrent claimers never get
-	// the same event while its lease is live. limit <= 0 claims nothing.
-	ClaimEvents(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Event, error)
-	// Dispatch atomically inserts the event's deliveries (each as Version 1,
-	// setting its Version; each EventID must be eventID) and marks the event
-	// dispatched, whether or not its lease is live. If the event is
-	// dispatched already, ErrConflict and nothing is inserted, so a fan-out
-	// repeated after a lease lapsed adds no duplicates. ErrNotFound if there
-	// is no such event; ErrConflict if a delivery id exists.
-	Dispatch(ctx context.Context, eventID string, deliveries []*Delivery) error
 	// ClaimDeliveries returns up to limit deliveries, of any scope, with
 	// Status pending, NextAt <= now and LeaseUntil <= now, earliest NextAt
 	// first. Each is written with LeaseUntil = leaseUntil and Version+1
@@ -172,10 +221,70 @@ type Store interface {
 	// ListDeliveries returns the deliveries of the event in scope, oldest
 	// first (insertion order); empty, not an error, when there are none.
 	ListDeliveries(ctx context.Context, scope Scope, eventID string) ([]*Delivery, error)
+}
 
-	// Ping reports whether the store can serve requests (for /readyz).
-	Ping(ctx context.Context) error
-	Close() error
+// ObjectStore keeps versioned objects of kinds the Store does not know by
+// name (payment links, coupons, invoices, devices, …): each kind is stored
+// whole by its codec, registered in store/internal/record, in one generic
+// table or key space of each backend. A new kind therefore needs no Store
+// method and no schema change, and commits with sessions, payments and
+// events like them (Change.Objects). Objects are written only through
+// Commit.
+type ObjectStore interface {
+	Committer
+
+	// GetObject returns the object of kind with id, ErrNotFound outside
+	// scope.
+	GetObject(ctx context.Context, scope Scope, kind, id string) (Object, error)
+	// FindObject returns the object of kind one of whose LookupKeys is key,
+	// whatever its scope (a link's public slug, a device's token hash);
+	// ErrNotFound if none.
+	FindObject(ctx context.Context, kind, key string) (Object, error)
+	// ListObjects returns one page of the scope's objects of kind, newest
+	// (first inserted last) first. An unknown cursor is a KindNotFound
+	// error naming the cursor parameter.
+	ListObjects(ctx context.Context, scope Scope, kind string, p ListParams) (Page[Object], error)
+}
+
+// Object is a versioned object the Store holds without knowing its type
+// (see ObjectStore). Its methods give what a backend indexes; the rest is
+// the kind's stored JSON.
+type Object interface {
+	// ObjectKind names the kind, "payment_link"; a codec for it must be
+	// registered with the stores.
+	ObjectKind() string
+	// ObjectID is the id, unique within the kind.
+	ObjectID() string
+	// Scope is the account and mode the object belongs to.
+	Scope() Scope
+	// ObjectVersion is the version, 1 when created, one more each write.
+	ObjectVersion() int64
+	// ObjectCreated is when the object was created.
+	ObjectCreated() time.Time
+	// LookupKeys are the object's keys for FindObject, each unique within
+	// the kind across every scope; none for a kind found only by id.
+	LookupKeys() []string
+}
+
+// IdempotencyStore keeps the records of Idempotency-Keys.
+type IdempotencyStore interface {
+	// ClaimIdempotencyKey atomically stores rec as in flight unless a live
+	// record exists for (rec.Scope, rec.Key). It returns nil if rec was stored,
+	// or the existing record. A record is not live (and is replaced) when it
+	// was created before rec.Created-IdempotencyTTL, or when it is still in
+	// flight and was created before rec.Created-IdempotencyLockTTL (its
+	// request died).
+	ClaimIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, error)
+	// FinishIdempotencyKey saves the response of a claimed record.
+	FinishIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+	// ReleaseIdempotencyKey deletes the in-flight record rec claimed
+	// (identified, like in FinishIdempotencyKey, by rec.Created), so the key
+	// is free again. A finished record is left alone, and so is a later
+	// claim that replaced rec's after its lock lapsed: freeing that one
+	// would let a third request run beside it.
+	ReleaseIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+	// PruneIdempotencyKeys deletes records created before before.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) error
 }
 
 // ListParams are the cursor parameters of every list. At most one of
@@ -205,12 +314,15 @@ type SessionFilter struct {
 	CreatedLTE    time.Time
 }
 
-// Change is one atomic write (see Store.Commit): a session, a payment and the
-// events that record what happened to them. Nil fields are not written.
+// Change is one atomic write (see Committer.Commit): a session, a payment,
+// a webhook endpoint, objects of other kinds, and the events that record
+// what happened to them. Nil fields are not written.
 type Change struct {
-	Session *Session
-	Payment *Payment
-	Events  []*Event
+	Session  *Session
+	Payment  *Payment
+	Endpoint *WebhookEndpoint
+	Objects  []Object
+	Events   []*Event
 }
 
 // PaymentFilter narrows ListPayments. Zero fields do not filter.

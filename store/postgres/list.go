@@ -36,6 +36,9 @@ type pageQuery struct {
 	args  []any
 	// none: a filter holds text no row can (see held), so nothing matches.
 	none bool
+	// kind, in a query of objects, is the kind listed: $3 (see
+	// newObjectQuery), which a cursor must be of too.
+	kind string
 }
 
 // newPageQuery starts the page query of table, one of the store's own
@@ -69,8 +72,12 @@ func list[T any](ctx context.Context, s *Store, q *pageQuery, p checkout.ListPar
 	if id != "" && !held(id) {
 		return checkout.Page[T]{}, checkout.NotFound(param, what, id)
 	}
+	ofKind := ""
+	if q.kind != "" {
+		ofKind = " AND kind = $3"
+	}
 	if id != "" {
-		q.where("seq "+op+" (SELECT seq FROM "+q.table+" WHERE id = $? AND account_id = $1 AND livemode = $2)", id)
+		q.where("seq "+op+" (SELECT seq FROM "+q.table+" WHERE id = $? AND account_id = $1 AND livemode = $2"+ofKind+")", id)
 	}
 	// ending_before pages are read upward from the cursor, and reversed
 	// below.
@@ -92,8 +99,13 @@ func list[T any](ctx context.Context, s *Store, q *pageQuery, p checkout.ListPar
 	}
 	if len(items) == 0 && id != "" {
 		var found bool
-		err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+q.table+" WHERE id = $1 AND account_id = $2 AND livemode = $3)",
-			id, q.args[0], q.args[1]).Scan(&found)
+		args := []any{id, q.args[0], q.args[1]}
+		if q.kind != "" {
+			ofKind = " AND kind = $4"
+			args = append(args, q.kind)
+		}
+		err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+q.table+" WHERE id = $1 AND account_id = $2 AND livemode = $3"+ofKind+")",
+			args...).Scan(&found)
 		if err != nil {
 			return checkout.Page[T]{}, translate("resolve cursor", err)
 		}

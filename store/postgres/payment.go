@@ -36,6 +36,20 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	return record.DecodePayment(data)
 }
 
+// FindPaymentByRef returns the newest payment of provider with the reference ref.
+func (s *Store) FindPaymentByRef(ctx context.Context, provider, ref string) (*checkout.Payment, error) {
+	if ref == "" || !held(provider) || !held(ref) {
+		return nil, checkout.ErrNotFound
+	}
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM payments WHERE provider = $1 AND provider_ref = $2 AND provider_ref <> ''
+		ORDER BY seq DESC LIMIT 1`, provider, ref).Scan(&data)
+	if err != nil {
+		return nil, translate("find payment by ref", err)
+	}
+	return record.DecodePayment(data)
+}
+
 // ListPayments pages the scope's payments on seq, like ListSessions.
 func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checkout.PaymentFilter) (checkout.Page[*checkout.Payment], error) {
 	q := newPageQuery("payments", scope)

@@ -31,6 +31,19 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	return record.DecodePayment(data)
 }
 
+// FindPaymentByRef returns the newest payment of provider with the
+// reference ref, from the reference's sorted set.
+func (s *Store) FindPaymentByRef(ctx context.Context, provider, ref string) (*checkout.Payment, error) {
+	if ref == "" {
+		return nil, checkout.ErrNotFound
+	}
+	data, err := s.run(ctx, paymentRefScript, provider, ref).Text()
+	if err != nil {
+		return nil, translate("find payment by ref", err)
+	}
+	return record.DecodePayment([]byte(data))
+}
+
 // ListPayments pages the scope's payments, or a session's, newest first.
 func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checkout.PaymentFilter) (checkout.Page[*checkout.Payment], error) {
 	all := s.k.scoped("payments", scope)

@@ -19,6 +19,10 @@
 //	P apikey-state:{hash}  hash  r, x, u: revoked, expires at, last used (µs); no TTL
 //	P apikey-id:{id}    string  the hex of key id's hash; no TTL
 //	P idem:{acct}:{0|1}:{key}  hash  an idempotency record; TTL 24 h
+//	P session-token:{token}     string  the id of the session with that public token; its TTL
+//	P payment-ref:{provider}:{ref}  zset  payments with that provider reference, by seq
+//	P object:{kind}:{id}  hash  an object of a generic kind, with its
+//	                            lookup keys beside it (see object.go); no TTL
 //
 // Lists are sorted sets of ids scored by seq, the insertion order: a
 // counter (P seq, INCR) shared by every object, never a timestamp. {sc} is
@@ -52,10 +56,10 @@
 //
 // Every write is one Lua script (EVALSHA, falling back to EVAL), so it is
 // one command, sent in a pipeline with other callers' commands (see
-// pipe.go), and it runs alone: a Commit checks the session's and the
-// payment's versions and the events' ids, and only then writes the
-// session, the payment, the events, their index entries and the outbox;
-// on a failed check it writes nothing. Claims of events and deliveries are
+// pipe.go), and it runs alone: a Commit checks the versions of the
+// session, the payment, the endpoint and the objects, the lookup keys and
+// the events' ids, and only then writes them, their index entries and the
+// outbox; on a failed check it writes nothing. Claims of events and deliveries are
 // compare-and-sets inside a script, so of concurrent claimers, in any
 // number of processes, exactly one gets each item while its lease is live.
 //
@@ -159,6 +163,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		go s.sender()
 	}
 	if err := s.indexOldKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.indexOldLookups(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

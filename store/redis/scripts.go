@@ -38,6 +38,9 @@ var (
 	rollKeyScript          = script("roll_key")
 	touchKeyScript         = script("touch_key")
 	indexKeyScript         = script("index_key")
+	objectGetScript        = script("object_get")
+	paymentRefScript       = script("payment_ref")
+	indexLookupsScript     = script("index_lookups")
 )
 
 func script(name string) *goredis.Script {

@@ -8,16 +8,16 @@ import (
 	"github.com/checkoutd/checkoutd/store/internal/record"
 )
 
-// Commit writes c in one IMMEDIATE transaction: the session's and the
-// payment's compare-and-set are in their UPDATE statements themselves, so
+// Commit writes c in one IMMEDIATE transaction: the compare-and-sets of the
+// session, the payment and the endpoint are in their UPDATE statements themselves, so
 // they hold across processes sharing the file, and a failed check rolls
 // back whatever the transaction wrote before it. Everything is encoded
 // before the write lock is taken.
 func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
-	if c.Session == nil && c.Payment == nil && len(c.Events) == 0 {
+	if c.Session == nil && c.Payment == nil && c.Endpoint == nil && len(c.Objects) == 0 && len(c.Events) == 0 {
 		return nil
 	}
-	var sessData, payData []byte
+	var sessData, payData, epData []byte
 	var err error
 	if c.Session != nil {
 		if sessData, err = record.EncodeSession(c.Session); err != nil {
@@ -28,6 +28,15 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if payData, err = record.EncodePayment(c.Payment); err != nil {
 			return err
 		}
+	}
+	if c.Endpoint != nil {
+		if epData, err = record.EncodeEndpoint(c.Endpoint); err != nil {
+			return err
+		}
+	}
+	objects, err := encodeObjects(c.Objects)
+	if err != nil {
+		return err
 	}
 	evs := make([][]byte, len(c.Events))
 	for i, e := range c.Events {
@@ -44,7 +53,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if sess := c.Session; sess != nil {
 			res, err := tx.StmtContext(ctx, s.ws.updateSession).ExecContext(ctx,
 				string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
-				sess.Version, sessData,
+				sess.Version, sessData, sess.PublicToken,
 				sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
 			if err := oneRow("update session", res, err); err != nil {
 				return err
@@ -54,17 +63,29 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			if p.Version == 1 {
 				_, err := tx.StmtContext(ctx, s.ws.insertPayment).ExecContext(ctx,
 					p.ID, p.AccountID, p.Livemode, p.SessionID, string(p.Status), micros(p.Created),
-					p.Version, payData, paymentDue(p))
+					p.Version, payData, paymentDue(p), p.Provider, p.ProviderRef)
 				if err != nil {
 					return translate("insert payment", err)
 				}
 			} else {
 				res, err := tx.StmtContext(ctx, s.ws.updatePayment).ExecContext(ctx,
-					p.SessionID, string(p.Status), p.Version, payData, paymentDue(p),
+					p.SessionID, string(p.Status), p.Version, payData, paymentDue(p), p.Provider, p.ProviderRef,
 					p.ID, p.AccountID, p.Livemode, p.Version-1)
 				if err := oneRow("update payment", res, err); err != nil {
 					return err
 				}
+			}
+		}
+		if e := c.Endpoint; e != nil {
+			res, err := tx.StmtContext(ctx, s.ws.updateEndpoint).ExecContext(ctx,
+				e.Disabled, e.Version, epData, e.ID, e.AccountID, e.Livemode, e.Version-1)
+			if err := oneRow("update webhook endpoint", res, err); err != nil {
+				return err
+			}
+		}
+		for _, o := range objects {
+			if err := s.writeObject(ctx, tx, o); err != nil {
+				return err
 			}
 		}
 		if len(c.Events) == 0 {

@@ -34,10 +34,12 @@ type cursor struct {
 	seq int64
 }
 
-// cursor resolves the cursor of p to its seq in scope with seqStmt; an id
-// that is not in scope is a not-found error naming the parameter. At most
-// one cursor is used: starting_after wins if both are given.
-func (s *Store) cursor(ctx context.Context, seqStmt *sql.Stmt, scope checkout.Scope, p checkout.ListParams, what string) (cursor, error) {
+// cursor resolves the cursor of p to its seq in scope with seqStmt, whose
+// arguments are the id, the scope and then more, if the list has more
+// conditions (an object's kind); an id that is not in scope is a not-found
+// error naming the parameter. At most one cursor is used: starting_after
+// wins if both are given.
+func (s *Store) cursor(ctx context.Context, seqStmt *sql.Stmt, scope checkout.Scope, p checkout.ListParams, what string, more ...any) (cursor, error) {
 	param, id, dir := "starting_after", p.StartingAfter, -1
 	if id == "" {
 		param, id, dir = "ending_before", p.EndingBefore, 1
@@ -46,7 +48,7 @@ func (s *Store) cursor(ctx context.Context, seqStmt *sql.Stmt, scope checkout.Sc
 		return cursor{}, nil
 	}
 	var seq int64
-	err := seqStmt.QueryRowContext(ctx, id, scope.AccountID, scope.Livemode).Scan(&seq)
+	err := seqStmt.QueryRowContext(ctx, append([]any{id, scope.AccountID, scope.Livemode}, more...)...).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cursor{}, checkout.NotFound(param, what, id)
 	} else if err != nil {

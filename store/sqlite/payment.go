@@ -29,6 +29,15 @@ func (s *Store) FindPayment(ctx context.Context, id string) (*checkout.Payment, 
 	return record.DecodePayment(data)
 }
 
+// FindPaymentByRef returns the newest payment of provider with the reference ref.
+func (s *Store) FindPaymentByRef(ctx context.Context, provider, ref string) (*checkout.Payment, error) {
+	var data []byte
+	if err := s.rs.paymentByRef.QueryRowContext(ctx, provider, ref).Scan(&data); err != nil {
+		return nil, translate("find payment by ref", err)
+	}
+	return record.DecodePayment(data)
+}
+
 // ListPayments pages the scope's payments on seq, like ListSessions.
 func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checkout.PaymentFilter) (checkout.Page[*checkout.Payment], error) {
 	c, err := s.cursor(ctx, s.rs.paymentSeq, scope, f.ListParams, "payment")

@@ -69,6 +69,10 @@ func TestQueryPlans(t *testing.T) {
 		q, args := endpointQuery(scope, checkout.ListParams{}, c)
 		queries = append(queries, append([]any{q}, args...))
 	}
+	for _, c := range []cursor{{}, {dir: -1, seq: 5}, {dir: 1, seq: 5}} {
+		q, args := objectQuery(scope, "link", checkout.ListParams{}, c)
+		queries = append(queries, append([]any{q}, args...))
+	}
 	for _, q := range queries {
 		plan := explain(t, s, q[0].(string), q[1:]...)
 		if strings.Contains(plan, "SCAN") || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "sessions_due") ||
@@ -112,6 +116,10 @@ func TestQueryPlans(t *testing.T) {
 		{s.w, query(s.ws.defs(), &s.ws.deletePendingDeliveries), "webhook_deliveries_endpoint", []any{"we_1", "acct_1", false}},
 		{s.r, query(s.rs.defs(), &s.rs.endpointsFor), "webhook_endpoints_scope", []any{"acct_1", false}},
 		{s.r, query(s.rs.defs(), &s.rs.listDeliveries), "webhook_deliveries_event", []any{"evt_1", "acct_1", false}},
+		// The lookups by public token, provider reference and object key.
+		{s.r, query(s.rs.defs(), &s.rs.sessionByToken), "sessions_public_token", []any{"pt_1"}},
+		{s.r, query(s.rs.defs(), &s.rs.paymentByRef), "payments_provider_ref", []any{"sim", "ref_1"}},
+		{s.r, query(s.rs.defs(), &s.rs.findObject), "PRIMARY KEY", []any{"link", "key_1"}},
 	} {
 		plan := explainOn(t, tc.db, tc.query, tc.args...)
 		if !strings.Contains(plan, tc.index) || strings.Contains(plan, "TEMP B-TREE") {

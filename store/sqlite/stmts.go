@@ -10,6 +10,8 @@ type writeStmts struct {
 	insertSession, updateSession         *sql.Stmt
 	insertPayment, updatePayment         *sql.Stmt
 	insertEvent                          *sql.Stmt
+	insertObject, updateObject           *sql.Stmt
+	deleteObjectKeys, insertObjectKey    *sql.Stmt
 	claimKey, getKey, finishKey, freeKey *sql.Stmt
 	pruneKeys                            *sql.Stmt
 
@@ -32,16 +34,23 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.insertAccount, `INSERT INTO accounts (id, data) VALUES (?, ?)`},
 		{&w.insertKey, `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.insertSession, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-			customer, payment, customer_email, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			customer, payment, customer_email, version, data, public_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updateSession, `UPDATE sessions SET status = ?, expires_at = ?, customer = ?, payment = ?,
-			customer_email = ?, version = ?, data = ?
+			customer_email = ?, version = ?, data = ?, public_token = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertPayment, `INSERT INTO payments (id, account_id, livemode, session_id, status, created,
-			version, data, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.updatePayment, `UPDATE payments SET session_id = ?, status = ?, version = ?, data = ?, due = ?
+			version, data, due, provider, provider_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.updatePayment, `UPDATE payments SET session_id = ?, status = ?, version = ?, data = ?, due = ?,
+			provider = ?, provider_ref = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertEvent, `INSERT INTO events (id, account_id, livemode, type, object_id, created, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.insertObject, `INSERT INTO objects (kind, id, account_id, livemode, version, created, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.updateObject, `UPDATE objects SET version = ?, data = ?
+			WHERE kind = ? AND id = ? AND account_id = ? AND livemode = ? AND version = ?`},
+		{&w.deleteObjectKeys, `DELETE FROM object_keys WHERE kind = ? AND id = ?`},
+		{&w.insertObjectKey, `INSERT INTO object_keys (kind, key, id) VALUES (?, ?, ?)`},
 		// The upsert replaces only a record that is no longer live (see
 		// checkout.Store.ClaimIdempotencyKey); a live one is left as is and
 		// the statement changes no row.
@@ -97,12 +106,14 @@ func (w *writeStmts) defs() []stmtDef {
 type readStmts struct {
 	getAccount, listAccounts, findKey   *sql.Stmt
 	getSession, findSession, sessionSeq *sql.Stmt
+	sessionByToken, paymentByRef        *sql.Stmt
 	dueSessions                         *sql.Stmt
 	duePayments                         *sql.Stmt
 	getPayment, findPayment, paymentSeq *sql.Stmt
 	getEvent, eventSeq                  *sql.Stmt
 	getEndpoint, endpointSeq            *sql.Stmt
 	endpointsFor, listDeliveries        *sql.Stmt
+	getObject, findObject, objectSeq    *sql.Stmt
 }
 
 func (r *readStmts) defs() []stmtDef {
@@ -112,6 +123,11 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.findKey, `SELECT ` + keyColumns + ` FROM api_keys WHERE hash = ?`},
 		{&r.getSession, `SELECT data FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.findSession, `SELECT data FROM sessions WHERE id = ?`},
+		// The "<> ''" terms repeat the partial indexes' conditions so
+		// SQLite may use them.
+		{&r.sessionByToken, `SELECT data FROM sessions WHERE public_token = ? AND public_token <> ''`},
+		{&r.paymentByRef, `SELECT data FROM payments WHERE provider = ? AND provider_ref = ? AND provider_ref <> ''
+			ORDER BY seq DESC LIMIT 1`},
 		{&r.sessionSeq, `SELECT seq FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.dueSessions, `SELECT data FROM sessions WHERE status = 'open' AND expires_at <= ?
 			ORDER BY expires_at, seq LIMIT ?`},
@@ -126,6 +142,11 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.endpointSeq, `SELECT seq FROM webhook_endpoints WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.endpointsFor, `SELECT data FROM webhook_endpoints WHERE account_id = ? AND livemode = ? AND disabled = 0
 			ORDER BY seq`},
+		{&r.getObject, `SELECT data FROM objects WHERE kind = ? AND id = ? AND account_id = ? AND livemode = ?`},
+		{&r.findObject, `SELECT o.data FROM object_keys k JOIN objects o ON o.kind = k.kind AND o.id = k.id
+			WHERE k.kind = ? AND k.key = ?`},
+		// The cursor's arguments come first (see cursor).
+		{&r.objectSeq, `SELECT seq FROM objects WHERE id = ? AND account_id = ? AND livemode = ? AND kind = ?`},
 		{&r.listDeliveries, `SELECT data FROM webhook_deliveries WHERE event_id = ? AND account_id = ? AND livemode = ?
 			ORDER BY seq`},
 	}

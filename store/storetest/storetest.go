@@ -1,4 +1,5 @@
-// Package storetest is the conformance suite of checkout.Store. Every backend
+// Package storetest is the conformance suite of checkout.Store, one suite
+// per role (RunAccounts, RunSessions, …) and Run for all. Every backend
 // runs it from its own tests and must pass it unchanged, so it tests only what
 // the Store contract promises, never how one backend keeps it:
 //
@@ -19,29 +20,84 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 )
 
-// Run runs the suite. open must return a new, empty store for each call and
-// register its own cleanup (t.Cleanup) to close it.
+// Run runs the whole suite: every role's, then the cases that span roles.
+// open must return a new, empty store for each call and register its own
+// cleanup (t.Cleanup) to close it.
 func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Ping", s.ping)
+	RunAccounts(t, open)
+	RunSessions(t, open)
+	RunPayments(t, open)
+	RunEvents(t, open)
+	RunEndpoints(t, open)
+	RunIdempotency(t, open)
+	RunObjects(t, open)
+	t.Run("Hostile", s.hostile)
+}
+
+// The suites of the roles of checkout.Store, each runnable on its own (a
+// backend being built, or a test of one role). open is as for Run: the
+// suites store accounts and sessions to set up their cases, so it returns
+// a whole Store.
+
+// RunAccounts tests checkout.AccountStore: accounts and API keys.
+func RunAccounts(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
 	t.Run("Accounts", s.accounts)
 	t.Run("APIKeys", s.apiKeys)
+}
+
+// RunSessions tests checkout.SessionStore and the Commit of sessions, and
+// the paging, filter and isolation rules every list follows (shown on
+// sessions, payments, events and endpoints).
+func RunSessions(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
 	t.Run("Sessions", s.sessions)
 	t.Run("CompareAndSet", s.compareAndSet)
 	t.Run("Commit", s.commit)
-	t.Run("Payments", s.payments)
 	t.Run("TwoTabs", s.twoTabs)
-	t.Run("Events", s.events)
 	t.Run("Pagination", s.pagination)
 	t.Run("Filters", s.filters)
 	t.Run("Isolation", s.isolation)
 	t.Run("DueSessions", s.dueSessions)
+	t.Run("SessionByToken", s.sessionByToken)
+}
+
+// RunPayments tests checkout.PaymentStore.
+func RunPayments(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
+	t.Run("Payments", s.payments)
 	t.Run("DuePayments", s.duePayments)
-	t.Run("Idempotency", s.idempotency)
+	t.Run("PaymentByRef", s.paymentByRef)
+}
+
+// RunEvents tests checkout.EventStore: events and the outbox.
+func RunEvents(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
+	t.Run("Events", s.events)
+	t.Run("Outbox", s.outbox)
+}
+
+// RunEndpoints tests checkout.EndpointStore: endpoints and deliveries.
+func RunEndpoints(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
 	t.Run("Endpoints", s.endpoints)
 	t.Run("EndpointLimits", s.endpointLimits)
-	t.Run("Outbox", s.outbox)
-	t.Run("Hostile", s.hostile)
+	t.Run("EndpointCommit", s.endpointCommit)
+}
+
+// RunObjects tests checkout.ObjectStore with a kind of its own, which it
+// registers with store/internal/record.
+func RunObjects(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
+	t.Run("Objects", s.objects)
+}
+
+// RunIdempotency tests checkout.IdempotencyStore.
+func RunIdempotency(t *testing.T, open func(t *testing.T) checkout.Store) {
+	s := suite{open: open}
+	t.Run("Idempotency", s.idempotency)
 }
 
 type suite struct {

@@ -2,7 +2,7 @@
 -- from the source indexes (sorted sets scored by seq), with their objects.
 --
 -- ARGV: P, object kind ('session', 'payment', 'event', 'endpoint',
--- 'account', 'delivery'), cursor index, cursor id, direction ('desc' or
+-- 'account', 'delivery', or 'object:' and the name of a generic kind), cursor index, cursor id, direction ('desc' or
 -- 'asc'), bound seq (exclusive; '' for none), count, then the source keys.
 --
 -- When the cursor id is set, the bound is its seq in the cursor index (the
@@ -56,7 +56,15 @@ for k = 1, math.min(count, #cands) do
   if not seen[c.id] then
     seen[c.id] = true
     local key = P .. kind .. ':' .. c.id
-    if kind == 'delivery' then
+    if string.sub(kind, 1, 7) == 'object:' then
+      -- An object of a generic kind, kind being 'object:' and its name.
+      local data = redis.call('HGET', key, 'd')
+      if data then
+        out[#out + 1], out[#out + 2] = c.id, data
+      else
+        redis.call('ZREM', c.src, c.id)
+      end
+    elseif kind == 'delivery' then
       local h = redis.call('HMGET', key, 'd', 'v', 'l')
       if h[1] then
         out[#out + 1], out[#out + 2], out[#out + 3], out[#out + 4] = c.id, h[1], h[2], h[3]

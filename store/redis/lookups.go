@@ -1,0 +1,34 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// indexOldLookups gives the sessions and payments written before the store
+// kept lookups (P session-token:…, P payment-ref:…, see lua/prelude.lua)
+// their entries, once per prefix: the marker key P lookups-indexed says it
+// was done. Writes from older binaries running meanwhile are indexed by
+// nobody; a rolling upgrade should not run old and new side by side for
+// long, and a restart after it indexes any such object.
+func (s *Store) indexOldLookups(ctx context.Context) error {
+	marker := s.k.p + "lookups-indexed"
+	if n, err := s.c.Exists(ctx, marker).Result(); err != nil || n == 1 {
+		return err
+	}
+	for _, kind := range []string{"session", "payment"} {
+		prefix := s.k.p + kind + ":"
+		iter := s.c.Scan(ctx, 0, globEscape(prefix)+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			id := strings.TrimPrefix(iter.Val(), prefix)
+			if err := s.run(ctx, indexLookupsScript, kind, id).Err(); err != nil {
+				return fmt.Errorf("redis: index %s lookups: %w", kind, err)
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("redis: index %s lookups: %w", kind, err)
+		}
+	}
+	return s.c.Set(ctx, marker, "1", 0).Err()
+}

@@ -1,0 +1,88 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/internal/record"
+)
+
+// TestUpgradeLookupsFromVersion6: a session and a payment stored by a
+// checkoutd whose schema ends at version 6, with the statements it used,
+// are found by public token and provider reference after the upgrade, and
+// the generic object table is there to list.
+func TestUpgradeLookupsFromVersion6(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkoutd.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{"PRAGMA journal_mode = WAL"}
+	for _, name := range []string{"0001_init.sql", "0002_payments.sql", "0003_due_payments.sql", "0004_webhooks.sql",
+		"0005_no_sessions_scope.sql", "0006_api_keys.sql"} {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, string(b))
+	}
+	queries = append(queries,
+		`INSERT INTO accounts (id, data) VALUES ('acct_1', CAST('{"ID":"acct_1","Name":"Shop"}' AS BLOB))`,
+		"PRAGMA user_version = 6",
+	)
+	for _, q := range queries {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	sess := newSession("cs_old")
+	sess.Metadata["nul"] = "a\x00b" // \u0000 in the JSON
+	sessData, err := record.EncodeSession(sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := &checkout.Payment{ID: "pay_old", AccountID: "acct_1", SessionID: sess.ID, Provider: "sim", Method: "card",
+		Status: checkout.PaymentSucceeded, Amount: 2000, Currency: "EUR", ProviderRef: "sim_ref_old",
+		Version: 2, Created: now, Updated: now}
+	payData, err := record.EncodePayment(pay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The inserts of store/sqlite at schema version 6.
+	if _, err := db.Exec(`INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
+		customer, payment, customer_email, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), sess.ExpiresAt.UnixMicro(), sess.Created.UnixMicro(),
+		sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, sessData); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO payments (id, account_id, livemode, session_id, status, created,
+		version, data, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pay.ID, pay.AccountID, pay.Livemode, pay.SessionID, string(pay.Status), pay.Created.UnixMicro(), pay.Version, payData, 0); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	ctx := t.Context()
+	s := mustOpen(t, path)
+	got, err := s.FindSessionByToken(ctx, sess.PublicToken)
+	if err != nil || got.ID != sess.ID {
+		t.Errorf("FindSessionByToken after the upgrade: %v, %v; want %s", got, err, sess.ID)
+	}
+	p, err := s.FindPaymentByRef(ctx, "sim", "sim_ref_old")
+	if err != nil || p.ID != pay.ID {
+		t.Errorf("FindPaymentByRef after the upgrade: %v, %v; want %s", p, err, pay.ID)
+	}
+	// Unique from now on: a new session may not take the old one's token.
+	dup := newSession("cs_new")
+	dup.PublicToken = sess.PublicToken
+	if err := s.CreateSession(ctx, dup); !checkout.IsKind(err, checkout.KindConflict) {
+		t.Errorf("CreateSession with the old session's token: %v, want a conflict", err)
+	}
+	if page, err := s.ListObjects(ctx, scope, "any_kind", checkout.ListParams{Limit: 10}); err != nil || len(page.Items) != 0 {
+		t.Errorf("ListObjects after the upgrade: %v, %v; want none", page.Items, err)
+	}
+}
