@@ -187,6 +187,12 @@ func (s *Service) DeleteEndpoint(ctx context.Context, scope checkout.Scope, id s
 var errUnchanged = errors.New("unchanged")
 
 func (s *Service) changeEndpoint(ctx context.Context, scope checkout.Scope, id string, f func(*checkout.WebhookEndpoint) error) (*checkout.WebhookEndpoint, error) {
+	return s.changeEndpointWith(ctx, scope, id, f, nil)
+}
+
+// changeEndpointWith is changeEndpoint that also writes the events that
+// events returns for the changed endpoint, in the same atomic Commit.
+func (s *Service) changeEndpointWith(ctx context.Context, scope checkout.Scope, id string, f func(*checkout.WebhookEndpoint) error, events func(*checkout.WebhookEndpoint) []*checkout.Event) (*checkout.WebhookEndpoint, error) {
 	var e *checkout.WebhookEndpoint
 	err := retryCAS(func() error {
 		var err error
@@ -198,7 +204,10 @@ func (s *Service) changeEndpoint(ctx context.Context, scope checkout.Scope, id s
 		}
 		e.Version++
 		e.Updated = s.now()
-		return s.store.UpdateEndpoint(ctx, e)
+		if events == nil {
+			return s.store.UpdateEndpoint(ctx, e)
+		}
+		return s.store.Commit(ctx, checkout.Change{Endpoint: e, Events: events(e)})
 	})
 	if errors.Is(err, errUnchanged) {
 		return e, nil
@@ -272,7 +281,7 @@ func (s *Service) newDeliveries(ev *checkout.Event, targets []*checkout.WebhookE
 // account's other endpoints that want it.
 func (s *Service) endpointHealth(ctx context.Context, e *checkout.WebhookEndpoint, gone bool, reason string) {
 	var disabled bool
-	changed, err := s.changeEndpoint(ctx, e.Scope(), e.ID, func(e *checkout.WebhookEndpoint) error {
+	_, err := s.changeEndpointWith(ctx, e.Scope(), e.ID, func(e *checkout.WebhookEndpoint) error {
 		disabled = false // the closure runs again after a lost compare-and-set
 		if e.Disabled {
 			return errUnchanged // disabled meanwhile, by the merchant or another worker
@@ -297,48 +306,31 @@ func (s *Service) endpointHealth(ctx context.Context, e *checkout.WebhookEndpoin
 		}
 		disabled = e.Disabled
 		return nil
-	})
+	}, announceDisabled)
 	if err != nil {
 		s.log.Error("updating an endpoint's health failed", "endpoint", e.ID, "err", err)
 		return
 	}
 	if disabled {
-		s.announceDisabled(ctx, changed)
+		s.wakeDeliveries()
 	}
 }
 
-// announceDisabled writes the webhook_endpoint.disabled event of e, which
-// endpointHealth has just disabled.
-//
-// The Store cannot write an endpoint and an event in one atomic write
-// (Commit takes sessions, payments and events), so the two writes are
-// ordered: the endpoint first, then the event. A crash between them loses
-// only the notice, never delivery state, and never announces a disable that
-// did not happen. The event's id is derived from the endpoint's id and the
-// version the disable wrote, so writing it again (a retry here after an
-// ambiguous failure) adds nothing: the store refuses an existing id.
-func (s *Service) announceDisabled(ctx context.Context, e *checkout.WebhookEndpoint) {
+// announceDisabled is the webhook_endpoint.disabled event of e if the
+// change endpointHealth made disables it, committed with the endpoint in one
+// atomic write: the notice is never lost, and never announces a disable
+// that did not happen. The event's id is derived from the endpoint's id and
+// the version the disable wrote, unlike any other endpoint write's.
+func announceDisabled(e *checkout.WebhookEndpoint) []*checkout.Event {
+	if !e.Disabled {
+		return nil
+	}
 	snap := *e
 	snap.Secrets = nil
 	snap.EnabledEvents = slices.Clone(e.EnabledEvents)
 	snap.Metadata = maps.Clone(e.Metadata)
-	ev := &checkout.Event{ID: endpointEventID(checkout.EventEndpointDisabled, e), AccountID: e.AccountID, Livemode: e.Livemode,
-		Type: checkout.EventEndpointDisabled, Created: e.Updated, Sequence: e.Version, ObjectID: e.ID, Endpoint: &snap}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.store.Commit(ctx, checkout.Change{Events: []*checkout.Event{ev}})
-		if err == nil || checkout.IsKind(err, checkout.KindConflict) {
-			// Conflict: an earlier try was written after all.
-			s.wakeDeliveries()
-			return
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
-	}
-	s.log.Error("writing a webhook_endpoint.disabled event failed; the endpoint is disabled all the same",
-		"endpoint", e.ID, "reason", e.DisabledReason, "err", err)
+	return []*checkout.Event{{ID: endpointEventID(checkout.EventEndpointDisabled, e), AccountID: e.AccountID, Livemode: e.Livemode,
+		Type: checkout.EventEndpointDisabled, Created: e.Updated, Sequence: e.Version, ObjectID: e.ID, Endpoint: &snap}}
 }
 
 // endpointEventID is the id of the event of type typ recording the write of
