@@ -11,7 +11,6 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
-	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -44,7 +43,7 @@ func newRouterEnv(f *testing.F, kind string) *routerEnv {
 		f.Fatal(err)
 	}
 	// A voucher: a payment awaiting the customer, and events.
-	e.svc.Providers = map[bool][]checkout.Provider{false: {sim.New(e.svc.Clock)}}
+	e.svc.Providers = simProviders(e.svc.Clock)
 	_, pay, err := e.svc.Pay(ctx, sess.ID, service.PayParams{Method: "multibanco"})
 	if err != nil {
 		f.Fatal(err)

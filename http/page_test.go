@@ -20,6 +20,7 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // These tests drive the hosted page the way a browser without JavaScript
@@ -34,8 +35,16 @@ const maxPageBytes = 30 << 10
 func newPageEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.svc.Providers = map[bool][]checkout.Provider{false: {sim.New(e.svc.Clock)}}
+	e.svc.Providers = simProviders(e.svc.Clock)
 	return e
+}
+
+// simProviders serves test mode with the simulator, as checkoutd serve does.
+func simProviders(clock checkout.Clock) *service.Registry {
+	r := service.NewRegistry()
+	r.Register("sim", sim.Factory(sim.New(clock)))
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	return r
 }
 
 // noRedirects is a client that shows each redirect to the test.

@@ -35,13 +35,21 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { store.Close() })
 	logs := &bytes.Buffer{}
 	svc := service.New(store, "http://checkout.test", slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	svc.Providers = simRegistry(sim.New(svc.Clock))
 	ctx := context.Background()
 	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_shop", Name: "Shop", DefaultCurrency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{svc: svc, store: store, dir: dir, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx}
+}
+
+// simRegistry serves test mode with the simulator, as checkoutd serve does.
+func simRegistry(p *sim.Provider) *service.Registry {
+	r := service.NewRegistry()
+	r.Register("sim", sim.Factory(p))
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	return r
 }
 
 func (f *fixture) session(t *testing.T, methods ...string) *checkout.Session {
@@ -234,19 +242,19 @@ func TestThreeDSecure(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t)
 	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
-	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+	if err != nil || p.Status != checkout.PaymentRequiresAction || !p.Action.IsChallenge() {
 		t.Fatalf("%v %+v", err, p)
 	}
-	_, failed, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, false)
+	_, failed, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: false})
 	if err != nil || failed.Status != checkout.PaymentFailed || failed.FailureCode != "authentication_failed" {
 		t.Fatalf("fail: %v %+v", err, failed)
 	}
 	_, p2, _ := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
-	sess, ok, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true)
+	sess, ok, err := f.svc.ConfirmPayment(f.ctx, s.ID, p2.ID, checkout.ConfirmRequest{Completed: true})
 	if err != nil || ok.Status != checkout.PaymentSucceeded || sess.Status != checkout.SessionComplete {
 		t.Fatalf("complete: %v %+v", err, ok)
 	}
-	if _, _, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true); checkout.ErrorKind(err) != checkout.KindState {
+	if _, _, err := f.svc.ConfirmPayment(f.ctx, s.ID, p2.ID, checkout.ConfirmRequest{Completed: true}); checkout.ErrorKind(err) != checkout.KindState {
 		t.Fatalf("confirmed twice: %v", err)
 	}
 }
@@ -259,7 +267,7 @@ func TestThreeDSecureAfterOtherTabPaid(t *testing.T) {
 	if _, p2, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || p2.Status != checkout.PaymentSucceeded {
 		t.Fatalf("other tab: %v", err)
 	}
-	_, late, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+	_, late, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
 	if err != nil || late.Status != checkout.PaymentCanceled {
 		t.Fatalf("late challenge: %v %+v", err, late)
 	}
@@ -270,7 +278,7 @@ func TestMultibanco(t *testing.T) {
 	for _, succeed := range []bool{true, false} {
 		s := f.session(t, "card", "multibanco")
 		sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
-		if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action.Type != "multibanco_voucher" || len(p.Action.Reference) != 9 || p.Action.Entity == "" {
+		if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action.Kind != checkout.NextActionVoucher || len(p.Action.Voucher.Reference) != 9 || p.Action.Voucher.Entity == "" {
 			t.Fatalf("%v %+v", err, p)
 		}
 		if sess.Status != checkout.SessionComplete || sess.PaymentStatus != checkout.PaymentUnpaid {
@@ -366,7 +374,7 @@ func TestNoCardDataAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.Status == checkout.PaymentRequiresAction {
-			f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+			f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
 		}
 	}
 	f.store.Close() // flush the WAL into the main file too
@@ -396,7 +404,7 @@ func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
 	f := newFixture(t)
 	prov := sim.New(f.svc.Clock)
 	prov.VoucherTTL = time.Millisecond
-	f.svc.Providers = map[bool][]checkout.Provider{false: {prov}}
+	f.svc.Providers = simRegistry(prov)
 	s := f.session(t, "multibanco")
 	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
 	if err != nil {
@@ -430,7 +438,7 @@ func TestMerchantEmailIsLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, method := range []string{"card", "multibanco"} {
+	for _, method := range []checkout.Method{"card", "multibanco"} {
 		pp := service.PayParams{Method: method, Email: "thief@attacker.example"}
 		if method == "card" {
 			pp.Card = card("4242424242424242", "123")

@@ -29,7 +29,9 @@ func checkoutdServer(t *testing.T, payLimit int) string {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
 	svc := service.New(store, ts.URL, nil)
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	svc.Providers = service.NewRegistry()
+	svc.Providers.Register("sim", sim.Factory(sim.New(svc.Clock)))
+	svc.Providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	if _, _, _, err := svc.Bootstrap(context.Background(), "Default account", "GHS", benchKey); err != nil {
 		t.Fatal(err)
 	}

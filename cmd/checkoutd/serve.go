@@ -97,9 +97,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 	svc := service.New(store, base, log)
-	// Test mode pays through the built-in simulator; live mode has no
-	// provider until one is configured (a later release).
-	svc.Providers = map[bool][]checkout.Provider{false: {sim.New(svc.Clock)}}
+	// Test mode pays through the built-in simulator, for every account;
+	// live mode has no provider until one is configured (a later release).
+	svc.Providers = service.NewRegistry()
+	svc.Providers.Register("sim", sim.Factory(sim.New(svc.Clock)))
+	svc.Providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	if *maxFailed < 1 {
 		return errors.New("--max-failed-attempts must be at least 1")
 	}

@@ -78,17 +78,18 @@ func normalizeSession(s *checkout.Session) {
 func EncodePayment(p *checkout.Payment) ([]byte, error) {
 	c := p.Clone()
 	normalizePayment(c)
-	return encode("payment", c)
+	return encode("payment", storePayment(c))
 }
 
 // DecodePayment is the inverse of EncodePayment.
 func DecodePayment(data []byte) (*checkout.Payment, error) {
-	var p checkout.Payment
-	if err := decode("payment", data, &p); err != nil {
+	var sp storedPayment
+	if err := decode("payment", data, &sp); err != nil {
 		return nil, err
 	}
-	normalizePayment(&p)
-	return &p, nil
+	p := sp.payment()
+	normalizePayment(p)
+	return p, nil
 }
 
 // normalizePayment normalizes the times of p and of its action, which it
@@ -115,15 +116,16 @@ func EncodeEvent(e *checkout.Event) ([]byte, error) {
 		c.Payment = e.Payment.Clone()
 		normalizePayment(c.Payment)
 	}
-	return encode("event", &c)
+	return encode("event", storeEvent(&c))
 }
 
 // DecodeEvent is the inverse of EncodeEvent.
 func DecodeEvent(data []byte) (*checkout.Event, error) {
-	var e checkout.Event
-	if err := decode("event", data, &e); err != nil {
+	var se storedEvent
+	if err := decode("event", data, &se); err != nil {
 		return nil, err
 	}
+	e := se.event()
 	e.Created = UTC(e.Created)
 	if e.Session != nil {
 		normalizeSession(e.Session)
@@ -131,7 +133,7 @@ func DecodeEvent(data []byte) (*checkout.Event, error) {
 	if e.Payment != nil {
 		normalizePayment(e.Payment)
 	}
-	return &e, nil
+	return e, nil
 }
 
 // EncodeEndpoint is the stored JSON of e. An empty list of secrets stays
