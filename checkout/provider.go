@@ -134,6 +134,10 @@ type ProviderResult struct {
 	ProviderRef string
 	// Action is what the customer must do, with Status requires_action.
 	Action *NextAction
+	// CardBrand and CardLast4 describe a card that checkoutd never saw (one
+	// tokenised in the browser), for the payment to record; empty keeps
+	// what it has.
+	CardBrand, CardLast4 string
 }
 
 // StartRequest is what a provider needs to start an attempt. At most one of

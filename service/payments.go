@@ -231,6 +231,10 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || !customerStep(p.Action.Kind) {
 		return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_awaiting_authentication", Message: "this payment is " + string(p.Status) + " and awaits no authentication"}
 	}
+	prov, err := s.providerOf(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Claim the session again: another tab may have paid meanwhile, and then
 	// this payment must not go through.
 	now := s.now()
@@ -252,10 +256,6 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
 			return nil, nil, err
 		}
-	}
-	prov, err := s.providerOf(ctx, p)
-	if err != nil {
-		return nil, nil, err
 	}
 	res, err := prov.Confirm(ctx, p, req)
 	if err != nil {
@@ -479,6 +479,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	p.Updated = now
 	if res.ProviderRef != "" {
 		p.ProviderRef = res.ProviderRef
+	}
+	if res.CardLast4 != "" {
+		p.CardBrand, p.CardLast4 = res.CardBrand, res.CardLast4
 	}
 	sessionEvent := func(t checkout.Transition) error {
 		ev, err := sess.Apply(t, now, s.IDs.New("evt"))

@@ -60,7 +60,7 @@ func (g *gateway) Confirm(ctx context.Context, p *checkout.Payment, req checkout
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.confirms++
-	return checkout.ProviderResult{Status: checkout.PaymentSucceeded}, nil
+	return checkout.ProviderResult{Status: checkout.PaymentSucceeded, CardBrand: "visa", CardLast4: "4242"}, nil
 }
 
 func (g *gateway) Refund(ctx context.Context, p *checkout.Payment, amount int64, key string) (checkout.RefundResult, error) {
@@ -185,7 +185,7 @@ func TestConfirmGoesToThePaymentsProvider(t *testing.T) {
 	}
 	reg.Route(false, "sim", checkout.MethodCard)
 	sess, p, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
-	if err != nil || p.Status != checkout.PaymentSucceeded || sess.PaymentStatus != checkout.PaymentPaid {
+	if err != nil || p.Status != checkout.PaymentSucceeded || sess.PaymentStatus != checkout.PaymentPaid || p.CardBrand != "visa" || p.CardLast4 != "4242" {
 		t.Fatalf("confirm: %v %+v", err, p)
 	}
 	starts, confirms, _ := gw.counts()
