@@ -195,7 +195,9 @@ const (
 
 // PageSpec is what the hosted page needs to offer a method through a
 // provider: the inputs it shows, the scripts it loads and the sources its
-// Content-Security-Policy must admit for them.
+// Content-Security-Policy must admit for them. Sources are CSP
+// host-sources (https://js.stripe.com), written into the header as given,
+// so they come from the provider's code, never from a request.
 type PageSpec struct {
 	Fields     []PageField
 	Scripts    []string
