@@ -40,7 +40,7 @@ type nextActionJSON struct {
 func renderPayment(p *checkout.Payment) *paymentJSON {
 	out := &paymentJSON{
 		ID: p.ID, Object: "payment", Livemode: p.Livemode, CheckoutSession: p.SessionID, Provider: p.Provider,
-		Method: p.Method, Status: string(p.Status), Amount: p.Amount, Currency: string(p.Currency),
+		Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Currency: string(p.Currency),
 		FailureCode: optString(p.FailureCode), FailureMessage: optString(p.FailureMessage),
 		CreatedAt: rfc3339(p.Created), UpdatedAt: rfc3339(p.Updated),
 	}
@@ -48,7 +48,22 @@ func renderPayment(p *checkout.Payment) *paymentJSON {
 		out.Card = &cardJSON{Brand: p.CardBrand, Last4: p.CardLast4}
 	}
 	if a := p.Action; a != nil && p.Status == checkout.PaymentRequiresAction {
-		out.NextAction = &nextActionJSON{Type: a.Type, Entity: optString(a.Entity), Reference: optString(a.Reference), ExpiresAt: optTime(a.ExpiresAt)}
+		out.NextAction = renderNextAction(p.Method, a)
+	}
+	return out
+}
+
+// renderNextAction is the API's next_action of a payment of method m. The
+// simulator's challenge is "three_d_secure" and a voucher is
+// "<method>_voucher", as they always were; other kinds go by their name.
+func renderNextAction(m checkout.Method, a *checkout.NextAction) *nextActionJSON {
+	out := &nextActionJSON{Type: string(a.Kind), ExpiresAt: optTime(a.ExpiresAt)}
+	switch {
+	case a.IsChallenge():
+		out.Type = "three_d_secure"
+	case a.Kind == checkout.NextActionVoucher && a.Voucher != nil:
+		out.Type = string(m) + "_voucher"
+		out.Entity, out.Reference = optString(a.Voucher.Entity), optString(a.Voucher.Reference)
 	}
 	return out
 }
@@ -108,7 +123,7 @@ func (s *Server) showTestPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.pageFor(r, sess, acct)
 	d.Kind, d.Title, d.PaymentID, d.PaymentStatus = "testhelper", tr(d.Lang, "test_helper_title"), p.ID, string(p.Status)
-	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Type == "multibanco_voucher"
+	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Kind == checkout.NextActionVoucher
 	s.renderPage(w, r, d, http.StatusOK, nil)
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
-	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -35,7 +34,7 @@ func newRouterEnv(f *testing.F, kind string) *routerEnv {
 	// A voucher needs the simulator: a payment awaiting the customer, and events.
 	e.configure(func(c *service.Config) {
 		c.Sealer = sealer
-		c.Providers = map[bool][]checkout.Provider{false: {sim.New(e.clock)}}
+		c.Providers = simProviders(e.clock)
 	})
 	ctx := context.Background()
 	scope := checkout.Scope{AccountID: e.accts[0]}

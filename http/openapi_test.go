@@ -25,7 +25,6 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
-	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -196,7 +195,7 @@ type oaEnv struct {
 func newOAEnv(t *testing.T) *oaEnv {
 	v, _ := oaValidator(t)
 	o := &oaEnv{env: newEnv(t), v: v}
-	o.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {sim.New(o.clock)}} })
+	o.configure(func(c *service.Config) { c.Providers = simProviders(o.clock) })
 	o.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return o
 }
@@ -666,7 +665,7 @@ func TestOpenAPICatchesDrift(t *testing.T) {
 // hosted page does; number is the card number of a card payment.
 func (o *oaEnv) pay(id, method, number string) *checkout.Payment {
 	o.t.Helper()
-	pp := service.PayParams{Method: method}
+	pp := service.PayParams{Method: checkout.Method(method)}
 	if number != "" {
 		pp.Card = &checkout.Card{Number: number, ExpMonth: 12, ExpYear: o.clock.Now().Year() + 5, CVC: "123"}
 	}

@@ -36,7 +36,6 @@ type pageData struct {
 	Total, Discount, Tax  string
 	Email                 string
 	EmailLocked           bool // the merchant set it: shown read-only
-	Card, Multibanco      bool
 	ExpiresIn             string
 	ExpiresLeftMS         int64 // by the server's clock
 	CancelURL, CancelHost string
@@ -51,6 +50,14 @@ type pageData struct {
 	Heading, Body         string
 	ContinueURL           string
 	ContinueLabel         string
+
+	// Forms are the methods whose form takes inputs, Buttons those that
+	// are one button; the page shows them in that order.
+	Forms, Buttons []pageMethod
+	// Scripts are the providers' scripts the form loads; cspScript,
+	// cspFrame and cspConnect the sources they add to the page's CSP.
+	Scripts                         []string
+	cspScript, cspFrame, cspConnect []string
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -75,6 +82,31 @@ func (d *pageData) ErrorList() []fieldError {
 		}
 	}
 	return out
+}
+
+// pageMethod is a payment method as the page offers it, from its
+// provider's description (checkout.PageSpec).
+type pageMethod struct {
+	Method string
+	// Card: the page's own card inputs (number, expiry, CVC), which go to
+	// the provider as card data; only the simulator asks for them.
+	Card bool
+	// Token: a hidden input a provider's script fills with a token.
+	Token bool
+	spec  checkout.PageSpec
+}
+
+// cardFields are the inputs of the page's own card form.
+var cardFields = []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}
+
+// method returns the method m as the page offers it.
+func (d *pageData) method(m checkout.Method) (pageMethod, bool) {
+	for _, pm := range slices.Concat(d.Forms, d.Buttons) {
+		if pm.Method == string(m) {
+			return pm, true
+		}
+	}
+	return pageMethod{}, false
 }
 
 type pageItem struct {
@@ -117,12 +149,26 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		}
 		d.Items = []pageItem{{Name: name, Quantity: 1, Amount: d.Total}}
 	}
-	for _, m := range sess.PaymentMethodTypes {
-		switch m {
-		case "card":
-			d.Card = true
-		case "multibanco":
-			d.Multibanco = true
+	for _, mp := range s.svc.MethodPages(sess, acct) {
+		spec := mp.Spec
+		if !mp.Available {
+			// No provider serves the method in this mode (live mode, until
+			// one is configured): the page still shows the methods it
+			// always showed, and paying says the method is unavailable.
+			switch mp.Method {
+			case checkout.MethodCard:
+				spec = checkout.PageSpec{Fields: cardFields}
+			case checkout.MethodMultibanco:
+			default:
+				continue
+			}
+		}
+		pm := pageMethod{Method: string(mp.Method), spec: spec,
+			Card: slices.Contains(spec.Fields, checkout.FieldCardNumber), Token: slices.Contains(spec.Fields, checkout.FieldToken)}
+		if len(spec.Fields) > 0 {
+			d.Forms = append(d.Forms, pm)
+		} else {
+			d.Buttons = append(d.Buttons, pm)
 		}
 	}
 	now := s.svc.Now()
@@ -159,11 +205,17 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	switch sess.Status {
 	case checkout.SessionOpen:
 		d.Kind, d.Script = "form", true
+		for _, pm := range slices.Concat(d.Forms, d.Buttons) {
+			d.Scripts = appendNew(d.Scripts, pm.spec.Scripts...)
+			d.cspScript = appendNew(d.cspScript, pm.spec.ScriptSrc...)
+			d.cspFrame = appendNew(d.cspFrame, pm.spec.FrameSrc...)
+			d.cspConnect = appendNew(d.cspConnect, pm.spec.ConnectSrc...)
+		}
 	case checkout.SessionComplete:
-		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == "multibanco" {
+		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == checkout.MethodMultibanco {
 			d.Kind = "voucher"
-			if p.Action != nil {
-				d.Entity, d.Reference = p.Action.Entity, p.Action.Reference
+			if p.Action != nil && p.Action.Voucher != nil {
+				d.Entity, d.Reference = p.Action.Voucher.Entity, p.Action.Voucher.Reference
 				d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
 			}
 			switch p.Status {
@@ -202,12 +254,17 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		s.renderState(w, r, sess, d, http.StatusTooManyRequests)
 		return
 	}
-	pp := service.PayParams{Method: r.PostFormValue("method"), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	pp := service.PayParams{Method: checkout.Method(r.PostFormValue("method")), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
 	if pp.Email != "" && !d.EmailLocked {
 		d.Email = pp.Email // shown again after an error; a locked one stays the merchant's
 	}
-	if pp.Method == "card" {
+	// The page takes the inputs the method's provider asked for, and only those.
+	pm, _ := d.method(pp.Method)
+	if pm.Token {
+		pp.Token = r.PostFormValue(string(checkout.FieldToken))
+	}
+	if pm.Card {
 		c := &checkout.Card{Number: checkout.NormalizeCardNumber(r.PostFormValue("card_number")), CVC: strings.TrimSpace(r.PostFormValue("card_cvc"))}
 		month, year, okExp := checkout.ParseExpiry(r.PostFormValue("card_expiry"))
 		c.ExpMonth, c.ExpYear = month, year
@@ -259,7 +316,7 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 	switch {
 	case p.Status == checkout.PaymentSucceeded && sess.Status == checkout.SessionComplete:
 		http.Redirect(w, r, successURL(sess), http.StatusSeeOther)
-	case p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Type == "three_d_secure":
+	case p.Status == checkout.PaymentRequiresAction && p.Action.IsChallenge():
 		http.Redirect(w, r, "/checkout/"+sess.ID+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
 		d := s.pageFor(r, sess, acct)
@@ -291,7 +348,7 @@ func (s *Server) showChallenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.svc.FindPayment(r.Context(), r.PathValue("payment"))
-	if err != nil || p.SessionID != sess.ID || p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+	if err != nil || p.SessionID != sess.ID || p.Status != checkout.PaymentRequiresAction || !p.Action.IsChallenge() {
 		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
 		return
 	}
@@ -306,7 +363,7 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sess2, p, err := s.svc.Confirm3DS(r.Context(), sess.ID, r.PathValue("payment"), r.PostFormValue("result") == "complete")
+	sess2, p, err := s.svc.ConfirmPayment(r.Context(), sess.ID, r.PathValue("payment"), checkout.ConfirmRequest{Completed: r.PostFormValue("result") == "complete"})
 	if err != nil {
 		if checkout.IsKind(err, checkout.KindState) || checkout.IsKind(err, checkout.KindNotFound) {
 			http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
@@ -424,8 +481,18 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, d *pageData,
 			}
 		}
 	}
+	// A provider's script, frames and calls are admitted by the sources its
+	// page description names (the simulator names none).
+	scriptSrc := strings.Join(append([]string{"'nonce-" + d.Nonce + "'"}, d.cspScript...), " ")
+	var extra string
+	if len(d.cspFrame) > 0 {
+		extra += "; frame-src " + strings.Join(d.cspFrame, " ")
+	}
+	if len(d.cspConnect) > 0 {
+		extra += "; connect-src " + strings.Join(d.cspConnect, " ")
+	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src 'nonce-"+d.Nonce+"'; img-src 'self'; form-action "+strings.Join(formAction, " ")+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+d.Nonce+"'; script-src "+scriptSrc+"; img-src 'self'"+extra+"; form-action "+strings.Join(formAction, " ")+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -476,4 +543,14 @@ func declineReason(lang string, p *checkout.Payment) string {
 		return m
 	}
 	return p.FailureMessage
+}
+
+// appendNew appends to list the values it does not hold yet.
+func appendNew(list []string, values ...string) []string {
+	for _, v := range values {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
 }

@@ -35,8 +35,16 @@ const maxPageBytes = 30 << 10
 func newPageEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {sim.New(e.clock)}} })
+	e.configure(func(c *service.Config) { c.Providers = simProviders(e.clock) })
 	return e
+}
+
+// simProviders serves test mode with the simulator, as checkoutd serve does.
+func simProviders(clock checkout.Clock) *service.Registry {
+	r := service.NewRegistry()
+	r.Register("sim", sim.Factory(sim.New(clock)))
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	return r
 }
 
 // noRedirects is a client that shows each redirect to the test.

@@ -21,10 +21,13 @@ var eventTransitions = map[string]checkout.Transition{
 const DefaultMaxFailedAttempts = 5
 
 // PayParams is a customer's payment attempt from the hosted page (or a
-// dialect's pay call). Card is set for card payments and is never stored.
+// dialect's pay call). At most one of Card and Token is set, as the
+// provider's page description asks (checkout.PageSpec): Card, for the
+// simulator only, is never stored; Token comes from a provider's browser SDK.
 type PayParams struct {
-	Method string
+	Method checkout.Method
 	Card   *checkout.Card
+	Token  string
 	Email  string
 }
 
@@ -59,14 +62,56 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*checkout.Session
 	return sess.Observed(now), acct, nil
 }
 
-// provider returns the provider for a session's mode and method.
-func (s *Service) provider(sess *checkout.Session, method string) (checkout.Provider, error) {
-	for _, p := range s.providers[sess.Livemode] {
-		if slices.Contains(p.Methods(), method) {
-			return p, nil
-		}
+// providerOf returns the provider that holds payment p: the one it
+// recorded, for its account and mode. A payment never goes to another
+// provider that serves the same method.
+func (s *Service) providerOf(ctx context.Context, p *checkout.Payment) (checkout.Provider, error) {
+	acct, err := s.account(ctx, p.AccountID)
+	if err != nil {
+		return nil, err
 	}
-	return nil, checkout.Errorf(checkout.KindState, "provider_unavailable", "no payment provider handles %s in this mode", method)
+	return s.providers.Get(acct, p.Livemode, p.Provider)
+}
+
+// MethodPage is what the hosted page offers for one of a session's methods.
+type MethodPage struct {
+	Method checkout.Method
+	// Spec is the serving provider's description of the method's inputs,
+	// scripts and CSP sources; the zero PageSpec when Available is false.
+	Spec checkout.PageSpec
+	// Available is false when no provider serves the method in the
+	// session's mode (paying with it fails with provider_unavailable).
+	Available bool
+}
+
+// MethodPages describes each of sess's methods (in its order) as the
+// providers that would take them describe them.
+func (s *Service) MethodPages(sess *checkout.Session, acct *checkout.Account) []MethodPage {
+	out := make([]MethodPage, 0, len(sess.PaymentMethodTypes))
+	for _, name := range sess.PaymentMethodTypes {
+		m := checkout.Method(name)
+		mp := MethodPage{Method: m}
+		if prov, err := s.providers.For(acct, sess.Livemode, m); err == nil {
+			mp.Spec, mp.Available = prov.Page(m), true
+		}
+		out = append(out, mp)
+	}
+	return out
+}
+
+// takes checks that what the customer gave for a payment is what the
+// provider's page description asks for: card details reach only a provider
+// that shows card inputs (the simulator), a token only one that makes them.
+func takes(spec checkout.PageSpec, pp PayParams) error {
+	switch {
+	case pp.Card != nil && !slices.Contains(spec.Fields, checkout.FieldCardNumber):
+		return checkout.Invalid("card_number", "parameter_unknown", "card details are not taken for '%s' here", pp.Method)
+	case pp.Token != "" && !slices.Contains(spec.Fields, checkout.FieldToken):
+		return checkout.Invalid("payment_token", "parameter_unknown", "a payment token is not taken for '%s' here", pp.Method)
+	case pp.Token == "" && pp.Card == nil && slices.Contains(spec.Fields, checkout.FieldToken):
+		return checkout.Invalid("payment_token", "parameter_missing", "a payment token is required")
+	}
+	return nil
 }
 
 // Pay makes one payment attempt for session id. The session is claimed for
@@ -84,16 +129,21 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if st := sess.StatusAt(now); st != checkout.SessionOpen {
 		return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "checkout_session_" + string(st), Message: "this checkout session is " + string(st) + " and can no longer be paid"}
 	}
-	if !slices.Contains(sess.PaymentMethodTypes, pp.Method) {
+	if !slices.Contains(sess.PaymentMethodTypes, string(pp.Method)) {
 		return nil, nil, checkout.Invalid("method", "payment_method_unavailable", "'%s' is not a payment method of this checkout session", pp.Method)
 	}
-	if pp.Method == "card" {
+	if pp.Card != nil && pp.Token != "" {
+		return nil, nil, checkout.Invalid("payment_token", "parameter_unexpected", "a payment takes card details or a payment token, not both")
+	}
+	if pp.Method == checkout.MethodCard {
 		if err := s.checkAttempts(sess); err != nil {
 			return nil, nil, err
 		}
-		if pp.Card == nil {
+		if pp.Card == nil && pp.Token == "" {
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
 		}
+	}
+	if pp.Card != nil {
 		if err := pp.Card.Validate(now); err != nil {
 			return nil, nil, err
 		}
@@ -112,8 +162,16 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			pp.Email = ""
 		}
 	}
-	prov, err := s.provider(sess, pp.Method)
+	acct, err := s.account(ctx, sess.AccountID)
 	if err != nil {
+		return nil, nil, err
+	}
+	// The provider is chosen here, once; the payment records it.
+	prov, err := s.providers.For(acct, sess.Livemode, pp.Method)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := takes(prov.Page(pp.Method), pp); err != nil {
 		return nil, nil, err
 	}
 	p := &checkout.Payment{
@@ -126,33 +184,35 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	// Claim the session and record the attempt in one write.
-	for attempt := 0; ; attempt++ {
+	fresh := true // the first try writes over the copy read above
+	err = retryCAS(func() error {
+		if !fresh {
+			var err error
+			if sess, err = s.store.FindSession(ctx, id); err != nil {
+				return err
+			}
+		}
+		fresh = false
 		// Checked again on the copy the claim's compare-and-set writes over:
 		// a decline recorded since the first read must count.
-		if pp.Method == "card" {
+		if pp.Method == checkout.MethodCard {
 			if err := s.checkAttempts(sess); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		if err := sess.Claim(p.ID, now); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
-		err := s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
-		if err == nil {
-			break
-		}
-		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
-			return nil, nil, err
-		}
-		if sess, err = s.store.FindSession(ctx, id); err != nil {
-			return nil, nil, err
-		}
+		return s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 
-	res, err := prov.Start(ctx, checkout.PaymentRequest{Payment: p, Session: sess, Card: pp.Card})
+	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
@@ -161,56 +221,68 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	return s.record(ctx, p.ID, res)
 }
 
-// Confirm3DS reports the customer's answer to a 3-D Secure challenge
-// (ok: completed, else failed) for payment paymentID of session sessionID.
-func (s *Service) Confirm3DS(ctx context.Context, sessionID, paymentID string, ok bool) (*checkout.Session, *checkout.Payment, error) {
+// ConfirmPayment reports what the customer did on the next action of
+// payment paymentID of session sessionID (the 3-D Secure challenge
+// completed or failed, a redirect's return). The payment's own provider
+// decides the outcome.
+func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID string, req checkout.ConfirmRequest) (*checkout.Session, *checkout.Payment, error) {
 	p, err := s.store.FindPayment(ctx, paymentID)
 	if err != nil || p.SessionID != sessionID {
 		return nil, nil, checkout.NotFound("payment", "payment", paymentID)
 	}
-	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || !customerStep(p.Action.Kind) {
 		return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_awaiting_authentication", Message: "this payment is " + string(p.Status) + " and awaits no authentication"}
+	}
+	prov, err := s.providerOf(ctx, p)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Claim the session again: another tab may have paid meanwhile, and then
 	// this payment must not go through.
 	now := s.now()
-	for attempt := 0; ; attempt++ {
+	var ended checkout.SessionStatus // set when the session can no longer be paid
+	err = retryCAS(func() error {
 		sess, err := s.store.FindSession(ctx, sessionID)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if err := sess.Claim(p.ID, now); err != nil {
 			if checkout.IsKind(err, checkout.KindState) && sess.StatusAt(now) != checkout.SessionOpen {
-				return s.cancelPayment(ctx, p.ID, "the checkout session is "+string(sess.StatusAt(now)))
+				ended = sess.StatusAt(now)
 			}
-			return nil, nil, err
+			return err
 		}
-		err = s.store.Commit(ctx, checkout.Change{Session: sess})
-		if err == nil {
-			break
-		}
-		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
-			return nil, nil, err
-		}
+		return s.store.Commit(ctx, checkout.Change{Session: sess})
+	})
+	if ended != "" {
+		return s.cancelPayment(ctx, p.ID, "the checkout session is "+string(ended))
 	}
-	action := "fail"
-	if ok {
-		action = "authenticate"
-	}
-	prov, err := s.provider(&checkout.Session{Livemode: p.Livemode}, p.Method)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := prov.Act(ctx, p, action)
+	res, err := prov.Confirm(ctx, p, req)
 	if err != nil {
 		return nil, nil, err
 	}
 	return s.record(ctx, p.ID, res)
 }
 
-// SettlePayment reports the asynchronous outcome of a voucher payment: the
-// test helpers call it for the simulator, a provider's notification for real
-// ones. Only test mode may settle by hand.
+// customerStep reports whether a next action of kind k is done by the
+// customer on the page and then confirmed (as opposed to one whose outcome
+// arrives on its own).
+func customerStep(k checkout.NextActionKind) bool {
+	return k == checkout.NextActionRedirect || k == checkout.NextActionClientSecret
+}
+
+// awaitsLater reports whether a next action of kind k is paid elsewhere, its
+// outcome pushed later by the provider (or its deadline passing).
+func awaitsLater(k checkout.NextActionKind) bool {
+	return k == checkout.NextActionVoucher || k == checkout.NextActionDepositAddress
+}
+
+// SettlePayment reports the outcome of a voucher (or deposit) payment by
+// hand, in test mode only: the test helpers call it for the simulator. The
+// result goes through ApplyProviderResult, as a gateway's would.
 func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, paymentID string, succeeded bool) (*checkout.Payment, error) {
 	if scope.Livemode {
 		return nil, checkout.Errorf(checkout.KindForbidden, "livemode_forbidden", "test helpers work only with test keys")
@@ -222,59 +294,180 @@ func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, payme
 	if err != nil {
 		return nil, err
 	}
-	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "multibanco_voucher" {
+	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || !awaitsLater(p.Action.Kind) {
 		return nil, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_pending", Message: "only a payment awaiting its voucher can be settled; this one is " + string(p.Status)}
 	}
-	prov, err := s.provider(&checkout.Session{Livemode: p.Livemode}, p.Method)
+	res := checkout.ProviderResult{Status: checkout.PaymentSucceeded}
+	if !succeeded {
+		res = lapsed(p)
+	}
+	return s.ApplyProviderResult(ctx, scope, p.Provider, checkout.Notification{PaymentID: p.ID, ProviderRef: p.ProviderRef, Result: res})
+}
+
+// lapsed is the result of payment p whose next action passed its deadline
+// undone.
+func lapsed(p *checkout.Payment) checkout.ProviderResult {
+	res := checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "action_expired", FailureMessage: "The payment was not completed in time."}
+	if p.Action != nil {
+		switch p.Action.Kind {
+		case checkout.NextActionVoucher:
+			res.FailureCode, res.FailureMessage = "voucher_expired", "The "+string(p.Method)+" voucher was not paid in time."
+		case checkout.NextActionDepositAddress:
+			res.FailureCode, res.FailureMessage = "deposit_expired", "The deposit was not received in time."
+		}
+	}
+	return res
+}
+
+// ApplyProviderResult is the one entry point for results a provider pushes:
+// a gateway's verified notification, a watcher's deposit, the test helpers'
+// settlement and the expiry of an unpaid voucher. The result must be for a
+// payment of scope (the account and mode whose credentials verified it)
+// held by provider; it is recorded like a result asked for. A payment
+// already final answers KindState (a gateway repeats its messages); one not
+// found, or held by another provider, KindNotFound.
+func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope, provider string, n checkout.Notification) (*checkout.Payment, error) {
+	var p *checkout.Payment
+	var err error
+	switch {
+	case n.PaymentID != "":
+		p, err = s.store.GetPayment(ctx, scope, n.PaymentID)
+	case n.ProviderRef != "":
+		// A gateway's message may name only its own reference.
+		p, err = s.store.FindPaymentByRef(ctx, provider, n.ProviderRef)
+		if err == nil && p.Scope() != scope {
+			err = checkout.ErrNotFound
+		}
+	default:
+		err = checkout.ErrNotFound
+	}
+	if err == nil && (p.Provider != provider || (n.ProviderRef != "" && p.ProviderRef != "" && n.ProviderRef != p.ProviderRef)) {
+		err = checkout.ErrNotFound
+	}
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, checkout.NotFound("payment", "payment", n.PaymentID+n.ProviderRef)
+	}
 	if err != nil {
 		return nil, err
 	}
-	res, err := prov.Settle(ctx, p, succeeded)
-	if err != nil {
-		return nil, err
-	}
-	_, p, err = s.record(ctx, p.ID, res)
+	_, p, err = s.record(ctx, p.ID, n.Result)
 	return p, err
+}
+
+// ResultSink is where a Watcher of provider for scope pushes its results.
+func (s *Service) ResultSink(scope checkout.Scope, provider string) checkout.ResultSink {
+	return func(ctx context.Context, n checkout.Notification) error {
+		_, err := s.ApplyProviderResult(ctx, scope, provider, n)
+		return err
+	}
+}
+
+// HandleNotification takes a message that provider sent about account
+// accountID's payments in the given mode (a gateway's webhook or callback):
+// the provider verifies it and each result it carries goes to
+// ApplyProviderResult. Results about payments already final are skipped,
+// since gateways deliver at least once. It returns how many results changed
+// a payment. KindNotFound: no such account, or the provider is told nothing.
+func (s *Service) HandleNotification(ctx context.Context, accountID string, livemode bool, provider string, header map[string][]string, body []byte) (int, error) {
+	acct, err := s.account(ctx, accountID)
+	if err != nil {
+		return 0, err
+	}
+	prov, err := s.providers.Get(acct, livemode, provider)
+	if err != nil {
+		return 0, checkout.NotFound("provider", "provider", provider)
+	}
+	nt, ok := prov.(checkout.Notified)
+	if !ok {
+		return 0, checkout.NotFound("provider", "provider", provider)
+	}
+	ns, err := nt.HandleNotification(ctx, header, body)
+	if err != nil {
+		return 0, err
+	}
+	scope := checkout.Scope{AccountID: acct.ID, Livemode: livemode}
+	applied := 0
+	for _, n := range ns {
+		switch _, err := s.ApplyProviderResult(ctx, scope, provider, n); {
+		case err == nil:
+			applied++
+		case checkout.IsKind(err, checkout.KindState):
+		default:
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// Refund returns amount (minor units; 0: all of it) of a succeeded payment
+// of scope through the provider that took it. key identifies the refund at
+// the provider, so a retry does not refund twice. Refunds are not recorded
+// yet: there is no refund object nor route (a later issue adds them).
+func (s *Service) Refund(ctx context.Context, scope checkout.Scope, paymentID string, amount int64, key string) (checkout.RefundResult, error) {
+	p, err := s.GetPayment(ctx, scope, paymentID)
+	if err != nil {
+		return checkout.RefundResult{}, err
+	}
+	if p.Status != checkout.PaymentSucceeded {
+		return checkout.RefundResult{}, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_succeeded", Message: "only a succeeded payment can be refunded; this one is " + string(p.Status)}
+	}
+	if amount == 0 {
+		amount = p.Amount
+	}
+	if amount < 0 || amount > p.Amount {
+		return checkout.RefundResult{}, checkout.Invalid("amount", "amount_invalid", "a refund is between 1 and the payment's amount, %d", p.Amount)
+	}
+	if key == "" {
+		return checkout.RefundResult{}, checkout.Invalid("idempotency_key", "parameter_missing", "a refund needs an idempotency key")
+	}
+	prov, err := s.providerOf(ctx, p)
+	if err != nil {
+		return checkout.RefundResult{}, err
+	}
+	return prov.Refund(ctx, p, amount, key)
 }
 
 // record writes a provider's result for payment id together with what it
 // does to the session, and the events, in one write; it retries on lost
 // compare-and-set races, re-deciding from fresh copies each time.
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult) (*checkout.Session, *checkout.Payment, error) {
-	for attempt := 0; ; attempt++ {
-		p, err := s.store.FindPayment(ctx, paymentID)
-		if err != nil {
-			return nil, nil, err
+	var (
+		sess   *checkout.Session
+		p      *checkout.Payment
+		events []*checkout.Event
+		now    time.Time
+	)
+	err := retryCAS(func() error {
+		var err error
+		if p, err = s.store.FindPayment(ctx, paymentID); err != nil {
+			return err
 		}
-		sess, err := s.store.FindSession(ctx, p.SessionID)
-		if err != nil {
-			return nil, nil, err
+		if sess, err = s.store.FindSession(ctx, p.SessionID); err != nil {
+			return err
 		}
-		now := s.now()
-		events, keep, err := s.apply(sess, p, res, now)
-		if err != nil {
-			return nil, nil, err
+		now = s.now()
+		var keep bool
+		if events, keep, err = s.apply(sess, p, res, now); err != nil {
+			return err
 		}
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
 		}
-		err = s.store.Commit(ctx, c)
-		if err == nil {
-			if len(events) > 0 {
-				s.wakeDeliveries()
-			}
-			for _, ev := range events {
-				if t, ok := eventTransitions[ev.Type]; ok {
-					s.observe(t)
-				}
-			}
-			return sess.Observed(now), p, nil
-		}
-		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
-			return nil, nil, err
+		return s.store.Commit(ctx, c)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(events) > 0 {
+		s.wakeDeliveries()
+	}
+	for _, ev := range events {
+		if t, ok := eventTransitions[ev.Type]; ok {
+			s.observe(t)
 		}
 	}
+	return sess.Observed(now), p, nil
 }
 
 // apply changes sess and p for result res and returns the events to write;
@@ -285,7 +478,12 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	}
 	p.Version++
 	p.Updated = now
-	p.ProviderRef = res.ProviderRef
+	if res.ProviderRef != "" {
+		p.ProviderRef = res.ProviderRef
+	}
+	if res.CardLast4 != "" {
+		p.CardBrand, p.CardLast4 = res.CardBrand, res.CardLast4
+	}
 	sessionEvent := func(t checkout.Transition) error {
 		ev, err := sess.Apply(t, now, s.ids.New("evt"))
 		if err == nil {
@@ -328,15 +526,21 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		}
 		sess.Release(p.ID, now, true)
 		paymentEvent(checkout.EventPaymentFailed)
-	case checkout.PaymentRequiresAction:
-		p.Status, p.Action = checkout.PaymentRequiresAction, res.Action
-		if res.Action != nil && res.Action.Type == "multibanco_voucher" {
+	default: // requires_action, processing
+		p.Status = res.Status
+		if res.Action != nil || res.Status == checkout.PaymentRequiresAction {
+			p.Action = res.Action
+		}
+		switch {
+		case asyncPending:
+			// The session already waits for this payment's outcome.
+			return events, false, nil
+		case res.Async:
+			// The outcome arrives later, on its own: the session is
+			// complete, unpaid until then.
 			sess.Payment = p.ID
 			return events, true, sessionEvent(checkout.TransitionPayAsync)
 		}
-		sess.Release(p.ID, now, false)
-	default:
-		p.Status = res.Status
 		sess.Release(p.ID, now, false)
 	}
 	return events, true, nil
@@ -345,30 +549,29 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 // cancelPayment marks a payment canceled (its session was completed by
 // another payment, or ended) and returns it with the session.
 func (s *Service) cancelPayment(ctx context.Context, paymentID, why string) (*checkout.Session, *checkout.Payment, error) {
-	for attempt := 0; ; attempt++ {
-		p, err := s.store.FindPayment(ctx, paymentID)
-		if err != nil {
-			return nil, nil, err
+	var p *checkout.Payment
+	final := false // ended meanwhile, by another request: left as it is
+	err := retryCAS(func() error {
+		var err error
+		if p, err = s.store.FindPayment(ctx, paymentID); err != nil {
+			return err
 		}
-		if p.Status.Final() {
-			sess, err := s.store.FindSession(ctx, p.SessionID)
-			return sess, p, err
+		if final = p.Status.Final(); final {
+			return nil
 		}
 		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentCanceled, nil, "session_unavailable", "Canceled: "+why+"."
 		p.Version++
 		p.Updated = s.now()
-		err = s.store.Commit(ctx, checkout.Change{Payment: p})
-		if err == nil {
-			sess, err := s.store.FindSession(ctx, p.SessionID)
-			if err != nil {
-				return nil, nil, err
-			}
-			return sess.Observed(s.now()), p, nil
-		}
-		if !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
-			return nil, nil, err
-		}
+		return s.store.Commit(ctx, checkout.Change{Payment: p})
+	})
+	if err != nil {
+		return nil, nil, err
 	}
+	sess, err := s.store.FindSession(ctx, p.SessionID)
+	if err != nil || final {
+		return sess, p, err
+	}
+	return sess.Observed(s.now()), p, nil
 }
 
 // GetPayment returns a payment of scope.
@@ -432,15 +635,8 @@ func (s *Service) FailDueVouchers(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, p := range due {
-		prov, err := s.provider(&checkout.Session{Livemode: p.Livemode}, p.Method)
-		if err != nil {
-			return n, err
-		}
-		res, err := prov.Settle(ctx, p, false)
-		if err != nil {
-			return n, err
-		}
-		switch _, _, err := s.record(ctx, p.ID, res); {
+		// The deadline passing is a result like one a gateway pushes.
+		switch _, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: lapsed(p)}); {
 		case err == nil:
 			n++
 		case checkout.IsKind(err, checkout.KindState):

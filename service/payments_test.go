@@ -37,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	logs := &bytes.Buffer{}
 	cfg := service.Config{Store: store, PublicURL: "http://checkout.test",
 		Log:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Providers: map[bool][]checkout.Provider{false: {sim.New(checkout.SystemClock{})}}}
+		Providers: simRegistry(sim.New(checkout.SystemClock{}))}
 	svc := service.New(cfg)
 	ctx := context.Background()
 	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_shop", Name: "Shop", DefaultCurrency: "EUR"})
@@ -52,6 +52,14 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) configure(change func(*service.Config)) {
 	change(&f.cfg)
 	f.svc = service.New(f.cfg)
+}
+
+// simRegistry serves test mode with the simulator, as checkoutd serve does.
+func simRegistry(p *sim.Provider) *service.Registry {
+	r := service.NewRegistry()
+	r.Register("sim", sim.Factory(p))
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	return r
 }
 
 func (f *fixture) session(t *testing.T, methods ...string) *checkout.Session {
@@ -244,19 +252,19 @@ func TestThreeDSecure(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t)
 	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
-	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Type != "three_d_secure" {
+	if err != nil || p.Status != checkout.PaymentRequiresAction || !p.Action.IsChallenge() {
 		t.Fatalf("%v %+v", err, p)
 	}
-	_, failed, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, false)
+	_, failed, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: false})
 	if err != nil || failed.Status != checkout.PaymentFailed || failed.FailureCode != "authentication_failed" {
 		t.Fatalf("fail: %v %+v", err, failed)
 	}
 	_, p2, _ := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
-	sess, ok, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true)
+	sess, ok, err := f.svc.ConfirmPayment(f.ctx, s.ID, p2.ID, checkout.ConfirmRequest{Completed: true})
 	if err != nil || ok.Status != checkout.PaymentSucceeded || sess.Status != checkout.SessionComplete {
 		t.Fatalf("complete: %v %+v", err, ok)
 	}
-	if _, _, err := f.svc.Confirm3DS(f.ctx, s.ID, p2.ID, true); checkout.ErrorKind(err) != checkout.KindState {
+	if _, _, err := f.svc.ConfirmPayment(f.ctx, s.ID, p2.ID, checkout.ConfirmRequest{Completed: true}); checkout.ErrorKind(err) != checkout.KindState {
 		t.Fatalf("confirmed twice: %v", err)
 	}
 }
@@ -269,7 +277,7 @@ func TestThreeDSecureAfterOtherTabPaid(t *testing.T) {
 	if _, p2, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || p2.Status != checkout.PaymentSucceeded {
 		t.Fatalf("other tab: %v", err)
 	}
-	_, late, err := f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+	_, late, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
 	if err != nil || late.Status != checkout.PaymentCanceled {
 		t.Fatalf("late challenge: %v %+v", err, late)
 	}
@@ -280,7 +288,7 @@ func TestMultibanco(t *testing.T) {
 	for _, succeed := range []bool{true, false} {
 		s := f.session(t, "card", "multibanco")
 		sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
-		if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action.Type != "multibanco_voucher" || len(p.Action.Reference) != 9 || p.Action.Entity == "" {
+		if err != nil || p.Status != checkout.PaymentRequiresAction || p.Action.Kind != checkout.NextActionVoucher || len(p.Action.Voucher.Reference) != 9 || p.Action.Voucher.Entity == "" {
 			t.Fatalf("%v %+v", err, p)
 		}
 		if sess.Status != checkout.SessionComplete || sess.PaymentStatus != checkout.PaymentUnpaid {
@@ -376,7 +384,7 @@ func TestNoCardDataAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if p.Status == checkout.PaymentRequiresAction {
-			f.svc.Confirm3DS(f.ctx, s.ID, p.ID, true)
+			f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
 		}
 	}
 	f.store.Close() // flush the WAL into the main file too
@@ -406,7 +414,7 @@ func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
 	f := newFixture(t)
 	prov := sim.New(checkout.SystemClock{})
 	prov.VoucherTTL = time.Millisecond
-	f.configure(func(c *service.Config) { c.Providers = map[bool][]checkout.Provider{false: {prov}} })
+	f.configure(func(c *service.Config) { c.Providers = simRegistry(prov) })
 	s := f.session(t, "multibanco")
 	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
 	if err != nil {
@@ -440,7 +448,7 @@ func TestMerchantEmailIsLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, method := range []string{"card", "multibanco"} {
+	for _, method := range []checkout.Method{"card", "multibanco"} {
 		pp := service.PayParams{Method: method, Email: "thief@attacker.example"}
 		if method == "card" {
 			pp.Card = card("4242424242424242", "123")

@@ -26,9 +26,9 @@ type Config struct {
 	// a trailing slash; session urls are PublicURL + "/checkout/" + id.
 	PublicURL string
 	Log       *slog.Logger // default: discard
-	// Providers are the payment providers of each mode (false: test, true:
-	// live); the first that handles a method takes its payments.
-	Providers map[bool][]checkout.Provider
+	// Providers finds the payment provider of an account, mode and method
+	// (to start a payment) or provider name (for everything after).
+	Providers *Registry
 	// MaxFailedAttempts is how many declined card payments a session takes
 	// before refusing cards; 0 means DefaultMaxFailedAttempts.
 	MaxFailedAttempts int
@@ -77,7 +77,7 @@ type Service struct {
 	ids               checkout.IDs
 	publicURL         string
 	log               *slog.Logger
-	providers         map[bool][]checkout.Provider
+	providers         *Registry
 	maxFailedAttempts int
 	sealer            *seal.Sealer
 	events            EventEncoder

@@ -28,8 +28,10 @@ func checkoutdServer(t *testing.T, payLimit int) string {
 	var h http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	svc := service.New(service.Config{Store: store, PublicURL: ts.URL,
-		Providers: map[bool][]checkout.Provider{false: {sim.New(checkout.SystemClock{})}}})
+	providers := service.NewRegistry()
+	providers.Register("sim", sim.Factory(sim.New(checkout.SystemClock{})))
+	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	svc := service.New(service.Config{Store: store, PublicURL: ts.URL, Providers: providers})
 	if _, _, _, err := svc.Bootstrap(context.Background(), "Default account", "GHS", benchKey); err != nil {
 		t.Fatal(err)
 	}

@@ -174,11 +174,14 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
+	// Test mode pays through the built-in simulator, for every account;
+	// live mode has no provider until one is configured (a later release).
+	providers := service.NewRegistry()
+	providers.Register("sim", sim.Factory(sim.New(clock)))
+	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
-		// Test mode pays through the built-in simulator; live mode has no
-		// provider until one is configured (a later release).
-		Providers:         map[bool][]checkout.Provider{false: {sim.New(clock)}},
+		Providers:         providers,
 		MaxFailedAttempts: c.maxFailed,
 		Sealer:            sealer,
 		Events:            chttp.Events{PublicURL: base},

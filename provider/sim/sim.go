@@ -1,8 +1,9 @@
 // Package sim is checkoutd's built-in payment simulator, the provider of every
 // test-mode payment. It follows Stripe's published test card numbers, so the
 // numbers developers already know behave as they expect, and it simulates a
-// multibanco voucher that a test helper settles. It moves no money and calls
-// nothing outside the process.
+// multibanco voucher that a test helper settles (through the service, as a
+// gateway's notification would). It moves no money and calls nothing outside
+// the process.
 package sim
 
 import (
@@ -27,11 +28,34 @@ var _ checkout.Provider = (*Provider)(nil)
 // New returns a simulator with three-day vouchers.
 func New(clock checkout.Clock) *Provider { return &Provider{VoucherTTL: 72 * time.Hour, Clock: clock} }
 
+// Factory serves every account's test mode with p. The simulator needs no
+// credentials, and it never serves live mode: it moves no money.
+func Factory(p *Provider) checkout.ProviderFactory {
+	return func(_ *checkout.Account, livemode bool) (checkout.Provider, error) {
+		if livemode {
+			return nil, checkout.Errorf(checkout.KindState, "provider_unavailable", "the payment simulator serves test mode only")
+		}
+		return p, nil
+	}
+}
+
 // Name implements checkout.Provider.
 func (*Provider) Name() string { return "sim" }
 
 // Methods implements checkout.Provider.
-func (*Provider) Methods() []string { return []string{"card", "multibanco"} }
+func (*Provider) Methods() []checkout.Method {
+	return []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco}
+}
+
+// Page implements checkout.Provider. In test mode the page's own inputs take
+// the card, since the simulator's test numbers are not real cards; it loads
+// no script and needs no Content-Security-Policy source.
+func (*Provider) Page(m checkout.Method) checkout.PageSpec {
+	if m == checkout.MethodCard {
+		return checkout.PageSpec{Fields: []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}}
+	}
+	return checkout.PageSpec{}
+}
 
 type outcome struct {
 	code    string
@@ -57,10 +81,10 @@ var cards = map[string]outcome{
 }
 
 // Start implements checkout.Provider.
-func (p *Provider) Start(ctx context.Context, req checkout.PaymentRequest) (checkout.ProviderResult, error) {
+func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	ref := "sim_" + req.Payment.ID
 	switch req.Payment.Method {
-	case "card":
+	case checkout.MethodCard:
 		if req.Card == nil {
 			return checkout.ProviderResult{}, fmt.Errorf("sim: card payment without a card")
 		}
@@ -69,37 +93,38 @@ func (p *Provider) Start(ctx context.Context, req checkout.PaymentRequest) (chec
 		case !known:
 			return failed(ref, "card_declined", "Your card was declined. This is test mode: use a test card such as 4242 4242 4242 4242."), nil
 		case o.action:
-			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: &checkout.Action{Type: "three_d_secure"}}, nil
+			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: &checkout.NextAction{
+				Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{ThreeDSecure: true}}}, nil
 		case o.code != "":
 			return failed(ref, o.code, o.message), nil
 		}
 		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: ref}, nil
-	case "multibanco":
-		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: voucher(req.Payment.ID, p.Clock.Now().Add(p.VoucherTTL))}, nil
+	case checkout.MethodMultibanco:
+		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Async: true, ProviderRef: ref,
+			Action: voucher(req.Payment.ID, p.Clock.Now().Add(p.VoucherTTL))}, nil
 	}
 	return checkout.ProviderResult{}, fmt.Errorf("sim: unsupported method %q", req.Payment.Method)
 }
 
-// Act implements checkout.Provider: the 3-D Secure challenge's outcome.
-func (p *Provider) Act(ctx context.Context, pay *checkout.Payment, action string) (checkout.ProviderResult, error) {
-	if pay.Action == nil || pay.Action.Type != "three_d_secure" {
+// Confirm implements checkout.Provider: the 3-D Secure challenge's outcome.
+func (p *Provider) Confirm(ctx context.Context, pay *checkout.Payment, req checkout.ConfirmRequest) (checkout.ProviderResult, error) {
+	if !pay.Action.IsChallenge() {
 		return checkout.ProviderResult{}, fmt.Errorf("sim: payment %s awaits no challenge", pay.ID)
 	}
-	switch action {
-	case "authenticate":
+	if req.Completed {
 		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: pay.ProviderRef}, nil
-	case "fail":
-		return failed(pay.ProviderRef, "authentication_failed", "The card's 3-D Secure authentication failed."), nil
 	}
-	return checkout.ProviderResult{}, fmt.Errorf("sim: unknown action %q", action)
+	return failed(pay.ProviderRef, "authentication_failed", "The card's 3-D Secure authentication failed."), nil
 }
 
-// Settle implements checkout.Provider: a voucher paid or left unpaid.
-func (p *Provider) Settle(ctx context.Context, pay *checkout.Payment, succeeded bool) (checkout.ProviderResult, error) {
-	if succeeded {
-		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: pay.ProviderRef}, nil
+// Refund implements checkout.Provider: a test-mode refund succeeds at once.
+// Its reference comes from the key, so a retry names the same refund.
+func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int64, idempotencyKey string) (checkout.RefundResult, error) {
+	if pay.Status != checkout.PaymentSucceeded {
+		return checkout.RefundResult{}, fmt.Errorf("sim: payment %s is %s, not succeeded", pay.ID, pay.Status)
 	}
-	return failed(pay.ProviderRef, "voucher_expired", "The multibanco voucher was not paid in time."), nil
+	h := sha256.Sum256([]byte(pay.ID + "\x00" + idempotencyKey))
+	return checkout.RefundResult{Status: checkout.RefundSucceeded, Amount: amount, ProviderRef: fmt.Sprintf("simre_%x", h[:8])}, nil
 }
 
 func failed(ref, code, msg string) checkout.ProviderResult {
@@ -108,8 +133,9 @@ func failed(ref, code, msg string) checkout.ProviderResult {
 
 // voucher derives a stable entity and reference from the payment id, shaped
 // like real multibanco ones (5-digit entity, 9-digit reference).
-func voucher(paymentID string, expires time.Time) *checkout.Action {
+func voucher(paymentID string, expires time.Time) *checkout.NextAction {
 	h := sha256.Sum256([]byte(paymentID))
 	ref := binary.BigEndian.Uint64(h[:8]) % 1_000_000_000
-	return &checkout.Action{Type: "multibanco_voucher", Entity: "21098", Reference: fmt.Sprintf("%09d", ref), ExpiresAt: expires}
+	return &checkout.NextAction{Kind: checkout.NextActionVoucher, ExpiresAt: expires,
+		Voucher: &checkout.Voucher{Entity: "21098", Reference: fmt.Sprintf("%09d", ref)}}
 }

@@ -63,7 +63,7 @@ func (s suite) duePayments(t *testing.T) {
 		p := newPayment(scope, id, sess.ID, t0)
 		p.Method, p.Status = "multibanco", status
 		if !due.IsZero() {
-			p.Action = &checkout.Action{Type: "multibanco_voucher", Entity: "21098", Reference: "123456789", ExpiresAt: due}
+			p.Action = &checkout.NextAction{Kind: checkout.NextActionVoucher, ExpiresAt: due, Voucher: &checkout.Voucher{Entity: "21098", Reference: "123456789"}}
 		}
 		commit(t, st, checkout.Change{Payment: p})
 		return p

@@ -23,11 +23,10 @@ func fullPayment(scope checkout.Scope, id string) *checkout.Payment {
 	p.FailureCode = "card_declined"
 	p.FailureMessage = "Ünïcödé ☕ \"quoted\" <b>bold</b> \\ and a\nnewline"
 	p.ProviderRef = "gw_ref_123"
-	p.Action = &checkout.Action{
-		Type:      "multibanco_voucher",
-		Entity:    "12345",
-		Reference: "999 999 999",
+	p.Action = &checkout.NextAction{
+		Kind:      checkout.NextActionVoucher,
 		ExpiresAt: t0.Add(72*time.Hour + 3*time.Microsecond),
+		Voucher:   &checkout.Voucher{Entity: "12345", Reference: "999 999 999"},
 	}
 	p.Updated = t0.Add(time.Second + 999999*time.Microsecond)
 	return p
@@ -62,7 +61,7 @@ func (s suite) payments(t *testing.T) {
 		challenged := newPayment(scopeA, "pay_3ds", "cs_1", t0)
 		challenged.Status = checkout.PaymentRequiresAction
 		challenged.Updated = time.Time{}
-		challenged.Action = &checkout.Action{Type: "three_d_secure"}
+		challenged.Action = &checkout.NextAction{Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{ThreeDSecure: true}}
 		bare := newPayment(scopeA, "pay_bare", "cs_1", t0)
 		bare.Updated = time.Time{}
 		bare.CardBrand, bare.CardLast4 = "", ""
@@ -297,7 +296,7 @@ func (s suite) commit(t *testing.T) {
 		p.Status = checkout.PaymentRequiresAction
 		p.SessionID = "cs_moved"
 		p.ProviderRef = "ref_2"
-		p.Action = &checkout.Action{Type: "three_d_secure"}
+		p.Action = &checkout.NextAction{Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{ThreeDSecure: true}}
 		p.Updated = t0.Add(time.Second)
 		want := p.Clone()
 		commit(t, st, checkout.Change{Payment: p})

@@ -155,7 +155,7 @@ func paymentToStored(p *checkout.Payment) *storedPayment {
 		Livemode:       p.Livemode,
 		SessionID:      p.SessionID,
 		Provider:       p.Provider,
-		Method:         p.Method,
+		Method:         string(p.Method),
 		Status:         string(p.Status),
 		Amount:         p.Amount,
 		Currency:       string(p.Currency),
@@ -164,7 +164,7 @@ func paymentToStored(p *checkout.Payment) *storedPayment {
 		FailureCode:    p.FailureCode,
 		FailureMessage: p.FailureMessage,
 		ProviderRef:    p.ProviderRef,
-		Action:         actionToStored(p.Action),
+		Action:         storeAction(p.Action),
 		Version:        p.Version,
 		Created:        p.Created,
 		Updated:        p.Updated,
@@ -178,7 +178,7 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 		Livemode:       r.Livemode,
 		SessionID:      r.SessionID,
 		Provider:       r.Provider,
-		Method:         r.Method,
+		Method:         checkout.Method(r.Method),
 		Status:         checkout.PaymentState(r.Status),
 		Amount:         r.Amount,
 		Currency:       checkout.Currency(r.Currency),
@@ -187,7 +187,7 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 		FailureCode:    r.FailureCode,
 		FailureMessage: r.FailureMessage,
 		ProviderRef:    r.ProviderRef,
-		Action:         actionFromStored(r.Action),
+		Action:         loadAction(r.Action),
 		Version:        r.Version,
 		Created:        r.Created,
 		Updated:        r.Updated,
@@ -198,7 +198,7 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 func (r *storedPayment) normalize() {
 	r.Created, r.Updated = UTC(r.Created), UTC(r.Updated)
 	if r.Action != nil {
-		r.Action.normalize()
+		r.Action.ExpiresAt = UTC(r.Action.ExpiresAt)
 	}
 }
 
@@ -219,37 +219,8 @@ func DecodePayment(data []byte) (*checkout.Payment, error) {
 	return paymentFromStored(&r), nil
 }
 
-// The payment's next action is mapped apart from the payment, so that its
-// stored form can change on its own: what is stored today is
-// {"Type","Entity","Reference","ExpiresAt"}, and a new shape must still
-// read that.
-
-// storedAction is the stored form of a checkout.Action.
-type storedAction struct {
-	Type      string    `json:"Type"`
-	Entity    string    `json:"Entity"`
-	Reference string    `json:"Reference"`
-	ExpiresAt time.Time `json:"ExpiresAt"`
-}
-
-// actionToStored is the stored form of a, nil for nil. It is the caller's
-// own: normalizing it leaves a alone.
-func actionToStored(a *checkout.Action) *storedAction {
-	if a == nil {
-		return nil
-	}
-	return &storedAction{Type: a.Type, Entity: a.Entity, Reference: a.Reference, ExpiresAt: a.ExpiresAt}
-}
-
-// actionFromStored is the action r holds, nil for nil.
-func actionFromStored(r *storedAction) *checkout.Action {
-	if r == nil {
-		return nil
-	}
-	return &checkout.Action{Type: r.Type, Entity: r.Entity, Reference: r.Reference, ExpiresAt: r.ExpiresAt}
-}
-
-func (r *storedAction) normalize() { r.ExpiresAt = UTC(r.ExpiresAt) }
+// The payment's next action is mapped apart from the payment (action.go),
+// so that its stored form can change on its own.
 
 // storedEvent is the stored form of a checkout.Event: its snapshots of the
 // objects that changed are the stored forms of those objects. An event that

@@ -39,7 +39,27 @@ var zones = []*time.Location{
 	time.UTC, time.FixedZone("CET", 3600), time.FixedZone("", -(3*3600 + 30*60)), time.FixedZone("", 14*3600),
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType       = reflect.TypeFor[time.Time]()
+	nextActionType = reflect.TypeFor[checkout.NextAction]()
+)
+
+// action fills a next action as providers make them: the fields of one
+// kind, whose sub-struct is set (action_test.go goes through every kind).
+func (f *filler) action(v reflect.Value, n int) {
+	kinds := []string{"Redirect", "ClientSecret", "Voucher", "DepositAddress", "Device"}
+	field := kinds[n%len(kinds)]
+	if f.r != nil {
+		field = kinds[f.r.IntN(len(kinds))]
+	}
+	a := checkout.NextAction{Kind: map[string]checkout.NextActionKind{"Redirect": checkout.NextActionRedirect,
+		"ClientSecret": checkout.NextActionClientSecret, "Voucher": checkout.NextActionVoucher,
+		"DepositAddress": checkout.NextActionDepositAddress, "Device": checkout.NextActionDevice}[field], ExpiresAt: f.time(n)}
+	v.Set(reflect.ValueOf(a))
+	sub := v.FieldByName(field)
+	sub.Set(reflect.New(sub.Type().Elem()))
+	f.fill(sub.Elem())
+}
 
 func (f *filler) value(t reflect.Type) any {
 	v := reflect.New(t).Elem()
@@ -67,6 +87,10 @@ func (f *filler) fill(v reflect.Value) {
 	n := f.n
 	if v.Type() == timeType {
 		v.Set(reflect.ValueOf(f.time(n)))
+		return
+	}
+	if v.Type() == nextActionType {
+		f.action(v, n)
 		return
 	}
 	switch v.Kind() {

@@ -1,0 +1,264 @@
+package checkout
+
+import (
+	"context"
+	"time"
+)
+
+// Method is a way to pay, as a session's payment_method_types names it.
+// Sessions keep their list as strings (what the API took); a payment, and
+// everything that talks to a provider, uses Method.
+type Method string
+
+const (
+	MethodCard       Method = "card"
+	MethodMultibanco Method = "multibanco"
+)
+
+// NextActionKind says what a customer must do before a payment can finish.
+// The kinds are neutral: each provider expresses its own steps (a Stripe
+// PaymentIntent's next_action, a gateway's voucher, a chain watcher's
+// address) as one of them, so the service and the page handle a kind once
+// for every provider.
+type NextActionKind string
+
+const (
+	// NextActionRedirect: the customer goes to a page and comes back — a
+	// card's 3-D Secure challenge, a wallet's approval. See Redirect.
+	NextActionRedirect NextActionKind = "redirect"
+	// NextActionClientSecret: a provider's browser SDK confirms the payment
+	// on the page with a client secret (Stripe.js and a PaymentIntent).
+	NextActionClientSecret NextActionKind = "client_secret"
+	// NextActionVoucher: the customer pays a reference later, elsewhere (a
+	// Multibanco ATM or home banking); the outcome arrives asynchronously.
+	NextActionVoucher NextActionKind = "voucher"
+	// NextActionDepositAddress: the customer sends funds to an address on a
+	// chain; a watcher reports the deposit asynchronously.
+	NextActionDepositAddress NextActionKind = "deposit_address"
+	// NextActionDevice: the payment was handed to an in-store device (a card
+	// reader), which finishes it.
+	NextActionDevice NextActionKind = "device"
+)
+
+// NextAction is what the customer must do while a payment is
+// requires_action. Exactly the sub-struct of its Kind is set.
+type NextAction struct {
+	Kind NextActionKind
+	// ExpiresAt is when the action lapses; zero when it does not. It is
+	// common to every kind because the expiry sweep (Store.DuePayments)
+	// fails a payment still waiting at its deadline, whatever it waits for.
+	ExpiresAt time.Time
+
+	Redirect       *Redirect
+	ClientSecret   *ClientSecret
+	Voucher        *Voucher
+	DepositAddress *DepositAddress
+	Device         *DeviceHandoff
+}
+
+// Redirect is a page the customer visits before the payment goes on.
+type Redirect struct {
+	// URL is the page, at the provider. Empty means the hosted page shows
+	// the step itself (the simulator's challenge, /checkout/{id}/3ds/{payment}).
+	URL string
+	// ThreeDSecure says the page is a card's 3-D Secure challenge.
+	ThreeDSecure bool
+}
+
+// ClientSecret lets a provider's browser SDK confirm the payment.
+type ClientSecret struct {
+	Secret string
+}
+
+// Voucher is a reference to pay. Its amount is the payment's.
+type Voucher struct {
+	Entity    string
+	Reference string
+}
+
+// DepositAddress is where to send funds on a chain. Amount is in the
+// asset's own minor units, which need not be the payment's currency.
+type DepositAddress struct {
+	Chain   string
+	Asset   string
+	Address string
+	Amount  int64
+}
+
+// DeviceHandoff names the device that finishes the payment.
+type DeviceHandoff struct {
+	DeviceID string
+}
+
+// Clone returns a deep copy.
+func (a *NextAction) Clone() *NextAction {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	c.Redirect = clonePtr(a.Redirect)
+	c.ClientSecret = clonePtr(a.ClientSecret)
+	c.Voucher = clonePtr(a.Voucher)
+	c.DepositAddress = clonePtr(a.DepositAddress)
+	c.Device = clonePtr(a.Device)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// IsChallenge reports whether a is a 3-D Secure challenge the hosted page
+// shows itself (the simulator's).
+func (a *NextAction) IsChallenge() bool {
+	return a != nil && a.Kind == NextActionRedirect && a.Redirect != nil && a.Redirect.ThreeDSecure && a.Redirect.URL == ""
+}
+
+// ProviderResult is a provider's answer about an attempt: to Start, to
+// Confirm, or told later (a notification, a watcher).
+type ProviderResult struct {
+	Status PaymentState
+	// Async says the outcome arrives later, on its own (a voucher paid, a
+	// deposit seen): the session completes unpaid meanwhile, and the
+	// customer is not expected back. It goes with requires_action or
+	// processing.
+	Async          bool
+	FailureCode    string
+	FailureMessage string
+	// ProviderRef is the provider's own id for the attempt; empty keeps
+	// the one the payment has.
+	ProviderRef string
+	// Action is what the customer must do, with Status requires_action.
+	Action *NextAction
+	// CardBrand and CardLast4 describe a card that checkoutd never saw (one
+	// tokenised in the browser), for the payment to record; empty keeps
+	// what it has.
+	CardBrand, CardLast4 string
+}
+
+// StartRequest is what a provider needs to start an attempt. At most one of
+// Card and Token is set: Card only for the simulator, which is shown the
+// number in test mode (it must not keep it); Token for a provider whose
+// browser SDK tokenised the card on the page, so the number never reaches
+// checkoutd.
+type StartRequest struct {
+	Payment *Payment
+	Session *Session
+	Card    *Card
+	Token   string
+}
+
+// ConfirmRequest is what the customer did on a payment's next action.
+type ConfirmRequest struct {
+	// Completed: the customer completed the step (a challenge passed); false
+	// means it failed or was abandoned.
+	Completed bool
+	// Params are what the customer came back with from a redirect (query or
+	// form values), for the provider to check; nil for the page's own steps.
+	Params map[string]string
+}
+
+// RefundStatus is the state of a refund.
+type RefundStatus string
+
+const (
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundPending   RefundStatus = "pending"
+	RefundFailed    RefundStatus = "failed"
+)
+
+// RefundResult is a provider's answer to a refund.
+type RefundResult struct {
+	Status         RefundStatus
+	Amount         int64
+	ProviderRef    string
+	FailureCode    string
+	FailureMessage string
+}
+
+// PageField is an input the hosted page asks the customer for, for a
+// method, and passes to the provider.
+type PageField string
+
+const (
+	FieldCardNumber PageField = "card_number"
+	FieldCardExpiry PageField = "card_expiry"
+	FieldCardCVC    PageField = "card_cvc"
+	// FieldToken is a hidden input that a provider's script fills with the
+	// token of what the customer typed into the provider's own fields.
+	FieldToken PageField = "payment_token"
+)
+
+// PageSpec is what the hosted page needs to offer a method through a
+// provider: the inputs it shows, the scripts it loads and the sources its
+// Content-Security-Policy must admit for them. Sources are CSP
+// host-sources (https://js.stripe.com), written into the header as given,
+// so they come from the provider's code, never from a request.
+type PageSpec struct {
+	Fields     []PageField
+	Scripts    []string
+	ScriptSrc  []string
+	FrameSrc   []string
+	ConnectSrc []string
+}
+
+// Provider moves money. The simulator is one; Stripe or Multibanco gateways
+// are others. The service tells a provider of a payment and it answers with
+// a ProviderResult; providers never touch the store. A payment remembers
+// its provider by Name, and every call after Start goes to that provider.
+type Provider interface {
+	// Name is how payments record which provider handled them.
+	Name() string
+	// Methods lists the methods the provider handles.
+	Methods() []Method
+	// Page describes what the hosted page needs for method m.
+	Page(m Method) PageSpec
+	// Start begins an attempt. A decline is a result with Status failed, not
+	// an error; errors mean the provider could not be asked.
+	Start(ctx context.Context, req StartRequest) (ProviderResult, error)
+	// Confirm reports what the customer did on the payment's next action
+	// (a 3-D Secure challenge, a redirect's return).
+	Confirm(ctx context.Context, p *Payment, req ConfirmRequest) (ProviderResult, error)
+	// Refund returns amount (minor units) of a succeeded payment. The key
+	// makes a retried refund the same refund at the provider.
+	Refund(ctx context.Context, p *Payment, amount int64, idempotencyKey string) (RefundResult, error)
+}
+
+// Notification is one verified result a provider was told of. A gateway's
+// message names the provider's reference; PaymentID is set too when the
+// gateway echoes the merchant reference it was given at Start.
+type Notification struct {
+	ProviderRef string
+	PaymentID   string
+	Result      ProviderResult
+}
+
+// Notified is a provider that is told of outcomes (a gateway's webhook or
+// callback). The service hands it a request's headers and body; it checks
+// them (signature, source) and returns the results they carry. An error
+// means the message is not to be trusted or not understood.
+type Notified interface {
+	Provider
+	HandleNotification(ctx context.Context, header map[string][]string, body []byte) ([]Notification, error)
+}
+
+// ResultSink takes verified results pushed by a provider. The service's
+// one entry point for them is behind it.
+type ResultSink func(ctx context.Context, n Notification) error
+
+// Watcher is a provider that looks for outcomes itself (a chain watcher).
+// Watch runs until ctx ends, pushing each result into sink.
+type Watcher interface {
+	Provider
+	Watch(ctx context.Context, sink ResultSink) error
+}
+
+// ProviderFactory builds a provider for an account and mode, from the
+// account's settings (its sealed credentials, once accounts have them). It
+// returns a KindState error when the account cannot use the provider in
+// that mode.
+type ProviderFactory func(acct *Account, livemode bool) (Provider, error)

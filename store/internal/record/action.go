@@ -1,0 +1,93 @@
+package record
+
+import (
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// storedAction is a payment's next action as stored. Databases hold the
+// shape of the two actions there were before next actions were neutral,
+// {"Type":"three_d_secure",…} and {"Type":"multibanco_voucher",…}, always
+// with the four fields; those bytes stay as they are. Kinds added since
+// store their fields after these, left out when empty.
+type storedAction struct {
+	Type      string    `json:"Type"`
+	Entity    string    `json:"Entity"`
+	Reference string    `json:"Reference"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+
+	URL          string `json:"URL,omitempty"`
+	ThreeDSecure bool   `json:"ThreeDSecure,omitempty"`
+	ClientSecret string `json:"ClientSecret,omitempty"`
+	Chain        string `json:"Chain,omitempty"`
+	Asset        string `json:"Asset,omitempty"`
+	Address      string `json:"Address,omitempty"`
+	Amount       int64  `json:"Amount,omitempty"`
+	DeviceID     string `json:"DeviceID,omitempty"`
+}
+
+// The stored types of the two first actions: the simulator's challenge,
+// which the hosted page shows, and a Multibanco voucher. Every other kind
+// is stored under its own name.
+const (
+	storedChallenge = "three_d_secure"
+	storedVoucher   = "multibanco_voucher"
+)
+
+// storeAction is the stored form of a, nil for nil; its time is normalized.
+func storeAction(a *checkout.NextAction) *storedAction {
+	if a == nil {
+		return nil
+	}
+	s := &storedAction{Type: string(a.Kind), ExpiresAt: UTC(a.ExpiresAt)}
+	switch a.Kind {
+	case checkout.NextActionRedirect:
+		if a.IsChallenge() {
+			s.Type = storedChallenge
+		} else if a.Redirect != nil {
+			s.URL, s.ThreeDSecure = a.Redirect.URL, a.Redirect.ThreeDSecure
+		}
+	case checkout.NextActionVoucher:
+		s.Type = storedVoucher
+		if a.Voucher != nil {
+			s.Entity, s.Reference = a.Voucher.Entity, a.Voucher.Reference
+		}
+	case checkout.NextActionClientSecret:
+		if a.ClientSecret != nil {
+			s.ClientSecret = a.ClientSecret.Secret
+		}
+	case checkout.NextActionDepositAddress:
+		if d := a.DepositAddress; d != nil {
+			s.Chain, s.Asset, s.Address, s.Amount = d.Chain, d.Asset, d.Address, d.Amount
+		}
+	case checkout.NextActionDevice:
+		if a.Device != nil {
+			s.DeviceID = a.Device.DeviceID
+		}
+	}
+	return s
+}
+
+// loadAction is the inverse of storeAction.
+func loadAction(s *storedAction) *checkout.NextAction {
+	if s == nil {
+		return nil
+	}
+	a := &checkout.NextAction{Kind: checkout.NextActionKind(s.Type), ExpiresAt: UTC(s.ExpiresAt)}
+	switch a.Kind {
+	case storedChallenge:
+		a.Kind, a.Redirect = checkout.NextActionRedirect, &checkout.Redirect{ThreeDSecure: true}
+	case storedVoucher:
+		a.Kind, a.Voucher = checkout.NextActionVoucher, &checkout.Voucher{Entity: s.Entity, Reference: s.Reference}
+	case checkout.NextActionRedirect:
+		a.Redirect = &checkout.Redirect{URL: s.URL, ThreeDSecure: s.ThreeDSecure}
+	case checkout.NextActionClientSecret:
+		a.ClientSecret = &checkout.ClientSecret{Secret: s.ClientSecret}
+	case checkout.NextActionDepositAddress:
+		a.DepositAddress = &checkout.DepositAddress{Chain: s.Chain, Asset: s.Asset, Address: s.Address, Amount: s.Amount}
+	case checkout.NextActionDevice:
+		a.Device = &checkout.DeviceHandoff{DeviceID: s.DeviceID}
+	}
+	return a
+}
