@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -221,5 +222,5 @@ func noParams(r *http.Request) error {
 // EncodeEvent renders an event as the body of its webhook: the same JSON as
 // GET /v1/events/{id}.
 func (s *Server) EncodeEvent(ev *checkout.Event) ([]byte, error) {
-	return encodeJSON(s.renderEvent(ev))
+	return json.Marshal(s.renderEvent(ev))
 }

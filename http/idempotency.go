@@ -57,7 +57,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 			s.svc.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), rec)
 		}
 	}()
-	status, b, executed := s.run(r, scope, h, nil) // b is kept: no pooled buffer
+	status, b, executed := s.run(r, scope, h)
 	ctx := context.WithoutCancel(r.Context())
 	if !executed {
 		err = s.svc.Store.ReleaseIdempotencyKey(ctx, rec)

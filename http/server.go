@@ -6,6 +6,7 @@ package http
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -144,14 +145,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 
 // writeJSON encodes v with the headers every API response carries.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	buf := getBuf()
-	b, err := appendJSON(*buf, v)
+	b, err := json.Marshal(v)
 	if err != nil {
 		s.log.Error("encoding a response failed", "err", err)
-		status, b = http.StatusInternalServerError, append(b[:0], `{"error":{"type":"api_error","code":"internal_error","param":null,"message":"An internal error occurred."}}`...)
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"type":"api_error","code":"internal_error","param":null,"message":"An internal error occurred."}}`)
 	}
 	writeBody(w, status, "application/json", b)
-	putBuf(buf, b)
 }
 
 func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) {
@@ -208,28 +207,26 @@ func (s *Server) api(h apiFunc) http.Handler {
 			s.idempotent(w, r, scope, key, body, h)
 			return
 		}
-		buf := getBuf()
-		status, b, _ := s.run(r, scope, h, *buf)
+		status, b, _ := s.run(r, scope, h)
 		writeBody(w, status, "application/json", b)
-		putBuf(buf, b)
 	})
 }
 
-// run executes h and appends the encoding of its outcome to buf. executed is
-// false when h refused the request's parameters before doing anything.
-func (s *Server) run(r *http.Request, scope checkout.Scope, h apiFunc, buf []byte) (status int, body []byte, executed bool) {
+// run executes h and encodes its outcome. executed is false when h refused
+// the request's parameters before doing anything.
+func (s *Server) run(r *http.Request, scope checkout.Scope, h apiFunc) (status int, body []byte, executed bool) {
 	v, err := h(r, scope)
 	status, executed = http.StatusOK, true
 	if err != nil {
 		executed = checkout.ErrorKind(err) != checkout.KindInvalid
 		status, v = s.errorResponse(r, err)
 	}
-	b, err := appendJSON(buf, v)
+	b, err := json.Marshal(v)
 	if err != nil {
 		s.log.Error("encoding a response failed", "err", err, "request_id", requestID(r.Context()))
 		var eb ErrorBody
 		status, eb = s.errorResponse(r, checkout.Errorf(checkout.KindInternal, "internal_error", "encoding failed"))
-		b = eb.appendJSON(b[:len(buf)])
+		b, _ = json.Marshal(eb) // strings and a pointer: cannot fail
 	}
 	return status, b, executed
 }
