@@ -32,13 +32,9 @@ var (
 	streamKeepAlive    = 15 * time.Second
 )
 
-// streamEvents is an http.Handler, not an apiFunc: its response is written
+// streamEvents is an authedFunc, not an apiFunc: its response is written
 // over minutes, as events happen.
-func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
-	scope, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, scope checkout.Scope) {
 	v, err := requestParams(r)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -164,12 +164,13 @@ func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) 
 	w.Write(b)
 }
 
-// apiFunc is a merchant API handler: it returns the value to encode or an error.
-type apiFunc func(r *http.Request, scope checkout.Scope) (any, error)
+// authedFunc is the handler of an authenticated route; scope is the caller's.
+type authedFunc func(w http.ResponseWriter, r *http.Request, scope checkout.Scope)
 
-// api authenticates the caller, reads and bounds the body, applies
-// idempotency to POSTs, runs h and writes its result.
-func (s *Server) api(h apiFunc) http.Handler {
+// authed is the one way into every authenticated route, whatever it
+// answers (JSON, a stream): it checks the key and the limits on who may use
+// the API (see authenticate), and runs h only for a caller who may go on.
+func (s *Server) authed(h authedFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scope, ok := s.authenticate(w, r)
 		if !ok {
@@ -181,6 +182,17 @@ func (s *Server) api(h apiFunc) http.Handler {
 			}
 			return
 		}
+		h(w, r, scope)
+	})
+}
+
+// apiFunc is a merchant API handler: it returns the value to encode or an error.
+type apiFunc func(r *http.Request, scope checkout.Scope) (any, error)
+
+// api authenticates the caller (see authed), reads and bounds the body,
+// applies idempotency to POSTs, runs h and writes its result.
+func (s *Server) api(h apiFunc) http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, scope checkout.Scope) {
 		// API calls run detached from the client's connection. A POST must
 		// not be cut in half, or leave an idempotency key without its
 		// response, because a client hung up; and every store operation is
