@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/http/params"
 )
 
 type paymentJSON struct {
@@ -65,24 +65,13 @@ func (s *Server) getPayment(r *http.Request, scope checkout.Scope) (any, error) 
 }
 
 func (s *Server) listPayments(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	f := checkout.PaymentFilter{ListParams: listParams(v, service.DefaultListLimit)}
+	return canonicalList(r, scope, "/v1/payments", paymentFilter, s.svc.ListPayments, renderPayment)
+}
+
+func paymentFilter(v *params.Values, p checkout.ListParams) checkout.PaymentFilter {
+	f := checkout.PaymentFilter{ListParams: p}
 	f.SessionID, _ = v.String("checkout_session")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListPayments(r.Context(), scope, f)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*paymentJSON, len(page.Items))
-	for i, p := range page.Items {
-		data[i] = renderPayment(p)
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/payments"}, nil
+	return f
 }
 
 // settle is the test helper that pays (or lets expire) a pending voucher.

@@ -139,24 +139,11 @@ func (s *Server) getEndpoint(r *http.Request, scope checkout.Scope) (any, error)
 }
 
 func (s *Server) listEndpoints(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	p := listParams(v, service.DefaultListLimit)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListEndpoints(r.Context(), scope, p)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*endpointJSON, len(page.Items))
-	for i, e := range page.Items {
-		data[i] = renderEndpoint(e, "")
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/webhook_endpoints"}, nil
+	return canonicalList(r, scope, "/v1/webhook_endpoints", onlyCursor, s.svc.ListEndpoints, renderListedEndpoint)
 }
+
+// renderListedEndpoint renders an endpoint of a list: never with its secret.
+func renderListedEndpoint(e *checkout.WebhookEndpoint) *endpointJSON { return renderEndpoint(e, "") }
 
 func (s *Server) deleteEndpoint(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {

@@ -38,17 +38,6 @@ func requestParams(r *http.Request) (*params.Values, error) {
 		"send parameters as application/json or application/x-www-form-urlencoded, not %s", ct)
 }
 
-// listParams reads the cursor parameters every list takes.
-func listParams(v *params.Values, defaultLimit int) checkout.ListParams {
-	p := checkout.ListParams{Limit: defaultLimit}
-	if n, ok := v.Int("limit"); ok {
-		p.Limit = int(max(min(n, 1<<20), -1)) // out-of-range values stay out of range
-	}
-	p.StartingAfter, _ = v.String("starting_after")
-	p.EndingBefore, _ = v.String("ending_before")
-	return p
-}
-
 // storedHeaders are the request headers whose values the service keeps or
 // looks up in a store, an idempotency key and an event id to resume after:
 // the name errors give, and its canonical form, read without allocating.

@@ -1,9 +1,12 @@
 package http
 
 import (
+	"context"
+	"net/http"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
 )
 
 // The JSON shapes of the canonical API (seed 001's, extended the way Stripe's
@@ -118,16 +121,7 @@ func optString(s string) *string {
 func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
 	items := make([]lineItemJSON, len(sess.LineItems))
 	for i, li := range sess.LineItems {
-		images := li.Images
-		if images == nil {
-			images = []string{}
-		}
-		items[i] = lineItemJSON{
-			ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
-			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
-			Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
-				ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
-		}
+		items[i] = renderLineItem(li)
 	}
 	md := sess.Metadata
 	if md == nil {
@@ -154,6 +148,19 @@ func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
 	}
 }
 
+func renderLineItem(li checkout.LineItem) lineItemJSON {
+	images := li.Images
+	if images == nil {
+		images = []string{}
+	}
+	return lineItemJSON{
+		ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
+		AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
+		Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
+			ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
+	}
+}
+
 func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
 	out := &eventJSON{
 		ID: ev.ID, Object: "event", Type: ev.Type, Created: ev.Created.Unix(), CreatedAt: rfc3339(ev.Created),
@@ -168,4 +175,17 @@ func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
 		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
 	}
 	return out
+}
+
+// canonicalList is a list of the canonical API: listPage in Stripe's list
+// envelope, url being the list's own path.
+func canonicalList[F, T, J any](r *http.Request, scope checkout.Scope, url string,
+	filter func(v *params.Values, p checkout.ListParams) F,
+	fetch func(context.Context, checkout.Scope, F) (checkout.Page[T], error),
+	render func(T) J) (any, error) {
+	data, more, err := listPage(r, scope, canonicalCursor, filter, fetch, render)
+	if err != nil {
+		return nil, err
+	}
+	return &listJSON{Object: "list", Data: data, HasMore: more, URL: url}, nil
 }
