@@ -21,10 +21,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 			"the Idempotency-Key header is %d characters long; at most %d are allowed", len(key), checkout.MaxIdempotencyKey))
 		return
 	}
-	rec := &checkout.IdempotencyRecord{
-		Scope: scope, Key: key, Fingerprint: fingerprint(r, body), Created: s.svc.Clock.Now(),
-	}
-	prev, err := s.svc.Store.ClaimIdempotencyKey(r.Context(), rec)
+	rec := &checkout.IdempotencyRecord{Scope: scope, Key: key, Fingerprint: fingerprint(r, body)}
+	prev, err := s.svc.ClaimIdempotencyKey(r.Context(), rec)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -39,14 +37,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 			s.writeError(w, r, &checkout.Error{Kind: checkout.KindConflict, Code: "idempotency_key_in_use",
 				Message: "Another request with the same Idempotency-Key is still being processed. Retry after it finishes."})
 		default:
-			body := prev.Body
-			if s.svc.Sealer != nil {
-				if plain, err := s.svc.Sealer.Open(body); err == nil {
-					body = []byte(plain)
-				}
-			}
 			w.Header().Set("Idempotent-Replayed", "true")
-			writeBody(w, prev.Status, prev.ContentType, body)
+			writeBody(w, prev.Status, prev.ContentType, prev.Body)
 		}
 		return
 	}
@@ -54,21 +46,17 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 	finished := false
 	defer func() {
 		if !finished { // a panic: free the key so a retry can run
-			s.svc.Store.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), rec)
+			s.svc.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), rec)
 		}
 	}()
 	status, b, executed := s.run(r, scope, h)
 	ctx := context.WithoutCancel(r.Context())
 	if !executed {
-		err = s.svc.Store.ReleaseIdempotencyKey(ctx, rec)
+		err = s.svc.ReleaseIdempotencyKey(ctx, rec)
 	} else {
-		rec.Done, rec.Status, rec.ContentType, rec.Body = true, status, "application/json", b
-		if s.svc.Sealer != nil {
-			// Kept responses can carry secrets (a webhook endpoint's signing
-			// secret), so they are encrypted at rest like the secrets are.
-			rec.Body = s.svc.Sealer.Seal(string(b))
-		}
-		err = s.svc.Store.FinishIdempotencyKey(ctx, rec)
+		rec.Status, rec.ContentType, rec.Body = status, "application/json", b
+		err = s.svc.FinishIdempotencyKey(ctx, rec) // sealed at rest there
+
 	}
 	finished = true
 	if err != nil {

@@ -20,7 +20,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.svc.Store.Ping(ctx); err != nil {
+	if err := s.svc.Ready(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
 		writeBody(w, http.StatusServiceUnavailable, "application/json", []byte(`{"status":"unavailable"}`))
 		return
