@@ -64,7 +64,9 @@ func TestListPageNames(t *testing.T) {
 		t.Errorf("fetched %+v for a refused request", got)
 	}
 
-	empty := func(context.Context, checkout.Scope, filter) (checkout.Page[int], error) { return checkout.Page[int]{}, nil }
+	empty := func(context.Context, checkout.Scope, filter) (checkout.Page[int], error) {
+		return checkout.Page[int]{}, nil
+	}
 	r = httptest.NewRequest("GET", "/things", nil)
 	if data, _, err := listPage(r, scope, names, colorFilter, empty, render); err != nil || data == nil || len(data) != 0 {
 		t.Errorf("an empty page: %#v, %v; want an empty, non-nil slice (JSON [])", data, err)
