@@ -194,18 +194,6 @@ func (s *Server) resendEvent(r *http.Request, scope checkout.Scope) (any, error)
 	return &listJSON{Object: "list", Data: renderDeliveries(ds), URL: "/v1/events/" + r.PathValue("id") + "/deliveries"}, nil
 }
 
-// noParams refuses any parameter on a route that takes none.
-func noParams(r *http.Request) error {
-	if (r.Method == http.MethodGet || r.Method == http.MethodDelete) && r.URL.RawQuery == "" {
-		return nil // what decoding the empty query would conclude, without its garbage
-	}
-	v, err := requestParams(r)
-	if err != nil {
-		return err
-	}
-	return v.Err()
-}
-
 // EncodeEvent renders an event as the body of its webhook: the same JSON as
 // GET /v1/events/{id}.
 func (s *Server) EncodeEvent(ev *checkout.Event) ([]byte, error) {
