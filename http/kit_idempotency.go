@@ -56,7 +56,6 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 	} else {
 		rec.Status, rec.ContentType, rec.Body = status, "application/json", b
 		err = s.svc.FinishIdempotencyKey(ctx, rec) // sealed at rest there
-
 	}
 	finished = true
 	if err != nil {
