@@ -4,28 +4,17 @@ import (
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/http/params"
 )
 
 func (s *Server) listEvents(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	f := checkout.EventFilter{ListParams: listParams(v, service.DefaultListLimit)}
+	return canonicalList(r, scope, "/v1/events", eventFilter, s.svc.ListEvents, s.renderEvent)
+}
+
+func eventFilter(v *params.Values, p checkout.ListParams) checkout.EventFilter {
+	f := checkout.EventFilter{ListParams: p}
 	f.Type, _ = v.String("type")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListEvents(r.Context(), scope, f)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*eventJSON, len(page.Items))
-	for i, ev := range page.Items {
-		data[i] = renderEvent(ev, s.svc.PublicURL())
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/events"}, nil
+	return f
 }
 
 func (s *Server) getEvent(r *http.Request, scope checkout.Scope) (any, error) {
@@ -36,5 +25,5 @@ func (s *Server) getEvent(r *http.Request, scope checkout.Scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderEvent(ev, s.svc.PublicURL()), nil
+	return s.renderEvent(ev), nil
 }

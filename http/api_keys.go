@@ -30,24 +30,11 @@ func renderAPIKey(k *checkout.APIKey, secret string) *apiKeyJSON {
 }
 
 func (s *Server) listAPIKeys(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	p := listParams(v, service.DefaultListLimit)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListKeys(r.Context(), scope, p)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*apiKeyJSON, len(page.Items))
-	for i, k := range page.Items {
-		data[i] = renderAPIKey(k, "")
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/api_keys"}, nil
+	return canonicalList(r, scope, "/v1/api_keys", onlyCursor, s.svc.ListKeys, renderListedAPIKey)
 }
+
+// renderListedAPIKey renders a key of a list: never with its secret.
+func renderListedAPIKey(k *checkout.APIKey) *apiKeyJSON { return renderAPIKey(k, "") }
 
 func (s *Server) getAPIKey(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {

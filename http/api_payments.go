@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/http/params"
 )
 
 type paymentJSON struct {
@@ -80,24 +80,13 @@ func (s *Server) getPayment(r *http.Request, scope checkout.Scope) (any, error) 
 }
 
 func (s *Server) listPayments(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	f := checkout.PaymentFilter{ListParams: listParams(v, service.DefaultListLimit)}
+	return canonicalList(r, scope, "/v1/payments", paymentFilter, s.svc.ListPayments, renderPayment)
+}
+
+func paymentFilter(v *params.Values, p checkout.ListParams) checkout.PaymentFilter {
+	f := checkout.PaymentFilter{ListParams: p}
 	f.SessionID, _ = v.String("checkout_session")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListPayments(r.Context(), scope, f)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*paymentJSON, len(page.Items))
-	for i, p := range page.Items {
-		data[i] = renderPayment(p)
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/payments"}, nil
+	return f
 }
 
 // settle is the test helper that pays (or lets expire) a pending voucher.
@@ -112,52 +101,4 @@ func (s *Server) settle(succeeded bool) apiFunc {
 		}
 		return renderPayment(p), nil
 	}
-}
-
-// showTestPayment is a test-mode page with buttons that settle a pending
-// voucher, for trying the asynchronous flow by hand.
-func (s *Server) showTestPayment(w http.ResponseWriter, r *http.Request) {
-	p, sess, acct, ok := s.testPayment(w, r)
-	if !ok {
-		return
-	}
-	d := s.pageFor(r, sess, acct)
-	d.Kind, d.Title, d.PaymentID, d.PaymentStatus = "testhelper", tr(d.Lang, "test_helper_title"), p.ID, string(p.Status)
-	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Kind == checkout.NextActionVoucher
-	s.renderPage(w, r, d, http.StatusOK, nil)
-}
-
-func (s *Server) settleTestPayment(w http.ResponseWriter, r *http.Request) {
-	p, sess, _, ok := s.testPayment(w, r)
-	if !ok {
-		return
-	}
-	r.SetPathValue("id", sess.ID)
-	if _, _, ok := s.pagePost(w, r); !ok {
-		return
-	}
-	if _, err := s.svc.SettlePayment(r.Context(), p.Scope(), p.ID, r.PostFormValue("result") == "succeed"); err != nil && !checkout.IsKind(err, checkout.KindState) {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/test/payments/"+p.ID, http.StatusSeeOther)
-}
-
-// testPayment loads a test-mode payment for the test helper page; live
-// payments do not exist as far as this page is concerned.
-func (s *Server) testPayment(w http.ResponseWriter, r *http.Request) (*checkout.Payment, *checkout.Session, *checkout.Account, bool) {
-	p, err := s.svc.FindPayment(r.Context(), r.PathValue("id"))
-	if err == nil && p.Livemode {
-		err = checkout.ErrNotFound
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return nil, nil, nil, false
-	}
-	sess, acct, err := s.svc.FindSessionPage(r.Context(), p.SessionID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return nil, nil, nil, false
-	}
-	return p, sess, acct, true
 }

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -21,7 +22,7 @@ func (s *Server) createSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return renderSession(sess, s.svc.PublicURL()), nil
+	return s.renderSession(sess), nil
 }
 
 // decodeSessionParams reads seed 001's create parameters, plus Stripe's
@@ -79,15 +80,15 @@ func (s *Server) getSession(r *http.Request, scope checkout.Scope) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return renderSession(sess, s.svc.PublicURL()), nil
+	return s.renderSession(sess), nil
 }
 
 func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	f := checkout.SessionFilter{ListParams: listParams(v, service.DefaultListLimit)}
+	return canonicalList(r, scope, "/v1/checkout/sessions", sessionFilter, s.svc.ListSessions, s.renderSession)
+}
+
+func sessionFilter(v *params.Values, p checkout.ListParams) checkout.SessionFilter {
+	f := checkout.SessionFilter{ListParams: p}
 	status, _ := v.String("status")
 	f.Status = checkout.SessionStatus(status)
 	f.Customer, _ = v.String("customer")
@@ -97,18 +98,7 @@ func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error
 		f.CreatedGTE, _ = created.Time("gte")
 		f.CreatedLTE, _ = created.Time("lte")
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListSessions(r.Context(), scope, f)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*sessionJSON, len(page.Items))
-	for i, sess := range page.Items {
-		data[i] = renderSession(sess, s.svc.PublicURL())
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/checkout/sessions"}, nil
+	return f
 }
 
 func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, error) {
@@ -119,47 +109,48 @@ func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return renderSession(sess, s.svc.PublicURL()), nil
+	return s.renderSession(sess), nil
 }
 
 // listLineItems pages through a session's line items, Stripe's
-// /line_items sub-list; the items come with the session, so paging is here.
+// /line_items sub-list.
 func (s *Server) listLineItems(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	p := listParams(v, service.DefaultListLimit)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if p.Limit < 1 || p.Limit > service.MaxListLimit {
-		return nil, checkout.Invalid("limit", "parameter_invalid_integer", "limit must be between 1 and %d; got %d", service.MaxListLimit, p.Limit)
-	}
-	if p.EndingBefore != "" {
-		return nil, checkout.Invalid("ending_before", "parameter_unknown", "line items page forward only; use starting_after")
-	}
-	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	all := renderSession(sess, s.svc.PublicURL()).LineItems.Data.([]lineItemJSON)
-	start := 0
-	if p.StartingAfter != "" {
-		start = -1
-		for i, li := range all {
-			if li.ID == p.StartingAfter {
-				start = i + 1
+	id := r.PathValue("id")
+	return canonicalList(r, scope, "/v1/checkout/sessions/"+id+"/line_items", onlyCursor, s.lineItemPage(id), renderLineItem)
+}
+
+// lineItemPage returns the fetch of session id's line items: they come with
+// the session, so paging is here, and forward only.
+func (s *Server) lineItemPage(id string) func(context.Context, checkout.Scope, checkout.ListParams) (checkout.Page[checkout.LineItem], error) {
+	return func(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[checkout.LineItem], error) {
+		var page checkout.Page[checkout.LineItem]
+		if p.Limit < 1 || p.Limit > service.MaxListLimit {
+			return page, checkout.Invalid("limit", "parameter_invalid_integer", "limit must be between 1 and %d; got %d", service.MaxListLimit, p.Limit)
+		}
+		if p.EndingBefore != "" {
+			return page, checkout.Invalid("ending_before", "parameter_unknown", "line items page forward only; use starting_after")
+		}
+		sess, err := s.svc.GetSession(ctx, scope, id)
+		if err != nil {
+			return page, err
+		}
+		all := sess.LineItems
+		start := 0
+		if p.StartingAfter != "" {
+			start = -1
+			for i, li := range all {
+				if li.ID == p.StartingAfter {
+					start = i + 1
+				}
+			}
+			if start < 0 {
+				return page, checkout.NotFound("starting_after", "line item", p.StartingAfter)
 			}
 		}
-		if start < 0 {
-			return nil, checkout.NotFound("starting_after", "line item", p.StartingAfter)
+		page.Items = all[start:]
+		if page.HasMore = len(page.Items) > p.Limit; page.HasMore {
+			page.Items = page.Items[:p.Limit]
 		}
+		return page, nil
 	}
-	page := all[start:]
-	more := len(page) > p.Limit
-	if more {
-		page = page[:p.Limit]
-	}
-	return &listJSON{Object: "list", Data: page, HasMore: more, URL: "/v1/checkout/sessions/" + sess.ID + "/line_items"}, nil
 }

@@ -32,13 +32,9 @@ var (
 	streamKeepAlive    = 15 * time.Second
 )
 
-// streamEvents is an http.Handler, not an apiFunc: its response is written
+// streamEvents is an authedFunc, not an apiFunc: its response is written
 // over minutes, as events happen.
-func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
-	scope, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, scope checkout.Scope) {
 	v, err := requestParams(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -108,7 +104,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			for _, ev := range evs {
-				b, err := json.Marshal(renderEvent(ev, s.svc.PublicURL()))
+				b, err := json.Marshal(s.renderEvent(ev))
 				if err != nil {
 					s.log.Error("event stream: encoding an event failed", "err", err, "event", ev.ID)
 					return

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -139,24 +140,11 @@ func (s *Server) getEndpoint(r *http.Request, scope checkout.Scope) (any, error)
 }
 
 func (s *Server) listEndpoints(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
-	if err != nil {
-		return nil, err
-	}
-	p := listParams(v, service.DefaultListLimit)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	page, err := s.svc.ListEndpoints(r.Context(), scope, p)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*endpointJSON, len(page.Items))
-	for i, e := range page.Items {
-		data[i] = renderEndpoint(e, "")
-	}
-	return &listJSON{Object: "list", Data: data, HasMore: page.HasMore, URL: "/v1/webhook_endpoints"}, nil
+	return canonicalList(r, scope, "/v1/webhook_endpoints", onlyCursor, s.svc.ListEndpoints, renderListedEndpoint)
 }
+
+// renderListedEndpoint renders an endpoint of a list: never with its secret.
+func renderListedEndpoint(e *checkout.WebhookEndpoint) *endpointJSON { return renderEndpoint(e, "") }
 
 func (s *Server) deleteEndpoint(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
@@ -207,18 +195,6 @@ func (s *Server) resendEvent(r *http.Request, scope checkout.Scope) (any, error)
 	return &listJSON{Object: "list", Data: renderDeliveries(ds), URL: "/v1/events/" + r.PathValue("id") + "/deliveries"}, nil
 }
 
-// noParams refuses any parameter on a route that takes none.
-func noParams(r *http.Request) error {
-	if (r.Method == http.MethodGet || r.Method == http.MethodDelete) && r.URL.RawQuery == "" {
-		return nil // what decoding the empty query would conclude, without its garbage
-	}
-	v, err := requestParams(r)
-	if err != nil {
-		return err
-	}
-	return v.Err()
-}
-
 // Events encodes the canonical webhook body of an event: the same JSON as
 // GET /v1/events/{id} (a service.EventEncoder). PublicURL is the service's,
 // for the url of a session in the event.
@@ -226,5 +202,5 @@ type Events struct{ PublicURL string }
 
 // EncodeEvent implements service.EventEncoder.
 func (e Events) EncodeEvent(ev *checkout.Event) ([]byte, error) {
-	return encodeJSON(renderEvent(ev, strings.TrimRight(e.PublicURL, "/")))
+	return json.Marshal(renderEventAt(ev, strings.TrimRight(e.PublicURL, "/")))
 }

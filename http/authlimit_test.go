@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,6 +264,42 @@ func TestOpenAPIAuthFailureLimit(t *testing.T) {
 	} {
 		if r := o.exchange(c); r.header.Get("Retry-After") == "" {
 			t.Errorf("%s %s: 429 without Retry-After", c.method, c.path)
+		}
+	}
+}
+
+// TestEveryAPIRouteAuthenticates: every /v1/ route, the event stream
+// included, goes through the one authentication and limit path: without a
+// key it is a 401 with WWW-Authenticate, and from an address past the
+// guessing limit it is a 429, whatever key it carries.
+func TestEveryAPIRouteAuthenticates(t *testing.T) {
+	e := newEnv(t)
+	var srv *chttp.Server
+	withServer(t, e, func(s *chttp.Server) { srv = s; s.SetAuthFailureLimit(1) })
+	var routes [][2]string
+	for _, p := range srv.Routes() {
+		method, path, _ := strings.Cut(p, " ")
+		if !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		path = strings.NewReplacer("{id}", "x_1", "{payment}", "x_2").Replace(path)
+		routes = append(routes, [2]string{method, path})
+	}
+	if len(routes) < 20 {
+		t.Fatalf("only %d /v1/ routes: %v", len(routes), routes)
+	}
+	for _, rt := range routes {
+		r := e.do(rt[0], rt[1], "", "", nil)
+		if r.status != http.StatusUnauthorized || r.str("error", "type") != "authentication_error" || r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s %s without a key: %d %s, want 401 with WWW-Authenticate", rt[0], rt[1], r.status, r.body)
+		}
+	}
+	if r := e.get("/v1/checkout/sessions", wrongKey(0)); r.status != http.StatusUnauthorized {
+		t.Fatalf("the one wrong key allowed: %d %s, want 401", r.status, r.body)
+	}
+	for _, rt := range routes {
+		if r := e.do(rt[0], rt[1], e.key, "", nil); r.status != http.StatusTooManyRequests {
+			t.Errorf("%s %s from the throttled address: %d %s, want 429", rt[0], rt[1], r.status, r.body)
 		}
 	}
 }

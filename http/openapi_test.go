@@ -32,7 +32,7 @@ import (
 // documented and nothing else is, the document is valid OpenAPI 3.1, and real
 // requests and responses of a real server validate against it. The schemas
 // of response objects forbid undocumented properties, so a field added to
-// render.go without the document fails here.
+// api_render.go without the document fails here.
 
 const oaDocFile = "openapi.json"
 
@@ -129,7 +129,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 }
 
 // TestOpenAPIObjectsAreClosed checks that every object schema with
-// properties forbids others, which is what makes drift between render.go and
+// properties forbids others, which is what makes drift between api_render.go and
 // the document fail TestOpenAPIExchanges.
 func TestOpenAPIObjectsAreClosed(t *testing.T) {
 	spec, err := os.ReadFile(oaDocFile)

@@ -15,7 +15,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/checkout/sessions/{id}/line_items", s.api(s.listLineItems))
 	s.handle("POST /v1/checkout/sessions/{id}/expire", s.api(s.expireSession))
 	s.handle("GET /v1/events", s.api(s.listEvents))
-	s.handle("GET /v1/events/stream", http.HandlerFunc(s.streamEvents))
+	s.handle("GET /v1/events/stream", s.authed(s.streamEvents))
 	s.handle("GET /v1/events/{id}", s.api(s.getEvent))
 	s.handle("GET /v1/events/{id}/deliveries", s.api(s.listDeliveries))
 	s.handle("POST /v1/events/{id}/resend", s.api(s.resendEvent))

@@ -2,13 +2,9 @@ package http
 
 import (
 	"context"
-	_ "embed"
 	"net/http"
 	"time"
 )
-
-//go:embed openapi.json
-var openapiJSON []byte
 
 // healthz says the process is up; it touches nothing.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -26,8 +22,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeBody(w, http.StatusOK, "application/json", []byte(`{"status":"ready"}`))
-}
-
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	writeBody(w, http.StatusOK, "application/json", openapiJSON)
 }

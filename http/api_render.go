@@ -1,9 +1,12 @@
 package http
 
 import (
+	"context"
+	"net/http"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -116,21 +119,17 @@ func optString(s string) *string {
 	return &s
 }
 
-// renderSession is the API's JSON of sess, whose page is served under
+// renderSession is the API's JSON of sess.
+func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
+	return renderSessionAt(sess, s.svc.PublicURL())
+}
+
+// renderSessionAt is the API's JSON of sess, whose page is served under
 // publicURL.
-func renderSession(sess *checkout.Session, publicURL string) *sessionJSON {
+func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 	items := make([]lineItemJSON, len(sess.LineItems))
 	for i, li := range sess.LineItems {
-		images := li.Images
-		if images == nil {
-			images = []string{}
-		}
-		items[i] = lineItemJSON{
-			ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
-			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
-			Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
-				ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
-		}
+		items[i] = renderLineItem(li)
 	}
 	md := sess.Metadata
 	if md == nil {
@@ -157,8 +156,26 @@ func renderSession(sess *checkout.Session, publicURL string) *sessionJSON {
 	}
 }
 
-// renderEvent is the API's JSON of ev; publicURL as for renderSession.
-func renderEvent(ev *checkout.Event, publicURL string) *eventJSON {
+func renderLineItem(li checkout.LineItem) lineItemJSON {
+	images := li.Images
+	if images == nil {
+		images = []string{}
+	}
+	return lineItemJSON{
+		ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
+		AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
+		Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
+			ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
+	}
+}
+
+// renderEvent is the API's JSON of ev.
+func (s *Server) renderEvent(ev *checkout.Event) *eventJSON {
+	return renderEventAt(ev, s.svc.PublicURL())
+}
+
+// renderEventAt is the API's JSON of ev; publicURL as for renderSessionAt.
+func renderEventAt(ev *checkout.Event, publicURL string) *eventJSON {
 	out := &eventJSON{
 		ID: ev.ID, Object: "event", Type: ev.Type, Created: ev.Created.Unix(), CreatedAt: rfc3339(ev.Created),
 		Livemode: ev.Livemode, Sequence: ev.Sequence,
@@ -167,9 +184,22 @@ func renderEvent(ev *checkout.Event, publicURL string) *eventJSON {
 	case ev.Payment != nil:
 		out.Data.Object = renderPayment(ev.Payment)
 	case ev.Session != nil:
-		out.Data.Object = renderSession(ev.Session, publicURL)
+		out.Data.Object = renderSessionAt(ev.Session, publicURL)
 	case ev.Endpoint != nil:
 		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
 	}
 	return out
+}
+
+// canonicalList is a list of the canonical API: listPage in Stripe's list
+// envelope, url being the list's own path.
+func canonicalList[F, T, J any](r *http.Request, scope checkout.Scope, url string,
+	filter func(v *params.Values, p checkout.ListParams) F,
+	fetch func(context.Context, checkout.Scope, F) (checkout.Page[T], error),
+	render func(T) J) (any, error) {
+	data, more, err := listPage(r, scope, canonicalCursor, filter, fetch, render)
+	if err != nil {
+		return nil, err
+	}
+	return &listJSON{Object: "list", Data: data, HasMore: more, URL: url}, nil
 }

@@ -21,9 +21,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 			"the Idempotency-Key header is %d characters long; at most %d are allowed", len(key), checkout.MaxIdempotencyKey))
 		return
 	}
-	rec := &checkout.IdempotencyRecord{
-		Scope: scope, Key: key, Fingerprint: fingerprint(r, body), Created: s.svc.Now(),
-	}
+	rec := &checkout.IdempotencyRecord{Scope: scope, Key: key, Fingerprint: fingerprint(r, body)}
 	prev, err := s.svc.ClaimIdempotencyKey(r.Context(), rec)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -51,13 +49,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, scope checko
 			s.svc.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), rec)
 		}
 	}()
-	status, b, executed := s.run(r, scope, h, nil) // b is kept: no pooled buffer
+	status, b, executed := s.run(r, scope, h)
 	ctx := context.WithoutCancel(r.Context())
 	if !executed {
 		err = s.svc.ReleaseIdempotencyKey(ctx, rec)
 	} else {
 		rec.Status, rec.ContentType, rec.Body = status, "application/json", b
-		err = s.svc.FinishIdempotencyKey(ctx, rec)
+		err = s.svc.FinishIdempotencyKey(ctx, rec) // sealed at rest there
 	}
 	finished = true
 	if err != nil {
