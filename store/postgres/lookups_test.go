@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/store/storetest"
 	"github.com/checkoutd/checkoutd/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
@@ -64,20 +65,5 @@ func TestUpgradeLookupsFrom0002(t *testing.T) {
 	}
 
 	s := mustOpen(t, u)
-	got, err := s.FindSessionByToken(ctx, sess.PublicToken)
-	if err != nil || got.ID != sess.ID {
-		t.Errorf("FindSessionByToken after the upgrade: %v, %v; want %s", got, err, sess.ID)
-	}
-	p, err := s.FindPaymentByRef(ctx, "sim", "sim_ref_old")
-	if err != nil || p.ID != pay.ID {
-		t.Errorf("FindPaymentByRef after the upgrade: %v, %v; want %s", p, err, pay.ID)
-	}
-	dup := newSession("cs_new")
-	dup.PublicToken = sess.PublicToken
-	if err := s.CreateSession(ctx, dup); !checkout.IsKind(err, checkout.KindConflict) {
-		t.Errorf("CreateSession with the old session's token: %v, want a conflict", err)
-	}
-	if page, err := s.ListObjects(ctx, scope, "any_kind", checkout.ListParams{Limit: 10}); err != nil || len(page.Items) != 0 {
-		t.Errorf("ListObjects after the upgrade: %v, %v; want none", page.Items, err)
-	}
+	storetest.UpgradedLookups(t, s, sess, pay, newSession("cs_new"))
 }

@@ -134,3 +134,28 @@ func (s suite) paymentByRef(t *testing.T) {
 		t.Errorf("FindPaymentByRef(sim, ch_1) after the older one's update: %v, %v; want %s", got, err, dup.ID)
 	}
 }
+
+// UpgradedLookups checks a store opened over a database an older version
+// wrote, holding sess and pay: the new lookups find both (the upgrade
+// indexed the rows it found), a session token is unique from now on (dup,
+// a new session carrying sess's token, is refused), and the generic
+// objects are there to use, none yet.
+func UpgradedLookups(t *testing.T, st checkout.Store, sess *checkout.Session, pay *checkout.Payment, dup *checkout.Session) {
+	t.Helper()
+	ctx := t.Context()
+	got, err := st.FindSessionByToken(ctx, sess.PublicToken)
+	if err != nil || got.ID != sess.ID {
+		t.Errorf("FindSessionByToken after the upgrade: %v, %v; want %s", got, err, sess.ID)
+	}
+	p, err := st.FindPaymentByRef(ctx, pay.Provider, pay.ProviderRef)
+	if err != nil || p.ID != pay.ID {
+		t.Errorf("FindPaymentByRef after the upgrade: %v, %v; want %s", p, err, pay.ID)
+	}
+	dup.PublicToken = sess.PublicToken
+	if err := st.CreateSession(ctx, dup); !checkout.IsKind(err, checkout.KindConflict) {
+		t.Errorf("CreateSession with the old session's token: %v, want a conflict", err)
+	}
+	if page, err := st.ListObjects(ctx, sess.Scope(), "any_kind", checkout.ListParams{Limit: 10}); err != nil || len(page.Items) != 0 {
+		t.Errorf("ListObjects after the upgrade: %v, %v; want none", page.Items, err)
+	}
+}
