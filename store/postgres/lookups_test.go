@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/store/storetest"
 	"github.com/checkoutd/checkoutd/store/internal/record"
+	"github.com/checkoutd/checkoutd/store/storetest"
 	"github.com/jackc/pgx/v5"
 )
 
