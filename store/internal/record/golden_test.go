@@ -38,10 +38,14 @@ var golden = map[string]string{
 }
 
 // goldenFull holds what the code of ed837aa, the last to store the JSON of
-// the checkout types themselves, wrote for fullObjects: an object of every
-// kind with every field set, so that every stored name is pinned (golden
-// holds no API key, no live object and some fields only at their zero).
-// Like golden, never regenerate them.
+// the checkout types themselves, wrote for fullObjects (a throwaway test
+// there printed EncodeAccount, EncodeKey, EncodeSession, … of each): an
+// object of every kind with every field set, so that every stored name is
+// pinned (golden holds no API key, no live object, and some fields only at
+// their zero). Like golden, never regenerate them. (The full payment's
+// action, first a made-up "redirect" with voucher fields, is a
+// multibanco_voucher, as that code wrote one: actions have neutral kinds
+// since, and the old stored shape holds only the two the simulator made.)
 var goldenFull = map[string]string{
 	"acct_full": `{"ID":"acct_full","Name":"Full \"Quotes\" \u0026 Co","DefaultCurrency":"usd","SessionTTL":5400000000000,"Created":"2026-03-14T15:09:26.535897Z"}`,
 	"cs_full":   `{"ID":"cs_full","AccountID":"acct_full","Livemode":true,"Mode":"payment","Status":"complete","PaymentStatus":"paid","Currency":"eur","AmountSubtotal":240,"AmountDiscount":20,"AmountTax":36,"AmountTotal":256,"LineItems":[{"ID":"li_a","Name":"Bica li_a","Description":"short, \"strong\"","Images":["https://img.example/li_a.png","https://img.example/b.png"],"Quantity":1,"UnitAmount":80,"Currency":"eur","AmountSubtotal":80,"AmountDiscount":10,"AmountTax":18,"AmountTotal":88},{"ID":"li_b","Name":"Bica li_b","Description":"short, \"strong\"","Images":["https://img.example/li_b.png","https://img.example/b.png"],"Quantity":2,"UnitAmount":80,"Currency":"eur","AmountSubtotal":160,"AmountDiscount":10,"AmountTax":18,"AmountTotal":168}],"SuccessURL":"https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}\u0026x=1","CancelURL":"https://shop.example/cancel","Customer":"cus_full","CustomerEmail":"rui@example.com","CustomerPhone":"+351211234567","ClientReferenceID":"order-7","Locale":"pt-BR","Description":"Order 7 \u2028 é €","PaymentMethodTypes":["card"],"Metadata":{"a":"1","b":"\u003c/script\u003e"},"CustomerEmailLocked":true,"Payment":"pay_full","PublicToken":"pub_full","CSRFToken":"csrf_full","PaymentInFlight":"pay_full","InFlightSince":"2026-03-14T15:09:56.535897Z","FailedAttempts":2,"Version":5,"EventSeq":4,"Created":"2026-03-14T15:09:26.535897Z","Updated":"2026-03-14T15:10:26.535897Z","ExpiresAt":"2026-03-15T15:09:26.535897Z","AccessedAt":"2026-03-14T15:09:36.535897Z","CompletedAt":"2026-03-14T15:10:26.535897Z","ExpiredAt":"2026-03-15T16:09:26.535897Z"}`,
