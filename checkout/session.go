@@ -97,8 +97,9 @@ type Session struct {
 
 	// Payment is the id of the payment that completed the session.
 	Payment string
-	// PublicToken identifies the session on customer-facing URLs that must not
-	// reveal the id (seed 002's publicToken).
+	// PublicToken identifies the session on customer-facing URLs that carry
+	// a token rather than the id (seed 002's publicToken). The service
+	// derives it from the id, and finds a session by it through the id.
 	PublicToken string
 	// CSRFToken is embedded in the hosted page's forms; a form post must
 	// carry it (seed 003's csrf_token), so no other site can pay or act

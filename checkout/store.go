@@ -99,19 +99,13 @@ type SessionStore interface {
 	Committer
 
 	// CreateSession stores a new session (Version 1). ErrConflict if the id
-	// exists, or if its PublicToken is another session's.
+	// exists.
 	CreateSession(ctx context.Context, s *Session) error
 	// GetSession returns the session as stored, ErrNotFound outside scope.
 	GetSession(ctx context.Context, scope Scope, id string) (*Session, error)
 	// FindSession returns a session by id alone, for customer-facing pages
 	// that carry no key. ErrNotFound if none.
 	FindSession(ctx context.Context, id string) (*Session, error)
-	// FindSessionByToken returns the session whose PublicToken is token,
-	// whatever its scope, for the customer pages whose URL carries only
-	// the token. Tokens are unique (see CreateSession; a Commit that gives
-	// a session another's token is ErrConflict). ErrNotFound if none, and
-	// for the empty token.
-	FindSessionByToken(ctx context.Context, token string) (*Session, error)
 	// ListSessions returns one page of the scope's sessions, newest first.
 	// An unknown cursor is a KindNotFound error naming the cursor parameter.
 	ListSessions(ctx context.Context, scope Scope, f SessionFilter) (Page[*Session], error)

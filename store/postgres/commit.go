@@ -17,7 +17,7 @@ import (
 const (
 	updateSession = `WITH u AS (
 		UPDATE sessions SET status = $1, expires_at = $2, customer = $3, payment = $4, customer_email = $5,
-			version = $6, data = $7, public_token = $12
+			version = $6, data = $7
 		WHERE id = $8 AND account_id = $9 AND livemode = $10 AND version = $11
 		RETURNING 1)
 	SELECT checkoutd_require(EXISTS (SELECT 1 FROM u), 'CK409')`
@@ -63,7 +63,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			return err
 		}
 		b.Queue(updateSession, string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
-			sess.Version, data, sess.ID, sess.AccountID, sess.Livemode, sess.Version-1, sess.PublicToken)
+			sess.Version, data, sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
 	}
 	if p := c.Payment; p != nil {
 		data, err := record.EncodePayment(p)

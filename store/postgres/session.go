@@ -22,7 +22,6 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 		id: sess.ID, accountID: sess.AccountID, livemode: sess.Livemode, status: string(sess.Status),
 		expiresAt: micros(sess.ExpiresAt), created: micros(sess.Created), customer: sess.Customer,
 		payment: sess.Payment, customerEmail: sess.CustomerEmail, version: sess.Version, data: data,
-		publicToken: sess.PublicToken,
 	})
 }
 
@@ -34,7 +33,6 @@ type sessionRow struct {
 	status                           string
 	expiresAt, created               int64
 	customer, payment, customerEmail string
-	publicToken                      string
 	version                          int64
 	data                             []byte
 }
@@ -42,9 +40,9 @@ type sessionRow struct {
 // insertSession inserts one row: one statement, its own transaction.
 func (s *Store) insertSession(ctx context.Context, r *sessionRow) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-		customer, payment, customer_email, version, data, public_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		customer, payment, customer_email, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		r.id, r.accountID, r.livemode, r.status, r.expiresAt, r.created,
-		r.customer, r.payment, r.customerEmail, r.version, r.data, r.publicToken)
+		r.customer, r.payment, r.customerEmail, r.version, r.data)
 	return translate("create session", err)
 }
 
@@ -59,7 +57,6 @@ func (s *Store) insertSessions(ctx context.Context, group []*create) error {
 	var (
 		ids, accounts, statuses, customers, payments, emails = make([]string, n), make([]string, n), make([]string, n),
 			make([]string, n), make([]string, n), make([]string, n)
-		tokens                     = make([]string, n)
 		livemodes                  = make([]bool, n)
 		expires, created, versions = make([]int64, n), make([]int64, n), make([]int64, n)
 		data                       = make([][]byte, n)
@@ -68,13 +65,13 @@ func (s *Store) insertSessions(ctx context.Context, group []*create) error {
 		r := &c.row
 		ids[i], accounts[i], livemodes[i], statuses[i] = r.id, r.accountID, r.livemode, r.status
 		expires[i], created[i], customers[i], payments[i] = r.expiresAt, r.created, r.customer, r.payment
-		emails[i], versions[i], data[i], tokens[i] = r.customerEmail, r.version, r.data, r.publicToken
+		emails[i], versions[i], data[i] = r.customerEmail, r.version, r.data
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-		customer, payment, customer_email, version, data, public_token)
+		customer, payment, customer_email, version, data)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::bigint[], $6::bigint[],
-			$7::text[], $8::text[], $9::text[], $10::bigint[], $11::bytea[], $12::text[])`,
-		ids, accounts, livemodes, statuses, expires, created, customers, payments, emails, versions, data, tokens)
+			$7::text[], $8::text[], $9::text[], $10::bigint[], $11::bytea[])`,
+		ids, accounts, livemodes, statuses, expires, created, customers, payments, emails, versions, data)
 	return err
 }
 
@@ -100,18 +97,6 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 	var data []byte
 	if err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1`, id).Scan(&data); err != nil {
 		return nil, translate("find session", err)
-	}
-	return s.sessions.Session(data)
-}
-
-// FindSessionByToken returns the session whose public token is token.
-func (s *Store) FindSessionByToken(ctx context.Context, token string) (*checkout.Session, error) {
-	if token == "" || !held(token) {
-		return nil, checkout.ErrNotFound
-	}
-	var data []byte
-	if err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE public_token = $1`, token).Scan(&data); err != nil {
-		return nil, translate("find session by token", err)
 	}
 	return s.sessions.Session(data)
 }

@@ -24,7 +24,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 			return err
 		}
 		args = append(args, "1", sess.ID, sess.AccountID, mode(sess.Livemode), sess.Version, data, s.ttl(sess.ExpiresAt),
-			string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt), sess.PublicToken)
+			string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt))
 	} else {
 		args = append(args, "0")
 	}

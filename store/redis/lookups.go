@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// indexOldLookups gives the sessions and payments written before the store
-// kept lookups (P session-token:…, P payment-ref:…, see lua/prelude.lua)
-// their entries, once per prefix: the marker key P lookups-indexed says it
+// indexOldLookups gives the payments written before the store kept the
+// lookup by provider reference (P payment-ref:…, see lua/prelude.lua) their
+// entries, once per prefix: the marker key P lookups-indexed says it
 // was done. Writes from older binaries running meanwhile are indexed by
 // nobody; a rolling upgrade should not run old and new side by side for
 // long, and a restart after it indexes any such object.
@@ -17,18 +17,16 @@ func (s *Store) indexOldLookups(ctx context.Context) error {
 	if n, err := s.c.Exists(ctx, marker).Result(); err != nil || n == 1 {
 		return err
 	}
-	for _, kind := range []string{"session", "payment"} {
-		prefix := s.k.p + kind + ":"
-		iter := s.c.Scan(ctx, 0, globEscape(prefix)+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			id := strings.TrimPrefix(iter.Val(), prefix)
-			if err := s.run(ctx, indexLookupsScript, kind, id).Err(); err != nil {
-				return fmt.Errorf("redis: index %s lookups: %w", kind, err)
-			}
+	prefix := s.k.p + "payment:"
+	iter := s.c.Scan(ctx, 0, globEscape(prefix)+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		id := strings.TrimPrefix(iter.Val(), prefix)
+		if err := s.run(ctx, indexLookupsScript, id).Err(); err != nil {
+			return fmt.Errorf("redis: index payment lookups: %w", err)
 		}
-		if err := iter.Err(); err != nil {
-			return fmt.Errorf("redis: index %s lookups: %w", kind, err)
-		}
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("redis: index payment lookups: %w", err)
 	}
 	return s.c.Set(ctx, marker, "1", 0).Err()
 }

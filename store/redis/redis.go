@@ -19,7 +19,6 @@
 //	P apikey-state:{hash}  hash  r, x, u: revoked, expires at, last used (µs); no TTL
 //	P apikey-id:{id}    string  the hex of key id's hash; no TTL
 //	P idem:{acct}:{0|1}:{key}  hash  an idempotency record; TTL 24 h
-//	P session-token:{token}     string  the id of the session with that public token; its TTL
 //	P payment-ref:{provider}:{ref}  zset  payments with that provider reference, by seq
 //	P object:{kind}:{id}  hash  an object of a generic kind, with its
 //	                            lookup keys beside it (see object.go); no TTL

@@ -19,7 +19,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	}
 	err = s.run(ctx, createSessionScript,
 		sess.ID, sess.AccountID, mode(sess.Livemode), data, s.ttl(sess.ExpiresAt),
-		string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt), sess.PublicToken).Err()
+		string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt)).Err()
 	return translate("create session", err)
 }
 
@@ -43,26 +43,6 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 		return nil, translate("get session", err)
 	}
 	return s.sessions.Session(data)
-}
-
-// FindSessionByToken returns the session whose public token is token: the
-// token's entry names it.
-func (s *Store) FindSessionByToken(ctx context.Context, token string) (*checkout.Session, error) {
-	if token == "" {
-		return nil, checkout.ErrNotFound
-	}
-	id, err := s.get(ctx, s.k.object("session-token", token)).Result()
-	if err != nil {
-		return nil, translate("find session by token", err)
-	}
-	sess, err := s.FindSession(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if sess.PublicToken != token {
-		return nil, checkout.ErrNotFound // changed since the entry was read
-	}
-	return sess, nil
 }
 
 // ListSessions reads the most selective index the filter allows and checks

@@ -53,7 +53,7 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if sess := c.Session; sess != nil {
 			res, err := tx.StmtContext(ctx, s.ws.updateSession).ExecContext(ctx,
 				string(sess.Status), micros(sess.ExpiresAt), sess.Customer, sess.Payment, sess.CustomerEmail,
-				sess.Version, sessData, sess.PublicToken,
+				sess.Version, sessData,
 				sess.ID, sess.AccountID, sess.Livemode, sess.Version-1)
 			if err := oneRow("update session", res, err); err != nil {
 				return err

@@ -116,8 +116,7 @@ func TestQueryPlans(t *testing.T) {
 		{s.w, query(s.ws.defs(), &s.ws.deletePendingDeliveries), "webhook_deliveries_endpoint", []any{"we_1", "acct_1", false}},
 		{s.r, query(s.rs.defs(), &s.rs.endpointsFor), "webhook_endpoints_scope", []any{"acct_1", false}},
 		{s.r, query(s.rs.defs(), &s.rs.listDeliveries), "webhook_deliveries_event", []any{"evt_1", "acct_1", false}},
-		// The lookups by public token, provider reference and object key.
-		{s.r, query(s.rs.defs(), &s.rs.sessionByToken), "sessions_public_token", []any{"pt_1"}},
+		// The lookups by provider reference and object key.
 		{s.r, query(s.rs.defs(), &s.rs.paymentByRef), "payments_provider_ref", []any{"sim", "ref_1"}},
 		{s.r, query(s.rs.defs(), &s.rs.findObject), "PRIMARY KEY", []any{"link", "key_1"}},
 	} {

@@ -23,7 +23,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	return s.submit(&writeReq{ctx: ctx, oneStatement: true, session: s.stored(sess.ID, data), fn: func(tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.ws.insertSession).ExecContext(ctx,
 			sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
-			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data, sess.PublicToken)
+			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
 		return translate("create session", err)
 	}})
 }
@@ -47,11 +47,6 @@ func (s *Store) FindSession(ctx context.Context, id string) (*checkout.Session, 
 		return sess, err
 	}
 	return s.readSession("find session", func() *sql.Row { return s.rs.findSession.QueryRowContext(ctx, id) })
-}
-
-// FindSessionByToken returns the session whose public token is token.
-func (s *Store) FindSessionByToken(ctx context.Context, token string) (*checkout.Session, error) {
-	return s.readSession("find session by token", func() *sql.Row { return s.rs.sessionByToken.QueryRowContext(ctx, token) })
 }
 
 // cachedSession reads the session with id from the owner's cache; ok is

@@ -34,9 +34,9 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.insertAccount, `INSERT INTO accounts (id, data) VALUES (?, ?)`},
 		{&w.insertKey, `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.insertSession, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-			customer, payment, customer_email, version, data, public_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			customer, payment, customer_email, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updateSession, `UPDATE sessions SET status = ?, expires_at = ?, customer = ?, payment = ?,
-			customer_email = ?, version = ?, data = ?, public_token = ?
+			customer_email = ?, version = ?, data = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},
 		{&w.insertPayment, `INSERT INTO payments (id, account_id, livemode, session_id, status, created,
 			version, data, due, provider, provider_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -106,7 +106,7 @@ func (w *writeStmts) defs() []stmtDef {
 type readStmts struct {
 	getAccount, listAccounts, findKey   *sql.Stmt
 	getSession, findSession, sessionSeq *sql.Stmt
-	sessionByToken, paymentByRef        *sql.Stmt
+	paymentByRef                        *sql.Stmt
 	dueSessions                         *sql.Stmt
 	duePayments                         *sql.Stmt
 	getPayment, findPayment, paymentSeq *sql.Stmt
@@ -123,9 +123,8 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.findKey, `SELECT ` + keyColumns + ` FROM api_keys WHERE hash = ?`},
 		{&r.getSession, `SELECT data FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.findSession, `SELECT data FROM sessions WHERE id = ?`},
-		// The "<> ''" terms repeat the partial indexes' conditions so
-		// SQLite may use them.
-		{&r.sessionByToken, `SELECT data FROM sessions WHERE public_token = ? AND public_token <> ''`},
+		// The "<> ''" term repeats the partial index's condition so
+		// SQLite may use it.
 		{&r.paymentByRef, `SELECT data FROM payments WHERE provider = ? AND provider_ref = ? AND provider_ref <> ''
 			ORDER BY seq DESC LIMIT 1`},
 		{&r.sessionSeq, `SELECT seq FROM sessions WHERE id = ? AND account_id = ? AND livemode = ?`},

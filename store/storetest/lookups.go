@@ -8,59 +8,6 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 )
 
-// sessionByToken: a session is found by its public token alone, whatever
-// its scope (the customer's page carries no key); tokens are unique.
-func (s suite) sessionByToken(t *testing.T) {
-	st := s.seeded(t)
-	ctx := t.Context()
-	a, b := newSession(scopeA, "cs_tok_a", t0), newSession(scopeB, "cs_tok_b", t0)
-	create(t, st, a, b)
-
-	for _, want := range []*checkout.Session{a, b} {
-		got, err := st.FindSessionByToken(ctx, want.PublicToken)
-		if err != nil {
-			t.Fatalf("FindSessionByToken(%s): %v", want.PublicToken, err)
-		}
-		checkSession(t, "found by token", got, want)
-	}
-	for _, tok := range append([]string{"", "pt_unknown", a.ID, "pt_cs_tok_a\x00", "PT_CS_TOK_A"}, hostileIDs...) {
-		_, err := st.FindSessionByToken(ctx, tok)
-		wantKind(t, fmt.Sprintf("FindSessionByToken(%q)", tok), err, checkout.KindNotFound)
-	}
-
-	// The token survives the session's writes.
-	transition(t, st, scopeA, a.ID, checkout.TransitionExpire, t0.Add(time.Minute), nil)
-	got, err := st.FindSessionByToken(ctx, a.PublicToken)
-	if err != nil || got.Status != checkout.SessionExpired {
-		t.Errorf("FindSessionByToken after a transition: %v, %v; want the expired session", got, err)
-	}
-
-	// Unique: another session may not take a token in use.
-	dup := newSession(scopeA, "cs_tok_dup", t0)
-	dup.PublicToken = b.PublicToken
-	wantKind(t, "CreateSession with another session's token", st.CreateSession(ctx, dup), checkout.KindConflict)
-	if _, err := st.FindSession(ctx, dup.ID); !checkout.IsKind(err, checkout.KindNotFound) {
-		t.Errorf("FindSession(%s) after its refused create: %v, want not found", dup.ID, err)
-	}
-	c := newSession(scopeA, "cs_tok_c", t0)
-	create(t, st, c)
-	c2 := c.Clone()
-	c2.Version, c2.PublicToken = 2, b.PublicToken
-	wantKind(t, "Commit giving a session another's token", st.Commit(ctx, checkout.Change{Session: c2}), checkout.KindConflict)
-	if got, err := st.FindSessionByToken(ctx, b.PublicToken); err != nil || got.ID != b.ID {
-		t.Errorf("FindSessionByToken(%s) after the refused commit: %v, %v; want %s", b.PublicToken, got, err, b.ID)
-	}
-
-	// A session given a new token is found by it, and no longer by the old.
-	c2.PublicToken = "pt_new"
-	commit(t, st, checkout.Change{Session: c2})
-	if got, err := st.FindSessionByToken(ctx, "pt_new"); err != nil || got.ID != c.ID {
-		t.Errorf("FindSessionByToken(pt_new): %v, %v; want %s", got, err, c.ID)
-	}
-	_, err = st.FindSessionByToken(ctx, c.PublicToken)
-	wantKind(t, "FindSessionByToken of the token given up", err, checkout.KindNotFound)
-}
-
 // paymentByRef: a payment is found by its provider's reference alone,
 // whatever its scope (a gateway's callback names only that), once the
 // reference is set, whether at the insert or by a later write.
@@ -136,24 +83,15 @@ func (s suite) paymentByRef(t *testing.T) {
 }
 
 // UpgradedLookups checks a store opened over a database an older version
-// wrote, holding sess and pay: the new lookups find both (the upgrade
-// indexed the rows it found), a session token is unique from now on (dup,
-// a new session carrying sess's token, is refused), and the generic
+// wrote, holding sess and its payment pay: the lookup by provider reference
+// finds pay (the upgrade indexed the rows it found), and the generic
 // objects are there to use, none yet.
-func UpgradedLookups(t *testing.T, st checkout.Store, sess *checkout.Session, pay *checkout.Payment, dup *checkout.Session) {
+func UpgradedLookups(t *testing.T, st checkout.Store, sess *checkout.Session, pay *checkout.Payment) {
 	t.Helper()
 	ctx := t.Context()
-	got, err := st.FindSessionByToken(ctx, sess.PublicToken)
-	if err != nil || got.ID != sess.ID {
-		t.Errorf("FindSessionByToken after the upgrade: %v, %v; want %s", got, err, sess.ID)
-	}
 	p, err := st.FindPaymentByRef(ctx, pay.Provider, pay.ProviderRef)
 	if err != nil || p.ID != pay.ID {
 		t.Errorf("FindPaymentByRef after the upgrade: %v, %v; want %s", p, err, pay.ID)
-	}
-	dup.PublicToken = sess.PublicToken
-	if err := st.CreateSession(ctx, dup); !checkout.IsKind(err, checkout.KindConflict) {
-		t.Errorf("CreateSession with the old session's token: %v, want a conflict", err)
 	}
 	if page, err := st.ListObjects(ctx, sess.Scope(), "any_kind", checkout.ListParams{Limit: 10}); err != nil || len(page.Items) != 0 {
 		t.Errorf("ListObjects after the upgrade: %v, %v; want none", page.Items, err)

@@ -61,7 +61,6 @@ func RunSessions(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Filters", s.filters)
 	t.Run("Isolation", s.isolation)
 	t.Run("DueSessions", s.dueSessions)
-	t.Run("SessionByToken", s.sessionByToken)
 }
 
 // RunPayments tests checkout.PaymentStore.

@@ -1,18 +1,13 @@
--- A session by its public token (the customer's page), a payment by its
--- provider's reference (the gateway's callback). The columns of the rows
--- stored before are filled from their data. PostgreSQL's JSON refuses the
--- escape \u0000, which a session's metadata may hold, so checkoutd_field
--- reads a field of the JSON with every such escape made U+FFFD first; the
--- fields read are ids, which never hold it. (A "\\u0000" in the text, an
+-- A payment by its provider's reference (the gateway's callback). The
+-- columns of the rows stored before are filled from their data.
+-- PostgreSQL's JSON refuses the escape \u0000, which stored text may
+-- hold, so checkoutd_field reads a field of the JSON with every such escape
+-- made U+FFFD first; the fields read are ids, which never hold it. (A "\\u0000" in the text, an
 -- escaped backslash before "u0000", becomes "\\ufffd": still valid.)
 CREATE FUNCTION checkoutd_field(data bytea, field text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(replace(convert_from(data, 'UTF8'), '\u0000', '\ufffd')::json ->> field, '')
 $$;
-
-ALTER TABLE sessions ADD COLUMN public_token text NOT NULL DEFAULT '';
-UPDATE sessions SET public_token = checkoutd_field(data, 'PublicToken');
-CREATE UNIQUE INDEX sessions_public_token ON sessions (public_token) WHERE public_token <> '';
 
 -- A reference is the provider's id of an attempt, but the store does not
 -- insist: should two payments share one, the newest (highest seq) is found.

@@ -3,8 +3,7 @@
 --
 -- ARGV: P, retention ms, then
 --   session flag '0'/'1' and, if '1': id, account, live, version, data,
---     ttl ms, status, customer, customer email, payment, expires_at µs,
---     public token;
+--     ttl ms, status, customer, customer email, payment, expires_at µs;
 --   payment flag and, if '1': id, account, live, version, data, ttl ms,
 --     session id, status, due µs ('0' when none), provider, provider ref;
 --   endpoint flag and, if '1': id, account, live, version, data;
@@ -21,7 +20,7 @@ end
 local s
 if nxt() == '1' then
   s = {id = nxt(), acct = nxt(), live = nxt(), version = tonumber(nxt()), data = nxt(), ttl = nxt(),
-    status = nxt(), customer = nxt(), email = nxt(), payment = nxt(), expires = nxt(), token = nxt()}
+    status = nxt(), customer = nxt(), email = nxt(), payment = nxt(), expires = nxt()}
 end
 local p
 if nxt() == '1' then
@@ -49,7 +48,7 @@ if s then
   local raw = redis.call('GET', P .. 'session:' .. s.id)
   if not raw then return redis.error_reply('CONFLICT') end
   oldSession = cjson.decode(raw)
-  if not owned(oldSession, s.version - 1, s.acct, s.live) or tokenTaken(s.token, s.id) then
+  if not owned(oldSession, s.version - 1, s.acct, s.live) then
     return redis.error_reply('CONFLICT')
   end
 end
@@ -113,8 +112,6 @@ if s then
   reindex(
     sessionIndexes(sc, oldSession.Status, oldSession.Customer, oldSession.CustomerEmail, oldSession.Payment),
     sessionIndexes(sc, s.status, s.customer, s.email, s.payment), seq, s.id, s.ttl)
-  if oldSession.PublicToken ~= s.token then dropToken(oldSession.PublicToken, s.id) end
-  setToken(s.token, s.id, s.ttl)
   if s.status == 'open' then
     redis.call('ZADD', P .. 'due:sessions', s.expires, s.id)
   else

@@ -1,16 +1,11 @@
 -- CreateSession. ARGV: P, id, account, live, data, ttl ms, status,
--- customer, customer email, payment, expires_at µs, public token.
+-- customer, customer email, payment, expires_at µs.
 local id, acct, live, data, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local status, customer, email, payment, expires = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
-local token = ARGV[12]
-if tokenTaken(token, id) then
-  return redis.error_reply('CONFLICT')
-end
 -- NX is the uniqueness check: ids are unique across scopes.
 if redis.call('SET', P .. 'session:' .. id, data, 'PX', ttl, 'NX') == false then
   return redis.error_reply('CONFLICT')
 end
-setToken(token, id, ttl)
 local seq = redis.call('INCR', P .. 'seq')
 reindex({}, sessionIndexes(scope(acct, live), status, customer, email, payment), seq, id, ttl)
 if status == 'open' then

@@ -63,35 +63,9 @@ local function sessionIndexes(sc, status, customer, email, payment)
   return t
 end
 
--- Lookups. P session-token:{token} names the session whose public token
--- it is, and lives as long as the session; P payment-ref:{provider}:{ref}
--- is a sorted set of the payments with that provider reference, by seq,
--- so that the newest is found should two share one.
-
--- tokenTaken reports whether token is the public token of a session other
--- than id that still exists.
-local function tokenTaken(token, id)
-  if token == '' then return false end
-  local holder = redis.call('GET', P .. 'session-token:' .. token)
-  return holder and holder ~= id and redis.call('EXISTS', P .. 'session:' .. holder) == 1
-end
-
--- setToken points token at session id for ttl ms (none if ttl is nil).
-local function setToken(token, id, ttl)
-  if token == '' then return end
-  if ttl then
-    redis.call('SET', P .. 'session-token:' .. token, id, 'PX', ttl)
-  else
-    redis.call('SET', P .. 'session-token:' .. token, id)
-  end
-end
-
--- dropToken removes token's entry if it names session id.
-local function dropToken(token, id)
-  if not token or token == '' then return end
-  local k = P .. 'session-token:' .. token
-  if redis.call('GET', k) == id then redis.call('DEL', k) end
-end
+-- Lookups. P payment-ref:{provider}:{ref} is a sorted set of the payments
+-- with that provider reference, by seq, so that the newest is found should
+-- two share one.
 
 local function refKey(provider, ref)
   return P .. 'payment-ref:' .. provider .. ':' .. ref

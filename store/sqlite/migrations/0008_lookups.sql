@@ -1,10 +1,6 @@
--- Schema version 8: a session by its public token (the customer's page),
--- a payment by its provider's reference (the gateway's callback). The
--- columns of the rows stored before are filled from their data.
-ALTER TABLE sessions ADD COLUMN public_token TEXT NOT NULL DEFAULT '';
-UPDATE sessions SET public_token = coalesce(json_extract(CAST(data AS TEXT), '$.PublicToken'), '');
-CREATE UNIQUE INDEX sessions_public_token ON sessions (public_token) WHERE public_token <> '';
-
+-- Schema version 8: a payment by its provider's reference (the gateway's
+-- callback). The columns of the rows stored before are filled from their
+-- data.
 -- A reference is the provider's id of an attempt, but the store does not
 -- insist: should two payments share one, the newest (highest seq) is found.
 ALTER TABLE payments ADD COLUMN provider TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,44 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// A session is found by its public token, which is not its id, and by
+// nothing else; a session stored with a token of another shape (as before
+// tokens were derived from ids) is found by no token at all.
+func TestFindSessionByToken(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	if s.PublicToken == "" || s.PublicToken == s.ID || !strings.HasPrefix(s.PublicToken, "pt_") {
+		t.Fatalf("public token %q of session %s", s.PublicToken, s.ID)
+	}
+	got, acct, err := f.svc.FindSessionByToken(f.ctx, s.PublicToken)
+	if err != nil || got.ID != s.ID || acct.ID != s.AccountID {
+		t.Fatalf("FindSessionByToken(%s): %v, %v", s.PublicToken, got, err)
+	}
+	other := f.session(t)
+	for _, tok := range []string{"", "pt_", s.ID, other.ID, "pt_nope", strings.ToUpper(s.PublicToken), s.PublicToken + "x",
+		"cs_" + strings.TrimPrefix(s.PublicToken, "pt_"), "pt_\x00", "pt_\xff"} {
+		if _, _, err := f.svc.FindSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
+			t.Errorf("FindSessionByToken(%q): %v, want not found", tok, err)
+		}
+	}
+
+	old := s.Clone()
+	old.ID, old.PublicToken = "cs_old1", "pt_random1"
+	for i := range old.LineItems {
+		old.LineItems[i].ID = "li_old" + string(rune('a'+i))
+	}
+	if err := f.store.CreateSession(f.ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"pt_old1", "pt_random1"} {
+		if _, _, err := f.svc.FindSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
+			t.Errorf("FindSessionByToken(%q) of a session holding pt_random1: %v, want not found", tok, err)
+		}
+	}
+}
