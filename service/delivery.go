@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	mrand "math/rand/v2"
 	"net/http"
 	"sync"
@@ -291,7 +292,13 @@ type preparedEvent struct {
 }
 
 func (p *preparedEvent) encode(s *Service) ([]byte, error) {
-	p.once.Do(func() { p.body, p.err = s.events.EncodeEvent(p.ev) })
+	p.once.Do(func() {
+		if s.events == nil { // a Config without Events: nothing to send
+			p.err = errors.New("no event encoder: the service's Config has no Events")
+			return
+		}
+		p.body, p.err = s.events.EncodeEvent(p.ev)
+	})
 	return p.body, p.err
 }
 
