@@ -15,7 +15,7 @@ import (
 )
 
 func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("accounts create", "Makes an account with one test secret key and prints both; the key is not kept and is shown only once. Safe while a server runs on the same store.", stderr)
+	fs := newFlags("accounts create", "Makes an account with one test secret key and prints both; the key is not kept and is shown only once. Safe while a server runs on the same store.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	name := fs.String("name", "", "display name of the account (required)")
@@ -44,7 +44,7 @@ func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("accounts list", "Lists accounts: id, default currency, name.", stderr)
+	fs := newFlags("accounts list", "Lists accounts: id, default currency, name.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -66,7 +66,7 @@ func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("keys create", "Makes a new secret key for an account and prints it; it is shown only once.", stderr)
+	fs := newFlags("keys create", "Makes a new secret key for an account and prints it; it is shown only once.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	account := fs.String("account", "", "id of the account (required)")
@@ -127,7 +127,7 @@ func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
 func keysList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys list", "Lists secret keys, one a line: id, account, mode (test or live), hint (the last four characters), "+
 		"created, last used (- when never; recorded about once a minute), state (active, revoked, or expires/expired TIME for a rolled key). "+
-		"Never the secrets, which are not kept.", stderr)
+		"Never the secrets, which are not kept.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	account := fs.String("account", "", "list only this account's keys (default: every account's)")
@@ -209,7 +209,7 @@ func keyState(k *checkout.APIKey, now time.Time) string {
 
 func keysRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys revoke KEY_ID", "Revokes a secret key for good: it answers 401 api_key_revoked from then on, on every server "+
-		"within a few seconds. Revoking a revoked key changes nothing. Safe while servers run on the same store.", stderr)
+		"within a few seconds. Revoking a revoked key changes nothing. Safe while servers run on the same store.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	id, err := parseWithID(fs, args)
@@ -236,7 +236,7 @@ func keysRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func keysRoll(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys roll KEY_ID", "Makes a new secret key in the same account and mode as KEY_ID and prints it once; the old key "+
-		"keeps working for --expire-old-in and then answers 401 api_key_expired. A revoked key, or one rolled already, cannot be rolled.", stderr)
+		"keeps working for --expire-old-in and then answers 401 api_key_expired. A revoked key, or one rolled already, cannot be rolled.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	expire := fs.Duration("expire-old-in", 0, "how long the old key keeps working beside the new one, at most 168h (0: it stops at once)")

@@ -58,6 +58,10 @@ func TestCLI(t *testing.T) {
 				if code != 0 {
 					t.Errorf("checkoutd %s %s: exit code %d\n%s", strings.Join(c.args, " "), h, code, text)
 				}
+				// Help asked for is an answer, on stdout, as a group's is.
+				if stderr != "" || !strings.HasPrefix(stdout, "Usage: checkoutd "+c.args[0]) {
+					t.Errorf("checkoutd %s %s: stdout %q, stderr %q; want the help on stdout alone", strings.Join(c.args, " "), h, stdout, stderr)
+				}
 				for _, f := range c.flags {
 					if !strings.Contains(text, "--"+f) || !strings.Contains(text, envVar(c.args, f)) {
 						t.Errorf("checkoutd %s %s does not mention --%s and %s:\n%s", strings.Join(c.args, " "), h, f, envVar(c.args, f), text)
@@ -81,6 +85,12 @@ func TestCLI(t *testing.T) {
 			if code == 0 || !strings.Contains(stderr, "checkoutd:") {
 				t.Errorf("checkoutd %q: exit code %d, stderr %q; want a failure that says why", args, code, stderr)
 			}
+		}
+		// A flag that cannot be parsed: the error and the usage go to
+		// stderr, nothing to stdout.
+		stdout, stderr, code := runCLI(t, []string{"CHECKOUTD_DATA=" + t.TempDir()}, "accounts", "create", "--nope")
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "-nope") || !strings.Contains(stderr, "Usage: checkoutd accounts create") {
+			t.Errorf("accounts create --nope: exit %d, stdout %q, stderr %q; want 2 and the error with the usage on stderr", code, stdout, stderr)
 		}
 	})
 

@@ -12,20 +12,41 @@ import (
 // newFlags returns a FlagSet whose usage lists every flag with the
 // environment variable that also sets it. name is the command as typed
 // ("serve", "accounts create"); it decides the variables' names (envName).
-func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+// Help asked for (--help, -h) goes to stdout, like every other answer of a
+// command that worked; after a flag it cannot parse, the usage goes to
+// stderr with the error.
+func newFlags(name, summary string, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package writes its own errors to the output, then the
+	// usage: an error seen first says where the usage belongs.
+	errs := &seenWriter{w: stderr}
+	fs.SetOutput(errs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: checkoutd %s [flags]\n\n%s\n\nFlags (each also read from its environment variable; a flag given on the command line wins):\n", name, summary)
+		w := stdout
+		if errs.seen {
+			w = stderr
+		}
+		fmt.Fprintf(w, "Usage: checkoutd %s [flags]\n\n%s\n\nFlags (each also read from its environment variable; a flag given on the command line wins):\n", name, summary)
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(stderr, "  --%s\n        %s%s\n        env %s\n", f.Name, f.Usage, def, envName(name, f.Name))
+			fmt.Fprintf(w, "  --%s\n        %s%s\n        env %s\n", f.Name, f.Usage, def, envName(name, f.Name))
 		})
 	}
 	return fs
+}
+
+// seenWriter writes to w and remembers that it was written to.
+type seenWriter struct {
+	w    io.Writer
+	seen bool
+}
+
+func (s *seenWriter) Write(p []byte) (int, error) {
+	s.seen = true
+	return s.w.Write(p)
 }
 
 // envPrefixes says, for each command (its first word), what the variables

@@ -22,7 +22,7 @@ import (
 // GET /v1/events/stream and forwards each to a URL on the developer's
 // machine, signed like a real delivery with a secret made for this session.
 func listen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("listen", "Follows your account's events as they happen and forwards each to a local URL, signed with a webhook secret made for this session (printed at start), so a webhook handler can be developed without a public endpoint. Stops on Ctrl-C.", stderr)
+	fs := newFlags("listen", "Follows your account's events as they happen and forwards each to a local URL, signed with a webhook secret made for this session (printed at start), so a webhook handler can be developed without a public endpoint. Stops on Ctrl-C.", stdout, stderr)
 	forwardTo := fs.String("forward-to", "", "URL each event is POSTed to, e.g. http://127.0.0.1:3000/webhooks (required; http or https)")
 	apiKey := fs.String("api-key", "", "secret API key (sk_test_… or sk_live_…) whose account's events are forwarded (required)")
 	base := fs.String("url", "http://127.0.0.1:8080", "base URL of the checkoutd server")

@@ -133,7 +133,7 @@ func (c *serveConfig) Validate() error {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stderr)
+	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stdout, stderr)
 	var c serveConfig
 	c.register(fs)
 	if err := parseFlags(fs, args); err != nil {

@@ -135,7 +135,7 @@ func (f *storeFlags) describe() string {
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("migrate", "Brings the store's schema up to date and says what it applied. serve does the same when it starts; run this first to upgrade before starting new replicas.", stderr)
+	fs := newFlags("migrate", "Brings the store's schema up to date and says what it applied. serve does the same when it starts; run this first to upgrade before starting new replicas.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {

@@ -20,7 +20,7 @@ var version string
 // printVersion is checkoutd version (and --version): one line an operator
 // can paste into a bug report.
 func printVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", "Prints the version of this binary, the revision it was built from (and whether the work tree had changes) and the Go version.", stderr)
+	fs := newFlags("version", "Prints the version of this binary, the revision it was built from (and whether the work tree had changes) and the Go version.", stdout, stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
