@@ -206,8 +206,13 @@ func TestMultibanco(t *testing.T) {
 		shot(t, ctx, "test-helper")
 		do(t, ctx, chromedp.Click(chromedp.ID("fail")), chromedp.WaitNotPresent(chromedp.ID("fail")))
 		mustContain(t, ctx, payment+": failed")
-		do(t, ctx, chromedp.Navigate(server+"/checkout/"+id), chromedp.WaitVisible(chromedp.CSS(".notice")))
-		mustContain(t, ctx, "The voucher expired unpaid.")
+		// A failure, not a success box: its message and the way back to the shop.
+		do(t, ctx, chromedp.Navigate(server+"/checkout/"+id), chromedp.WaitVisible(chromedp.ID("failed")))
+		mustContain(t, ctx, "The payment failed.")
+		if loc := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("continue").href`)); loc != merchant+"/cancel" {
+			t.Errorf("a failed voucher leads to %s", loc)
+		}
+		shot(t, ctx, "voucher-failed")
 	})
 }
 

@@ -42,6 +42,7 @@ type pageData struct {
 	CSRF, Action          string
 	Errors                map[string]string
 	Alert, Notice         string
+	Failure               string // a voucher's failure, shown as one
 	PaymentID             string
 	PaymentStatus         string
 	CanSettle             bool
@@ -213,18 +214,27 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 		}
 	case checkout.SessionComplete:
 		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == checkout.MethodMultibanco {
-			d.Kind = "voucher"
-			if p.Action != nil && p.Action.Voucher != nil {
-				d.Entity, d.Reference = p.Action.Voucher.Entity, p.Action.Voucher.Reference
-				d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
-			}
+			// A voucher's page follows its payment: instructions while it
+			// waits, then paid or failed. A settled payment has no voucher
+			// any more, so only the waiting state shows one.
 			switch p.Status {
 			case checkout.PaymentSucceeded:
-				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_paid"), ""
-			case checkout.PaymentFailed:
-				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_failed"), ""
+				d.Kind, d.Heading, d.Notice = "voucher", tr(d.Lang, "complete_title"), tr(d.Lang, "voucher_paid")
+				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
+			case checkout.PaymentFailed, checkout.PaymentCanceled:
+				d.Kind, d.Heading, d.Failure = "voucher", tr(d.Lang, "voucher_failed_title"), tr(d.Lang, "voucher_failed")
+				if p.FailureCode == "voucher_expired" {
+					d.Failure = tr(d.Lang, "voucher_expired")
+				}
+				d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+			default:
+				d.Kind, d.Heading = "voucher", tr(d.Lang, "voucher_title")
+				if p.Action != nil && p.Action.Voucher != nil {
+					d.Entity, d.Reference = p.Action.Voucher.Entity, p.Action.Voucher.Reference
+					d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
+				}
+				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 			}
-			d.ContinueURL = successURL(sess)
 			break
 		}
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "complete_title"), tr(d.Lang, "complete_body")

@@ -821,7 +821,14 @@ func TestPageMultibanco(t *testing.T) {
 			t.Errorf("events %v", types)
 		}
 		page := e.openOK(t, "/checkout/"+id)
-		page.mustContain("The payment has been received.")
+		page.mustContain("Payment received", "The payment has been received.", "€99.99")
+		// Paid: no instructions to pay, and no entity and reference left blank.
+		if strings.Contains(page.body, "Pay at a Multibanco ATM") || page.byID("entity") != nil || page.byID("reference") != nil {
+			t.Errorf("a paid voucher still asks to be paid: %s", page.text())
+		}
+		if a := page.byID("continue"); attr(a, "href") != "https://shop.example/success?session_id="+id {
+			t.Errorf("continue %q", attr(a, "href"))
+		}
 		// A paid voucher cannot be settled again.
 		if r := e.do("POST", "/v1/test_helpers/payments/"+payID+"/fail", e.key, "", nil); r.status < 400 {
 			t.Errorf("failing a paid voucher: %d %s", r.status, r.body)
@@ -841,7 +848,7 @@ func TestPageMultibanco(t *testing.T) {
 		if done.byID("succeed") != nil || done.byID("fail") != nil {
 			t.Error("a settled payment still has the buttons")
 		}
-		if pays := e.payments(t, id); pays[0]["status"] != "failed" || pays[0]["failure_code"] != "voucher_expired" {
+		if pays := e.payments(t, id); pays[0]["status"] != "failed" || pays[0]["failure_code"] != "test_helper_failed" {
 			t.Errorf("payments %v", pays)
 		}
 		if s := e.session(t, id); s.str("status") != "complete" || s.str("payment_status") != "unpaid" {
@@ -850,7 +857,21 @@ func TestPageMultibanco(t *testing.T) {
 		if types := e.eventTypes(t); !slices.Contains(types, "checkout.session.async_payment_failed") {
 			t.Errorf("events %v", types)
 		}
-		e.openOK(t, "/checkout/"+id).mustContain("The voucher expired unpaid.")
+		// Failed: said as a failure, with the way back to the shop rather
+		// than a success box leading to success_url; and not "expired",
+		// since its deadline has not passed.
+		failed := e.openOK(t, "/checkout/"+id)
+		failed.mustContain("The Multibanco payment did not go through", "The payment failed.", "Return to the shop")
+		if strings.Contains(failed.body, "Pay at a Multibanco ATM") || strings.Contains(failed.body, "expired") ||
+			strings.Contains(failed.body, `class="notice"`) || failed.byID("entity") != nil {
+			t.Errorf("failed voucher page: %s", failed.text())
+		}
+		if a := failed.byID("continue"); attr(a, "href") != "https://shop.example/cancel" {
+			t.Errorf("continue %q", attr(a, "href"))
+		}
+		if failed.byID("failed") == nil {
+			t.Error("no failure message")
+		}
 		// The helper page's form needs the session's token, like every form.
 		before := e.state(t, id)
 		if r := e.fetch(t, "POST", "/test/payments/"+payID, url.Values{"result": {"succeed"}}); r.status != http.StatusForbidden {

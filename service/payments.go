@@ -280,6 +280,10 @@ func awaitsLater(k checkout.NextActionKind) bool {
 	return k == checkout.NextActionVoucher || k == checkout.NextActionDepositAddress
 }
 
+// TestHelperFailureCode is the failure code of a payment failed by hand with
+// SettlePayment.
+const TestHelperFailureCode = "test_helper_failed"
+
 // SettlePayment reports the outcome of a voucher (or deposit) payment by
 // hand, in test mode only: the test helpers call it for the simulator. The
 // result goes through ApplyProviderResult, as a gateway's would.
@@ -299,7 +303,11 @@ func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, payme
 	}
 	res := checkout.ProviderResult{Status: checkout.PaymentSucceeded}
 	if !succeeded {
-		res = lapsed(p)
+		// Its own code, not the expiry's: a merchant testing its handling
+		// of failures must be able to tell the two apart, and the page
+		// must not say a voucher expired when its deadline has not passed.
+		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: TestHelperFailureCode,
+			FailureMessage: "The payment was failed with the test helper."}
 	}
 	return s.ApplyProviderResult(ctx, scope, p.Provider, checkout.Notification{PaymentID: p.ID, ProviderRef: p.ProviderRef, Result: res})
 }
