@@ -324,3 +324,34 @@ func TestSkewedClock(t *testing.T) {
 	}
 	mustContain(t, ctx, "This page expires in 23 h 59 min.")
 }
+
+// TestLockedAfterDeclines: after the most declines a session takes, the page
+// is a final state with the way back to the shop, on reload too, and no card
+// form to try again in.
+func TestLockedAfterDeclines(t *testing.T) {
+	ctx := newTab(t)
+	_, u := createSession(t, nil)
+	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
+	for i := 0; i < 5; i++ {
+		fillCard(t, ctx, "4000000000000002")
+		// The alert is removed first, so that the wait is for the next
+		// page's alert and not the last one's.
+		get(t, ctx, chromedp.Evaluate[bool](`(function(){var a=document.getElementById("alert");if(a){a.remove()}return true})()`))
+		do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("alert")))
+	}
+	for _, reload := range []bool{false, true} {
+		if reload {
+			do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("alert")))
+		}
+		if got := text(t, ctx, "alert"); got != "Too many declined attempts. This checkout no longer accepts cards." {
+			t.Errorf("alert %q", got)
+		}
+		if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#card_number").length`)); n != 0 {
+			t.Error("the card form is still shown")
+		}
+		if loc := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("continue").href`)); loc != merchant+"/cancel" {
+			t.Errorf("the way back leads to %s", loc)
+		}
+	}
+	shot(t, ctx, "locked")
+}

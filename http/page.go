@@ -206,6 +206,23 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	switch sess.Status {
 	case checkout.SessionOpen:
 		d.Kind, d.Script = "form", true
+		if s.svc.CardsRefused(sess) {
+			// Card-testing protection: the card form could only be refused,
+			// so it is not shown; the other methods are.
+			d.Forms = slices.DeleteFunc(d.Forms, func(pm pageMethod) bool { return pm.Method == string(checkout.MethodCard) })
+			d.Buttons = slices.DeleteFunc(d.Buttons, func(pm pageMethod) bool { return pm.Method == string(checkout.MethodCard) })
+			if d.Alert == "" {
+				d.Alert = tr(d.Lang, "too_many_attempts")
+			}
+			if len(d.Forms)+len(d.Buttons) == 0 {
+				// Nothing left to pay with here: a final page whose one
+				// action is the way back to the merchant.
+				d.Kind, d.Script, d.Heading, d.Body = "locked", false, tr(d.Lang, "locked_title"), tr(d.Lang, "locked_body")
+				d.Alert = tr(d.Lang, "too_many_attempts")
+				d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+				break
+			}
+		}
 		for _, pm := range slices.Concat(d.Forms, d.Buttons) {
 			d.Scripts = appendNew(d.Scripts, pm.spec.Scripts...)
 			d.cspScript = appendNew(d.cspScript, pm.spec.ScriptSrc...)
@@ -330,7 +347,11 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, "/checkout/"+sess.ID+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
 		d := s.pageFor(r, sess, acct)
-		d.Alert = tr(d.Lang, "declined", declineReason(d.Lang, p))
+		if !s.svc.CardsRefused(sess) {
+			// Not after the last attempt allowed: the page then says
+			// cards are over rather than to try again.
+			d.Alert = tr(d.Lang, "declined", declineReason(d.Lang, p))
+		}
 		s.renderState(w, r, sess, d, http.StatusPaymentRequired)
 	default:
 		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)

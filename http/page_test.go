@@ -1199,11 +1199,26 @@ func TestPageCardTestingProtection(t *testing.T) {
 	e.configure(func(c *service.Config) { c.MaxFailedAttempts = 2 })
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
+	var last *htmlPage
 	for i := range 2 {
-		if res := page.pay("4000000000000002"); res.status != http.StatusPaymentRequired {
-			t.Fatalf("decline %d: %d", i+1, res.status)
+		if last = page.pay("4000000000000002"); last.status != http.StatusPaymentRequired {
+			t.Fatalf("decline %d: %d", i+1, last.status)
 		}
 	}
+	// The last decline allowed, and the page after it, say that cards are
+	// over and offer the way back, with no card form to try again in.
+	locked := func(p *htmlPage) {
+		t.Helper()
+		p.mustContain("Too many declined attempts. This checkout no longer accepts cards.", "Return to the shop")
+		if strings.Contains(p.body, `name="card_number"`) || strings.Contains(p.body, "You can try again") {
+			t.Errorf("a locked checkout still offers the card form: %s", p.text())
+		}
+		if a := p.byID("continue"); attr(a, "href") != "https://shop.example/cancel" {
+			t.Errorf("way back %q", attr(a, "href"))
+		}
+	}
+	locked(last)
+	locked(e.openOK(t, "/checkout/"+id))
 	before := e.state(t, id)
 	for _, number := range []string{"4000000000000002", "4242424242424242"} {
 		res := page.pay(number)
@@ -1225,6 +1240,22 @@ func TestPageCardTestingProtection(t *testing.T) {
 	if res := e.openOK(t, "/checkout/"+e.newSession(t)).pay("4242424242424242"); res.status != http.StatusSeeOther {
 		t.Errorf("another session: %d", res.status)
 	}
+
+	t.Run("OtherMethodsStay", func(t *testing.T) {
+		id := e.newSession(t, "amount", 9999, "currency", "EUR", "payment_method_types", []string{"card", "multibanco"})
+		page := e.openOK(t, "/checkout/"+id)
+		for range 2 {
+			page.pay("4000000000000002")
+		}
+		// Only cards are refused: the page says so and still offers the
+		// voucher.
+		p := e.openOK(t, "/checkout/"+id)
+		p.mustContain("Too many declined attempts. This checkout no longer accepts cards.", "Get a Multibanco reference")
+		if strings.Contains(p.body, `name="card_number"`) {
+			t.Error("the card form is still offered")
+		}
+		p.submit("multibanco", nil).follow().mustContain("Pay at a Multibanco ATM")
+	})
 }
 
 // withPayRateLimit points e at a server of its own whose hosted page allows

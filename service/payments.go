@@ -610,6 +610,11 @@ func (s *Service) checkAttempts(sess *checkout.Session) error {
 
 func (s *Service) maxFailed() int { return s.maxFailedAttempts }
 
+// CardsRefused reports whether sess has taken the most declined attempts it
+// may, so that paying by card is refused with too_many_attempts: the page
+// shows that state rather than a card form that can only fail.
+func (s *Service) CardsRefused(sess *checkout.Session) bool { return s.checkAttempts(sess) != nil }
+
 // FindSessionPage returns a session by id alone, as readers see it now, with
 // its account: what a customer-facing page without a key may read.
 func (s *Service) FindSessionPage(ctx context.Context, id string) (*checkout.Session, *checkout.Account, error) {
