@@ -80,7 +80,7 @@ func TestDeclineThenRetry(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), "customer@example.com"))
 	fillCard(t, ctx, "4000000000000002")
 	do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("alert")))
-	if got := text(t, ctx, "alert"); got != "Your payment was declined: Your card was declined. You can try again." {
+	if got := text(t, ctx, "alert"); got != "Your card was declined. You can try again." {
 		t.Errorf("alert %q", got)
 	}
 	if a := activeID(t, ctx); a != "alert" {

@@ -350,7 +350,7 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		if !s.svc.CardsRefused(sess) {
 			// Not after the last attempt allowed: the page then says
 			// cards are over rather than to try again.
-			d.Alert = tr(d.Lang, "declined", declineReason(d.Lang, p))
+			d.Alert = declineAlert(d.Lang, p)
 		}
 		s.renderState(w, r, sess, d, http.StatusPaymentRequired)
 	default:
@@ -565,6 +565,22 @@ func formActionSource(raw string) (src string, ok bool) {
 		src += ":" + h.Port
 	}
 	return src, true
+}
+
+// declineAlert says why a payment was declined and that the customer may
+// try again. A card_declined reason is the decline itself ("Your card was
+// declined."), so it is not put after a "Your payment was declined:" of our
+// own; other reasons (funds, CVC, authentication) need it to be read as a
+// decline.
+func declineAlert(lang string, p *checkout.Payment) string {
+	reason := declineReason(lang, p)
+	switch {
+	case reason == "":
+		return tr(lang, "try_again", tr(lang, "declined_generic"))
+	case p.FailureCode == "card_declined":
+		return tr(lang, "try_again", reason)
+	}
+	return tr(lang, "declined", reason)
 }
 
 // declineReason words a payment's failure in the page's language: the

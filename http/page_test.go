@@ -565,7 +565,11 @@ func TestPageDeclineThenRetry(t *testing.T) {
 	if declined.status != http.StatusPaymentRequired {
 		t.Fatalf("declined card: %d\n%s", declined.status, declined.text())
 	}
-	declined.mustContain("Your payment was declined: Your card was declined. You can try again.")
+	// The decline said once, not "Your payment was declined: Your card was
+	// declined."
+	if got := textOf(declined.byID("alert")); got != "Your card was declined. You can try again." {
+		t.Errorf("alert %q", got)
+	}
 	if a := declined.byID("alert"); attr(a, "role") != "alert" {
 		t.Errorf("the reason is not an alert: %v", a)
 	}
@@ -614,6 +618,11 @@ func TestPageTestCardFailureCodes(t *testing.T) {
 				t.Fatalf("%d\n%s", res.status, res.text())
 			}
 			res.mustContain(c.message)
+			// The decline said once.
+			alert := strings.ToLower(textOf(res.byID("alert")))
+			if strings.Count(alert, "declined") != 1 {
+				t.Errorf("alert %q", alert)
+			}
 			pays := e.payments(t, id)
 			if len(pays) != 1 || pays[0]["status"] != "failed" || pays[0]["failure_code"] != c.code || !strings.Contains(pays[0]["failure_message"].(string), c.message) {
 				t.Errorf("payments %v", pays)
@@ -1157,7 +1166,9 @@ func TestPageLanguages(t *testing.T) {
 		if declined.status != http.StatusPaymentRequired {
 			t.Fatalf("%d", declined.status)
 		}
-		declined.mustContain("O pagamento foi recusado")
+		if got := textOf(declined.byID("alert")); got != "O cartão foi recusado. Pode tentar de novo." {
+			t.Errorf("alert %q", got)
+		}
 	})
 	t.Run("FrenchExpiredAndChallenge", func(t *testing.T) {
 		id := e.newSession(t, "amount", 9999, "currency", "EUR", "locale", "fr")
