@@ -170,7 +170,7 @@ func TestMultibanco(t *testing.T) {
 		if e := text(t, ctx, "entity"); !regexp.MustCompile(`^\d{5}$`).MatchString(e) {
 			t.Errorf("entity %q", e)
 		}
-		if r := text(t, ctx, "reference"); !regexp.MustCompile(`^\d{9}$`).MatchString(r) {
+		if r := text(t, ctx, "reference"); !regexp.MustCompile(`^\d{3} \d{3} \d{3}$`).MatchString(r) {
 			t.Errorf("reference %q", r)
 		}
 		s := session(t, id)

@@ -247,8 +247,8 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 			default:
 				d.Kind, d.Heading = "voucher", tr(d.Lang, "voucher_title")
 				if p.Action != nil && p.Action.Voucher != nil {
-					d.Entity, d.Reference = p.Action.Voucher.Entity, p.Action.Voucher.Reference
-					d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
+					d.Entity, d.Reference = p.Action.Voucher.Entity, groupDigits(p.Action.Voucher.Reference)
+					d.VoucherExpires = formatDate(p.Action.ExpiresAt, d.Lang)
 				}
 				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 			}

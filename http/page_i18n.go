@@ -121,6 +121,40 @@ func timeLeft(d time.Duration) string {
 	return fmt.Sprintf("%d min", m)
 }
 
+// monthNames are the months as a date in each language names them; a
+// language not listed uses English's.
+var monthNames = map[string][12]string{
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	"pt": {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+}
+
+// formatDate renders t in UTC as a reader of lang writes a date
+// ("10 December 2026, 07:05 UTC", "10 de dezembro de 2026, …"), rather
+// than as ISO, which reads as a machine's.
+func formatDate(t time.Time, lang string) string {
+	t = t.UTC()
+	months, ok := monthNames[lang]
+	if !ok {
+		months = monthNames["en"]
+	}
+	return tr(lang, "date", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
+}
+
+// groupDigits spaces a reference in groups of three from the left, as banks
+// print Multibanco references ("123 456 789"), so it is easier to read out
+// and type.
+func groupDigits(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // messages are the page's words in each language. Keys are English phrases'
 // short names; a missing translation falls back to English.
 var messages = map[string]map[string]string{
@@ -188,6 +222,10 @@ var messages = map[string]map[string]string{
 		"forbidden":            "This form has expired or did not come from this page. Reload the page and try again.",
 		"too_large":            "This form is too large to send. Reload the page and try again.",
 		"test_helper_title":    "Test payment",
+		"test_helper_body":     "Settle this voucher as its bank would: paid, or failed.",
+		"test_succeed":         "Succeed",
+		"test_fail":            "Fail",
+		"date":                 "%d %s %d, %s UTC",
 	},
 	"pt": {
 		"title":                         "Pagamento",
@@ -261,6 +299,10 @@ var messages = map[string]map[string]string{
 		"forbidden":                     "Este formulário expirou ou não veio desta página. Recarregue a página e tente de novo.",
 		"too_large":                     "Este formulário é demasiado grande para enviar. Recarregue a página e tente de novo.",
 		"test_helper_title":             "Pagamento de teste",
+		"test_helper_body":              "Conclua esta referência como o banco faria: paga ou falhada.",
+		"test_succeed":                  "Marcar como paga",
+		"test_fail":                     "Marcar como falhada",
+		"date":                          "%d de %s de %d, %s UTC",
 	},
 	"fr": {
 		"title":                         "Paiement",
@@ -334,6 +376,10 @@ var messages = map[string]map[string]string{
 		"forbidden":                     "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
 		"too_large":                     "Ce formulaire est trop volumineux pour être envoyé. Rechargez la page et réessayez.",
 		"test_helper_title":             "Paiement de test",
+		"test_helper_body":              "Réglez cette référence comme le ferait la banque : payée ou échouée.",
+		"test_succeed":                  "Marquer comme payée",
+		"test_fail":                     "Marquer comme échouée",
+		"date":                          "%d %s %d, %s UTC",
 	},
 }
 

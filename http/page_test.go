@@ -795,7 +795,8 @@ func TestPageMultibanco(t *testing.T) {
 		if got := textOf(voucher.byID("entity")); !regexp.MustCompile(`^\d{5}$`).MatchString(got) {
 			t.Errorf("entity %q", got)
 		}
-		if got := textOf(voucher.byID("reference")); !regexp.MustCompile(`^\d{9}$`).MatchString(got) {
+		// Grouped in threes, as banks print references.
+		if got := textOf(voucher.byID("reference")); !regexp.MustCompile(`^\d{3} \d{3} \d{3}$`).MatchString(got) {
 			t.Errorf("reference %q", got)
 		}
 		if strings.Contains(voucher.body, `name="card_number"`) {
@@ -810,9 +811,13 @@ func TestPageMultibanco(t *testing.T) {
 			t.Fatalf("payments %v", pays)
 		}
 		na := pays[0]["next_action"].(map[string]any)
-		if na["type"] != "multibanco_voucher" || na["entity"] != textOf(voucher.byID("entity")) || na["reference"] != textOf(voucher.byID("reference")) {
+		if na["type"] != "multibanco_voucher" || na["entity"] != textOf(voucher.byID("entity")) || na["reference"] != strings.ReplaceAll(textOf(voucher.byID("reference")), " ", "") {
 			t.Errorf("next_action %v, page %s / %s", na, textOf(voucher.byID("entity")), textOf(voucher.byID("reference")))
 		}
+		// The deadline in words, as the rest of the page.
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		voucher.mustContain(fmt.Sprintf("Pay by %d %s %d, %s UTC.", exp.Day(), exp.Month(), exp.Year(), exp.Format("15:04")))
 		return id, voucher
 	}
 
@@ -1184,7 +1189,30 @@ func TestPageLanguages(t *testing.T) {
 		if strings.Contains(page.body, `name="card_number"`) {
 			t.Error("a multibanco-only session shows the card form")
 		}
-		page.submit("multibanco", nil).follow().mustContain("Pague num multibanco", "Entidade", "Referência", "1 234,50 €")
+		v := page.submit("multibanco", nil).follow()
+		v.mustContain("Pague num multibanco", "Entidade", "Referência", "1 234,50 €")
+		na := e.payments(t, id)[0]["next_action"].(map[string]any)
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		months := []string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"}
+		v.mustContain(fmt.Sprintf("Pague até %d de %s de %d, %s UTC.", exp.Day(), months[exp.Month()-1], exp.Year(), exp.Format("15:04")))
+		// The test helper page speaks the session's language too.
+		helper := e.openOK(t, "/test/payments/"+e.session(t, id).str("payment"))
+		helper.mustContain("Pagamento de teste", "Marcar como paga", "Marcar como falhada")
+		if strings.Contains(helper.body, "Succeed") || strings.Contains(helper.body, ">Fail<") {
+			t.Errorf("the helper page is in English: %s", helper.text())
+		}
+	})
+	t.Run("FrenchVoucher", func(t *testing.T) {
+		id := e.newSession(t, "amount", 9999, "currency", "EUR", "locale", "fr", "payment_method_types", []string{"multibanco"})
+		v := e.openOK(t, "/checkout/"+id).submit("multibanco", nil).follow()
+		na := e.payments(t, id)[0]["next_action"].(map[string]any)
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		months := []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+		v.mustContain(fmt.Sprintf("Payez avant le %d %s %d, %s UTC.", exp.Day(), months[exp.Month()-1], exp.Year(), exp.Format("15:04")))
+		helper := e.openOK(t, "/test/payments/"+e.session(t, id).str("payment"))
+		helper.mustContain("Paiement de test", "Marquer comme payée", "Marquer comme échouée")
 	})
 }
 
