@@ -80,7 +80,7 @@ func TestDeclineThenRetry(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), "customer@example.com"))
 	fillCard(t, ctx, "4000000000000002")
 	do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("alert")))
-	if got := text(t, ctx, "alert"); got != "Your payment was declined: Your card was declined. You can try again." {
+	if got := text(t, ctx, "alert"); got != "Your card was declined. You can try again." {
 		t.Errorf("alert %q", got)
 	}
 	if a := activeID(t, ctx); a != "alert" {
@@ -170,7 +170,7 @@ func TestMultibanco(t *testing.T) {
 		if e := text(t, ctx, "entity"); !regexp.MustCompile(`^\d{5}$`).MatchString(e) {
 			t.Errorf("entity %q", e)
 		}
-		if r := text(t, ctx, "reference"); !regexp.MustCompile(`^\d{9}$`).MatchString(r) {
+		if r := text(t, ctx, "reference"); !regexp.MustCompile(`^\d{3} \d{3} \d{3}$`).MatchString(r) {
 			t.Errorf("reference %q", r)
 		}
 		s := session(t, id)
@@ -206,8 +206,13 @@ func TestMultibanco(t *testing.T) {
 		shot(t, ctx, "test-helper")
 		do(t, ctx, chromedp.Click(chromedp.ID("fail")), chromedp.WaitNotPresent(chromedp.ID("fail")))
 		mustContain(t, ctx, payment+": failed")
-		do(t, ctx, chromedp.Navigate(server+"/checkout/"+id), chromedp.WaitVisible(chromedp.CSS(".notice")))
-		mustContain(t, ctx, "The voucher expired unpaid.")
+		// A failure, not a success box: its message and the way back to the shop.
+		do(t, ctx, chromedp.Navigate(server+"/checkout/"+id), chromedp.WaitVisible(chromedp.ID("failed")))
+		mustContain(t, ctx, "The payment failed.")
+		if loc := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("continue").href`)); loc != merchant+"/cancel" {
+			t.Errorf("a failed voucher leads to %s", loc)
+		}
+		shot(t, ctx, "voucher-failed")
 	})
 }
 
@@ -318,4 +323,35 @@ func TestSkewedClock(t *testing.T) {
 		t.Errorf("the page loaded %s times in a second", loads)
 	}
 	mustContain(t, ctx, "This page expires in 23 h 59 min.")
+}
+
+// TestLockedAfterDeclines: after the most declines a session takes, the page
+// is a final state with the way back to the shop, on reload too, and no card
+// form to try again in.
+func TestLockedAfterDeclines(t *testing.T) {
+	ctx := newTab(t)
+	_, u := createSession(t, nil)
+	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
+	for i := 0; i < 5; i++ {
+		fillCard(t, ctx, "4000000000000002")
+		// The alert is removed first, so that the wait is for the next
+		// page's alert and not the last one's.
+		get(t, ctx, chromedp.Evaluate[bool](`(function(){var a=document.getElementById("alert");if(a){a.remove()}return true})()`))
+		do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("alert")))
+	}
+	for _, reload := range []bool{false, true} {
+		if reload {
+			do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("alert")))
+		}
+		if got := text(t, ctx, "alert"); got != "Too many declined attempts. This checkout no longer accepts cards." {
+			t.Errorf("alert %q", got)
+		}
+		if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#card_number").length`)); n != 0 {
+			t.Error("the card form is still shown")
+		}
+		if loc := get(t, ctx, chromedp.Evaluate[string](`document.getElementById("continue").href`)); loc != merchant+"/cancel" {
+			t.Errorf("the way back leads to %s", loc)
+		}
+	}
+	shot(t, ctx, "locked")
 }

@@ -42,6 +42,7 @@ type pageData struct {
 	CSRF, Action          string
 	Errors                map[string]string
 	Alert, Notice         string
+	Failure               string // a voucher's failure, shown as one
 	PaymentID             string
 	PaymentStatus         string
 	CanSettle             bool
@@ -205,6 +206,23 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	switch sess.Status {
 	case checkout.SessionOpen:
 		d.Kind, d.Script = "form", true
+		if s.svc.CardsRefused(sess) {
+			// Card-testing protection: the card form could only be refused,
+			// so it is not shown; the other methods are.
+			d.Forms = slices.DeleteFunc(d.Forms, func(pm pageMethod) bool { return pm.Method == string(checkout.MethodCard) })
+			d.Buttons = slices.DeleteFunc(d.Buttons, func(pm pageMethod) bool { return pm.Method == string(checkout.MethodCard) })
+			if d.Alert == "" {
+				d.Alert = tr(d.Lang, "too_many_attempts")
+			}
+			if len(d.Forms)+len(d.Buttons) == 0 {
+				// Nothing left to pay with here: a final page whose one
+				// action is the way back to the merchant.
+				d.Kind, d.Script, d.Heading, d.Body = "locked", false, tr(d.Lang, "locked_title"), tr(d.Lang, "locked_body")
+				d.Alert = tr(d.Lang, "too_many_attempts")
+				d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+				break
+			}
+		}
 		for _, pm := range slices.Concat(d.Forms, d.Buttons) {
 			d.Scripts = appendNew(d.Scripts, pm.spec.Scripts...)
 			d.cspScript = appendNew(d.cspScript, pm.spec.ScriptSrc...)
@@ -213,18 +231,27 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 		}
 	case checkout.SessionComplete:
 		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == checkout.MethodMultibanco {
-			d.Kind = "voucher"
-			if p.Action != nil && p.Action.Voucher != nil {
-				d.Entity, d.Reference = p.Action.Voucher.Entity, p.Action.Voucher.Reference
-				d.VoucherExpires = p.Action.ExpiresAt.Format("2006-01-02 15:04 UTC")
-			}
+			// A voucher's page follows its payment: instructions while it
+			// waits, then paid or failed. A settled payment has no voucher
+			// any more, so only the waiting state shows one.
 			switch p.Status {
 			case checkout.PaymentSucceeded:
-				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_paid"), ""
-			case checkout.PaymentFailed:
-				d.Notice, d.VoucherExpires = tr(d.Lang, "voucher_failed"), ""
+				d.Kind, d.Heading, d.Notice = "voucher", tr(d.Lang, "complete_title"), tr(d.Lang, "voucher_paid")
+				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
+			case checkout.PaymentFailed, checkout.PaymentCanceled:
+				d.Kind, d.Heading, d.Failure = "voucher", tr(d.Lang, "voucher_failed_title"), tr(d.Lang, "voucher_failed")
+				if p.FailureCode == "voucher_expired" {
+					d.Failure = tr(d.Lang, "voucher_expired")
+				}
+				d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+			default:
+				d.Kind, d.Heading = "voucher", tr(d.Lang, "voucher_title")
+				if p.Action != nil && p.Action.Voucher != nil {
+					d.Entity, d.Reference = p.Action.Voucher.Entity, groupDigits(p.Action.Voucher.Reference)
+					d.VoucherExpires = formatDate(p.Action.ExpiresAt, d.Lang)
+				}
+				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 			}
-			d.ContinueURL = successURL(sess)
 			break
 		}
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "complete_title"), tr(d.Lang, "complete_body")
@@ -320,7 +347,11 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, "/checkout/"+sess.ID+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
 		d := s.pageFor(r, sess, acct)
-		d.Alert = tr(d.Lang, "declined", declineReason(d.Lang, p))
+		if !s.svc.CardsRefused(sess) {
+			// Not after the last attempt allowed: the page then says
+			// cards are over rather than to try again.
+			d.Alert = declineAlert(d.Lang, p)
+		}
 		s.renderState(w, r, sess, d, http.StatusPaymentRequired)
 	default:
 		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
@@ -534,6 +565,22 @@ func formActionSource(raw string) (src string, ok bool) {
 		src += ":" + h.Port
 	}
 	return src, true
+}
+
+// declineAlert says why a payment was declined and that the customer may
+// try again. A card_declined reason is the decline itself ("Your card was
+// declined."), so it is not put after a "Your payment was declined:" of our
+// own; other reasons (funds, CVC, authentication) need it to be read as a
+// decline.
+func declineAlert(lang string, p *checkout.Payment) string {
+	reason := declineReason(lang, p)
+	switch {
+	case reason == "":
+		return tr(lang, "try_again", tr(lang, "declined_generic"))
+	case p.FailureCode == "card_declined":
+		return tr(lang, "try_again", reason)
+	}
+	return tr(lang, "declined", reason)
 }
 
 // declineReason words a payment's failure in the page's language: the

@@ -121,69 +121,111 @@ func timeLeft(d time.Duration) string {
 	return fmt.Sprintf("%d min", m)
 }
 
+// monthNames are the months as a date in each language names them; a
+// language not listed uses English's.
+var monthNames = map[string][12]string{
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	"pt": {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+}
+
+// formatDate renders t in UTC as a reader of lang writes a date
+// ("10 December 2026, 07:05 UTC", "10 de dezembro de 2026, …"), rather
+// than as ISO, which reads as a machine's.
+func formatDate(t time.Time, lang string) string {
+	t = t.UTC()
+	months, ok := monthNames[lang]
+	if !ok {
+		months = monthNames["en"]
+	}
+	return tr(lang, "date", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
+}
+
+// groupDigits spaces a reference in groups of three from the left, as banks
+// print Multibanco references ("123 456 789"), so it is easier to read out
+// and type.
+func groupDigits(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // messages are the page's words in each language. Keys are English phrases'
 // short names; a missing translation falls back to English.
 var messages = map[string]map[string]string{
 	"en": {
-		"title":               "Checkout",
-		"pay_to":              "Pay %s",
-		"item":                "Item",
-		"qty":                 "Qty",
-		"amount":              "Amount",
-		"subtotal":            "Subtotal",
-		"discount":            "Discount",
-		"tax":                 "Tax",
-		"total":               "Total",
-		"email":               "Email",
-		"card":                "Card",
-		"card_number":         "Card number",
-		"card_expiry":         "Expiry (MM/YY)",
-		"card_cvc":            "Security code (CVC)",
-		"pay":                 "Pay %s",
-		"multibanco":          "Multibanco",
-		"multibanco_get":      "Get a Multibanco reference",
-		"expires_in":          "This page expires in %s.",
-		"cancel":              "Cancel and return to %s",
-		"test_mode":           "Test mode: no real money moves. Use card 4242 4242 4242 4242, any future date, any CVC.",
-		"errors_title":        "Please correct the following:",
-		"error_item":          "%s: %s",
-		"complete_title":      "Payment received",
-		"complete_body":       "Thank you. This payment is complete.",
-		"continue":            "Continue",
-		"expired_title":       "This checkout has expired",
-		"expired_body":        "The time to pay has run out. Return to the shop to start again.",
-		"canceled_title":      "This checkout was canceled",
-		"canceled_body":       "Nothing was charged. Return to the shop to start again.",
-		"back":                "Return to the shop",
-		"voucher_title":       "Pay at a Multibanco ATM or in your bank's app",
-		"voucher_entity":      "Entity",
-		"voucher_reference":   "Reference",
-		"voucher_amount":      "Amount",
-		"voucher_expires":     "Pay by %s.",
-		"voucher_paid":        "The payment has been received.",
-		"voucher_failed":      "The voucher expired unpaid.",
-		"threeds_title":       "Confirm this payment with your bank",
-		"threeds_body":        "Your bank asks you to confirm a payment of %s to %s.",
-		"threeds_complete":    "Complete",
-		"threeds_fail":        "Fail",
-		"threeds_sim":         "This is the test-mode simulation of a 3-D Secure challenge.",
-		"declined":            "Your payment was declined: %s You can try again.",
-		"too_many_attempts":   "Too many declined attempts. This checkout no longer accepts cards.",
-		"method_unavailable":  "This payment method is not available for this checkout.",
-		"required":            "Required.",
-		"email_invalid":       "Enter a valid email address.",
-		"not_found_title":     "Checkout not found",
-		"not_found_body":      "This link is not valid.",
-		"rate_limited":        "Too many attempts. Wait a minute and try again.",
-		"in_progress":         "A payment for this checkout is already in progress. Wait a moment and reload.",
-		"error_generic":       "Something went wrong. Please try again.",
-		"card_number_invalid": "The card number is not valid.",
-		"card_expiry_invalid": "Enter the expiry date as MM/YY.",
-		"card_expired":        "The card has expired.",
-		"card_cvc_invalid":    "The security code is not valid.",
-		"forbidden":           "This form has expired or did not come from this page. Reload the page and try again.",
-		"too_large":           "This form is too large to send. Reload the page and try again.",
-		"test_helper_title":   "Test payment",
+		"title":                "Checkout",
+		"pay_to":               "Pay %s",
+		"item":                 "Item",
+		"qty":                  "Qty",
+		"amount":               "Amount",
+		"subtotal":             "Subtotal",
+		"discount":             "Discount",
+		"tax":                  "Tax",
+		"total":                "Total",
+		"email":                "Email",
+		"card":                 "Card",
+		"card_number":          "Card number",
+		"card_expiry":          "Expiry (MM/YY)",
+		"card_cvc":             "Security code (CVC)",
+		"pay":                  "Pay %s",
+		"multibanco":           "Multibanco",
+		"multibanco_get":       "Get a Multibanco reference",
+		"expires_in":           "This page expires in %s.",
+		"cancel":               "Cancel and return to %s",
+		"test_mode":            "Test mode: no real money moves. Use card 4242 4242 4242 4242, any future date, any CVC.",
+		"errors_title":         "Please correct the following:",
+		"error_item":           "%s: %s",
+		"complete_title":       "Payment received",
+		"complete_body":        "Thank you. This payment is complete.",
+		"continue":             "Continue",
+		"expired_title":        "This checkout has expired",
+		"expired_body":         "The time to pay has run out. Return to the shop to start again.",
+		"canceled_title":       "This checkout was canceled",
+		"canceled_body":        "Nothing was charged. Return to the shop to start again.",
+		"back":                 "Return to the shop",
+		"voucher_title":        "Pay at a Multibanco ATM or in your bank's app",
+		"voucher_entity":       "Entity",
+		"voucher_reference":    "Reference",
+		"voucher_amount":       "Amount",
+		"voucher_expires":      "Pay by %s.",
+		"voucher_paid":         "The payment has been received.",
+		"voucher_failed_title": "The Multibanco payment did not go through",
+		"voucher_failed":       "The payment failed. Nothing was charged. Return to the shop to choose another way to pay.",
+		"voucher_expired":      "The voucher expired unpaid. Nothing was charged. Return to the shop to start again.",
+		"threeds_title":        "Confirm this payment with your bank",
+		"threeds_body":         "Your bank asks you to confirm a payment of %s to %s.",
+		"threeds_complete":     "Complete",
+		"threeds_fail":         "Fail",
+		"threeds_sim":          "This is the test-mode simulation of a 3-D Secure challenge.",
+		"declined":             "Your payment was declined: %s You can try again.",
+		"try_again":            "%s You can try again.",
+		"declined_generic":     "Your payment was declined.",
+		"too_many_attempts":    "Too many declined attempts. This checkout no longer accepts cards.",
+		"method_unavailable":   "This payment method is not available for this checkout.",
+		"required":             "Required.",
+		"email_invalid":        "Enter a valid email address.",
+		"not_found_title":      "Checkout not found",
+		"not_found_body":       "This link is not valid.",
+		"rate_limited":         "Too many attempts. Wait a minute and try again.",
+		"in_progress":          "A payment for this checkout is already in progress. Wait a moment and reload.",
+		"error_generic":        "Something went wrong. Please try again.",
+		"card_number_invalid":  "The card number is not valid.",
+		"card_expiry_invalid":  "Enter the expiry date as MM/YY.",
+		"card_expired":         "The card has expired.",
+		"card_cvc_invalid":     "The security code is not valid.",
+		"forbidden":            "This form has expired or did not come from this page. Reload the page and try again.",
+		"too_large":            "This form is too large to send. Reload the page and try again.",
+		"test_helper_title":    "Test payment",
+		"test_helper_body":     "Settle this voucher as its bank would: paid, or failed.",
+		"test_succeed":         "Succeed",
+		"test_fail":            "Fail",
+		"date":                 "%d %s %d, %s UTC",
 	},
 	"pt": {
 		"title":                         "Pagamento",
@@ -222,14 +264,20 @@ var messages = map[string]map[string]string{
 		"voucher_amount":                "Valor",
 		"voucher_expires":               "Pague até %s.",
 		"voucher_paid":                  "O pagamento foi recebido.",
-		"voucher_failed":                "A referência expirou sem pagamento.",
+		"voucher_failed_title":          "O pagamento Multibanco não foi concluído",
+		"voucher_failed":                "O pagamento falhou. Nada foi cobrado. Volte à loja para escolher outra forma de pagar.",
+		"voucher_expired":               "A referência expirou sem pagamento. Nada foi cobrado. Volte à loja para começar de novo.",
 		"threeds_title":                 "Confirme este pagamento com o seu banco",
 		"threeds_body":                  "O seu banco pede que confirme um pagamento de %s a %s.",
 		"threeds_complete":              "Concluir",
 		"threeds_fail":                  "Falhar",
 		"threeds_sim":                   "Esta é a simulação, em modo de teste, de um desafio 3-D Secure.",
 		"declined":                      "O pagamento foi recusado: %s Pode tentar de novo.",
+		"try_again":                     "%s Pode tentar de novo.",
+		"declined_generic":              "O pagamento foi recusado.",
 		"too_many_attempts":             "Demasiadas tentativas recusadas. Este pagamento já não aceita cartões.",
+		"locked_title":                  "Este pagamento não pode ser concluído aqui",
+		"locked_body":                   "Nada foi cobrado. Volte à loja para começar de novo ou contacte a loja.",
 		"method_unavailable":            "Este método de pagamento não está disponível aqui.",
 		"required":                      "Obrigatório.",
 		"email_invalid":                 "Indique um email válido.",
@@ -251,6 +299,10 @@ var messages = map[string]map[string]string{
 		"forbidden":                     "Este formulário expirou ou não veio desta página. Recarregue a página e tente de novo.",
 		"too_large":                     "Este formulário é demasiado grande para enviar. Recarregue a página e tente de novo.",
 		"test_helper_title":             "Pagamento de teste",
+		"test_helper_body":              "Conclua esta referência como o banco faria: paga ou falhada.",
+		"test_succeed":                  "Marcar como paga",
+		"test_fail":                     "Marcar como falhada",
+		"date":                          "%d de %s de %d, %s UTC",
 	},
 	"fr": {
 		"title":                         "Paiement",
@@ -289,14 +341,20 @@ var messages = map[string]map[string]string{
 		"voucher_amount":                "Montant",
 		"voucher_expires":               "Payez avant le %s.",
 		"voucher_paid":                  "Le paiement a été reçu.",
-		"voucher_failed":                "La référence a expiré sans paiement.",
+		"voucher_failed_title":          "Le paiement Multibanco n'a pas abouti",
+		"voucher_failed":                "Le paiement a échoué. Rien n'a été débité. Revenez à la boutique pour choisir un autre moyen de paiement.",
+		"voucher_expired":               "La référence a expiré sans paiement. Rien n'a été débité. Revenez à la boutique pour recommencer.",
 		"threeds_title":                 "Confirmez ce paiement auprès de votre banque",
 		"threeds_body":                  "Votre banque vous demande de confirmer un paiement de %s à %s.",
 		"threeds_complete":              "Valider",
 		"threeds_fail":                  "Échouer",
 		"threeds_sim":                   "Ceci est la simulation, en mode test, d'une vérification 3-D Secure.",
 		"declined":                      "Votre paiement a été refusé : %s Vous pouvez réessayer.",
+		"try_again":                     "%s Vous pouvez réessayer.",
+		"declined_generic":              "Votre paiement a été refusé.",
 		"too_many_attempts":             "Trop de tentatives refusées. Ce paiement n'accepte plus de cartes.",
+		"locked_title":                  "Ce paiement ne peut pas être effectué ici",
+		"locked_body":                   "Rien n'a été débité. Revenez à la boutique pour recommencer ou contactez la boutique.",
 		"method_unavailable":            "Ce moyen de paiement n'est pas disponible ici.",
 		"required":                      "Obligatoire.",
 		"email_invalid":                 "Saisissez une adresse e-mail valide.",
@@ -318,6 +376,10 @@ var messages = map[string]map[string]string{
 		"forbidden":                     "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
 		"too_large":                     "Ce formulaire est trop volumineux pour être envoyé. Rechargez la page et réessayez.",
 		"test_helper_title":             "Paiement de test",
+		"test_helper_body":              "Réglez cette référence comme le ferait la banque : payée ou échouée.",
+		"test_succeed":                  "Marquer comme payée",
+		"test_fail":                     "Marquer comme échouée",
+		"date":                          "%d %s %d, %s UTC",
 	},
 }
 

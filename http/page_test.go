@@ -565,7 +565,11 @@ func TestPageDeclineThenRetry(t *testing.T) {
 	if declined.status != http.StatusPaymentRequired {
 		t.Fatalf("declined card: %d\n%s", declined.status, declined.text())
 	}
-	declined.mustContain("Your payment was declined: Your card was declined. You can try again.")
+	// The decline said once, not "Your payment was declined: Your card was
+	// declined."
+	if got := textOf(declined.byID("alert")); got != "Your card was declined. You can try again." {
+		t.Errorf("alert %q", got)
+	}
 	if a := declined.byID("alert"); attr(a, "role") != "alert" {
 		t.Errorf("the reason is not an alert: %v", a)
 	}
@@ -614,6 +618,11 @@ func TestPageTestCardFailureCodes(t *testing.T) {
 				t.Fatalf("%d\n%s", res.status, res.text())
 			}
 			res.mustContain(c.message)
+			// The decline said once.
+			alert := strings.ToLower(textOf(res.byID("alert")))
+			if strings.Count(alert, "declined") != 1 {
+				t.Errorf("alert %q", alert)
+			}
 			pays := e.payments(t, id)
 			if len(pays) != 1 || pays[0]["status"] != "failed" || pays[0]["failure_code"] != c.code || !strings.Contains(pays[0]["failure_message"].(string), c.message) {
 				t.Errorf("payments %v", pays)
@@ -786,7 +795,8 @@ func TestPageMultibanco(t *testing.T) {
 		if got := textOf(voucher.byID("entity")); !regexp.MustCompile(`^\d{5}$`).MatchString(got) {
 			t.Errorf("entity %q", got)
 		}
-		if got := textOf(voucher.byID("reference")); !regexp.MustCompile(`^\d{9}$`).MatchString(got) {
+		// Grouped in threes, as banks print references.
+		if got := textOf(voucher.byID("reference")); !regexp.MustCompile(`^\d{3} \d{3} \d{3}$`).MatchString(got) {
 			t.Errorf("reference %q", got)
 		}
 		if strings.Contains(voucher.body, `name="card_number"`) {
@@ -801,9 +811,13 @@ func TestPageMultibanco(t *testing.T) {
 			t.Fatalf("payments %v", pays)
 		}
 		na := pays[0]["next_action"].(map[string]any)
-		if na["type"] != "multibanco_voucher" || na["entity"] != textOf(voucher.byID("entity")) || na["reference"] != textOf(voucher.byID("reference")) {
+		if na["type"] != "multibanco_voucher" || na["entity"] != textOf(voucher.byID("entity")) || na["reference"] != strings.ReplaceAll(textOf(voucher.byID("reference")), " ", "") {
 			t.Errorf("next_action %v, page %s / %s", na, textOf(voucher.byID("entity")), textOf(voucher.byID("reference")))
 		}
+		// The deadline in words, as the rest of the page.
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		voucher.mustContain(fmt.Sprintf("Pay by %d %s %d, %s UTC.", exp.Day(), exp.Month(), exp.Year(), exp.Format("15:04")))
 		return id, voucher
 	}
 
@@ -821,7 +835,14 @@ func TestPageMultibanco(t *testing.T) {
 			t.Errorf("events %v", types)
 		}
 		page := e.openOK(t, "/checkout/"+id)
-		page.mustContain("The payment has been received.")
+		page.mustContain("Payment received", "The payment has been received.", "€99.99")
+		// Paid: no instructions to pay, and no entity and reference left blank.
+		if strings.Contains(page.body, "Pay at a Multibanco ATM") || page.byID("entity") != nil || page.byID("reference") != nil {
+			t.Errorf("a paid voucher still asks to be paid: %s", page.text())
+		}
+		if a := page.byID("continue"); attr(a, "href") != "https://shop.example/success?session_id="+id {
+			t.Errorf("continue %q", attr(a, "href"))
+		}
 		// A paid voucher cannot be settled again.
 		if r := e.do("POST", "/v1/test_helpers/payments/"+payID+"/fail", e.key, "", nil); r.status < 400 {
 			t.Errorf("failing a paid voucher: %d %s", r.status, r.body)
@@ -841,7 +862,7 @@ func TestPageMultibanco(t *testing.T) {
 		if done.byID("succeed") != nil || done.byID("fail") != nil {
 			t.Error("a settled payment still has the buttons")
 		}
-		if pays := e.payments(t, id); pays[0]["status"] != "failed" || pays[0]["failure_code"] != "voucher_expired" {
+		if pays := e.payments(t, id); pays[0]["status"] != "failed" || pays[0]["failure_code"] != "test_helper_failed" {
 			t.Errorf("payments %v", pays)
 		}
 		if s := e.session(t, id); s.str("status") != "complete" || s.str("payment_status") != "unpaid" {
@@ -850,7 +871,21 @@ func TestPageMultibanco(t *testing.T) {
 		if types := e.eventTypes(t); !slices.Contains(types, "checkout.session.async_payment_failed") {
 			t.Errorf("events %v", types)
 		}
-		e.openOK(t, "/checkout/"+id).mustContain("The voucher expired unpaid.")
+		// Failed: said as a failure, with the way back to the shop rather
+		// than a success box leading to success_url; and not "expired",
+		// since its deadline has not passed.
+		failed := e.openOK(t, "/checkout/"+id)
+		failed.mustContain("The Multibanco payment did not go through", "The payment failed.", "Return to the shop")
+		if strings.Contains(failed.body, "Pay at a Multibanco ATM") || strings.Contains(failed.body, "expired") ||
+			strings.Contains(failed.body, `class="notice"`) || failed.byID("entity") != nil {
+			t.Errorf("failed voucher page: %s", failed.text())
+		}
+		if a := failed.byID("continue"); attr(a, "href") != "https://shop.example/cancel" {
+			t.Errorf("continue %q", attr(a, "href"))
+		}
+		if failed.byID("failed") == nil {
+			t.Error("no failure message")
+		}
 		// The helper page's form needs the session's token, like every form.
 		before := e.state(t, id)
 		if r := e.fetch(t, "POST", "/test/payments/"+payID, url.Values{"result": {"succeed"}}); r.status != http.StatusForbidden {
@@ -1136,7 +1171,9 @@ func TestPageLanguages(t *testing.T) {
 		if declined.status != http.StatusPaymentRequired {
 			t.Fatalf("%d", declined.status)
 		}
-		declined.mustContain("O pagamento foi recusado")
+		if got := textOf(declined.byID("alert")); got != "O cartão foi recusado. Pode tentar de novo." {
+			t.Errorf("alert %q", got)
+		}
 	})
 	t.Run("FrenchExpiredAndChallenge", func(t *testing.T) {
 		id := e.newSession(t, "amount", 9999, "currency", "EUR", "locale", "fr")
@@ -1152,7 +1189,30 @@ func TestPageLanguages(t *testing.T) {
 		if strings.Contains(page.body, `name="card_number"`) {
 			t.Error("a multibanco-only session shows the card form")
 		}
-		page.submit("multibanco", nil).follow().mustContain("Pague num multibanco", "Entidade", "Referência", "1 234,50 €")
+		v := page.submit("multibanco", nil).follow()
+		v.mustContain("Pague num multibanco", "Entidade", "Referência", "1 234,50 €")
+		na := e.payments(t, id)[0]["next_action"].(map[string]any)
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		months := []string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"}
+		v.mustContain(fmt.Sprintf("Pague até %d de %s de %d, %s UTC.", exp.Day(), months[exp.Month()-1], exp.Year(), exp.Format("15:04")))
+		// The test helper page speaks the session's language too.
+		helper := e.openOK(t, "/test/payments/"+e.session(t, id).str("payment"))
+		helper.mustContain("Pagamento de teste", "Marcar como paga", "Marcar como falhada")
+		if strings.Contains(helper.body, "Succeed") || strings.Contains(helper.body, ">Fail<") {
+			t.Errorf("the helper page is in English: %s", helper.text())
+		}
+	})
+	t.Run("FrenchVoucher", func(t *testing.T) {
+		id := e.newSession(t, "amount", 9999, "currency", "EUR", "locale", "fr", "payment_method_types", []string{"multibanco"})
+		v := e.openOK(t, "/checkout/"+id).submit("multibanco", nil).follow()
+		na := e.payments(t, id)[0]["next_action"].(map[string]any)
+		exp, _ := time.Parse(time.RFC3339, na["expires_at"].(string))
+		exp = exp.UTC()
+		months := []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+		v.mustContain(fmt.Sprintf("Payez avant le %d %s %d, %s UTC.", exp.Day(), months[exp.Month()-1], exp.Year(), exp.Format("15:04")))
+		helper := e.openOK(t, "/test/payments/"+e.session(t, id).str("payment"))
+		helper.mustContain("Paiement de test", "Marquer comme payée", "Marquer comme échouée")
 	})
 }
 
@@ -1178,11 +1238,26 @@ func TestPageCardTestingProtection(t *testing.T) {
 	e.configure(func(c *service.Config) { c.MaxFailedAttempts = 2 })
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
+	var last *htmlPage
 	for i := range 2 {
-		if res := page.pay("4000000000000002"); res.status != http.StatusPaymentRequired {
-			t.Fatalf("decline %d: %d", i+1, res.status)
+		if last = page.pay("4000000000000002"); last.status != http.StatusPaymentRequired {
+			t.Fatalf("decline %d: %d", i+1, last.status)
 		}
 	}
+	// The last decline allowed, and the page after it, say that cards are
+	// over and offer the way back, with no card form to try again in.
+	locked := func(p *htmlPage) {
+		t.Helper()
+		p.mustContain("Too many declined attempts. This checkout no longer accepts cards.", "Return to the shop")
+		if strings.Contains(p.body, `name="card_number"`) || strings.Contains(p.body, "You can try again") {
+			t.Errorf("a locked checkout still offers the card form: %s", p.text())
+		}
+		if a := p.byID("continue"); attr(a, "href") != "https://shop.example/cancel" {
+			t.Errorf("way back %q", attr(a, "href"))
+		}
+	}
+	locked(last)
+	locked(e.openOK(t, "/checkout/"+id))
 	before := e.state(t, id)
 	for _, number := range []string{"4000000000000002", "4242424242424242"} {
 		res := page.pay(number)
@@ -1204,6 +1279,22 @@ func TestPageCardTestingProtection(t *testing.T) {
 	if res := e.openOK(t, "/checkout/"+e.newSession(t)).pay("4242424242424242"); res.status != http.StatusSeeOther {
 		t.Errorf("another session: %d", res.status)
 	}
+
+	t.Run("OtherMethodsStay", func(t *testing.T) {
+		id := e.newSession(t, "amount", 9999, "currency", "EUR", "payment_method_types", []string{"card", "multibanco"})
+		page := e.openOK(t, "/checkout/"+id)
+		for range 2 {
+			page.pay("4000000000000002")
+		}
+		// Only cards are refused: the page says so and still offers the
+		// voucher.
+		p := e.openOK(t, "/checkout/"+id)
+		p.mustContain("Too many declined attempts. This checkout no longer accepts cards.", "Get a Multibanco reference")
+		if strings.Contains(p.body, `name="card_number"`) {
+			t.Error("the card form is still offered")
+		}
+		p.submit("multibanco", nil).follow().mustContain("Pay at a Multibanco ATM")
+	})
 }
 
 // withPayRateLimit points e at a server of its own whose hosted page allows

@@ -14,6 +14,8 @@ func (s *Server) showTestPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.pageFor(r, sess, acct)
+	// The status stays the API's own word (requires_action, failed): it is
+	// what a developer looks for in the API, so it is not translated.
 	d.Kind, d.Title, d.PaymentID, d.PaymentStatus = "testhelper", tr(d.Lang, "test_helper_title"), p.ID, string(p.Status)
 	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Kind == checkout.NextActionVoucher
 	s.renderPage(w, r, d, http.StatusOK, nil)

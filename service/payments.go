@@ -280,6 +280,10 @@ func awaitsLater(k checkout.NextActionKind) bool {
 	return k == checkout.NextActionVoucher || k == checkout.NextActionDepositAddress
 }
 
+// TestHelperFailureCode is the failure code of a payment failed by hand with
+// SettlePayment.
+const TestHelperFailureCode = "test_helper_failed"
+
 // SettlePayment reports the outcome of a voucher (or deposit) payment by
 // hand, in test mode only: the test helpers call it for the simulator. The
 // result goes through ApplyProviderResult, as a gateway's would.
@@ -299,7 +303,11 @@ func (s *Service) SettlePayment(ctx context.Context, scope checkout.Scope, payme
 	}
 	res := checkout.ProviderResult{Status: checkout.PaymentSucceeded}
 	if !succeeded {
-		res = lapsed(p)
+		// Its own code, not the expiry's: a merchant testing its handling
+		// of failures must be able to tell the two apart, and the page
+		// must not say a voucher expired when its deadline has not passed.
+		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: TestHelperFailureCode,
+			FailureMessage: "The payment was failed with the test helper."}
 	}
 	return s.ApplyProviderResult(ctx, scope, p.Provider, checkout.Notification{PaymentID: p.ID, ProviderRef: p.ProviderRef, Result: res})
 }
@@ -601,6 +609,11 @@ func (s *Service) checkAttempts(sess *checkout.Session) error {
 }
 
 func (s *Service) maxFailed() int { return s.maxFailedAttempts }
+
+// CardsRefused reports whether sess has taken the most declined attempts it
+// may, so that paying by card is refused with too_many_attempts: the page
+// shows that state rather than a card form that can only fail.
+func (s *Service) CardsRefused(sess *checkout.Session) bool { return s.checkAttempts(sess) != nil }
 
 // FindSessionPage returns a session by id alone, as readers see it now, with
 // its account: what a customer-facing page without a key may read.

@@ -302,7 +302,7 @@ func TestMultibanco(t *testing.T) {
 		if succeed && (p.Status != checkout.PaymentSucceeded || after.PaymentStatus != checkout.PaymentPaid) {
 			t.Fatalf("settled: %+v %s", p, after.PaymentStatus)
 		}
-		if !succeed && (p.Status != checkout.PaymentFailed || after.PaymentStatus != checkout.PaymentUnpaid) {
+		if !succeed && (p.Status != checkout.PaymentFailed || after.PaymentStatus != checkout.PaymentUnpaid || p.FailureCode != service.TestHelperFailureCode) {
 			t.Fatalf("failed: %+v %s", p, after.PaymentStatus)
 		}
 		if _, err := f.svc.SettlePayment(f.ctx, f.scope, p.ID, true); checkout.ErrorKind(err) != checkout.KindState {
