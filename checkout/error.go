@@ -120,18 +120,3 @@ func (e *Error) Field() []string {
 	}
 	return segs
 }
-
-// FieldParam writes a field path in the canonical bracket notation, the
-// inverse of Error.Field: ("line_items", "0", "quantity") is
-// "line_items[0][quantity]".
-func FieldParam(segs ...string) string {
-	if len(segs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(segs[0])
-	for _, s := range segs[1:] {
-		b.WriteString("[" + s + "]")
-	}
-	return b.String()
-}

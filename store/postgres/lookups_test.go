@@ -39,14 +39,15 @@ func TestUpgradeLookupsFrom0002(t *testing.T) {
 		}
 	}
 	sess := newSession("cs_old")
-	sess.Metadata["nul"] = "a\x00b" // \u0000 in the JSON: json takes it where jsonb would not
 	sessData, err := record.EncodeSession(sess)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pay := &checkout.Payment{ID: "pay_old", AccountID: "acct_1", SessionID: sess.ID, Provider: "sim", Method: "card",
 		Status: checkout.PaymentSucceeded, Amount: 2000, Currency: "EUR", ProviderRef: "sim_ref_old",
-		Version: 2, Created: now, Updated: now}
+		// A \u0000 in the JSON the migration reads the reference from
+		// (PostgreSQL's json refuses it unless the migration replaces it).
+		FailureMessage: "a\x00b", Version: 2, Created: now, Updated: now}
 	payData, err := record.EncodePayment(pay)
 	if err != nil {
 		t.Fatal(err)
