@@ -16,6 +16,40 @@ type Account struct {
 	// not say; within [MinSessionTTL, MaxSessionTTL].
 	SessionTTL time.Duration
 	Created    time.Time
+
+	// Profile is how the account presents itself to its customers: the
+	// hosted page's name, logo and colours, and the links it shows.
+	Profile Profile
+}
+
+// Profile is an account's public face (Stripe's business_profile and
+// branding settings). Every field is optional; the page falls back to
+// Account.Name and its own colours.
+type Profile struct {
+	DisplayName  string // shown to customers instead of Account.Name
+	SupportEmail string
+	URL          string // the merchant's website
+	TermsURL     string // terms of service, linked by consent collection
+	PrivacyURL   string
+
+	Branding Branding
+}
+
+// Branding is the look of the account's hosted pages.
+type Branding struct {
+	Logo        string // id of a stored image, served from checkoutd's own origin
+	BrandColor  string // "#rrggbb": the pay button and header
+	AccentColor string // "#rrggbb": links and focus, on white
+	ButtonShape string // "", "rounded", "pill" or "rectangular"
+	FontFamily  string // "", or one of the page's system font stacks
+}
+
+// PublicName is the name customers see.
+func (a *Account) PublicName() string {
+	if a.Profile.DisplayName != "" {
+		return a.Profile.DisplayName
+	}
+	return a.Name
 }
 
 // Secret key prefixes. The prefix decides the mode of everything the key touches.
