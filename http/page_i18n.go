@@ -207,6 +207,8 @@ var messages = map[string]map[string]string{
 		"try_again":            "%s You can try again.",
 		"declined_generic":     "Your payment was declined.",
 		"too_many_attempts":    "Too many declined attempts. This checkout no longer accepts cards.",
+		"locked_title":         "This payment cannot be completed here",
+		"locked_body":          "Nothing was charged. Return to the shop to start again, or contact the shop.",
 		"method_unavailable":   "This payment method is not available for this checkout.",
 		"required":             "Required.",
 		"email_invalid":        "Enter a valid email address.",
