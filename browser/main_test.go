@@ -42,6 +42,8 @@ var (
 	merchant   string          // the merchant stand-in's base URL
 	browserCtx context.Context // the one browser of the package
 	artifacts  string          // test-artifacts/ at the repository root
+	binPath    string          // the checkoutd binary the tests built
+	dataPath   string          // its --data directory
 )
 
 func TestMain(m *testing.M) {
@@ -78,7 +80,8 @@ func run(m *testing.M) int {
 		setupErr = err
 		return m.Run()
 	}
-	p, err := startServer(bin, filepath.Join(tmp, "data"))
+	binPath, dataPath = bin, filepath.Join(tmp, "data")
+	p, err := startServer(bin, dataPath)
 	if err != nil {
 		setupErr = err
 		return m.Run()
@@ -348,8 +351,15 @@ func session(t *testing.T, id string) map[string]any {
 }
 
 // newTab opens a tab in the package's browser for the test and checks, when
-// the test ends, that its pages threw no error and broke no CSP rule.
+// the test ends, that its pages threw no error and broke no CSP rule. The
+// tab's context ends after 20 s.
 func newTab(t *testing.T) context.Context {
+	t.Helper()
+	return newTabFor(t, 20*time.Second)
+}
+
+// newTabFor is newTab for a test that needs the tab for longer than 20 s.
+func newTabFor(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	needBrowser(t)
 	tab, cancelTab := chromedp.NewContext(browserCtx)
@@ -357,23 +367,8 @@ func newTab(t *testing.T) context.Context {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("opening a tab: %v", err)
 	}
-	// On failure, show where the tab was: its address, its text and a
-	// screenshot (test-artifacts/FAILED-<test>.png).
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
-		defer cancel()
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		txt, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-		t.Logf("the tab was at %s, showing:\n%s", loc, txt)
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-			name := "FAILED-" + strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()) + ".png"
-			_ = os.WriteFile(filepath.Join(artifacts, name), png, 0o644)
-		}
-	})
-	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	showOnFailure(t, tab)
+	ctx, cancel := context.WithTimeout(tab, d)
 	t.Cleanup(cancel)
 	var mu sync.Mutex
 	var problems []string
@@ -401,6 +396,25 @@ func newTab(t *testing.T) context.Context {
 		}
 	})
 	return ctx
+}
+
+// showOnFailure shows, when the test fails, where the tab was: its address,
+// its text and a screenshot (test-artifacts/FAILED-<test>.png).
+func showOnFailure(t *testing.T, tab context.Context) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		defer cancel()
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		txt, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Logf("the tab was at %s, showing:\n%s", loc, txt)
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			name := "FAILED-" + strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()) + ".png"
+			_ = os.WriteFile(filepath.Join(artifacts, name), png, 0o644)
+		}
+	})
 }
 
 // do runs actions in the tab or fails the test.
