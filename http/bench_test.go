@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // Server-side cost of the hot API calls, without the network: the handler
@@ -67,4 +69,45 @@ func BenchmarkGetSessionParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPageRender is the server's cost of the hosted page of an open
+// session with three line items, card and Multibanco: the form a customer
+// first sees. identity is the template and headers alone; gzip adds the
+// compression a browser asks for, which grows with the page.
+func BenchmarkPageRender(b *testing.B) {
+	e := newEnv(b)
+	e.configure(func(c *service.Config) { c.Providers = simProviders(e.clock) })
+	s := validSession()
+	delete(s, "amount")
+	s["currency"] = "EUR"
+	s["payment_method_types"] = []string{"card", "multibanco"}
+	s["line_items"] = []any{
+		map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 1450,
+			"product_data": map[string]any{"name": "Ethiopia Yirgacheffe, 250 g", "description": "Whole bean, light roast"}}},
+		map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 3900,
+			"product_data": map[string]any{"name": "Hand grinder", "description": "Ceramic burrs, stainless steel body"}}},
+		map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 499,
+			"product_data": map[string]any{"name": "Shipping"}}},
+	}
+	id := e.create(e.key, s).str("id")
+	h := e.srv.Config.Handler
+	for _, enc := range []string{"identity", "gzip"} {
+		b.Run(enc, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/checkout/"+id, nil)
+			req.Header.Set("Accept-Encoding", enc)
+			// The first view records accessed_at; the ones measured write
+			// nothing, as the test clock stands still.
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code, w.Body.String())
+				}
+			}
+		})
+	}
 }
