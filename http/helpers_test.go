@@ -45,6 +45,9 @@ type env struct {
 	accts  []string
 	client *http.Client
 	errs   *errorLog // what the server logged at ERROR
+	// pages is the hosted page's "browser": it keeps cookies (the page's
+	// flash after a post) and shows each redirect to the test.
+	pages *http.Client
 }
 
 func newEnv(t testing.TB) *env {
