@@ -63,7 +63,7 @@ func newEnvOn(t testing.TB, store checkout.Store) *env {
 	t.Helper()
 	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	e := &env{t: t, store: store, clock: c, client: &http.Client{}, errs: &errorLog{},
-		cfg: service.Config{Store: store, Clock: c, PublicURL: testPublicURL, Events: chttp.Events{PublicURL: testPublicURL}}}
+		cfg: service.Config{Store: store, Clock: c, PublicURL: testPublicURL, Events: chttp.Events{PublicURL: testPublicURL}, Providers: simProviders(c)}}
 	e.build()
 	ctx := context.Background()
 	a, key, err := e.svc.CreateAccount(ctx, service.AccountParams{ID: "acct_a", Name: "Shop A"})

@@ -100,9 +100,6 @@ type pageMethod struct {
 	spec  checkout.PageSpec
 }
 
-// cardFields are the inputs of the page's own card form.
-var cardFields = []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}
-
 // method returns the method m as the page offers it.
 func (d *pageData) method(m checkout.Method) (pageMethod, bool) {
 	for _, pm := range slices.Concat(d.Forms, d.Buttons) {
@@ -157,19 +154,13 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.Items = []pageItem{{Name: name, Quantity: 1, Amount: d.Total}}
 	}
 	for _, mp := range s.svc.MethodPages(sess, acct) {
-		spec := mp.Spec
 		if !mp.Available {
-			// No provider serves the method in this mode (live mode, until
-			// one is configured): the page still shows the methods it
-			// always showed, and paying says the method is unavailable.
-			switch mp.Method {
-			case checkout.MethodCard:
-				spec = checkout.PageSpec{Fields: cardFields}
-			case checkout.MethodMultibanco:
-			default:
-				continue
-			}
+			// No provider takes the method in this mode (a live provider
+			// removed since the session was made): not offered at all,
+			// rather than a form whose Pay cannot work.
+			continue
 		}
+		spec := mp.Spec
 		pm := pageMethod{Method: string(mp.Method), spec: spec,
 			Card: slices.Contains(spec.Fields, checkout.FieldCardNumber), Token: slices.Contains(spec.Fields, checkout.FieldToken)}
 		if len(spec.Fields) > 0 {
@@ -221,6 +212,13 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	switch sess.Status {
 	case checkout.SessionOpen:
 		d.Kind, d.Script = "form", true
+		if len(d.Forms)+len(d.Buttons) == 0 {
+			// No provider takes any of its methods: say so plainly, with
+			// the way back, instead of a form that cannot pay.
+			d.Kind, d.Script, d.Heading, d.Body = "status", false, tr(d.Lang, "unavailable_title"), tr(d.Lang, "unavailable_body", d.Merchant)
+			d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+			break
+		}
 		if s.svc.CardsRefused(sess) {
 			// Card-testing protection: the card form could only be refused,
 			// so it is not shown; the other methods are.

@@ -41,13 +41,25 @@ func newPageEnv(t *testing.T) *env {
 	return e
 }
 
-// simProviders serves test mode with the simulator, as checkoutd serve does.
+// simProviders serves test mode with the simulator, as checkoutd serve does,
+// and live mode with a stand-in for a gateway (liveSim): a live session can
+// be made only for methods a live provider takes, and the tests of live
+// scopes need live sessions.
 func simProviders(clock checkout.Clock) *service.Registry {
 	r := service.NewRegistry()
-	r.Register("sim", sim.Factory(sim.New(clock)))
+	p := sim.New(clock)
+	r.Register("sim", sim.Factory(p))
+	r.Register("live_sim", func(*checkout.Account, bool) (checkout.Provider, error) { return liveSim{p}, nil })
 	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	r.Route(true, "live_sim", checkout.MethodCard, checkout.MethodMultibanco)
 	return r
 }
+
+// liveSim is the simulator under another name, standing in for a live
+// gateway in tests (the simulator itself refuses live mode).
+type liveSim struct{ *sim.Provider }
+
+func (liveSim) Name() string { return "live_sim" }
 
 // noRedirects is a client that shows each redirect to the test.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -1450,5 +1462,62 @@ func TestPageMerchantEmailReadOnly(t *testing.T) {
 	other := e.openOK(t, "/checkout/"+e.newSession(t))
 	if in := other.byID("email"); in == nil || hasAttr(in, "readonly") || attr(in, "value") != "" {
 		t.Errorf("email field of a session without customer_email: %v", in)
+	}
+}
+
+// TestPageLiveWithoutProvider: live mode has no provider in checkoutd serve
+// yet. The API refuses a live session no provider could take, naming what to
+// configure; a live session whose provider has gone since (here: the
+// registry loses its live routes) shows a plain page saying the shop cannot
+// take payments, with the way back, and a post from an older tab pays
+// nothing.
+func TestPageLiveWithoutProvider(t *testing.T) {
+	e := newPageEnv(t)
+	live := e.create(e.liveA, map[string]any{"amount": 1200, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"},
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"}).str("id")
+	page := e.openOK(t, "/checkout/"+live)
+	if page.byID("card_number") == nil {
+		t.Fatalf("a live session with a live provider shows no card form:\n%s", page.text())
+	}
+
+	testOnly := service.NewRegistry()
+	testOnly.Register("sim", sim.Factory(sim.New(e.clock)))
+	testOnly.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	e.configure(func(c *service.Config) { c.Providers = testOnly })
+
+	r := e.postJSON("/v1/checkout/sessions", e.liveA, map[string]any{"amount": 1200, "currency": "EUR", "payment_method_types": []string{"card"},
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"})
+	if r.status != http.StatusBadRequest || r.str("error", "code") != "live_provider_missing" || r.str("error", "param") != "payment_method_types[0]" ||
+		!strings.Contains(r.str("error", "message"), "configure a live provider") {
+		t.Errorf("a live session without a live provider: %d %s", r.status, r.body)
+	}
+
+	for lang, want := range map[string]string{
+		"en": "This shop cannot take payments yet Shop A has not finished setting up payments, so this checkout cannot be paid. Nothing has been charged.",
+		"pt": "Esta loja ainda não pode receber pagamentos Shop A ainda não concluiu a configuração dos pagamentos",
+		"fr": "Cette boutique ne peut pas encore recevoir de paiements Shop A n'a pas fini de configurer ses paiements",
+	} {
+		p := e.openOK(t, "/checkout/"+live, "Accept-Language", lang)
+		p.mustContain(want)
+		if len(all(p.doc, "form")) != 0 || strings.Contains(p.body, "card_number") {
+			t.Errorf("%s: the page still offers a form:\n%s", lang, p.text())
+		}
+		if attr(p.byID("continue"), "href") != "https://shop.example/cancel" {
+			t.Errorf("%s: no way back to the shop", lang)
+		}
+	}
+	before := e.state(t, live)
+	// The form the page showed before, posted to the server as it is now.
+	form := page.form("card").values
+	for k, v := range map[string]string{"email": "ama@example.com", "card_number": "4242424242424242", "card_expiry": futureExpiry(), "card_cvc": "123"} {
+		form.Set(k, v)
+	}
+	res := e.fetch(t, "POST", "/checkout/"+live+"/pay", form)
+	if loc := res.location(); loc != "/checkout/"+live {
+		t.Errorf("a post from an older tab went to %s", loc)
+	}
+	res.back().mustContain("This shop cannot take payments yet")
+	if after := e.state(t, live); after != before {
+		t.Errorf("paying without a provider wrote:\n%s\n%s", before, after)
 	}
 }
