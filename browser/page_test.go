@@ -20,10 +20,12 @@ func expiryDigits() string { return fmt.Sprintf("12%02d", (time.Now().Year()+3)%
 // payButton is the card form's submit button.
 const payButton = chromedp.CSS(`form:has(input[name=method][value=card]) button[type=submit]`)
 
-// fillCard types a card into the form, as a customer would.
+// fillCard types a card into the form, as a customer would, over what the
+// page kept from the last attempt (the expiry).
 func fillCard(t *testing.T, ctx context.Context, number string) {
 	t.Helper()
 	do(t, ctx,
+		chromedp.Clear(chromedp.ID("card_number")), chromedp.Clear(chromedp.ID("card_expiry")), chromedp.Clear(chromedp.ID("card_cvc")),
 		chromedp.SendKeys(chromedp.ID("card_number"), number),
 		chromedp.SendKeys(chromedp.ID("card_expiry"), expiryDigits()),
 		chromedp.SendKeys(chromedp.ID("card_cvc"), "123"),
@@ -90,9 +92,12 @@ func TestDeclineThenRetry(t *testing.T) {
 	if s := session(t, id); s["status"] != "open" {
 		t.Errorf("session %v", s)
 	}
-	// The email stays; the card must be typed again.
-	if v := get(t, ctx, chromedp.Value(chromedp.ID("email"))); v != "customer@example.com" {
-		t.Errorf("email %q", v)
+	// The email and the expiry stay; the card number and the CVC are
+	// never kept, so they must be typed again.
+	for field, want := range map[string]string{"email": "customer@example.com", "card_expiry": expiryDigits()[:2] + "/" + expiryDigits()[2:], "card_number": "", "card_cvc": ""} {
+		if v := get(t, ctx, chromedp.Value(chromedp.ID(field))); v != want {
+			t.Errorf("after the decline, %s is %q, want %q", field, v, want)
+		}
 	}
 	fillCard(t, ctx, "4242424242424242")
 	do(t, ctx, chromedp.Click(payButton))

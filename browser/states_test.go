@@ -8,15 +8,18 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
+	"github.com/checkoutd/checkoutd/store/sqlite"
 )
 
 // The page-state matrix: every state the hosted page has, in every language
@@ -255,72 +258,57 @@ func setLanguage(t *testing.T, ctx context.Context, lang string) {
 	}
 }
 
-// liveNoProvider is a live session of an account with no live provider
-// configured: its page must say that it cannot take payments.
+// liveNoProvider is a live session whose provider has gone: its page must
+// say that the shop cannot take payments yet.
 func liveNoProvider(t *testing.T, ctx context.Context, lang string) {
-	key := liveKey(t)
-	status, s := call(t, key, "POST", "/v1/checkout/sessions", map[string]any{
-		"amount": 5000, "currency": "EUR", "locale": lang,
-		// Live mode takes https URLs only; the page links to them, and no
-		// test follows the links.
-		"success_url": "https://shop.example/success", "cancel_url": "https://shop.example/cancel",
-	})
-	if status != http.StatusOK {
-		t.Fatalf("creating a live session: %d %v", status, s)
+	id := liveSession(t, lang)
+	do(t, ctx, chromedp.Navigate(server+"/checkout/"+id), chromedp.WaitVisible(chromedp.ID("continue")))
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.pay").length`)); n != 0 {
+		t.Errorf("%s: a live session nobody can take shows %d payment forms", lang, n)
 	}
-	u, _ := s["url"].(string)
-	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS("h1")))
 }
 
-var (
-	liveKeyOnce sync.Once
-	liveKeyVal  string
-	liveKeyErr  error
-)
-
-// liveKey is a live secret key of the default account, made once through
-// checkoutd keys create, as an operator makes one.
-func liveKey(t *testing.T) string {
+// liveSession writes a live session of the default account into the
+// server's store, as a deployment that had a live provider when the session
+// was made and lost it since would hold one; the API refuses to make a live
+// session without a live provider (live_provider_missing), and checkoutd
+// serve has none yet. A service of the test's own, over the same SQLite file
+// (which the server shares), makes it with a stand-in provider the server
+// does not have.
+func liveSession(t *testing.T, lang string) string {
 	t.Helper()
-	liveKeyOnce.Do(func() {
-		out, err := checkoutdCLI("accounts", "list", "--data", dataPath)
-		if err != nil {
-			liveKeyErr = err
-			return
-		}
-		account, _, _ := strings.Cut(out, "\t")
-		out, err = checkoutdCLI("keys", "create", "--data", dataPath, "--account", account, "--live")
-		if err != nil {
-			liveKeyErr = err
-			return
-		}
-		for _, line := range strings.Split(out, "\n") {
-			if k, ok := strings.CutPrefix(line, "secret_key: "); ok {
-				liveKeyVal = strings.TrimSpace(k)
-			}
-		}
-		if !strings.HasPrefix(liveKeyVal, "sk_live_") {
-			liveKeyErr = fmt.Errorf("keys create printed no live key:\n%s", out)
-		}
-	})
-	if liveKeyErr != nil {
-		t.Fatal(liveKeyErr)
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(dataPath, "checkoutd.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return liveKeyVal
+	defer st.Close()
+	accts, err := st.ListAccounts(ctx)
+	if err != nil || len(accts) == 0 {
+		t.Fatalf("the server's accounts: %v, %v", accts, err)
+	}
+	reg := service.NewRegistry()
+	reg.Register("gone", func(*checkout.Account, bool) (checkout.Provider, error) { return goneProvider{sim.New(nil)}, nil })
+	reg.Route(true, "gone", checkout.MethodCard)
+	svc := service.New(service.Config{Store: st, Providers: reg, PublicURL: server})
+	amount := int64(5000)
+	sess, err := svc.CreateSession(ctx, checkout.Scope{AccountID: accts[0].ID, Livemode: true}, &service.SessionParams{
+		Amount: &amount, Currency: "EUR", Locale: lang,
+		// Live mode takes https URLs only; the page links to them, and
+		// no test follows the links.
+		SuccessURL: "https://shop.example/success", CancelURL: "https://shop.example/cancel",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess.ID
 }
 
-// checkoutdCLI runs the tests' checkoutd binary with args and answers its
-// standard output.
-func checkoutdCLI(args ...string) (string, error) {
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = withoutCheckoutdVars()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("checkoutd %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String(), nil
-}
+// goneProvider is the simulator under the name of a live provider that the
+// server does not have.
+type goneProvider struct{ *sim.Provider }
+
+func (goneProvider) Name() string { return "gone" }
 
 // createOrSkip is createSession that skips the test when the API does not
 // know one of the parameters yet (a page option another change adds).
