@@ -17,6 +17,9 @@ import (
 // expiryDigits is a card expiry three years ahead, as typed: MMYY.
 func expiryDigits() string { return fmt.Sprintf("12%02d", (time.Now().Year()+3)%100) }
 
+// expiryShown is expiryDigits as the page's script shows it: "MM / YY".
+func expiryShown() string { return expiryDigits()[:2] + " / " + expiryDigits()[2:] }
+
 // payButton is the card form's submit button.
 const payButton = chromedp.CSS(`form:has(input[name=method][value=card]) button[type=submit]`)
 
@@ -60,7 +63,7 @@ func TestPayWithCard(t *testing.T) {
 	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_number"))); v != "4242 4242 4242 4242" {
 		t.Errorf("card number shown as %q", v)
 	}
-	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_expiry"))); v != expiryDigits()[:2]+"/"+expiryDigits()[2:] {
+	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_expiry"))); v != expiryShown() {
 		t.Errorf("expiry shown as %q", v)
 	}
 	shot(t, ctx, "card-form-filled")
@@ -94,7 +97,7 @@ func TestDeclineThenRetry(t *testing.T) {
 	}
 	// The email and the expiry stay; the card number and the CVC are
 	// never kept, so they must be typed again.
-	for field, want := range map[string]string{"email": "customer@example.com", "card_expiry": expiryDigits()[:2] + "/" + expiryDigits()[2:], "card_number": "", "card_cvc": ""} {
+	for field, want := range map[string]string{"email": "customer@example.com", "card_expiry": expiryShown(), "card_number": "", "card_cvc": ""} {
 		if v := get(t, ctx, chromedp.Value(chromedp.ID(field))); v != want {
 			t.Errorf("after the decline, %s is %q, want %q", field, v, want)
 		}
@@ -273,17 +276,24 @@ func TestKeyboardOnly(t *testing.T) {
 	ctx := newTab(t)
 	id, u := createSession(t, nil)
 	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
+	// Tab follows the visual order: the order side first (the way back
+	// to the shop, the order summary's toggle), then the form.
 	for _, step := range []struct{ field, keys string }{
+		{"cancel", ""},
+		{"summary", ""},
 		{"email", "customer@example.com"},
 		{"card_number", "4242424242424242"},
 		{"card_expiry", expiryDigits()},
 		{"card_cvc", "123"},
 	} {
 		do(t, ctx, chromedp.KeyEvent(kb.Tab))
-		if a := activeID(t, ctx); a != step.field {
+		a := get(t, ctx, chromedp.Evaluate[string](`document.activeElement.id||document.activeElement.tagName.toLowerCase()`))
+		if a != step.field {
 			t.Fatalf("Tab went to %q, want %q", a, step.field)
 		}
-		do(t, ctx, chromedp.KeyEvent(step.keys))
+		if step.keys != "" {
+			do(t, ctx, chromedp.KeyEvent(step.keys))
+		}
 	}
 	shot(t, ctx, "keyboard-focus")
 	do(t, ctx, chromedp.KeyEvent(kb.Enter))
