@@ -64,7 +64,8 @@ type pageData struct {
 	ContinueLabel     string
 	Receipt           string // how a complete session was paid
 	// Refresh, when set, reloads the page every so many seconds without
-	// JavaScript: a state that waits on something outside (a voucher).
+	// JavaScript, and with it checks the page as often and reloads once
+	// it changed: a state that waits on something outside (a voucher).
 	Refresh int
 
 	// Forms are the methods whose form takes inputs, Buttons those that
@@ -296,9 +297,15 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 					d.Entity, d.Reference = p.Action.Voucher.Entity, groupDigits(p.Action.Voucher.Reference)
 					d.VoucherExpires = formatDate(p.Action.ExpiresAt, d.Lang)
 				}
-				// The page follows the payment by itself: a reload now and
-				// then, and copy and print buttons with JavaScript.
+				// The page follows the payment by itself: without
+				// JavaScript a reload now and then; with it, a look at the
+				// page now and then (hence connect-src 'self') and a reload
+				// only once the voucher is settled, since a timed reload
+				// moves a screen reader's place for nothing (axe-core's
+				// meta-refresh, a critical violation). Copy and print
+				// buttons with JavaScript.
 				d.Refresh, d.Script = voucherRefreshSeconds, true
+				d.cspConnect = appendNew(d.cspConnect, "'self'")
 				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 			}
 			break

@@ -894,6 +894,12 @@ func TestPageMultibanco(t *testing.T) {
 		if strings.Contains(voucher.body, `name="card_number"`) {
 			t.Error("the voucher page shows the card form")
 		}
+		// It follows the payment: a reload without JavaScript, a look at
+		// itself with it (the only page that may connect, to itself).
+		if !strings.Contains(voucher.body, `<noscript><meta http-equiv="refresh" content="30"></noscript>`) ||
+			!strings.Contains(voucher.header.Get("Content-Security-Policy"), "connect-src 'self'") {
+			t.Errorf("the waiting voucher does not refresh itself: CSP %q", voucher.header.Get("Content-Security-Policy"))
+		}
 		s := e.session(t, id)
 		if s.str("status") != "complete" || s.str("payment_status") != "unpaid" {
 			t.Errorf("session with a voucher: %s", s.body)
@@ -931,6 +937,9 @@ func TestPageMultibanco(t *testing.T) {
 		// Paid: no instructions to pay, and no entity and reference left blank.
 		if strings.Contains(page.body, "Pay at a Multibanco ATM") || page.byID("entity") != nil || page.byID("reference") != nil {
 			t.Errorf("a paid voucher still asks to be paid: %s", page.text())
+		}
+		if strings.Contains(page.body, `http-equiv="refresh"`) || strings.Contains(page.body, "data-poll") || strings.Contains(page.header.Get("Content-Security-Policy"), "connect-src") {
+			t.Errorf("a paid voucher still refreshes itself: CSP %q", page.header.Get("Content-Security-Policy"))
 		}
 		if a := page.byID("continue"); attr(a, "href") != "https://shop.example/success?session_id="+id {
 			t.Errorf("continue %q", attr(a, "href"))
