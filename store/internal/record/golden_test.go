@@ -190,6 +190,11 @@ func codecFor(v any) codec {
 		return codecOf(EncodeEndpoint, DecodeEndpoint)
 	case *checkout.Delivery:
 		return codecOf(EncodeDelivery, DecodeDelivery)
+	case *checkout.File:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.File)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.FileKind, b) },
+		}
 	}
 	panic("no codec for " + reflect.TypeOf(v).String())
 }
