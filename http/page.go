@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/contrast"
 	"github.com/checkoutd/checkoutd/netguard"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -59,6 +60,50 @@ type pageData struct {
 	// cspFrame and cspConnect the sources they add to the page's CSP.
 	Scripts                         []string
 	cspScript, cspFrame, cspConnect []string
+
+	// Logo is the path of the account's logo on this origin, "" for none.
+	Logo  string
+	Brand pageBrand
+}
+
+// pageBrand is the account's look, as CSS values: colours checked when
+// they were set (service.UpdateAccount), the font stack from the
+// service's own list. Empty on pages that know no account (not found): the
+// stylesheet's defaults apply.
+type pageBrand struct {
+	Color   template.CSS // the pay button's background, --brand
+	OnColor template.CSS // the text on it, --on-brand: white or near-black, whichever contrasts more
+	Accent  template.CSS // links and focus ring on white, --accent
+	Shape   string       // "rounded", "pill" or "rectangular"
+	Radius  template.CSS // the shape as a border radius, --radius
+	Font    template.CSS // the CSS font stack, --font
+}
+
+// Page defaults where an account sets no branding.
+const defaultBrandColor = "#0b57d0"
+
+// brandFor is the page's look for account a.
+func brandFor(a *checkout.Account) pageBrand {
+	b := a.Profile.Branding
+	color, accent, shape, font := b.BrandColor, b.AccentColor, b.ButtonShape, b.FontFamily
+	if color == "" {
+		color = defaultBrandColor
+	}
+	if accent == "" {
+		accent = defaultBrandColor
+	}
+	if shape == "" {
+		shape = "rounded"
+	}
+	stack := service.FontFamilies[font]
+	if stack == "" {
+		stack = service.FontFamilies["system"]
+	}
+	radius := map[string]string{"rounded": "6px", "pill": "999px", "rectangular": "0"}[shape]
+	// template.CSS: the values are known to be plain hex colours and our own
+	// stacks; html/template would otherwise refuse the quotes in a stack.
+	return pageBrand{Color: template.CSS(color), OnColor: template.CSS(contrast.OnColor(color)), Accent: template.CSS(accent),
+		Shape: shape, Radius: template.CSS(radius), Font: template.CSS(stack)}
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -113,6 +158,11 @@ func (d *pageData) method(m checkout.Method) (pageMethod, bool) {
 type pageItem struct {
 	Name, Description, Amount string
 	Quantity                  int64
+	// Image is the path of the item's image on this origin; "" when it has
+	// none, or its copy is not (yet, or ever) stored: Placeholder then
+	// says whether the item named one, for a neutral square in its place.
+	Image       string
+	Placeholder bool
 }
 
 type fieldData struct {
@@ -129,7 +179,7 @@ func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData
 func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout.Account) *pageData {
 	lang := pageLanguage(sess.Locale, r.Header.Get("Accept-Language"))
 	d := &pageData{
-		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.Name,
+		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.PublicName(),
 		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
@@ -140,8 +190,19 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	if sess.AmountTax > 0 {
 		d.Tax = formatMoney(sess.AmountTax, sess.Currency, lang)
 	}
-	for _, li := range sess.LineItems {
-		d.Items = append(d.Items, pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang)})
+	d.Brand = brandFor(acct)
+	if acct.Profile.Branding.Logo != "" {
+		d.Logo = filePath(acct.Profile.Branding.Logo)
+	}
+	images := s.svc.ItemImages(r.Context(), sess)
+	for i, li := range sess.LineItems {
+		it := pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang)}
+		if images[i] != "" {
+			it.Image = filePath(images[i])
+		} else {
+			it.Placeholder = len(li.Images) > 0
+		}
+		d.Items = append(d.Items, it)
 	}
 	if len(d.Items) == 0 {
 		name := sess.Description

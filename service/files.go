@@ -1,9 +1,14 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"image"
+	_ "image/gif" // the decoders sniffImage checks headers with
+	_ "image/jpeg"
+	_ "image/png"
 	"net/http"
 	"time"
 
@@ -53,20 +58,34 @@ func (c *ImageConfig) fill() {
 // ImageMaxBytes is the largest image the service takes.
 func (s *Service) ImageMaxBytes() int64 { return s.images.MaxBytes }
 
+// MaxImageSide bounds an image's width and height in pixels: a small file
+// can claim a huge canvas, which a browser would try to allocate.
+const MaxImageSide = 8192
+
 // sniffImage is the type of an image by its content alone: PNG, JPEG, GIF
 // or WebP. Anything else, SVG above all (it can carry script), is refused.
+// Past the signature, the header must parse as that type's, with sides of
+// at most MaxImageSide (WebP, which the standard library does not decode,
+// must name a VP8 chunk).
 func sniffImage(data []byte) (string, bool) {
+	typ := ""
 	switch http.DetectContentType(data) {
 	case "image/png":
-		return "png", true
+		typ = "png"
 	case "image/jpeg":
-		return "jpeg", true
+		typ = "jpeg"
 	case "image/gif":
-		return "gif", true
+		typ = "gif"
 	case "image/webp":
-		return "webp", true
+		return "webp", len(data) > 16 && string(data[12:15]) == "VP8"
+	default:
+		return "", false
 	}
-	return "", false
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || format != typ || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
+		return "", false
+	}
+	return typ, true
 }
 
 // UploadFile stores an image the account uploaded (purpose business_logo)
