@@ -394,3 +394,35 @@ func TestItemImagesRefusedWithoutPrivateAddresses(t *testing.T) {
 		t.Errorf("stored %+v, %v; want a failure, blocked", o, err)
 	}
 }
+
+// TestOpenAPIAccount checks the account and file operations against the
+// document, answers and errors.
+func TestOpenAPIAccount(t *testing.T) {
+	o := newOAEnv(t)
+	o.exchange(oaRequest{method: "GET", path: "/v1/account", auth: oaBearer(o.key), status: 200})
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("purpose", "business_logo")
+	fw, _ := mw.CreateFormFile("file", "logo.png")
+	fw.Write(pngBytes(t, 2))
+	mw.Close()
+	up := o.exchange(oaRequest{method: "POST", path: "/v1/files", auth: oaBearer(o.key), contentType: mw.FormDataContentType(),
+		body: body.Bytes(), status: 200, request: oaSkip})
+
+	full := oaJSON(t, map[string]any{"name": "Kofi Roasters Ltd",
+		"business_profile": map[string]any{"name": "Kofi Roasters", "support_email": "help@kofi.example", "url": "https://kofi.example",
+			"terms_of_service_url": "https://kofi.example/terms", "privacy_policy_url": "https://kofi.example/privacy"},
+		"branding": map[string]any{"logo": up.str("id"), "brand_color": "#0A2540", "accent_color": "#635bff", "button_shape": "pill", "font_family": "serif"}})
+	o.exchange(oaRequest{method: "POST", path: "/v1/account", auth: oaBearer(o.key), contentType: "application/json", body: full, status: 200})
+	o.exchange(oaRequest{method: "POST", path: "/v1/account", auth: oaBearer(o.key), contentType: "application/x-www-form-urlencoded",
+		body: []byte("branding[button_shape]=&business_profile[url]="), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/v1/account", auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "POST", path: "/v1/account", auth: oaBearer(o.key), contentType: "application/json",
+		body: []byte(`{"branding":{"accent_color":"#ffff00"}}`), status: 400})
+	o.exchange(oaRequest{method: "POST", path: "/v1/account", auth: oaBearer(o.key), contentType: "application/json",
+		body: []byte(`{"branding":{"brand_color":"red"}}`), status: 400, request: oaInvalid})
+	o.exchange(oaRequest{method: "GET", path: "/v1/account", status: 401, request: oaInvalid})
+	o.exchange(oaRequest{method: "GET", path: "/files/" + up.str("id"), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/files/file_nope", status: 404})
+}
