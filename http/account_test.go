@@ -49,7 +49,10 @@ func (e *env) upload(key, purpose string, data []byte) *response {
 }
 
 func TestAccountGetAndUpdate(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, func(t *testing.T, kind string) { testAccountGetAndUpdate(t, newEnvOn(t, openStore(t, kind))) })
+}
+
+func testAccountGetAndUpdate(t *testing.T, e *env) {
 	r := e.get("/v1/account", e.key)
 	if r.status != 200 || r.str("id") != "acct_a" || r.str("object") != "account" || r.str("name") != "Shop A" ||
 		r.get("business_profile", "name") != nil || r.get("branding", "brand_color") != nil {
@@ -260,6 +263,10 @@ func (h *warnLog) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *warnLog) WithGroup(string) slog.Handler      { return h }
 
 func TestItemImagesFetchedOnce(t *testing.T) {
+	forEachStore(t, testItemImagesFetchedOnce)
+}
+
+func testItemImagesFetchedOnce(t *testing.T, kind string) {
 	img := pngBytes(t, 4)
 	var hits sync.Map // path → *atomic.Int32
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -286,7 +293,7 @@ func TestItemImagesFetchedOnce(t *testing.T) {
 		return 0
 	}
 
-	e := newEnv(t)
+	e := newEnvOn(t, openStore(t, kind))
 	logs := &warnLog{}
 	e.configure(func(c *service.Config) {
 		c.Webhooks.AllowPrivate = true // the origin is on 127.0.0.1, as a test webhook target would be

@@ -78,7 +78,7 @@ func (s *Service) startFetch(scope checkout.Scope, raw string) {
 	fe := s.fetcher
 	key := checkout.SourceKey(scope.AccountID, raw)
 	fe.mu.Lock()
-	if fe.queued[key] || len(fe.queued) >= maxQueuedFetches || time.Now().Before(fe.settled[key]) {
+	if fe.queued[key] || len(fe.queued) >= maxQueuedFetches || s.now().Before(fe.settled[key]) {
 		fe.mu.Unlock()
 		return
 	}
@@ -102,8 +102,9 @@ func (s *Service) startFetch(scope checkout.Scope, raw string) {
 	}()
 }
 
-// fetchImage claims, fetches and stores the image at raw. It returns when
-// this process need not look at the URL again (zero: look next time).
+// fetchImage claims, fetches and stores the image at raw. It returns until
+// when (by the service's clock) this process need not look at the URL
+// again; zero: look next time.
 func (s *Service) fetchImage(scope checkout.Scope, raw, key string) time.Time {
 	ctx, cancel := context.WithTimeout(context.Background(), s.images.FetchTimeout+30*time.Second)
 	defer cancel()
@@ -123,10 +124,10 @@ func (s *Service) fetchImage(scope checkout.Scope, raw, key string) time.Time {
 			return time.Time{}
 		}
 		if old.Status == checkout.FileReady {
-			return time.Now().Add(10 * time.Minute) // a stored image never changes
+			return now.Add(10 * time.Minute) // a stored image never changes
 		}
 		if now.Before(old.RetryAt) {
-			return time.Now().Add(old.RetryAt.Sub(now)) // failed lately, or fetching elsewhere
+			return old.RetryAt // failed lately, or fetching elsewhere
 		}
 		c := *old
 		f = &c
@@ -153,11 +154,11 @@ func (s *Service) fetchImage(scope checkout.Scope, raw, key string) time.Time {
 		s.log.Warn("line item image not fetched; the page shows a placeholder", "host", host, "reason", failure,
 			"retry_after", s.images.RetryFailedAfter.String())
 		done.Status, done.Failure, done.RetryAt = checkout.FileFailed, failure, done.Updated.Add(s.images.RetryFailedAfter)
-		until = time.Now().Add(s.images.RetryFailedAfter)
+		until = done.RetryAt
 	} else {
 		done.Status, done.RetryAt = checkout.FileReady, time.Time{}
 		setImage(&done, typ, data)
-		until = time.Now().Add(10 * time.Minute)
+		until = done.Updated.Add(10 * time.Minute)
 	}
 	if err := s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{&done}}); err != nil {
 		s.log.Error("storing a line item image failed", "err", err)
