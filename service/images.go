@@ -46,7 +46,16 @@ type imageFetcher struct {
 	queued  map[string]bool      // source keys queued or fetching here
 	settled map[string]time.Time // source key → no need to look before then
 	wg      sync.WaitGroup
+	// ready maps the source key of an image stored ready to its file id.
+	// A ready image never changes, so the page's lookups, which would
+	// otherwise read the image's bytes from the store on each view, are
+	// answered here once seen; bounded by maxReadyIDs.
+	readyMu sync.RWMutex
+	ready   map[string]string
 }
+
+// maxReadyIDs bounds imageFetcher.ready (about 150 bytes an entry).
+const maxReadyIDs = 50000
 
 func (s *Service) newImageFetcher() *imageFetcher {
 	return &imageFetcher{
@@ -57,6 +66,7 @@ func (s *Service) newImageFetcher() *imageFetcher {
 		slots:   make(chan struct{}, s.images.FetchConcurrency),
 		queued:  map[string]bool{},
 		settled: map[string]time.Time{},
+		ready:   map[string]string{},
 	}
 }
 
@@ -217,14 +227,29 @@ func (s *Service) download(ctx context.Context, livemode bool, raw string) (typ 
 // one per item in order, "" where there is none (not fetched yet, or the
 // fetch failed): the page shows a placeholder there.
 func (s *Service) ItemImages(ctx context.Context, sess *checkout.Session) []string {
+	fe := s.fetcher
 	out := make([]string, len(sess.LineItems))
 	for i, li := range sess.LineItems {
 		if len(li.Images) == 0 {
 			continue
 		}
-		o, err := s.store.FindObject(ctx, checkout.FileKind, checkout.SourceKey(sess.AccountID, li.Images[0]))
+		key := checkout.SourceKey(sess.AccountID, li.Images[0])
+		fe.readyMu.RLock()
+		id, ok := fe.ready[key]
+		fe.readyMu.RUnlock()
+		if ok {
+			out[i] = id
+			continue
+		}
+		o, err := s.store.FindObject(ctx, checkout.FileKind, key)
 		if f, ok := o.(*checkout.File); err == nil && ok && f.Status == checkout.FileReady {
 			out[i] = f.ID
+			fe.readyMu.Lock()
+			if len(fe.ready) >= maxReadyIDs {
+				clear(fe.ready)
+			}
+			fe.ready[key] = f.ID
+			fe.readyMu.Unlock()
 		}
 	}
 	return out
