@@ -74,7 +74,6 @@ type pageData struct {
 	// cspFrame and cspConnect the sources they add to the page's CSP.
 	Scripts                         []string
 	cspScript, cspFrame, cspConnect []string
-
 }
 
 // formFields are the card form's fields in the order the page shows them.
