@@ -27,6 +27,10 @@ import (
 // horizontal scroll on the phone and saved as
 // test-artifacts/page-states/<state>-<lang>-<width>.png.
 //
+// The merchant is a branded shop (brandedAccount): logo, colours, item
+// images, terms and privacy links; open-unbranded is the default account's
+// page as checkoutd first serves it.
+//
 // A new state is one line in pageStates: its name and a func that brings the
 // tab to it.
 
@@ -40,30 +44,45 @@ var stateLangs = []string{"en", "pt", "fr"}
 var stateWidths = []int64{1280, 375}
 
 // pageState is a state of the page: show brings the tab to it, for a page in
-// language lang, and waits until it is on screen.
+// language lang, and waits until it is on screen. The page is loaded again
+// at each width, as a phone or a desktop loads it (its script folds the
+// order summary on a phone), except the states in seenOnce.
 type pageState struct {
 	name string
 	show func(t *testing.T, ctx context.Context, lang string)
 }
 
+// seenOnce are the states that are a post's outcome (errors, a decline):
+// they show on the one view the post redirects to, so they are seen at the
+// next width by resizing that view rather than loading it again.
+var seenOnce = map[string]bool{"field-errors": true, "declined": true}
+
 // mb is a session Multibanco can pay: euros, card or voucher.
 var mb = map[string]any{"amount": 9999, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"}}
 
-// threeItems are line items with descriptions, as a shop sends them.
-var threeItems = []any{
-	map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 1450,
-		"product_data": map[string]any{"name": "Ethiopia Yirgacheffe, 250 g", "description": "Whole bean, light roast"}}},
-	map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 3900,
-		"product_data": map[string]any{"name": "Hand grinder", "description": "Ceramic burrs, stainless steel body"}}},
-	map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 499,
-		"product_data": map[string]any{"name": "Shipping"}}},
+// threeItems are line items with descriptions, as a shop sends them, the
+// first two with an image on the merchant's site (imagedItems of them).
+func threeItems() []any {
+	return []any{
+		map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 1450,
+			"product_data": map[string]any{"name": "Ethiopia Yirgacheffe, 250 g", "description": "Whole bean, light roast", "images": []string{merchant + "/img/beans.png"}}}},
+		map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 3900,
+			"product_data": map[string]any{"name": "Hand grinder", "description": "Ceramic burrs, stainless steel body", "images": []string{merchant + "/img/grinder.png"}}}},
+		map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 499,
+			"product_data": map[string]any{"name": "Shipping"}}},
+	}
 }
 
+const imagedItems = 2
+
 // shop is a session with three items that card and Multibanco can pay.
-var shop = map[string]any{"amount": nil, "currency": "EUR", "line_items": threeItems, "payment_method_types": []string{"card", "multibanco"}}
+func shop() map[string]any {
+	return map[string]any{"amount": nil, "currency": "EUR", "line_items": threeItems(), "payment_method_types": []string{"card", "multibanco"}}
+}
 
 var pageStates = []pageState{
 	{"open", openForm(shop)},
+	{"open-unbranded", openUnbranded},
 	{"open-shipping", openForm(shop, "shipping_address_collection", map[string]any{"allowed_countries": []string{"PT", "FR", "GB", "US", "GH"}})},
 	{"open-billing", openForm(shop, "billing_address_collection", "required")},
 	{"open-phone", openForm(shop, "phone_number_collection", map[string]any{"enabled": true})},
@@ -71,7 +90,7 @@ var pageStates = []pageState{
 	{"open-consent", openForm(shop, "consent_collection", map[string]any{"terms_of_service": "required"})},
 	{"open-custom-text", openForm(shop, "custom_text", customText)},
 	{"open-book", openForm(shop, "submit_type", "book")},
-	{"open-donate", openForm(nil, "submit_type", "donate", "description", "Donation to the reading room")},
+	{"open-donate", openForm(func() map[string]any { return nil }, "submit_type", "donate", "description", "Donation to the reading room")},
 	{"field-errors", fieldErrors},
 	{"declined", declined},
 	{"locked", locked},
@@ -100,6 +119,7 @@ var customText = map[string]any{
 func TestPageStates(t *testing.T) {
 	needBrowser(t)
 	axeScript(t)
+	brandedAccount(t)
 	if err := os.MkdirAll(filepath.Join(artifacts, "page-states"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +132,7 @@ func TestPageStates(t *testing.T) {
 			defer cancel()
 			showOnFailure(t, tab)
 			for _, lang := range stateLangs {
+				do(t, ctx, chromedp.EmulateViewport(stateWidths[0], 800))
 				st.show(t, ctx, lang)
 				if got := get(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang {
 					t.Errorf("%s: the page is in %q, want %q", lang, got, lang)
@@ -121,9 +142,20 @@ func TestPageStates(t *testing.T) {
 				if h1 := get(t, ctx, chromedp.Evaluate[string](`(document.querySelector("h1")||{}).textContent||""`)); strings.TrimSpace(h1) == "" {
 					t.Errorf("%s: the page has no heading", lang)
 				}
-				for _, w := range stateWidths {
+				// Nothing is loaded from anywhere but checkoutd.
+				for _, r := range get(t, ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map(function(e){return e.name})`)) {
+					if !strings.HasPrefix(r, server+"/") {
+						t.Errorf("%s: the page loaded %s", lang, r)
+					}
+				}
+				for i, w := range stateWidths {
 					name := fmt.Sprintf("%s-%s-%d", st.name, lang, w)
-					do(t, ctx, chromedp.EmulateViewport(w, 800))
+					if i > 0 {
+						do(t, ctx, chromedp.EmulateViewport(w, 800))
+						if !seenOnce[st.name] {
+							do(t, ctx, chromedp.Reload())
+						}
+					}
 					checkA11y(t, ctx, name)
 					if w < 600 {
 						noHorizontalScroll(t, ctx)
@@ -150,18 +182,45 @@ func inLang(base map[string]any, lang string, kv ...any) map[string]any {
 // openForm is the form of a session made of base and the fields kv. A
 // parameter the API does not know yet (a collection option still being
 // built) skips the state, saying which.
-func openForm(base map[string]any, kv ...any) func(*testing.T, context.Context, string) {
+func openForm(base func() map[string]any, kv ...any) func(*testing.T, context.Context, string) {
 	return func(t *testing.T, ctx context.Context, lang string) {
 		t.Helper()
-		_, u := createOrSkip(t, inLang(base, lang, kv...))
+		fields := inLang(base(), lang, kv...)
+		_, u := stateSession(t, fields)
 		do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(`form.pay button[type=submit]`)))
+		if _, ok := fields["line_items"]; ok {
+			waitImages(t, ctx, imagedItems)
+		}
 	}
+}
+
+// waitImages reloads the page until it shows n item images from
+// checkoutd's origin: they are fetched in the background after the session
+// is made, and the page shows a placeholder until then.
+func waitImages(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		got := get(t, ctx, chromedp.Evaluate[int](`[].filter.call(document.querySelectorAll(".it img"),function(i){return i.complete&&i.naturalWidth>0&&i.getAttribute("src").indexOf("/files/")===0}).length`))
+		if got >= n {
+			return
+		}
+		if i == 50 {
+			t.Fatalf("the page shows %d of %d item images after 50 reloads", got, n)
+		}
+		do(t, ctx, chromedp.Sleep(100*time.Millisecond), chromedp.Reload())
+	}
+}
+
+// openUnbranded is the form of the default account, which has set nothing.
+func openUnbranded(t *testing.T, ctx context.Context, lang string) {
+	_, u := createSession(t, map[string]any{"locale": lang, "description": "Blue mug"})
+	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
 }
 
 // openCard opens a new card-and-Multibanco session's form in lang.
 func openCard(t *testing.T, ctx context.Context, lang string) (id, u string) {
 	t.Helper()
-	id, u = createSession(t, inLang(mb, lang))
+	id, u = stateSession(t, inLang(mb, lang))
 	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
 	return id, u
 }
@@ -190,7 +249,7 @@ func declined(t *testing.T, ctx context.Context, lang string) {
 // locked is a card-only session after the most declines it takes: nothing
 // is left to pay with.
 func locked(t *testing.T, ctx context.Context, lang string) {
-	_, u := createSession(t, map[string]any{"locale": lang})
+	_, u := stateSession(t, map[string]any{"locale": lang})
 	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
 	for i := 0; get(t, ctx, chromedp.Evaluate[bool](`!!document.getElementById("card_number")`)); i++ {
 		if i == 10 {
@@ -217,8 +276,11 @@ func voucherState(settle string) func(*testing.T, context.Context, string) {
 		if settle == "" {
 			return
 		}
-		payment, _ := session(t, id)["payment"].(string)
-		api(t, "POST", "/v1/test_helpers/payments/"+payment+"/"+settle, nil)
+		_, sess := call(t, brandedKey, "GET", "/v1/checkout/sessions/"+id, nil)
+		payment, _ := sess["payment"].(string)
+		if status, p := call(t, brandedKey, "POST", "/v1/test_helpers/payments/"+payment+"/"+settle, nil); status != http.StatusOK {
+			t.Fatalf("%s: %d %v", settle, status, p)
+		}
 		do(t, ctx, chromedp.Reload(), chromedp.WaitNotPresent(chromedp.ID("reference")), chromedp.WaitVisible(chromedp.ID("continue")))
 	}
 }
@@ -232,8 +294,10 @@ func complete(t *testing.T, ctx context.Context, lang string) {
 }
 
 func expired(t *testing.T, ctx context.Context, lang string) {
-	id, u := createSession(t, map[string]any{"locale": lang})
-	api(t, "POST", "/v1/checkout/sessions/"+id+"/expire", nil)
+	id, u := stateSession(t, map[string]any{"locale": lang})
+	if status, s := call(t, brandedKey, "POST", "/v1/checkout/sessions/"+id+"/expire", nil); status != http.StatusOK {
+		t.Fatalf("expire: %d %v", status, s)
+	}
 	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("continue")))
 }
 
@@ -268,7 +332,7 @@ func liveNoProvider(t *testing.T, ctx context.Context, lang string) {
 	}
 }
 
-// liveSession writes a live session of the default account into the
+// liveSession writes a live session of the branded account into the
 // server's store, as a deployment that had a live provider when the session
 // was made and lost it since would hold one; the API refuses to make a live
 // session without a live provider (live_provider_missing), and checkoutd
@@ -283,16 +347,12 @@ func liveSession(t *testing.T, lang string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	accts, err := st.ListAccounts(ctx)
-	if err != nil || len(accts) == 0 {
-		t.Fatalf("the server's accounts: %v, %v", accts, err)
-	}
 	reg := service.NewRegistry()
 	reg.Register("gone", func(*checkout.Account, bool) (checkout.Provider, error) { return goneProvider{sim.New(nil)}, nil })
 	reg.Route(true, "gone", checkout.MethodCard)
 	svc := service.New(service.Config{Store: st, Providers: reg, PublicURL: server})
 	amount := int64(5000)
-	sess, err := svc.CreateSession(ctx, checkout.Scope{AccountID: accts[0].ID, Livemode: true}, &service.SessionParams{
+	sess, err := svc.CreateSession(ctx, checkout.Scope{AccountID: brandedAccount(t), Livemode: true}, &service.SessionParams{
 		Amount: &amount, Currency: "EUR", Locale: lang,
 		// Live mode takes https URLs only; the page links to them, and
 		// no test follows the links.
@@ -310,12 +370,14 @@ type goneProvider struct{ *sim.Provider }
 
 func (goneProvider) Name() string { return "gone" }
 
-// createOrSkip is createSession that skips the test when the API does not
-// know one of the parameters yet (a page option another change adds).
-func createOrSkip(t *testing.T, fields map[string]any) (id, pageURL string) {
+// stateSession creates a session of the branded account, 50.00 EUR unless
+// fields say otherwise, and returns its id and page URL. It skips the test
+// when the API does not know one of the parameters yet (a page option
+// another change adds).
+func stateSession(t *testing.T, fields map[string]any) (id, pageURL string) {
 	t.Helper()
 	body := map[string]any{
-		"amount": 5000, "currency": "GHS",
+		"amount": 5000, "currency": "EUR",
 		"success_url": merchant + "/success?session_id={CHECKOUT_SESSION_ID}",
 		"cancel_url":  merchant + "/cancel",
 	}
@@ -326,7 +388,7 @@ func createOrSkip(t *testing.T, fields map[string]any) (id, pageURL string) {
 			body[k] = v
 		}
 	}
-	status, s := call(t, apiKey, "POST", "/v1/checkout/sessions", body)
+	status, s := call(t, brandedKey, "POST", "/v1/checkout/sessions", body)
 	if e, _ := s["error"].(map[string]any); status == http.StatusBadRequest && e["code"] == "parameter_unknown" {
 		t.Skipf("the API does not take %v yet", e["param"])
 	}
