@@ -2,31 +2,58 @@ package http_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // TestPageSizeBiggestState holds the biggest page the form can be to the
-// budget of maxPageBytes of HTML, CSS and JavaScript before compression:
-// three line items with long names and descriptions, every method, the
-// longest description, and every field in error, in each language (a
-// translation is often longer than the English).
+// budget of maxPageBytes of HTML, CSS and JavaScript before compression: a
+// branded account (logo, colours, a font, terms and privacy links), three
+// line items with long names, descriptions and images, every method, a long
+// description, and every field in error, in each language (a translation
+// is often longer than the English). The logo and the images are requests
+// of their own, not counted; each is held to the configured image limit.
 func TestPageSizeBiggestState(t *testing.T) {
+	const imageLimit = 64 << 10
 	e := newPageEnv(t)
+	e.configure(func(c *service.Config) {
+		c.Webhooks.AllowPrivate = true // the merchant's images are on 127.0.0.1
+		c.Images.MaxBytes = imageLimit
+	})
+	img := pngBytes(t, 96)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(img)
+	}))
+	t.Cleanup(origin.Close)
+
+	logo := e.upload(e.key, "business_logo", pngBytes(t, 128))
+	if r := e.postJSON("/v1/account", e.key, map[string]any{
+		"business_profile": map[string]any{"name": "Cadeiras & Secretárias Ergonómicas do Norte, Lda.",
+			"terms_of_service_url": "https://shop.example/termos-e-condicoes-gerais-de-venda", "privacy_policy_url": "https://shop.example/politica-de-privacidade-e-cookies"},
+		"branding": map[string]any{"logo": logo.str("id"), "brand_color": "#0a2540", "accent_color": "#0b57d0", "button_shape": "pill", "font_family": "rounded"},
+	}); r.status != http.StatusOK {
+		t.Fatalf("branding the account: %d %s", r.status, r.body)
+	}
+
 	items := []any{}
-	for _, it := range []struct{ name, desc string }{
+	for i, it := range []struct{ name, desc string }{
 		{"Cadeira de escritório ergonómica com apoio lombar ajustável e braços 4D", "Cor: cinzento-antracite; tecido respirável; entrega em 3 a 5 dias úteis, montagem incluída"},
 		{"Secretária elevatória elétrica com memória de quatro alturas, 160 × 80 cm", "Tampo em carvalho natural; pés em aço pintado a pó; garantia de cinco anos"},
 		{"Candeeiro de mesa LED com carregador sem fios e temperatura de cor ajustável", "Braço articulado em alumínio; 12 W; cabo USB-C de 1,5 m incluído"},
 	} {
 		items = append(items, map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 123456,
-			"product_data": map[string]any{"name": it.name, "description": it.desc}}})
+			"product_data": map[string]any{"name": it.name, "description": it.desc, "images": []string{origin.URL + "/item" + string(rune('0'+i)) + ".png"}}}})
 	}
 	for _, lang := range []string{"en", "pt", "fr"} {
 		t.Run(lang, func(t *testing.T) {
 			id := e.newSession(t, "amount", nil, "currency", "EUR", "locale", lang, "line_items", items,
 				"payment_method_types", []string{"card", "multibanco"},
 				"description", strings.Repeat("Encomenda 2026-000123 da loja online. ", 13))
+			e.svc.WaitImages()
 			form := e.openOK(t, "/checkout/"+id)
 			// Every field in error: the summary and each field's message.
 			big := form.submit("card", []string{"email", "not-an-email", "card_number", "1", "card_expiry", "1", "card_cvc", ""})
@@ -39,6 +66,18 @@ func TestPageSizeBiggestState(t *testing.T) {
 			for _, p := range []*htmlPage{form, big} {
 				if len(p.body) > maxPageBytes {
 					t.Errorf("%s: the page is %d bytes, more than %d", p.url, len(p.body), maxPageBytes)
+				}
+			}
+			// The logo and the three items' images, each from this
+			// server and within the limit.
+			imgs := all(big.doc, "img")
+			if len(imgs) != 4 {
+				t.Errorf("the page shows %d images, want the logo and 3 items'", len(imgs))
+			}
+			for _, n := range imgs {
+				r := e.get(attr(n, "src"), "")
+				if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "image/") || len(r.body) > imageLimit {
+					t.Errorf("%s: %d, %s, %d bytes (limit %d)", attr(n, "src"), r.status, r.header.Get("Content-Type"), len(r.body), imageLimit)
 				}
 			}
 			t.Logf("%s: the form is %d bytes; with every field in error %d (budget %d)", lang, len(form.body), len(big.body), maxPageBytes)
