@@ -29,6 +29,9 @@ type PayParams struct {
 	Card   *checkout.Card
 	Token  string
 	Email  string
+	// Collected is what the page asked for beyond the payment; it is
+	// recorded on the session with the attempt's claim.
+	Collected Collected
 }
 
 // accessedAtResolution is how stale accessed_at may be.
@@ -162,6 +165,10 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			pp.Email = ""
 		}
 	}
+	col, errs := collect(sess, pp.Collected)
+	if len(errs) > 0 {
+		return nil, nil, errs[0]
+	}
 	acct, err := s.account(ctx, sess.AccountID)
 	if err != nil {
 		return nil, nil, err
@@ -206,6 +213,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
+		col.record(sess)
 		return s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
 	})
 	if err != nil {
