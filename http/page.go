@@ -19,13 +19,13 @@ import (
 	"github.com/checkoutd/checkoutd/service"
 )
 
-//go:embed html/page.html
+//go:embed html/page.html html/collect.html
 var pageFS embed.FS
 
 var pageTemplate = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":     tr,
 	"field": newField,
-}).ParseFS(pageFS, "html/page.html"))
+}).ParseFS(pageFS, "html/page.html", "html/collect.html"))
 
 // pageData is everything a hosted page shows.
 type pageData struct {
@@ -59,6 +59,8 @@ type pageData struct {
 	// cspFrame and cspConnect the sources they add to the page's CSP.
 	Scripts                         []string
 	cspScript, cspFrame, cspConnect []string
+
+	collect collectInput // what the pay form collects (page_collect.go)
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -72,13 +74,14 @@ type fieldError struct{ Field, Text string }
 // on its own.
 func (d *pageData) ErrorList() []fieldError {
 	var out []fieldError
-	for _, f := range formFields {
+	order := d.fieldOrder() // formFields with what the page collects (page_collect.go)
+	for _, f := range order {
 		if m, ok := d.Errors[f]; ok {
-			out = append(out, fieldError{f, tr(d.Lang, "error_item", tr(d.Lang, f), m)})
+			out = append(out, fieldError{f, tr(d.Lang, "error_item", d.fieldLabel(f), m)})
 		}
 	}
 	for _, f := range slices.Sorted(maps.Keys(d.Errors)) {
-		if !slices.Contains(formFields, f) {
+		if !slices.Contains(order, f) {
 			out = append(out, fieldError{f, d.Errors[f]})
 		}
 	}
@@ -133,6 +136,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
+		collect: collectInput{sess: sess, terms: acct.Profile.TermsURL},
 	}
 	if sess.AmountDiscount > 0 {
 		d.Discount = formatMoney(sess.AmountDiscount, sess.Currency, lang)
@@ -286,6 +290,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	if pp.Email != "" && !d.EmailLocked {
 		d.Email = pp.Email // shown again after an error; a locked one stays the merchant's
 	}
+	pp.Collected = s.takeCollected(r, d) // its errors join the card's, to show at once
 	// The page takes the inputs the method's provider asked for, and only those.
 	pm, _ := d.method(pp.Method)
 	if pm.Token {
@@ -309,6 +314,10 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		pp.Card = c
+	}
+	if len(d.Errors) > 0 {
+		s.renderState(w, r, sess, d, http.StatusBadRequest)
+		return
 	}
 	sess2, p, err := s.svc.Pay(r.Context(), sess.ID, pp)
 	if err != nil {

@@ -1,0 +1,397 @@
+package http
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// What the page collects beyond the payment (issue 12 §3): the session's
+// shipping and billing addresses, phone, custom fields and consent, shown
+// by html/collect.html in the pay form. The service checks the answers
+// (service.CheckCollected); this file reads them from the form, puts them
+// back into the fields after an error, and words the errors.
+
+// collectInput is what the collection fields are made from.
+type collectInput struct {
+	sess   *checkout.Session
+	terms  string             // the account's terms of service URL
+	posted *service.Collected // the form's values after a post; nil on a GET
+}
+
+// collectedFromForm reads the collection fields of a posted pay form.
+func collectedFromForm(r *http.Request) service.Collected {
+	v := func(name string) string { return r.PostFormValue(name) }
+	addr := func(prefix string) checkout.Address {
+		return checkout.Address{Line1: v(prefix + "[line1]"), Line2: v(prefix + "[line2]"), City: v(prefix + "[city]"),
+			State: v(prefix + "[state]"), PostalCode: v(prefix + "[postal_code]"), Country: v(prefix + "[country]")}
+	}
+	c := service.Collected{Name: v("name"), Phone: v("phone"), Shipping: addr("shipping_address"), Billing: addr("billing_address"),
+		BillingSameAsShipping: v("billing_same_as_shipping") != "", TermsAccepted: v("consent[terms_of_service]") != "",
+		CustomFields: map[string]string{}}
+	for name, values := range r.PostForm {
+		if key, ok := strings.CutPrefix(name, "custom_fields["); ok && strings.HasSuffix(key, "]") && len(values) > 0 {
+			c.CustomFields[strings.TrimSuffix(key, "]")] = values[0]
+		}
+	}
+	return c
+}
+
+// takeCollected reads what the pay form collected, keeps it for the page
+// shown again after an error, and puts an error for each field the service
+// refuses into d.Errors, so that every field's error shows at once.
+func (s *Server) takeCollected(r *http.Request, d *pageData) service.Collected {
+	c := collectedFromForm(r)
+	d.collect.posted = &c
+	for _, e := range s.svc.CheckCollected(d.collect.sess, c) {
+		d.Errors[e.Param] = collectMessage(d, e)
+	}
+	return c
+}
+
+// collectMessage words a collection error in the page's language.
+func collectMessage(d *pageData, e *checkout.Error) string {
+	lang := d.Lang
+	country := func() string {
+		prefix, _, _ := strings.Cut(e.Param, "[")
+		if c := d.collect.posted; c != nil && prefix == "billing_address" {
+			return strings.ToUpper(strings.TrimSpace(c.Billing.Country))
+		} else if c != nil {
+			return strings.ToUpper(strings.TrimSpace(c.Shipping.Country))
+		}
+		return ""
+	}
+	switch e.Code {
+	case "parameter_missing":
+		return tr(lang, "required")
+	case "postal_code_invalid":
+		return tr(lang, "postal_code_invalid", service.FormatOf(country()).PostalExample)
+	case "state_invalid":
+		ex := "CA"
+		if f := service.FormatOf(country()); len(f.States) > 0 && country() != "US" {
+			ex = f.States[0]
+		}
+		return tr(lang, "state_invalid", ex)
+	case "country_unsupported", "country_invalid", "phone_invalid", "numeric_invalid", "option_invalid", "consent_required":
+		return tr(lang, e.Code)
+	case "too_short", "too_long":
+		key := strings.TrimSuffix(strings.TrimPrefix(e.Param, "custom_fields["), "]")
+		for _, f := range d.collect.sess.CustomFields {
+			if f.Key == key {
+				if e.Code == "too_short" {
+					return tr(lang, "too_short", f.MinLength)
+				}
+				n := f.MaxLength
+				if n == 0 {
+					n = service.MaxCustomFieldAnswerLen
+				}
+				return tr(lang, "too_long", n)
+			}
+		}
+	}
+	return tr(lang, "value_invalid")
+}
+
+// payLabel is the pay button's words: the amount, or the session's
+// submit_type's word.
+func (d *pageData) PayLabel() string {
+	if d.collect.sess != nil {
+		switch d.collect.sess.SubmitType {
+		case checkout.SubmitBook:
+			return tr(d.Lang, "submit_book")
+		case checkout.SubmitDonate:
+			return tr(d.Lang, "submit_donate")
+		}
+	}
+	return tr(d.Lang, "pay", d.Total)
+}
+
+// CollectIn reports whether the form of method carries the collection
+// fields: the first form with inputs, or the first button's when there is
+// none. (One form per method for now; the fields belong to all of them.)
+func (d *pageData) CollectIn(method string) bool {
+	if len(d.Forms) > 0 {
+		return d.Forms[0].Method == method
+	}
+	return len(d.Buttons) > 0 && d.Buttons[0].Method == method
+}
+
+// collectField is one input of the collection: a text input, a select
+// (Options set) or a checkbox.
+type collectField struct {
+	Lang, ID, Label, Autocomplete, Value, Mode, Error, Hint string
+	// Optional says so on the label; Conditional leaves out the required
+	// attribute without saying so (billing fields hidden while "same as
+	// shipping" is ticked must not stop a browser's submit).
+	Optional, Conditional, Checkbox, Checked bool
+	MaxLength                                         int
+	// Prompt is a select's first, empty choice.
+	Prompt  string
+	Options []collectOption
+}
+
+type collectOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Described is what the input's aria-describedby names: its hint and error.
+func (f collectField) Described() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.ID+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, f.ID+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// collectView is what html/collect.html shows.
+type collectView struct {
+	Lang                       string
+	Contact                    []collectField // name, phone
+	Shipping, Billing          []collectField
+	ShippingText               string
+	BillingSame                *collectField
+	Custom                     []collectField
+	Terms                      *collectField
+	TermsURL, TermsText        string
+	SubmitText, AfterSubmit    string
+	ShippingLegend, BillingLeg string
+}
+
+// CollectView is the collection part of the pay form, from the session,
+// the values posted (or recorded by the last attempt) and d.Errors.
+func (d *pageData) CollectView() *collectView {
+	sess := d.collect.sess
+	if sess == nil {
+		return nil
+	}
+	v := &collectView{Lang: d.Lang, SubmitText: sess.CustomText.Submit, AfterSubmit: sess.CustomText.AfterSubmit,
+		ShippingText: sess.CustomText.ShippingAddress, ShippingLegend: tr(d.Lang, "shipping_address"), BillingLeg: tr(d.Lang, "billing_address")}
+	c := d.collect.values()
+	field := func(id, label, autocomplete, value, mode string) collectField {
+		return collectField{Lang: d.Lang, ID: id, Label: label, Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id]}
+	}
+	shipping, billing := sess.ShippingCountries != nil, sess.BillingAddressCollection == checkout.BillingRequired
+	if shipping || billing {
+		f := field("name", tr(d.Lang, "full_name"), "name", c.Name, "text")
+		f.MaxLength = service.MaxCustomerNameLen
+		v.Contact = append(v.Contact, f)
+	}
+	if sess.PhoneNumberCollection {
+		f := field("phone", tr(d.Lang, "phone"), "tel", c.Phone, "tel")
+		f.Hint = tr(d.Lang, "phone_hint")
+		v.Contact = append(v.Contact, f)
+	}
+	if shipping {
+		v.Shipping = d.addressFields("shipping_address", "shipping", c.Shipping, sess.ShippingCountries)
+	}
+	if billing {
+		countries := slices.Clone(pageCountries)
+		for _, cc := range sess.ShippingCountries {
+			if !slices.Contains(countries, cc) {
+				countries = append(countries, cc)
+			}
+		}
+		v.Billing = d.addressFields("billing_address", "billing", c.Billing, countries)
+		if shipping {
+			for i := range v.Billing {
+				v.Billing[i].Conditional = true
+			}
+			v.BillingSame = &collectField{Lang: d.Lang, ID: "billing_same_as_shipping", Label: tr(d.Lang, "billing_same"), Checkbox: true,
+				Checked: d.collect.posted == nil || c.BillingSameAsShipping}
+		}
+	}
+	for _, cf := range sess.CustomFields {
+		id := "custom_fields[" + cf.Key + "]"
+		f := field(id, cf.Label, "off", c.CustomFields[cf.Key], "text")
+		f.Optional, f.MaxLength = cf.Optional, cf.MaxLength
+		switch cf.Type {
+		case checkout.CustomFieldNumeric:
+			f.Mode = "numeric"
+		case checkout.CustomFieldDropdown:
+			f.Prompt = tr(d.Lang, "choose")
+			for _, o := range cf.Options {
+				f.Options = append(f.Options, collectOption{Value: o.Value, Label: o.Label, Selected: o.Value == f.Value})
+			}
+		}
+		if f.MaxLength == 0 {
+			f.MaxLength = service.MaxCustomFieldAnswerLen
+		}
+		v.Custom = append(v.Custom, f)
+	}
+	if sess.TermsOfServiceConsent == checkout.ConsentRequired {
+		f := field("consent[terms_of_service]", "", "", "accepted", "")
+		f.Checkbox, f.Checked = true, c.TermsAccepted
+		v.Terms, v.TermsURL, v.TermsText = &f, d.collect.terms, sess.CustomText.TermsOfServiceAcceptance
+	}
+	return v
+}
+
+// values are the collection's values to show: those posted, or else those
+// the session's last attempt recorded (so a declined customer need not type
+// them again).
+func (in collectInput) values() service.Collected {
+	if in.posted != nil {
+		return *in.posted
+	}
+	c := service.Collected{CustomFields: map[string]string{}}
+	s := in.sess
+	if d := s.CustomerDetails; d != nil {
+		c.Name, c.Phone = d.Name, d.Phone
+		if d.Address != nil {
+			c.Billing = *d.Address
+		}
+	}
+	if d := s.ShippingDetails; d != nil {
+		c.Shipping = d.Address
+		c.BillingSameAsShipping = s.CustomerDetails != nil && s.CustomerDetails.Address != nil && *s.CustomerDetails.Address == d.Address
+	}
+	for _, f := range s.CustomFields {
+		c.CustomFields[f.Key] = f.Value
+	}
+	c.TermsAccepted = s.TermsAccepted
+	return c
+}
+
+// addressFields are the inputs of an address named prefix[…], labelled and
+// ordered as its country writes addresses: the country posted, or the
+// first one offered.
+func (d *pageData) addressFields(prefix, section string, a checkout.Address, countries []string) []collectField {
+	country := strings.ToUpper(strings.TrimSpace(a.Country))
+	if !slices.Contains(countries, country) {
+		country = ""
+		if prefix == "shipping_address" || len(d.collect.sess.ShippingCountries) == 0 {
+			country = countries[0]
+		} else if c := d.collect.sess.ShippingCountries[0]; slices.Contains(countries, c) {
+			country = c
+		}
+	}
+	f := service.FormatOf(country)
+	field := func(name, label, autocomplete, value string) collectField {
+		id := prefix + "[" + name + "]"
+		return collectField{Lang: d.Lang, ID: id, Label: label, Autocomplete: section + " " + autocomplete, Value: value, Mode: "text", Error: d.Errors[id]}
+	}
+	sel := field("country", tr(d.Lang, "country"), "country", country)
+	for _, c := range sortedCountries(countries, d.Lang) {
+		sel.Options = append(sel.Options, collectOption{Value: c, Label: countryName(c, d.Lang), Selected: c == country})
+	}
+	line1 := field("line1", tr(d.Lang, "address_line1"), "address-line1", a.Line1)
+	line1.MaxLength = service.MaxAddressLineLen
+	line2 := field("line2", tr(d.Lang, "address_line2"), "address-line2", a.Line2)
+	line2.Optional, line2.MaxLength = true, service.MaxAddressLineLen
+	city := field("city", tr(d.Lang, "city"), "address-level2", a.City)
+	city.MaxLength = service.MaxCityLen
+	postalLabel := map[string]string{"US": "zip_code", "GB": "postcode"}[country]
+	if postalLabel == "" {
+		postalLabel = "postal_code"
+	}
+	postal := field("postal_code", tr(d.Lang, postalLabel), "postal-code", a.PostalCode)
+	postal.Optional, postal.MaxLength = !f.PostalRequired, service.MaxPostalLen
+	if f.PostalExample != "" {
+		postal.Hint = tr(d.Lang, "for_example", f.PostalExample)
+	}
+	stateLabel := map[string]string{"US": "state", "CA": "province"}[country]
+	if stateLabel == "" {
+		stateLabel = "region"
+	}
+	state := field("state", tr(d.Lang, stateLabel), "address-level1", a.State)
+	state.Optional, state.MaxLength = !f.StateRequired, service.MaxStateLen
+
+	out := []collectField{sel, line1, line2}
+	switch {
+	case f.NoState:
+		out = append(out, postal, city) // Europe writes the postal code before the city
+	case f.StateRequired:
+		out = append(out, city, state, postal)
+	default:
+		out = append(out, postal, city, state)
+	}
+	return out
+}
+
+// pageCountries are the countries a billing address may be chosen from,
+// besides those a session ships to; their names are in countryNames.
+var pageCountries = []string{"PT", "ES", "FR", "DE", "IT", "NL", "BE", "LU", "IE", "GB", "AT", "CH", "US", "CA", "BR", "AO", "MZ", "CV"}
+
+// countryNames are the names the page gives countries, by language; other
+// countries show their code.
+var countryNames = map[string]map[string]string{
+	"en": {"PT": "Portugal", "ES": "Spain", "FR": "France", "DE": "Germany", "IT": "Italy", "NL": "Netherlands", "BE": "Belgium",
+		"LU": "Luxembourg", "IE": "Ireland", "GB": "United Kingdom", "AT": "Austria", "CH": "Switzerland", "US": "United States",
+		"CA": "Canada", "BR": "Brazil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cape Verde"},
+	"pt": {"PT": "Portugal", "ES": "Espanha", "FR": "França", "DE": "Alemanha", "IT": "Itália", "NL": "Países Baixos", "BE": "Bélgica",
+		"LU": "Luxemburgo", "IE": "Irlanda", "GB": "Reino Unido", "AT": "Áustria", "CH": "Suíça", "US": "Estados Unidos",
+		"CA": "Canadá", "BR": "Brasil", "AO": "Angola", "MZ": "Moçambique", "CV": "Cabo Verde"},
+	"fr": {"PT": "Portugal", "ES": "Espagne", "FR": "France", "DE": "Allemagne", "IT": "Italie", "NL": "Pays-Bas", "BE": "Belgique",
+		"LU": "Luxembourg", "IE": "Irlande", "GB": "Royaume-Uni", "AT": "Autriche", "CH": "Suisse", "US": "États-Unis",
+		"CA": "Canada", "BR": "Brésil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cap-Vert"},
+}
+
+func countryName(code, lang string) string {
+	if n, ok := countryNames[lang][code]; ok {
+		return n
+	}
+	return code
+}
+
+// sortedCountries orders codes by their names in lang (accents aside:
+// "Áustria" among the A's), named ones first.
+func sortedCountries(codes []string, lang string) []string {
+	key := func(c string) string {
+		if n, ok := countryNames[lang][c]; ok {
+			return unaccent.Replace(n)
+		}
+		return "~" + c
+	}
+	out := slices.Clone(codes)
+	slices.SortStableFunc(out, func(a, b string) int { return strings.Compare(key(a), key(b)) })
+	return out
+}
+
+var unaccent = strings.NewReplacer("Á", "A", "Â", "A", "É", "E", "È", "E", "Ê", "E", "Í", "I", "Ó", "O", "Ô", "O", "Ú", "U", "Ç", "C")
+
+// fieldOrder is the order of the form's fields, for the error summary:
+// the email, what is collected, then the card.
+func (d *pageData) fieldOrder() []string {
+	order := []string{"email"}
+	if v := d.CollectView(); v != nil {
+		for _, group := range [][]collectField{v.Contact, v.Shipping, v.Billing, v.Custom} {
+			for _, f := range group {
+				order = append(order, f.ID)
+			}
+		}
+		if v.Terms != nil {
+			order = append(order, v.Terms.ID)
+		}
+	}
+	return append(order, formFields[1:]...)
+}
+
+// fieldLabel is what the error summary calls a field.
+func (d *pageData) fieldLabel(id string) string {
+	if v := d.CollectView(); v != nil {
+		for _, group := range [][]collectField{v.Contact, v.Shipping, v.Billing, v.Custom} {
+			for _, f := range group {
+				if f.ID == id {
+					if strings.HasPrefix(id, "billing_address[") {
+						return v.BillingLeg + " · " + f.Label
+					}
+					if strings.HasPrefix(id, "shipping_address[") {
+						return v.ShippingLegend + " · " + f.Label
+					}
+					return f.Label
+				}
+			}
+		}
+		if v.Terms != nil && v.Terms.ID == id {
+			return tr(d.Lang, "terms_of_service")
+		}
+	}
+	return tr(d.Lang, id)
+}
