@@ -136,8 +136,8 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
-		collect: collectInput{sess: sess, terms: acct.Profile.TermsURL},
 	}
+	d.collect = collectInput{sess: sess, terms: acct.Profile.TermsURL} // page_collect.go
 	if sess.AmountDiscount > 0 {
 		d.Discount = formatMoney(sess.AmountDiscount, sess.Currency, lang)
 	}

@@ -127,7 +127,7 @@ type collectField struct {
 	// attribute without saying so (billing fields hidden while "same as
 	// shipping" is ticked must not stop a browser's submit).
 	Optional, Conditional, Checkbox, Checked bool
-	MaxLength                                         int
+	MaxLength                                int
 	// Prompt is a select's first, empty choice.
 	Prompt  string
 	Options []collectOption
@@ -366,11 +366,12 @@ func (d *pageData) fieldOrder() []string {
 				order = append(order, f.ID)
 			}
 		}
-		if v.Terms != nil {
-			order = append(order, v.Terms.ID)
-		}
 	}
-	return append(order, formFields[1:]...)
+	order = append(order, formFields[1:]...)
+	if v := d.CollectView(); v != nil && v.Terms != nil {
+		order = append(order, v.Terms.ID) // the checkbox is by the button
+	}
+	return order
 }
 
 // fieldLabel is what the error summary calls a field.
@@ -390,7 +391,7 @@ func (d *pageData) fieldLabel(id string) string {
 			}
 		}
 		if v.Terms != nil && v.Terms.ID == id {
-			return tr(d.Lang, "terms_of_service")
+			return tr(d.Lang, "terms_title")
 		}
 	}
 	return tr(d.Lang, id)
