@@ -473,6 +473,14 @@ func TestPageCollectErrors(t *testing.T) {
 			t.Errorf("summary lacks %q: %s", s, summary)
 		}
 	}
+	// Each of its links leads to its field (a browser decodes the
+	// fragment before it looks for the id).
+	for _, a := range all(res.byID("errors"), "a") {
+		frag, err := url.PathUnescape(strings.TrimPrefix(attr(a, "href"), "#"))
+		if err != nil || res.byID(frag) == nil {
+			t.Errorf("summary link %q leads to no field", attr(a, "href"))
+		}
+	}
 	// The summary lists them in the form's order.
 	if i, j := strings.Index(summary, "Phone"), strings.Index(summary, "Tax number"); i < 0 || j < i {
 		t.Errorf("summary out of order: %s", summary)
@@ -624,6 +632,13 @@ func TestPageCollectWithButtonMethod(t *testing.T) {
 	res := browse(t, e, c, "POST", form.action, form.values, "")
 	if msg := res.byID("phone-error"); msg == nil {
 		t.Fatalf("no phone: %d\n%s", res.status, res.text())
+	}
+	// Its errors are the page's own words, in the page's language.
+	form = readForm(t, res, "multibanco")
+	form.fill(t, "phone", "912")
+	res = browse(t, e, c, "POST", form.action, form.values, "pt")
+	if msg := res.byID("phone-error"); textOf(msg) != "Indique o número com o indicativo do país, por exemplo +351 912 345 678." {
+		t.Errorf("a bad phone in pt: %d %q", res.status, textOf(msg))
 	}
 	form = readForm(t, res, "multibanco")
 	form.fill(t, "phone", "+351 912 345 678")
