@@ -63,8 +63,8 @@ type CustomFieldOption struct {
 }
 
 // CustomText is the merchant's plain text shown on the page: above the pay
-// button, by the shipping address, by the terms checkbox, and after the
-// payment. Empty strings show nothing.
+// button, by the shipping address, by the terms checkbox, and below the pay
+// button (Stripe's after_submit). Empty strings show nothing.
 type CustomText struct {
 	Submit, ShippingAddress, TermsOfServiceAcceptance, AfterSubmit string
 }

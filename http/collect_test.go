@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -649,4 +650,43 @@ func TestPageCollectWithButtonMethod(t *testing.T) {
 	if sess := e.session(t, id); sess.str("customer_details", "phone") != "+351912345678" {
 		t.Errorf("phone %s", sess.body)
 	}
+}
+
+// TestOpenAPICollect: the collection parameters, the session that holds
+// them and the answers, and the pay form's collection fields all validate
+// against openapi.json, as form and as JSON; a bad parameter is refused by
+// both the server and the document.
+func TestOpenAPICollect(t *testing.T) {
+	o := newOAEnv(t)
+	form := collectForm()
+	id := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key),
+		contentType: "application/x-www-form-urlencoded", body: []byte(form.Encode()), status: 200}).str("id")
+	o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: "application/json", status: 200,
+		body: oaJSON(t, map[string]any{"amount": 500, "currency": "EUR", "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no",
+			"shipping_address_collection": map[string]any{"allowed_countries": []string{"PT", "ES"}}, "billing_address_collection": "auto",
+			"phone_number_collection": map[string]any{"enabled": false}, "consent_collection": map[string]any{"terms_of_service": "none"},
+			"custom_fields": []any{map[string]any{"key": "size", "label": map[string]any{"type": "custom", "custom": "Size"}, "type": "dropdown", "optional": true,
+				"dropdown": map[string]any{"options": []any{map[string]any{"label": "S", "value": "s"}}}}},
+			"custom_text": map[string]any{"after_submit": map[string]any{"message": "Thanks"}}, "submit_type": "pay"})})
+	bad := map[string]any{"amount": 500, "currency": "EUR", "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no",
+		"custom_fields": []any{map[string]any{"key": "a-b", "label": map[string]any{"type": "custom", "custom": "A"}, "type": "text"}}}
+	o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: "application/json", status: 400,
+		body: oaJSON(t, bad), request: oaInvalid})
+
+	_, csrf := o.page("/checkout/"+id, 200)
+	pay := "/checkout/" + id + "/pay"
+	answers := []string{"csrf_token", csrf, "method", "card", "email", "ana@example.com", "card_number", "4242424242424242",
+		"card_expiry", futureExpiry(), "card_cvc", "123", "name", "Ana", "phone", "+351 912 345 678",
+		"shipping_address[country]", "GB", "shipping_address[line1]", "10 Downing St", "shipping_address[city]", "London",
+		"shipping_address[postal_code]", "SW1A 1AA", "shipping_address[line2]", "", "shipping_address[state]", "",
+		"billing_address[country]", "US", "billing_address[line1]", "1 Main St", "billing_address[city]", "Springfield",
+		"billing_address[state]", "IL", "billing_address[postal_code]", "62701", "billing_address[line2]", "",
+		"custom_fields[giftnote]", "", "custom_fields[nif]", "123456789", "custom_fields[size]", "l", "consent[terms_of_service]", "accepted", "billing_same_as_shipping", ""}
+	o.post(pay, 400, oaValid, nil, append(slices.Clone(answers), "custom_fields[nif]", "12")...)
+	o.post(pay, 303, oaValid, nil, answers...)
+	s := o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + id, auth: oaBearer(o.key), status: 200})
+	if s.str("shipping_details", "address", "postal_code") != "SW1A 1AA" || s.str("customer_details", "address", "state") != "IL" {
+		t.Errorf("session after paying: %s", s.body)
+	}
+	o.exchange(oaRequest{method: "GET", path: "/v1/events?type=checkout.session.completed", auth: oaBearer(o.key), status: 200})
 }
