@@ -87,15 +87,24 @@ func luhnValid(digits string) bool {
 	return sum%10 == 0
 }
 
-// ParseExpiry reads "MM/YY", "MM / YY" or "MM/YYYY".
+// ParseExpiry reads an expiry as people type it: "MM/YY", "MM / YY",
+// "MM/YYYY", "M/YY", or the digits alone, "MMYY" or "MMYYYY" (a phone's
+// numeric keypad has no slash).
 func ParseExpiry(s string) (month, year int, ok bool) {
-	m, y, found := strings.Cut(strings.ReplaceAll(s, " ", ""), "/")
-	if !found || len(m) < 1 || len(m) > 2 || (len(y) != 2 && len(y) != 4) {
+	s = strings.ReplaceAll(s, " ", "")
+	m, y, found := strings.Cut(s, "/")
+	if !found {
+		if len(s) != 4 && len(s) != 6 {
+			return 0, 0, false
+		}
+		m, y = s[:2], s[2:]
+	}
+	if len(m) < 1 || len(m) > 2 || (len(y) != 2 && len(y) != 4) || strings.Trim(m+y, "0123456789") != "" {
 		return 0, 0, false
 	}
-	month, err1 := strconv.Atoi(m)
-	year, err2 := strconv.Atoi(y)
-	if err1 != nil || err2 != nil || month < 1 || month > 12 {
+	month, _ = strconv.Atoi(m)
+	year, _ = strconv.Atoi(y)
+	if month < 1 || month > 12 {
 		return 0, 0, false
 	}
 	if len(y) == 2 {
@@ -107,26 +116,37 @@ func ParseExpiry(s string) (month, year int, ok bool) {
 // Validate checks what can be checked without a network: the number's length
 // and Luhn checksum, that the expiry is this month or later, and the CVC's
 // length (4 digits for Amex, 3 otherwise). Params are named as the page's
-// form fields. The error never contains the number or the CVC.
+// form fields. The error never contains the number or the CVC. It is the
+// first of Problems.
 func (c Card) Validate(now time.Time) error {
-	if len(c.Number) < 12 || len(c.Number) > 19 || strings.Trim(c.Number, "0123456789") != "" {
-		return &Error{Kind: KindCard, Code: "invalid_number", Param: "card_number", Message: "The card number is not valid."}
+	if ps := c.Problems(now); len(ps) > 0 {
+		return ps[0]
 	}
-	if !luhnValid(c.Number) {
-		return &Error{Kind: KindCard, Code: "incorrect_number", Param: "card_number", Message: "The card number is incorrect."}
+	return nil
+}
+
+// Problems is every problem Validate looks for, at most one per field (number,
+// expiry, CVC, in that order), so that a form can show them all at once.
+func (c Card) Problems(now time.Time) []*Error {
+	var out []*Error
+	switch {
+	case len(c.Number) < 12 || len(c.Number) > 19 || strings.Trim(c.Number, "0123456789") != "":
+		out = append(out, &Error{Kind: KindCard, Code: "invalid_number", Param: "card_number", Message: "The card number is not valid."})
+	case !luhnValid(c.Number):
+		out = append(out, &Error{Kind: KindCard, Code: "incorrect_number", Param: "card_number", Message: "The card number is incorrect."})
 	}
-	if c.ExpMonth < 1 || c.ExpMonth > 12 || c.ExpYear < 2000 || c.ExpYear > now.Year()+50 {
-		return &Error{Kind: KindCard, Code: "invalid_expiry", Param: "card_expiry", Message: "The expiry date is not valid."}
-	}
-	if c.ExpYear < now.Year() || c.ExpYear == now.Year() && c.ExpMonth < int(now.Month()) {
-		return &Error{Kind: KindCard, Code: "expired_card", Param: "card_expiry", Message: "The card has expired."}
+	switch {
+	case c.ExpMonth < 1 || c.ExpMonth > 12 || c.ExpYear < 2000 || c.ExpYear > now.Year()+50:
+		out = append(out, &Error{Kind: KindCard, Code: "invalid_expiry", Param: "card_expiry", Message: "The expiry date is not valid."})
+	case c.ExpYear < now.Year() || c.ExpYear == now.Year() && c.ExpMonth < int(now.Month()):
+		out = append(out, &Error{Kind: KindCard, Code: "expired_card", Param: "card_expiry", Message: "The card has expired."})
 	}
 	want := 3
 	if c.Brand() == "amex" {
 		want = 4
 	}
 	if len(c.CVC) != want || strings.Trim(c.CVC, "0123456789") != "" {
-		return &Error{Kind: KindCard, Code: "invalid_cvc", Param: "card_cvc", Message: "The security code is not valid."}
+		out = append(out, &Error{Kind: KindCard, Code: "invalid_cvc", Param: "card_cvc", Message: "The security code is not valid."})
 	}
-	return nil
+	return out
 }

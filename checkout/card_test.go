@@ -25,7 +25,9 @@ func TestCardValidate(t *testing.T) {
 		{"4242x42424242424", "12/34", "123", "invalid_number", "visa"},
 		{"4242424242424242", "10/26", "123", "expired_card", "visa"},
 		{"4242424242424242", "13/30", "123", "invalid_expiry", "visa"},
-		{"4242424242424242", "1230", "123", "invalid_expiry", "visa"},
+		{"4242424242424242", "1330", "123", "invalid_expiry", "visa"},
+		{"4242424242424242", "12/3", "123", "invalid_expiry", "visa"},
+		{"4242424242424242", "1a/30", "123", "invalid_expiry", "visa"},
 		{"4242424242424242", "12/34", "12", "invalid_cvc", "visa"},
 		{"4242424242424242", "12/34", "12a", "invalid_cvc", "visa"},
 	} {
@@ -45,6 +47,37 @@ func TestCardValidate(t *testing.T) {
 		if c.Brand() != tc.brand {
 			t.Errorf("%s: brand %s, want %s", tc.number, c.Brand(), tc.brand)
 		}
+	}
+}
+
+// TestParseExpiry covers the ways people type an expiry: with a slash or
+// not, with spaces, a two- or four-digit year.
+func TestParseExpiry(t *testing.T) {
+	for in, want := range map[string][2]int{
+		"12/28": {12, 2028}, "1228": {12, 2028}, "12 / 2028": {12, 2028}, "122028": {12, 2028},
+		"1/29": {1, 2029}, " 07 / 31 ": {7, 2031}, "0127": {1, 2027},
+		"": {}, "12": {}, "123": {}, "12/2": {}, "12345": {}, "00/28": {}, "13/28": {}, "+1/28": {}, "12/-8": {}, "ab/cd": {},
+	} {
+		m, y, ok := checkout.ParseExpiry(in)
+		if ok != (want != [2]int{}) || m != want[0] || y != want[1] {
+			t.Errorf("ParseExpiry(%q) = %d, %d, %v; want %v", in, m, y, ok, want)
+		}
+	}
+}
+
+// TestCardProblems: every field's problem at once, one per field.
+func TestCardProblems(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	c := checkout.Card{Number: "4242424242424241", ExpMonth: 10, ExpYear: 2026, CVC: "1"}
+	var got []string
+	for _, e := range c.Problems(now) {
+		got = append(got, e.Param+":"+e.Code)
+	}
+	if want := "card_number:incorrect_number card_expiry:expired_card card_cvc:invalid_cvc"; strings.Join(got, " ") != want {
+		t.Fatalf("problems %v, want %s", got, want)
+	}
+	if err := c.Validate(now); err.(*checkout.Error).Param != "card_number" {
+		t.Fatalf("Validate gives %v, want the number's problem first", err)
 	}
 }
 

@@ -240,14 +240,14 @@ func TestTrustedProxiesPayLimit(t *testing.T) {
 		fields := []string{"email", "customer@example.com", "card_number", "4242424242424241", "card_expiry", futureExpiry(), "card_cvc", "123"}
 		return page.submit("card", fields, "X-Forwarded-For", client).status
 	}
-	if got := pay("203.0.113.1"); got != http.StatusBadRequest {
-		t.Fatalf("first attempt of client A: %d, want 400 (bad number)", got)
+	if got := pay("203.0.113.1"); got != http.StatusSeeOther {
+		t.Fatalf("first attempt of client A: %d, want 303 (bad number, back to the form)", got)
 	}
 	if got := pay("203.0.113.1"); got != http.StatusTooManyRequests {
 		t.Errorf("second attempt of client A: %d, want 429", got)
 	}
-	if got := pay("203.0.113.2"); got != http.StatusBadRequest {
-		t.Errorf("first attempt of client B behind the same proxy: %d, want 400", got)
+	if got := pay("203.0.113.2"); got != http.StatusSeeOther {
+		t.Errorf("first attempt of client B behind the same proxy: %d, want 303", got)
 	}
 }
 

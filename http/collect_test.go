@@ -532,7 +532,8 @@ func TestPageCollectErrors(t *testing.T) {
 }
 
 // A declined payment keeps what the customer gave: the page after it shows
-// their name and address again.
+// their name and address again, and so does a later visit (from what the
+// attempt recorded on the session, the flash being spent).
 func TestPageCollectKeptAfterDecline(t *testing.T) {
 	e := newPageEnv(t)
 	f := collectForm()
@@ -548,12 +549,18 @@ func TestPageCollectKeptAfterDecline(t *testing.T) {
 	form.fill(t, "card_number", "4000000000000002", "card_expiry", futureExpiry(), "card_cvc", "123", "name", "Rui", "phone", "+351912345678",
 		"shipping_address[country]", "FR", "shipping_address[line1]", "2 rue B", "shipping_address[city]", "Lyon", "shipping_address[postal_code]", "69001")
 	res := browse(t, e, c, "POST", form.action, form.values, "")
-	if res.status != http.StatusPaymentRequired {
-		t.Fatalf("decline: %d", res.status)
+	if res.status != http.StatusOK || !strings.Contains(textOf(res.byID("alert")), "declined") {
+		t.Fatalf("decline: %d\n%s", res.status, res.text())
 	}
-	for id, want := range map[string]string{"name": "Rui", "shipping_address[city]": "Lyon", "shipping_address[postal_code]": "69001"} {
-		if v := attr(res.byID(id), "value"); v != want {
-			t.Errorf("after a decline %s shows %q, want %q", id, v, want)
+	again := browse(t, e, c, "GET", "/checkout/"+id, nil, "")
+	for _, p := range []*htmlPage{res, again} {
+		for id, want := range map[string]string{"name": "Rui", "shipping_address[city]": "Lyon", "shipping_address[postal_code]": "69001"} {
+			if v := attr(p.byID(id), "value"); v != want {
+				t.Errorf("after a decline %s shows %q, want %q", id, v, want)
+			}
+		}
+		if sel := p.byID("shipping_address[country]"); sel == nil || !strings.Contains(renderNode(sel), `value="FR" selected`) {
+			t.Errorf("after a decline the country is not FR")
 		}
 	}
 }
@@ -682,11 +689,18 @@ func TestOpenAPICollect(t *testing.T) {
 		"billing_address[country]", "US", "billing_address[line1]", "1 Main St", "billing_address[city]", "Springfield",
 		"billing_address[state]", "IL", "billing_address[postal_code]", "62701", "billing_address[line2]", "",
 		"custom_fields[giftnote]", "", "custom_fields[nif]", "123456789", "custom_fields[size]", "l", "consent[terms_of_service]", "accepted", "billing_same_as_shipping", ""}
-	o.post(pay, 400, oaValid, nil, append(slices.Clone(answers), "custom_fields[nif]", "12")...)
+	o.post(pay, 303, oaValid, nil, append(slices.Clone(answers), "custom_fields[nif]", "12")...) // back to the form, with the error
 	o.post(pay, 303, oaValid, nil, answers...)
 	s := o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + id, auth: oaBearer(o.key), status: 200})
 	if s.str("shipping_details", "address", "postal_code") != "SW1A 1AA" || s.str("customer_details", "address", "state") != "IL" {
 		t.Errorf("session after paying: %s", s.body)
 	}
 	o.exchange(oaRequest{method: "GET", path: "/v1/events?type=checkout.session.completed", auth: oaBearer(o.key), status: 200})
+}
+
+// renderNode is n's HTML.
+func renderNode(n *html.Node) string {
+	var b strings.Builder
+	html.Render(&b, n)
+	return b.String()
 }

@@ -45,6 +45,9 @@ type env struct {
 	accts  []string
 	client *http.Client
 	errs   *errorLog // what the server logged at ERROR
+	// pages is the hosted page's "browser": it keeps cookies (the page's
+	// flash after a post) and shows each redirect to the test.
+	pages *http.Client
 }
 
 func newEnv(t testing.TB) *env {
@@ -60,7 +63,7 @@ func newEnvOn(t testing.TB, store checkout.Store) *env {
 	t.Helper()
 	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	e := &env{t: t, store: store, clock: c, client: &http.Client{}, errs: &errorLog{},
-		cfg: service.Config{Store: store, Clock: c, PublicURL: testPublicURL, Events: chttp.Events{PublicURL: testPublicURL}}}
+		cfg: service.Config{Store: store, Clock: c, PublicURL: testPublicURL, Events: chttp.Events{PublicURL: testPublicURL}, Providers: simProviders(c)}}
 	e.build()
 	ctx := context.Background()
 	a, key, err := e.svc.CreateAccount(ctx, service.AccountParams{ID: "acct_a", Name: "Shop A"})

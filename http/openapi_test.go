@@ -963,12 +963,12 @@ func TestOpenAPIHostedPage(t *testing.T) {
 	}
 	pay := "/checkout/" + id + "/pay"
 
-	// 400: bad input comes back as the form.
-	o.post(pay, 400, oaValid, nil, with(csrf, "method", "card", "email", "", "card_number", "", "card_expiry", "13/99", "card_cvc", "")...)
-	o.post(pay, 400, oaValid, nil, with(csrf, card("4242424242424241")...)...) // fails the Luhn check
-	o.post(pay, 400, oaValid, nil, with(csrf, append(card("4242424242424242"), "email", "not an address")...)...)
-	o.post(pay, 400, oaValid, nil, with(csrf, "method", "multibanco")...) // not offered in GHS
-	o.post(pay, 400, oaInvalid, nil, with(csrf, "method", "bitcoin")...)
+	// Bad input goes back to the form (post/redirect/get).
+	o.post(pay, 303, oaValid, nil, with(csrf, "method", "card", "email", "", "card_number", "", "card_expiry", "13/99", "card_cvc", "")...)
+	o.post(pay, 303, oaValid, nil, with(csrf, card("4242424242424241")...)...) // fails the Luhn check
+	o.post(pay, 303, oaValid, nil, with(csrf, append(card("4242424242424242"), "email", "not an address")...)...)
+	o.post(pay, 303, oaValid, nil, with(csrf, "method", "multibanco")...) // not offered in GHS
+	o.post(pay, 303, oaInvalid, nil, with(csrf, "method", "bitcoin")...)
 
 	// 403: no token, another token, another site.
 	o.post(pay, 403, oaInvalid, nil, card("4242424242424242")...)
@@ -976,16 +976,16 @@ func TestOpenAPIHostedPage(t *testing.T) {
 	o.post(pay, 403, oaValid, []string{"Sec-Fetch-Site", "cross-site"}, with(csrf, card("4242424242424242")...)...)
 	o.post(pay, 403, oaValid, []string{"Origin", "https://evil.example"}, with(csrf, card("4242424242424242")...)...)
 
-	// 402: declined.
-	o.post(pay, 402, oaValid, nil, with(csrf, card("4000000000000002")...)...)
+	// Declined: back to the form.
+	o.post(pay, 303, oaValid, nil, with(csrf, card("4000000000000002")...)...)
 
-	// 3-D Secure: failed (402), then completed (303 to success_url).
+	// 3-D Secure: failed (back to the form), then completed (303 to success_url).
 	challenge := o.post(pay, 303, oaValid, nil, with(csrf, card("4000002760003184")...)...).header.Get("Location")
 	if !strings.HasPrefix(challenge, "/checkout/"+id+"/3ds/pay_") {
 		t.Fatalf("3-D Secure goes to %q", challenge)
 	}
 	o.page(challenge, 200)
-	o.post(challenge, 402, oaValid, nil, with(csrf, "result", "fail")...)
+	o.post(challenge, 303, oaValid, nil, with(csrf, "result", "fail")...)
 	o.page(challenge, 303) // no longer awaiting the challenge
 	o.post(challenge, 303, oaValid, nil, with(csrf, "result", "complete")...)
 	o.post(challenge, 403, oaInvalid, nil, "result", "complete")
@@ -1010,16 +1010,16 @@ func TestOpenAPIHostedPage(t *testing.T) {
 		t.Errorf("after paying: Location %q", loc)
 	}
 
-	// 409: too many declines.
+	// Too many declines: back to the page, which says so.
 	id3 := create(validSession())
 	// The token is read before the declines: the page after them has no
-	// form (a post from an older tab still gets the 409).
+	// form (a post from an older tab is sent back to it).
 	_, csrf3 := o.page("/checkout/"+id3, 200)
 	for range service.DefaultMaxFailedAttempts {
 		o.pay(id3, "card", "4000000000000002")
 	}
 	o.page("/checkout/"+id3, 200)
-	o.post("/checkout/"+id3+"/pay", 409, oaValid, nil, with(csrf3, card("4242424242424242")...)...)
+	o.post("/checkout/"+id3+"/pay", 303, oaValid, nil, with(csrf3, card("4242424242424242")...)...)
 
 	// Multibanco: the voucher, settled on the test payment page.
 	eur := validSession()
@@ -1066,7 +1066,7 @@ func TestOpenAPIHostedPage(t *testing.T) {
 	srv.SetPayRateLimit(1)
 	id5 := create(validSession())
 	_, csrf5 := o.page("/checkout/"+id5, 200)
-	o.post("/checkout/"+id5+"/pay", 402, oaValid, nil, with(csrf5, card("4000000000000002")...)...)
+	o.post("/checkout/"+id5+"/pay", 303, oaValid, nil, with(csrf5, card("4000000000000002")...)...)
 	if r := o.post("/checkout/"+id5+"/pay", 429, oaValid, nil, with(csrf5, card("4242424242424242")...)...); r.header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}

@@ -41,16 +41,19 @@ type pageData struct {
 	CancelURL, CancelHost string
 	CSRF, Action          string
 	Errors                map[string]string
-	Alert, Notice         string
-	Failure               string // a voucher's failure, shown as one
-	PaymentID             string
-	PaymentStatus         string
-	CanSettle             bool
-	Entity, Reference     string
-	VoucherExpires        string
-	Heading, Body         string
-	ContinueURL           string
-	ContinueLabel         string
+	// Values are what the customer typed before the last error, shown
+	// again (never the card number or CVC: see neverKept).
+	Values            map[string]string
+	Alert, Notice     string
+	Failure           string // a voucher's failure, shown as one
+	PaymentID         string
+	PaymentStatus     string
+	CanSettle         bool
+	Entity, Reference string
+	VoucherExpires    string
+	Heading, Body     string
+	ContinueURL       string
+	ContinueLabel     string
 
 	// Forms are the methods whose form takes inputs, Buttons those that
 	// are one button; the page shows them in that order.
@@ -100,9 +103,6 @@ type pageMethod struct {
 	spec  checkout.PageSpec
 }
 
-// cardFields are the inputs of the page's own card form.
-var cardFields = []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}
-
 // method returns the method m as the page offers it.
 func (d *pageData) method(m checkout.Method) (pageMethod, bool) {
 	for _, pm := range slices.Concat(d.Forms, d.Buttons) {
@@ -124,6 +124,9 @@ type fieldData struct {
 }
 
 func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData {
+	if value == "" && !neverKept[name] {
+		value = d.Values[name]
+	}
 	return fieldData{ID: id, Name: name, Label: tr(d.Lang, id), Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id],
 		ReadOnly: id == "email" && d.EmailLocked}
 }
@@ -155,19 +158,13 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.Items = []pageItem{{Name: name, Quantity: 1, Amount: d.Total}}
 	}
 	for _, mp := range s.svc.MethodPages(sess, acct) {
-		spec := mp.Spec
 		if !mp.Available {
-			// No provider serves the method in this mode (live mode, until
-			// one is configured): the page still shows the methods it
-			// always showed, and paying says the method is unavailable.
-			switch mp.Method {
-			case checkout.MethodCard:
-				spec = checkout.PageSpec{Fields: cardFields}
-			case checkout.MethodMultibanco:
-			default:
-				continue
-			}
+			// No provider takes the method in this mode (a live provider
+			// removed since the session was made): not offered at all,
+			// rather than a form whose Pay cannot work.
+			continue
 		}
+		spec := mp.Spec
 		pm := pageMethod{Method: string(mp.Method), spec: spec,
 			Card: slices.Contains(spec.Fields, checkout.FieldCardNumber), Token: slices.Contains(spec.Fields, checkout.FieldToken)}
 		if len(spec.Fields) > 0 {
@@ -202,6 +199,15 @@ func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.pageFor(r, sess, acct)
+	if f, ok := s.takeFlash(w, r, sess); ok && sess.Status == checkout.SessionOpen {
+		d.Errors, d.Alert, d.Values = f.Errors, f.Alert, f.Values
+		if d.Errors == nil {
+			d.Errors = map[string]string{}
+		}
+		if v := f.Values["email"]; v != "" && !d.EmailLocked {
+			d.Email = v // a locked email stays the merchant's
+		}
+	}
 	s.renderState(w, r, sess, d, http.StatusOK)
 }
 
@@ -210,6 +216,13 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	switch sess.Status {
 	case checkout.SessionOpen:
 		d.Kind, d.Script = "form", true
+		if len(d.Forms)+len(d.Buttons) == 0 {
+			// No provider takes any of its methods: say so plainly, with
+			// the way back, instead of a form that cannot pay.
+			d.Kind, d.Script, d.Heading, d.Body = "status", false, tr(d.Lang, "unavailable_title"), tr(d.Lang, "unavailable_body", d.Merchant)
+			d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
+			break
+		}
 		if s.svc.CardsRefused(sess) {
 			// Card-testing protection: the card form could only be refused,
 			// so it is not shown; the other methods are.
@@ -270,9 +283,12 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 	s.renderPage(w, r, d, status, sess)
 }
 
-// pay takes the payment form. Bad input comes back as the form with the error
-// next to its field; a decline as the form with the reason; success as a 303
-// to success_url; a 3-D Secure challenge or a voucher as a 303 to their page.
+// pay takes the payment form. Whatever happens, the answer is a 303 to a
+// GET (post/redirect/get), so a refresh never submits again: bad input and
+// declines back to the form, with every field error at once and what the
+// customer typed (see page_flash.go); success to success_url; a 3-D Secure
+// challenge or a voucher to their page. Only a post refused before it is
+// read (rate limit, CSRF, size) answers with its own status.
 func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	sess, acct, ok := s.pagePost(w, r)
 	if !ok {
@@ -287,10 +303,8 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	pp := service.PayParams{Method: checkout.Method(r.PostFormValue("method")), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
-	if pp.Email != "" && !d.EmailLocked {
-		d.Email = pp.Email // shown again after an error; a locked one stays the merchant's
-	}
-	pp.Collected = s.takeCollected(r, d) // its errors join the card's, to show at once
+	f := flash{Errors: map[string]string{}, Values: keptValues(r.PostForm)}
+	pp.Collected = collectedFromForm(r) // what the page collects (page_collect.go)
 	// The page takes the inputs the method's provider asked for, and only those.
 	pm, _ := d.method(pp.Method)
 	if pm.Token {
@@ -298,25 +312,22 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	if pm.Card {
 		c := &checkout.Card{Number: checkout.NormalizeCardNumber(r.PostFormValue("card_number")), CVC: strings.TrimSpace(r.PostFormValue("card_cvc"))}
-		month, year, okExp := checkout.ParseExpiry(r.PostFormValue("card_expiry"))
-		c.ExpMonth, c.ExpYear = month, year
-		if c.Number == "" {
-			d.Errors["card_number"] = tr(d.Lang, "required")
-		}
-		if !okExp {
-			d.Errors["card_expiry"] = tr(d.Lang, "card_expiry_invalid")
-		}
-		if c.CVC == "" {
-			d.Errors["card_cvc"] = tr(d.Lang, "required")
-		}
-		if len(d.Errors) > 0 {
-			s.renderState(w, r, sess, d, http.StatusBadRequest)
-			return
+		c.ExpMonth, c.ExpYear, _ = checkout.ParseExpiry(r.PostFormValue("card_expiry"))
+		for field, v := range map[string]string{"card_number": c.Number, "card_expiry": r.PostFormValue("card_expiry"), "card_cvc": c.CVC} {
+			if strings.TrimSpace(v) == "" {
+				f.Errors[field] = tr(d.Lang, "required")
+			}
 		}
 		pp.Card = c
 	}
-	if len(d.Errors) > 0 {
-		s.renderState(w, r, sess, d, http.StatusBadRequest)
+	// Every problem of what was typed, at once; Pay would name only the first.
+	for _, e := range s.svc.InputProblems(sess, pp) {
+		if field := formField(e.Param); f.Errors[field] == "" {
+			f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
+		}
+	}
+	if len(f.Errors) > 0 {
+		s.redirectFlash(w, r, sess, f)
 		return
 	}
 	sess2, p, err := s.svc.Pay(r.Context(), sess.ID, pp)
@@ -324,46 +335,52 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		e, isDomain := err.(*checkout.Error)
 		switch {
 		case isDomain && (e.Kind == checkout.KindCard || e.Kind == checkout.KindInvalid):
-			field := e.Param
-			if field == "customer_email" {
-				field = "email" // the service names the session's field; the form's is email
-			}
-			if field == "method" || field == "" {
-				d.Alert = tr(d.Lang, "method_unavailable")
+			if field := formField(e.Param); field == "method" || field == "" {
+				f.Alert = tr(d.Lang, "method_unavailable")
 			} else {
-				d.Errors[field] = cardMessage(d.Lang, e)
+				f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
 			}
-			s.renderState(w, r, sess, d, http.StatusBadRequest)
+			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress"):
-			d.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress"}[e.Code])
-			s.renderState(w, r, sess, d, http.StatusConflict)
+			f.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress"}[e.Code])
+			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState:
-			http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+			http.Redirect(w, r, pagePath(sess), http.StatusSeeOther)
 		default:
 			s.pageError(w, r, err)
 		}
 		return
 	}
-	s.afterPayment(w, r, sess2, acct, p)
+	s.afterPayment(w, r, sess2, d.Lang, f.Values, p)
 }
 
-// afterPayment sends the customer where a payment's outcome leads.
-func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, p *checkout.Payment) {
+// formField is the form's name for a field the service names: it names the
+// session's customer_email, the form has email.
+func formField(param string) string {
+	if param == "customer_email" {
+		return "email"
+	}
+	return param
+}
+
+// afterPayment sends the customer where a payment's outcome leads; kept is
+// what they typed, shown again if they are to try again.
+func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *checkout.Session, lang string, kept map[string]string, p *checkout.Payment) {
 	switch {
 	case p.Status == checkout.PaymentSucceeded && sess.Status == checkout.SessionComplete:
 		http.Redirect(w, r, successURL(sess), http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && p.Action.IsChallenge():
-		http.Redirect(w, r, "/checkout/"+sess.ID+"/3ds/"+p.ID, http.StatusSeeOther)
+		http.Redirect(w, r, pagePath(sess)+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
-		d := s.pageFor(r, sess, acct)
+		f := flash{Values: kept}
 		if !s.svc.CardsRefused(sess) {
 			// Not after the last attempt allowed: the page then says
 			// cards are over rather than to try again.
-			d.Alert = declineAlert(d.Lang, p)
+			f.Alert = declineAlert(lang, p)
 		}
-		s.renderState(w, r, sess, d, http.StatusPaymentRequired)
+		s.redirectFlash(w, r, sess, f)
 	default:
-		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+		http.Redirect(w, r, pagePath(sess), http.StatusSeeOther)
 	}
 }
 
@@ -399,10 +416,11 @@ func (s *Server) showChallenge(w http.ResponseWriter, r *http.Request) {
 
 // challenge takes the answer to the 3-D Secure challenge.
 func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
-	sess, acct, ok := s.pagePost(w, r)
+	sess, _, ok := s.pagePost(w, r)
 	if !ok {
 		return
 	}
+	lang := pageLanguage(sess.Locale, r.Header.Get("Accept-Language"))
 	sess2, p, err := s.svc.ConfirmPayment(r.Context(), sess.ID, r.PathValue("payment"), checkout.ConfirmRequest{Completed: r.PostFormValue("result") == "complete"})
 	if err != nil {
 		if checkout.IsKind(err, checkout.KindState) || checkout.IsKind(err, checkout.KindNotFound) {
@@ -412,7 +430,7 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.afterPayment(w, r, sess2, acct, p)
+	s.afterPayment(w, r, sess2, lang, nil, p)
 }
 
 // maxFormBytes bounds a page's form post; the card form is far smaller.

@@ -15,54 +15,54 @@ import (
 // (service.CheckCollected); this file reads them from the form, puts them
 // back into the fields after an error, and words the errors.
 
-// collectInput is what the collection fields are made from.
+// collectInput is what the collection fields are made from, with what the
+// customer typed before an error (pageData.Values).
 type collectInput struct {
-	sess   *checkout.Session
-	terms  string             // the account's terms of service URL
-	posted *service.Collected // the form's values after a post; nil on a GET
+	sess  *checkout.Session
+	terms string // the account's terms of service URL
 }
 
 // collectedFromForm reads the collection fields of a posted pay form.
 func collectedFromForm(r *http.Request) service.Collected {
-	v := func(name string) string { return r.PostFormValue(name) }
+	return collectedFrom(func(name string) string { return r.PostFormValue(name) }, r.PostForm)
+}
+
+// collectedFrom reads the collection fields from a form's values, get
+// giving each by name and form listing them (for the custom fields).
+func collectedFrom[V any](get func(string) string, form map[string]V) service.Collected {
 	addr := func(prefix string) checkout.Address {
-		return checkout.Address{Line1: v(prefix + "[line1]"), Line2: v(prefix + "[line2]"), City: v(prefix + "[city]"),
-			State: v(prefix + "[state]"), PostalCode: v(prefix + "[postal_code]"), Country: v(prefix + "[country]")}
+		return checkout.Address{Line1: get(prefix + "[line1]"), Line2: get(prefix + "[line2]"), City: get(prefix + "[city]"),
+			State: get(prefix + "[state]"), PostalCode: get(prefix + "[postal_code]"), Country: get(prefix + "[country]")}
 	}
-	c := service.Collected{Name: v("name"), Phone: v("phone"), Shipping: addr("shipping_address"), Billing: addr("billing_address"),
-		BillingSameAsShipping: v("billing_same_as_shipping") != "", TermsAccepted: v("consent[terms_of_service]") != "",
+	c := service.Collected{Name: get("name"), Phone: get("phone"), Shipping: addr("shipping_address"), Billing: addr("billing_address"),
+		BillingSameAsShipping: get("billing_same_as_shipping") != "", TermsAccepted: get("consent[terms_of_service]") != "",
 		CustomFields: map[string]string{}}
-	for name, values := range r.PostForm {
-		if key, ok := strings.CutPrefix(name, "custom_fields["); ok && strings.HasSuffix(key, "]") && len(values) > 0 {
-			c.CustomFields[strings.TrimSuffix(key, "]")] = values[0]
+	for name := range form {
+		if key, ok := strings.CutPrefix(name, "custom_fields["); ok && strings.HasSuffix(key, "]") {
+			c.CustomFields[strings.TrimSuffix(key, "]")] = get(name)
 		}
 	}
 	return c
 }
 
-// takeCollected reads what the pay form collected, keeps it for the page
-// shown again after an error, and puts an error for each field the service
-// refuses into d.Errors, so that every field's error shows at once.
-func (s *Server) takeCollected(r *http.Request, d *pageData) service.Collected {
-	c := collectedFromForm(r)
-	d.collect.posted = &c
-	for _, e := range s.svc.CheckCollected(d.collect.sess, c) {
-		d.Errors[e.Param] = collectMessage(d, e)
+// inputMessage words an error about what the customer typed in the page's
+// language: a collection field's here, the card's and email's by
+// cardMessage.
+func inputMessage(lang string, sess *checkout.Session, c service.Collected, e *checkout.Error) string {
+	if e.Param == "name" || e.Param == "phone" || strings.ContainsRune(e.Param, '[') {
+		return collectMessage(lang, sess, c, e)
 	}
-	return c
+	return cardMessage(lang, e)
 }
 
-// collectMessage words a collection error in the page's language.
-func collectMessage(d *pageData, e *checkout.Error) string {
-	lang := d.Lang
+// collectMessage words a collection error in the page's language; c is
+// what was posted.
+func collectMessage(lang string, sess *checkout.Session, c service.Collected, e *checkout.Error) string {
 	country := func() string {
-		prefix, _, _ := strings.Cut(e.Param, "[")
-		if c := d.collect.posted; c != nil && prefix == "billing_address" {
+		if strings.HasPrefix(e.Param, "billing_address[") {
 			return strings.ToUpper(strings.TrimSpace(c.Billing.Country))
-		} else if c != nil {
-			return strings.ToUpper(strings.TrimSpace(c.Shipping.Country))
 		}
-		return ""
+		return strings.ToUpper(strings.TrimSpace(c.Shipping.Country))
 	}
 	switch e.Code {
 	case "parameter_missing":
@@ -79,7 +79,7 @@ func collectMessage(d *pageData, e *checkout.Error) string {
 		return tr(lang, e.Code)
 	case "too_short", "too_long":
 		key := strings.TrimSuffix(strings.TrimPrefix(e.Param, "custom_fields["), "]")
-		for _, f := range d.collect.sess.CustomFields {
+		for _, f := range sess.CustomFields {
 			if f.Key == key {
 				if e.Code == "too_short" {
 					return tr(lang, "too_short", f.MinLength)
@@ -173,7 +173,7 @@ func (d *pageData) CollectView() *collectView {
 	}
 	v := &collectView{Lang: d.Lang, SubmitText: sess.CustomText.Submit, AfterSubmit: sess.CustomText.AfterSubmit,
 		ShippingText: sess.CustomText.ShippingAddress, ShippingLegend: tr(d.Lang, "shipping_address"), BillingLeg: tr(d.Lang, "billing_address")}
-	c := d.collect.values()
+	c := d.collectValues()
 	field := func(id, label, autocomplete, value, mode string) collectField {
 		return collectField{Lang: d.Lang, ID: id, Label: label, Autocomplete: autocomplete, Value: value, Mode: mode, Error: d.Errors[id]}
 	}
@@ -204,7 +204,7 @@ func (d *pageData) CollectView() *collectView {
 				v.Billing[i].Conditional = true
 			}
 			v.BillingSame = &collectField{Lang: d.Lang, ID: "billing_same_as_shipping", Label: tr(d.Lang, "billing_same"), Checkbox: true,
-				Checked: d.collect.posted == nil || c.BillingSameAsShipping}
+				Checked: d.Values == nil || c.BillingSameAsShipping}
 		}
 	}
 	for _, cf := range sess.CustomFields {
@@ -233,15 +233,16 @@ func (d *pageData) CollectView() *collectView {
 	return v
 }
 
-// values are the collection's values to show: those posted, or else those
-// the session's last attempt recorded (so a declined customer need not type
-// them again).
-func (in collectInput) values() service.Collected {
-	if in.posted != nil {
-		return *in.posted
+// collectValues are the collection's values to show: those typed before
+// the last error or decline (d.Values, from the flash), or else those the
+// session's last attempt recorded, so that a customer need not type them
+// again.
+func (d *pageData) collectValues() service.Collected {
+	if d.Values != nil {
+		return collectedFrom(func(name string) string { return d.Values[name] }, d.Values)
 	}
 	c := service.Collected{CustomFields: map[string]string{}}
-	s := in.sess
+	s := d.collect.sess
 	if d := s.CustomerDetails; d != nil {
 		c.Name, c.Phone = d.Name, d.Phone
 		if d.Address != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -39,13 +41,25 @@ func newPageEnv(t *testing.T) *env {
 	return e
 }
 
-// simProviders serves test mode with the simulator, as checkoutd serve does.
+// simProviders serves test mode with the simulator, as checkoutd serve does,
+// and live mode with a stand-in for a gateway (liveSim): a live session can
+// be made only for methods a live provider takes, and the tests of live
+// scopes need live sessions.
 func simProviders(clock checkout.Clock) *service.Registry {
 	r := service.NewRegistry()
-	r.Register("sim", sim.Factory(sim.New(clock)))
+	p := sim.New(clock)
+	r.Register("sim", sim.Factory(p))
+	r.Register("live_sim", func(*checkout.Account, bool) (checkout.Provider, error) { return liveSim{p}, nil })
 	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	r.Route(true, "live_sim", checkout.MethodCard, checkout.MethodMultibanco)
 	return r
 }
+
+// liveSim is the simulator under another name, standing in for a live
+// gateway in tests (the simulator itself refuses live mode).
+type liveSim struct{ *sim.Provider }
+
+func (liveSim) Name() string { return "live_sim" }
 
 // noRedirects is a client that shows each redirect to the test.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -91,7 +105,11 @@ func (e *env) fetch(t *testing.T, method, target string, form url.Values, hdr ..
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	res, err := noRedirects.Do(req)
+	if e.pages == nil {
+		jar, _ := cookiejar.New(nil)
+		e.pages = &http.Client{Jar: jar, CheckRedirect: noRedirects.CheckRedirect}
+	}
+	res, err := e.pages.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +158,17 @@ func (p *htmlPage) follow() *htmlPage {
 	loc := p.location()
 	if strings.HasPrefix(loc, "http") && !strings.HasPrefix(loc, p.e.srv.URL) {
 		p.t.Fatalf("redirect leaves the server: %s", loc)
+	}
+	return p.e.openOK(p.t, loc)
+}
+
+// back is the page a post answered with: a 303 back to the session's page
+// (post/redirect/get), followed, as a browser would.
+func (p *htmlPage) back() *htmlPage {
+	p.t.Helper()
+	loc := p.location()
+	if !strings.HasPrefix(loc, "/checkout/") || strings.Count(loc, "/") != 2 {
+		p.t.Fatalf("%s: redirect to %s, want the session's page", p.url, loc)
 	}
 	return p.e.openOK(p.t, loc)
 }
@@ -562,9 +591,7 @@ func TestPageDeclineThenRetry(t *testing.T) {
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
 	declined := page.pay("4000 0000 0000 0002")
-	if declined.status != http.StatusPaymentRequired {
-		t.Fatalf("declined card: %d\n%s", declined.status, declined.text())
-	}
+	declined = declined.back()
 	// The decline said once, not "Your payment was declined: Your card was
 	// declined."
 	if got := textOf(declined.byID("alert")); got != "Your card was declined. You can try again." {
@@ -614,9 +641,7 @@ func TestPageTestCardFailureCodes(t *testing.T) {
 		t.Run(c.code+"_"+c.number[12:], func(t *testing.T) {
 			id := e.newSession(t)
 			res := e.openOK(t, "/checkout/"+id).pay(c.number)
-			if res.status != http.StatusPaymentRequired {
-				t.Fatalf("%d\n%s", res.status, res.text())
-			}
+			res = res.back()
 			res.mustContain(c.message)
 			// The decline said once.
 			alert := strings.ToLower(textOf(res.byID("alert")))
@@ -675,9 +700,7 @@ func TestPage3DSecure(t *testing.T) {
 		id := e.newSession(t)
 		page := challenge(t, id)
 		res := page.submit("fail", nil)
-		if res.status != http.StatusPaymentRequired {
-			t.Fatalf("failed challenge: %d\n%s", res.status, res.text())
-		}
+		res = res.back()
 		res.mustContain("declined", "3-D Secure authentication failed")
 		if s := e.session(t, id); s.str("status") != "open" || s.str("payment_status") != "unpaid" {
 			t.Errorf("session %s", s.body)
@@ -710,7 +733,7 @@ func TestPageInvalidCardInput(t *testing.T) {
 		{"ShortNumber", "card_number", "The card number is not valid.", []string{"card_number", "4242"}},
 		{"LettersInNumber", "card_number", "The card number is not valid.", []string{"card_number", "4242 4242 4242 424x"}},
 		{"NoNumber", "card_number", "Required.", []string{"card_number", ""}},
-		{"ExpiryFormat", "card_expiry", "Enter the expiry date as MM/YY.", []string{"card_expiry", "1230"}},
+		{"ExpiryFormat", "card_expiry", "Enter the expiry date as MM/YY.", []string{"card_expiry", "12/3"}},
 		{"ExpiryMonth", "card_expiry", "Enter the expiry date as MM/YY.", []string{"card_expiry", "13/30"}},
 		{"Expired", "card_expiry", "The card has expired.", []string{"card_expiry", "01/20"}},
 		{"ShortCVC", "card_cvc", "The security code is not valid.", []string{"card_cvc", "12"}},
@@ -723,9 +746,7 @@ func TestPageInvalidCardInput(t *testing.T) {
 			page := e.openOK(t, "/checkout/"+id)
 			before := e.state(t, id)
 			res := page.pay("4242424242424242", c.fields...)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("%d\n%s", res.status, res.text())
-			}
+			res = res.back()
 			checkFieldError(t, res, c.field, c.message)
 			if after := e.state(t, id); after != before {
 				t.Errorf("bad input wrote:\n%s\n%s", before, after)
@@ -734,6 +755,77 @@ func TestPageInvalidCardInput(t *testing.T) {
 				t.Errorf("the page echoes the card number: %q", v)
 			}
 		})
+	}
+}
+
+// TestPageKeepsWhatIsSafe: after bad input every field error shows at once,
+// and the form shows again what the customer typed, except the card number
+// and CVC; a refresh then shows the form without repeating the errors, and
+// nothing was posted twice.
+func TestPageKeepsWhatIsSafe(t *testing.T) {
+	e := newPageEnv(t)
+	id := e.newSession(t)
+	page := e.openOK(t, "/checkout/"+id)
+	before := e.state(t, id)
+	res := page.submit("card", []string{"email", "ama@example", "card_number", "4242 4242 4242 4241", "card_expiry", "01/20", "card_cvc", "12"})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("a post with errors answers %d, want 303 to a GET", res.status)
+	}
+	res = res.back()
+	for field, msg := range map[string]string{"email": "Enter a valid email address.", "card_number": "The card number is not valid.", "card_expiry": "The card has expired.", "card_cvc": "The security code is not valid."} {
+		if got := textOf(res.byID(field + "-error")); got != msg {
+			t.Errorf("%s: error %q, want %q", field, got, msg)
+		}
+	}
+	for field, want := range map[string]string{"email": "ama@example", "card_expiry": "01/20", "card_number": "", "card_cvc": ""} {
+		if got := attr(res.byID(field), "value"); got != want {
+			t.Errorf("%s shows %q after the error, want %q", field, got, want)
+		}
+	}
+	if strings.Contains(res.body, "4241") {
+		t.Error("the page echoes the card number")
+	}
+	if after := e.state(t, id); after != before {
+		t.Errorf("bad input wrote:\n%s\n%s", before, after)
+	}
+	// The flash shows once: a reload is the clean form.
+	again := e.openOK(t, "/checkout/"+id)
+	if again.byID("errors") != nil || attr(again.byID("email"), "value") != "" {
+		t.Errorf("a reload repeats the last post's errors or values:\n%s", again.text())
+	}
+
+	// Expiry typed as people type it pays.
+	for _, exp := range []string{fmt.Sprintf("12%02d", (time.Now().Year()+3)%100), fmt.Sprintf("12 / %d", time.Now().Year()+3)} {
+		id := e.newSession(t)
+		res := e.openOK(t, "/checkout/"+id).pay("4242424242424242", "card_expiry", exp)
+		if !strings.HasPrefix(res.location(), "https://shop.example/success") {
+			t.Errorf("expiry %q: %s", exp, res.text())
+		}
+	}
+}
+
+// TestPageFlashIsSigned: a flash cookie another site set (a sibling
+// subdomain can) or one of another session is not shown.
+func TestPageFlashIsSigned(t *testing.T) {
+	e := newPageEnv(t)
+	id, other := e.newSession(t), e.newSession(t)
+	// A real flash of another session, replayed on this one.
+	res := e.openOK(t, "/checkout/"+other).pay("4000000000000002")
+	var stolen string
+	for _, c := range res.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, "checkoutd_flash="); ok {
+			stolen, _, _ = strings.Cut(v, ";")
+		}
+	}
+	if stolen == "" {
+		t.Fatalf("a decline sets no flash: %v", res.header)
+	}
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"a":"Call +1 555 0100 to pay"}`)) + ".AAAA"
+	for _, v := range []string{stolen, forged} {
+		p := e.openOK(t, "/checkout/"+id, "Cookie", "checkoutd_flash="+v)
+		if p.byID("alert") != nil || strings.Contains(p.body, "555") {
+			t.Errorf("cookie %s shown on another session's page: %s", v, p.text())
+		}
 	}
 }
 
@@ -905,9 +997,7 @@ func TestPageMultibanco(t *testing.T) {
 		f.values.Set("method", "multibanco")
 		before := e.state(t, id)
 		res := e.fetch(t, "POST", f.action, f.values)
-		if res.status != http.StatusBadRequest {
-			t.Fatalf("%d", res.status)
-		}
+		res = res.back()
 		res.mustContain("This payment method is not available")
 		if e.state(t, id) != before {
 			t.Error("a refused method wrote")
@@ -1030,13 +1120,13 @@ func TestPageCSRF(t *testing.T) {
 	// "null" (the page's no-referrer policy hides the origin of a form post)
 	// with Sec-Fetch-Site: same-origin.
 	t.Run("SameOrigin", func(t *testing.T) {
-		if res := page.pay("4000000000000002"); res.status != http.StatusPaymentRequired {
+		if res := page.pay("4000000000000002"); res.location() != "/checkout/"+id {
 			t.Errorf("no Origin: %d", res.status)
 		}
-		if res := page.submit("card", []string{"card_number", "4000000000000002", "card_expiry", futureExpiry(), "card_cvc", "123"}, "Origin", e.srv.URL, "Sec-Fetch-Site", "same-origin"); res.status != http.StatusPaymentRequired {
+		if res := page.submit("card", []string{"card_number", "4000000000000002", "card_expiry", futureExpiry(), "card_cvc", "123"}, "Origin", e.srv.URL, "Sec-Fetch-Site", "same-origin"); res.location() != "/checkout/"+id {
 			t.Errorf("Origin %s: %d", e.srv.URL, res.status)
 		}
-		if res := page.submit("card", []string{"card_number", "4000000000000002", "card_expiry", futureExpiry(), "card_cvc", "123"}, "Origin", "null", "Sec-Fetch-Site", "same-origin"); res.status != http.StatusPaymentRequired {
+		if res := page.submit("card", []string{"card_number", "4000000000000002", "card_expiry", futureExpiry(), "card_cvc", "123"}, "Origin", "null", "Sec-Fetch-Site", "same-origin"); res.location() != "/checkout/"+id {
 			t.Errorf("Origin null, same-origin: %d", res.status)
 		}
 		if res := page.submit("card", []string{"card_number", "4242424242424242", "card_expiry", futureExpiry(), "card_cvc", "123"}, "Origin", "http://checkout.test"); res.status != http.StatusSeeOther {
@@ -1072,8 +1162,9 @@ func TestPageHeadersSizeAndCompression(t *testing.T) {
 	id := e.newSession(t, "amount", nil, "currency", "EUR", "line_items", items, "payment_method_types", []string{"card", "multibanco"})
 	// The biggest page: every item, both methods, every field in error.
 	page := e.openOK(t, "/checkout/"+id)
-	big := page.submit("card", []string{"card_number", "", "card_expiry", "", "card_cvc", ""})
-	if big.status != http.StatusBadRequest || len(all(big.doc, "li")) != 3 {
+	big := page.submit("card", []string{"email", "not-an-email", "card_number", "", "card_expiry", "", "card_cvc", ""})
+	big = big.back()
+	if len(all(big.doc, "li")) != 4 {
 		t.Fatalf("%d\n%s", big.status, big.text())
 	}
 	// The summary lists the errors in the form's order.
@@ -1081,10 +1172,10 @@ func TestPageHeadersSizeAndCompression(t *testing.T) {
 	for _, a := range all(big.byID("errors"), "a") {
 		order = append(order, attr(a, "href"))
 	}
-	if want := []string{"#card_number", "#card_expiry", "#card_cvc"}; !slices.Equal(order, want) {
+	if want := []string{"#email", "#card_number", "#card_expiry", "#card_cvc"}; !slices.Equal(order, want) {
 		t.Errorf("summary order %v, want %v", order, want)
 	}
-	big.mustContain("Card number: Required.", "Expiry (MM/YY): Enter the expiry date as MM/YY.", "Security code (CVC): Required.")
+	big.mustContain("Card number: Required.", "Expiry (MM/YY): Required.", "Security code (CVC): Required.")
 	t.Logf("page: %d bytes; with every error: %d bytes", len(page.body), len(big.body))
 
 	// A fresh nonce on every response.
@@ -1164,13 +1255,11 @@ func TestPageLanguages(t *testing.T) {
 	t.Run("PortugueseErrorsAndDecline", func(t *testing.T) {
 		id := e.newSession(t, "amount", 9999, "currency", "EUR", "locale", "pt")
 		page := e.openOK(t, "/checkout/"+id)
-		bad := page.pay("4242424242424241")
+		bad := page.pay("4242424242424241").back()
 		checkFieldError(t, bad, "card_number", "O número do cartão não é válido.")
 		bad.mustContain("Corrija o seguinte:")
 		declined := page.pay("4000000000000002")
-		if declined.status != http.StatusPaymentRequired {
-			t.Fatalf("%d", declined.status)
-		}
+		declined = declined.back()
 		if got := textOf(declined.byID("alert")); got != "O cartão foi recusado. Pode tentar de novo." {
 			t.Errorf("alert %q", got)
 		}
@@ -1239,10 +1328,8 @@ func TestPageCardTestingProtection(t *testing.T) {
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
 	var last *htmlPage
-	for i := range 2 {
-		if last = page.pay("4000000000000002"); last.status != http.StatusPaymentRequired {
-			t.Fatalf("decline %d: %d", i+1, last.status)
-		}
+	for range 2 {
+		last = page.pay("4000000000000002").back()
 	}
 	// The last decline allowed, and the page after it, say that cards are
 	// over and offer the way back, with no card form to try again in.
@@ -1261,9 +1348,7 @@ func TestPageCardTestingProtection(t *testing.T) {
 	before := e.state(t, id)
 	for _, number := range []string{"4000000000000002", "4242424242424242"} {
 		res := page.pay(number)
-		if res.status != http.StatusConflict {
-			t.Fatalf("after 2 declines, %s: %d", number, res.status)
-		}
+		res = res.back()
 		res.mustContain("Too many declined attempts. This checkout no longer accepts cards.")
 		if attr(res.byID("alert"), "role") != "alert" {
 			t.Error("the refusal is not an alert")
@@ -1313,8 +1398,8 @@ func TestPageRateLimit(t *testing.T) {
 	id := e.newSession(t)
 	page := e.openOK(t, "/checkout/"+id)
 	for i := range 3 {
-		if res := page.pay("4242424242424241"); res.status != http.StatusBadRequest {
-			t.Fatalf("attempt %d: %d", i+1, res.status)
+		if res := page.pay("4242424242424241").back(); res.byID("card_number-error") == nil {
+			t.Fatalf("attempt %d: no error at the card number\n%s", i+1, res.text())
 		}
 	}
 	before := e.state(t, id)
@@ -1353,8 +1438,9 @@ func TestPageMerchantEmailReadOnly(t *testing.T) {
 
 	before := e.state(t, id)
 	tampered := page.pay("4242424242424242", "email", "thief@attacker.example")
-	if tampered.status != http.StatusBadRequest || tampered.byID("email-error") == nil {
-		t.Fatalf("another email: %d, want 400 with the error at the email field\n%s", tampered.status, tampered.text())
+	tampered = tampered.back()
+	if tampered.byID("email-error") == nil {
+		t.Fatalf("another email: %d, want the error at the email field\n%s", tampered.status, tampered.text())
 	}
 	if in := tampered.byID("email"); attr(in, "value") != "ama@shop.example" || !hasAttr(in, "readonly") {
 		t.Errorf("after a refused email the field shows %q", attr(in, "value"))
@@ -1376,5 +1462,62 @@ func TestPageMerchantEmailReadOnly(t *testing.T) {
 	other := e.openOK(t, "/checkout/"+e.newSession(t))
 	if in := other.byID("email"); in == nil || hasAttr(in, "readonly") || attr(in, "value") != "" {
 		t.Errorf("email field of a session without customer_email: %v", in)
+	}
+}
+
+// TestPageLiveWithoutProvider: live mode has no provider in checkoutd serve
+// yet. The API refuses a live session no provider could take, naming what to
+// configure; a live session whose provider has gone since (here: the
+// registry loses its live routes) shows a plain page saying the shop cannot
+// take payments, with the way back, and a post from an older tab pays
+// nothing.
+func TestPageLiveWithoutProvider(t *testing.T) {
+	e := newPageEnv(t)
+	live := e.create(e.liveA, map[string]any{"amount": 1200, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"},
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"}).str("id")
+	page := e.openOK(t, "/checkout/"+live)
+	if page.byID("card_number") == nil {
+		t.Fatalf("a live session with a live provider shows no card form:\n%s", page.text())
+	}
+
+	testOnly := service.NewRegistry()
+	testOnly.Register("sim", sim.Factory(sim.New(e.clock)))
+	testOnly.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	e.configure(func(c *service.Config) { c.Providers = testOnly })
+
+	r := e.postJSON("/v1/checkout/sessions", e.liveA, map[string]any{"amount": 1200, "currency": "EUR", "payment_method_types": []string{"card"},
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"})
+	if r.status != http.StatusBadRequest || r.str("error", "code") != "live_provider_missing" || r.str("error", "param") != "payment_method_types[0]" ||
+		!strings.Contains(r.str("error", "message"), "configure a live provider") {
+		t.Errorf("a live session without a live provider: %d %s", r.status, r.body)
+	}
+
+	for lang, want := range map[string]string{
+		"en": "This shop cannot take payments yet Shop A has not finished setting up payments, so this checkout cannot be paid. Nothing has been charged.",
+		"pt": "Esta loja ainda não pode receber pagamentos Shop A ainda não concluiu a configuração dos pagamentos",
+		"fr": "Cette boutique ne peut pas encore recevoir de paiements Shop A n'a pas fini de configurer ses paiements",
+	} {
+		p := e.openOK(t, "/checkout/"+live, "Accept-Language", lang)
+		p.mustContain(want)
+		if len(all(p.doc, "form")) != 0 || strings.Contains(p.body, "card_number") {
+			t.Errorf("%s: the page still offers a form:\n%s", lang, p.text())
+		}
+		if attr(p.byID("continue"), "href") != "https://shop.example/cancel" {
+			t.Errorf("%s: no way back to the shop", lang)
+		}
+	}
+	before := e.state(t, live)
+	// The form the page showed before, posted to the server as it is now.
+	form := page.form("card").values
+	for k, v := range map[string]string{"email": "ama@example.com", "card_number": "4242424242424242", "card_expiry": futureExpiry(), "card_cvc": "123"} {
+		form.Set(k, v)
+	}
+	res := e.fetch(t, "POST", "/checkout/"+live+"/pay", form)
+	if loc := res.location(); loc != "/checkout/"+live {
+		t.Errorf("a post from an older tab went to %s", loc)
+	}
+	res.back().mustContain("This shop cannot take payments yet")
+	if after := e.state(t, live); after != before {
+		t.Errorf("paying without a provider wrote:\n%s\n%s", before, after)
 	}
 }

@@ -194,13 +194,17 @@ func TestPayCollectedInvalid(t *testing.T) {
 		{"not a country", func(c *service.Collected) { c.Billing.Country = "XX" }, map[string]string{"billing_address[country]": "country_invalid"}},
 		{"PT postal code", func(c *service.Collected) { c.Shipping.PostalCode = "4050262" }, map[string]string{"shipping_address[postal_code]": "postal_code_invalid"}},
 		{"PT postal code missing", func(c *service.Collected) { c.Shipping.PostalCode = "" }, map[string]string{"shipping_address[postal_code]": "parameter_missing"}},
-		{"FR postal code", func(c *service.Collected) { c.Shipping = checkout.Address{Line1: "1 rue A", City: "Paris", PostalCode: "7500", Country: "FR"} },
+		{"FR postal code", func(c *service.Collected) {
+			c.Shipping = checkout.Address{Line1: "1 rue A", City: "Paris", PostalCode: "7500", Country: "FR"}
+		},
 			map[string]string{"shipping_address[postal_code]": "postal_code_invalid"}},
 		{"US ZIP", func(c *service.Collected) { c.Billing.PostalCode = "6270" }, map[string]string{"billing_address[postal_code]": "postal_code_invalid"}},
 		{"US ZIP+4 wrong", func(c *service.Collected) { c.Billing.PostalCode = "62701-12" }, map[string]string{"billing_address[postal_code]": "postal_code_invalid"}},
 		{"US state missing", func(c *service.Collected) { c.Billing.State = "" }, map[string]string{"billing_address[state]": "parameter_missing"}},
 		{"US state unknown", func(c *service.Collected) { c.Billing.State = "XY" }, map[string]string{"billing_address[state]": "state_invalid"}},
-		{"GB postcode", func(c *service.Collected) { c.Shipping = checkout.Address{Line1: "10 Downing St", City: "London", PostalCode: "SW1A", Country: "GB"} },
+		{"GB postcode", func(c *service.Collected) {
+			c.Shipping = checkout.Address{Line1: "10 Downing St", City: "London", PostalCode: "SW1A", Country: "GB"}
+		},
 			map[string]string{"shipping_address[postal_code]": "postal_code_invalid"}},
 		{"generic needs line1 and city", func(c *service.Collected) { c.Billing = checkout.Address{Country: "JP"} },
 			map[string]string{"billing_address[line1]": "parameter_missing", "billing_address[city]": "parameter_missing"}},
@@ -219,7 +223,7 @@ func TestPayCollectedInvalid(t *testing.T) {
 			c := goodCollected()
 			tc.change(&c)
 			got := map[string]string{}
-			for _, e := range f.svc.CheckCollected(s, c) {
+			for _, e := range f.svc.InputProblems(s, service.PayParams{Method: "card", Collected: c}) {
 				got[e.Param] = e.Code
 			}
 			if !reflect.DeepEqual(got, tc.want) {

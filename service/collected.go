@@ -37,16 +37,10 @@ type collection struct {
 	terms    bool
 }
 
-// CheckCollected checks c against what sess asks for and returns every
-// error, each naming the page's field (name, phone, shipping_address[…],
-// billing_address[…], custom_fields[KEY], consent[terms_of_service]), so
-// that the page can show them all at once; Pay refuses the first.
-func (s *Service) CheckCollected(sess *checkout.Session, c Collected) []*checkout.Error {
-	_, errs := collect(sess, c)
-	return errs
-}
-
-// collect checks c against sess and returns what to record.
+// collect checks c against what sess asks for and returns what to record,
+// and every error, each naming the page's field (name, phone,
+// shipping_address[…], billing_address[…], custom_fields[KEY],
+// consent[terms_of_service]); InputProblems reports them with the rest.
 func collect(sess *checkout.Session, c Collected) (collection, []*checkout.Error) {
 	var errs []*checkout.Error
 	col := collection{details: &checkout.CustomerDetails{}}

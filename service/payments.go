@@ -117,6 +117,29 @@ func takes(spec checkout.PageSpec, pp PayParams) error {
 	return nil
 }
 
+// InputProblems is every problem of what the customer typed for a payment
+// (the card's number, expiry and CVC, the email, and what the session
+// collects: see collect), at most one per field, so that a form can show
+// them all at once; Pay refuses with the first.
+func (s *Service) InputProblems(sess *checkout.Session, pp PayParams) []*checkout.Error {
+	var out []*checkout.Error
+	if pp.Email != "" {
+		if err := checkEmail(pp.Email); err != nil {
+			out = append(out, err.(*checkout.Error))
+		} else if sess.CustomerEmailLocked && !strings.EqualFold(pp.Email, sess.CustomerEmail) {
+			// The merchant's email is locked: another address is refused,
+			// not ignored, so a caller learns that it was not taken. The
+			// same address in another case is the same mailbox in practice.
+			out = append(out, checkout.Invalid("customer_email", "email_locked", "the merchant set this checkout session's email address; it cannot be changed"))
+		}
+	}
+	if pp.Card != nil {
+		out = append(out, pp.Card.Problems(s.now())...)
+	}
+	_, collected := collect(sess, pp.Collected)
+	return append(out, collected...)
+}
+
 // Pay makes one payment attempt for session id. The session is claimed for
 // the attempt before the provider is asked, so however many tabs, replicas or
 // retries pay at once, at most one attempt runs and at most one succeeds.
@@ -146,29 +169,13 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
 		}
 	}
-	if pp.Card != nil {
-		if err := pp.Card.Validate(now); err != nil {
-			return nil, nil, err
-		}
+	if ps := s.InputProblems(sess, pp); len(ps) > 0 {
+		return nil, nil, ps[0]
 	}
-	if pp.Email != "" {
-		if err := checkEmail(pp.Email); err != nil {
-			return nil, nil, err
-		}
-		// The merchant's email is locked: another address is refused, not
-		// ignored, so a caller learns that it was not taken. The same
-		// address in another case is the same mailbox in practice.
-		if sess.CustomerEmailLocked {
-			if !strings.EqualFold(pp.Email, sess.CustomerEmail) {
-				return nil, nil, checkout.Invalid("customer_email", "email_locked", "the merchant set this checkout session's email address; it cannot be changed")
-			}
-			pp.Email = ""
-		}
+	if sess.CustomerEmailLocked {
+		pp.Email = "" // the merchant's, checked above to be the same
 	}
-	col, errs := collect(sess, pp.Collected)
-	if len(errs) > 0 {
-		return nil, nil, errs[0]
-	}
+	col, _ := collect(sess, pp.Collected) // checked with the rest above
 	acct, err := s.account(ctx, sess.AccountID)
 	if err != nil {
 		return nil, nil, err

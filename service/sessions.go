@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -55,6 +56,17 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	sess, err := buildSession(p, acct, scope.Livemode, now)
 	if err != nil {
 		return nil, err
+	}
+	if scope.Livemode {
+		// A live session no provider can take would be a page nobody can
+		// pay: refused, naming what to configure. (Test mode has the
+		// simulator.)
+		for i, m := range sess.PaymentMethodTypes {
+			if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
+				return nil, checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
+					"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+			}
+		}
 	}
 	sess.ID = s.ids.New("cs")
 	sess.PublicToken = publicToken(sess.ID)
