@@ -54,6 +54,7 @@ type pageData struct {
 	Heading, Body     string
 	ContinueURL       string
 	ContinueLabel     string
+	collect           collectInput // what the pay form collects (page_collect.go)
 
 	// Forms are the methods whose form takes inputs, Buttons those that
 	// are one button; the page shows them in that order.
@@ -62,8 +63,6 @@ type pageData struct {
 	// cspFrame and cspConnect the sources they add to the page's CSP.
 	Scripts                         []string
 	cspScript, cspFrame, cspConnect []string
-
-	collect collectInput // what the pay form collects (page_collect.go)
 }
 
 // formFields are the card form's fields in the order the page shows them.
