@@ -318,20 +318,27 @@ func (d *pageData) addressFields(prefix, section string, a checkout.Address, cou
 
 // pageCountries are the countries a billing address may be chosen from,
 // besides those a session ships to; their names are in countryNames.
-var pageCountries = []string{"PT", "ES", "FR", "DE", "IT", "NL", "BE", "LU", "IE", "GB", "AT", "CH", "US", "CA", "BR", "AO", "MZ", "CV"}
+var pageCountries = []string{"PT", "ES", "FR", "DE", "IT", "NL", "BE", "LU", "IE", "GB", "AT", "CH", "DK", "SE", "NO", "FI", "PL", "GR",
+	"US", "CA", "MX", "BR", "AO", "MZ", "CV", "GH", "NG", "KE", "ZA", "AU", "JP"}
 
 // countryNames are the names the page gives countries, by language; other
 // countries show their code.
 var countryNames = map[string]map[string]string{
 	"en": {"PT": "Portugal", "ES": "Spain", "FR": "France", "DE": "Germany", "IT": "Italy", "NL": "Netherlands", "BE": "Belgium",
 		"LU": "Luxembourg", "IE": "Ireland", "GB": "United Kingdom", "AT": "Austria", "CH": "Switzerland", "US": "United States",
-		"CA": "Canada", "BR": "Brazil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cape Verde"},
+		"CA": "Canada", "BR": "Brazil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cape Verde",
+		"DK": "Denmark", "SE": "Sweden", "NO": "Norway", "FI": "Finland", "PL": "Poland", "GR": "Greece", "MX": "Mexico",
+		"GH": "Ghana", "NG": "Nigeria", "KE": "Kenya", "ZA": "South Africa", "AU": "Australia", "JP": "Japan"},
 	"pt": {"PT": "Portugal", "ES": "Espanha", "FR": "França", "DE": "Alemanha", "IT": "Itália", "NL": "Países Baixos", "BE": "Bélgica",
 		"LU": "Luxemburgo", "IE": "Irlanda", "GB": "Reino Unido", "AT": "Áustria", "CH": "Suíça", "US": "Estados Unidos",
-		"CA": "Canadá", "BR": "Brasil", "AO": "Angola", "MZ": "Moçambique", "CV": "Cabo Verde"},
+		"CA": "Canadá", "BR": "Brasil", "AO": "Angola", "MZ": "Moçambique", "CV": "Cabo Verde",
+		"DK": "Dinamarca", "SE": "Suécia", "NO": "Noruega", "FI": "Finlândia", "PL": "Polónia", "GR": "Grécia", "MX": "México",
+		"GH": "Gana", "NG": "Nigéria", "KE": "Quénia", "ZA": "África do Sul", "AU": "Austrália", "JP": "Japão"},
 	"fr": {"PT": "Portugal", "ES": "Espagne", "FR": "France", "DE": "Allemagne", "IT": "Italie", "NL": "Pays-Bas", "BE": "Belgique",
 		"LU": "Luxembourg", "IE": "Irlande", "GB": "Royaume-Uni", "AT": "Autriche", "CH": "Suisse", "US": "États-Unis",
-		"CA": "Canada", "BR": "Brésil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cap-Vert"},
+		"CA": "Canada", "BR": "Brésil", "AO": "Angola", "MZ": "Mozambique", "CV": "Cap-Vert",
+		"DK": "Danemark", "SE": "Suède", "NO": "Norvège", "FI": "Finlande", "PL": "Pologne", "GR": "Grèce", "MX": "Mexique",
+		"GH": "Ghana", "NG": "Nigeria", "KE": "Kenya", "ZA": "Afrique du Sud", "AU": "Australie", "JP": "Japon"},
 }
 
 func countryName(code, lang string) string {
