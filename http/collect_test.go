@@ -704,3 +704,40 @@ func renderNode(n *html.Node) string {
 	html.Render(&b, n)
 	return b.String()
 }
+
+// With a card form and a Multibanco button, the collection fields are in
+// the card form and the button submits that form naming its own method, so
+// that what was typed goes with either.
+func TestPageCollectWithCardAndButton(t *testing.T) {
+	e := newPageEnv(t)
+	s := validSession()
+	s["amount"], s["currency"], s["payment_method_types"] = 1200, "EUR", []string{"card", "multibanco"}
+	s["phone_number_collection"] = map[string]any{"enabled": true}
+	id := e.create(e.key, s).str("id")
+	c := browser(t, e)
+	page := browse(t, e, c, "GET", "/checkout/"+id, nil, "")
+	var button *html.Node
+	for _, b := range all(page.doc, "button") {
+		if attr(b, "value") == "multibanco" {
+			button = b
+		}
+	}
+	if button == nil || attr(button, "form") != "pay-card" || attr(button, "name") != "method" || page.byID("pay-card") == nil {
+		t.Fatalf("the Multibanco button does not submit the card form: %v", button)
+	}
+	// A browser sends the form's fields, then the button's name and value.
+	form := readForm(t, page, "card")
+	form.fill(t, "phone", "+351 912 345 678")
+	form.values.Add("method", "multibanco")
+	done := browse(t, e, c, "POST", form.action, form.values, "")
+	if done.status != 200 || done.byID("reference") == nil {
+		t.Fatalf("voucher: %d\n%s", done.status, done.text())
+	}
+	sess := e.session(t, id)
+	if sess.str("customer_details", "phone") != "+351912345678" {
+		t.Errorf("phone %s", sess.body)
+	}
+	if pays := e.payments(t, id); len(pays) != 1 || pays[0]["method"] != "multibanco" {
+		t.Errorf("payments %v", pays)
+	}
+}

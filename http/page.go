@@ -300,7 +300,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		s.renderState(w, r, sess, d, http.StatusTooManyRequests)
 		return
 	}
-	pp := service.PayParams{Method: checkout.Method(r.PostFormValue("method")), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	pp := service.PayParams{Method: postedMethod(r), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
 	f := flash{Errors: map[string]string{}, Values: keptValues(r.PostForm)}
 	pp.Collected = collectedFromForm(r) // what the page collects (page_collect.go)

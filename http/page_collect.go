@@ -119,6 +119,29 @@ func (d *pageData) CollectIn(method string) bool {
 	return len(d.Buttons) > 0 && d.Buttons[0].Method == method
 }
 
+// CollectFormFor is the method whose form a button-only method's button
+// submits, so that the collection fields typed there go with it: "" when
+// the session collects nothing or the button's own form carries them.
+// Such a button names its method itself (see postedMethod).
+func (d *pageData) CollectFormFor(method string) string {
+	if d.collect.sess == nil || !d.collect.sess.CollectsAnything() || d.CollectIn(method) || len(d.Forms) == 0 {
+		return ""
+	}
+	return d.Forms[0].Method
+}
+
+// postedMethod is the payment method a pay form names: the last "method"
+// value, so that a button of another method submitting the form that holds
+// the collection fields (CollectFormFor) overrides that form's own hidden
+// one, which comes first in the form's data.
+func postedMethod(r *http.Request) checkout.Method {
+	vs := r.PostForm["method"]
+	if len(vs) == 0 {
+		return ""
+	}
+	return checkout.Method(vs[len(vs)-1])
+}
+
 // collectField is one input of the collection: a text input, a select
 // (Options set) or a checkbox.
 type collectField struct {
