@@ -51,6 +51,8 @@ type Server struct {
 	authLimit *rateLimit
 	// trusted are the proxies believed for X-Forwarded-For and Forwarded.
 	trusted []netip.Prefix
+	// poweredBy is the pages' footer text (SetPoweredBy).
+	poweredBy string
 }
 
 // SetAPIRateLimit bounds merchant API requests of one account (in one mode)
@@ -82,7 +84,8 @@ func New(svc *service.Service, log *slog.Logger, m *Metrics) *Server {
 	}
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), metrics: m,
 		payLimit:  newAddressLimit(DefaultPayRatePerMinute, DefaultPayRatePerMinute),
-		authLimit: newAddressLimit(DefaultAuthFailuresPerMinute, DefaultAuthFailuresPerMinute)}
+		authLimit: newAddressLimit(DefaultAuthFailuresPerMinute, DefaultAuthFailuresPerMinute),
+		poweredBy: DefaultPoweredBy}
 	s.routes()
 	s.handler = s.observe(s.mux)
 	return s

@@ -32,7 +32,15 @@ type pageData struct {
 	Lang, Nonce, Title, Merchant, Kind string
 	TestMode, Script                   bool
 
+	// The account's face: logo (a path on this server), branding as CSS
+	// (brandCSS), the operator's footer text and the merchant's links.
+	Logo                 string
+	BrandCSS             template.CSS
+	PoweredBy            string
+	TermsURL, PrivacyURL string
+
 	Items                 []pageItem
+	Description           string // the session's, shown with the summary
 	Total, Discount, Tax  string
 	Email                 string
 	EmailLocked           bool // the merchant set it: shown read-only
@@ -54,7 +62,11 @@ type pageData struct {
 	Heading, Body     string
 	ContinueURL       string
 	ContinueLabel     string
-	collect           collectInput // what the pay form collects (page_collect.go)
+	Receipt           string // how a complete session was paid
+	// Refresh, when set, reloads the page every so many seconds without
+	// JavaScript: a state that waits on something outside (a voucher).
+	Refresh int
+	collect collectInput // what the pay form collects (page_collect.go)
 
 	// Forms are the methods whose form takes inputs, Buttons those that
 	// are one button; the page shows them in that order.
@@ -115,6 +127,9 @@ func (d *pageData) method(m checkout.Method) (pageMethod, bool) {
 type pageItem struct {
 	Name, Description, Amount string
 	Quantity                  int64
+	// Image is the item's image as served from this server, or "": the
+	// page then shows Initial in its place.
+	Image, Initial string
 }
 
 type fieldData struct {
@@ -134,8 +149,10 @@ func newField(d *pageData, id, name, autocomplete, value, mode string) fieldData
 func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout.Account) *pageData {
 	lang := pageLanguage(sess.Locale, r.Header.Get("Accept-Language"))
 	d := &pageData{
-		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.Name,
-		TestMode: !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
+		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.PublicName(),
+		BrandCSS: brandCSS(acct.Profile.Branding), PoweredBy: s.poweredBy, TermsURL: acct.Profile.TermsURL, PrivacyURL: acct.Profile.PrivacyURL,
+		Description: sess.Description,
+		TestMode:    !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
 	}
@@ -147,14 +164,12 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.Tax = formatMoney(sess.AmountTax, sess.Currency, lang)
 	}
 	for _, li := range sess.LineItems {
-		d.Items = append(d.Items, pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang)})
+		d.Items = append(d.Items, pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang), Initial: initial(li.Name)})
 	}
-	if len(d.Items) == 0 {
-		name := sess.Description
-		if name == "" {
-			name = tr(lang, "title")
-		}
-		d.Items = []pageItem{{Name: name, Quantity: 1, Amount: d.Total}}
+	// An amount-only session has no items to list: its summary is the
+	// merchant, the total and the session's description, nothing made up.
+	if acct.Profile.Branding.Logo != "" {
+		d.Logo = "/files/" + url.PathEscape(acct.Profile.Branding.Logo)
 	}
 	for _, mp := range s.svc.MethodPages(sess, acct) {
 		if !mp.Available {
@@ -182,6 +197,24 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.CancelURL, d.CancelHost = sess.CancelURL, u.Host
 	}
 	return d
+}
+
+// voucherRefreshSeconds is how often a waiting voucher's page reloads.
+const voucherRefreshSeconds = 30
+
+// brandName is a card brand as printed on a receipt.
+func brandName(b string) string {
+	switch b {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex":
+		return "American Express"
+	case "discover":
+		return "Discover"
+	}
+	return strings.ToUpper(b[:min(1, len(b))]) + b[min(1, len(b)):]
 }
 
 // successURL is success_url with the session id in place of its placeholder.
@@ -266,12 +299,19 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 					d.Entity, d.Reference = p.Action.Voucher.Entity, groupDigits(p.Action.Voucher.Reference)
 					d.VoucherExpires = formatDate(p.Action.ExpiresAt, d.Lang)
 				}
+				// The page follows the payment by itself: a reload now and
+				// then, and copy and print buttons with JavaScript.
+				d.Refresh, d.Script = voucherRefreshSeconds, true
 				d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 			}
 			break
 		}
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "complete_title"), tr(d.Lang, "complete_body")
 		d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
+		d.Receipt = tr(d.Lang, "paid", d.Total)
+		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.CardLast4 != "" {
+			d.Receipt = tr(d.Lang, "paid_card", d.Total, brandName(p.CardBrand), p.CardLast4)
+		}
 	case checkout.SessionExpired:
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "expired_title"), tr(d.Lang, "expired_body")
 		d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
@@ -500,7 +540,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 // otherwise a generic page (the error itself is logged, never shown).
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	lang := pageLanguage("", r.Header.Get("Accept-Language"))
-	d := &pageData{Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Kind: "status"}
+	d := &pageData{Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Kind: "status", PoweredBy: s.poweredBy}
 	status := http.StatusNotFound
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		d.Heading, d.Body = tr(lang, "not_found_title"), tr(lang, "not_found_body")

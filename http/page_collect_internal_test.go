@@ -26,7 +26,7 @@ func TestSortedCountries(t *testing.T) {
 	}{
 		{"en", []string{"US", "PT", "GH", "AT"}, []string{"AT", "GH", "PT", "US"}},
 		{"pt", []string{"ZA", "AT", "DE", "XK"}, []string{"ZA", "DE", "AT", "XK"}}, // África, Alemanha, Áustria
-		{"fr", []string{"US", "ES", "DE"}, []string{"DE", "ES", "US"}},              // Allemagne, Espagne, États-Unis
+		{"fr", []string{"US", "ES", "DE"}, []string{"DE", "ES", "US"}},             // Allemagne, Espagne, États-Unis
 	} {
 		if got := sortedCountries(tc.in, tc.lang); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %v: %v, want %v", tc.lang, tc.in, got, tc.want)

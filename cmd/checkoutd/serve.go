@@ -48,6 +48,7 @@ type serveConfig struct {
 	payRate         int
 	authFailures    int
 	trustedProxies  string
+	poweredBy       string
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -75,6 +76,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.apiRate, "api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
 	fs.IntVar(&c.payRate, "pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
 	fs.IntVar(&c.authFailures, "auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
+	fs.StringVar(&c.poweredBy, "powered-by", chttp.DefaultPoweredBy, "footer text of the hosted pages (\"\" removes it)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -208,6 +210,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 	handler := chttp.New(svc, log, metrics)
 	handler.SetPayRateLimit(c.payRate)
+	handler.SetPoweredBy(c.poweredBy)
 	handler.SetAPIRateLimit(c.apiRate)
 	handler.SetAuthFailureLimit(c.authFailures)
 	handler.SetTrustedProxies(c.proxies)
