@@ -20,6 +20,11 @@ type Account struct {
 	// Profile is how the account presents itself to its customers: the
 	// hosted page's name, logo and colours, and the links it shows.
 	Profile Profile
+
+	// Version is 1 when created and one more each UpdateAccount, which
+	// writes only over the version it read (records from before accounts
+	// could change read as 0).
+	Version int64
 }
 
 // Profile is an account's public face (Stripe's business_profile and

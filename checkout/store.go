@@ -65,6 +65,12 @@ type AccountStore interface {
 	CreateAccount(ctx context.Context, a *Account, keys []*APIKey) error
 	// GetAccount returns ErrNotFound for an unknown id.
 	GetAccount(ctx context.Context, id string) (*Account, error)
+	// UpdateAccount writes a only if the stored version is a.Version-1: a
+	// compare-and-set, so concurrent updates cannot undo each other's
+	// fields silently (the loser rereads and applies its change again).
+	// ErrConflict if the version differs, ErrNotFound if there is no
+	// account a.ID.
+	UpdateAccount(ctx context.Context, a *Account) error
 	// ListAccounts returns all accounts, oldest first.
 	ListAccounts(ctx context.Context) ([]*Account, error)
 	// CreateAPIKey adds a key to an existing account; ErrNotFound if it has gone.

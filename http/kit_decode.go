@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -89,16 +90,22 @@ func (*bodyAgain) Close() error { return nil }
 
 // readBody reads the whole body, at most MaxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > MaxBodyBytes {
+	return readBodyMax(w, r, MaxBodyBytes, "")
+}
+
+// readBodyMax reads the whole body, at most max bytes; a larger one is the
+// 413 tooLarge, naming param when given (the file of an upload).
+func readBodyMax(w http.ResponseWriter, r *http.Request, max int64, param string) ([]byte, error) {
+	if r.ContentLength > max {
 		discardRest(w, r, r.Body, 0)
-		return nil, tooLarge()
+		return nil, tooLargeMax(max, param)
 	}
 	if rb, ok := r.Body.(*bodyAgain); ok { // read already: no second copy
 		rest := rb.b[len(rb.b)-rb.Len():]
 		rb.Seek(0, io.SeekEnd)
 		return rest, nil
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	body := http.MaxBytesReader(w, r.Body, max)
 	if r.ContentLength > 0 {
 		// net/http ends a body at its Content-Length, so exactly that many
 		// bytes come: one buffer of that size, where bytes.Buffer would
@@ -112,7 +119,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(body); err != nil {
 		if _, ok := err.(*http.MaxBytesError); ok {
-			discardRest(w, r, r.Body, MaxBodyBytes)
+			discardRest(w, r, r.Body, max)
+			return nil, tooLargeMax(max, param)
 		}
 		return nil, unreadable(err)
 	}
@@ -152,4 +160,13 @@ func unreadable(err error) error {
 
 func tooLarge() error {
 	return &checkout.Error{Kind: checkout.KindTooLarge, Code: "request_too_large", Message: "the request body is larger than 1 MiB"}
+}
+
+// tooLargeMax is tooLarge for a body limit of max bytes, naming param.
+func tooLargeMax(max int64, param string) error {
+	if max == MaxBodyBytes && param == "" {
+		return tooLarge()
+	}
+	return &checkout.Error{Kind: checkout.KindTooLarge, Code: "request_too_large", Param: param,
+		Message: fmt.Sprintf("the request body is larger than the %d bytes it may have", max)}
 }

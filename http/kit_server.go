@@ -148,7 +148,11 @@ type apiFunc func(r *http.Request, scope checkout.Scope) (any, error)
 
 // api authenticates the caller (see authed), reads and bounds the body,
 // applies idempotency to POSTs, runs h and writes its result.
-func (s *Server) api(h apiFunc) http.Handler {
+func (s *Server) api(h apiFunc) http.Handler { return s.apiMax(h, MaxBodyBytes, "") }
+
+// apiMax is api for a route whose body may have max bytes (an upload); a
+// larger one is a 413 naming param.
+func (s *Server) apiMax(h apiFunc, max int64, param string) http.Handler {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, scope checkout.Scope) {
 		// API calls run detached from the client's connection. A POST must
 		// not be cut in half, or leave an idempotency key without its
@@ -166,7 +170,7 @@ func (s *Server) api(h apiFunc) http.Handler {
 			s.writeJSON(w, http.StatusOK, v)
 			return
 		}
-		body, err := readBody(w, r)
+		body, err := readBodyMax(w, r, max, param)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

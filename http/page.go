@@ -163,13 +163,18 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	if sess.AmountTax > 0 {
 		d.Tax = formatMoney(sess.AmountTax, sess.Currency, lang)
 	}
-	for _, li := range sess.LineItems {
-		d.Items = append(d.Items, pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang), Initial: initial(li.Name)})
+	images := s.svc.ItemImages(r.Context(), sess)
+	for i, li := range sess.LineItems {
+		it := pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang), Initial: initial(li.Name)}
+		if images[i] != "" {
+			it.Image = filePath(images[i])
+		}
+		d.Items = append(d.Items, it)
 	}
 	// An amount-only session has no items to list: its summary is the
 	// merchant, the total and the session's description, nothing made up.
 	if acct.Profile.Branding.Logo != "" {
-		d.Logo = "/files/" + url.PathEscape(acct.Profile.Branding.Logo)
+		d.Logo = filePath(acct.Profile.Branding.Logo)
 	}
 	for _, mp := range s.svc.MethodPages(sess, acct) {
 		if !mp.Available {

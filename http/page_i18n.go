@@ -161,6 +161,7 @@ var messages = map[string]map[string]string{
 	"en": {
 		"title":                "Checkout",
 		"pay_to":               "Pay %s",
+		"logo_alt":             "%s logo",
 		"item":                 "Item",
 		"qty":                  "Qty",
 		"amount":               "Amount",
@@ -278,6 +279,7 @@ var messages = map[string]map[string]string{
 	"pt": {
 		"title":                         "Pagamento",
 		"pay_to":                        "Pagar a %s",
+		"logo_alt":                      "Logótipo de %s",
 		"item":                          "Artigo",
 		"qty":                           "Qtd.",
 		"amount":                        "Valor",
@@ -403,6 +405,7 @@ var messages = map[string]map[string]string{
 	"fr": {
 		"title":                         "Paiement",
 		"pay_to":                        "Payer %s",
+		"logo_alt":                      "Logo de %s",
 		"item":                          "Article",
 		"qty":                           "Qté",
 		"amount":                        "Montant",

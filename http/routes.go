@@ -30,6 +30,9 @@ func (s *Server) routes() {
 	s.handle("GET /v1/api_keys/{id}", s.api(s.getAPIKey))
 	s.handle("POST /v1/api_keys/{id}/revoke", s.api(s.revokeAPIKey))
 	s.handle("POST /v1/api_keys/{id}/roll", s.api(s.rollAPIKey))
+	s.handle("GET /v1/account", s.api(s.getAccount))
+	s.handle("POST /v1/account", s.api(s.updateAccount))
+	s.handle("POST /v1/files", s.apiMax(s.createFile, s.maxUploadBytes(), "file"))
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))
 	s.handle("GET /v1/payments/{id}", s.api(s.getPayment))
@@ -43,6 +46,7 @@ func (s *Server) routes() {
 	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
 	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))
 	s.handle("GET /test/payments/{id}", http.HandlerFunc(s.showTestPayment))
+	s.handle("GET /files/{id}", http.HandlerFunc(s.serveFile)) // images the page shows
 	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))
 
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))

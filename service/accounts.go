@@ -26,7 +26,7 @@ var accountIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // CreateAccount stores a new account with one test key and returns the key's
 // secret, which is not kept anywhere and cannot be shown again.
 func (s *Service) CreateAccount(ctx context.Context, p AccountParams) (*checkout.Account, string, error) {
-	a := &checkout.Account{ID: p.ID, Name: strings.TrimSpace(p.Name), DefaultCurrency: DefaultCurrency, SessionTTL: p.SessionTTL, Created: s.now()}
+	a := &checkout.Account{ID: p.ID, Name: strings.TrimSpace(p.Name), DefaultCurrency: DefaultCurrency, SessionTTL: p.SessionTTL, Created: s.now(), Version: 1}
 	if a.ID == "" {
 		a.ID = s.ids.New("acct")
 	} else if !accountIDPattern.MatchString(a.ID) {

@@ -41,6 +41,8 @@ type Config struct {
 	// Observer, when set, is told of every transition written (metrics).
 	Observer TransitionObserver
 	Webhooks WebhookConfig
+	// Images bounds stored images and the fetching of line items' images.
+	Images ImageConfig
 }
 
 // WebhookConfig tunes webhook delivery. Zero fields take their defaults.
@@ -83,6 +85,8 @@ type Service struct {
 	events            EventEncoder
 	observer          TransitionObserver
 	webhooks          WebhookConfig
+	images            ImageConfig
+	fetcher           *imageFetcher
 
 	wake    chan struct{}         // pokes RunDeliveries (see wakeDeliveries)
 	clients map[bool]*http.Client // webhook clients by livemode
@@ -96,7 +100,7 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
-		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, wake: make(chan struct{}, 1)}
+		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1)}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}
 	}
@@ -122,6 +126,8 @@ func New(cfg Config) *Service {
 	if w.Timeout <= 0 {
 		w.Timeout = DefaultDeliveryTimeout
 	}
+	s.images.fill()
+	s.fetcher = s.newImageFetcher()
 	s.clients = map[bool]*http.Client{
 		false: s.WebhookPolicy(false).Client(w.Timeout),
 		true:  s.WebhookPolicy(true).Client(w.Timeout),

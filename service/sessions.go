@@ -77,6 +77,7 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
+	s.fetchItemImages(sess)
 	return sess, nil
 }
 

@@ -293,13 +293,16 @@ func checkText(param, v string, max int) error {
 	return nil
 }
 
-func checkEmail(v string) error {
+func checkEmail(v string) error { return checkEmailParam("customer_email", v) }
+
+// checkEmailParam is checkEmail for the parameter param.
+func checkEmailParam(param, v string) error {
 	if len(v) > MaxEmailLen {
-		return checkout.Invalid("customer_email", "email_invalid", "customer_email is longer than %d characters", MaxEmailLen)
+		return checkout.Invalid(param, "email_invalid", "%s is longer than %d characters", param, MaxEmailLen)
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || a.Name != "" || !strings.Contains(v[strings.LastIndexByte(v, '@'):], ".") {
-		return checkout.Invalid("customer_email", "email_invalid", "'%s' is not a valid email address", v)
+		return checkout.Invalid(param, "email_invalid", "'%s' is not a valid email address", v)
 	}
 	return nil
 }

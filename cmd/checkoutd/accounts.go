@@ -44,7 +44,7 @@ func accountsCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("accounts list", "Lists accounts: id, default currency, name.", stdout, stderr)
+	fs := newFlags("accounts list", "Lists accounts: id, default currency, name, and the name customers see when it is another.", stdout, stderr)
 	var sf storeFlags
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -60,6 +60,10 @@ func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	for _, a := range accts {
+		if a.PublicName() != a.Name {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", a.ID, a.DefaultCurrency, a.Name, a.PublicName())
+			continue
+		}
 		fmt.Fprintf(stdout, "%s\t%s\t%s\n", a.ID, a.DefaultCurrency, a.Name)
 	}
 	return nil

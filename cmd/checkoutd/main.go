@@ -3,6 +3,7 @@
 //	checkoutd [serve] [flags]    run the service (the default)
 //	checkoutd accounts create    make an account and print its test key
 //	checkoutd accounts list      list accounts
+//	checkoutd accounts update    change an account's name, profile and branding
 //	checkoutd keys create        make another key for an account
 //	checkoutd keys list          list keys
 //	checkoutd keys revoke ID     revoke a key
@@ -68,6 +69,7 @@ func commands() []command {
 		{"serve", "[flags]", "run the service (the default command: 'checkoutd [flags]' is 'checkoutd serve [flags]')", serve},
 		{"accounts create", "--name NAME [flags]", "make an account; prints its id and test key once", accountsCreate},
 		{"accounts list", "[flags]", "list accounts", accountsList},
+		{"accounts update", "--account ID [flags]", "change an account's name, public profile and branding (logo, colours)", accountsUpdate},
 		{"keys create", "--account ID [--live] [flags]", "make a new secret key for an account; printed once", keysCreate},
 		{"keys list", "[--account ID] [flags]", "list keys: id, account, mode, hint, created, last used", keysList},
 		{"keys revoke", "KEY_ID [flags]", "revoke a key; every server refuses it within seconds", keysRevoke},

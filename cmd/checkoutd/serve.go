@@ -49,6 +49,7 @@ type serveConfig struct {
 	authFailures    int
 	trustedProxies  string
 	poweredBy       string
+	imageMaxBytes   int64
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -77,8 +78,16 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.payRate, "pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
 	fs.IntVar(&c.authFailures, "auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
 	fs.StringVar(&c.poweredBy, "powered-by", chttp.DefaultPoweredBy, "footer text of the hosted pages (\"\" removes it)")
+	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
+
+// Bounds of --image-max-bytes: a logo needs a few KiB; every image is
+// held in memory and in the store whole, and the page loads each one.
+const (
+	minImageMaxBytes = 1 << 10
+	maxImageMaxBytes = 8 << 20
+)
 
 // Validate checks every setting that needs no store or network, naming the
 // flag of the first that is wrong, so that a bad configuration stops serve
@@ -130,6 +139,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.apiRate < 0 {
 		return errors.New("--api-rate-limit cannot be negative")
+	}
+	if c.imageMaxBytes < minImageMaxBytes || c.imageMaxBytes > maxImageMaxBytes {
+		return fmt.Errorf("--image-max-bytes must be between %d and %d", minImageMaxBytes, maxImageMaxBytes)
 	}
 	return nil
 }
@@ -190,6 +202,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		Observer:          metrics,
 		Webhooks: service.WebhookConfig{RetrySchedule: c.schedule, RotationOverlap: c.rotationOverlap,
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
+		// Line items' images are fetched through the webhooks' guard and
+		// its --webhook-allow-private switch.
+		Images: service.ImageConfig{MaxBytes: c.imageMaxBytes},
 	})
 
 	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)

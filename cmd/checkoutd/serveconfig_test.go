@@ -30,6 +30,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout"},
 		{[]string{"--pay-rate-limit", "-1"}, "--pay-rate-limit"},
 		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
+		{[]string{"--image-max-bytes", "10"}, "--image-max-bytes"},
+		{[]string{"--image-max-bytes", "1000000000"}, "--image-max-bytes"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig

@@ -87,3 +87,32 @@ func collect[T any](rows pgx.Rows, op string, decode func([]byte) (T, error)) ([
 	}
 	return out, nil
 }
+
+// UpdateAccount compares and sets the account's version: the row is read
+// FOR UPDATE, so a concurrent updater waits for this transaction and then
+// finds the new version.
+func (s *Store) UpdateAccount(ctx context.Context, a *checkout.Account) error {
+	if !held(a.ID) {
+		return checkout.ErrNotFound
+	}
+	data, err := record.EncodeAccount(a)
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var old []byte
+		if err := tx.QueryRow(ctx, `SELECT data FROM accounts WHERE id = $1 FOR UPDATE`, a.ID).Scan(&old); err != nil {
+			return translate("update account", err)
+		}
+		cur, err := record.DecodeAccount(old)
+		if err != nil {
+			return err
+		}
+		if cur.Version != a.Version-1 {
+			return checkout.ErrConflict
+		}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET data = $2 WHERE id = $1`, a.ID, data)
+		return translate("update account", err)
+	})
+	return translate("update account", err)
+}

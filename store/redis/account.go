@@ -60,3 +60,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *checkout.APIKey) error {
 	}
 	return translate("create api key", err)
 }
+
+// UpdateAccount compares and sets the account's version in one script.
+func (s *Store) UpdateAccount(ctx context.Context, a *checkout.Account) error {
+	data, err := record.EncodeAccount(a)
+	if err != nil {
+		return err
+	}
+	return translate("update account", s.run(ctx, updateAccountScript, a.ID, a.Version, data).Err())
+}

@@ -15,6 +15,7 @@ var lua embed.FS
 
 var (
 	createAccountScript    = script("create_account")
+	updateAccountScript    = script("update_account")
 	createKeyScript        = script("create_key")
 	createSessionScript    = script("create_session")
 	commitScript           = script("commit")

@@ -82,3 +82,29 @@ func (s *Store) FindAPIKey(ctx context.Context, hash []byte) (*checkout.APIKey, 
 	k, err := scanKey(s.rs.findKey.QueryRowContext(ctx, hash))
 	return k, translate("find api key", err)
 }
+
+// UpdateAccount compares and sets the account's version inside the write
+// transaction: SQLite has one writer, so nothing changes the row between
+// the read and the write. The version lives in the JSON, which SQL does
+// not look into, so the check is made here on the decoded record.
+func (s *Store) UpdateAccount(ctx context.Context, a *checkout.Account) error {
+	data, err := record.EncodeAccount(a)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var old []byte
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM accounts WHERE id = ?`, a.ID).Scan(&old); err != nil {
+			return translate("update account", err)
+		}
+		cur, err := record.DecodeAccount(old)
+		if err != nil {
+			return err
+		}
+		if cur.Version != a.Version-1 {
+			return checkout.ErrConflict
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET data = ? WHERE id = ?`, data, a.ID)
+		return translate("update account", err)
+	})
+}

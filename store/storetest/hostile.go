@@ -63,6 +63,7 @@ func (s suite) hostile(t *testing.T) {
 	for _, id := range hostileIDs {
 		_, err := st.GetAccount(ctx, id)
 		notFound("GetAccount", id, err)
+		notFound("UpdateAccount", id, st.UpdateAccount(ctx, &checkout.Account{ID: id, Name: "x", Version: 1}))
 		_, err = st.GetSession(ctx, scopeA, id)
 		notFound("GetSession", id, err)
 		_, err = st.FindSession(ctx, id)

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) checkout.Store) {
 func RunAccounts(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Accounts", s.accounts)
+	t.Run("AccountUpdates", s.accountUpdates)
 	t.Run("APIKeys", s.apiKeys)
 }
 

@@ -21,6 +21,8 @@ import (
 var golden = map[string]string{
 	// accounts.data of acct_golden
 	"acct_golden": `{"ID":"acct_golden","Name":"Golden Lda","DefaultCurrency":"eur","SessionTTL":7200000000000,"Created":"2026-03-14T15:09:26.535897Z"}`,
+	// accounts.data of an account updated with a profile (UpdateAccount)
+	"acct_branded": `{"ID":"acct_branded","Name":"Golden Lda","DefaultCurrency":"eur","SessionTTL":7200000000000,"Created":"2026-03-14T15:09:26.535897Z","Profile":{"DisplayName":"Golden","SupportEmail":"help@golden.example","URL":"https://golden.example","TermsURL":"https://golden.example/terms","PrivacyURL":"https://golden.example/privacy","Branding":{"Logo":"file_logo","BrandColor":"#0a2540","AccentColor":"#635bff","ButtonShape":"pill","FontFamily":"serif"}},"Version":2}`,
 	// sessions.data of cs_golden
 	"cs_golden": `{"ID":"cs_golden","AccountID":"acct_golden","Livemode":false,"Mode":"payment","Status":"open","PaymentStatus":"unpaid","Currency":"eur","AmountSubtotal":2500,"AmountDiscount":100,"AmountTax":50,"AmountTotal":2450,"LineItems":[{"ID":"li_1","Name":"Pastel de nata","Description":"with cinnamon","Images":["https://img.example/nata.png"],"Quantity":5,"UnitAmount":500,"Currency":"eur","AmountSubtotal":2500,"AmountDiscount":100,"AmountTax":50,"AmountTotal":2450}],"SuccessURL":"https://shop.example/ok","CancelURL":"https://shop.example/cancel","Customer":"cus_1","CustomerEmail":"ama@example.com","CustomerPhone":"+351912345678","ClientReferenceID":"order-42","Locale":"pt","Description":"Order 42","PaymentMethodTypes":["card","multibanco"],"Metadata":{"order":"42","z":"\u003c\u0026\u003e"},"Payment":"","PublicToken":"pub_tok","CSRFToken":"csrf_tok","PaymentInFlight":"pay_golden","InFlightSince":"2026-03-14T16:10:56.535897123+01:00","FailedAttempts":1,"Version":2,"EventSeq":3,"Created":"2026-03-14T15:09:26.535897Z","Updated":"2026-03-14T15:09:27.535897Z","ExpiresAt":"2026-03-14T17:09:26.535897Z","AccessedAt":"2026-03-14T15:10:26.535897Z","CompletedAt":"0001-01-01T00:00:00Z","ExpiredAt":"0001-01-01T00:00:00Z"}`,
 	// payments.data of pay_golden
@@ -139,8 +141,12 @@ func goldenObjects() map[string]any {
 		FailingSince: t0.Add(time.Hour), Version: 1, Created: t0, Updated: t0.Add(time.Hour)}
 	return map[string]any{
 		"acct_golden": &checkout.Account{ID: "acct_golden", Name: "Golden Lda", DefaultCurrency: "eur", SessionTTL: 2 * time.Hour, Created: t0},
-		"cs_golden":   sess,
-		"pay_golden":  pay,
+		"acct_branded": &checkout.Account{ID: "acct_branded", Name: "Golden Lda", DefaultCurrency: "eur", SessionTTL: 2 * time.Hour, Created: t0, Version: 2,
+			Profile: checkout.Profile{DisplayName: "Golden", SupportEmail: "help@golden.example", URL: "https://golden.example",
+				TermsURL: "https://golden.example/terms", PrivacyURL: "https://golden.example/privacy",
+				Branding: checkout.Branding{Logo: "file_logo", BrandColor: "#0a2540", AccentColor: "#635bff", ButtonShape: "pill", FontFamily: "serif"}}},
+		"cs_golden":  sess,
+		"pay_golden": pay,
 		"evt_golden": &checkout.Event{ID: "evt_golden", AccountID: "acct_golden", Type: "checkout.session.completed", Created: t0.Add(2 * time.Minute),
 			Sequence: 3, ObjectID: "cs_golden", Session: sess.Clone(), Payment: pay.Clone()},
 		"evt_disabled": &checkout.Event{ID: "evt_disabled", AccountID: "acct_golden", Type: checkout.EventEndpointDisabled, Created: t0.Add(3 * time.Minute),
@@ -184,6 +190,11 @@ func codecFor(v any) codec {
 		return codecOf(EncodeEndpoint, DecodeEndpoint)
 	case *checkout.Delivery:
 		return codecOf(EncodeDelivery, DecodeDelivery)
+	case *checkout.File:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.File)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.FileKind, b) },
+		}
 	}
 	panic("no codec for " + reflect.TypeOf(v).String())
 }

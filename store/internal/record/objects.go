@@ -22,26 +22,68 @@ type storedAccount struct {
 	// SessionTTL is in nanoseconds, as a time.Duration marshals.
 	SessionTTL int64     `json:"SessionTTL"`
 	Created    time.Time `json:"Created"`
+	// Profile and Version came later: left out when empty, so that an
+	// account never changed is stored byte for byte as before, and older
+	// records read as an empty profile at version 0.
+	Profile *storedProfile `json:"Profile,omitempty"`
+	Version int64          `json:"Version,omitempty"`
+}
+
+// storedProfile is the stored form of a checkout.Profile.
+type storedProfile struct {
+	DisplayName  string         `json:"DisplayName,omitempty"`
+	SupportEmail string         `json:"SupportEmail,omitempty"`
+	URL          string         `json:"URL,omitempty"`
+	TermsURL     string         `json:"TermsURL,omitempty"`
+	PrivacyURL   string         `json:"PrivacyURL,omitempty"`
+	Branding     storedBranding `json:"Branding"`
+}
+
+// storedBranding is the stored form of a checkout.Branding.
+type storedBranding struct {
+	Logo        string `json:"Logo,omitempty"`
+	BrandColor  string `json:"BrandColor,omitempty"`
+	AccentColor string `json:"AccentColor,omitempty"`
+	ButtonShape string `json:"ButtonShape,omitempty"`
+	FontFamily  string `json:"FontFamily,omitempty"`
 }
 
 func accountToStored(a *checkout.Account) *storedAccount {
-	return &storedAccount{
+	r := &storedAccount{
 		ID:              a.ID,
 		Name:            a.Name,
 		DefaultCurrency: string(a.DefaultCurrency),
 		SessionTTL:      int64(a.SessionTTL),
 		Created:         a.Created,
+		Version:         a.Version,
 	}
+	if p := a.Profile; p != (checkout.Profile{}) {
+		b := p.Branding
+		r.Profile = &storedProfile{DisplayName: p.DisplayName, SupportEmail: p.SupportEmail, URL: p.URL,
+			TermsURL: p.TermsURL, PrivacyURL: p.PrivacyURL,
+			Branding: storedBranding{Logo: b.Logo, BrandColor: b.BrandColor, AccentColor: b.AccentColor,
+				ButtonShape: b.ButtonShape, FontFamily: b.FontFamily}}
+	}
+	return r
 }
 
 func accountFromStored(r *storedAccount) *checkout.Account {
-	return &checkout.Account{
+	a := &checkout.Account{
 		ID:              r.ID,
 		Name:            r.Name,
 		DefaultCurrency: checkout.Currency(r.DefaultCurrency),
 		SessionTTL:      time.Duration(r.SessionTTL),
 		Created:         r.Created,
+		Version:         r.Version,
 	}
+	if p := r.Profile; p != nil {
+		b := p.Branding
+		a.Profile = checkout.Profile{DisplayName: p.DisplayName, SupportEmail: p.SupportEmail, URL: p.URL,
+			TermsURL: p.TermsURL, PrivacyURL: p.PrivacyURL,
+			Branding: checkout.Branding{Logo: b.Logo, BrandColor: b.BrandColor, AccentColor: b.AccentColor,
+				ButtonShape: b.ButtonShape, FontFamily: b.FontFamily}}
+	}
+	return a
 }
 
 func (r *storedAccount) normalize() { r.Created = UTC(r.Created) }
