@@ -289,11 +289,9 @@ func (d *pageData) collectValues() service.Collected {
 func (d *pageData) addressFields(prefix, section string, a checkout.Address, countries []string) []collectField {
 	country := strings.ToUpper(strings.TrimSpace(a.Country))
 	if !slices.Contains(countries, country) {
-		country = ""
-		if prefix == "shipping_address" || len(d.collect.sess.ShippingCountries) == 0 {
-			country = countries[0]
-		} else if c := d.collect.sess.ShippingCountries[0]; slices.Contains(countries, c) {
-			country = c
+		country = countries[0] // a shipping address: the merchant's first
+		if prefix == "billing_address" {
+			country = billingCountry(d.collect.sess, d.Lang)
 		}
 	}
 	f := service.FormatOf(country)
@@ -338,6 +336,27 @@ func (d *pageData) addressFields(prefix, section string, a checkout.Address, cou
 	}
 	return out
 }
+
+// billingCountry is the country a billing address starts at: the first
+// shipping country, else the country of the session's currency, else of
+// the page's language, else Portugal's (the customer changes it; the
+// labels follow once the form is sent).
+func billingCountry(sess *checkout.Session, lang string) string {
+	if len(sess.ShippingCountries) > 0 {
+		return sess.ShippingCountries[0]
+	}
+	if c, ok := currencyCountries[sess.Currency]; ok {
+		return c
+	}
+	if c, ok := map[string]string{"fr": "FR"}[lang]; ok {
+		return c
+	}
+	return "PT"
+}
+
+// currencyCountries are the countries of currencies that have one.
+var currencyCountries = map[checkout.Currency]string{"GBP": "GB", "USD": "US", "CAD": "CA", "BRL": "BR", "GHS": "GH", "NGN": "NG",
+	"KES": "KE", "ZAR": "ZA", "AUD": "AU", "JPY": "JP", "MXN": "MX", "CHF": "CH", "SEK": "SE", "DKK": "DK", "NOK": "NO", "PLN": "PL"}
 
 // pageCountries are the countries a billing address may be chosen from,
 // besides those a session ships to; their names are in countryNames.

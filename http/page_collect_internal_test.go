@@ -3,6 +3,8 @@ package http
 import (
 	"slices"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/checkout"
 )
 
 // Every country a billing address offers has a name in every language.
@@ -30,6 +32,32 @@ func TestSortedCountries(t *testing.T) {
 	} {
 		if got := sortedCountries(tc.in, tc.lang); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %v: %v, want %v", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
+
+// A billing address starts at a country the customer likely has, and one
+// the page can name.
+func TestBillingCountry(t *testing.T) {
+	for _, tc := range []struct {
+		sess *checkout.Session
+		lang string
+		want string
+	}{
+		{&checkout.Session{Currency: "USD", ShippingCountries: []string{"GB", "US"}}, "en", "GB"},
+		{&checkout.Session{Currency: "USD"}, "fr", "US"},
+		{&checkout.Session{Currency: "GHS"}, "en", "GH"},
+		{&checkout.Session{Currency: "EUR"}, "fr", "FR"},
+		{&checkout.Session{Currency: "EUR"}, "en", "PT"},
+	} {
+		got := billingCountry(tc.sess, tc.lang)
+		if got != tc.want || countryNames["en"][got] == "" {
+			t.Errorf("%s %v in %s: %s, want %s", tc.sess.Currency, tc.sess.ShippingCountries, tc.lang, got, tc.want)
+		}
+	}
+	for cur, c := range currencyCountries {
+		if !slices.Contains(pageCountries, c) {
+			t.Errorf("%s's country %s is not offered", cur, c)
 		}
 	}
 }
