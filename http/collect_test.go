@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/client"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -738,5 +739,54 @@ func TestPageCollectWithCardAndButton(t *testing.T) {
 	}
 	if pays := e.payments(t, id); len(pays) != 1 || pays[0]["method"] != "multibanco" {
 		t.Errorf("payments %v", pays)
+	}
+}
+
+// The Go SDK asks for the collection and reads back what was collected,
+// against the real server.
+func TestSDKCollect(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL))
+	s, err := c.Sessions.Create(ctx, &client.SessionParams{
+		Amount: 1200, Currency: "EUR", SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no",
+		ShippingAddressCollection: &client.ShippingAddressCollection{AllowedCountries: []string{"PT", "ES"}},
+		BillingAddressCollection:  client.BillingAddressCollectionRequired,
+		PhoneNumberCollection:     &client.PhoneNumberCollection{Enabled: true},
+		CustomFields: []client.CustomField{
+			{Key: "size", Label: client.CustomFieldLabel{Type: "custom", Custom: "Size"}, Type: client.CustomFieldTypeDropdown,
+				Dropdown: &client.CustomFieldDropdown{Options: []client.CustomFieldOption{{Label: "Small", Value: "s"}, {Label: "Large", Value: "l"}}}},
+			{Key: "nif", Label: client.CustomFieldLabel{Type: "custom", Custom: "NIF"}, Type: client.CustomFieldTypeNumeric, Optional: true,
+				Numeric: &client.CustomFieldLengths{MinimumLength: 9, MaximumLength: 9}},
+		},
+		CustomText: &client.CustomText{Submit: &client.CustomTextMessage{Message: "Ships Monday."}},
+		SubmitType: client.SubmitTypeBook,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ShippingAddressCollection == nil || len(s.ShippingAddressCollection.AllowedCountries) != 2 || !s.PhoneNumberCollection.Enabled ||
+		s.BillingAddressCollection != "required" || len(s.CustomFields) != 2 || s.CustomFields[1].Numeric.MinimumLength != 9 ||
+		s.CustomText.Submit == nil || s.CustomText.Submit.Message != "Ships Monday." || s.CustomText.AfterSubmit != nil ||
+		s.SubmitType != "book" || s.CustomerDetails != nil || s.ConsentCollection != nil {
+		t.Fatalf("created %+v", s)
+	}
+	page := e.openOK(t, "/checkout/"+s.ID)
+	if res := page.pay("4242424242424242", "name", "Ana Silva", "phone", "+34 600 123 456",
+		"shipping_address[country]", "ES", "shipping_address[line1]", "Calle Mayor 1", "shipping_address[city]", "Madrid",
+		"shipping_address[postal_code]", "28013", "billing_same_as_shipping", "1", "custom_fields[size]", "l"); res.status != http.StatusSeeOther {
+		t.Fatalf("pay: %d", res.status)
+	}
+	got, err := c.Sessions.Get(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &client.CustomerDetails{Email: "customer@example.com", Name: "Ana Silva", Phone: "+34600123456",
+		Address: &client.Address{Line1: "Calle Mayor 1", City: "Madrid", PostalCode: "28013", Country: "ES"}}
+	if !reflect.DeepEqual(got.CustomerDetails, want) || got.ShippingDetails == nil || got.ShippingDetails.Address != *want.Address {
+		t.Errorf("customer %+v shipping %+v", got.CustomerDetails, got.ShippingDetails)
+	}
+	if got.CustomFields[0].Value() != "l" || got.CustomFields[1].Value() != "" || got.Consent != nil {
+		t.Errorf("custom fields %+v consent %+v", got.CustomFields, got.Consent)
 	}
 }
