@@ -25,6 +25,9 @@ func fillCard(t *testing.T, ctx context.Context, number string) {
 	t.Helper()
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.ID("card_number"), number),
+		// After a decline the page shows the expiry typed before (it keeps
+		// what is safe to keep): typed again here, as a new card.
+		chromedp.SetValue(chromedp.ID("card_expiry"), ""),
 		chromedp.SendKeys(chromedp.ID("card_expiry"), expiryDigits()),
 		chromedp.SendKeys(chromedp.ID("card_cvc"), "123"),
 	)
@@ -58,7 +61,7 @@ func TestPayWithCard(t *testing.T) {
 	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_number"))); v != "4242 4242 4242 4242" {
 		t.Errorf("card number shown as %q", v)
 	}
-	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_expiry"))); v != expiryDigits()[:2]+"/"+expiryDigits()[2:] {
+	if v := get(t, ctx, chromedp.Value(chromedp.ID("card_expiry"))); v != expiryDigits()[:2]+" / "+expiryDigits()[2:] {
 		t.Errorf("expiry shown as %q", v)
 	}
 	shot(t, ctx, "card-form-filled")
@@ -268,6 +271,14 @@ func TestKeyboardOnly(t *testing.T) {
 	ctx := newTab(t)
 	id, u := createSession(t, nil)
 	do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.ID("card_number")))
+	// The visual order: the way back to the shop and the order summary
+	// (left, or above on a phone), then the form.
+	for _, want := range []string{"cancel", "order"} {
+		do(t, ctx, chromedp.KeyEvent(kb.Tab))
+		if a := activeID(t, ctx); a != want {
+			t.Fatalf("Tab went to %q, want %q", a, want)
+		}
+	}
 	for _, step := range []struct{ field, keys string }{
 		{"email", "customer@example.com"},
 		{"card_number", "4242424242424242"},

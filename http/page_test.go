@@ -405,7 +405,13 @@ func checkPage(t *testing.T, p *htmlPage) {
 			return true
 		}
 		switch n.Data {
-		case "link", "img", "iframe", "object", "embed", "frame", "audio", "video", "source":
+		case "img":
+			// Images come from this server only (logos, line items'
+			// images fetched once), with their size reserved and an alt.
+			if !strings.HasPrefix(attr(n, "src"), "/files/file_") || !hasAttr(n, "alt") || attr(n, "width") == "" || attr(n, "height") == "" {
+				t.Errorf("%s: <img src=%q>: only this server's images, with alt, width and height", p.url, attr(n, "src"))
+			}
+		case "link", "iframe", "object", "embed", "frame", "audio", "video", "source":
 			t.Errorf("%s: <%s> element: pages load no other resource", p.url, n.Data)
 		}
 		for _, a := range n.Attr {
@@ -1519,5 +1525,50 @@ func TestPageLiveWithoutProvider(t *testing.T) {
 	res.back().mustContain("This shop cannot take payments yet")
 	if after := e.state(t, live); after != before {
 		t.Errorf("paying without a provider wrote:\n%s\n%s", before, after)
+	}
+}
+
+// TestPageLayout: the frame every page state shares — the order summary
+// beside the form (an amount-only session shows its description, not a
+// made-up item), the card group with the accepted brands, the lock, the
+// operator's footer text (changed or removed), the receipt of a complete
+// session and a voucher that reloads itself.
+func TestPageLayout(t *testing.T) {
+	e := newPageEnv(t)
+	id := e.newSession(t, "amount", 4900, "currency", "EUR", "description", "Order 1042: spring box", "payment_method_types", []string{"card", "multibanco"})
+	page := e.openOK(t, "/checkout/"+id)
+	page.mustContain("Pay Shop A", "€49.00", "Order 1042: spring box", "Card information", "Payments are secure and encrypted.", "Powered by checkoutd")
+	if items := page.byID("total").Parent; len(all(page.doc, "table")) != 0 || items == nil {
+		t.Errorf("an amount-only session lists items: %s", page.text())
+	}
+	for _, brand := range []string{"visa", "mastercard", "amex", "discover"} {
+		if !strings.Contains(page.body, `<use href="#i-`+brand+`"/>`) {
+			t.Errorf("no %s icon among the accepted cards", brand)
+		}
+	}
+	if d := first(page.doc, "details"); d == nil || !hasAttr(d, "open") {
+		t.Error("the order summary is not a details element open by default (it must show without JavaScript)")
+	}
+
+	// The footer is the operator's: another text, or none.
+	withServer(t, e, func(h *chttp.Server) { h.SetPoweredBy("Payments by Example Ops") })
+	e.openOK(t, "/checkout/"+id).mustContain("Payments by Example Ops")
+	withServer(t, e, func(h *chttp.Server) { h.SetPoweredBy("") })
+	if p := e.openOK(t, "/checkout/"+id); strings.Contains(p.body, "Powered by") || first(p.doc, "footer") == nil {
+		t.Errorf("--powered-by \"\" still shows a footer text: %s", textOf(first(p.doc, "footer")))
+	}
+
+	// A waiting voucher reloads itself, without JavaScript.
+	mb := e.openOK(t, "/checkout/"+id).submit("multibanco", nil).back()
+	if m := first(mb.doc, "meta"); !strings.Contains(mb.body, `<meta http-equiv="refresh" content="30">`) || m == nil {
+		t.Errorf("a waiting voucher does not refresh itself:\n%.600s", mb.body)
+	}
+	// A paid session says how it was paid.
+	paid := e.newSession(t)
+	e.openOK(t, "/checkout/"+paid).pay("4242424242424242")
+	done := e.openOK(t, "/checkout/"+paid)
+	done.mustContain("Payment received", "Paid GH₵50.00 with Visa •••• 4242.")
+	if strings.Contains(done.body, "http-equiv") {
+		t.Error("a complete page refreshes itself")
 	}
 }
