@@ -95,6 +95,25 @@ type Session struct {
 	// stored before it existed keep their bytes (and read back unlocked).
 	CustomerEmailLocked bool `json:",omitempty"`
 
+	// What the page asks for beyond the payment (see collect.go).
+	// ShippingCountries are the countries a shipping address may be in;
+	// nil when no shipping address is asked for. BillingAddressCollection,
+	// TermsOfServiceConsent and SubmitType are "" on sessions made before
+	// they existed, read as auto, none and auto.
+	ShippingCountries        []string
+	BillingAddressCollection string
+	PhoneNumberCollection    bool
+	CustomFields             []CustomField
+	TermsOfServiceConsent    string
+	CustomText               CustomText
+	SubmitType               string
+
+	// What the customer gave, recorded with the claim of the payment
+	// attempt that carried it (the last one's): nil and false until then.
+	CustomerDetails *CustomerDetails
+	ShippingDetails *ShippingDetails
+	TermsAccepted   bool
+
 	// Payment is the id of the payment that completed the session.
 	Payment string
 	// PublicToken identifies the session on customer-facing URLs that carry
@@ -159,6 +178,7 @@ func (s *Session) Clone() *Session {
 	}
 	c.PaymentMethodTypes = slices.Clone(s.PaymentMethodTypes)
 	c.Metadata = maps.Clone(s.Metadata) // nil stays nil; copies the table whole
+	cloneCollect(&c)
 	return &c
 }
 

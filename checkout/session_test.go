@@ -35,3 +35,21 @@ func TestSessionClone(t *testing.T) {
 		})
 	}
 }
+
+// A clone shares none of the collection's lists and details either.
+func TestSessionCloneCollect(t *testing.T) {
+	s := &checkout.Session{ID: "cs_4", ShippingCountries: []string{"PT"},
+		CustomFields:    []checkout.CustomField{{Key: "size", Options: []checkout.CustomFieldOption{{Label: "S", Value: "s"}}}},
+		CustomerDetails: &checkout.CustomerDetails{Name: "Ana", Address: &checkout.Address{City: "Porto"}},
+		ShippingDetails: &checkout.ShippingDetails{Name: "Ana", Address: checkout.Address{City: "Porto"}}}
+	c := s.Clone()
+	if !reflect.DeepEqual(c, s) {
+		t.Fatalf("clone %+v, want %+v", c, s)
+	}
+	c.ShippingCountries[0], c.CustomFields[0].Options[0].Value = "changed", "changed"
+	c.CustomerDetails.Name, c.CustomerDetails.Address.City, c.ShippingDetails.Address.City = "changed", "changed", "changed"
+	if s.ShippingCountries[0] == "changed" || s.CustomFields[0].Options[0].Value == "changed" || s.CustomerDetails.Name == "changed" ||
+		s.CustomerDetails.Address.City == "changed" || s.ShippingDetails.Address.City == "changed" {
+		t.Errorf("changing the clone changed the original: %+v", s)
+	}
+}

@@ -94,6 +94,19 @@ type Session struct {
 	AccessedAt time.Time `json:"accessed_at"`
 	// CompletedAt is when the session completed; zero until then.
 	CompletedAt time.Time `json:"completed_at"`
+
+	// What the page collects (collect.go); nil or "" when not asked for.
+	ShippingAddressCollection *ShippingAddressCollection `json:"shipping_address_collection"`
+	BillingAddressCollection  string                     `json:"billing_address_collection"`
+	PhoneNumberCollection     PhoneNumberCollection      `json:"phone_number_collection"`
+	CustomFields              []CustomField              `json:"custom_fields"`
+	ConsentCollection         *ConsentCollection         `json:"consent_collection"`
+	CustomText                CustomText                 `json:"custom_text"`
+	SubmitType                string                     `json:"submit_type"`
+	// What the customer gave, once they pay; nil until then.
+	CustomerDetails *CustomerDetails `json:"customer_details"`
+	ShippingDetails *ShippingDetails `json:"shipping_details"`
+	Consent         *Consent         `json:"consent"`
 }
 
 // TotalDetails breaks AmountTotal down, in minor units.
@@ -171,6 +184,15 @@ type SessionParams struct {
 	Description       string `json:"description,omitempty"`
 	// Mode defaults to ModePayment on the server.
 	Mode string `json:"mode,omitempty"`
+
+	// What the page asks for beyond the payment (collect.go).
+	ShippingAddressCollection *ShippingAddressCollection `json:"shipping_address_collection,omitempty"`
+	BillingAddressCollection  string                     `json:"billing_address_collection,omitempty"`
+	PhoneNumberCollection     *PhoneNumberCollection     `json:"phone_number_collection,omitempty"`
+	CustomFields              []CustomField              `json:"custom_fields,omitempty"`
+	ConsentCollection         *ConsentCollection         `json:"consent_collection,omitempty"`
+	CustomText                *CustomText                `json:"custom_text,omitempty"`
+	SubmitType                string                     `json:"submit_type,omitempty"`
 
 	// IdempotencyKey, when set, replaces the random Idempotency-Key of the
 	// call. Set it (e.g. to your order id) to make creating the session for

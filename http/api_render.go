@@ -43,6 +43,7 @@ type sessionJSON struct {
 	UpdatedAt          string            `json:"updated_at"`
 	AccessedAt         *string           `json:"accessed_at"`
 	CompletedAt        *string           `json:"completed_at"`
+	collectJSON                          // what the page collects (api_collect.go)
 }
 
 type totalDetailsJSON struct {
@@ -153,6 +154,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		PaymentMethodTypes: methods, Metadata: md,
 		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
 		AccessedAt: optTime(sess.AccessedAt), CompletedAt: optTime(sess.CompletedAt),
+		collectJSON: renderCollect(sess),
 	}
 }
 

@@ -19,13 +19,13 @@ import (
 	"github.com/checkoutd/checkoutd/service"
 )
 
-//go:embed html/page.html
+//go:embed html/page.html html/collect.html
 var pageFS embed.FS
 
 var pageTemplate = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":     tr,
 	"field": newField,
-}).ParseFS(pageFS, "html/page.html"))
+}).ParseFS(pageFS, "html/page.html", "html/collect.html"))
 
 // pageData is everything a hosted page shows.
 type pageData struct {
@@ -67,6 +67,7 @@ type pageData struct {
 	// JavaScript, and with it checks the page as often and reloads once
 	// it changed: a state that waits on something outside (a voucher).
 	Refresh int
+	collect collectInput // what the pay form collects (page_collect.go)
 
 	// Forms are the methods whose form takes inputs, Buttons those that
 	// are one button; the page shows them in that order.
@@ -88,13 +89,14 @@ type fieldError struct{ Field, Text string }
 // on its own.
 func (d *pageData) ErrorList() []fieldError {
 	var out []fieldError
-	for _, f := range formFields {
+	order := d.fieldOrder() // formFields with what the page collects (page_collect.go)
+	for _, f := range order {
 		if m, ok := d.Errors[f]; ok {
-			out = append(out, fieldError{f, tr(d.Lang, "error_item", tr(d.Lang, f), m)})
+			out = append(out, fieldError{f, tr(d.Lang, "error_item", d.fieldLabel(f), m)})
 		}
 	}
 	for _, f := range slices.Sorted(maps.Keys(d.Errors)) {
-		if !slices.Contains(formFields, f) {
+		if !slices.Contains(order, f) {
 			out = append(out, fieldError{f, d.Errors[f]})
 		}
 	}
@@ -155,6 +157,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
 	}
+	d.collect = collectInput{sess: sess, terms: acct.Profile.TermsURL} // page_collect.go
 	if sess.AmountDiscount > 0 {
 		d.Discount = formatMoney(sess.AmountDiscount, sess.Currency, lang)
 	}
@@ -349,9 +352,10 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		s.renderState(w, r, sess, d, http.StatusTooManyRequests)
 		return
 	}
-	pp := service.PayParams{Method: checkout.Method(r.PostFormValue("method")), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	pp := service.PayParams{Method: postedMethod(r), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	d := s.pageFor(r, sess, acct)
 	f := flash{Errors: map[string]string{}, Values: keptValues(r.PostForm)}
+	pp.Collected = collectedFromForm(r) // what the page collects (page_collect.go)
 	// The page takes the inputs the method's provider asked for, and only those.
 	pm, _ := d.method(pp.Method)
 	if pm.Token {
@@ -370,7 +374,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	// Every problem of what was typed, at once; Pay would name only the first.
 	for _, e := range s.svc.InputProblems(sess, pp) {
 		if field := formField(e.Param); f.Errors[field] == "" {
-			f.Errors[field] = cardMessage(d.Lang, e)
+			f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
 		}
 	}
 	if len(f.Errors) > 0 {
@@ -385,7 +389,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 			if field := formField(e.Param); field == "method" || field == "" {
 				f.Alert = tr(d.Lang, "method_unavailable")
 			} else {
-				f.Errors[field] = cardMessage(d.Lang, e)
+				f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
 			}
 			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress"):

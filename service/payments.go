@@ -29,6 +29,9 @@ type PayParams struct {
 	Card   *checkout.Card
 	Token  string
 	Email  string
+	// Collected is what the page asked for beyond the payment; it is
+	// recorded on the session with the attempt's claim.
+	Collected Collected
 }
 
 // accessedAtResolution is how stale accessed_at may be.
@@ -115,8 +118,9 @@ func takes(spec checkout.PageSpec, pp PayParams) error {
 }
 
 // InputProblems is every problem of what the customer typed for a payment
-// (the card's number, expiry and CVC, the email), at most one per field, so
-// that a form can show them all at once; Pay refuses with the first.
+// (the card's number, expiry and CVC, the email, and what the session
+// collects: see collect), at most one per field, so that a form can show
+// them all at once; Pay refuses with the first.
 func (s *Service) InputProblems(sess *checkout.Session, pp PayParams) []*checkout.Error {
 	var out []*checkout.Error
 	if pp.Email != "" {
@@ -132,7 +136,8 @@ func (s *Service) InputProblems(sess *checkout.Session, pp PayParams) []*checkou
 	if pp.Card != nil {
 		out = append(out, pp.Card.Problems(s.now())...)
 	}
-	return out
+	_, collected := collect(sess, pp.Collected)
+	return append(out, collected...)
 }
 
 // Pay makes one payment attempt for session id. The session is claimed for
@@ -170,6 +175,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if sess.CustomerEmailLocked {
 		pp.Email = "" // the merchant's, checked above to be the same
 	}
+	col, _ := collect(sess, pp.Collected) // checked with the rest above
 	acct, err := s.account(ctx, sess.AccountID)
 	if err != nil {
 		return nil, nil, err
@@ -214,6 +220,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
+		col.record(sess)
 		return s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
 	})
 	if err != nil {

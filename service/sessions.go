@@ -31,6 +31,8 @@ type SessionParams struct {
 	Locale             string
 	Description        string
 	Mode               string
+	// Collect is what the page asks for beyond the payment (collect.go).
+	Collect CollectParams
 }
 
 // LineItemParams is one requested line item (Stripe's price_data shape).

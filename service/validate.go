@@ -126,6 +126,9 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 	if sess.Metadata, err = checkMetadata(p.Metadata); err != nil {
 		return nil, err
 	}
+	if err := buildCollect(sess, &p.Collect, acct); err != nil {
+		return nil, err
+	}
 
 	sess.ExpiresAt = now.Add(acct.SessionTTL)
 	if acct.SessionTTL == 0 {

@@ -50,6 +50,20 @@ type storedSession struct {
 	AccessedAt          storedTime `json:"AccessedAt"`
 	CompletedAt         storedTime `json:"CompletedAt"`
 	ExpiredAt           storedTime `json:"ExpiredAt"`
+
+	// What the session collects and what was collected (collect.go), left
+	// out at their zero values so that sessions stored before collection
+	// existed keep their bytes.
+	ShippingCountries        []string               `json:"ShippingCountries,omitzero"`
+	BillingAddressCollection string                 `json:"BillingAddressCollection,omitempty"`
+	PhoneNumberCollection    bool                   `json:"PhoneNumberCollection,omitempty"`
+	CustomFields             []storedCustomField    `json:"CustomFields,omitzero"`
+	TermsOfServiceConsent    string                 `json:"TermsOfServiceConsent,omitempty"`
+	CustomText               storedCustomText       `json:"CustomText,omitzero"`
+	SubmitType               string                 `json:"SubmitType,omitempty"`
+	CustomerDetails          *storedCustomerDetails `json:"CustomerDetails,omitzero"`
+	ShippingDetails          *storedShippingDetails `json:"ShippingDetails,omitzero"`
+	TermsAccepted            bool                   `json:"TermsAccepted,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -119,6 +133,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		CompletedAt:         storedTime(s.CompletedAt),
 		ExpiredAt:           storedTime(s.ExpiredAt),
 	}
+	collectToStored(r, s)
 	if s.LineItems != nil { // nil is stored as null, empty as []
 		r.LineItems = make([]storedLineItem, len(s.LineItems))
 		for i, li := range s.LineItems {
@@ -181,6 +196,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		CompletedAt:         time.Time(r.CompletedAt),
 		ExpiredAt:           time.Time(r.ExpiredAt),
 	}
+	collectFromStored(s, r)
 	if r.LineItems != nil {
 		s.LineItems = make([]checkout.LineItem, len(r.LineItems))
 		for i, li := range r.LineItems {
