@@ -55,7 +55,7 @@ type pageState struct {
 // seenOnce are the states that are a post's outcome (errors, a decline):
 // they show on the one view the post redirects to, so they are seen at the
 // next width by resizing that view rather than loading it again.
-var seenOnce = map[string]bool{"field-errors": true, "declined": true}
+var seenOnce = map[string]bool{"field-errors": true, "all-options-errors": true, "declined": true}
 
 // mb is a session Multibanco can pay: euros, card or voucher.
 var mb = map[string]any{"amount": 9999, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"}}
@@ -91,7 +91,9 @@ var pageStates = []pageState{
 	{"open-custom-text", openForm(shop, "custom_text", customText)},
 	{"open-book", openForm(shop, "submit_type", "book")},
 	{"open-donate", openForm(func() map[string]any { return nil }, "submit_type", "donate", "description", "Donation to the reading room")},
+	{"open-all-options", openForm(shop, allOptions...)},
 	{"field-errors", fieldErrors},
+	{"all-options-errors", allOptionsErrors},
 	{"declined", declined},
 	{"locked", locked},
 	{"3ds", threeDS},
@@ -102,6 +104,17 @@ var pageStates = []pageState{
 	{"expired", expired},
 	{"not-found", notFound},
 	{"live-no-provider", liveNoProvider},
+}
+
+// allOptions turns on every collection option at once: the longest form.
+var allOptions = []any{
+	"shipping_address_collection", map[string]any{"allowed_countries": []string{"PT", "FR", "GB", "US", "GH"}},
+	"billing_address_collection", "required",
+	"phone_number_collection", map[string]any{"enabled": true},
+	"custom_fields", customFields,
+	"consent_collection", map[string]any{"terms_of_service": "required"},
+	"custom_text", customText,
+	"submit_type", "book",
 }
 
 var customFields = []any{
@@ -238,6 +251,13 @@ func submitCard(t *testing.T, ctx context.Context, number, waitFor string) {
 func fieldErrors(t *testing.T, ctx context.Context, lang string) {
 	openCard(t, ctx, lang)
 	submitCard(t, ctx, "4242424242424241", "errors")
+}
+
+// allOptionsErrors is the form with every collection option, sent with
+// nothing filled in: every field it asks for in error at once.
+func allOptionsErrors(t *testing.T, ctx context.Context, lang string) {
+	openForm(shop, allOptions...)(t, ctx, lang)
+	do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("errors")))
 }
 
 func declined(t *testing.T, ctx context.Context, lang string) {
