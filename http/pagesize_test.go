@@ -96,7 +96,7 @@ func TestPageSizeBiggestState(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			// Long custom texts: a paragraph each, four of them. At the
 			// API's most (1200 characters each) the page with every field
-			// in error is about 31.3 to 31.7 KB, over the budget by the
+			// in error is 31.3 to 31.7 KB (30.6 to 31.0 KiB), over the budget by the
 			// merchant's own text (measured when this test was written).
 			form, big := biggest(t, lang, 400)
 			for _, p := range []*htmlPage{form, big} {
