@@ -101,13 +101,16 @@ func BenchmarkPageRender(b *testing.B) {
 			h.ServeHTTP(httptest.NewRecorder(), req)
 			b.ReportAllocs()
 			b.ResetTimer()
+			var size int
 			for b.Loop() {
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, req)
 				if w.Code != http.StatusOK {
 					b.Fatal(w.Code, w.Body.String())
 				}
+				size = w.Body.Len()
 			}
+			b.ReportMetric(float64(size), "bytes/page")
 		})
 	}
 }
