@@ -55,7 +55,7 @@ type pageState struct {
 // seenOnce are the states that are a post's outcome (errors, a decline):
 // they show on the one view the post redirects to, so they are seen at the
 // next width by resizing that view rather than loading it again.
-var seenOnce = map[string]bool{"field-errors": true, "all-options-errors": true, "declined": true}
+var seenOnce = map[string]bool{"field-errors": true, "all-options-errors": true, "declined": true, "forbidden": true}
 
 // mb is a session Multibanco can pay: euros, card or voucher.
 var mb = map[string]any{"amount": 9999, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"}}
@@ -100,6 +100,8 @@ var pageStates = []pageState{
 	{"voucher-pending", voucherState("")},
 	{"voucher-paid", voucherState("succeed")},
 	{"voucher-failed", voucherState("fail")},
+	{"test-helper", testHelper},
+	{"forbidden", forbidden},
 	{"complete", complete},
 	{"expired", expired},
 	{"not-found", notFound},
@@ -305,6 +307,25 @@ func voucherState(settle string) func(*testing.T, context.Context, string) {
 		}
 		do(t, ctx, chromedp.Reload(), chromedp.WaitNotPresent(chromedp.ID("reference")), chromedp.WaitVisible(chromedp.ID("continue")))
 	}
+}
+
+// testHelper is the test-mode page that settles a waiting voucher by hand.
+func testHelper(t *testing.T, ctx context.Context, lang string) {
+	voucherState("")(t, ctx, lang)
+	payment := get(t, ctx, chromedp.Evaluate[string](`location.pathname`))
+	id := strings.TrimPrefix(payment, "/checkout/")
+	_, sess := call(t, brandedKey, "GET", "/v1/checkout/sessions/"+id, nil)
+	p, _ := sess["payment"].(string)
+	do(t, ctx, chromedp.Navigate(server+"/test/payments/"+p), chromedp.WaitVisible(chromedp.ID("succeed")))
+}
+
+// forbidden is the answer to a form post whose CSRF token is wrong (a
+// forged post, or a page left open across a server's key change).
+func forbidden(t *testing.T, ctx context.Context, lang string) {
+	openCard(t, ctx, lang)
+	fillCard(t, ctx, "4242424242424242")
+	get(t, ctx, chromedp.Evaluate[bool](`document.querySelectorAll("input[name=csrf_token]").forEach(function(i){i.value="forged"}),true`))
+	do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("continue")))
 }
 
 func complete(t *testing.T, ctx context.Context, lang string) {
