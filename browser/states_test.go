@@ -61,7 +61,7 @@ var seenOnce = map[string]bool{"field-errors": true, "all-options-errors": true,
 var mb = map[string]any{"amount": 9999, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"}}
 
 // threeItems are line items with descriptions, as a shop sends them, the
-// first two with an image on the merchant's site (imagedItems of them).
+// first two with an image on the merchant's site.
 func threeItems() []any {
 	return []any{
 		map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 1450,
@@ -72,8 +72,6 @@ func threeItems() []any {
 			"product_data": map[string]any{"name": "Shipping"}}},
 	}
 }
-
-const imagedItems = 2
 
 // shop is a session with three items that card and Multibanco can pay.
 func shop() map[string]any {
@@ -92,6 +90,7 @@ var pageStates = []pageState{
 	{"open-book", openForm(shop, "submit_type", "book")},
 	{"open-donate", openForm(func() map[string]any { return nil }, "submit_type", "donate", "description", "Donation to the reading room")},
 	{"open-all-options", openForm(shop, allOptions...)},
+	{"open-long-words", openForm(longWords)},
 	{"field-errors", fieldErrors},
 	{"all-options-errors", allOptionsErrors},
 	{"declined", declined},
@@ -106,6 +105,18 @@ var pageStates = []pageState{
 	{"expired", expired},
 	{"not-found", notFound},
 	{"live-no-provider", liveNoProvider},
+}
+
+// longWords is a session whose merchant text has words longer than a phone
+// is wide, as product codes and URLs are: the page must wrap them, not
+// scroll sideways.
+func longWords() map[string]any {
+	return map[string]any{"amount": nil, "currency": "EUR", "payment_method_types": []string{"card", "multibanco"},
+		"description": "Order https://shop.example/orders/2026/000123?ref=newsletter-december-campaign",
+		"line_items": []any{map[string]any{"quantity": 1, "price_data": map[string]any{"currency": "eur", "unit_amount": 123456,
+			"product_data": map[string]any{"name": "Espresso-machine-PRO-X9000-dual-boiler-stainless", "description": "SKU:ESP-X9000-DB-SS-230V-EU-PLUG-2026-EDITION"}}}},
+		"custom_text": map[string]any{"submit": map[string]any{"message": "Terms: https://shop.example/legal/terms-and-conditions-of-sale-2026-edition.pdf"}},
+	}
 }
 
 // allOptions turns on every collection option at once: the longest form.
@@ -176,6 +187,12 @@ func TestPageStates(t *testing.T) {
 						noHorizontalScroll(t, ctx)
 					}
 					shot(t, ctx, "page-states/"+name)
+					// A phone folds the order summary: unfolded, it must
+					// fit too.
+					if w < 600 && get(t, ctx, chromedp.Evaluate[bool](`(function(){var d=document.querySelector("details.order:not([open])");if(d){d.open=true}return !!d})()`)) {
+						noHorizontalScroll(t, ctx)
+						shot(t, ctx, "page-states/"+name+"-unfolded")
+					}
 				}
 			}
 		})
@@ -203,10 +220,23 @@ func openForm(base func() map[string]any, kv ...any) func(*testing.T, context.Co
 		fields := inLang(base(), lang, kv...)
 		_, u := stateSession(t, fields)
 		do(t, ctx, chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(`form.pay button[type=submit]`)))
-		if _, ok := fields["line_items"]; ok {
-			waitImages(t, ctx, imagedItems)
+		if n := imagesIn(fields); n > 0 {
+			waitImages(t, ctx, n)
 		}
 	}
+}
+
+// imagesIn counts the line items of a session's fields that have an image.
+func imagesIn(fields map[string]any) int {
+	items, _ := fields["line_items"].([]any)
+	n := 0
+	for _, it := range items {
+		pd, _ := it.(map[string]any)["price_data"].(map[string]any)["product_data"].(map[string]any)
+		if _, ok := pd["images"]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 // waitImages reloads the page until it shows n item images from
