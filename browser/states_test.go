@@ -211,9 +211,7 @@ func inLang(base map[string]any, lang string, kv ...any) map[string]any {
 	return f
 }
 
-// openForm is the form of a session made of base and the fields kv. A
-// parameter the API does not know yet (a collection option still being
-// built) skips the state, saying which.
+// openForm is the form of a session made of base and the fields kv.
 func openForm(base func() map[string]any, kv ...any) func(*testing.T, context.Context, string) {
 	return func(t *testing.T, ctx context.Context, lang string) {
 		t.Helper()
@@ -444,9 +442,7 @@ type goneProvider struct{ *sim.Provider }
 func (goneProvider) Name() string { return "gone" }
 
 // stateSession creates a session of the branded account, 50.00 EUR unless
-// fields say otherwise, and returns its id and page URL. It skips the test
-// when the API does not know one of the parameters yet (a page option
-// another change adds).
+// fields say otherwise, and returns its id and page URL.
 func stateSession(t *testing.T, fields map[string]any) (id, pageURL string) {
 	t.Helper()
 	body := map[string]any{
@@ -462,9 +458,6 @@ func stateSession(t *testing.T, fields map[string]any) (id, pageURL string) {
 		}
 	}
 	status, s := call(t, brandedKey, "POST", "/v1/checkout/sessions", body)
-	if e, _ := s["error"].(map[string]any); status == http.StatusBadRequest && e["code"] == "parameter_unknown" {
-		t.Skipf("the API does not take %v yet", e["param"])
-	}
 	if status != http.StatusOK {
 		t.Fatalf("creating a session: %d %v", status, s)
 	}
