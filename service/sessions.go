@@ -26,6 +26,12 @@ type SessionParams struct {
 	PaymentMethodTypes []string
 	Metadata           map[string]string
 	ExpiresAt          *time.Time
+	// ExpiresIn is the session's lifetime from now, for callers that give
+	// a duration (seed 000's expiresIn); at most one of it and ExpiresAt.
+	ExpiresIn *time.Duration
+	// Seed 000's order details, kept as given (see checkout.Session).
+	CustomerFirstName, CustomerLastName string
+	Fulfillment                         string
 	LineItems          []LineItemParams
 	ClientReferenceID  string
 	Locale             string

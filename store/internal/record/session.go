@@ -35,21 +35,26 @@ type storedSession struct {
 	Metadata           map[string]string `json:"Metadata"`
 	// Left out when false, so that sessions stored before it existed keep
 	// their bytes (and read back unlocked).
-	CustomerEmailLocked bool       `json:"CustomerEmailLocked,omitempty"`
-	Payment             string     `json:"Payment"`
-	PublicToken         string     `json:"PublicToken"`
-	CSRFToken           string     `json:"CSRFToken"`
-	PaymentInFlight     string     `json:"PaymentInFlight"`
-	InFlightSince       storedTime `json:"InFlightSince"`
-	FailedAttempts      int        `json:"FailedAttempts"`
-	Version             int64      `json:"Version"`
-	EventSeq            int64      `json:"EventSeq"`
-	Created             storedTime `json:"Created"`
-	Updated             storedTime `json:"Updated"`
-	ExpiresAt           storedTime `json:"ExpiresAt"`
-	AccessedAt          storedTime `json:"AccessedAt"`
-	CompletedAt         storedTime `json:"CompletedAt"`
-	ExpiredAt           storedTime `json:"ExpiredAt"`
+	CustomerEmailLocked bool `json:"CustomerEmailLocked,omitempty"`
+	// Seed 000's order details: left out when empty, so that sessions
+	// made elsewhere keep their bytes.
+	CustomerFirstName string     `json:"CustomerFirstName,omitempty"`
+	CustomerLastName  string     `json:"CustomerLastName,omitempty"`
+	Fulfillment       string     `json:"Fulfillment,omitempty"`
+	Payment           string     `json:"Payment"`
+	PublicToken       string     `json:"PublicToken"`
+	CSRFToken         string     `json:"CSRFToken"`
+	PaymentInFlight   string     `json:"PaymentInFlight"`
+	InFlightSince     storedTime `json:"InFlightSince"`
+	FailedAttempts    int        `json:"FailedAttempts"`
+	Version           int64      `json:"Version"`
+	EventSeq          int64      `json:"EventSeq"`
+	Created           storedTime `json:"Created"`
+	Updated           storedTime `json:"Updated"`
+	ExpiresAt         storedTime `json:"ExpiresAt"`
+	AccessedAt        storedTime `json:"AccessedAt"`
+	CompletedAt       storedTime `json:"CompletedAt"`
+	ExpiredAt         storedTime `json:"ExpiredAt"`
 
 	// What the session collects and what was collected (collect.go), left
 	// out at their zero values so that sessions stored before collection
@@ -118,6 +123,9 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		PaymentMethodTypes:  s.PaymentMethodTypes,
 		Metadata:            s.Metadata,
 		CustomerEmailLocked: s.CustomerEmailLocked,
+		CustomerFirstName:   s.CustomerFirstName,
+		CustomerLastName:    s.CustomerLastName,
+		Fulfillment:         s.Fulfillment,
 		Payment:             s.Payment,
 		PublicToken:         s.PublicToken,
 		CSRFToken:           s.CSRFToken,
@@ -181,6 +189,9 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		PaymentMethodTypes:  r.PaymentMethodTypes,
 		Metadata:            r.Metadata,
 		CustomerEmailLocked: r.CustomerEmailLocked,
+		CustomerFirstName:   r.CustomerFirstName,
+		CustomerLastName:    r.CustomerLastName,
+		Fulfillment:         r.Fulfillment,
 		Payment:             r.Payment,
 		PublicToken:         r.PublicToken,
 		CSRFToken:           r.CSRFToken,
