@@ -165,10 +165,7 @@ func (s *Server) getHostSession(w http.ResponseWriter, r *http.Request) {
 	s.hostCORS(w, r)
 	sess, _, err := s.svc.FindSessionPage(r.Context(), r.PathValue("id"))
 	if err != nil {
-		if checkout.IsKind(err, checkout.KindNotFound) {
-			err = &checkout.Error{Kind: checkout.KindNotFound, Code: "session_not_found", Message: "no such session"}
-		}
-		s.hostWriteError(w, r, err)
+		s.hostWriteError(w, r, hostSessionError(err))
 		return
 	}
 	snap := map[string]any{
@@ -181,13 +178,31 @@ func (s *Server) getHostSession(w http.ResponseWriter, r *http.Request) {
 		"createdAt":   hostTime(sess.Created), "expiresAt": hostTime(sess.ExpiresAt), "paymentSession": nil,
 	}
 	snap["provider"] = nil
-	if id := firstNonEmpty(sess.Payment, sess.PaymentInFlight); id != "" {
-		if p, err := s.svc.FindPayment(r.Context(), id); err == nil {
-			snap["paymentSession"] = hostPayment(s.svc.PublicURL(), p)
-			snap["provider"] = p.Provider
-		}
+	// The payment session is the latest attempt: the one that completed
+	// the session, else the newest (a decline, a voucher waiting).
+	p, err := s.hostLatestPayment(r, sess)
+	if err != nil {
+		s.hostWriteError(w, r, err)
+		return
+	}
+	if p != nil {
+		snap["paymentSession"] = hostPayment(s.svc.PublicURL(), p)
+		snap["provider"] = p.Provider
 	}
 	s.writeJSON(w, http.StatusOK, snap)
+}
+
+// hostLatestPayment is the session's latest payment attempt, nil if none.
+func (s *Server) hostLatestPayment(r *http.Request, sess *checkout.Session) (*checkout.Payment, error) {
+	if sess.Payment != "" {
+		return s.svc.FindPayment(r.Context(), sess.Payment)
+	}
+	page, err := s.svc.ListPayments(r.Context(), checkout.Scope{AccountID: sess.AccountID, Livemode: sess.Livemode},
+		checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 1}, SessionID: sess.ID})
+	if err != nil || len(page.Items) == 0 {
+		return nil, err
+	}
+	return page.Items[0], nil
 }
 
 // hostPayment is a payment as seed 000's snapshot shows it.
@@ -305,13 +320,4 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

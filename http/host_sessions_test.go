@@ -273,3 +273,144 @@ func TestHostModeLive(t *testing.T) {
 		t.Errorf("host mode %q: %v", bad, err)
 	}
 }
+
+func (e *env) hostPost(path string, body any) *response {
+	e.t.Helper()
+	b, err := jsonMarshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do("POST", path, "", "application/json", b)
+}
+
+// TestHostPayAndConfirm follows seed 000's flow: a card by Stripe's test
+// PaymentMethods (success, declines with their codes, 3-D Secure through
+// redirectUrl and the hosted challenge, then /confirm), and Multibanco.
+func TestHostPayAndConfirm(t *testing.T) {
+	e := newHostEnv(t)
+	create := func(provider string) string {
+		m := seedSession()
+		m["provider"] = provider
+		r := e.hostCreate(m, hostSecret)
+		if r.status != http.StatusOK {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		return r.str("id")
+	}
+
+	for token, want := range map[string]string{
+		"pm_card_visa": "succeeded", "pm_card_mastercard": "succeeded", "tok_visa": "succeeded",
+		"pm_card_chargeDeclined": "card_declined", "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
+		"pm_card_chargeDeclinedExpiredCard": "expired_card",
+	} {
+		id := create("stripe")
+		r := e.hostPost("/api/sessions/"+id+"/pay", map[string]any{"sourceToken": token})
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", token, r.status, r.body)
+		}
+		got := r.str("status")
+		if got == "failed" {
+			got = r.str("failureCode")
+		}
+		if got != want {
+			t.Errorf("%s: %s, want %s", token, r.body, want)
+		}
+		snap := e.get("/api/sessions/"+id, "")
+		if paid := snap.str("paymentStatus") == "paid"; paid != (want == "succeeded") || snap.str("paymentSession", "id") != r.str("id") {
+			t.Errorf("%s: snapshot %s", token, snap.body)
+		}
+	}
+
+	// 3-D Secure: redirectUrl is the hosted challenge; once completed there,
+	// /confirm answers the charge paid, twice alike.
+	id := create("stripe")
+	r := e.hostPost("/api/sessions/"+id+"/pay", map[string]any{"sourceToken": "pm_card_threeDSecure2Required"})
+	if r.status != http.StatusOK || r.str("status") != "requires_action" || !strings.HasPrefix(r.str("redirectUrl"), testPublicURL+"/checkout/"+id+"/3ds/") {
+		t.Fatalf("3-D Secure: %d %s", r.status, r.body)
+	}
+	charge := r.str("id")
+	challenge := e.openOK(t, strings.TrimPrefix(r.str("redirectUrl"), testPublicURL))
+	done := challenge.submit("complete", nil)
+	if !strings.HasPrefix(done.location(), "http://localhost:3000/order-confirmation") {
+		t.Errorf("after the challenge: %s", done.location())
+	}
+	for range 2 {
+		c := e.hostPost("/api/sessions/"+id+"/confirm", map[string]any{"chargeId": charge})
+		if c.status != http.StatusOK || c.str("status") != "succeeded" || c.str("id") != charge {
+			t.Errorf("confirm: %d %s", c.status, c.body)
+		}
+	}
+	if s := e.get("/api/sessions/"+id, ""); s.str("state") != "complete" || s.str("paymentStatus") != "paid" {
+		t.Errorf("after confirm: %s", s.body)
+	}
+	// A charge of another session is not this one's.
+	other := create("stripe")
+	if c := e.hostPost("/api/sessions/"+other+"/confirm", map[string]any{"chargeId": charge}); c.status != http.StatusNotFound || c.str("error", "param") != "chargeId" {
+		t.Errorf("another session's charge: %d %s", c.status, c.body)
+	}
+
+	// Multibanco through easypay and ifthenpay: the voucher, settled by the
+	// test helper.
+	for _, provider := range []string{"easypay", "ifthenpay"} {
+		id := create(provider)
+		r := e.hostPost("/api/sessions/"+id+"/pay", map[string]any{"method": "multibanco"})
+		if r.status != http.StatusOK || r.str("status") != "requires_action" || r.str("voucher", "entity") == "" || len(r.str("voucher", "reference")) != 9 || r.get("voucher", "amount") != 9999.0 {
+			t.Fatalf("%s voucher: %d %s", provider, r.status, r.body)
+		}
+		key, err := e.svc.CreateKey(context.Background(), "org_demo", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := e.postJSON("/v1/test_helpers/payments/"+r.str("id")+"/succeed", key, map[string]any{}); s.status != http.StatusOK {
+			t.Fatalf("settle: %d %s", s.status, s.body)
+		}
+		if c := e.hostPost("/api/sessions/"+id+"/confirm", map[string]any{"chargeId": r.str("id")}); c.str("status") != "succeeded" {
+			t.Errorf("%s after settling: %s", provider, c.body)
+		}
+	}
+}
+
+// TestHostPayBadInput: unknown tokens, both or neither of token and method,
+// an expired session: each a clear error, and a refused pay writes nothing.
+func TestHostPayBadInput(t *testing.T) {
+	e := newHostEnv(t)
+	id := e.hostCreate(seedSession(), hostSecret).str("id")
+	before := e.state(t, id)
+	for _, c := range []struct {
+		body   any
+		status int
+		param  string
+	}{
+		{map[string]any{"sourceToken": "pm_card_unknown"}, 400, "sourceToken"},
+		{map[string]any{"sourceToken": "4242424242424242"}, 400, "sourceToken"},
+		{map[string]any{}, 400, "sourceToken"},
+		{map[string]any{"sourceToken": "pm_card_visa", "method": "multibanco"}, 400, "method"},
+		{map[string]any{"method": "bitcoin"}, 400, "method"},
+		{map[string]any{"sourceToken": 42}, 400, "sourceToken"},
+		{map[string]any{"token": "pm_card_visa"}, 400, "token"},
+	} {
+		r := e.hostPost("/api/sessions/"+id+"/pay", c.body)
+		if r.status != c.status || r.str("error", "param") != c.param || r.str("error", "message") == "" {
+			t.Errorf("%v: %d %s, want %d naming %s", c.body, r.status, r.body, c.status, c.param)
+		}
+	}
+	if after := e.state(t, id); after != before {
+		t.Errorf("refused payments wrote:\n%s\n%s", before, after)
+	}
+	if r := e.hostPost("/api/sessions/cs_nope/pay", map[string]any{"sourceToken": "pm_card_visa"}); r.status != http.StatusNotFound || r.str("error", "code") != "session_not_found" {
+		t.Errorf("unknown session: %d %s", r.status, r.body)
+	}
+	if r := e.hostPost("/api/sessions/"+id+"/confirm", map[string]any{}); r.status != http.StatusBadRequest || r.str("error", "param") != "chargeId" {
+		t.Errorf("confirm without chargeId: %d %s", r.status, r.body)
+	}
+
+	// After expiry every mutating call says session_expired; the page says so.
+	e.clock.Add(31 * time.Minute)
+	if r := e.hostPost("/api/sessions/"+id+"/pay", map[string]any{"sourceToken": "pm_card_visa"}); r.status != http.StatusBadRequest || r.str("error", "code") != "session_expired" {
+		t.Errorf("pay after expiry: %d %s", r.status, r.body)
+	}
+	if s := e.get("/api/sessions/"+id, ""); s.str("state") != "expired" {
+		t.Errorf("snapshot after expiry: %s", s.body)
+	}
+	e.openOK(t, "/c/"+id).mustContain("This checkout has expired")
+}
