@@ -74,6 +74,13 @@
 // not supported. Reads of one key (GetSession, FindSession) would work on
 // any Cluster; nothing else is claimed.
 //
+// # TLS
+//
+// A rediss:// URL connects over TLS (managed services such as Upstash
+// speak nothing else) and always verifies the server's certificate: against
+// Options.RootCAs when a private CA signs it, else the system's CAs. The
+// URL's skip_verify is refused (see tls.go).
+//
 // # Durability
 //
 // Redis keeps data in memory. To survive a restart of Redis, run it with
@@ -89,6 +96,7 @@ package redis
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strconv"
@@ -116,6 +124,8 @@ type Options struct {
 	Prefix string
 	// Retention is how long a session (and its payments, events, deliveries) is kept after expires_at; default 30 days, minimum 1 h (Open refuses less with an error naming the option).
 	Retention time.Duration
+	// RootCAs, for a rediss:// URL, are the CAs the server's certificate must be signed by, in place of the system's (a private CA); nil: the system's. The certificate is always verified (see tls.go).
+	RootCAs *x509.CertPool
 }
 
 // Store is a checkout.Store over one Redis server. It is safe for
@@ -136,7 +146,9 @@ type Store struct {
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db,
-// rediss:// for TLS, or unix:///path/to/socket?db=N) and pings it.
+// rediss:// for TLS, whose server certificate is verified against
+// opts.RootCAs or the system's CAs, or unix:///path/to/socket?db=N) and
+// pings it.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -151,9 +163,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
+	if err := configureTLS(o, opts.RootCAs); err != nil {
+		return nil, err
+	}
 	c := goredis.NewClient(o)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
+		if hint := certificateHint(err); hint != "" {
+			return nil, fmt.Errorf("redis: ping %s: %w (%s)", o.Addr, err, hint)
+		}
 		return nil, fmt.Errorf("redis: ping %s: %w", o.Addr, err)
 	}
 	s := &Store{c: c, k: keys{p: opts.Prefix}, retention: opts.Retention, calls: make(chan *call, maxPipeline)}
