@@ -7,7 +7,9 @@
 // are stored whole, as JSON, under their id, which is unique across
 // accounts; a session is where seed 000 keeps it:
 //
-//	P session:{id}      string  the session (JSON); TTL: time left until expires_at + Retention
+//	P session:{id}      string  the session (JSON, FormatVersion first: an interface other
+//	                            programs read, documented field by field in the README's
+//	                            "Redis layout"); TTL: time left until expires_at + Retention
 //	P payment:{id}      string  the payment; TTL: time left until its action's deadline + Retention
 //	P event:{id}        string  the event; no TTL until dispatched, then Retention
 //	P delivery:{id}     hash    d (the delivery, JSON), v (version), l (lease until, µs),
