@@ -103,16 +103,8 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 		s.hostWriteError(w, r, err)
 		return
 	}
-	if b.TenantID == "" {
-		s.hostWriteError(w, r, checkout.Invalid("tenantId", "parameter_missing", "tenantId is required"))
-		return
-	}
-	acct, err := s.svc.GetAccount(r.Context(), b.TenantID)
-	if err != nil {
-		if checkout.IsKind(err, checkout.KindNotFound) {
-			err = &checkout.Error{Kind: checkout.KindNotFound, Code: "tenant_not_found", Param: "tenantId", Message: "no tenant '" + b.TenantID + "' (tenantId)"}
-		}
-		s.hostWriteError(w, r, err)
+	acct, ok := s.hostTenant(w, r, b.TenantID)
+	if !ok {
 		return
 	}
 	if b.Amount == nil {
@@ -140,14 +132,7 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 	if c := b.CustomerInfo; c != nil {
 		p.CustomerEmail, p.CustomerFirstName, p.CustomerLastName = c.Email, c.FirstName, c.LastName
 	}
-	ttl := s.host.SessionTTL
-	if b.ExpiresIn != nil {
-		ttl = time.Duration(*b.ExpiresIn) * time.Millisecond
-		if *b.ExpiresIn <= 0 || *b.ExpiresIn > int64(checkout.MaxSessionTTL/time.Millisecond) {
-			ttl = -1 // refused by the service, which says the range
-		}
-	}
-	p.ExpiresIn = &ttl
+	p.ExpiresIn = s.hostTTL(b.ExpiresIn)
 	sess, err := s.svc.CreateSession(r.Context(), checkout.Scope{AccountID: acct.ID, Livemode: acct.HostLivemode}, p)
 	if err != nil {
 		s.hostWriteError(w, r, err)
@@ -320,4 +305,81 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// hostLinkBody is POST /api/payment-links's body, exactly seed 000's.
+type hostLinkBody struct {
+	Amount      *int64            `json:"amount"`
+	Currency    string            `json:"currency"`
+	TenantID    string            `json:"tenantId"`
+	Description string            `json:"description"`
+	ExpiresIn   *int64            `json:"expiresIn"` // milliseconds
+	Metadata    map[string]string `json:"metadata"`
+}
+
+// createHostLink is seed 000's payment link: a shareable URL for an amount
+// without an order (POS, an invoice), single use: the link is one session,
+// cs_link_…, that lives expiresIn. Its return URL is its own page, which
+// says the payment is complete.
+func (s *Server) createHostLink(w http.ResponseWriter, r *http.Request) {
+	var b hostLinkBody
+	if err := decodeStrict(r, &b); err != nil {
+		s.hostWriteError(w, r, err)
+		return
+	}
+	acct, ok := s.hostTenant(w, r, b.TenantID)
+	if !ok {
+		return
+	}
+	switch {
+	case b.Amount == nil:
+		s.hostWriteError(w, r, checkout.Invalid("amount", "parameter_missing", "amount is required (in the currency's minor unit)"))
+		return
+	case b.Currency == "":
+		s.hostWriteError(w, r, checkout.Invalid("currency", "parameter_missing", "currency is required"))
+		return
+	}
+	own := s.svc.PublicURL() + "/c/" + service.SessionIDPlaceholder
+	p := &service.SessionParams{Amount: b.Amount, Currency: b.Currency, Description: b.Description, Metadata: b.Metadata, LinkID: true,
+		SuccessURL: own, CancelURL: own}
+	p.ExpiresIn = s.hostTTL(b.ExpiresIn)
+	sess, err := s.svc.CreateSession(r.Context(), checkout.Scope{AccountID: acct.ID, Livemode: acct.HostLivemode}, p)
+	if err != nil {
+		s.hostWriteError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{
+		"id": sess.ID, "url": s.svc.PublicURL() + "/c/" + sess.ID, "expiresAt": hostTime(sess.ExpiresAt),
+	})
+}
+
+// hostTenant finds the account a tenantId names, or answers the error.
+func (s *Server) hostTenant(w http.ResponseWriter, r *http.Request, id string) (*checkout.Account, bool) {
+	if id == "" {
+		s.hostWriteError(w, r, checkout.Invalid("tenantId", "parameter_missing", "tenantId is required"))
+		return nil, false
+	}
+	acct, err := s.svc.GetAccount(r.Context(), id)
+	if err != nil {
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			err = &checkout.Error{Kind: checkout.KindNotFound, Code: "tenant_not_found", Param: "tenantId", Message: "no tenant '" + id + "' (tenantId)"}
+		}
+		s.hostWriteError(w, r, err)
+		return nil, false
+	}
+	return acct, true
+}
+
+// hostTTL is a session's lifetime from seed 000's expiresIn (milliseconds),
+// or the default. A value out of range is passed on as one the service
+// refuses, naming expiresIn and the range.
+func (s *Server) hostTTL(ms *int64) *time.Duration {
+	ttl := s.host.SessionTTL
+	if ms != nil {
+		ttl = time.Duration(*ms) * time.Millisecond
+		if *ms <= 0 || *ms > int64(checkout.MaxSessionTTL/time.Millisecond) {
+			ttl = -1
+		}
+	}
+	return &ttl
 }

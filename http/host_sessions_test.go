@@ -414,3 +414,41 @@ func TestHostPayBadInput(t *testing.T) {
 	}
 	e.openOK(t, "/c/"+id).mustContain("This checkout has expired")
 }
+
+// TestHostPaymentLink: seed 000's example makes a single-use link, its own
+// session cs_link_…, living expiresIn, whose page pays and then says so.
+func TestHostPaymentLink(t *testing.T) {
+	e := newHostEnv(t)
+	body := map[string]any{"amount": 4500, "currency": "EUR", "tenantId": "org_demo", "description": "Invoice #1234", "expiresIn": 86400000}
+	b, _ := jsonMarshal(body)
+	if r := e.do("POST", "/api/payment-links", "", "application/json", b); r.status != http.StatusUnauthorized {
+		t.Errorf("without the secret: %d", r.status)
+	}
+	r := e.do("POST", "/api/payment-links", "", "application/json", b, "x-checkout-secret", hostSecret)
+	if r.status != http.StatusOK || len(r.json) != 3 || !strings.HasPrefix(r.str("id"), "cs_link_") || r.str("url") != testPublicURL+"/c/"+r.str("id") {
+		t.Fatalf("link: %d %s", r.status, r.body)
+	}
+	if at, err := time.Parse("2006-01-02T15:04:05.000Z", r.str("expiresAt")); err != nil || at.Sub(e.clock.Now()) != 24*time.Hour {
+		t.Errorf("expiresAt %s: want expiresIn from now", r.str("expiresAt"))
+	}
+	id := r.str("id")
+	page := e.openOK(t, "/c/"+id)
+	page.mustContain("Invoice #1234", "€45.00")
+	done := page.pay("4242424242424242")
+	if done.location() != testPublicURL+"/c/"+id {
+		t.Errorf("after paying, the link goes to %s, want its own page", done.location())
+	}
+	e.openOK(t, "/c/"+id).mustContain("Payment received")
+	for _, bad := range []map[string]any{
+		{"amount": 4500, "currency": "EUR", "tenantId": "org_nope"},
+		{"currency": "EUR", "tenantId": "org_demo"},
+		{"amount": 4500, "tenantId": "org_demo"},
+		{"amount": 4500, "currency": "EUR", "tenantId": "org_demo", "expiresIn": 1},
+		{"amount": 4500, "currency": "EUR", "tenantId": "org_demo", "orderId": "x"},
+	} {
+		b, _ := jsonMarshal(bad)
+		if r := e.do("POST", "/api/payment-links", "", "application/json", b, "x-checkout-secret", hostSecret); r.status/100 != 4 || r.str("error", "param") == "" {
+			t.Errorf("%v: %d %s", bad, r.status, r.body)
+		}
+	}
+}

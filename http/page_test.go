@@ -344,7 +344,8 @@ func textOf(n *html.Node) string {
 
 // merchantHosts are the hosts of the test sessions' success and cancel URLs,
 // the only absolute URLs a page may link to.
-var merchantHosts = []string{"shop.example", "localhost:3000"} // seed 000's example returnUrl
+// seed 000's example returnUrl, and checkoutd's own pages (a payment link's way back)
+var merchantHosts = []string{"shop.example", "localhost:3000", "checkout.test"}
 
 // checkPage holds a page to what every page must do: security headers, a
 // CSP with a fresh nonce and no 'unsafe-inline', a small size, and nothing

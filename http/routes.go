@@ -41,6 +41,7 @@ func (s *Server) routes() {
 
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
+	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))
 	s.handle("GET /api/sessions/{id}", http.HandlerFunc(s.getHostSession))
 	s.handle("OPTIONS /api/sessions/{id}", http.HandlerFunc(s.hostPreflight))
 	s.handle("POST /api/sessions/{id}/pay", http.HandlerFunc(s.payHostSession))

@@ -29,6 +29,9 @@ type SessionParams struct {
 	// ExpiresIn is the session's lifetime from now, for callers that give
 	// a duration (seed 000's expiresIn); at most one of it and ExpiresAt.
 	ExpiresIn *time.Duration
+	// LinkID gives the session an id that reads as seed 000's single-use
+	// payment link, cs_link_…: the link is the session.
+	LinkID bool
 	// Seed 000's order details, kept as given (see checkout.Session).
 	CustomerFirstName, CustomerLastName string
 	Fulfillment                         string
@@ -75,6 +78,12 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 		}
 	}
 	sess.ID = s.ids.New("cs")
+	if p.LinkID {
+		// The link is the session: its way back is its own page, which
+		// the caller can name only through the id placeholder.
+		sess.ID = s.ids.New("cs_link")
+		sess.CancelURL = strings.ReplaceAll(sess.CancelURL, SessionIDPlaceholder, sess.ID)
+	}
 	sess.PublicToken = publicToken(sess.ID)
 	sess.CSRFToken = checkout.RandomString(32)
 	for i := range sess.LineItems {
