@@ -35,11 +35,11 @@ type SessionParams struct {
 	// Seed 000's order details, kept as given (see checkout.Session).
 	CustomerFirstName, CustomerLastName string
 	Fulfillment                         string
-	LineItems          []LineItemParams
-	ClientReferenceID  string
-	Locale             string
-	Description        string
-	Mode               string
+	LineItems                           []LineItemParams
+	ClientReferenceID                   string
+	Locale                              string
+	Description                         string
+	Mode                                string
 	// Collect is what the page asks for beyond the payment (collect.go).
 	Collect CollectParams
 }
