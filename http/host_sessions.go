@@ -103,7 +103,7 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 		s.hostWriteError(w, r, err)
 		return
 	}
-	acct, ok := s.hostTenant(w, r, b.TenantID)
+	scope, ok := s.hostTenant(w, r, b.TenantID)
 	if !ok {
 		return
 	}
@@ -133,7 +133,7 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 		p.CustomerEmail, p.CustomerFirstName, p.CustomerLastName = c.Email, c.FirstName, c.LastName
 	}
 	p.ExpiresIn = s.hostTTL(b.ExpiresIn)
-	sess, err := s.svc.CreateSession(r.Context(), checkout.Scope{AccountID: acct.ID, Livemode: acct.HostLivemode}, p)
+	sess, err := s.svc.CreateSession(r.Context(), scope, p)
 	if err != nil {
 		s.hostWriteError(w, r, err)
 		return
@@ -327,7 +327,7 @@ func (s *Server) createHostLink(w http.ResponseWriter, r *http.Request) {
 		s.hostWriteError(w, r, err)
 		return
 	}
-	acct, ok := s.hostTenant(w, r, b.TenantID)
+	scope, ok := s.hostTenant(w, r, b.TenantID)
 	if !ok {
 		return
 	}
@@ -343,7 +343,7 @@ func (s *Server) createHostLink(w http.ResponseWriter, r *http.Request) {
 	p := &service.SessionParams{Amount: b.Amount, Currency: b.Currency, Description: b.Description, Metadata: b.Metadata, LinkID: true,
 		SuccessURL: own, CancelURL: own}
 	p.ExpiresIn = s.hostTTL(b.ExpiresIn)
-	sess, err := s.svc.CreateSession(r.Context(), checkout.Scope{AccountID: acct.ID, Livemode: acct.HostLivemode}, p)
+	sess, err := s.svc.CreateSession(r.Context(), scope, p)
 	if err != nil {
 		s.hostWriteError(w, r, err)
 		return
@@ -353,21 +353,21 @@ func (s *Server) createHostLink(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// hostTenant finds the account a tenantId names, or answers the error.
-func (s *Server) hostTenant(w http.ResponseWriter, r *http.Request, id string) (*checkout.Account, bool) {
+// hostTenant is the scope of a tenantId's sessions, or answers the error.
+func (s *Server) hostTenant(w http.ResponseWriter, r *http.Request, id string) (checkout.Scope, bool) {
 	if id == "" {
 		s.hostWriteError(w, r, checkout.Invalid("tenantId", "parameter_missing", "tenantId is required"))
-		return nil, false
+		return checkout.Scope{}, false
 	}
-	acct, err := s.svc.GetAccount(r.Context(), id)
+	scope, err := s.svc.HostScope(r.Context(), id)
 	if err != nil {
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			err = &checkout.Error{Kind: checkout.KindNotFound, Code: "tenant_not_found", Param: "tenantId", Message: "no tenant '" + id + "' (tenantId)"}
 		}
 		s.hostWriteError(w, r, err)
-		return nil, false
+		return checkout.Scope{}, false
 	}
-	return acct, true
+	return scope, true
 }
 
 // hostTTL is a session's lifetime from seed 000's expiresIn (milliseconds),
