@@ -35,21 +35,24 @@ type storedSession struct {
 	Metadata           map[string]string `json:"Metadata"`
 	// Left out when false, so that sessions stored before it existed keep
 	// their bytes (and read back unlocked).
-	CustomerEmailLocked bool       `json:"CustomerEmailLocked,omitempty"`
-	Payment             string     `json:"Payment"`
-	PublicToken         string     `json:"PublicToken"`
-	CSRFToken           string     `json:"CSRFToken"`
-	PaymentInFlight     string     `json:"PaymentInFlight"`
-	InFlightSince       storedTime `json:"InFlightSince"`
-	FailedAttempts      int        `json:"FailedAttempts"`
-	Version             int64      `json:"Version"`
-	EventSeq            int64      `json:"EventSeq"`
-	Created             storedTime `json:"Created"`
-	Updated             storedTime `json:"Updated"`
-	ExpiresAt           storedTime `json:"ExpiresAt"`
-	AccessedAt          storedTime `json:"AccessedAt"`
-	CompletedAt         storedTime `json:"CompletedAt"`
-	ExpiredAt           storedTime `json:"ExpiredAt"`
+	CustomerEmailLocked bool   `json:"CustomerEmailLocked,omitempty"`
+	Payment             string `json:"Payment"`
+	// Left out when empty, so that sessions stored before links existed
+	// keep their bytes.
+	PaymentLink     string     `json:"PaymentLink,omitempty"`
+	PublicToken     string     `json:"PublicToken"`
+	CSRFToken       string     `json:"CSRFToken"`
+	PaymentInFlight string     `json:"PaymentInFlight"`
+	InFlightSince   storedTime `json:"InFlightSince"`
+	FailedAttempts  int        `json:"FailedAttempts"`
+	Version         int64      `json:"Version"`
+	EventSeq        int64      `json:"EventSeq"`
+	Created         storedTime `json:"Created"`
+	Updated         storedTime `json:"Updated"`
+	ExpiresAt       storedTime `json:"ExpiresAt"`
+	AccessedAt      storedTime `json:"AccessedAt"`
+	CompletedAt     storedTime `json:"CompletedAt"`
+	ExpiredAt       storedTime `json:"ExpiredAt"`
 
 	// What the session collects and what was collected (collect.go), left
 	// out at their zero values so that sessions stored before collection
@@ -119,6 +122,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		Metadata:            s.Metadata,
 		CustomerEmailLocked: s.CustomerEmailLocked,
 		Payment:             s.Payment,
+		PaymentLink:         s.PaymentLink,
 		PublicToken:         s.PublicToken,
 		CSRFToken:           s.CSRFToken,
 		PaymentInFlight:     s.PaymentInFlight,
@@ -182,6 +186,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		Metadata:            r.Metadata,
 		CustomerEmailLocked: r.CustomerEmailLocked,
 		Payment:             r.Payment,
+		PaymentLink:         r.PaymentLink,
 		PublicToken:         r.PublicToken,
 		CSRFToken:           r.CSRFToken,
 		PaymentInFlight:     r.PaymentInFlight,
