@@ -52,6 +52,12 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
+	return s.createSession(ctx, scope, p, acct, "", "")
+}
+
+// createSession makes a session of acct in scope: with id, or a new one
+// when id is ""; linkID names the payment link that mints it, if one does.
+func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *SessionParams, acct *checkout.Account, id, linkID string) (*checkout.Session, error) {
 	now := s.now()
 	sess, err := buildSession(p, acct, scope.Livemode, now)
 	if err != nil {
@@ -68,7 +74,10 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 			}
 		}
 	}
-	sess.ID = s.ids.New("cs")
+	sess.ID, sess.PaymentLink = id, linkID
+	if sess.ID == "" {
+		sess.ID = s.ids.New("cs")
+	}
 	sess.PublicToken = publicToken(sess.ID)
 	sess.CSRFToken = checkout.RandomString(32)
 	for i := range sess.LineItems {
