@@ -182,13 +182,13 @@ func TestPaymentLinkBadInputWritesNothing(t *testing.T) {
 	amount, zero, big := int64(1500), int64(0), int64(service.MaxLinkLimit+1)
 	past := time.Now().Add(-time.Hour)
 	for param, p := range map[string]service.LinkParams{
-		"amount":                                  {},
-		"currency":                                {Amount: &amount, Currency: "xyz"},
+		"amount":   {},
+		"currency": {Amount: &amount, Currency: "xyz"},
 		"restrictions[completed_sessions][limit]": {Amount: &amount, Limit: &zero},
-		"expires_at":                              {Amount: &amount, ExpiresAt: &past},
-		"after_completion[redirect][url]":         {Amount: &amount, SuccessURL: "javascript:alert(1)"},
-		"line_items[0][quantity]":                 {LineItems: []service.LineItemParams{{Currency: "eur", UnitAmount: &amount, Name: "x"}}},
-		"payment_method_types[0]":                 {Amount: &amount, PaymentMethodTypes: []string{"bitcorn"}},
+		"expires_at":                      {Amount: &amount, ExpiresAt: &past},
+		"after_completion[redirect][url]": {Amount: &amount, SuccessURL: "javascript:alert(1)"},
+		"line_items[0][quantity]":         {LineItems: []service.LineItemParams{{Currency: "eur", UnitAmount: &amount, Name: "x"}}},
+		"payment_method_types[0]":         {Amount: &amount, PaymentMethodTypes: []string{"bitcorn"}},
 	} {
 		_, err := f.svc.CreatePaymentLink(f.ctx, f.scope, &p)
 		var e *checkout.Error
