@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/client"
 )
 
 // A link's sessions link back to the link (their cancel_url), under the
@@ -305,5 +307,60 @@ func TestPaymentLinkRefusedAtPay(t *testing.T) {
 	}
 	if n := len(e.get("/v1/payments", e.key).get("data").([]any)); n != 1 {
 		t.Fatalf("%d payments, want 1", n)
+	}
+}
+
+// TestSDKPaymentLinks: the Go SDK's PaymentLinks against the real server.
+func TestSDKPaymentLinks(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL))
+	once := false
+	l, err := c.PaymentLinks.Create(ctx, &client.PaymentLinkParams{
+		LineItems: []client.LineItemParams{{Quantity: 1, PriceData: &client.PriceDataParams{Currency: "eur", UnitAmount: 900,
+			ProductData: &client.ProductDataParams{Name: "Pastel"}}}},
+		Reusable: &once, ExpiresAt: e.clock.Now().Add(48 * time.Hour), Metadata: map[string]string{"k": "v"},
+		Restrictions:    &client.PaymentLinkRestrictions{CompletedSessions: client.CompletedSessionsRestriction{Limit: 5}},
+		AfterCompletion: &client.AfterCompletion{Type: "redirect", Redirect: &client.Redirect{URL: "https://shop.example/thanks"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(l.ID, "plink_") || l.Reusable || !l.Active || l.Amount != 900 || l.LineItems == nil || len(l.LineItems.Data) != 1 ||
+		l.Restrictions == nil || l.Restrictions.CompletedSessions.Limit != 5 || l.AfterCompletion.Redirect == nil ||
+		l.AfterCompletion.Redirect.URL != "https://shop.example/thanks" || !l.ExpiresAt.Equal(e.clock.Now().Add(48*time.Hour)) {
+		t.Fatalf("created %+v", l)
+	}
+	got, err := c.PaymentLinks.Get(ctx, l.ID)
+	if err != nil || got.ID != l.ID || got.Metadata["k"] != "v" {
+		t.Fatalf("Get: %+v %v", got, err)
+	}
+	off, desc := false, "Sold out"
+	up, err := c.PaymentLinks.Update(ctx, l.ID, &client.PaymentLinkUpdateParams{Active: &off, Description: &desc})
+	if err != nil || up.Active || up.Description != "Sold out" {
+		t.Fatalf("Update: %+v %v", up, err)
+	}
+	other, err := c.PaymentLinks.Create(ctx, &client.PaymentLinkParams{Amount: 500, Currency: "eur"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for pl, err := range c.PaymentLinks.All(ctx, &client.PaymentLinkListParams{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, pl.ID)
+	}
+	if len(ids) != 2 || ids[0] != other.ID || ids[1] != l.ID {
+		t.Fatalf("All: %v", ids)
+	}
+	sid := linkSession(t, e.open(t, "/l/"+other.ID))
+	page, err := c.Sessions.List(ctx, &client.SessionListParams{PaymentLink: other.ID})
+	if err != nil || len(page.Data) != 1 || page.Data[0].ID != sid || page.Data[0].PaymentLink != other.ID {
+		t.Fatalf("the link's sessions: %+v %v", page, err)
+	}
+	var ce *client.Error
+	if _, err := c.PaymentLinks.Create(ctx, &client.PaymentLinkParams{Amount: 500, Restrictions: &client.PaymentLinkRestrictions{}}); !errors.As(err, &ce) || ce.Param != "restrictions[completed_sessions][limit]" {
+		t.Fatalf("a zero limit: %v", err)
 	}
 }
