@@ -364,3 +364,42 @@ func TestSDKPaymentLinks(t *testing.T) {
 		t.Fatalf("a zero limit: %v", err)
 	}
 }
+
+// TestOpenAPIPaymentLinks validates every payment link exchange against
+// the document: create (JSON and form), get, list, update, the session's
+// filter, an event's link, and /l/{id}'s 303, 410 and 404.
+func TestOpenAPIPaymentLinks(t *testing.T) {
+	o := newOAEnv(t)
+	links := "/v1/payment_links"
+	full := oaJSON(t, map[string]any{
+		"line_items":  []any{map[string]any{"quantity": 2, "price_data": map[string]any{"currency": "eur", "unit_amount": 350, "product_data": map[string]any{"name": "Bica", "description": "Short"}}}},
+		"description": "Coffee", "payment_method_types": []string{"card"}, "metadata": map[string]string{"k": "v"},
+		"reusable": true, "active": true, "expires_at": o.clock.Now().Add(time.Hour).Unix(),
+		"restrictions":     map[string]any{"completed_sessions": map[string]any{"limit": 2}},
+		"after_completion": map[string]any{"type": "redirect", "redirect": map[string]any{"url": "https://shop.example/thanks"}},
+	})
+	l := o.exchange(oaRequest{method: "POST", path: links, auth: oaBearer(o.key), contentType: "application/json", body: full, status: 200})
+	id := l.str("id")
+	form := "amount=1200&currency=EUR&reusable=false&metadata[a]=b&after_completion[type]=hosted_confirmation"
+	o.exchange(oaRequest{method: "POST", path: links, auth: oaBearer(o.key), contentType: "application/x-www-form-urlencoded", body: []byte(form), status: 200})
+	o.exchange(oaRequest{method: "POST", path: links, auth: oaBearer(o.key), contentType: "application/json", body: []byte(`{"amount":1200,"colour":"red"}`), status: 400, request: oaInvalid})
+	o.exchange(oaRequest{method: "GET", path: links + "/" + id, auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "GET", path: links + "/plink_nope", auth: oaBearer(o.key), status: 404})
+	o.exchange(oaRequest{method: "GET", path: links + "?limit=1", auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "POST", path: links + "/" + id, auth: oaBearer(o.key), contentType: "application/x-www-form-urlencoded",
+		body: []byte("active=false&description=Closed&metadata[k]=w"), status: 200})
+	o.exchange(oaRequest{method: "POST", path: links + "/" + id, auth: oaBearer(o.key), contentType: "application/x-www-form-urlencoded",
+		body: []byte("active=true"), status: 200})
+
+	visit := o.exchange(oaRequest{method: "GET", path: "/l/" + id, status: 303})
+	sid := strings.TrimPrefix(visit.header.Get("Location"), "/checkout/")
+	s := o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + sid, auth: oaBearer(o.key), status: 200})
+	if s.str("payment_link") != id {
+		t.Fatalf("minted session: %s", s.body)
+	}
+	o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions?payment_link=" + id, auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/v1/events?type=payment_link.updated", auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/l/plink_nope", status: 404})
+	o.clock.Add(time.Hour)
+	o.exchange(oaRequest{method: "GET", path: "/l/" + id, status: 410})
+}

@@ -84,6 +84,10 @@ func (s *Service) CreatePaymentLink(ctx context.Context, scope checkout.Scope, p
 	if p.Amount != nil && len(p.LineItems) == 0 {
 		l.LineItems = nil // an amount-only link: its sessions are too
 	}
+	for i := range l.LineItems {
+		// The template's own ids; each minted session's items get new ones.
+		l.LineItems[i].ID = s.ids.New("li")
+	}
 	ev := s.linkEvent(l, checkout.EventPaymentLinkCreated, now)
 	if err := s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{l}, Events: []*checkout.Event{ev}}); err != nil {
 		return nil, err
