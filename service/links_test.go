@@ -204,3 +204,35 @@ func TestPaymentLinkBadInputWritesNothing(t *testing.T) {
 		t.Fatalf("bad input wrote %d links: %v", len(page.Items), err)
 	}
 }
+
+// TestPaymentLinkPlaceHeldThroughThreeDSecure: a payment waiting on 3-D
+// Secure keeps its place under the limit; once the place lapses another
+// customer may take it, and the first one's confirmation is then refused
+// (its payment canceled) before it can be charged.
+func TestPaymentLinkPlaceHeldThroughThreeDSecure(t *testing.T) {
+	f := newFixture(t)
+	clk := &setClock{now: time.Now().UTC().Truncate(time.Second)}
+	f.configure(func(c *service.Config) { c.Clock = clk })
+	limit := int64(1)
+	l := f.link(t, service.LinkParams{Limit: &limit})
+	a, b := f.visit(t, l.ID), f.visit(t, l.ID)
+	_, pa, err := f.svc.Pay(f.ctx, a.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if err != nil || pa.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, pa)
+	}
+	if _, _, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("the held place was taken: %v", err)
+	}
+	clk.Add(checkout.ClaimTTL)
+	if _, pb, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || pb.Status != checkout.PaymentSucceeded {
+		t.Fatalf("pay after the place lapsed: %v %+v", err, pb)
+	}
+	sess, p, err := f.svc.ConfirmPayment(f.ctx, a.ID, pa.ID, checkout.ConfirmRequest{Completed: true})
+	if err != nil || p.Status != checkout.PaymentCanceled || sess.Status != checkout.SessionOpen {
+		t.Fatalf("late confirmation: %v %+v %+v", err, p, sess)
+	}
+	got, _ := f.svc.GetPaymentLink(f.ctx, f.scope, l.ID)
+	if got.CompletedSessions != 1 {
+		t.Fatalf("completed_sessions %d", got.CompletedSessions)
+	}
+}
