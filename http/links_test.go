@@ -14,6 +14,8 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/client"
+	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // A link's sessions link back to the link (their cancel_url), under the
@@ -402,4 +404,32 @@ func TestOpenAPIPaymentLinks(t *testing.T) {
 	o.exchange(oaRequest{method: "GET", path: "/l/plink_nope", status: 404})
 	o.clock.Add(time.Hour)
 	o.exchange(oaRequest{method: "GET", path: "/l/" + id, status: 410})
+}
+
+// TestLiveLinkWithoutProvider: a live link needs a live provider for its
+// methods when made; if the provider goes later, a visit says the shop
+// cannot take payments (503) instead of making a session nobody can pay.
+func TestLiveLinkWithoutProvider(t *testing.T) {
+	e := newPageEnv(t)
+	r := e.postJSON("/v1/payment_links", e.liveA, map[string]any{"amount": 1200, "currency": "eur"})
+	if r.status != 200 {
+		t.Fatalf("live link: %d %s", r.status, r.body)
+	}
+	id := r.str("id")
+	e.configure(func(c *service.Config) {
+		reg := service.NewRegistry()
+		reg.Register("sim", sim.Factory(sim.New(e.clock)))
+		reg.Route(false, "sim", checkout.MethodCard)
+		c.Providers = reg
+	})
+	sessions0, _ := e.counts()
+	if p := e.open(t, "/l/"+id); p.status != http.StatusServiceUnavailable || !strings.Contains(p.text(), "cannot take payments") {
+		t.Fatalf("visit: %d %s", p.status, p.text())
+	}
+	if r := e.postJSON("/v1/payment_links", e.liveA, map[string]any{"amount": 1200, "currency": "eur"}); r.status != 400 || r.str("error", "param") != "payment_method_types[0]" {
+		t.Fatalf("a live link no provider takes: %d %s", r.status, r.body)
+	}
+	if sessions, _ := e.counts(); sessions != sessions0 {
+		t.Fatalf("sessions %d → %d", sessions0, sessions)
+	}
 }

@@ -40,5 +40,11 @@ func (s *Server) visitLink(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Heading = tr(lang, "link_"+u.Reason+"_title")
 	d.Body = tr(lang, "link_"+u.Reason+"_body", d.Merchant)
-	s.renderPage(w, r, d, http.StatusGone, nil)
+	status := http.StatusGone
+	if u.Reason == service.LinkCannotPay {
+		// The shop's setup, not the link, is at fault, and may be mended.
+		d.Heading, d.Body = tr(lang, "unavailable_title"), tr(lang, "unavailable_body", d.Merchant)
+		status = http.StatusServiceUnavailable
+	}
+	s.renderPage(w, r, d, status, nil)
 }

@@ -79,6 +79,9 @@ func (s *Service) CreatePaymentLink(ctx context.Context, scope checkout.Scope, p
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkLiveMethods(acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
+		return nil, err
+	}
 	l.Currency, l.Amount, l.LineItems = sess.Currency, sess.AmountTotal, sess.LineItems
 	l.PaymentMethodTypes, l.Metadata, l.Description = sess.PaymentMethodTypes, sess.Metadata, sess.Description
 	if p.Amount != nil && len(p.LineItems) == 0 {
@@ -209,6 +212,11 @@ func (e *LinkUnavailable) Error() string { return "payment link " + e.Link.ID + 
 // session has ended unpaid (expired or canceled) or been paid.
 const LinkUsed = "used"
 
+// LinkCannotPay is the LinkUnavailable reason of a link whose sessions
+// could not be paid now (a live link whose account has no live provider
+// for its methods any more).
+const LinkCannotPay = "unavailable"
+
 // VisitPaymentLink is a customer's visit to link id: it returns the
 // session to send them to, minted now from the link's template. A
 // single-use link mints one session: its first visit makes it and every
@@ -235,6 +243,11 @@ func (s *Service) VisitPaymentLink(ctx context.Context, id string) (*checkout.Se
 	}
 	if l.Reusable {
 		sess, err := s.mint(ctx, l, acct, "")
+		if checkout.IsKind(err, checkout.KindInvalid) {
+			// The link was good when made; the account has changed since
+			// (its live provider removed): no session can be paid now.
+			return nil, acct, &LinkUnavailable{Link: l, Reason: LinkCannotPay}
+		}
 		return sess, acct, err
 	}
 	// A single-use link: its one session's id is written on the link
@@ -266,6 +279,9 @@ func (s *Service) VisitPaymentLink(ctx context.Context, id string) (*checkout.Se
 		sess, err = s.mint(ctx, l, acct, l.SessionID)
 		if checkout.IsKind(err, checkout.KindConflict) { // made by a visit beside this one
 			sess, err = s.store.FindSession(ctx, l.SessionID)
+		}
+		if checkout.IsKind(err, checkout.KindInvalid) {
+			return nil, acct, &LinkUnavailable{Link: l, Reason: LinkCannotPay}
 		}
 	}
 	if err != nil {

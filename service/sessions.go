@@ -63,16 +63,8 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
-	if scope.Livemode {
-		// A live session no provider can take would be a page nobody can
-		// pay: refused, naming what to configure. (Test mode has the
-		// simulator.)
-		for i, m := range sess.PaymentMethodTypes {
-			if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
-				return nil, checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
-					"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
-			}
-		}
+	if err := s.checkLiveMethods(acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
+		return nil, err
 	}
 	sess.ID, sess.PaymentLink = id, linkID
 	if sess.ID == "" {
@@ -88,6 +80,22 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	}
 	s.fetchItemImages(sess)
 	return sess, nil
+}
+
+// checkLiveMethods refuses, in live mode, methods no live provider of acct
+// takes: a live session with one would be a page nobody can pay. (Test
+// mode has the simulator.)
+func (s *Service) checkLiveMethods(acct *checkout.Account, livemode bool, methods []string) error {
+	if !livemode {
+		return nil
+	}
+	for i, m := range methods {
+		if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
+			return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
+				"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+		}
+	}
+	return nil
 }
 
 // A session's public token, for pages whose URL must carry a token rather
