@@ -349,14 +349,49 @@ func (s *Service) sessionLink(ctx context.Context, sess *checkout.Session) (*che
 
 // settleLink frees sess's place under its link's limit once a payment
 // has ended, and counts the session if it completed; it returns the link
-// to write with the outcome (nil when nothing changes).
-func (s *Service) settleLink(ctx context.Context, sess *checkout.Session, completed bool, now time.Time) (*checkout.PaymentLink, error) {
-	l, err := s.sessionLink(ctx, sess)
-	if err != nil || l == nil {
-		return nil, err
+// to write with the outcome (nil when nothing changes). A link without a
+// limit is not written with the outcome (unlimited is true): a popular
+// link's payments would all race on its version, and a lost race must
+// never fail the recording of a payment the provider took; its count is
+// written just after (countLinkCompletion).
+func (s *Service) settleLink(ctx context.Context, sess *checkout.Session, completed bool, now time.Time) (l *checkout.PaymentLink, unlimited bool, err error) {
+	if l, err = s.sessionLink(ctx, sess); err != nil || l == nil {
+		return nil, false, err
+	}
+	if l.Limit <= 0 {
+		return nil, true, nil
 	}
 	if !l.Settle(sess.ID, completed, now) {
-		return nil, nil
+		return nil, false, nil
 	}
-	return l, nil
+	return l, false, nil
+}
+
+// linkCountAttempts bounds the compare-and-set attempts of one count of a
+// completed session on a link without a limit.
+const linkCountAttempts = 50
+
+// countLinkCompletion counts completed session sess on its link (one
+// without a limit), after the outcome is stored. It is best effort: a
+// process that dies between the two writes loses one count of a link that
+// limits nothing, and the session itself says it completed.
+func (s *Service) countLinkCompletion(ctx context.Context, sess *checkout.Session, now time.Time) {
+	for range linkCountAttempts {
+		l, err := s.sessionLink(ctx, sess)
+		if err != nil || l == nil {
+			if err != nil {
+				s.log.Error("counting a payment link's completed session failed", "payment_link", sess.PaymentLink, "err", err)
+			}
+			return
+		}
+		l.Settle(sess.ID, true, now)
+		err = s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{l}})
+		if !checkout.IsKind(err, checkout.KindConflict) {
+			if err != nil {
+				s.log.Error("counting a payment link's completed session failed", "payment_link", sess.PaymentLink, "err", err)
+			}
+			return
+		}
+	}
+	s.log.Error("counting a payment link's completed session lost every race", "payment_link", sess.PaymentLink)
 }

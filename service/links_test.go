@@ -236,3 +236,35 @@ func TestPaymentLinkPlaceHeldThroughThreeDSecure(t *testing.T) {
 		t.Fatalf("completed_sessions %d", got.CompletedSessions)
 	}
 }
+
+// TestUnlimitedLinkCountsConcurrentCompletions: many customers of a link
+// without a limit paying at once all pay (a race on the link never fails
+// a payment's recording), and each completion is counted.
+func TestUnlimitedLinkCountsConcurrentCompletions(t *testing.T) {
+	f := newFixture(t)
+	l := f.link(t, service.LinkParams{})
+	const n = 8
+	var sessions []*checkout.Session
+	for range n {
+		sessions = append(sessions, f.visit(t, l.ID))
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("pay %d: %v", i, err)
+		}
+	}
+	got, _ := f.svc.GetPaymentLink(f.ctx, f.scope, l.ID)
+	if got.CompletedSessions != n {
+		t.Fatalf("completed_sessions %d, want %d", got.CompletedSessions, n)
+	}
+}

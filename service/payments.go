@@ -481,10 +481,11 @@ func (s *Service) Refund(ctx context.Context, scope checkout.Scope, paymentID st
 // compare-and-set races, re-deciding from fresh copies each time.
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult) (*checkout.Session, *checkout.Payment, error) {
 	var (
-		sess   *checkout.Session
-		p      *checkout.Payment
-		events []*checkout.Event
-		now    time.Time
+		sess      *checkout.Session
+		p         *checkout.Payment
+		events    []*checkout.Event
+		now       time.Time
+		countLink bool // a completion to count on a link without a limit
 	)
 	err := retryCAS(func() error {
 		var err error
@@ -508,19 +509,24 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		// place under the link's limit freed once this payment has ended.
 		// A payment still waiting on the customer (3-D Secure) keeps it.
 		completed := keep && wasOpen && sess.Status == checkout.SessionComplete
+		countLink = false
 		if sess.PaymentLink != "" && (completed || p.Status.Final()) {
-			link, err := s.settleLink(ctx, sess, completed, now)
+			link, unlimited, err := s.settleLink(ctx, sess, completed, now)
 			if err != nil {
 				return err
 			}
 			if link != nil {
 				c.Objects = []checkout.Object{link}
 			}
+			countLink = unlimited && completed
 		}
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if countLink {
+		s.countLinkCompletion(ctx, sess, now)
 	}
 	if len(events) > 0 {
 		s.wakeDeliveries()
