@@ -26,4 +26,7 @@ type Event struct {
 	// event is written just after its change, not with it (see
 	// service.endpointHealth): the Store writes endpoints on their own.
 	Endpoint *WebhookEndpoint `json:",omitempty"`
+	// Object is the snapshot of a generic object (a payment link) right
+	// after the change, for its kind's events.
+	Object Object `json:",omitempty"`
 }

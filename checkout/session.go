@@ -123,6 +123,9 @@ type Session struct {
 
 	// Payment is the id of the payment that completed the session.
 	Payment string
+	// PaymentLink is the id of the payment link that minted the session;
+	// "" for a session made through the API.
+	PaymentLink string
 	// PublicToken identifies the session on customer-facing URLs that carry
 	// a token rather than the id (seed 002's publicToken). The service
 	// derives it from the id, and finds a session by it through the id.

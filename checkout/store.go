@@ -310,6 +310,7 @@ type SessionFilter struct {
 	Customer      string
 	Payment       string
 	CustomerEmail string
+	PaymentLink   string // the sessions the payment link minted
 	CreatedGTE    time.Time
 	CreatedLTE    time.Time
 }

@@ -108,6 +108,8 @@ type Client struct {
 	// APIKeys lists, makes, revokes and rolls the secret keys of the
 	// client key's account and mode.
 	APIKeys *APIKeyService
+	// PaymentLinks creates, reads, lists and updates payment links.
+	PaymentLinks *PaymentLinkService
 
 	b *backend
 }
@@ -168,10 +170,11 @@ func New(apiKey string, opts ...Option) *Client {
 	}
 	b.baseURL, b.baseErr = parseBaseURL(b.rawBaseURL)
 	return &Client{
-		Sessions: &SessionService{b: b},
-		Events:   &EventService{b: b},
-		APIKeys:  &APIKeyService{b: b},
-		b:        b,
+		Sessions:     &SessionService{b: b},
+		Events:       &EventService{b: b},
+		APIKeys:      &APIKeyService{b: b},
+		PaymentLinks: &PaymentLinkService{b: b},
+		b:            b,
 	}
 }
 

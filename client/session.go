@@ -75,6 +75,9 @@ type Session struct {
 	// Payment is the id of the payment that completed the session; "" until
 	// then.
 	Payment string `json:"payment"`
+	// PaymentLink is the id of the payment link whose visit made the
+	// session; "" for a session made through the API.
+	PaymentLink string `json:"payment_link"`
 
 	Customer           string            `json:"customer"`
 	CustomerEmail      string            `json:"customer_email"`
@@ -250,6 +253,8 @@ type SessionListParams struct {
 	Customer      string
 	Payment       string
 	CustomerEmail string
+	// PaymentLink lists the sessions a payment link minted.
+	PaymentLink string
 	// CreatedGTE and CreatedLTE bound the creation time, inclusively. They
 	// are sent as Unix seconds, so sub-second parts are dropped.
 	CreatedGTE time.Time
@@ -271,6 +276,7 @@ func (p *SessionListParams) query() url.Values {
 	set("customer", p.Customer)
 	set("payment", p.Payment)
 	set("customer_email", p.CustomerEmail)
+	set("payment_link", p.PaymentLink)
 	if !p.CreatedGTE.IsZero() {
 		q.Set("created[gte]", strconv.FormatInt(p.CreatedGTE.Unix(), 10))
 	}

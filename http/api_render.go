@@ -28,6 +28,7 @@ type sessionJSON struct {
 	Currency           string            `json:"currency"`
 	LineItems          listJSON          `json:"line_items"`
 	Payment            *string           `json:"payment"`
+	PaymentLink        *string           `json:"payment_link"`
 	Customer           *string           `json:"customer"`
 	CustomerEmail      *string           `json:"customer_email"`
 	CustomerPhone      *string           `json:"customer_phone"`
@@ -147,7 +148,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		TotalDetails: totalDetailsJSON{AmountDiscount: sess.AmountDiscount, AmountTax: sess.AmountTax},
 		Currency:     string(sess.Currency),
 		LineItems:    listJSON{Object: "list", Data: items, URL: "/v1/checkout/sessions/" + sess.ID + "/line_items"},
-		Payment:      optString(sess.Payment), Customer: optString(sess.Customer),
+		Payment:      optString(sess.Payment), PaymentLink: optString(sess.PaymentLink), Customer: optString(sess.Customer),
 		CustomerEmail: optString(sess.CustomerEmail), CustomerPhone: optString(sess.CustomerPhone),
 		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
 		ClientReferenceID: optString(sess.ClientReferenceID), Locale: optString(sess.Locale), Description: optString(sess.Description),
@@ -189,6 +190,10 @@ func renderEventAt(ev *checkout.Event, publicURL string) *eventJSON {
 		out.Data.Object = renderSessionAt(ev.Session, publicURL)
 	case ev.Endpoint != nil:
 		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
+	case ev.Object != nil:
+		if l, ok := ev.Object.(*checkout.PaymentLink); ok {
+			out.Data.Object = renderLinkAt(l, publicURL)
+		}
 	}
 	return out
 }

@@ -95,6 +95,7 @@ func sessionFilter(v *params.Values, p checkout.ListParams) checkout.SessionFilt
 	f.Customer, _ = v.String("customer")
 	f.Payment, _ = v.String("payment")
 	f.CustomerEmail, _ = v.String("customer_email")
+	f.PaymentLink, _ = v.String("payment_link")
 	if created, ok := v.Object("created"); ok {
 		f.CreatedGTE, _ = created.Time("gte")
 		f.CreatedLTE, _ = created.Time("lte")

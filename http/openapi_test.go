@@ -610,8 +610,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 7 {
-		t.Errorf("%d page operations, want 7", pages)
+	if pages != 8 { // with /l/{id}, a payment link
+		t.Errorf("%d page operations, want 8", pages)
 	}
 }
 

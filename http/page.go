@@ -403,8 +403,8 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 				f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
 			}
 			s.redirectFlash(w, r, sess, f)
-		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress"):
-			f.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress"}[e.Code])
+		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress" || e.Code == "payment_link_exhausted"):
+			f.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress", "payment_link_exhausted": "link_exhausted"}[e.Code])
 			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState:
 			http.Redirect(w, r, pagePath(sess), http.StatusSeeOther)

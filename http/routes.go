@@ -32,6 +32,10 @@ func (s *Server) routes() {
 	s.handle("POST /v1/api_keys/{id}/roll", s.api(s.rollAPIKey))
 	s.handle("GET /v1/account", s.api(s.getAccount))
 	s.handle("POST /v1/account", s.api(s.updateAccount))
+	s.handle("POST /v1/payment_links", s.api(s.createLink))
+	s.handle("GET /v1/payment_links", s.api(s.listLinks))
+	s.handle("GET /v1/payment_links/{id}", s.api(s.getLink))
+	s.handle("POST /v1/payment_links/{id}", s.api(s.updateLink))
 	s.handle("POST /v1/files", s.apiMax(s.createFile, s.maxUploadBytes(), "file"))
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))
@@ -52,6 +56,7 @@ func (s *Server) routes() {
 	// The hosted page (seed 001's /checkout/{id}, seed 000's /c/{id}).
 	s.handle("GET /checkout/{id}", http.HandlerFunc(s.showSession))
 	s.handle("GET /c/{id}", http.HandlerFunc(s.showSession))
+	s.handle("GET /l/{id}", http.HandlerFunc(s.visitLink)) // a payment link: mints a session
 	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
 	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
 	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))

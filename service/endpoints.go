@@ -25,6 +25,7 @@ var EventTypes = []string{
 	checkout.EventAsyncPaymentSucceeded, checkout.EventAsyncPaymentFailed,
 	checkout.EventPaymentSucceeded, checkout.EventPaymentFailed,
 	checkout.EventEndpointDisabled,
+	checkout.EventPaymentLinkCreated, checkout.EventPaymentLinkUpdated,
 }
 
 // Endpoint settings, with their defaults.

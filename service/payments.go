@@ -226,7 +226,18 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			sess.CustomerEmail = pp.Email
 		}
 		col.record(sess)
-		return s.store.Commit(ctx, checkout.Change{Session: sess, Payment: p})
+		// A session of a payment link with a limit takes a place under it
+		// in this same write: of two customers paying the last place at
+		// once, one is refused here, before any provider is asked.
+		c := checkout.Change{Session: sess, Payment: p}
+		link, err := s.claimLink(ctx, sess, now)
+		if err != nil {
+			return err
+		}
+		if link != nil {
+			c.Objects = []checkout.Object{link}
+		}
+		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -261,6 +272,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 	// this payment must not go through.
 	now := s.now()
 	var ended checkout.SessionStatus // set when the session can no longer be paid
+	exhausted := false               // set when its payment link has no place left
 	err = retryCAS(func() error {
 		sess, err := s.store.FindSession(ctx, sessionID)
 		if err != nil {
@@ -272,10 +284,24 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 			}
 			return err
 		}
-		return s.store.Commit(ctx, checkout.Change{Session: sess})
+		// The link's place is taken again too: it may have lapsed while
+		// the customer was away, and been taken by another.
+		c := checkout.Change{Session: sess}
+		link, err := s.claimLink(ctx, sess, now)
+		if err != nil {
+			exhausted = checkout.IsKind(err, checkout.KindState)
+			return err
+		}
+		if link != nil {
+			c.Objects = []checkout.Object{link}
+		}
+		return s.store.Commit(ctx, c)
 	})
 	if ended != "" {
 		return s.cancelPayment(ctx, p.ID, "the checkout session is "+string(ended))
+	}
+	if exhausted {
+		return s.cancelPayment(ctx, p.ID, "the payment link has reached its limit of completed checkout sessions")
 	}
 	if err != nil {
 		return nil, nil, err
@@ -460,10 +486,11 @@ func (s *Service) Refund(ctx context.Context, scope checkout.Scope, paymentID st
 // compare-and-set races, re-deciding from fresh copies each time.
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult) (*checkout.Session, *checkout.Payment, error) {
 	var (
-		sess   *checkout.Session
-		p      *checkout.Payment
-		events []*checkout.Event
-		now    time.Time
+		sess      *checkout.Session
+		p         *checkout.Payment
+		events    []*checkout.Event
+		now       time.Time
+		countLink bool // a completion to count on a link without a limit
 	)
 	err := retryCAS(func() error {
 		var err error
@@ -474,6 +501,7 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			return err
 		}
 		now = s.now()
+		wasOpen := sess.Status == checkout.SessionOpen
 		var keep bool
 		if events, keep, err = s.apply(sess, p, res, now); err != nil {
 			return err
@@ -482,10 +510,28 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		if !keep {
 			c.Session = nil
 		}
+		// A session of a payment link: counted when it completes, and its
+		// place under the link's limit freed once this payment has ended.
+		// A payment still waiting on the customer (3-D Secure) keeps it.
+		completed := keep && wasOpen && sess.Status == checkout.SessionComplete
+		countLink = false
+		if sess.PaymentLink != "" && (completed || p.Status.Final()) {
+			link, unlimited, err := s.settleLink(ctx, sess, completed, now)
+			if err != nil {
+				return err
+			}
+			if link != nil {
+				c.Objects = []checkout.Object{link}
+			}
+			countLink = unlimited && completed
+		}
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if countLink {
+		s.countLinkCompletion(ctx, sess, now)
 	}
 	if len(events) > 0 {
 		s.wakeDeliveries()

@@ -61,26 +61,28 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
+	return s.createSession(ctx, scope, p, acct, "", "")
+}
+
+// createSession makes a session of acct in scope: with id, or a new one
+// when id is ""; linkID names the payment link that mints it, if one does.
+func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *SessionParams, acct *checkout.Account, id, linkID string) (*checkout.Session, error) {
 	now := s.now()
 	sess, err := buildSession(p, acct, scope.Livemode, now)
 	if err != nil {
 		return nil, err
 	}
-	if scope.Livemode {
-		// A live session no provider can take would be a page nobody can
-		// pay: refused, naming what to configure. (Test mode has the
-		// simulator.)
-		for i, m := range sess.PaymentMethodTypes {
-			if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
-				return nil, checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
-					"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
-			}
-		}
+	if err := s.checkLiveMethods(acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
+		return nil, err
 	}
-	sess.ID = s.ids.New("cs")
+	sess.ID, sess.PaymentLink = id, linkID
+	if sess.ID == "" {
+		sess.ID = s.ids.New("cs")
+	}
 	if p.LinkID {
-		// The link is the session: its way back is its own page, which
-		// the caller can name only through the id placeholder.
+		// Seed 000's single-use link is the session: its way back is its
+		// own page, which the caller can name only through the id
+		// placeholder.
 		sess.ID = s.ids.New("cs_link")
 		sess.CancelURL = strings.ReplaceAll(sess.CancelURL, SessionIDPlaceholder, sess.ID)
 	}
@@ -94,6 +96,22 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	}
 	s.fetchItemImages(sess)
 	return sess, nil
+}
+
+// checkLiveMethods refuses, in live mode, methods no live provider of acct
+// takes: a live session with one would be a page nobody can pay. (Test
+// mode has the simulator.)
+func (s *Service) checkLiveMethods(acct *checkout.Account, livemode bool, methods []string) error {
+	if !livemode {
+		return nil
+	}
+	for i, m := range methods {
+		if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
+			return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
+				"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+		}
+	}
+	return nil
 }
 
 // A session's public token, for pages whose URL must carry a token rather

@@ -21,7 +21,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	return s.creates.insert(ctx, sessionRow{
 		id: sess.ID, accountID: sess.AccountID, livemode: sess.Livemode, status: string(sess.Status),
 		expiresAt: micros(sess.ExpiresAt), created: micros(sess.Created), customer: sess.Customer,
-		payment: sess.Payment, customerEmail: sess.CustomerEmail, version: sess.Version, data: data,
+		payment: sess.Payment, customerEmail: sess.CustomerEmail, paymentLink: sess.PaymentLink, version: sess.Version, data: data,
 	})
 }
 
@@ -33,6 +33,7 @@ type sessionRow struct {
 	status                           string
 	expiresAt, created               int64
 	customer, payment, customerEmail string
+	paymentLink                      string
 	version                          int64
 	data                             []byte
 }
@@ -40,9 +41,9 @@ type sessionRow struct {
 // insertSession inserts one row: one statement, its own transaction.
 func (s *Store) insertSession(ctx context.Context, r *sessionRow) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-		customer, payment, customer_email, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		customer, payment, customer_email, version, data, payment_link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		r.id, r.accountID, r.livemode, r.status, r.expiresAt, r.created,
-		r.customer, r.payment, r.customerEmail, r.version, r.data)
+		r.customer, r.payment, r.customerEmail, r.version, r.data, r.paymentLink)
 	return translate("create session", err)
 }
 
@@ -60,18 +61,19 @@ func (s *Store) insertSessions(ctx context.Context, group []*create) error {
 		livemodes                  = make([]bool, n)
 		expires, created, versions = make([]int64, n), make([]int64, n), make([]int64, n)
 		data                       = make([][]byte, n)
+		links                      = make([]string, n)
 	)
 	for i, c := range group {
 		r := &c.row
 		ids[i], accounts[i], livemodes[i], statuses[i] = r.id, r.accountID, r.livemode, r.status
 		expires[i], created[i], customers[i], payments[i] = r.expiresAt, r.created, r.customer, r.payment
-		emails[i], versions[i], data[i] = r.customerEmail, r.version, r.data
+		emails[i], versions[i], data[i], links[i] = r.customerEmail, r.version, r.data, r.paymentLink
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-		customer, payment, customer_email, version, data)
+		customer, payment, customer_email, version, data, payment_link)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::bigint[], $6::bigint[],
-			$7::text[], $8::text[], $9::text[], $10::bigint[], $11::bytea[])`,
-		ids, accounts, livemodes, statuses, expires, created, customers, payments, emails, versions, data)
+			$7::text[], $8::text[], $9::text[], $10::bigint[], $11::bytea[], $12::text[])`,
+		ids, accounts, livemodes, statuses, expires, created, customers, payments, emails, versions, data, links)
 	return err
 }
 
@@ -125,6 +127,9 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 	}
 	if f.CustomerEmail != "" {
 		q.where("customer_email = $? AND customer_email <> ''", f.CustomerEmail)
+	}
+	if f.PaymentLink != "" {
+		q.where("payment_link = $? AND payment_link <> ''", f.PaymentLink)
 	}
 	if !f.CreatedGTE.IsZero() {
 		q.where("created >= $?", micros(f.CreatedGTE))

@@ -19,7 +19,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	}
 	err = s.run(ctx, createSessionScript,
 		sess.ID, sess.AccountID, mode(sess.Livemode), data, s.ttl(sess.ExpiresAt),
-		string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt)).Err()
+		string(sess.Status), sess.Customer, sess.CustomerEmail, sess.Payment, micros(sess.ExpiresAt), sess.PaymentLink).Err()
 	return translate("create session", err)
 }
 
@@ -53,6 +53,8 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 	switch {
 	case f.Payment != "":
 		sources = []string{all + ":payment:" + f.Payment}
+	case f.PaymentLink != "":
+		sources = []string{all + ":link:" + f.PaymentLink}
 	case f.Customer != "":
 		sources = []string{all + ":customer:" + f.Customer}
 	case f.CustomerEmail != "":
@@ -71,6 +73,7 @@ func (s *Store) ListSessions(ctx context.Context, scope checkout.Scope, f checko
 			(f.Customer == "" || sess.Customer == f.Customer) &&
 			(f.CustomerEmail == "" || sess.CustomerEmail == f.CustomerEmail) &&
 			(f.Payment == "" || sess.Payment == f.Payment) &&
+			(f.PaymentLink == "" || sess.PaymentLink == f.PaymentLink) &&
 			(f.CreatedGTE.IsZero() || !sess.Created.Before(f.CreatedGTE)) &&
 			(f.CreatedLTE.IsZero() || !sess.Created.After(f.CreatedLTE))
 	}

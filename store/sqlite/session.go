@@ -23,7 +23,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *checkout.Session) error
 	return s.submit(&writeReq{ctx: ctx, oneStatement: true, session: s.stored(sess.ID, data), fn: func(tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.ws.insertSession).ExecContext(ctx,
 			sess.ID, sess.AccountID, sess.Livemode, string(sess.Status), micros(sess.ExpiresAt), micros(sess.Created),
-			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data)
+			sess.Customer, sess.Payment, sess.CustomerEmail, sess.Version, data, sess.PaymentLink)
 		return translate("create session", err)
 	}})
 }
@@ -136,6 +136,9 @@ func sessionQuery(scope checkout.Scope, f checkout.SessionFilter, c cursor) (str
 	}
 	if f.CustomerEmail != "" {
 		and("customer_email = ? AND customer_email <> ''", f.CustomerEmail)
+	}
+	if f.PaymentLink != "" {
+		and("payment_link = ? AND payment_link <> ''", f.PaymentLink)
 	}
 	if rest.where != "" && len(statuses) > 1 {
 		// A field's index serves every status at once: one range, the

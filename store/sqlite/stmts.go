@@ -34,7 +34,7 @@ func (w *writeStmts) defs() []stmtDef {
 		{&w.insertAccount, `INSERT INTO accounts (id, data) VALUES (?, ?)`},
 		{&w.insertKey, `INSERT INTO api_keys (id, account_id, livemode, hash, hint, created) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&w.insertSession, `INSERT INTO sessions (id, account_id, livemode, status, expires_at, created,
-			customer, payment, customer_email, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			customer, payment, customer_email, version, data, payment_link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.updateSession, `UPDATE sessions SET status = ?, expires_at = ?, customer = ?, payment = ?,
 			customer_email = ?, version = ?, data = ?
 			WHERE id = ? AND account_id = ? AND livemode = ? AND version = ?`},

@@ -106,7 +106,7 @@ func (s suite) hostile(t *testing.T) {
 			cursorNotFound("ListEndpoints", id, c.param, err)
 		}
 
-		for _, f := range []checkout.SessionFilter{{Customer: id}, {Payment: id}, {CustomerEmail: id}} {
+		for _, f := range []checkout.SessionFilter{{Customer: id}, {Payment: id}, {CustomerEmail: id}, {PaymentLink: id}} {
 			f.Limit, f.Now = 10, t0
 			p, err := st.ListSessions(ctx, scopeA, f)
 			empty("ListSessions", id, len(p.Items), err)

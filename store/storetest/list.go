@@ -334,6 +334,48 @@ func (s suite) filters(t *testing.T) {
 		wantIDs(t, "customer after update", got, newestFirst(s2, s4))
 	})
 
+	// PaymentLink lists the sessions a payment link minted: set when a
+	// session is created, never changed, and kept through its updates.
+	t.Run("PaymentLink", func(t *testing.T) {
+		st := s.seeded(t)
+		mk := func(id, link string) *checkout.Session {
+			sess := newSession(scopeA, id, t0)
+			sess.PaymentLink = link
+			create(t, st, sess)
+			return sess
+		}
+		s1 := mk("cs_l1", "plink_1")
+		s2 := mk("cs_l2", "plink_2")
+		s3 := mk("cs_l3", "plink_1")
+		mk("cs_l4", "")
+		other := newSession(scopeB, "cs_l5", t0)
+		other.PaymentLink = "plink_1"
+		create(t, st, other)
+		transition(t, st, scopeA, s3.ID, checkout.TransitionPay, t0.Add(time.Minute), func(s *checkout.Session) { s.Payment = "pay_l3" })
+
+		for _, tc := range []struct {
+			name string
+			f    checkout.SessionFilter
+			want []string
+		}{
+			{"link", checkout.SessionFilter{PaymentLink: "plink_1"}, newestFirst(s1, s3)},
+			{"other link", checkout.SessionFilter{PaymentLink: "plink_2"}, newestFirst(s2)},
+			{"unknown link", checkout.SessionFilter{PaymentLink: "plink_9"}, []string{}},
+			{"link and status", checkout.SessionFilter{PaymentLink: "plink_1", Status: checkout.SessionComplete, Now: t0}, newestFirst(s3)},
+			{"link, one per page", checkout.SessionFilter{PaymentLink: "plink_1", ListParams: limit(1)}, newestFirst(s3)},
+		} {
+			if tc.f.Limit == 0 {
+				tc.f.Limit = 10
+			}
+			got, _ := listSessions(t, st, scopeA, tc.f)
+			wantIDs(t, tc.name, got, tc.want)
+		}
+		got, _ := listSessions(t, st, scopeB, checkout.SessionFilter{PaymentLink: "plink_1", ListParams: limit(10)})
+		wantIDs(t, "link in another scope", got, newestFirst(other))
+		got = walk(t, st, scopeA, checkout.SessionFilter{PaymentLink: "plink_1", ListParams: limit(1)})
+		wantIDs(t, "link, walked a page at a time", got, newestFirst(s1, s3))
+	})
+
 	t.Run("CreatedRangeInclusive", func(t *testing.T) {
 		st := s.seeded(t)
 		var sessions []*checkout.Session

@@ -195,6 +195,11 @@ func codecFor(v any) codec {
 			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.File)) },
 			decode: func(b []byte) (any, error) { return DecodeObject(checkout.FileKind, b) },
 		}
+	case *checkout.PaymentLink:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.PaymentLink)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.PaymentLinkKind, b) },
+		}
 	}
 	panic("no codec for " + reflect.TypeOf(v).String())
 }
@@ -343,6 +348,8 @@ var storedForms = []struct{ domain, stored reflect.Type }{
 	{reflect.TypeFor[checkout.EndpointSecret](), reflect.TypeFor[storedSecret]()},
 	{reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[storedDelivery]()},
 	{reflect.TypeFor[checkout.DeliveryAttempt](), reflect.TypeFor[storedAttempt]()},
+	{reflect.TypeFor[checkout.PaymentLink](), reflect.TypeFor[storedLink]()},
+	{reflect.TypeFor[checkout.LinkSlot](), reflect.TypeFor[storedLinkSlot]()},
 }
 
 // TestStoredFieldsMatchDomain: every field of a stored domain type has a

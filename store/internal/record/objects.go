@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -282,9 +283,18 @@ type storedEvent struct {
 	Session   *storedSession  `json:"Session"`
 	Payment   *storedPayment  `json:"Payment"`
 	Endpoint  *storedEndpoint `json:"Endpoint,omitempty"`
+	// A generic object's snapshot (a payment link's).
+	Object *storedObject `json:"Object,omitempty"`
 }
 
-func eventToStored(e *checkout.Event) *storedEvent {
+// storedObject is a generic object's snapshot in an event: its kind and
+// its kind's stored form.
+type storedObject struct {
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+}
+
+func eventToStored(e *checkout.Event) (*storedEvent, error) {
 	r := &storedEvent{
 		ID:        e.ID,
 		AccountID: e.AccountID,
@@ -303,10 +313,17 @@ func eventToStored(e *checkout.Event) *storedEvent {
 	if e.Endpoint != nil {
 		r.Endpoint = endpointToStored(e.Endpoint)
 	}
-	return r
+	if e.Object != nil {
+		data, err := EncodeObject(e.Object)
+		if err != nil {
+			return nil, err
+		}
+		r.Object = &storedObject{Kind: e.Object.ObjectKind(), Data: data}
+	}
+	return r, nil
 }
 
-func eventFromStored(r *storedEvent) *checkout.Event {
+func eventFromStored(r *storedEvent) (*checkout.Event, error) {
 	e := &checkout.Event{
 		ID:        r.ID,
 		AccountID: r.AccountID,
@@ -325,7 +342,14 @@ func eventFromStored(r *storedEvent) *checkout.Event {
 	if r.Endpoint != nil {
 		e.Endpoint = endpointFromStored(r.Endpoint)
 	}
-	return e
+	if r.Object != nil {
+		o, err := DecodeObject(r.Object.Kind, r.Object.Data)
+		if err != nil {
+			return nil, err
+		}
+		e.Object = o
+	}
+	return e, nil
 }
 
 // normalize normalizes the times of r and of its session and payment
@@ -343,7 +367,10 @@ func (r *storedEvent) normalize() {
 
 // EncodeEvent is the stored JSON of e.
 func EncodeEvent(e *checkout.Event) ([]byte, error) {
-	r := eventToStored(e)
+	r, err := eventToStored(e)
+	if err != nil {
+		return nil, err
+	}
 	r.normalize()
 	return encode("event", r)
 }
@@ -355,7 +382,7 @@ func DecodeEvent(data []byte) (*checkout.Event, error) {
 		return nil, err
 	}
 	r.normalize()
-	return eventFromStored(&r), nil
+	return eventFromStored(&r)
 }
 
 // storedEndpoint is the stored form of a checkout.WebhookEndpoint. An empty

@@ -39,23 +39,26 @@ type storedSession struct {
 	CustomerEmailLocked bool `json:"CustomerEmailLocked,omitempty"`
 	// Seed 000's order details: left out when empty, so that sessions
 	// made elsewhere keep their bytes.
-	CustomerFirstName string     `json:"CustomerFirstName,omitempty"`
-	CustomerLastName  string     `json:"CustomerLastName,omitempty"`
-	Fulfillment       string     `json:"Fulfillment,omitempty"`
-	Payment           string     `json:"Payment"`
-	PublicToken       string     `json:"PublicToken"`
-	CSRFToken         string     `json:"CSRFToken"`
-	PaymentInFlight   string     `json:"PaymentInFlight"`
-	InFlightSince     storedTime `json:"InFlightSince"`
-	FailedAttempts    int        `json:"FailedAttempts"`
-	Version           int64      `json:"Version"`
-	EventSeq          int64      `json:"EventSeq"`
-	Created           storedTime `json:"Created"`
-	Updated           storedTime `json:"Updated"`
-	ExpiresAt         storedTime `json:"ExpiresAt"`
-	AccessedAt        storedTime `json:"AccessedAt"`
-	CompletedAt       storedTime `json:"CompletedAt"`
-	ExpiredAt         storedTime `json:"ExpiredAt"`
+	CustomerFirstName string `json:"CustomerFirstName,omitempty"`
+	CustomerLastName  string `json:"CustomerLastName,omitempty"`
+	Fulfillment       string `json:"Fulfillment,omitempty"`
+	Payment           string `json:"Payment"`
+	// Left out when empty, so that sessions stored before links existed
+	// keep their bytes.
+	PaymentLink     string     `json:"PaymentLink,omitempty"`
+	PublicToken     string     `json:"PublicToken"`
+	CSRFToken       string     `json:"CSRFToken"`
+	PaymentInFlight string     `json:"PaymentInFlight"`
+	InFlightSince   storedTime `json:"InFlightSince"`
+	FailedAttempts  int        `json:"FailedAttempts"`
+	Version         int64      `json:"Version"`
+	EventSeq        int64      `json:"EventSeq"`
+	Created         storedTime `json:"Created"`
+	Updated         storedTime `json:"Updated"`
+	ExpiresAt       storedTime `json:"ExpiresAt"`
+	AccessedAt      storedTime `json:"AccessedAt"`
+	CompletedAt     storedTime `json:"CompletedAt"`
+	ExpiredAt       storedTime `json:"ExpiredAt"`
 
 	// What the session collects and what was collected (collect.go), left
 	// out at their zero values so that sessions stored before collection
@@ -128,6 +131,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		CustomerLastName:    s.CustomerLastName,
 		Fulfillment:         s.Fulfillment,
 		Payment:             s.Payment,
+		PaymentLink:         s.PaymentLink,
 		PublicToken:         s.PublicToken,
 		CSRFToken:           s.CSRFToken,
 		PaymentInFlight:     s.PaymentInFlight,
@@ -194,6 +198,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		CustomerLastName:    r.CustomerLastName,
 		Fulfillment:         r.Fulfillment,
 		Payment:             r.Payment,
+		PaymentLink:         r.PaymentLink,
 		PublicToken:         r.PublicToken,
 		CSRFToken:           r.CSRFToken,
 		PaymentInFlight:     r.PaymentInFlight,

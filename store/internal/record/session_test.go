@@ -42,6 +42,7 @@ var zones = []*time.Location{
 var (
 	timeType       = reflect.TypeFor[time.Time]()
 	nextActionType = reflect.TypeFor[checkout.NextAction]()
+	objectType     = reflect.TypeFor[checkout.Object]()
 )
 
 // action fills a next action as providers make them: the fields of one
@@ -91,6 +92,11 @@ func (f *filler) fill(v reflect.Value) {
 	}
 	if v.Type() == nextActionType {
 		f.action(v, n)
+		return
+	}
+	if v.Type() == objectType {
+		// A generic object in an event: a payment link, every field set.
+		v.Set(reflect.ValueOf(f.value(reflect.TypeFor[checkout.PaymentLink]())))
 		return
 	}
 	switch v.Kind() {
@@ -181,7 +187,7 @@ func TestEveryFieldRoundTrips(t *testing.T) {
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[checkout.Account](), reflect.TypeFor[checkout.APIKey](), reflect.TypeFor[checkout.Session](),
 		reflect.TypeFor[checkout.Payment](), reflect.TypeFor[checkout.Event](), reflect.TypeFor[checkout.WebhookEndpoint](),
-		reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[checkout.File](),
+		reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[checkout.File](), reflect.TypeFor[checkout.PaymentLink](),
 	} {
 		want := (&filler{}).value(typ)
 		c := codecFor(want)

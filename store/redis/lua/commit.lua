@@ -110,8 +110,9 @@ if s then
   local seq = redis.call('ZSCORE', all, s.id) or redis.call('INCR', P .. 'seq')
   redis.call('SET', P .. 'session:' .. s.id, s.data, 'PX', s.ttl)
   reindex(
-    sessionIndexes(sc, oldSession.Status, oldSession.Customer, oldSession.CustomerEmail, oldSession.Payment),
-    sessionIndexes(sc, s.status, s.customer, s.email, s.payment), seq, s.id, s.ttl)
+    sessionIndexes(sc, oldSession.Status, oldSession.Customer, oldSession.CustomerEmail, oldSession.Payment, oldSession.PaymentLink),
+    -- A session's payment link never changes: the stored one's index is kept.
+    sessionIndexes(sc, s.status, s.customer, s.email, s.payment, oldSession.PaymentLink), seq, s.id, s.ttl)
   if s.status == 'open' then
     redis.call('ZADD', P .. 'due:sessions', s.expires, s.id)
   else

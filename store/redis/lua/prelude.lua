@@ -54,9 +54,10 @@ end
 
 -- sessionIndexes are the list indexes session id belongs to with these
 -- field values.
-local function sessionIndexes(sc, status, customer, email, payment)
+local function sessionIndexes(sc, status, customer, email, payment, link)
   local base = P .. 'sessions:' .. sc
   local t = {base, base .. ':status:' .. status}
+  if link and link ~= '' then t[#t + 1] = base .. ':link:' .. link end
   if customer ~= '' then t[#t + 1] = base .. ':customer:' .. customer end
   if email ~= '' then t[#t + 1] = base .. ':email:' .. email end
   if payment ~= '' then t[#t + 1] = base .. ':payment:' .. payment end

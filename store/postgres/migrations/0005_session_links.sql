@@ -1,0 +1,4 @@
+-- A checkout session's payment link, so that a link's sessions are listed
+-- through an index. No session stored before had one.
+ALTER TABLE sessions ADD COLUMN payment_link text NOT NULL DEFAULT '';
+CREATE INDEX sessions_payment_link ON sessions (account_id, livemode, payment_link, seq) WHERE payment_link <> '';
