@@ -323,6 +323,8 @@ var storedForms = []struct{ domain, stored reflect.Type }{
 	{reflect.TypeFor[checkout.EndpointSecret](), reflect.TypeFor[storedSecret]()},
 	{reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[storedDelivery]()},
 	{reflect.TypeFor[checkout.DeliveryAttempt](), reflect.TypeFor[storedAttempt]()},
+	{reflect.TypeFor[checkout.ProviderSettings](), reflect.TypeFor[storedProviderSettings]()},
+	{reflect.TypeFor[checkout.ProviderCredentials](), reflect.TypeFor[storedProviderCredentials]()},
 }
 
 // TestStoredFieldsMatchDomain: every field of a stored domain type has a
