@@ -86,6 +86,12 @@ type Session struct {
 	Description        string
 	PaymentMethodTypes []string
 	Metadata           map[string]string
+	// Provider is the provider the session pays through (sim, stripe,
+	// easypay, ifthenpay) for each method it serves: the one the request
+	// named, else the account's default for the session's first method.
+	// A method it does not serve goes to the account's default for that
+	// method. "" on sessions made before sessions chose one.
+	Provider string
 
 	// CustomerEmailLocked is set when the merchant gave CustomerEmail: the
 	// customer cannot change it from the page (as on Stripe), so that a

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +30,9 @@ type SessionParams struct {
 	Locale             string
 	Description        string
 	Mode               string
+	// Provider names the provider to pay through (sim, stripe, easypay,
+	// ifthenpay); "" takes the account's default for each method.
+	Provider string
 	// Collect is what the page asks for beyond the payment (collect.go).
 	Collect CollectParams
 }
@@ -57,16 +59,8 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
-	if scope.Livemode {
-		// A live session no provider can take would be a page nobody can
-		// pay: refused, naming what to configure. (Test mode has the
-		// simulator.)
-		for i, m := range sess.PaymentMethodTypes {
-			if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
-				return nil, checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
-					"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
-			}
-		}
+	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
+		return nil, err
 	}
 	sess.ID = s.ids.New("cs")
 	sess.PublicToken = publicToken(sess.ID)

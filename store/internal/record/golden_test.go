@@ -195,6 +195,11 @@ func codecFor(v any) codec {
 			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.File)) },
 			decode: func(b []byte) (any, error) { return DecodeObject(checkout.FileKind, b) },
 		}
+	case *checkout.ProviderSettings:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.ProviderSettings)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.ProviderSettingsKind, b) },
+		}
 	}
 	panic("no codec for " + reflect.TypeOf(v).String())
 }

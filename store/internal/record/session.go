@@ -64,6 +64,9 @@ type storedSession struct {
 	CustomerDetails          *storedCustomerDetails `json:"CustomerDetails,omitzero"`
 	ShippingDetails          *storedShippingDetails `json:"ShippingDetails,omitzero"`
 	TermsAccepted            bool                   `json:"TermsAccepted,omitempty"`
+	// Left out when empty, so sessions stored before sessions chose a
+	// provider keep their bytes.
+	Provider string `json:"Provider,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -118,6 +121,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		PaymentMethodTypes:  s.PaymentMethodTypes,
 		Metadata:            s.Metadata,
 		CustomerEmailLocked: s.CustomerEmailLocked,
+		Provider:            s.Provider,
 		Payment:             s.Payment,
 		PublicToken:         s.PublicToken,
 		CSRFToken:           s.CSRFToken,
@@ -181,6 +185,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		PaymentMethodTypes:  r.PaymentMethodTypes,
 		Metadata:            r.Metadata,
 		CustomerEmailLocked: r.CustomerEmailLocked,
+		Provider:            r.Provider,
 		Payment:             r.Payment,
 		PublicToken:         r.PublicToken,
 		CSRFToken:           r.CSRFToken,

@@ -181,7 +181,7 @@ func TestEveryFieldRoundTrips(t *testing.T) {
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[checkout.Account](), reflect.TypeFor[checkout.APIKey](), reflect.TypeFor[checkout.Session](),
 		reflect.TypeFor[checkout.Payment](), reflect.TypeFor[checkout.Event](), reflect.TypeFor[checkout.WebhookEndpoint](),
-		reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[checkout.File](),
+		reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[checkout.File](), reflect.TypeFor[checkout.ProviderSettings](),
 	} {
 		want := (&filler{}).value(typ)
 		c := codecFor(want)
