@@ -189,9 +189,15 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
 	// Test mode pays through the built-in simulator, for every account;
-	// live mode has no provider until one is configured (a later release).
+	// stripe, easypay and ifthenpay are the simulator under their names in
+	// test mode until their gateways arrive (a later release), built per
+	// account from its own credentials; live mode has no provider yet.
 	providers := service.NewRegistry()
-	providers.Register("sim", sim.Factory(sim.New(clock)))
+	simulator := sim.New(clock)
+	providers.Register("sim", sim.Factory(simulator))
+	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
+	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
+	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
