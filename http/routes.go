@@ -32,6 +32,10 @@ func (s *Server) routes() {
 	s.handle("POST /v1/api_keys/{id}/roll", s.api(s.rollAPIKey))
 	s.handle("GET /v1/account", s.api(s.getAccount))
 	s.handle("POST /v1/account", s.api(s.updateAccount))
+	s.handle("GET /v1/account/providers", s.api(s.listProviders))
+	s.handle("GET /v1/account/providers/{name}", s.api(s.getProvider))
+	s.handle("POST /v1/account/providers/{name}", s.api(s.setProvider))
+	s.handle("DELETE /v1/account/providers/{name}", s.api(s.deleteProvider))
 	s.handle("POST /v1/files", s.apiMax(s.createFile, s.maxUploadBytes(), "file"))
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))
