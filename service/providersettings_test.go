@@ -23,7 +23,7 @@ type keyed struct {
 	key string
 }
 
-func (keyed) Name() string                { return "stripe" }
+func (keyed) Name() string               { return "stripe" }
 func (keyed) Methods() []checkout.Method { return []checkout.Method{checkout.MethodCard} }
 func (k keyed) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	r, err := k.Provider.Start(ctx, req)
