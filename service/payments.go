@@ -91,10 +91,17 @@ type MethodPage struct {
 // providers that would take them describe them.
 func (s *Service) MethodPages(ctx context.Context, sess *checkout.Session, acct *checkout.Account) []MethodPage {
 	out := make([]MethodPage, 0, len(sess.PaymentMethodTypes))
+	// The settings are read once for every method; if they cannot be read,
+	// no method is offered rather than one through the wrong provider.
+	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: sess.Livemode})
 	for _, name := range sess.PaymentMethodTypes {
 		m := checkout.Method(name)
 		mp := MethodPage{Method: m}
-		if prov, err := s.providerFor(ctx, acct, sess.Livemode, sess.Provider, m); err == nil {
+		if err != nil {
+			out = append(out, mp)
+			continue
+		}
+		if prov, err := s.providerIn(ps, acct, sess.Livemode, sess.Provider, m); err == nil {
 			mp.Spec, mp.Available = prov.Page(m), true
 		}
 		out = append(out, mp)

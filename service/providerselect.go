@@ -56,16 +56,22 @@ func (s *Service) providerNamed(ctx context.Context, acct *checkout.Account, liv
 }
 
 // providerFor returns the provider that takes method for a session of
-// acct in a mode: the session's own provider (chosen, when set) if it
-// serves the method; else the account's default for the method; else the
-// registry's route. Errors are KindState (provider_unavailable), or the
-// chosen provider's own error: a session's provider is never swapped for
-// another behind its back.
+// acct in a mode, reading the account's settings now: see providerIn.
 func (s *Service) providerFor(ctx context.Context, acct *checkout.Account, livemode bool, chosen string, method checkout.Method) (checkout.Provider, error) {
 	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: livemode})
 	if err != nil {
 		return nil, err
 	}
+	return s.providerIn(ps, acct, livemode, chosen, method)
+}
+
+// providerIn returns the provider that takes method for a session of acct
+// in a mode, given the account's settings ps (nil: none): the session's
+// own provider (chosen, when set) if it serves the method; else the
+// account's default for the method; else the registry's route. Errors are
+// KindState (provider_unavailable), or the chosen provider's own error: a
+// session's provider is never swapped for another behind its back.
+func (s *Service) providerIn(ps *checkout.ProviderSettings, acct *checkout.Account, livemode bool, chosen string, method checkout.Method) (checkout.Provider, error) {
 	if chosen != "" {
 		p, err := s.providers.Get(acct, livemode, chosen, s.credentials(ps, chosen))
 		if err != nil {
@@ -101,11 +107,15 @@ func (s *Service) providerFor(ctx context.Context, acct *checkout.Account, livem
 // A live session no provider can take would be a page nobody can pay: it
 // is refused, naming what to configure (test mode has the simulator).
 func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, sess *checkout.Session, requested string) error {
+	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: sess.Livemode})
+	if err != nil {
+		return err
+	}
 	if requested != "" {
 		if _, ok := providerSpecs[requested]; !ok || !s.providers.Has(requested) {
 			return checkout.Invalid("provider", "provider_unknown", "no provider '%s': use one of %s", requested, strings.Join(ProviderNames(), ", "))
 		}
-		p, err := s.providerNamed(ctx, acct, sess.Livemode, requested)
+		p, err := s.providers.Get(acct, sess.Livemode, requested, s.credentials(ps, requested))
 		if err != nil {
 			msg := "it is not configured in this mode"
 			var ce *checkout.Error
@@ -122,7 +132,7 @@ func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, se
 		sess.Provider = requested
 	}
 	for i, m := range sess.PaymentMethodTypes {
-		p, err := s.providerFor(ctx, acct, sess.Livemode, sess.Provider, checkout.Method(m))
+		p, err := s.providerIn(ps, acct, sess.Livemode, sess.Provider, checkout.Method(m))
 		if err != nil {
 			if !checkout.IsKind(err, checkout.KindState) {
 				return err
