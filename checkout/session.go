@@ -88,9 +88,10 @@ type Session struct {
 	Metadata           map[string]string
 	// Provider is the provider the session pays through (sim, stripe,
 	// easypay, ifthenpay) for each method it serves: the one the request
-	// named, else the account's default for the session's first method.
-	// A method it does not serve goes to the account's default for that
-	// method. "" on sessions made before sessions chose one.
+	// named, else, for a session of one method, the account's provider for
+	// it. A method it does not serve, or every method when it is "" (a
+	// session of several methods that named none, or one made before
+	// sessions chose), goes to the account's default for that method.
 	Provider string
 
 	// CustomerEmailLocked is set when the merchant gave CustomerEmail: the

@@ -187,3 +187,45 @@ func TestAccountProvidersBadInput(t *testing.T) {
 		t.Errorf("the server logged a key: %s", logged)
 	}
 }
+
+// TestPageThroughTenantProviders: two tenants pay on the hosted page, each
+// through the provider its session names: A's card with 3-D Secure through
+// stripe (the confirmation goes back to it), B's voucher through
+// ifthenpay, each recorded on its payment.
+func TestPageThroughTenantProviders(t *testing.T) {
+	e := newProvidersEnv(t, "sqlite")
+	a := validSession()
+	a["provider"] = "stripe"
+	idA := e.create(e.key, a).str("id")
+	res := e.openOK(t, "/checkout/"+idA).pay("4000 0027 6000 3184")
+	if !strings.Contains(res.location(), "/3ds/") {
+		t.Fatalf("3-D Secure card redirected to %q", res.location())
+	}
+	if loc := res.follow().submit("complete", nil).location(); !strings.HasPrefix(loc, "https://shop.example/success") {
+		t.Fatalf("completed challenge went to %q", loc)
+	}
+	if pays := e.payments(t, idA); len(pays) != 1 || pays[0]["provider"] != "stripe" || pays[0]["status"] != "succeeded" {
+		t.Fatalf("A's payments %v", pays)
+	}
+
+	b := validSession()
+	b["currency"], b["payment_method_types"] = "eur", []string{"card", "multibanco"}
+	if r := e.postJSON("/v1/account/providers/ifthenpay", e.keyB, map[string]any{"default_for": []string{"multibanco"}}); r.status != 200 {
+		t.Fatalf("B's default: %d %s", r.status, r.body)
+	}
+	r := e.create(e.keyB, b)
+	idB := r.str("id")
+	if r.get("provider") != nil {
+		t.Fatalf("B's session of two methods names %v; want null, each method's default", r.get("provider"))
+	}
+	page := e.openOK(t, "/checkout/"+idB)
+	page.submit("multibanco", nil).follow().mustContain("21098")
+	pr := e.get("/v1/payments?checkout_session="+idB, e.keyB)
+	pays := pr.get("data").([]any)
+	if len(pays) != 1 || pays[0].(map[string]any)["provider"] != "ifthenpay" || pays[0].(map[string]any)["method"] != "multibanco" {
+		t.Fatalf("B's payments %s", pr.body)
+	}
+	if r := e.get("/v1/payments?checkout_session="+idB, e.key); len(r.get("data").([]any)) != 0 {
+		t.Fatalf("A lists B's payments: %s", r.body)
+	}
+}

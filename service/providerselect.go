@@ -103,7 +103,8 @@ func (s *Service) providerIn(ps *checkout.ProviderSettings, acct *checkout.Accou
 
 // chooseProvider sets sess.Provider: the one requested, which must be
 // configured in the session's mode (built without error) and serve one of
-// the session's methods, else the provider of the session's first method.
+// the session's methods; else, for a session of one method, the provider
+// of that method; else "", each method's default at payment.
 // A live session no provider can take would be a page nobody can pay: it
 // is refused, naming what to configure (test mode has the simulator).
 func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, sess *checkout.Session, requested string) error {
@@ -143,7 +144,10 @@ func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, se
 			}
 			continue
 		}
-		if sess.Provider == "" {
+		if requested == "" && len(sess.PaymentMethodTypes) == 1 {
+			// One method: its provider is the session's, unambiguously. With
+			// several, each goes to the account's default for it when paid
+			// (a provider recorded for the first would take the others too).
 			sess.Provider = p.Name()
 		}
 	}
