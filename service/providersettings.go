@@ -114,10 +114,9 @@ var providerSpecs = map[string]providerSpec{
 			{Name: "anti_phishing_key", Secret: true, check: matches(antiPhishRE, "the anti-phishing key is 8 to 128 letters and digits")},
 		},
 		complete: func(has func(string) bool) string {
+			// (A key with an entity too is refused before: parameter_conflict.)
 			switch {
-			case has("mb_key") && (has("entity") || has("sub_entity")):
-				return "mb_key" // reported as a conflict by checkProviderParams
-			case !has("mb_key") && !has("entity"):
+			case !has("mb_key") && !has("entity") && !has("sub_entity"):
 				return "mb_key"
 			case has("entity") && !has("sub_entity"):
 				return "sub_entity"

@@ -173,6 +173,18 @@ func TestProviderChoice(t *testing.T) {
 		}
 	}
 
+	// Both tenants on stripe, each with its own key: each payment goes
+	// through its own tenant's credentials.
+	const secretB = "sk_test_BBBBsecretBBBB2222"
+	if _, err := f.svc.SetProvider(f.ctx, scopeB, "stripe", service.ProviderParams{Credentials: map[string]string{"secret_key": secretB}}); err != nil {
+		t.Fatal(err)
+	}
+	for scope, want := range map[checkout.Scope]string{f.scope: secretA, scopeB: secretB} {
+		if _, p := pay(scope, "stripe", checkout.MethodCard); p.ProviderRef != "key:"+want {
+			t.Errorf("%s paid through %s; want its own key", scope.AccountID, p.ProviderRef)
+		}
+	}
+
 	// A session asking for easypay with card and multibanco pays cards
 	// through the default and vouchers through easypay.
 	s, err := f.sessionWith(t, f.scope, "easypay", "card", "multibanco")
