@@ -45,7 +45,7 @@ func accountsProviders(ctx context.Context, args []string, stdout, stderr io.Wri
 	summary := map[string]string{
 		"set": "Sets a payment provider's credentials for an account in one mode (test unless --live), as POST /v1/account/providers/{name} does: " +
 			"credentials given replace the stored ones (an empty value removes one), the others stay. Secrets are encrypted with the server's " +
-			"encryption key and never shown again, only their last four characters; pass them in the CHECKOUTD_ACCOUNT_* variables to keep them " +
+			"encryption key and never shown again, only their last four characters; pass them in the CHECKOUTD_PROVIDER_* variables to keep them " +
 			"out of the shell's history. Safe while servers run: the next payment on every server uses the change.",
 		"list":   "Lists an account's payment providers in one mode: what is set, secrets as their last four characters.",
 		"remove": "Forgets a provider's credentials and defaults for an account in one mode.",

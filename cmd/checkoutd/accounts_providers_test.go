@@ -64,7 +64,7 @@ func TestCLIAccountsProviders(t *testing.T) {
 	}
 
 	// The secret comes from its variable, the rest from flags.
-	stdout, stderr, code := runCLI(t, []string{"CHECKOUTD_ACCOUNT_SECRET_KEY=" + secret}, "accounts", "providers", "set",
+	stdout, stderr, code := runCLI(t, []string{"CHECKOUTD_PROVIDER_SECRET_KEY=" + secret, "CHECKOUTD_ACCOUNT_SECRET_KEY=sk_test_notTheProvidersKey0000"}, "accounts", "providers", "set",
 		"--data", data, "--account", "acct_default", "--provider", "stripe", "--publishable-key", "pk_test_51CliPublishable", "--default-for", "card")
 	if code != 0 || !strings.Contains(stdout, "secret_key: …9876") || !strings.Contains(stdout, "default_for: card") {
 		t.Fatalf("set: exit %d\n%s\n%s", code, stdout, stderr)
