@@ -21,6 +21,11 @@ type Account struct {
 	// hosted page's name, logo and colours, and the links it shows.
 	Profile Profile
 
+	// HostLivemode is the mode of the sessions seed 000's /api/sessions
+	// makes for this account: that API has one server secret and no key
+	// to tell test from live, so the tenant's setting does.
+	HostLivemode bool
+
 	// Version is 1 when created and one more each UpdateAccount, which
 	// writes only over the version it read (records from before accounts
 	// could change read as 0).

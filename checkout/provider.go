@@ -193,13 +193,25 @@ const (
 	FieldToken PageField = "payment_token"
 )
 
+// TokenChecker is a Provider that can tell, before any attempt, whether a
+// payment token is one it could take (its shape; in test mode, the test
+// tokens it knows). A token it cannot take is refused as bad input, before
+// the session is claimed, so nothing is written.
+type TokenChecker interface {
+	CheckToken(token string) error
+}
+
 // PageSpec is what the hosted page needs to offer a method through a
 // provider: the inputs it shows, the scripts it loads and the sources its
 // Content-Security-Policy must admit for them. Sources are CSP
 // host-sources (https://js.stripe.com), written into the header as given,
 // so they come from the provider's code, never from a request.
 type PageSpec struct {
-	Fields     []PageField
+	Fields []PageField
+	// APITokens says the provider also takes a payment token sent through
+	// an API rather than made by its page's script (seed 000's
+	// sourceToken: a Stripe PaymentMethod id).
+	APITokens  bool
 	Scripts    []string
 	ScriptSrc  []string
 	FrameSrc   []string

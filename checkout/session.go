@@ -102,6 +102,13 @@ type Session struct {
 	// stored before it existed keep their bytes (and read back unlocked).
 	CustomerEmailLocked bool `json:",omitempty"`
 
+	// What a seed 000 caller says of the order beyond the canonical fields,
+	// kept as given: the customer's first and last names and the order's
+	// fulfillment (shipping, pickup or digital), shown on the page and in
+	// that dialect's snapshot.
+	CustomerFirstName, CustomerLastName string
+	Fulfillment                         string
+
 	// What the page asks for beyond the payment (see collect.go).
 	// ShippingCountries are the countries a shipping address may be in;
 	// nil when no shipping address is asked for. BillingAddressCollection,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -112,5 +113,27 @@ func BenchmarkPageRender(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "bytes/page")
 		})
+	}
+}
+
+// BenchmarkHostCreateSession is seed 000's POST /api/sessions with the body
+// the canonical BenchmarkCreateSession sends, in that dialect's names: the
+// dialect's cost over the canonical create.
+func BenchmarkHostCreateSession(b *testing.B) {
+	e := newEnv(b)
+	h := chttp.New(e.svc, nil, nil)
+	h.SetHost(chttp.HostConfig{Secret: "bench-secret-0123456789"})
+	body := `{"orderId":"1234","amount":5000,"currency":"GHS","tenantId":"acct_a","returnUrl":"https://shop.example/ok","metadata":{"order_id":"1234"}}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/api/sessions", strings.NewReader(body))
+		req.Header.Set("x-checkout-secret", "bench-secret-0123456789")
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code, w.Body.String())
+		}
 	}
 }

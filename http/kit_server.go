@@ -53,6 +53,8 @@ type Server struct {
 	trusted []netip.Prefix
 	// poweredBy is the pages' footer text (SetPoweredBy).
 	poweredBy string
+	// host configures seed 000's /api routes (SetHost).
+	host HostConfig
 }
 
 // SetAPIRateLimit bounds merchant API requests of one account (in one mode)
@@ -85,7 +87,7 @@ func New(svc *service.Service, log *slog.Logger, m *Metrics) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), metrics: m,
 		payLimit:  newAddressLimit(DefaultPayRatePerMinute, DefaultPayRatePerMinute),
 		authLimit: newAddressLimit(DefaultAuthFailuresPerMinute, DefaultAuthFailuresPerMinute),
-		poweredBy: DefaultPoweredBy}
+		poweredBy: DefaultPoweredBy, host: HostConfig{SessionTTL: DefaultHostSessionTTL}}
 	s.routes()
 	s.handler = s.observe(s.mux)
 	return s

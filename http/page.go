@@ -41,6 +41,7 @@ type pageData struct {
 
 	Items                 []pageItem
 	Description           string // the session's, shown with the summary
+	Fulfillment           string // how the order reaches the customer (seed 000), in words
 	Total, Discount, Tax  string
 	Email                 string
 	EmailLocked           bool // the merchant set it: shown read-only
@@ -153,6 +154,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		Lang: lang, Nonce: checkout.RandomString(22), Title: tr(lang, "title"), Merchant: acct.PublicName(),
 		BrandCSS: brandCSS(acct.Profile.Branding), PoweredBy: s.poweredBy, TermsURL: acct.Profile.TermsURL, PrivacyURL: acct.Profile.PrivacyURL,
 		Description: sess.Description,
+		Fulfillment: fulfillmentText(lang, sess.Fulfillment),
 		TestMode:    !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
 		Errors: map[string]string{},
@@ -203,6 +205,15 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.CancelURL, d.CancelHost = sess.CancelURL, u.Host
 	}
 	return d
+}
+
+// fulfillmentText says how the order reaches the customer, "" when the
+// session does not say.
+func fulfillmentText(lang, f string) string {
+	if f == "" {
+		return ""
+	}
+	return tr(lang, "fulfillment_"+f)
 }
 
 // voucherRefreshSeconds is how often a waiting voucher's page reloads.

@@ -52,6 +52,10 @@ func simProviders(clock checkout.Clock) *service.Registry {
 	r.Register("live_sim", func(*checkout.Account, bool) (checkout.Provider, error) { return liveSim{p}, nil })
 	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	r.Route(true, "live_sim", checkout.MethodCard, checkout.MethodMultibanco)
+	// As serve: seed 000's providers stand in on the simulator.
+	r.RegisterCredentialed("stripe", sim.StandIn(p, "stripe", checkout.MethodCard))
+	r.RegisterCredentialed("easypay", sim.StandIn(p, "easypay", checkout.MethodMultibanco))
+	r.RegisterCredentialed("ifthenpay", sim.StandIn(p, "ifthenpay", checkout.MethodMultibanco))
 	return r
 }
 
@@ -344,7 +348,8 @@ func textOf(n *html.Node) string {
 
 // merchantHosts are the hosts of the test sessions' success and cancel URLs,
 // the only absolute URLs a page may link to.
-var merchantHosts = []string{"shop.example"}
+// seed 000's example returnUrl, and checkoutd's own pages (a payment link's way back)
+var merchantHosts = []string{"shop.example", "localhost:3000", "checkout.test"}
 
 // checkPage holds a page to what every page must do: security headers, a
 // CSP with a fresh nonce and no 'unsafe-inline', a small size, and nothing

@@ -43,6 +43,16 @@ func (s *Server) routes() {
 	s.handle("POST /v1/test_helpers/payments/{id}/succeed", s.api(s.settle(true)))
 	s.handle("POST /v1/test_helpers/payments/{id}/fail", s.api(s.settle(false)))
 
+	// Seed 000's checkout host (host_*.go).
+	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
+	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))
+	s.handle("GET /api/sessions/{id}", http.HandlerFunc(s.getHostSession))
+	s.handle("OPTIONS /api/sessions/{id}", http.HandlerFunc(s.hostPreflight))
+	s.handle("POST /api/sessions/{id}/pay", http.HandlerFunc(s.payHostSession))
+	s.handle("OPTIONS /api/sessions/{id}/pay", http.HandlerFunc(s.hostPreflight))
+	s.handle("POST /api/sessions/{id}/confirm", http.HandlerFunc(s.confirmHostSession))
+	s.handle("OPTIONS /api/sessions/{id}/confirm", http.HandlerFunc(s.hostPreflight))
+
 	// The hosted page (seed 001's /checkout/{id}, seed 000's /c/{id}).
 	s.handle("GET /checkout/{id}", http.HandlerFunc(s.showSession))
 	s.handle("GET /c/{id}", http.HandlerFunc(s.showSession))

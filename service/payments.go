@@ -116,7 +116,7 @@ func takes(spec checkout.PageSpec, pp PayParams) error {
 	switch {
 	case pp.Card != nil && !slices.Contains(spec.Fields, checkout.FieldCardNumber):
 		return checkout.Invalid("card_number", "parameter_unknown", "card details are not taken for '%s' here", pp.Method)
-	case pp.Token != "" && !slices.Contains(spec.Fields, checkout.FieldToken):
+	case pp.Token != "" && !slices.Contains(spec.Fields, checkout.FieldToken) && !spec.APITokens:
 		return checkout.Invalid("payment_token", "parameter_unknown", "a payment token is not taken for '%s' here", pp.Method)
 	case pp.Token == "" && pp.Card == nil && slices.Contains(spec.Fields, checkout.FieldToken):
 		return checkout.Invalid("payment_token", "parameter_missing", "a payment token is required")
@@ -194,6 +194,11 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 	if err := takes(prov.Page(pp.Method), pp); err != nil {
 		return nil, nil, err
+	}
+	if tc, ok := prov.(checkout.TokenChecker); ok && pp.Token != "" {
+		if err := tc.CheckToken(pp.Token); err != nil {
+			return nil, nil, err
+		}
 	}
 	p := &checkout.Payment{
 		ID: s.ids.New("pay"), AccountID: sess.AccountID, Livemode: sess.Livemode, SessionID: sess.ID,

@@ -23,6 +23,9 @@ type AccountUpdate struct {
 	AccentColor  *string
 	ButtonShape  *string // one of ButtonShapes
 	FontFamily   *string // a key of FontFamilies
+	// HostMode is the mode of the sessions seed 000's /api/sessions makes
+	// for the account: "test" or "live".
+	HostMode *string
 }
 
 // ButtonShapes are the shapes the page draws its buttons in.
@@ -95,6 +98,9 @@ func applyAccountUpdate(a *checkout.Account, p *AccountUpdate) {
 	set(&b.AccentColor, p.AccentColor)
 	set(&b.ButtonShape, p.ButtonShape)
 	set(&b.FontFamily, p.FontFamily)
+	if p.HostMode != nil {
+		a.HostLivemode = *p.HostMode == "live"
+	}
 }
 
 // checkAccountUpdate validates p, normalizing what it accepts (trimmed
@@ -108,6 +114,9 @@ func (s *Service) checkAccountUpdate(ctx context.Context, id string, p *AccountU
 	}
 	for _, v := range []*string{p.Name, p.DisplayName, p.SupportEmail, p.URL, p.TermsURL, p.PrivacyURL, p.Logo, p.BrandColor, p.AccentColor, p.ButtonShape, p.FontFamily} {
 		trim(v)
+	}
+	if p.HostMode != nil && *p.HostMode != "test" && *p.HostMode != "live" {
+		return checkout.Invalid("host_mode", "parameter_invalid", "host_mode must be 'test' or 'live'; got '%s'", *p.HostMode)
 	}
 	if p.Name != nil {
 		if *p.Name == "" {

@@ -193,7 +193,8 @@ func TestConfirmGoesToThePaymentsProvider(t *testing.T) {
 		t.Fatalf("gw: %d starts, %d confirms, %d cards, tokens %v", starts, confirms, gw.cardsSeen, gw.tokens)
 	}
 
-	// The simulator, on the other hand, takes card details and no token.
+	// The simulator, on the other hand, takes card details, and of tokens
+	// only the test PaymentMethods it knows: another is bad input.
 	s2 := f.session(t)
 	if _, _, err := f.svc.Pay(f.ctx, s2.ID, service.PayParams{Method: checkout.MethodCard, Token: "tok_2"}); checkout.ErrorKind(err) != checkout.KindInvalid {
 		t.Fatalf("a token went to the simulator: %v", err)

@@ -25,11 +25,20 @@ type SessionParams struct {
 	PaymentMethodTypes []string
 	Metadata           map[string]string
 	ExpiresAt          *time.Time
-	LineItems          []LineItemParams
-	ClientReferenceID  string
-	Locale             string
-	Description        string
-	Mode               string
+	// ExpiresIn is the session's lifetime from now, for callers that give
+	// a duration (seed 000's expiresIn); at most one of it and ExpiresAt.
+	ExpiresIn *time.Duration
+	// LinkID gives the session an id that reads as seed 000's single-use
+	// payment link, cs_link_…: the link is the session.
+	LinkID bool
+	// Seed 000's order details, kept as given (see checkout.Session).
+	CustomerFirstName, CustomerLastName string
+	Fulfillment                         string
+	LineItems                           []LineItemParams
+	ClientReferenceID                   string
+	Locale                              string
+	Description                         string
+	Mode                                string
 	// Provider names the provider to pay through (sim, stripe, easypay,
 	// ifthenpay); "" takes the account's default for each method.
 	Provider string
@@ -63,6 +72,12 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 		return nil, err
 	}
 	sess.ID = s.ids.New("cs")
+	if p.LinkID {
+		// The link is the session: its way back is its own page, which
+		// the caller can name only through the id placeholder.
+		sess.ID = s.ids.New("cs_link")
+		sess.CancelURL = strings.ReplaceAll(sess.CancelURL, SessionIDPlaceholder, sess.ID)
+	}
 	sess.PublicToken = publicToken(sess.ID)
 	sess.CSRFToken = checkout.RandomString(32)
 	for i := range sess.LineItems {

@@ -130,9 +130,31 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 		return nil, err
 	}
 
+	switch p.Fulfillment {
+	case "", "shipping", "pickup", "digital":
+		sess.Fulfillment = p.Fulfillment
+	default:
+		return nil, checkout.Invalid("fulfillment", "parameter_invalid", "fulfillment must be 'shipping', 'pickup' or 'digital'; got '%s'", p.Fulfillment)
+	}
+	for _, n := range []struct{ param, v string }{{"customer_first_name", p.CustomerFirstName}, {"customer_last_name", p.CustomerLastName}} {
+		if err := checkText(n.param, n.v, 100); err != nil {
+			return nil, err
+		}
+	}
+	sess.CustomerFirstName, sess.CustomerLastName = strings.TrimSpace(p.CustomerFirstName), strings.TrimSpace(p.CustomerLastName)
+
 	sess.ExpiresAt = now.Add(acct.SessionTTL)
 	if acct.SessionTTL == 0 {
 		sess.ExpiresAt = now.Add(checkout.DefaultSessionTTL)
+	}
+	if p.ExpiresIn != nil {
+		if p.ExpiresAt != nil {
+			return nil, checkout.Invalid("expires_in", "parameter_unexpected", "give expires_at or expires_in, not both")
+		}
+		if d := *p.ExpiresIn; d < checkout.MinSessionTTL || d > checkout.MaxSessionTTL {
+			return nil, checkout.Invalid("expires_in", "parameter_invalid", "the session's lifetime must be between 1 minute and 30 days; got %s", d)
+		}
+		sess.ExpiresAt = now.Add(*p.ExpiresIn)
 	}
 	if p.ExpiresAt != nil {
 		at := p.ExpiresAt.UTC()

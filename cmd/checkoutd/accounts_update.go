@@ -31,7 +31,7 @@ func accountsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer
 	sf.register(fs)
 	account := fs.String("account", "", "id of the account (required)")
 	maxBytes := fs.Int64("image-max-bytes", service.DefaultImageMaxBytes, "the largest logo accepted, in bytes (serve's --image-max-bytes)")
-	var name, display, logo, brand, accent, shape, font, email, site, terms, privacy optFlag
+	var name, display, logo, brand, accent, shape, font, email, site, terms, privacy, hostMode optFlag
 	fs.Var(&name, "name", "the account's name")
 	fs.Var(&display, "display-name", "the name customers see on the page (empty: the account's name)")
 	fs.Var(&logo, "logo", "an image file (PNG, JPEG, GIF or WebP) to store and show as the logo (empty: no logo)")
@@ -43,6 +43,7 @@ func accountsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&site, "url", "the merchant's website")
 	fs.Var(&terms, "terms-url", "the terms of service, linked from the page")
 	fs.Var(&privacy, "privacy-url", "the privacy policy, linked from the page")
+	fs.Var(&hostMode, "host-mode", "test or live: the mode of the sessions seed 000's POST /api/sessions makes for this account (default test)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func accountsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	p := service.AccountUpdate{Name: name.v, DisplayName: display.v, BrandColor: brand.v, AccentColor: accent.v,
-		ButtonShape: shape.v, FontFamily: font.v, SupportEmail: email.v, URL: site.v, TermsURL: terms.v, PrivacyURL: privacy.v}
+		ButtonShape: shape.v, FontFamily: font.v, SupportEmail: email.v, URL: site.v, TermsURL: terms.v, PrivacyURL: privacy.v, HostMode: hostMode.v}
 	if logo.v != nil {
 		id := ""
 		if *logo.v != "" {
@@ -86,8 +87,12 @@ func accountsUpdate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("%s", cliMessage(err))
 	}
 	b := a.Profile.Branding
-	fmt.Fprintf(stdout, "account_id: %s\nname: %s\ndisplay_name: %s\nlogo: %s\nbrand_color: %s\naccent_color: %s\nbutton_shape: %s\nfont_family: %s\n",
-		a.ID, a.Name, a.Profile.DisplayName, b.Logo, b.BrandColor, b.AccentColor, b.ButtonShape, b.FontFamily)
+	hm := "test"
+	if a.HostLivemode {
+		hm = "live"
+	}
+	fmt.Fprintf(stdout, "account_id: %s\nname: %s\ndisplay_name: %s\nlogo: %s\nbrand_color: %s\naccent_color: %s\nbutton_shape: %s\nfont_family: %s\nhost_mode: %s\n",
+		a.ID, a.Name, a.Profile.DisplayName, b.Logo, b.BrandColor, b.AccentColor, b.ButtonShape, b.FontFamily, hm)
 	return nil
 }
 
@@ -110,6 +115,7 @@ var updateFlags = map[string]string{
 	"branding[button_shape]": "--button-shape", "branding[font_family]": "--font-family",
 	"business_profile[support_email]": "--support-email", "business_profile[url]": "--url",
 	"business_profile[terms_of_service_url]": "--terms-url", "business_profile[privacy_policy_url]": "--privacy-url",
+	"host_mode": "--host-mode",
 }
 
 // cliMessage words a service error for the terminal: a validation error's

@@ -24,7 +24,7 @@ var testKeyRE = regexp.MustCompile(`sk_test_[A-Za-z0-9_-]+`)
 func envVar(cmd []string, flag string) string {
 	prefix := map[string]string{"accounts": "CHECKOUTD_ACCOUNT_", "keys": "CHECKOUTD_KEY_", "listen": "CHECKOUTD_LISTEN_"}[cmd[0]]
 	switch flag {
-	case "data", "store", "redis-url", "redis-retention", "redis-prefix", "postgres-url":
+	case "data", "store", "redis-url", "redis-retention", "redis-prefix", "redis-ca-file", "postgres-url":
 		prefix = ""
 	}
 	return cmp.Or(prefix, "CHECKOUTD_") + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))

@@ -231,7 +231,7 @@ func TestEnvNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shared := map[string]bool{"data": true, "store": true, "redis-url": true, "redis-retention": true, "redis-prefix": true, "postgres-url": true}
+	shared := map[string]bool{"data": true, "store": true, "redis-url": true, "redis-retention": true, "redis-prefix": true, "redis-ca-file": true, "postgres-url": true}
 	prefix := map[string]string{"accounts": "CHECKOUTD_ACCOUNT_", "keys": "CHECKOUTD_KEY_", "listen": "CHECKOUTD_LISTEN_"}
 	flagEnv := regexp.MustCompile(`(?m)^  --([a-z0-9-]+)\n.*\n(?:.*\n)*?        env (CHECKOUTD_[A-Z0-9_]+)$`)
 	for _, c := range commandsInHelp(t) {

@@ -50,11 +50,15 @@ type serveConfig struct {
 	trustedProxies  string
 	poweredBy       string
 	imageMaxBytes   int64
+	hostSecret      string
+	hostTTL         time.Duration
+	corsOrigins     string
 
 	// Filled by Validate from the text above.
 	level    slog.Level
 	schedule []time.Duration
 	proxies  []netip.Prefix
+	origins  []string
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -78,6 +82,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.payRate, "pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
 	fs.IntVar(&c.authFailures, "auth-failure-limit", chttp.DefaultAuthFailuresPerMinute, "failed authentications (wrong keys) allowed per client IP per minute; past it the address gets 429 for any key until the count decays (0: no limit)")
 	fs.StringVar(&c.poweredBy, "powered-by", chttp.DefaultPoweredBy, "footer text of the hosted pages (\"\" removes it)")
+	fs.StringVar(&c.hostSecret, "checkout-api-secret", "", "the server secret seed 000's POST /api/sessions takes as x-checkout-secret (also read from "+hostSecretEnv+"; none: those routes answer 503)")
+	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
+	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
@@ -143,8 +150,32 @@ func (c *serveConfig) Validate() error {
 	if c.imageMaxBytes < minImageMaxBytes || c.imageMaxBytes > maxImageMaxBytes {
 		return fmt.Errorf("--image-max-bytes must be between %d and %d", minImageMaxBytes, maxImageMaxBytes)
 	}
+	if c.hostSecret == "" {
+		// Seed 000's own name for it, read when neither the flag nor
+		// CHECKOUTD_CHECKOUT_API_SECRET gives one.
+		c.hostSecret = os.Getenv(hostSecretEnv)
+	}
+	if c.hostSecret != "" && len(c.hostSecret) < 16 {
+		return fmt.Errorf("--checkout-api-secret must be at least 16 characters")
+	}
+	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
+		return errors.New("--host-session-ttl must be between 1m and 720h")
+	}
+	for _, o := range strings.Split(c.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || o == "*" {
+			return fmt.Errorf("--cors-origins: %q is not an origin such as https://shop.example", o)
+		}
+		c.origins = append(c.origins, o)
+	}
 	return nil
 }
+
+// hostSecretEnv is seed 000's name for its server secret.
+const hostSecretEnv = "CHECKOUT_API_SECRET"
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the HTTP service: the merchant API, the operations endpoints and the background expiry sweep.", stdout, stderr)
@@ -232,6 +263,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	handler := chttp.New(svc, log, metrics)
 	handler.SetPayRateLimit(c.payRate)
 	handler.SetPoweredBy(c.poweredBy)
+	handler.SetHost(chttp.HostConfig{Secret: c.hostSecret, SessionTTL: c.hostTTL, CORSOrigins: c.origins})
 	handler.SetAPIRateLimit(c.apiRate)
 	handler.SetAuthFailureLimit(c.authFailures)
 	handler.SetTrustedProxies(c.proxies)

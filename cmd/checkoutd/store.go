@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ type storeFlags struct {
 	redisURL       string
 	redisRetention time.Duration
 	redisPrefix    string
+	redisCAFile    string
 	postgresURL    string
 	// allowVolatile is serve's --redis-allow-volatile (only serve checks).
 	allowVolatile bool
@@ -39,6 +42,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.redisURL, "redis-url", "", "Redis to use with --store redis, e.g. redis://127.0.0.1:6379/0")
 	fs.DurationVar(&f.redisRetention, "redis-retention", 30*24*time.Hour, "with --store redis, how long a session and its payments and events are kept after it expires (at least 1h)")
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "checkout:", "with --store redis, what every key starts with, so several deployments can share one Redis")
+	fs.StringVar(&f.redisCAFile, "redis-ca-file", "", "with a rediss:// --redis-url, a PEM file of the CA certificates that sign the Redis server's certificate (a private CA), trusted instead of the system's; the certificate is always verified")
 	fs.StringVar(&f.postgresURL, "postgres-url", "", "PostgreSQL to use with --store postgres, e.g. postgres://checkoutd@127.0.0.1:5432/checkoutd")
 }
 
@@ -79,9 +83,13 @@ func (f *storeFlags) open(ctx context.Context, how opening) (checkout.Store, err
 		if f.redisRetention < time.Hour {
 			return nil, fmt.Errorf("--redis-retention must be at least 1h, got %s", f.redisRetention)
 		}
-		st, err := redisstore.Open(ctx, f.redisURL, redisstore.Options{Prefix: f.redisPrefix, Retention: f.redisRetention})
+		roots, err := f.redisRoots()
 		if err != nil {
-			return nil, fmt.Errorf("--redis-url: %w", err)
+			return nil, err
+		}
+		st, err := redisstore.Open(ctx, f.redisURL, redisstore.Options{Prefix: f.redisPrefix, Retention: f.redisRetention, RootCAs: roots})
+		if err != nil {
+			return nil, fmt.Errorf("--redis-url: %w%s", err, f.certificateHint(err))
 		}
 		// Only a server runs money through the store; the short-lived
 		// commands (accounts, keys, migrate) may run on any Redis.
@@ -108,6 +116,47 @@ func (f *storeFlags) open(ctx context.Context, how opening) (checkout.Store, err
 		return st, nil
 	}
 	return nil, fmt.Errorf("--store must be sqlite, redis or postgres, got %q", f.kind)
+}
+
+// redisRoots checks what --redis-url and --redis-ca-file say about TLS
+// and reads the CA file: nil when none is given (the system's CAs). The
+// store refuses the same mistakes; checking here names the flags.
+func (f *storeFlags) redisRoots() (*x509.CertPool, error) {
+	u, err := url.Parse(f.redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("--redis-url is not a URL: %v", err)
+	}
+	if u.Scheme == "rediss" && u.Query().Has("skip_verify") {
+		return nil, errors.New("--redis-url has skip_verify, which would accept any server's certificate: checkoutd always verifies it; remove skip_verify, and give a private CA with --redis-ca-file")
+	}
+	if f.redisCAFile == "" {
+		return nil, nil
+	}
+	if u.Scheme != "rediss" {
+		return nil, fmt.Errorf("--redis-ca-file is given but --redis-url is a %s:// URL, which does not use TLS: use rediss://", u.Scheme)
+	}
+	data, err := os.ReadFile(f.redisCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("--redis-ca-file: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--redis-ca-file %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", f.redisCAFile)
+	}
+	return roots, nil
+}
+
+// certificateHint is what to add to an error of opening Redis when the
+// server's certificate was refused for want of a CA that signed it.
+func (f *storeFlags) certificateHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	switch {
+	case !errors.As(err, &unknown):
+		return ""
+	case f.redisCAFile == "":
+		return "; if a private CA signs the server's certificate, give it with --redis-ca-file"
+	}
+	return "; the CA in --redis-ca-file did not sign the server's certificate"
 }
 
 // checkScheme refuses a URL of another kind early, with the flag's name,

@@ -52,7 +52,9 @@ func (*Provider) Methods() []checkout.Method {
 // no script and needs no Content-Security-Policy source.
 func (*Provider) Page(m checkout.Method) checkout.PageSpec {
 	if m == checkout.MethodCard {
-		return checkout.PageSpec{Fields: []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}}
+		// Through an API it takes Stripe's test PaymentMethods instead
+		// (testTokens), as a Stripe account in test mode does.
+		return checkout.PageSpec{Fields: []checkout.PageField{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC}, APITokens: true}
 	}
 	return checkout.PageSpec{}
 }
@@ -80,15 +82,49 @@ var cards = map[string]outcome{
 	"4000002500003155": {action: true},
 }
 
+// testTokens maps Stripe's documented test PaymentMethods (and the
+// legacy tok_visa) to the test card that behaves the same.
+var testTokens = map[string]string{
+	"pm_card_visa":           "4242424242424242",
+	"tok_visa":               "4242424242424242",
+	"pm_card_mastercard":     "5555555555554444",
+	"pm_card_amex":           "378282246310005",
+	"pm_card_chargeDeclined": "4000000000000002",
+	"pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
+	"pm_card_chargeDeclinedExpiredCard":       "4000000000000069",
+	"pm_card_chargeDeclinedIncorrectCvc":      "4000000000000127",
+	"pm_card_chargeDeclinedProcessingError":   "4000000000000119",
+	"pm_card_threeDSecure2Required":           "4000002760003184",
+}
+
+// CheckToken implements checkout.TokenChecker: only the test tokens above.
+func (*Provider) CheckToken(token string) error {
+	if _, ok := testTokens[token]; !ok {
+		return checkout.Invalid("payment_token", "token_unknown",
+			"'%s' is not a test PaymentMethod this test mode knows: use pm_card_visa, pm_card_mastercard, tok_visa, pm_card_chargeDeclined, pm_card_chargeDeclinedInsufficientFunds, pm_card_chargeDeclinedExpiredCard or pm_card_threeDSecure2Required", token)
+	}
+	return nil
+}
+
 // Start implements checkout.Provider.
 func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	ref := "sim_" + req.Payment.ID
 	switch req.Payment.Method {
 	case checkout.MethodCard:
-		if req.Card == nil {
+		number := ""
+		switch {
+		case req.Card != nil:
+			number = req.Card.Number
+		case req.Token != "":
+			n, ok := testTokens[req.Token]
+			if !ok {
+				return checkout.ProviderResult{}, fmt.Errorf("sim: unknown token (CheckToken refuses it first)")
+			}
+			number = n
+		default:
 			return checkout.ProviderResult{}, fmt.Errorf("sim: card payment without a card")
 		}
-		o, known := cards[req.Card.Number]
+		o, known := cards[number]
 		switch {
 		case !known:
 			return failed(ref, "card_declined", "Your card was declined. This is test mode: use a test card such as 4242 4242 4242 4242."), nil

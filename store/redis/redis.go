@@ -7,7 +7,9 @@
 // are stored whole, as JSON, under their id, which is unique across
 // accounts; a session is where seed 000 keeps it:
 //
-//	P session:{id}      string  the session (JSON); TTL: time left until expires_at + Retention
+//	P session:{id}      string  the session (JSON, FormatVersion first: an interface other
+//	                            programs read, documented field by field in the README's
+//	                            "Redis layout"); TTL: time left until expires_at + Retention
 //	P payment:{id}      string  the payment; TTL: time left until its action's deadline + Retention
 //	P event:{id}        string  the event; no TTL until dispatched, then Retention
 //	P delivery:{id}     hash    d (the delivery, JSON), v (version), l (lease until, µs),
@@ -74,6 +76,13 @@
 // not supported. Reads of one key (GetSession, FindSession) would work on
 // any Cluster; nothing else is claimed.
 //
+// # TLS
+//
+// A rediss:// URL connects over TLS (managed services such as Upstash
+// speak nothing else) and always verifies the server's certificate: against
+// Options.RootCAs when a private CA signs it, else the system's CAs. The
+// URL's skip_verify is refused (see tls.go).
+//
 // # Durability
 //
 // Redis keeps data in memory. To survive a restart of Redis, run it with
@@ -89,6 +98,7 @@ package redis
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strconv"
@@ -116,6 +126,8 @@ type Options struct {
 	Prefix string
 	// Retention is how long a session (and its payments, events, deliveries) is kept after expires_at; default 30 days, minimum 1 h (Open refuses less with an error naming the option).
 	Retention time.Duration
+	// RootCAs, for a rediss:// URL, are the CAs the server's certificate must be signed by, in place of the system's (a private CA); nil: the system's. The certificate is always verified (see tls.go).
+	RootCAs *x509.CertPool
 }
 
 // Store is a checkout.Store over one Redis server. It is safe for
@@ -136,7 +148,9 @@ type Store struct {
 }
 
 // Open connects to the Redis server at url (redis://[user:password@]host:port/db,
-// rediss:// for TLS, or unix:///path/to/socket?db=N) and pings it.
+// rediss:// for TLS, whose server certificate is verified against
+// opts.RootCAs or the system's CAs, or unix:///path/to/socket?db=N) and
+// pings it.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -151,9 +165,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
+	if err := configureTLS(o, opts.RootCAs); err != nil {
+		return nil, err
+	}
 	c := goredis.NewClient(o)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
+		if hint := certificateHint(err); hint != "" {
+			return nil, fmt.Errorf("redis: ping %s: %w (%s)", o.Addr, err, hint)
+		}
 		return nil, fmt.Errorf("redis: ping %s: %w", o.Addr, err)
 	}
 	s := &Store{c: c, k: keys{p: opts.Prefix}, retention: opts.Retention, calls: make(chan *call, maxPipeline)}

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -99,11 +100,14 @@ func openRedis(t *testing.T, ctx context.Context, url string) *redis.Store {
 // redisServer is a redis-server of the test's own, on a free loopback port
 // with its files in a temporary directory. It is killed when the test ends.
 type redisServer struct {
-	t      *testing.T
-	bin    string
-	dir    string
-	port   int
-	args   []string // the persistence settings
+	t    *testing.T
+	bin  string
+	dir  string
+	port int
+	args []string // the persistence settings
+	// tls, when set, is how a client trusts the server, which then speaks
+	// only TLS on port (args carry its certificate: see tls_test.go).
+	tls    *tls.Config
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when cmd has been waited for
 }
@@ -118,7 +122,14 @@ func newRedisServer(t *testing.T, bin string, args ...string) *redisServer {
 	return r
 }
 
-func (r *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
+func (r *redisServer) url() string {
+	if r.tls != nil {
+		return fmt.Sprintf("rediss://127.0.0.1:%d/0", r.port)
+	}
+	return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port)
+}
+
+func (r *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", r.port) }
 
 // start starts the server and waits until it answers PING, which it does
 // only once it has loaded its files.
@@ -129,7 +140,11 @@ func (r *redisServer) start(ctx context.Context) {
 		r.t.Fatal(err)
 	}
 	defer logFile.Close()
-	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir, "--daemonize", "no"}, r.args...)
+	ports := []string{"--port", strconv.Itoa(r.port)}
+	if r.tls != nil {
+		ports = []string{"--port", "0", "--tls-port", strconv.Itoa(r.port)}
+	}
+	args := append(append(ports, "--bind", "127.0.0.1", "--dir", r.dir, "--daemonize", "no"), r.args...)
 	cmd := exec.Command(r.bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
@@ -142,7 +157,7 @@ func (r *redisServer) start(ctx context.Context) {
 		close(exited)
 	}()
 
-	c := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.port), MaxRetries: -1, DialTimeout: time.Second})
+	c := goredis.NewClient(&goredis.Options{Addr: r.addr(), TLSConfig: r.tls, MaxRetries: -1, DialTimeout: time.Second})
 	defer c.Close()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -27,6 +27,8 @@ type storedAccount struct {
 	// records read as an empty profile at version 0.
 	Profile *storedProfile `json:"Profile,omitempty"`
 	Version int64          `json:"Version,omitempty"`
+	// HostLivemode: left out when false, as above.
+	HostLivemode bool `json:"HostLivemode,omitempty"`
 }
 
 // storedProfile is the stored form of a checkout.Profile.
@@ -56,6 +58,7 @@ func accountToStored(a *checkout.Account) *storedAccount {
 		SessionTTL:      int64(a.SessionTTL),
 		Created:         a.Created,
 		Version:         a.Version,
+		HostLivemode:    a.HostLivemode,
 	}
 	if p := a.Profile; p != (checkout.Profile{}) {
 		b := p.Branding
@@ -75,6 +78,7 @@ func accountFromStored(r *storedAccount) *checkout.Account {
 		SessionTTL:      time.Duration(r.SessionTTL),
 		Created:         r.Created,
 		Version:         r.Version,
+		HostLivemode:    r.HostLivemode,
 	}
 	if p := r.Profile; p != nil {
 		b := p.Branding

@@ -11,7 +11,9 @@
 // names the objects had when the stores were written (encoding/json's
 // defaults then), which is what databases in the field hold and what the
 // Redis store's scripts read: a change here must still decode what is
-// stored (see the golden test), and should not change what is written. A
+// stored (see the golden test), and should not change what is written
+// (the one change so far: a session starts with FormatVersion, see
+// SessionFormat, since other programs read it). A
 // field added to a domain type needs its stored counterpart, with a name of
 // its own, before the tests pass (see TestStoredFieldsMatchDomain).
 //

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -35,21 +36,26 @@ type storedSession struct {
 	Metadata           map[string]string `json:"Metadata"`
 	// Left out when false, so that sessions stored before it existed keep
 	// their bytes (and read back unlocked).
-	CustomerEmailLocked bool       `json:"CustomerEmailLocked,omitempty"`
-	Payment             string     `json:"Payment"`
-	PublicToken         string     `json:"PublicToken"`
-	CSRFToken           string     `json:"CSRFToken"`
-	PaymentInFlight     string     `json:"PaymentInFlight"`
-	InFlightSince       storedTime `json:"InFlightSince"`
-	FailedAttempts      int        `json:"FailedAttempts"`
-	Version             int64      `json:"Version"`
-	EventSeq            int64      `json:"EventSeq"`
-	Created             storedTime `json:"Created"`
-	Updated             storedTime `json:"Updated"`
-	ExpiresAt           storedTime `json:"ExpiresAt"`
-	AccessedAt          storedTime `json:"AccessedAt"`
-	CompletedAt         storedTime `json:"CompletedAt"`
-	ExpiredAt           storedTime `json:"ExpiredAt"`
+	CustomerEmailLocked bool `json:"CustomerEmailLocked,omitempty"`
+	// Seed 000's order details: left out when empty, so that sessions
+	// made elsewhere keep their bytes.
+	CustomerFirstName string     `json:"CustomerFirstName,omitempty"`
+	CustomerLastName  string     `json:"CustomerLastName,omitempty"`
+	Fulfillment       string     `json:"Fulfillment,omitempty"`
+	Payment           string     `json:"Payment"`
+	PublicToken       string     `json:"PublicToken"`
+	CSRFToken         string     `json:"CSRFToken"`
+	PaymentInFlight   string     `json:"PaymentInFlight"`
+	InFlightSince     storedTime `json:"InFlightSince"`
+	FailedAttempts    int        `json:"FailedAttempts"`
+	Version           int64      `json:"Version"`
+	EventSeq          int64      `json:"EventSeq"`
+	Created           storedTime `json:"Created"`
+	Updated           storedTime `json:"Updated"`
+	ExpiresAt         storedTime `json:"ExpiresAt"`
+	AccessedAt        storedTime `json:"AccessedAt"`
+	CompletedAt       storedTime `json:"CompletedAt"`
+	ExpiredAt         storedTime `json:"ExpiredAt"`
 
 	// What the session collects and what was collected (collect.go), left
 	// out at their zero values so that sessions stored before collection
@@ -121,6 +127,9 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		PaymentMethodTypes:  s.PaymentMethodTypes,
 		Metadata:            s.Metadata,
 		CustomerEmailLocked: s.CustomerEmailLocked,
+		CustomerFirstName:   s.CustomerFirstName,
+		CustomerLastName:    s.CustomerLastName,
+		Fulfillment:         s.Fulfillment,
 		Provider:            s.Provider,
 		Payment:             s.Payment,
 		PublicToken:         s.PublicToken,
@@ -185,6 +194,9 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		PaymentMethodTypes:  r.PaymentMethodTypes,
 		Metadata:            r.Metadata,
 		CustomerEmailLocked: r.CustomerEmailLocked,
+		CustomerFirstName:   r.CustomerFirstName,
+		CustomerLastName:    r.CustomerLastName,
+		Fulfillment:         r.Fulfillment,
 		Provider:            r.Provider,
 		Payment:             r.Payment,
 		PublicToken:         r.PublicToken,
@@ -232,20 +244,44 @@ func (r *storedSession) normalize() {
 	}
 }
 
+// SessionFormat is the version of the stored session's format, which
+// EncodeSession writes as its first field, FormatVersion. Other programs
+// read stored sessions (a Redis key is seed 000's interface; the README's
+// "Redis layout" documents every field), so the format is an interface:
+// the version changes only when a field changes its meaning or its type or
+// goes away, never when one is added, and readers ignore fields they do
+// not know. A session stored before FormatVersion existed has none and is
+// of format 1: the same fields.
+const SessionFormat = 1
+
+// versionedSession is the stored session with its format's version first.
+// The version lives here rather than in storedSession because it is no
+// field of checkout.Session, and an event's copy of its session (in
+// storedEvent) is not this interface and keeps its bytes.
+type versionedSession struct {
+	FormatVersion int `json:"FormatVersion"`
+	*storedSession
+}
+
 // EncodeSession is the stored JSON of s.
 func EncodeSession(s *checkout.Session) ([]byte, error) {
 	r := sessionToStored(s)
 	r.normalize()
-	return encode("session", r)
+	return encode("session", versionedSession{FormatVersion: SessionFormat, storedSession: r})
 }
 
 // DecodeSession is the inverse of EncodeSession. A store that reads a
-// session often decodes through a SessionCache instead.
+// session often decodes through a SessionCache instead. It refuses a
+// session of a format it does not know (written by a newer checkoutd
+// whose format changed), rather than misread it.
 func DecodeSession(data []byte) (*checkout.Session, error) {
-	var r storedSession
+	r := versionedSession{storedSession: new(storedSession)}
 	if err := decode("session", data, &r); err != nil {
 		return nil, err
 	}
+	if v := r.FormatVersion; v != 0 && v != SessionFormat {
+		return nil, fmt.Errorf("record: session %s is stored in format %d; this checkoutd reads format %d: run a checkoutd that knows it", r.ID, v, SessionFormat)
+	}
 	r.normalize()
-	return sessionFromStored(&r), nil
+	return sessionFromStored(r.storedSession), nil
 }
