@@ -65,8 +65,8 @@ var envPrefixes = map[string]string{
 	// Its --secret-key is a provider's, never the account's API key that
 	// accounts create's CHECKOUTD_ACCOUNT_SECRET_KEY gives.
 	"accounts providers": "CHECKOUTD_PROVIDER_",
-	"keys":     "CHECKOUTD_KEY_",
-	"listen":   "CHECKOUTD_LISTEN_",
+	"keys":               "CHECKOUTD_KEY_",
+	"listen":             "CHECKOUTD_LISTEN_",
 }
 
 // sharedFlags are the flags every command reads from the same variable
