@@ -269,8 +269,8 @@ type Watcher interface {
 	Watch(ctx context.Context, sink ResultSink) error
 }
 
-// ProviderFactory builds a provider for an account and mode, from the
-// account's settings (its sealed credentials, once accounts have them). It
-// returns a KindState error when the account cannot use the provider in
-// that mode.
+// ProviderFactory builds a provider that needs no credentials (the
+// simulator) for an account and mode; a gateway's factory is a
+// CredentialedFactory, given the account's own credentials. It returns a
+// KindState error when the account cannot use the provider in that mode.
 type ProviderFactory func(acct *Account, livemode bool) (Provider, error)

@@ -86,6 +86,13 @@ type Session struct {
 	Description        string
 	PaymentMethodTypes []string
 	Metadata           map[string]string
+	// Provider is the provider the session pays through (sim, stripe,
+	// easypay, ifthenpay) for each method it serves: the one the request
+	// named, else, for a session of one method, the account's provider for
+	// it. A method it does not serve, or every method when it is "" (a
+	// session of several methods that named none, or one made before
+	// sessions chose), goes to the account's default for that method.
+	Provider string
 
 	// CustomerEmailLocked is set when the merchant gave CustomerEmail: the
 	// customer cannot change it from the page (as on Stripe), so that a

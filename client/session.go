@@ -79,16 +79,20 @@ type Session struct {
 	// session; "" for a session made through the API.
 	PaymentLink string `json:"payment_link"`
 
-	Customer           string            `json:"customer"`
-	CustomerEmail      string            `json:"customer_email"`
-	CustomerPhone      string            `json:"customer_phone"`
-	SuccessURL         string            `json:"success_url"`
-	CancelURL          string            `json:"cancel_url"`
-	ClientReferenceID  string            `json:"client_reference_id"`
-	Locale             string            `json:"locale"`
-	Description        string            `json:"description"`
-	PaymentMethodTypes []string          `json:"payment_method_types"`
-	Metadata           map[string]string `json:"metadata"`
+	Customer           string   `json:"customer"`
+	CustomerEmail      string   `json:"customer_email"`
+	CustomerPhone      string   `json:"customer_phone"`
+	SuccessURL         string   `json:"success_url"`
+	CancelURL          string   `json:"cancel_url"`
+	ClientReferenceID  string   `json:"client_reference_id"`
+	Locale             string   `json:"locale"`
+	Description        string   `json:"description"`
+	PaymentMethodTypes []string `json:"payment_method_types"`
+	// Provider is the provider the session pays through (sim, stripe,
+	// easypay, ifthenpay); "" when each method goes to the account's
+	// default for it.
+	Provider string            `json:"provider"`
+	Metadata map[string]string `json:"metadata"`
 
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
@@ -173,6 +177,9 @@ type SessionParams struct {
 	CustomerPhone string `json:"customer_phone,omitempty"`
 
 	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
+	// Provider names the provider to pay through; empty takes the
+	// account's default for each method.
+	Provider string `json:"provider,omitempty"`
 	// Metadata is stored with the session and returned unchanged, e.g. your
 	// order id.
 	Metadata map[string]string `json:"metadata,omitempty"`

@@ -38,6 +38,7 @@ type sessionJSON struct {
 	Locale             *string           `json:"locale"`
 	Description        *string           `json:"description"`
 	PaymentMethodTypes []string          `json:"payment_method_types"`
+	Provider           *string           `json:"provider"`
 	Metadata           map[string]string `json:"metadata"`
 	ExpiresAt          string            `json:"expires_at"`
 	CreatedAt          string            `json:"created_at"`
@@ -152,7 +153,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		CustomerEmail: optString(sess.CustomerEmail), CustomerPhone: optString(sess.CustomerPhone),
 		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
 		ClientReferenceID: optString(sess.ClientReferenceID), Locale: optString(sess.Locale), Description: optString(sess.Description),
-		PaymentMethodTypes: methods, Metadata: md,
+		PaymentMethodTypes: methods, Provider: optString(sess.Provider), Metadata: md,
 		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
 		AccessedAt: optTime(sess.AccessedAt), CompletedAt: optTime(sess.CompletedAt),
 		collectJSON: renderCollect(sess),

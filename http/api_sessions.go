@@ -47,6 +47,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Locale, _ = v.String("locale")
 	p.Description, _ = v.String("description")
 	p.Mode, _ = v.String("mode")
+	p.Provider, _ = v.String("provider")
 	p.Collect = decodeCollect(v)
 	items, _ := v.List("line_items")
 	for _, it := range items {

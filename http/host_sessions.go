@@ -93,8 +93,9 @@ var hostNames = map[string]string{
 }
 
 // hostProviderMethods is the payment method each of seed 000's providers
-// takes. Until a session records its provider (issue 13 §1), the provider
-// a caller names chooses the session's one payment method.
+// takes: the provider a caller names chooses the session's one payment
+// method, and the session records the provider (checked by the service:
+// one the tenant has not configured in the mode is refused naming it).
 var hostProviderMethods = map[string]string{"stripe": "card", "easypay": "multibanco", "ifthenpay": "multibanco"}
 
 func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +128,7 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 			s.hostWriteError(w, r, checkout.Invalid("provider", "parameter_invalid", "provider must be 'stripe', 'easypay' or 'ifthenpay'; got '%s'", b.Provider))
 			return
 		}
-		p.PaymentMethodTypes = []string{m}
+		p.PaymentMethodTypes, p.Provider = []string{m}, b.Provider
 	}
 	if c := b.CustomerInfo; c != nil {
 		p.CustomerEmail, p.CustomerFirstName, p.CustomerLastName = c.Email, c.FirstName, c.LastName
@@ -162,7 +163,7 @@ func (s *Server) getHostSession(w http.ResponseWriter, r *http.Request) {
 		"checkoutUrl": s.svc.PublicURL() + "/c/" + sess.ID,
 		"createdAt":   hostTime(sess.Created), "expiresAt": hostTime(sess.ExpiresAt), "paymentSession": nil,
 	}
-	snap["provider"] = nil
+	snap["provider"] = nullable(sess.Provider)
 	// The payment session is the latest attempt: the one that completed
 	// the session, else the newest (a decline, a voucher waiting).
 	p, err := s.hostLatestPayment(r, sess)

@@ -179,7 +179,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	if acct.Profile.Branding.Logo != "" {
 		d.Logo = filePath(acct.Profile.Branding.Logo)
 	}
-	for _, mp := range s.svc.MethodPages(sess, acct) {
+	for _, mp := range s.svc.MethodPages(r.Context(), sess, acct) {
 		if !mp.Available {
 			// No provider takes the method in this mode (a live provider
 			// removed since the session was made): not offered at all,

@@ -52,6 +52,10 @@ func simProviders(clock checkout.Clock) *service.Registry {
 	r.Register("live_sim", func(*checkout.Account, bool) (checkout.Provider, error) { return liveSim{p}, nil })
 	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	r.Route(true, "live_sim", checkout.MethodCard, checkout.MethodMultibanco)
+	// As serve: seed 000's providers stand in on the simulator.
+	r.RegisterCredentialed("stripe", sim.StandIn(p, "stripe", checkout.MethodCard))
+	r.RegisterCredentialed("easypay", sim.StandIn(p, "easypay", checkout.MethodMultibanco))
+	r.RegisterCredentialed("ifthenpay", sim.StandIn(p, "ifthenpay", checkout.MethodMultibanco))
 	return r
 }
 

@@ -36,6 +36,10 @@ func (s *Server) routes() {
 	s.handle("GET /v1/payment_links", s.api(s.listLinks))
 	s.handle("GET /v1/payment_links/{id}", s.api(s.getLink))
 	s.handle("POST /v1/payment_links/{id}", s.api(s.updateLink))
+	s.handle("GET /v1/account/providers", s.api(s.listProviders))
+	s.handle("GET /v1/account/providers/{name}", s.api(s.getProvider))
+	s.handle("POST /v1/account/providers/{name}", s.api(s.setProvider))
+	s.handle("DELETE /v1/account/providers/{name}", s.api(s.deleteProvider))
 	s.handle("POST /v1/files", s.apiMax(s.createFile, s.maxUploadBytes(), "file"))
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))

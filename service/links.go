@@ -79,7 +79,7 @@ func (s *Service) CreatePaymentLink(ctx context.Context, scope checkout.Scope, p
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkLiveMethods(acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
+	if err := s.checkLiveMethods(ctx, acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
 		return nil, err
 	}
 	l.Currency, l.Amount, l.LineItems = sess.Currency, sess.AmountTotal, sess.LineItems

@@ -73,7 +73,7 @@ func (s *Service) providerOf(ctx context.Context, p *checkout.Payment) (checkout
 	if err != nil {
 		return nil, err
 	}
-	return s.providers.Get(acct, p.Livemode, p.Provider)
+	return s.providerNamed(ctx, acct, p.Livemode, p.Provider)
 }
 
 // MethodPage is what the hosted page offers for one of a session's methods.
@@ -89,12 +89,19 @@ type MethodPage struct {
 
 // MethodPages describes each of sess's methods (in its order) as the
 // providers that would take them describe them.
-func (s *Service) MethodPages(sess *checkout.Session, acct *checkout.Account) []MethodPage {
+func (s *Service) MethodPages(ctx context.Context, sess *checkout.Session, acct *checkout.Account) []MethodPage {
 	out := make([]MethodPage, 0, len(sess.PaymentMethodTypes))
+	// The settings are read once for every method; if they cannot be read,
+	// no method is offered rather than one through the wrong provider.
+	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: sess.Livemode})
 	for _, name := range sess.PaymentMethodTypes {
 		m := checkout.Method(name)
 		mp := MethodPage{Method: m}
-		if prov, err := s.providers.For(acct, sess.Livemode, m); err == nil {
+		if err != nil {
+			out = append(out, mp)
+			continue
+		}
+		if prov, err := s.providerIn(ps, acct, sess.Livemode, sess.Provider, m); err == nil {
 			mp.Spec, mp.Available = prov.Page(m), true
 		}
 		out = append(out, mp)
@@ -181,7 +188,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		return nil, nil, err
 	}
 	// The provider is chosen here, once; the payment records it.
-	prov, err := s.providers.For(acct, sess.Livemode, pp.Method)
+	prov, err := s.providerFor(ctx, acct, sess.Livemode, sess.Provider, pp.Method)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -427,7 +434,7 @@ func (s *Service) HandleNotification(ctx context.Context, accountID string, live
 	if err != nil {
 		return 0, err
 	}
-	prov, err := s.providers.Get(acct, livemode, provider)
+	prov, err := s.providerNamed(ctx, acct, livemode, provider)
 	if err != nil {
 		return 0, checkout.NotFound("provider", "provider", provider)
 	}

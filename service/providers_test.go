@@ -237,7 +237,7 @@ func TestRegistry(t *testing.T) {
 	for name, err := range map[string]error{
 		"unrouted method": second(r.For(acct, false, "mobile_money")),
 		"live simulator":  second(r.For(acct, true, checkout.MethodCard)),
-		"unknown name":    second(r.Get(acct, false, "stripe")),
+		"unknown name":    second(r.Get(acct, false, "stripe", service.Credentials{})),
 	} {
 		if e, ok := err.(*checkout.Error); !ok || e.Kind != checkout.KindState || e.Code != "provider_unavailable" {
 			t.Errorf("%s: %v, want provider_unavailable", name, err)

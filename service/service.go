@@ -32,8 +32,9 @@ type Config struct {
 	// MaxFailedAttempts is how many declined card payments a session takes
 	// before refusing cards; 0 means DefaultMaxFailedAttempts.
 	MaxFailedAttempts int
-	// Sealer encrypts secrets at rest (webhook signing secrets); without
-	// one, endpoints cannot be made.
+	// Sealer encrypts secrets at rest (webhook signing secrets, providers'
+	// credentials); without one, endpoints cannot be made nor provider
+	// secrets set.
 	Sealer *seal.Sealer
 	// Events renders an event as its webhook body. Required to deliver
 	// webhooks; the canonical API's encoder is http's.

@@ -40,6 +40,9 @@ type SessionParams struct {
 	Locale                              string
 	Description                         string
 	Mode                                string
+	// Provider names the provider to pay through (sim, stripe, easypay,
+	// ifthenpay); "" takes the account's default for each method.
+	Provider string
 	// Collect is what the page asks for beyond the payment (collect.go).
 	Collect CollectParams
 }
@@ -72,7 +75,7 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkLiveMethods(acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
+	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}
 	sess.ID, sess.PaymentLink = id, linkID
@@ -101,12 +104,19 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 // checkLiveMethods refuses, in live mode, methods no live provider of acct
 // takes: a live session with one would be a page nobody can pay. (Test
 // mode has the simulator.)
-func (s *Service) checkLiveMethods(acct *checkout.Account, livemode bool, methods []string) error {
+func (s *Service) checkLiveMethods(ctx context.Context, acct *checkout.Account, livemode bool, methods []string) error {
 	if !livemode {
 		return nil
 	}
+	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: true})
+	if err != nil {
+		return err
+	}
 	for i, m := range methods {
-		if _, err := s.providers.For(acct, true, checkout.Method(m)); err != nil {
+		if _, err := s.providerIn(ps, acct, true, "", checkout.Method(m)); err != nil {
+			if !checkout.IsKind(err, checkout.KindState) {
+				return err
+			}
 			return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
 				"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
 		}

@@ -62,8 +62,11 @@ var envPrefixes = map[string]string{
 	"migrate":  "CHECKOUTD_",
 	"version":  "CHECKOUTD_",
 	"accounts": "CHECKOUTD_ACCOUNT_",
-	"keys":     "CHECKOUTD_KEY_",
-	"listen":   "CHECKOUTD_LISTEN_",
+	// Its --secret-key is a provider's, never the account's API key that
+	// accounts create's CHECKOUTD_ACCOUNT_SECRET_KEY gives.
+	"accounts providers": "CHECKOUTD_PROVIDER_",
+	"keys":               "CHECKOUTD_KEY_",
+	"listen":             "CHECKOUTD_LISTEN_",
 }
 
 // sharedFlags are the flags every command reads from the same variable
@@ -84,8 +87,12 @@ var sharedFlags = func() map[string]bool {
 func envName(command, flagName string) string {
 	prefix := "CHECKOUTD_"
 	if !sharedFlags[flagName] {
-		group, _, _ := strings.Cut(command, " ")
-		p, ok := envPrefixes[group]
+		group, rest, _ := strings.Cut(command, " ")
+		sub, _, _ := strings.Cut(rest, " ")
+		p, ok := envPrefixes[group+" "+sub] // a subgroup with a prefix of its own
+		if !ok {
+			p, ok = envPrefixes[group]
+		}
 		if !ok {
 			panic("checkoutd: no environment prefix for command " + command + " (see envPrefixes)")
 		}

@@ -70,6 +70,7 @@ func commands() []command {
 		{"accounts create", "--name NAME [flags]", "make an account; prints its id and test key once", accountsCreate},
 		{"accounts list", "[flags]", "list accounts", accountsList},
 		{"accounts update", "--account ID [flags]", "change an account's name, public profile and branding (logo, colours)", accountsUpdate},
+		{"accounts providers", "set|list|remove --account ID [--provider NAME] [--live] [flags]", "set, list or remove an account's payment providers and their credentials", accountsProviders},
 		{"keys create", "--account ID [--live] [flags]", "make a new secret key for an account; printed once", keysCreate},
 		{"keys list", "[--account ID] [flags]", "list keys: id, account, mode, hint, created, last used", keysList},
 		{"keys revoke", "KEY_ID [flags]", "revoke a key; every server refuses it within seconds", keysRevoke},

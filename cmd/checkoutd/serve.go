@@ -76,7 +76,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.rotationOverlap, "webhook-rotation-overlap", service.DefaultRotationOverlap, "how long a rotated webhook secret keeps signing alongside the new one")
 	fs.DurationVar(&c.whTimeout, "webhook-timeout", service.DefaultDeliveryTimeout, "how long a webhook endpoint has to answer a delivery before the attempt counts as failed")
 	fs.DurationVar(&c.disableAfter, "webhook-disable-after", service.DefaultDisableAfter, "how long a webhook endpoint may fail without a success before it is disabled (with a webhook_endpoint.disabled event)")
-	fs.StringVar(&c.keyFile, "encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets at rest; default <data>/encryption.key, made on first start. Replicas must share it")
+	fs.StringVar(&c.keyFile, "encryption-key-file", "", "file with the 32-byte key (base64) that encrypts webhook secrets and providers' credentials at rest; default <data>/encryption.key, made on first start. Replicas must share it")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty. Never expose it publicly")
 	fs.IntVar(&c.apiRate, "api-rate-limit", 0, "merchant API requests allowed per account and mode per second, bursts of twice that (0: no limit)")
 	fs.IntVar(&c.payRate, "pay-rate-limit", chttp.DefaultPayRatePerMinute, "payment attempts allowed per client IP per minute on the hosted page (0: no limit)")
@@ -220,9 +220,15 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
 	// Test mode pays through the built-in simulator, for every account;
-	// live mode has no provider until one is configured (a later release).
+	// stripe, easypay and ifthenpay are the simulator under their names in
+	// test mode until their gateways arrive (a later release), built per
+	// account from its own credentials; live mode has no provider yet.
 	providers := service.NewRegistry()
-	providers.Register("sim", sim.Factory(sim.New(clock)))
+	simulator := sim.New(clock)
+	providers.Register("sim", sim.Factory(simulator))
+	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
+	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
+	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,

@@ -1,5 +1,5 @@
 // Package seal encrypts secrets at rest: webhook signing secrets, the saved
-// answers that carry them, and (later) providers' credentials. A copy of the
+// answers that carry them, and providers' credentials. A copy of the
 // store alone then reads none of them; the key stays with the server.
 package seal
 

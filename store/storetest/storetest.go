@@ -92,6 +92,7 @@ func RunEndpoints(t *testing.T, open func(t *testing.T) checkout.Store) {
 func RunObjects(t *testing.T, open func(t *testing.T) checkout.Store) {
 	s := suite{open: open}
 	t.Run("Objects", s.objects)
+	t.Run("ProviderSettings", s.providerSettings)
 }
 
 // RunIdempotency tests checkout.IdempotencyStore.

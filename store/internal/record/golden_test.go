@@ -200,6 +200,11 @@ func codecFor(v any) codec {
 			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.PaymentLink)) },
 			decode: func(b []byte) (any, error) { return DecodeObject(checkout.PaymentLinkKind, b) },
 		}
+	case *checkout.ProviderSettings:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.ProviderSettings)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.ProviderSettingsKind, b) },
+		}
 	}
 	panic("no codec for " + reflect.TypeOf(v).String())
 }
@@ -350,6 +355,8 @@ var storedForms = []struct{ domain, stored reflect.Type }{
 	{reflect.TypeFor[checkout.DeliveryAttempt](), reflect.TypeFor[storedAttempt]()},
 	{reflect.TypeFor[checkout.PaymentLink](), reflect.TypeFor[storedLink]()},
 	{reflect.TypeFor[checkout.LinkSlot](), reflect.TypeFor[storedLinkSlot]()},
+	{reflect.TypeFor[checkout.ProviderSettings](), reflect.TypeFor[storedProviderSettings]()},
+	{reflect.TypeFor[checkout.ProviderCredentials](), reflect.TypeFor[storedProviderCredentials]()},
 }
 
 // TestStoredFieldsMatchDomain: every field of a stored domain type has a

@@ -73,6 +73,9 @@ type storedSession struct {
 	CustomerDetails          *storedCustomerDetails `json:"CustomerDetails,omitzero"`
 	ShippingDetails          *storedShippingDetails `json:"ShippingDetails,omitzero"`
 	TermsAccepted            bool                   `json:"TermsAccepted,omitempty"`
+	// Left out when empty, so sessions stored before sessions chose a
+	// provider keep their bytes.
+	Provider string `json:"Provider,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -130,6 +133,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		CustomerFirstName:   s.CustomerFirstName,
 		CustomerLastName:    s.CustomerLastName,
 		Fulfillment:         s.Fulfillment,
+		Provider:            s.Provider,
 		Payment:             s.Payment,
 		PaymentLink:         s.PaymentLink,
 		PublicToken:         s.PublicToken,
@@ -197,6 +201,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		CustomerFirstName:   r.CustomerFirstName,
 		CustomerLastName:    r.CustomerLastName,
 		Fulfillment:         r.Fulfillment,
+		Provider:            r.Provider,
 		Payment:             r.Payment,
 		PaymentLink:         r.PaymentLink,
 		PublicToken:         r.PublicToken,
