@@ -137,3 +137,25 @@ func BenchmarkHostCreateSession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinkVisit is a visit to a payment link (GET /l/{id}): the link
+// read, a session minted from it, the 303 to its page. Compared with the
+// canonical create, it is the cost of selling through a link.
+func BenchmarkLinkVisit(b *testing.B) {
+	e := newEnv(b)
+	link := e.postJSON("/v1/payment_links", e.key, map[string]any{"amount": 5000, "currency": "GHS"})
+	if link.status != http.StatusOK {
+		b.Fatal(link.status, string(link.body))
+	}
+	h := e.srv.Config.Handler
+	path := "/l/" + link.str("id")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != http.StatusSeeOther {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
