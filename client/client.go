@@ -110,6 +110,8 @@ type Client struct {
 	APIKeys *APIKeyService
 	// PaymentLinks creates, reads, lists and updates payment links.
 	PaymentLinks *PaymentLinkService
+	// Accounts is the key's own account: its payment providers' settings.
+	Accounts *AccountService
 
 	b *backend
 }
@@ -174,6 +176,7 @@ func New(apiKey string, opts ...Option) *Client {
 		Events:       &EventService{b: b},
 		APIKeys:      &APIKeyService{b: b},
 		PaymentLinks: &PaymentLinkService{b: b},
+		Accounts:     &AccountService{Providers: &AccountProviderService{b: b}},
 		b:            b,
 	}
 }

@@ -2,10 +2,13 @@ package http_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/client"
 	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
@@ -227,5 +230,51 @@ func TestPageThroughTenantProviders(t *testing.T) {
 	}
 	if r := e.get("/v1/payments?checkout_session="+idB, e.key); len(r.get("data").([]any)) != 0 {
 		t.Fatalf("A lists B's payments: %s", r.body)
+	}
+}
+
+// TestSDKAccountProviders: the Go SDK's Accounts.Providers against the real
+// server: set, read (secrets as their last four only), list, remove; bad
+// input names its field.
+func TestSDKAccountProviders(t *testing.T) {
+	e := newProvidersEnv(t, "sqlite")
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL), client.WithMaxRetries(0))
+	sk, pk := "sk_test_"+strings.Repeat("a", 20)+"WXYZ", "pk_test_"+strings.Repeat("b", 24)
+	set, err := c.Accounts.Providers.Set(ctx, "stripe", &client.AccountProviderParams{SecretKey: &sk, PublishableKey: &pk, DefaultFor: []string{"card"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.Configured || set.Simulated || set.Secrets["secret_key"].Last4 != "WXYZ" || set.Credentials["publishable_key"] != pk || len(set.DefaultFor) != 1 {
+		t.Errorf("set: %+v", set)
+	}
+	got, err := c.Accounts.Providers.Get(ctx, "stripe")
+	if err != nil || got.Name != "stripe" || got.Secrets["secret_key"].Last4 != "WXYZ" {
+		t.Errorf("get: %+v %v", got, err)
+	}
+	list, err := c.Accounts.Providers.List(ctx)
+	if err != nil || len(list.Data) < 3 {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	for _, p := range list.Data {
+		for _, v := range p.Credentials {
+			if strings.Contains(v, sk) {
+				t.Errorf("a secret answered in %s", p.Name)
+			}
+		}
+	}
+	bad := "not-a-key"
+	var ce *client.Error
+	if _, err := c.Accounts.Providers.Set(ctx, "stripe", &client.AccountProviderParams{SecretKey: &bad}); !errors.As(err, &ce) || ce.Param != "secret_key" {
+		t.Errorf("a bad secret key: %v", err)
+	}
+	if _, err := c.Accounts.Providers.Set(ctx, "paypal", nil); !errors.As(err, &ce) || ce.Param != "provider" {
+		t.Errorf("an unknown provider: %v", err)
+	}
+	if r, err := c.Accounts.Providers.Remove(ctx, "stripe"); err != nil || !r.Deleted {
+		t.Errorf("remove: %+v %v", r, err)
+	}
+	if got, err := c.Accounts.Providers.Get(ctx, "stripe"); err != nil || got.Configured || !got.Simulated {
+		t.Errorf("after remove: %+v %v", got, err)
 	}
 }
