@@ -72,9 +72,12 @@ func (s *Server) confirmHostSession(w http.ResponseWriter, r *http.Request) {
 		s.hostWriteError(w, r, hostSessionError(err))
 		return
 	}
-	p, err := s.svc.FindPayment(r.Context(), b.ChargeID)
-	if err != nil || p.SessionID != sess.ID {
-		s.hostWriteError(w, r, &checkout.Error{Kind: checkout.KindNotFound, Code: "charge_not_found", Param: "chargeId", Message: "no charge '" + b.ChargeID + "' in this session"})
+	p, err := s.svc.FindSessionCharge(r.Context(), sess.ID, b.ChargeID)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		err = &checkout.Error{Kind: checkout.KindNotFound, Code: "charge_not_found", Param: "chargeId", Message: "no charge '" + b.ChargeID + "' in this session"}
+	}
+	if err != nil {
+		s.hostWriteError(w, r, err)
 		return
 	}
 	s.writeJSON(w, http.StatusOK, hostPayment(s.svc.PublicURL(), p))

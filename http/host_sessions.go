@@ -193,7 +193,7 @@ func (s *Server) hostLatestPayment(r *http.Request, sess *checkout.Session) (*ch
 
 // hostPayment is a payment as seed 000's snapshot shows it.
 func hostPayment(publicURL string, p *checkout.Payment) map[string]any {
-	out := map[string]any{"id": p.ID, "status": string(p.Status), "method": string(p.Method), "provider": p.Provider,
+	out := map[string]any{"id": p.ID, "chargeId": nullable(p.ProviderRef), "status": string(p.Status), "method": string(p.Method), "provider": p.Provider,
 		"amount": p.Amount, "currency": string(p.Currency), "redirectUrl": nil, "voucher": nil,
 		"failureCode": nullable(p.FailureCode), "failureMessage": nullable(p.FailureMessage)}
 	if a := p.Action; a != nil && p.Status == checkout.PaymentRequiresAction {

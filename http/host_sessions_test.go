@@ -115,6 +115,14 @@ func TestHostCreateSession(t *testing.T) {
 		t.Errorf("canonical read: %d %s", c.status, c.body)
 	}
 
+	// And the other way round: a canonical session reads through seed 000.
+	canon := e.create(demoKey, map[string]any{"amount": 1250, "currency": "EUR", "client_reference_id": "ord_9",
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"}).str("id")
+	if s := e.get("/api/sessions/"+canon, ""); s.str("id") != canon || s.str("tenantId") != "org_demo" || s.get("amount") != 1250.0 ||
+		s.str("orderId") != "ord_9" || s.str("state") != "open" || s.str("checkoutUrl") != testPublicURL+"/c/"+canon {
+		t.Errorf("a canonical session through seed 000: %s", s.body)
+	}
+
 	// The page at /c/{id} is the session's.
 	page := e.openOK(t, "/c/"+id)
 	page.mustContain("Pay Demo Org", "€99.99", "Delivered to your address")
@@ -339,10 +347,12 @@ func TestHostPayAndConfirm(t *testing.T) {
 	if !strings.HasPrefix(done.location(), "http://localhost:3000/order-confirmation") {
 		t.Errorf("after the challenge: %s", done.location())
 	}
-	for range 2 {
-		c := e.hostPost("/api/sessions/"+id+"/confirm", map[string]any{"chargeId": charge})
-		if c.status != http.StatusOK || c.str("status") != "succeeded" || c.str("id") != charge {
-			t.Errorf("confirm: %d %s", c.status, c.body)
+	// By the payment's id or by the provider's reference (Stripe's pi_…,
+	// here the simulator's), twice alike.
+	for _, ref := range []string{charge, r.str("chargeId"), charge} {
+		c := e.hostPost("/api/sessions/"+id+"/confirm", map[string]any{"chargeId": ref})
+		if ref == "" || c.status != http.StatusOK || c.str("status") != "succeeded" || c.str("id") != charge {
+			t.Errorf("confirm %q: %d %s", ref, c.status, c.body)
 		}
 	}
 	if s := e.get("/api/sessions/"+id, ""); s.str("state") != "complete" || s.str("paymentStatus") != "paid" {

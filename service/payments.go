@@ -702,6 +702,25 @@ func (s *Service) FindSessionPage(ctx context.Context, id string) (*checkout.Ses
 	return sess.Observed(s.now()), acct, nil
 }
 
+// FindSessionCharge returns the payment of session sessionID that charge
+// names: the payment's id, or its provider's reference (a gateway's id of
+// the attempt, Stripe's pi_…), as seed 000's confirm sends either.
+// KindNotFound if the session has no such payment.
+func (s *Service) FindSessionCharge(ctx context.Context, sessionID, charge string) (*checkout.Payment, error) {
+	p, err := s.FindPayment(ctx, charge)
+	if err != nil && checkout.IsKind(err, checkout.KindNotFound) {
+		for _, name := range ProviderNames() {
+			if p, err = s.store.FindPaymentByRef(ctx, name, charge); err == nil || !checkout.IsKind(err, checkout.KindNotFound) {
+				break
+			}
+		}
+	}
+	if err == nil && p.SessionID != sessionID {
+		err = checkout.ErrNotFound
+	}
+	return p, err
+}
+
 // FindPayment returns a payment by id alone, for customer-facing pages.
 func (s *Service) FindPayment(ctx context.Context, id string) (*checkout.Payment, error) {
 	if id == "" {

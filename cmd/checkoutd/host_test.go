@@ -93,11 +93,28 @@ func TestHostEndToEnd(t *testing.T) {
 	if s := apiGet(t, p.base, key, "/v1/checkout/sessions/"+id); s["status"] != "complete" || s["payment_status"] != "paid" || s["client_reference_id"] != "ord_abc123" {
 		t.Fatalf("canonical read: %v", s)
 	}
+	// Multibanco through easypay and through ifthenpay: the voucher, settled
+	// by the test helper, then confirmed.
+	for _, provider := range []string{"easypay", "ifthenpay"} {
+		mb := call("/api/sessions", map[string]string{"x-checkout-secret": secret}, `{"orderId":"ord_`+provider+`","amount":4500,"currency":"EUR",
+			"tenantId":"org_demo","returnUrl":"http://localhost:3000/done","provider":"`+provider+`"}`)
+		mid, _ := mb["id"].(string)
+		v := call("/api/sessions/"+mid+"/pay", nil, `{"method":"multibanco"}`)
+		voucher, _ := v["voucher"].(map[string]any)
+		if v["status"] != "requires_action" || v["provider"] != provider || voucher == nil || voucher["entity"] == "" || voucher["amount"] != 4500.0 {
+			t.Fatalf("%s: %v", provider, v)
+		}
+		apiPost(t, p.base, key, "/v1/test_helpers/payments/"+v["id"].(string)+"/succeed", url.Values{})
+		if c := call("/api/sessions/"+mid+"/confirm", nil, `{"chargeId":"`+v["id"].(string)+`"}`); c["status"] != "succeeded" {
+			t.Errorf("%s confirmed: %v", provider, c)
+		}
+	}
+
 	evs := apiGet(t, p.base, key, "/v1/events?type=checkout.session.completed")["data"].([]any)
-	if len(evs) != 1 {
+	if len(evs) != 3 {
 		t.Fatalf("%d checkout.session.completed events", len(evs))
 	}
-	evID := evs[0].(map[string]any)["id"].(string)
+	evID := evs[len(evs)-1].(map[string]any)["id"].(string) // the card's, the oldest
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		rcv.mu.Lock()
