@@ -132,25 +132,7 @@ func decodeLinkParams(v *params.Values) (*service.LinkParams, error) {
 			return nil, checkout.Invalid("after_completion[redirect][url]", "parameter_missing", "after_completion[redirect][url] is required for a redirect")
 		}
 	}
-	items, _ := v.List("line_items")
-	for _, it := range items {
-		var li service.LineItemParams
-		if n, ok := it.Int("quantity"); ok {
-			li.Quantity = &n
-		}
-		if pd, ok := it.Object("price_data"); ok {
-			li.Currency, _ = pd.String("currency")
-			if n, ok := pd.Int("unit_amount"); ok {
-				li.UnitAmount = &n
-			}
-			if prod, ok := pd.Object("product_data"); ok {
-				li.Name, _ = prod.String("name")
-				li.Description, _ = prod.String("description")
-				li.Images, _ = prod.Strings("images")
-			}
-		}
-		p.LineItems = append(p.LineItems, li)
-	}
+	p.LineItems = decodeLineItems(v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -49,25 +49,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Mode, _ = v.String("mode")
 	p.Provider, _ = v.String("provider")
 	p.Collect = decodeCollect(v)
-	items, _ := v.List("line_items")
-	for _, it := range items {
-		var li service.LineItemParams
-		if n, ok := it.Int("quantity"); ok {
-			li.Quantity = &n
-		}
-		if pd, ok := it.Object("price_data"); ok {
-			li.Currency, _ = pd.String("currency")
-			if n, ok := pd.Int("unit_amount"); ok {
-				li.UnitAmount = &n
-			}
-			if prod, ok := pd.Object("product_data"); ok {
-				li.Name, _ = prod.String("name")
-				li.Description, _ = prod.String("description")
-				li.Images, _ = prod.Strings("images")
-			}
-		}
-		p.LineItems = append(p.LineItems, li)
-	}
+	p.LineItems = decodeLineItems(v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -156,4 +138,30 @@ func (s *Server) lineItemPage(id string) func(context.Context, checkout.Scope, c
 		}
 		return page, nil
 	}
+}
+
+// decodeLineItems reads line_items in Stripe's price_data shape, as sessions
+// and payment links take them.
+func decodeLineItems(v *params.Values) []service.LineItemParams {
+	var out []service.LineItemParams
+	items, _ := v.List("line_items")
+	for _, it := range items {
+		var li service.LineItemParams
+		if n, ok := it.Int("quantity"); ok {
+			li.Quantity = &n
+		}
+		if pd, ok := it.Object("price_data"); ok {
+			li.Currency, _ = pd.String("currency")
+			if n, ok := pd.Int("unit_amount"); ok {
+				li.UnitAmount = &n
+			}
+			if prod, ok := pd.Object("product_data"); ok {
+				li.Name, _ = prod.String("name")
+				li.Description, _ = prod.String("description")
+				li.Images, _ = prod.Strings("images")
+			}
+		}
+		out = append(out, li)
+	}
+	return out
 }
