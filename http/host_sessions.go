@@ -92,11 +92,6 @@ var hostNames = map[string]string{
 	"payment_method_types": "provider", "payment_method_types[0]": "provider",
 }
 
-// hostProviderMethods is the payment method each of seed 000's providers
-// takes: the provider a caller names chooses the session's one payment
-// method, and the session records the provider (checked by the service:
-// one the tenant has not configured in the mode is refused naming it).
-var hostProviderMethods = map[string]string{"stripe": "card", "easypay": "multibanco", "ifthenpay": "multibanco"}
 
 func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 	var b hostSessionBody
@@ -122,14 +117,7 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &service.SessionParams{Amount: b.Amount, Currency: b.Currency, SuccessURL: b.ReturnURL, CancelURL: b.ReturnURL,
 		ClientReferenceID: b.OrderID, Metadata: b.Metadata, Fulfillment: b.Fulfillment}
-	if b.Provider != "" {
-		m, ok := hostProviderMethods[b.Provider]
-		if !ok {
-			s.hostWriteError(w, r, checkout.Invalid("provider", "parameter_invalid", "provider must be 'stripe', 'easypay' or 'ifthenpay'; got '%s'", b.Provider))
-			return
-		}
-		p.PaymentMethodTypes, p.Provider = []string{m}, b.Provider
-	}
+	p.Provider = b.Provider
 	if c := b.CustomerInfo; c != nil {
 		p.CustomerEmail, p.CustomerFirstName, p.CustomerLastName = c.Email, c.FirstName, c.LastName
 	}

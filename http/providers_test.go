@@ -278,3 +278,23 @@ func TestSDKAccountProviders(t *testing.T) {
 		t.Errorf("after remove: %+v %v", got, err)
 	}
 }
+
+// TestProviderNamesItsMethods: a session that names a provider and no
+// payment method is paid with what that provider takes, for every dialect
+// (seed 000's provider field relies on it).
+func TestProviderNamesItsMethods(t *testing.T) {
+	e := newProvidersEnv(t, "sqlite")
+	for provider, want := range map[string]string{"stripe": "card", "easypay": "multibanco", "ifthenpay": "multibanco"} {
+		r := e.postJSON("/v1/checkout/sessions", e.key, map[string]any{"amount": 1000, "currency": "EUR", "provider": provider,
+			"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"})
+		if methods, _ := r.get("payment_method_types").([]any); r.status != 200 || len(methods) != 1 || methods[0] != want || r.str("provider") != provider {
+			t.Errorf("%s: %d %s", provider, r.status, r.body)
+		}
+	}
+	// Multibanco is euros only: easypay in GHS has nothing to take.
+	r := e.postJSON("/v1/checkout/sessions", e.key, map[string]any{"amount": 1000, "currency": "GHS", "provider": "easypay",
+		"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/cancel"})
+	if r.status != 400 || r.str("error", "param") != "provider" {
+		t.Errorf("easypay in GHS: %d %s", r.status, r.body)
+	}
+}

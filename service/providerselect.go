@@ -107,6 +107,20 @@ func (s *Service) providerIn(ps *checkout.ProviderSettings, acct *checkout.Accou
 // of that method; else "", each method's default at payment.
 // A live session no provider can take would be a page nobody can pay: it
 // is refused, naming what to configure (test mode has the simulator).
+// providerMethods is what a session that names provider and no payment
+// method is paid with: the methods the provider takes that currency allows
+// (Stripe: card; Easypay and Ifthenpay: Multibanco, in EUR). None for an
+// unknown provider, which chooseProvider then refuses by name.
+func providerMethods(provider string, c checkout.Currency) []string {
+	var out []string
+	for _, m := range providerSpecs[provider].Methods {
+		if currencies, ok := PaymentMethods[string(m)]; ok && (currencies == nil || slices.Contains(currencies, c)) {
+			out = append(out, string(m))
+		}
+	}
+	return out
+}
+
 func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, sess *checkout.Session, requested string) error {
 	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: sess.Livemode})
 	if err != nil {

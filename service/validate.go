@@ -120,7 +120,11 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 		sess.Locale = p.Locale
 	}
 
-	if sess.PaymentMethodTypes, err = checkMethods(p.PaymentMethodTypes, currency); err != nil {
+	methods := p.PaymentMethodTypes
+	if len(methods) == 0 && p.Provider != "" {
+		methods = providerMethods(p.Provider, currency)
+	}
+	if sess.PaymentMethodTypes, err = checkMethods(methods, currency); err != nil {
 		return nil, err
 	}
 	if sess.Metadata, err = checkMetadata(p.Metadata); err != nil {
