@@ -92,7 +92,6 @@ var hostNames = map[string]string{
 	"payment_method_types": "provider", "payment_method_types[0]": "provider",
 }
 
-
 func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 	var b hostSessionBody
 	if err := decodeStrict(r, &b); err != nil {
