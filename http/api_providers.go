@@ -32,7 +32,7 @@ type secretJSON struct {
 
 func renderProvider(v *service.ProviderView) *providerJSON {
 	out := &providerJSON{Object: "account_provider", Name: v.Name, Livemode: v.Livemode, Configured: v.Configured,
-		Simulated: !v.Livemode && !v.Configured, Credentials: v.Plain, Secrets: map[string]secretJSON{}, DefaultFor: []string{}}
+		Simulated: v.Simulated, Credentials: v.Plain, Secrets: map[string]secretJSON{}, DefaultFor: []string{}}
 	for k, h := range v.Hints {
 		out.Secrets[k] = secretJSON{Last4: h}
 	}

@@ -110,10 +110,6 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 		s.hostWriteError(w, r, checkout.Invalid("currency", "parameter_missing", "currency is required"))
 		return
 	}
-	if b.ReturnURL == "" {
-		s.hostWriteError(w, r, checkout.Invalid("returnUrl", "parameter_missing", "returnUrl is required"))
-		return
-	}
 	p := &service.SessionParams{Amount: b.Amount, Currency: b.Currency, SuccessURL: b.ReturnURL, CancelURL: b.ReturnURL,
 		ClientReferenceID: b.OrderID, Metadata: b.Metadata, Fulfillment: b.Fulfillment}
 	p.Provider = b.Provider
@@ -359,14 +355,14 @@ func (s *Server) hostTenant(w http.ResponseWriter, r *http.Request, id string) (
 }
 
 // hostTTL is a session's lifetime from seed 000's expiresIn (milliseconds),
-// or the default. A value out of range is passed on as one the service
-// refuses, naming expiresIn and the range.
+// or the default; the service checks its range. Only a value too large to
+// be a Duration is clamped (to one past the range, which it refuses).
 func (s *Server) hostTTL(ms *int64) *time.Duration {
 	ttl := s.host.SessionTTL
 	if ms != nil {
 		ttl = time.Duration(*ms) * time.Millisecond
-		if *ms <= 0 || *ms > int64(checkout.MaxSessionTTL/time.Millisecond) {
-			ttl = -1
+		if *ms > int64(checkout.MaxSessionTTL/time.Millisecond) {
+			ttl = checkout.MaxSessionTTL + time.Millisecond
 		}
 	}
 	return &ttl

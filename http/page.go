@@ -69,6 +69,9 @@ type pageData struct {
 	// it changed: a state that waits on something outside (a voucher).
 	Refresh int
 	collect collectInput // what the pay form collects (page_collect.go)
+	// collectView is CollectView's result, built once per page: the error
+	// summary and several templates read it.
+	collectView *collectView
 
 	// Forms are the methods whose form takes inputs, Buttons those that
 	// are one button; the page shows them in that order.
@@ -296,7 +299,8 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 			d.cspConnect = appendNew(d.cspConnect, pm.spec.ConnectSrc...)
 		}
 	case checkout.SessionComplete:
-		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.Method == checkout.MethodMultibanco {
+		p, err := s.svc.FindPayment(r.Context(), sess.Payment)
+		if err == nil && p.Method == checkout.MethodMultibanco {
 			// A voucher's page follows its payment: instructions while it
 			// waits, then paid or failed. A settled payment has no voucher
 			// any more, so only the waiting state shows one.
@@ -332,7 +336,7 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "complete_title"), tr(d.Lang, "complete_body")
 		d.ContinueURL, d.ContinueLabel = successURL(sess), tr(d.Lang, "continue")
 		d.Receipt = tr(d.Lang, "paid", d.Total)
-		if p, err := s.svc.FindPayment(r.Context(), sess.Payment); err == nil && p.CardLast4 != "" {
+		if err == nil && p.CardLast4 != "" {
 			d.Receipt = tr(d.Lang, "paid_card", d.Total, brandName(p.CardBrand), p.CardLast4)
 		}
 	case checkout.SessionExpired:

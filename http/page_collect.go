@@ -190,10 +190,14 @@ type collectView struct {
 // CollectView is the collection part of the pay form, from the session,
 // the values posted (or recorded by the last attempt) and d.Errors.
 func (d *pageData) CollectView() *collectView {
-	sess := d.collect.sess
-	if sess == nil {
-		return nil
+	if d.collectView == nil && d.collect.sess != nil {
+		d.collectView = d.buildCollectView()
 	}
+	return d.collectView
+}
+
+func (d *pageData) buildCollectView() *collectView {
+	sess := d.collect.sess
 	v := &collectView{Lang: d.Lang, SubmitText: sess.CustomText.Submit, AfterSubmit: sess.CustomText.AfterSubmit,
 		ShippingText: sess.CustomText.ShippingAddress, ShippingLegend: tr(d.Lang, "shipping_address"), BillingLeg: tr(d.Lang, "billing_address")}
 	c := d.collectValues()

@@ -161,7 +161,6 @@ var messages = map[string]map[string]string{
 	"en": {
 		"title":                "Checkout",
 		"pay_to":               "Pay %s",
-		"logo_alt":             "%s logo",
 		"item":                 "Item",
 		"qty":                  "Qty",
 		"amount":               "Amount",
@@ -293,7 +292,6 @@ var messages = map[string]map[string]string{
 	"pt": {
 		"title":                         "Pagamento",
 		"pay_to":                        "Pagar a %s",
-		"logo_alt":                      "Logótipo de %s",
 		"item":                          "Artigo",
 		"qty":                           "Qtd.",
 		"amount":                        "Valor",
@@ -431,7 +429,6 @@ var messages = map[string]map[string]string{
 	"fr": {
 		"title":                         "Paiement",
 		"pay_to":                        "Payer %s",
-		"logo_alt":                      "Logo de %s",
 		"item":                          "Article",
 		"qty":                           "Qté",
 		"amount":                        "Montant",

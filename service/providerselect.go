@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 )
@@ -101,12 +100,13 @@ func (s *Service) providerIn(ps *checkout.ProviderSettings, acct *checkout.Accou
 	return p, nil
 }
 
-// chooseProvider sets sess.Provider: the one requested, which must be
-// configured in the session's mode (built without error) and serve one of
-// the session's methods; else, for a session of one method, the provider
-// of that method; else "", each method's default at payment.
-// A live session no provider can take would be a page nobody can pay: it
-// is refused, naming what to configure (test mode has the simulator).
+// liveProviderMissing refuses method m, the i-th of a live session's or
+// link's, that no live provider of the account takes.
+func liveProviderMissing(i int, m string) error {
+	return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
+		"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+}
+
 // providerMethods is what a session that names provider and no payment
 // method is paid with: the methods the provider takes that currency allows
 // (Stripe: card; Easypay and Ifthenpay: Multibanco, in EUR). None for an
@@ -121,14 +121,23 @@ func providerMethods(provider string, c checkout.Currency) []string {
 	return out
 }
 
+// chooseProvider sets sess.Provider: the one requested, which must be
+// configured in the session's mode (built without error) and serve one of
+// the session's methods; else, for a session of one method, the provider
+// of that method; else "", each method's default at payment.
+// A live session no provider can take would be a page nobody can pay: it
+// is refused, naming what to configure (test mode has the simulator).
 func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, sess *checkout.Session, requested string) error {
 	ps, err := s.providerSettings(ctx, checkout.Scope{AccountID: acct.ID, Livemode: sess.Livemode})
 	if err != nil {
 		return err
 	}
 	if requested != "" {
-		if _, ok := providerSpecs[requested]; !ok || !s.providers.Has(requested) {
-			return checkout.Invalid("provider", "provider_unknown", "no provider '%s': use one of %s", requested, strings.Join(ProviderNames(), ", "))
+		if _, err := knownProvider(requested); err != nil {
+			return err
+		}
+		if !s.providers.Has(requested) {
+			return checkout.Invalid("provider", "provider_unknown", "provider '%s' is not served by this server", requested)
 		}
 		p, err := s.providers.Get(acct, sess.Livemode, requested, s.credentials(ps, requested))
 		if err != nil {
@@ -153,8 +162,7 @@ func (s *Service) chooseProvider(ctx context.Context, acct *checkout.Account, se
 				return err
 			}
 			if sess.Livemode {
-				return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
-					"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+				return liveProviderMissing(i, m)
 			}
 			continue
 		}

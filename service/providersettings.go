@@ -164,6 +164,9 @@ type ProviderView struct {
 	Livemode bool
 	// Configured says credentials are set.
 	Configured bool
+	// Simulated: in test mode without credentials, the simulator takes
+	// this provider's payments under its name (sim.StandIn).
+	Simulated  bool
 	Plain      map[string]string
 	Hints      map[string]string
 	DefaultFor []checkout.Method
@@ -408,7 +411,7 @@ func (s *Service) ListProviders(ctx context.Context, scope checkout.Scope) ([]*P
 
 func providerView(ps *checkout.ProviderSettings, name string) *ProviderView {
 	pc := ps.Providers[name]
-	v := &ProviderView{Name: name, Livemode: ps.Livemode, Configured: pc.Configured(),
+	v := &ProviderView{Name: name, Livemode: ps.Livemode, Configured: pc.Configured(), Simulated: !ps.Livemode && !pc.Configured(),
 		Plain: map[string]string{}, Hints: map[string]string{}}
 	for k, x := range pc.Plain {
 		v.Plain[k] = x

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -117,8 +116,7 @@ func (s *Service) checkLiveMethods(ctx context.Context, acct *checkout.Account, 
 			if !checkout.IsKind(err, checkout.KindState) {
 				return err
 			}
-			return checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "live_provider_missing",
-				"this account has no live payment provider for '%s', so a live checkout session could not be paid: configure a live provider for it first (until then, use a test key, sk_test_…)", m)
+			return liveProviderMissing(i, m)
 		}
 	}
 	return nil

@@ -11,6 +11,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -101,7 +104,7 @@ var testTokens = map[string]string{
 func (*Provider) CheckToken(token string) error {
 	if _, ok := testTokens[token]; !ok {
 		return checkout.Invalid("payment_token", "token_unknown",
-			"'%s' is not a test PaymentMethod this test mode knows: use pm_card_visa, pm_card_mastercard, tok_visa, pm_card_chargeDeclined, pm_card_chargeDeclinedInsufficientFunds, pm_card_chargeDeclinedExpiredCard or pm_card_threeDSecure2Required", token)
+			"'%s' is not a test PaymentMethod this test mode knows: use one of %s", token, strings.Join(slices.Sorted(maps.Keys(testTokens)), ", "))
 	}
 	return nil
 }
