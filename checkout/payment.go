@@ -50,6 +50,15 @@ type Payment struct {
 	// Action is what the customer must do while Status is requires_action.
 	Action *NextAction
 
+	// AmountRefunded is what refunds of the payment took back, or are
+	// taking (a refund reserves its amount here before the provider is
+	// asked, so concurrent refunds never pass Amount).
+	AmountRefunded int64
+	// CheckAt is when the reconciler next asks the provider about a payment
+	// that is not final (its notification may be lost); zero when nobody
+	// needs to ask.
+	CheckAt time.Time
+
 	Version int64
 	Created time.Time
 	Updated time.Time
@@ -57,6 +66,23 @@ type Payment struct {
 
 // Scope returns the payment's scope.
 func (p *Payment) Scope() Scope { return Scope{AccountID: p.AccountID, Livemode: p.Livemode} }
+
+// Due is when the payment next needs the service's attention while it is
+// not final: its action's deadline (an unpaid voucher fails) or CheckAt
+// (the reconciler asks the provider), whichever comes first; zero when
+// neither is set or the payment is final. Stores index it
+// (Store.DuePayments).
+func (p *Payment) Due() time.Time {
+	if p.Status.Final() {
+		return time.Time{}
+	}
+	due := p.CheckAt
+	if p.Status == PaymentRequiresAction && p.Action != nil && !p.Action.ExpiresAt.IsZero() &&
+		(due.IsZero() || p.Action.ExpiresAt.Before(due)) {
+		due = p.Action.ExpiresAt
+	}
+	return due
+}
 
 // Clone returns a deep copy, so a snapshot taken for an event cannot change
 // when the payment is changed later.

@@ -150,6 +150,37 @@ type StartRequest struct {
 	Session *Session
 	Card    *Card
 	Token   string
+	// IdempotencyKey is derived from the payment's id by the service: a
+	// provider sends it with the call that charges (Stripe's and Easypay's
+	// Idempotency-Key), so an attempt retried after a timeout is the same
+	// charge at the gateway, never a second one.
+	IdempotencyKey string
+	// ReturnURL is where a customer sent away by the provider (a 3-D Secure
+	// page, Stripe's next action) comes back to:
+	// PublicURL/checkout/{session}/return/{payment}. The hosted page
+	// confirms the payment there with the query it comes back with.
+	ReturnURL string
+	// Refs hands out references from a counter checkoutd keeps, for a
+	// provider that makes its own (Ifthenpay's offline Multibanco
+	// references); nil for a service that keeps none.
+	Refs RefAllocator
+}
+
+// RefAllocator keeps counters for providers that number their references
+// themselves, so that providers stay free of the store.
+type RefAllocator interface {
+	// Next returns the next value, in [0, modulo), of the counter named key
+	// (one counter per account, mode, provider and key) for which
+	// inUse(n) is false, and advances the counter past it. Concurrent
+	// callers never get the same value from one advance; a counter that
+	// wraps skips the values inUse reports, so a reference still awaiting
+	// its payment is never issued twice. KindState when every value is in
+	// use.
+	Next(ctx context.Context, key string, modulo int, inUse func(n int) bool) (int, error)
+	// Held reports whether provider reference ref belongs to a payment of
+	// this provider that is not final (a voucher still awaiting payment):
+	// what inUse asks.
+	Held(ctx context.Context, ref string) (bool, error)
 }
 
 // ConfirmRequest is what the customer did on a payment's next action.
@@ -211,7 +242,11 @@ type PageSpec struct {
 	// APITokens says the provider also takes a payment token sent through
 	// an API rather than made by its page's script (seed 000's
 	// sourceToken: a Stripe PaymentMethod id).
-	APITokens  bool
+	APITokens bool
+	// Data are values the provider's script reads from the page (a
+	// publishable key), written as data-* attributes of the method's mount
+	// point, escaped; never a secret.
+	Data       map[string]string
 	Scripts    []string
 	ScriptSrc  []string
 	FrameSrc   []string
@@ -246,16 +281,51 @@ type Provider interface {
 type Notification struct {
 	ProviderRef string
 	PaymentID   string
-	Result      ProviderResult
+	// EventID is the gateway's own id of the message (Stripe's evt_…), when
+	// it has one: the service records it, and a message seen before changes
+	// nothing again.
+	EventID string
+	// Amount is what the gateway says was paid, in the payment's minor
+	// units, when its message says (a Multibanco callback); 0 when it does
+	// not. A result whose amount is not the payment's is recorded and
+	// changes nothing.
+	Amount int64
+	// Result is the payment's new state. Its Status is empty when the
+	// message only reports refunds.
+	Result ProviderResult
+	// Refunds are refunds of the payment the gateway reports (Stripe's
+	// charge.refunded, made from checkoutd or from the gateway's own
+	// dashboard), each with its ProviderRef, Amount and Status.
+	Refunds []RefundResult
+}
+
+// Inbound is a message a gateway sent to checkoutd (a webhook, a callback),
+// as the HTTP request carried it, for its provider to verify and read.
+type Inbound struct {
+	Method string
+	Query  map[string][]string
+	Header map[string][]string
+	Body   []byte
 }
 
 // Notified is a provider that is told of outcomes (a gateway's webhook or
-// callback). The service hands it a request's headers and body; it checks
-// them (signature, source) and returns the results they carry. An error
-// means the message is not to be trusted or not understood.
+// callback). The service hands it the request; it checks it (signature,
+// anti-phishing key, or asking the gateway back: a body is never believed
+// on its own) and returns the results it carries. An error means the
+// message is not to be trusted or not understood.
 type Notified interface {
 	Provider
-	HandleNotification(ctx context.Context, header map[string][]string, body []byte) ([]Notification, error)
+	HandleNotification(ctx context.Context, in Inbound) ([]Notification, error)
+}
+
+// Poller is a provider that can be asked about an attempt at any time:
+// the reconciler asks it about payments whose notification is late, and
+// the service asks it when a customer comes back.
+type Poller interface {
+	Provider
+	// Poll returns the attempt's state at the provider now. A result still
+	// processing or requires_action says the provider has not decided.
+	Poll(ctx context.Context, p *Payment) (ProviderResult, error)
 }
 
 // ResultSink takes verified results pushed by a provider. The service's

@@ -250,7 +250,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		return nil, nil, err
 	}
 
-	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token})
+	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID)})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
@@ -318,6 +319,12 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		return nil, nil, err
 	}
 	return s.record(ctx, p.ID, res)
+}
+
+// ReturnURL is where a customer sent away by payment paymentID's provider
+// comes back to, under publicURL: the hosted page confirms the payment there.
+func ReturnURL(publicURL, sessionID, paymentID string) string {
+	return SessionURL(publicURL, sessionID) + "/return/" + paymentID
 }
 
 // customerStep reports whether a next action of kind k is done by the
@@ -429,7 +436,7 @@ func (s *Service) ResultSink(scope checkout.Scope, provider string) checkout.Res
 // ApplyProviderResult. Results about payments already final are skipped,
 // since gateways deliver at least once. It returns how many results changed
 // a payment. KindNotFound: no such account, or the provider is told nothing.
-func (s *Service) HandleNotification(ctx context.Context, accountID string, livemode bool, provider string, header map[string][]string, body []byte) (int, error) {
+func (s *Service) HandleNotification(ctx context.Context, accountID string, livemode bool, provider string, in checkout.Inbound) (int, error) {
 	acct, err := s.account(ctx, accountID)
 	if err != nil {
 		return 0, err
@@ -442,7 +449,7 @@ func (s *Service) HandleNotification(ctx context.Context, accountID string, live
 	if !ok {
 		return 0, checkout.NotFound("provider", "provider", provider)
 	}
-	ns, err := nt.HandleNotification(ctx, header, body)
+	ns, err := nt.HandleNotification(ctx, in)
 	if err != nil {
 		return 0, err
 	}

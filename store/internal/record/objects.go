@@ -190,6 +190,8 @@ type storedPayment struct {
 	FailureMessage string        `json:"FailureMessage"`
 	ProviderRef    string        `json:"ProviderRef"`
 	Action         *storedAction `json:"Action"`
+	AmountRefunded int64         `json:"AmountRefunded,omitempty"`
+	CheckAt        time.Time     `json:"CheckAt,omitzero"`
 	Version        int64         `json:"Version"`
 	Created        time.Time     `json:"Created"`
 	Updated        time.Time     `json:"Updated"`
@@ -212,6 +214,8 @@ func paymentToStored(p *checkout.Payment) *storedPayment {
 		FailureMessage: p.FailureMessage,
 		ProviderRef:    p.ProviderRef,
 		Action:         storeAction(p.Action),
+		AmountRefunded: p.AmountRefunded,
+		CheckAt:        UTC(p.CheckAt),
 		Version:        p.Version,
 		Created:        p.Created,
 		Updated:        p.Updated,
@@ -235,6 +239,8 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 		FailureMessage: r.FailureMessage,
 		ProviderRef:    r.ProviderRef,
 		Action:         loadAction(r.Action),
+		AmountRefunded: r.AmountRefunded,
+		CheckAt:        UTC(r.CheckAt),
 		Version:        r.Version,
 		Created:        r.Created,
 		Updated:        r.Updated,
