@@ -202,13 +202,20 @@ const (
 	RefundFailed    RefundStatus = "failed"
 )
 
-// RefundResult is a provider's answer to a refund.
+// RefundResult is a provider's answer to a refund, or a gateway's report
+// of one (Notification.Refunds).
 type RefundResult struct {
 	Status         RefundStatus
 	Amount         int64
 	ProviderRef    string
 	FailureCode    string
 	FailureMessage string
+	// RefundID is checkoutd's id of the refund (re_…) when the gateway
+	// echoes it in a report (the service's idempotency key for a refund is
+	// "checkoutd_" + that id, which a provider may store with the refund,
+	// as Stripe metadata). It matches a report to a refund whose answer
+	// was lost (a timeout), which has no ProviderRef yet; empty otherwise.
+	RefundID string
 }
 
 // PageField is an input the hosted page asks the customer for, for a

@@ -355,6 +355,7 @@ var storedForms = []struct{ domain, stored reflect.Type }{
 	{reflect.TypeFor[checkout.DeliveryAttempt](), reflect.TypeFor[storedAttempt]()},
 	{reflect.TypeFor[checkout.PaymentLink](), reflect.TypeFor[storedLink]()},
 	{reflect.TypeFor[checkout.LinkSlot](), reflect.TypeFor[storedLinkSlot]()},
+	{reflect.TypeFor[checkout.Refund](), reflect.TypeFor[storedRefund]()},
 	{reflect.TypeFor[checkout.ProviderSettings](), reflect.TypeFor[storedProviderSettings]()},
 	{reflect.TypeFor[checkout.ProviderCredentials](), reflect.TypeFor[storedProviderCredentials]()},
 }
