@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"maps"
+	"strconv"
 	"time"
 )
 
@@ -56,9 +57,12 @@ type Refund struct {
 	// payment's provider, which made the refund.
 	Payment  string
 	Provider string
-	Amount   int64
-	Currency Currency
-	Reason   RefundReason
+	// PaymentSeq numbers the payment's refunds from 1, without gaps: the
+	// refunds of a payment are found by it (see LookupKeys).
+	PaymentSeq int64
+	Amount     int64
+	Currency   Currency
+	Reason     RefundReason
 	// Status is pending until the provider says; succeeded and failed are
 	// final.
 	Status         RefundStatus
@@ -91,15 +95,23 @@ func (r *Refund) ObjectVersion() int64 { return r.Version }
 // ObjectCreated implements Object.
 func (r *Refund) ObjectCreated() time.Time { return r.Created }
 
-// LookupKeys implements Object: the provider's reference once known, so
-// that a gateway's report of a refund finds the refund it is about (and a
-// refund reported twice is recorded once: the store refuses a second
-// holder of the key).
+// LookupKeys implements Object. The payment and PaymentSeq: a payment's
+// refunds are found one by one, 1, 2, … until one is missing, with the
+// generic reads (FindObject), and two refunds created at once cannot take
+// the same number. The provider's reference once known: a gateway's report
+// of a refund finds the refund it is about, and a refund reported twice is
+// recorded once (the store refuses a second holder of the key).
 func (r *Refund) LookupKeys() []string {
-	if r.ProviderRef == "" {
-		return nil
+	keys := []string{RefundPaymentKey(r.Payment, r.PaymentSeq)}
+	if r.ProviderRef != "" {
+		keys = append(keys, RefundRefKey(r.Provider, r.ProviderRef))
 	}
-	return []string{RefundRefKey(r.Provider, r.ProviderRef)}
+	return keys
+}
+
+// RefundPaymentKey is the lookup key of refund number seq of payment.
+func RefundPaymentKey(payment string, seq int64) string {
+	return "refpay:" + payment + ":" + strconv.FormatInt(seq, 10)
 }
 
 // RefundRefKey is the lookup key of the refund that provider calls ref.

@@ -418,8 +418,7 @@ func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope,
 	if err != nil {
 		return nil, err
 	}
-	_, p, err = s.record(ctx, p.ID, n.Result)
-	return p, err
+	return s.applyNotification(ctx, p, n)
 }
 
 // ResultSink is where a Watcher of provider for scope pushes its results.
@@ -467,34 +466,6 @@ func (s *Service) HandleNotification(ctx context.Context, accountID string, live
 	return applied, nil
 }
 
-// Refund returns amount (minor units; 0: all of it) of a succeeded payment
-// of scope through the provider that took it. key identifies the refund at
-// the provider, so a retry does not refund twice. Refunds are not recorded
-// yet: there is no refund object nor route (a later issue adds them).
-func (s *Service) Refund(ctx context.Context, scope checkout.Scope, paymentID string, amount int64, key string) (checkout.RefundResult, error) {
-	p, err := s.GetPayment(ctx, scope, paymentID)
-	if err != nil {
-		return checkout.RefundResult{}, err
-	}
-	if p.Status != checkout.PaymentSucceeded {
-		return checkout.RefundResult{}, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_succeeded", Message: "only a succeeded payment can be refunded; this one is " + string(p.Status)}
-	}
-	if amount == 0 {
-		amount = p.Amount
-	}
-	if amount < 0 || amount > p.Amount {
-		return checkout.RefundResult{}, checkout.Invalid("amount", "amount_invalid", "a refund is between 1 and the payment's amount, %d", p.Amount)
-	}
-	if key == "" {
-		return checkout.RefundResult{}, checkout.Invalid("idempotency_key", "parameter_missing", "a refund needs an idempotency key")
-	}
-	prov, err := s.providerOf(ctx, p)
-	if err != nil {
-		return checkout.RefundResult{}, err
-	}
-	return prov.Refund(ctx, p, amount, key)
-}
-
 // record writes a provider's result for payment id together with what it
 // does to the session, and the events, in one write; it retries on lost
 // compare-and-set races, re-deciding from fresh copies each time.
@@ -505,6 +476,7 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		events    []*checkout.Event
 		now       time.Time
 		countLink bool // a completion to count on a link without a limit
+		late      *checkout.Refund
 	)
 	err := retryCAS(func() error {
 		var err error
@@ -539,10 +511,26 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			}
 			countLink = unlimited && completed
 		}
+		// A success the session could not take (see apply) is refunded
+		// in this same write.
+		if late = nil; p.Status == checkout.PaymentSucceeded && sess.Payment != p.ID {
+			r, ev, err := s.lateRefund(ctx, p, now)
+			if err != nil {
+				return err
+			}
+			if late = r; r != nil {
+				c.Objects = append(c.Objects, r)
+				c.Events = append(c.Events, ev)
+				events = c.Events
+			}
+		}
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if late != nil {
+		s.askLateRefund(ctx, p, late)
 	}
 	if countLink {
 		s.countLinkCompletion(ctx, sess, now)
@@ -599,10 +587,12 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		if err := sessionEvent(checkout.TransitionPay); err != nil {
 			sess.Payment = prevPayment
 			// The session ended or was paid by another payment after this
-			// one's claim lapsed: this payment must not stand. (A real
-			// provider's charge would be refunded here.)
-			p.Status, p.FailureCode, p.FailureMessage = checkout.PaymentCanceled, "session_unavailable", "Canceled: the checkout session was no longer open."
-			return nil, false, nil
+			// one's claim lapsed, but the money was taken: the payment is
+			// recorded succeeded (not as the session's, which stays as it
+			// is) and record refunds it in full (lateRefund).
+			sess.Release(p.ID, now, false)
+			paymentEvent(checkout.EventPaymentSucceeded)
+			return events, true, nil
 		}
 		paymentEvent(checkout.EventPaymentSucceeded)
 	case checkout.PaymentFailed:

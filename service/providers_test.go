@@ -150,8 +150,8 @@ func TestPaymentStaysWithItsProvider(t *testing.T) {
 	}
 
 	// The refund goes to gw too.
-	res, err := f.svc.Refund(f.ctx, f.scope, p.ID, 0, "rf_1")
-	if err != nil || res.Status != checkout.RefundPending || res.Amount != p.Amount || res.ProviderRef != "gwre_rf_1" {
+	res, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID})
+	if err != nil || res.Status != checkout.RefundPending || res.Amount != p.Amount || res.ProviderRef != "gwre_checkoutd_"+res.ID {
 		t.Fatalf("refund: %+v, %v", res, err)
 	}
 	if starts, _, refunds := gw.counts(); starts != 1 || refunds != 1 {
@@ -256,8 +256,8 @@ func TestRegistry(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 // TestSimulatorRefund: the simulator refunds a succeeded payment at once,
-// the same refund for the same key; the service checks the amount and the
-// payment's state first.
+// each refund its own at the simulator; the service checks the amount and
+// the payment's state first.
 func TestSimulatorRefund(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t, "card", "multibanco")
@@ -265,22 +265,21 @@ func TestSimulatorRefund(t *testing.T) {
 	if err != nil || p.Status != checkout.PaymentSucceeded {
 		t.Fatal(err)
 	}
-	first, err := f.svc.Refund(f.ctx, f.scope, p.ID, 500, "key_1")
+	five := int64(500)
+	first, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: &five})
 	if err != nil || first.Status != checkout.RefundSucceeded || first.Amount != 500 || first.ProviderRef == "" {
 		t.Fatalf("refund: %+v, %v", first, err)
 	}
-	if again, err := f.svc.Refund(f.ctx, f.scope, p.ID, 500, "key_1"); err != nil || again != first {
-		t.Fatalf("retried refund: %+v, %v; want %+v", again, err, first)
+	if other, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: &five}); err != nil || other.ProviderRef == first.ProviderRef {
+		t.Fatalf("two refunds made one at the simulator: %+v, %v", other, err)
 	}
-	if other, _ := f.svc.Refund(f.ctx, f.scope, p.ID, 500, "key_2"); other.ProviderRef == first.ProviderRef {
-		t.Fatal("two keys made one refund")
-	}
-	if _, err := f.svc.Refund(f.ctx, f.scope, p.ID, p.Amount+1, "key_3"); checkout.ErrorKind(err) != checkout.KindInvalid {
+	more := p.Amount
+	if _, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: &more}); checkout.ErrorKind(err) != checkout.KindInvalid {
 		t.Fatalf("refunded more than was paid: %v", err)
 	}
 	s2 := f.session(t, "multibanco")
 	_, pending, _ := f.svc.Pay(f.ctx, s2.ID, service.PayParams{Method: checkout.MethodMultibanco})
-	if _, err := f.svc.Refund(f.ctx, f.scope, pending.ID, 0, "key_4"); checkout.ErrorKind(err) != checkout.KindState {
+	if _, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: pending.ID}); checkout.ErrorKind(err) != checkout.KindState {
 		t.Fatalf("refunded an unpaid voucher: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ type storedRefund struct {
 	Livemode       bool              `json:"livemode"`
 	Payment        string            `json:"payment"`
 	Provider       string            `json:"provider"`
+	PaymentSeq     int64             `json:"payment_seq"`
 	Amount         int64             `json:"amount"`
 	Currency       string            `json:"currency"`
 	Reason         string            `json:"reason,omitempty"`
@@ -40,7 +41,7 @@ func encodeRefund(o checkout.Object) ([]byte, error) {
 		return nil, fmt.Errorf("record: %T is not a *checkout.Refund", o)
 	}
 	return json.Marshal(&storedRefund{ID: r.ID, AccountID: r.AccountID, Livemode: r.Livemode, Payment: r.Payment,
-		Provider: r.Provider, Amount: r.Amount, Currency: string(r.Currency), Reason: string(r.Reason),
+		Provider: r.Provider, PaymentSeq: r.PaymentSeq, Amount: r.Amount, Currency: string(r.Currency), Reason: string(r.Reason),
 		Status: string(r.Status), FailureCode: r.FailureCode, FailureMessage: r.FailureMessage,
 		ProviderRef: r.ProviderRef, Metadata: r.Metadata, Automatic: r.Automatic, Source: string(r.Source),
 		Version: r.Version, Created: UTC(r.Created), Updated: UTC(r.Updated)})
@@ -52,7 +53,7 @@ func decodeRefund(data []byte) (checkout.Object, error) {
 		return nil, fmt.Errorf("record: decode refund: %w", err)
 	}
 	return &checkout.Refund{ID: r.ID, AccountID: r.AccountID, Livemode: r.Livemode, Payment: r.Payment,
-		Provider: r.Provider, Amount: r.Amount, Currency: checkout.Currency(r.Currency), Reason: checkout.RefundReason(r.Reason),
+		Provider: r.Provider, PaymentSeq: r.PaymentSeq, Amount: r.Amount, Currency: checkout.Currency(r.Currency), Reason: checkout.RefundReason(r.Reason),
 		Status: checkout.RefundStatus(r.Status), FailureCode: r.FailureCode, FailureMessage: r.FailureMessage,
 		ProviderRef: r.ProviderRef, Metadata: r.Metadata, Automatic: r.Automatic, Source: checkout.RefundSource(r.Source),
 		Version: r.Version, Created: UTC(r.Created), Updated: UTC(r.Updated)}, nil

@@ -10,11 +10,11 @@ import (
 
 // goldenRefund pins the stored names of a refund, and of a refund's
 // snapshot in an event: databases will hold them.
-const goldenRefund = `{"id":"re_golden","account_id":"acct_golden","livemode":true,"payment":"pay_golden","provider":"stripe","amount":450,"currency":"eur","reason":"session_unavailable","status":"failed","failure_code":"expired_or_canceled_card","failure_message":"The card was canceled.","provider_ref":"re_3Pxyz","metadata":{"k":"v"},"automatic":true,"source":"api","version":2,"created":"2026-03-14T15:09:26.535897Z","updated":"2026-03-14T15:10:26.535897Z"}`
+const goldenRefund = `{"id":"re_golden","account_id":"acct_golden","livemode":true,"payment":"pay_golden","provider":"stripe","payment_seq":3,"amount":450,"currency":"eur","reason":"session_unavailable","status":"failed","failure_code":"expired_or_canceled_card","failure_message":"The card was canceled.","provider_ref":"re_3Pxyz","metadata":{"k":"v"},"automatic":true,"source":"api","version":2,"created":"2026-03-14T15:09:26.535897Z","updated":"2026-03-14T15:10:26.535897Z"}`
 
 func goldenRefundObject() *checkout.Refund {
 	t0 := time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC)
-	return &checkout.Refund{ID: "re_golden", AccountID: "acct_golden", Livemode: true, Payment: "pay_golden", Provider: "stripe",
+	return &checkout.Refund{ID: "re_golden", AccountID: "acct_golden", Livemode: true, Payment: "pay_golden", Provider: "stripe", PaymentSeq: 3,
 		Amount: 450, Currency: "eur", Reason: checkout.RefundSessionUnavailable, Status: checkout.RefundFailed,
 		FailureCode: "expired_or_canceled_card", FailureMessage: "The card was canceled.", ProviderRef: "re_3Pxyz",
 		Metadata: map[string]string{"k": "v"}, Automatic: true, Source: checkout.RefundSourceAPI,
@@ -38,7 +38,7 @@ func TestGoldenRefund(t *testing.T) {
 		t.Errorf("the golden refund reads back as %+v, want %+v", got, r)
 	}
 	// The fewest fields: a pending refund of the API with nothing optional.
-	min := `{"id":"re_min","account_id":"acct_golden","livemode":false,"payment":"pay_golden","provider":"sim","amount":1,"currency":"eur","status":"pending","source":"api","version":1,"created":"2026-03-14T15:09:26.535897Z","updated":"2026-03-14T15:09:26.535897Z"}`
+	min := `{"id":"re_min","account_id":"acct_golden","livemode":false,"payment":"pay_golden","provider":"sim","payment_seq":1,"amount":1,"currency":"eur","status":"pending","source":"api","version":1,"created":"2026-03-14T15:09:26.535897Z","updated":"2026-03-14T15:09:26.535897Z"}`
 	m, err := DecodeObject(checkout.RefundKind, []byte(min))
 	if err != nil {
 		t.Fatal(err)
