@@ -290,7 +290,9 @@ func TestRefundOutcomes(t *testing.T) {
 
 	t.Run("timeout then the gateway's report", func(t *testing.T) {
 		p := f.paid(t)
-		rf.set(func(int64, string) (checkout.RefundResult, error) { return checkout.RefundResult{}, errors.New("connection reset") })
+		rf.set(func(int64, string) (checkout.RefundResult, error) {
+			return checkout.RefundResult{}, errors.New("connection reset")
+		})
 		r, _ := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: amount(300)})
 		// The gateway made it and says so, echoing checkoutd's id.
 		if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", checkout.Notification{PaymentID: p.ID,
