@@ -16,6 +16,7 @@ type paymentJSON struct {
 	Method          string          `json:"method"`
 	Status          string          `json:"status"`
 	Amount          int64           `json:"amount"`
+	AmountRefunded  int64           `json:"amount_refunded"`
 	Currency        string          `json:"currency"`
 	Card            *cardJSON       `json:"card"`
 	FailureCode     *string         `json:"failure_code"`
@@ -40,7 +41,7 @@ type nextActionJSON struct {
 func renderPayment(p *checkout.Payment) *paymentJSON {
 	out := &paymentJSON{
 		ID: p.ID, Object: "payment", Livemode: p.Livemode, CheckoutSession: p.SessionID, Provider: p.Provider,
-		Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Currency: string(p.Currency),
+		Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, AmountRefunded: p.AmountRefunded, Currency: string(p.Currency),
 		FailureCode: optString(p.FailureCode), FailureMessage: optString(p.FailureMessage),
 		CreatedAt: rfc3339(p.Created), UpdatedAt: rfc3339(p.Updated),
 	}

@@ -192,8 +192,11 @@ func renderEventAt(ev *checkout.Event, publicURL string) *eventJSON {
 	case ev.Endpoint != nil:
 		out.Data.Object = renderEndpoint(ev.Endpoint, "") // never a secret
 	case ev.Object != nil:
-		if l, ok := ev.Object.(*checkout.PaymentLink); ok {
-			out.Data.Object = renderLinkAt(l, publicURL)
+		switch o := ev.Object.(type) {
+		case *checkout.PaymentLink:
+			out.Data.Object = renderLinkAt(o, publicURL)
+		case *checkout.Refund:
+			out.Data.Object = renderRefund(o)
 		}
 	}
 	return out

@@ -44,6 +44,9 @@ func (s *Server) routes() {
 
 	s.handle("GET /v1/payments", s.api(s.listPayments))
 	s.handle("GET /v1/payments/{id}", s.api(s.getPayment))
+	s.handle("POST /v1/refunds", s.api(s.createRefund))
+	s.handle("GET /v1/refunds", s.api(s.listRefunds))
+	s.handle("GET /v1/refunds/{id}", s.api(s.getRefund))
 	s.handle("POST /v1/test_helpers/payments/{id}/succeed", s.api(s.settle(true)))
 	s.handle("POST /v1/test_helpers/payments/{id}/fail", s.api(s.settle(false)))
 

@@ -26,6 +26,7 @@ var EventTypes = []string{
 	checkout.EventPaymentSucceeded, checkout.EventPaymentFailed,
 	checkout.EventEndpointDisabled,
 	checkout.EventPaymentLinkCreated, checkout.EventPaymentLinkUpdated,
+	checkout.EventRefundCreated, checkout.EventRefundSucceeded, checkout.EventRefundFailed, checkout.EventPaymentRefunded,
 }
 
 // Endpoint settings, with their defaults.
