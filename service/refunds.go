@@ -412,10 +412,10 @@ func (s *Service) recordReportedRefund(ctx context.Context, p *checkout.Payment,
 // asks the provider after. nil when p's provider cannot refund it (then an
 // operator must, and the log says so).
 func (s *Service) lateRefund(ctx context.Context, p *checkout.Payment, now time.Time) (*checkout.Refund, *checkout.Event, error) {
-	prov, err := s.providerOf(ctx, p)
-	if err != nil {
-		return nil, nil, err
-	}
+	// A provider that cannot be built now (its credentials removed) does
+	// not stop the success from being recorded: the refund is made
+	// pending, for RetryRefund once it can be.
+	prov, _ := s.providerOf(ctx, p)
 	if rc, ok := prov.(checkout.RefundChecker); ok {
 		if err := rc.CanRefund(p); err != nil {
 			s.log.Error("a payment succeeded after its session ended and cannot be refunded automatically; refund it by hand", "payment", p.ID, "provider", p.Provider, "err", err)
