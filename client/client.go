@@ -112,6 +112,8 @@ type Client struct {
 	PaymentLinks *PaymentLinkService
 	// Accounts is the key's own account: its payment providers' settings.
 	Accounts *AccountService
+	// Refunds refunds payments, and reads and lists refunds.
+	Refunds *RefundService
 
 	b *backend
 }
@@ -177,6 +179,7 @@ func New(apiKey string, opts ...Option) *Client {
 		APIKeys:      &APIKeyService{b: b},
 		PaymentLinks: &PaymentLinkService{b: b},
 		Accounts:     &AccountService{Providers: &AccountProviderService{b: b}},
+		Refunds:      &RefundService{b: b},
 		b:            b,
 	}
 }

@@ -1,8 +1,12 @@
 package http_test
 
 import (
+	"context"
+	"errors"
 	"net/url"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/client"
 )
 
 // TestOpenAPIRefunds drives /v1/refunds against a real server with the
@@ -119,5 +123,39 @@ func TestOpenAPIRefunds(t *testing.T) {
 		if typ == "payment.refunded" && obj["amount_refunded"] != float64(card.Amount) {
 			t.Errorf("the last payment.refunded shows amount_refunded %v", obj["amount_refunded"])
 		}
+	}
+}
+
+// TestSDKRefunds: the Go SDK's Refunds against the real server.
+func TestSDKRefunds(t *testing.T) {
+	o := newOAEnv(t)
+	ps := o.payments()
+	ctx := context.Background()
+	c := client.New(o.key, client.WithBaseURL(o.srv.URL))
+	r, err := c.Refunds.Create(ctx, &client.RefundParams{Payment: ps.card.ID, Amount: 250, Reason: "duplicate", Metadata: map[string]string{"k": "v"}})
+	if err != nil || r.Status != "succeeded" || r.Amount != 250 || r.Reason != "duplicate" || r.Metadata["k"] != "v" || r.CreatedAt.IsZero() {
+		t.Fatalf("create: %+v, %v", r, err)
+	}
+	_, err = c.Refunds.Create(ctx, &client.RefundParams{Payment: ps.card.ID, Amount: ps.card.Amount})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.HTTPStatusCode != 400 || ce.Param != "amount" {
+		t.Fatalf("more than is left: %v", err)
+	}
+	rest, err := c.Refunds.Create(ctx, &client.RefundParams{Payment: ps.card.ID})
+	if err != nil || rest.Amount != ps.card.Amount-250 {
+		t.Fatalf("the rest: %+v, %v", rest, err)
+	}
+	if got, err := c.Refunds.Get(ctx, r.ID); err != nil || got.ID != r.ID || got.ProviderReference != r.ProviderReference {
+		t.Fatalf("get: %+v, %v", got, err)
+	}
+	var ids []string
+	for re, err := range c.Refunds.All(ctx, &client.RefundListParams{Payment: ps.card.ID, Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, re.ID)
+	}
+	if len(ids) != 2 || ids[0] != rest.ID || ids[1] != r.ID {
+		t.Fatalf("all of the payment's refunds: %v", ids)
 	}
 }
