@@ -339,6 +339,25 @@ func (s *Service) knownRefund(ctx context.Context, p *checkout.Payment, res chec
 			return "", err
 		}
 	}
+	// A gateway that echoes nothing may report checkoutd's own refund
+	// before its answer to the refund call is written (the answer was
+	// lost, or is a moment behind): a refund of checkoutd's still
+	// pending without a reference, of the same amount, is taken to be it,
+	// rather than counting the money twice. (Of two such refunds either
+	// will do: they are alike, and the next report takes the other.)
+	// Never for a failure: that would release a reservation on a guess.
+	if res.Status == checkout.RefundFailed {
+		return "", nil
+	}
+	all, err := s.refundsOf(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range all {
+		if r.Status == checkout.RefundPending && r.ProviderRef == "" && r.Source == checkout.RefundSourceAPI && r.Amount == res.Amount {
+			return r.ID, nil
+		}
+	}
 	return "", nil
 }
 
@@ -482,18 +501,27 @@ func (s *Service) ListRefunds(ctx context.Context, scope checkout.Scope, f Refun
 		}
 		return out, err
 	}
-	var all []*checkout.Refund // newest first
+	all, err := s.refundsOf(ctx, f.Payment)
+	if err != nil {
+		return out, err
+	}
+	slices.Reverse(all) // newest first
+	return pageOf(all, f.ListParams, "refund")
+}
+
+// refundsOf returns the refunds of payment, oldest first, by their numbers.
+func (s *Service) refundsOf(ctx context.Context, payment string) ([]*checkout.Refund, error) {
+	var all []*checkout.Refund
 	for n := int64(1); ; n++ {
-		o, err := s.store.FindObject(ctx, checkout.RefundKind, checkout.RefundPaymentKey(f.Payment, n))
+		o, err := s.store.FindObject(ctx, checkout.RefundKind, checkout.RefundPaymentKey(payment, n))
 		if checkout.IsKind(err, checkout.KindNotFound) {
-			break
+			return all, nil
 		}
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		all = append([]*checkout.Refund{o.(*checkout.Refund)}, all...)
+		all = append(all, o.(*checkout.Refund))
 	}
-	return pageOf(all, f.ListParams, "refund")
 }
 
 // pageOf cuts one page out of items (newest first, every one of the list)

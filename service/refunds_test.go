@@ -289,20 +289,27 @@ func TestRefundOutcomes(t *testing.T) {
 	})
 
 	t.Run("timeout then the gateway's report", func(t *testing.T) {
-		p := f.paid(t)
-		rf.set(func(int64, string) (checkout.RefundResult, error) {
-			return checkout.RefundResult{}, errors.New("connection reset")
-		})
-		r, _ := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: amount(300)})
-		// The gateway made it and says so, echoing checkoutd's id.
-		if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", checkout.Notification{PaymentID: p.ID,
-			Refunds: []checkout.RefundResult{{Status: checkout.RefundSucceeded, Amount: 300, ProviderRef: "gwre_t", RefundID: r.ID}}}); err != nil {
-			t.Fatal(err)
+		// The gateway made it and says so, echoing checkoutd's id or not:
+		// it is the same refund, its money counted once.
+		for _, echo := range []bool{true, false} {
+			p := f.paid(t)
+			rf.set(func(int64, string) (checkout.RefundResult, error) {
+				return checkout.RefundResult{}, errors.New("connection reset")
+			})
+			r, _ := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID, Amount: amount(300)})
+			report := checkout.RefundResult{Status: checkout.RefundSucceeded, Amount: 300, ProviderRef: "gwre_t" + r.ID}
+			if echo {
+				report.RefundID = r.ID
+			}
+			if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", checkout.Notification{PaymentID: p.ID, Refunds: []checkout.RefundResult{report}}); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := f.svc.GetRefund(f.ctx, f.scope, r.ID)
+			if got.Status != checkout.RefundSucceeded || got.ProviderRef != report.ProviderRef || f.payment(t, p.ID).AmountRefunded != 300 {
+				t.Fatalf("echo %v: after the report: %+v, payment refunded %d", echo, got, f.payment(t, p.ID).AmountRefunded)
+			}
 		}
-		got, _ := f.svc.GetRefund(f.ctx, f.scope, r.ID)
-		if got.Status != checkout.RefundSucceeded || got.ProviderRef != "gwre_t" || f.payment(t, p.ID).AmountRefunded != 300 {
-			t.Fatalf("after the report: %+v, payment refunded %d", got, f.payment(t, p.ID).AmountRefunded)
-		}
+		rf.set(nil)
 	})
 
 	t.Run("pending settled by the gateway", func(t *testing.T) {
