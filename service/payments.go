@@ -549,7 +549,13 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 // apply changes sess and p for result res and returns the events to write;
 // writeSession is false when the session must be left as it is.
 func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time) (events []*checkout.Event, writeSession bool, err error) {
-	if p.Status.Final() {
+	// A payment checkoutd canceled itself, its session having ended before
+	// the customer's step was confirmed, may still have been charged at
+	// the gateway (Stripe takes the money when the customer passes 3-D
+	// Secure): its success is a late success like any other.
+	chargedAfterCancel := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" &&
+		res.Status == checkout.PaymentSucceeded && sess.StatusAt(now) != checkout.SessionOpen
+	if p.Status.Final() && !chargedAfterCancel {
 		return nil, false, &checkout.Error{Kind: checkout.KindState, Code: "payment_final", Message: "this payment is already " + string(p.Status)}
 	}
 	p.Version++

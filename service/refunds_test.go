@@ -425,3 +425,37 @@ func TestLateSuccessIsRefunded(t *testing.T) {
 		}
 	})
 }
+
+// TestChargedAfterCancelIsRefunded: a payment canceled by checkoutd when
+// its customer came back from 3-D Secure to an expired session, that the
+// gateway then reports succeeded (it took the money at the challenge), is
+// recorded succeeded and refunded automatically; a second report changes
+// nothing.
+func TestChargedAfterCancelIsRefunded(t *testing.T) {
+	f, _ := refundFixture(t, teststore.Open(t, "sqlite"))
+	s := f.session(t)
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Card: card("4000002500003155", "123")})
+	if err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("pay: %+v, %v", p, err)
+	}
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, canceled, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true}); err != nil || canceled.Status != checkout.PaymentCanceled {
+		t.Fatalf("confirm on an expired session: %+v, %v", canceled, err)
+	}
+	success := checkout.Notification{PaymentID: p.ID, Result: checkout.ProviderResult{Status: checkout.PaymentSucceeded}}
+	if got, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", success); err != nil || got.Status != checkout.PaymentSucceeded {
+		t.Fatalf("the gateway's success: %+v, %v", got, err)
+	}
+	if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", success); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("the success again: %v", err)
+	}
+	page, _ := f.svc.ListRefunds(f.ctx, f.scope, service.RefundFilter{Payment: p.ID, ListParams: checkout.ListParams{Limit: 10}})
+	if len(page.Items) != 1 || !page.Items[0].Automatic || page.Items[0].Status != checkout.RefundSucceeded || f.payment(t, p.ID).AmountRefunded != p.Amount {
+		t.Fatalf("refunds %+v", page.Items)
+	}
+	if sess, _ := f.svc.GetSession(f.ctx, f.scope, s.ID); sess.Status != checkout.SessionExpired {
+		t.Fatalf("session %s", sess.Status)
+	}
+}
