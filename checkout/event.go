@@ -26,7 +26,9 @@ type Event struct {
 	// event is written just after its change, not with it (see
 	// service.endpointHealth): the Store writes endpoints on their own.
 	Endpoint *WebhookEndpoint `json:",omitempty"`
-	// Object is the snapshot of a generic object (a payment link) right
-	// after the change, for its kind's events.
+	// Object is the snapshot of a generic object (a payment link, a
+	// refund) right after the change, for its kind's events; a
+	// payment.refunded event carries the refund that succeeded here,
+	// beside the payment.
 	Object Object `json:",omitempty"`
 }

@@ -260,8 +260,9 @@ func (s *Service) settleRefund(ctx context.Context, scope checkout.Scope, id str
 }
 
 // paymentRefunded adds to c the payment.refunded event of refund r, which
-// just succeeded: the payment's snapshot, numbered like the payment's other
-// events by its session's EventSeq (so the session is written too).
+// just succeeded: the payment's snapshot (data.object), numbered like the
+// payment's other events by its session's EventSeq (so the session is
+// written too), and the refund's, so the event says which refund it was.
 func (s *Service) paymentRefunded(ctx context.Context, r *checkout.Refund, c checkout.Change, now time.Time) (checkout.Change, error) {
 	p, err := s.store.GetPayment(ctx, r.Scope(), r.Payment)
 	if err != nil {
@@ -278,7 +279,7 @@ func (s *Service) paymentRefunded(ctx context.Context, r *checkout.Refund, c che
 	sess.Version++
 	c.Session = sess
 	c.Events = append(c.Events, &checkout.Event{ID: s.ids.New("evt"), AccountID: p.AccountID, Livemode: p.Livemode,
-		Type: checkout.EventPaymentRefunded, Created: now, Sequence: sess.EventSeq, ObjectID: p.ID, Payment: p.Clone()})
+		Type: checkout.EventPaymentRefunded, Created: now, Sequence: sess.EventSeq, ObjectID: p.ID, Payment: p.Clone(), Object: r.Clone()})
 	return c, nil
 }
 

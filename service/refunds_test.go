@@ -167,6 +167,9 @@ func TestRefunds(t *testing.T) {
 			switch ev.Type {
 			case checkout.EventPaymentRefunded:
 				refunded = append(refunded, ev.Payment.AmountRefunded)
+				if r, ok := ev.Object.(*checkout.Refund); !ok || r.Status != checkout.RefundSucceeded || r.Payment != p.ID {
+					t.Errorf("payment.refunded carries the refund %+v", ev.Object)
+				}
 			case checkout.EventRefundSucceeded:
 				if r, ok := ev.Object.(*checkout.Refund); !ok || r.Status != checkout.RefundSucceeded || ev.Sequence != 2 {
 					t.Errorf("refund.succeeded carries %+v, sequence %d", ev.Object, ev.Sequence)
