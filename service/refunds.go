@@ -221,6 +221,8 @@ func (s *Service) settleRefund(ctx context.Context, scope checkout.Scope, id str
 		if res.ProviderRef != "" {
 			r.ProviderRef = res.ProviderRef
 		}
+		r.Version++ // before the events, whose snapshots show the write
+		r.Updated = now
 		switch res.Status {
 		case checkout.RefundSucceeded:
 			r.Status = checkout.RefundSucceeded
@@ -244,8 +246,6 @@ func (s *Service) settleRefund(ctx context.Context, scope checkout.Scope, id str
 				return nil
 			}
 		}
-		r.Version++
-		r.Updated = now
 		c.Events = append(events, c.Events...)
 		changed = true
 		return s.store.Commit(ctx, c)

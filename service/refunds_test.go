@@ -171,7 +171,7 @@ func TestRefunds(t *testing.T) {
 					t.Errorf("payment.refunded carries the refund %+v", ev.Object)
 				}
 			case checkout.EventRefundSucceeded:
-				if r, ok := ev.Object.(*checkout.Refund); !ok || r.Status != checkout.RefundSucceeded || ev.Sequence != 2 {
+				if r, ok := ev.Object.(*checkout.Refund); !ok || r.Status != checkout.RefundSucceeded || r.Version != 2 || ev.Sequence != 2 {
 					t.Errorf("refund.succeeded carries %+v, sequence %d", ev.Object, ev.Sequence)
 				}
 			}
