@@ -294,6 +294,11 @@ func (s *Service) applyRefunds(ctx context.Context, p *checkout.Payment, results
 	changed := 0
 	for _, res := range results {
 		id, err := s.knownRefund(ctx, p, res)
+		if checkout.IsKind(err, checkout.KindState) {
+			// Another payment's refund: not this payment's to record.
+			s.log.Warn("a provider reported another payment's refund", "payment", p.ID, "provider_ref", res.ProviderRef)
+			continue
+		}
 		if err != nil {
 			return changed, err
 		}
