@@ -140,9 +140,11 @@ type PaymentStore interface {
 	// the cursor parameter.
 	ListPayments(ctx context.Context, scope Scope, f PaymentFilter) (Page[*Payment], error)
 
-	// DuePayments returns up to limit payments, of any scope, in status
-	// requires_action whose Action.ExpiresAt is set and <= now, earliest
-	// first: unpaid vouchers the sweeper fails.
+	// DuePayments returns up to limit payments, of any scope, not final
+	// whose Due() is set and <= now, earliest Due first: the sweeper's
+	// work, unpaid vouchers to fail and payments whose notification may be
+	// lost to ask the provider about (CheckAt). A commit that moves Due
+	// moves the payment in this order.
 	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
 }
 
