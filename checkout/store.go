@@ -142,9 +142,10 @@ type PaymentStore interface {
 
 	// DuePayments returns up to limit payments, of any scope, not final
 	// whose Due() is set and <= now, earliest Due first: the sweeper's
-	// work, unpaid vouchers to fail and payments whose notification may be
-	// lost to ask the provider about (CheckAt). A commit that moves Due
-	// moves the payment in this order.
+	// work, payments whose notification may be lost to ask the provider
+	// about (CheckAt) and unpaid vouchers past their deadline. A commit
+	// that moves Due (a reconciler's claim) moves the payment in this
+	// order; one that makes it final takes it out.
 	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
 }
 

@@ -55,8 +55,8 @@ func (s suite) dueSessions(t *testing.T) {
 }
 
 // duePayments: the sweeper's queue holds every payment not final by
-// Payment.Due, the earlier of its action's deadline (requires_action only)
-// and its reconciler check, and moves when either moves.
+// Payment.Due (its reconciler check, else its action's deadline while
+// requires_action), and moves when either moves.
 func (s suite) duePayments(t *testing.T) {
 	st := s.seeded(t)
 	now := t0.Add(time.Hour)
@@ -92,6 +92,8 @@ func (s suite) duePayments(t *testing.T) {
 	mk(scopeA, "pay_future", requires, now.Add(time.Microsecond), none)
 	mk(scopeA, "pay_future_check", processing, none, now.Add(time.Microsecond))
 	mk(scopeA, "pay_no_deadline", requires, none, none)
+	// Lapsed, but claimed by the reconciler until its check.
+	mk(scopeB, "pay_claimed", requires, now.Add(-10*time.Minute), now.Add(time.Minute))
 	settled := mk(scopeA, "pay_settled", requires, now.Add(-5*time.Minute), now.Add(-5*time.Minute))
 	settled.Status, settled.Version = checkout.PaymentSucceeded, settled.Version+1
 	commit(t, st, checkout.Change{Payment: settled})
@@ -111,7 +113,7 @@ func (s suite) duePayments(t *testing.T) {
 	commit(t, st, checkout.Change{Payment: checked})
 	commit(t, st, checkout.Change{Payment: polled})
 	wantIDs(t, "due after the claims", paymentIDs(due(now, 10)), []string{early.ID, late.ID})
-	if ids := paymentIDs(due(now.Add(30*time.Minute), 10)); len(ids) != 5 || ids[4] != checked.ID {
-		t.Errorf("due at the moved check: got %v, want 5 ending with %s", ids, checked.ID)
+	if ids := paymentIDs(due(now.Add(30*time.Minute), 10)); len(ids) != 6 || ids[5] != checked.ID {
+		t.Errorf("due at the moved check: got %v, want 6 ending with %s", ids, checked.ID)
 	}
 }
