@@ -520,6 +520,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		if events, keep, err = s.apply(sess, p, res, now); err != nil {
 			return err
 		}
+		// Left undecided, the payment is asked about later in case its
+		// notification is lost; final, nobody needs to ask.
+		p.CheckAt = s.nextCheck(p, now)
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
@@ -734,28 +737,4 @@ func (s *Service) FindPayment(ctx context.Context, id string) (*checkout.Payment
 		return nil, checkout.ErrNotFound
 	}
 	return s.store.FindPayment(ctx, id)
-}
-
-// FailDueVouchers fails every voucher payment whose deadline has passed
-// unpaid (its session gets checkout.session.async_payment_failed) and
-// returns how many it failed. Several processes may run it at once: the
-// compare-and-set in record lets one of them write each outcome.
-func (s *Service) FailDueVouchers(ctx context.Context) (int, error) {
-	due, err := s.store.DuePayments(ctx, s.now(), 100)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, p := range due {
-		// The deadline passing is a result like one a gateway pushes.
-		switch _, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: lapsed(p)}); {
-		case err == nil:
-			n++
-		case checkout.IsKind(err, checkout.KindState):
-			// Settled by someone else meanwhile.
-		default:
-			return n, err
-		}
-	}
-	return n, nil
 }

@@ -44,6 +44,11 @@ type Config struct {
 	Webhooks WebhookConfig
 	// Images bounds stored images and the fetching of line items' images.
 	Images ImageConfig
+	// ReconcileAfter is how long a payment may stay undecided (processing,
+	// requires_action) before the reconciler asks its provider, in case its
+	// notification was lost; later checks wait longer (see nextCheck). 0
+	// means DefaultReconcileAfter.
+	ReconcileAfter time.Duration
 }
 
 // WebhookConfig tunes webhook delivery. Zero fields take their defaults.
@@ -88,6 +93,7 @@ type Service struct {
 	webhooks          WebhookConfig
 	images            ImageConfig
 	fetcher           *imageFetcher
+	reconcileAfter    time.Duration
 
 	wake    chan struct{}         // pokes RunDeliveries (see wakeDeliveries)
 	clients map[bool]*http.Client // webhook clients by livemode
@@ -101,7 +107,8 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
-		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1)}
+		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
+		reconcileAfter: cfg.ReconcileAfter}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}
 	}
@@ -113,6 +120,9 @@ func New(cfg Config) *Service {
 	}
 	if s.maxFailedAttempts <= 0 {
 		s.maxFailedAttempts = DefaultMaxFailedAttempts
+	}
+	if s.reconcileAfter <= 0 {
+		s.reconcileAfter = DefaultReconcileAfter
 	}
 	w := &s.webhooks
 	if len(w.RetrySchedule) == 0 {

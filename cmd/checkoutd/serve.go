@@ -53,6 +53,7 @@ type serveConfig struct {
 	hostSecret      string
 	hostTTL         time.Duration
 	corsOrigins     string
+	reconcileAfter  time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -86,8 +87,16 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
+	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
+
+// Bounds of --reconcile-after: a provider is not asked about a payment
+// more than once a second, and a lost notification is noticed within a day.
+const (
+	minReconcileAfter = time.Second
+	maxReconcileAfter = 24 * time.Hour
+)
 
 // Bounds of --image-max-bytes: a logo needs a few KiB; every image is
 // held in memory and in the store whole, and the page loads each one.
@@ -157,6 +166,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.hostSecret != "" && len(c.hostSecret) < 16 {
 		return fmt.Errorf("--checkout-api-secret must be at least 16 characters")
+	}
+	if c.reconcileAfter < minReconcileAfter || c.reconcileAfter > maxReconcileAfter {
+		return fmt.Errorf("--reconcile-after must be between %v and %v", minReconcileAfter, maxReconcileAfter)
 	}
 	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
 		return errors.New("--host-session-ttl must be between 1m and 720h")
@@ -241,7 +253,8 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
 		// Line items' images are fetched through the webhooks' guard and
 		// its --webhook-allow-private switch.
-		Images: service.ImageConfig{MaxBytes: c.imageMaxBytes},
+		Images:         service.ImageConfig{MaxBytes: c.imageMaxBytes},
+		ReconcileAfter: c.reconcileAfter,
 	})
 
 	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every serve setting that needs no store or network is checked by
@@ -32,6 +33,9 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
 		{[]string{"--image-max-bytes", "10"}, "--image-max-bytes"},
 		{[]string{"--image-max-bytes", "1000000000"}, "--image-max-bytes"},
+		{[]string{"--reconcile-after", "0s"}, "--reconcile-after"},
+		{[]string{"--reconcile-after", "500ms"}, "--reconcile-after"},
+		{[]string{"--reconcile-after", "25h"}, "--reconcile-after"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig
@@ -60,5 +64,26 @@ func TestServeConfigValidate(t *testing.T) {
 	cfg.register(fs)
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("the defaults: %v", err)
+	}
+}
+
+// TestReconcileAfterFromEnv: CHECKOUTD_RECONCILE_AFTER sets
+// --reconcile-after, checked like the flag; a valid one is taken.
+func TestReconcileAfterFromEnv(t *testing.T) {
+	t.Setenv("CHECKOUTD_RECONCILE_AFTER", "-1m")
+	data := filepath.Join(t.TempDir(), "data")
+	if err := serve(t.Context(), []string{"--data", data, "--addr", "127.0.0.1:0"}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "--reconcile-after") {
+		t.Errorf("serve with CHECKOUTD_RECONCILE_AFTER=-1m: %v, want an error naming --reconcile-after", err)
+	}
+	t.Setenv("CHECKOUTD_RECONCILE_AFTER", "90s")
+	var cfg serveConfig
+	fs := newFlags("serve", "", io.Discard, io.Discard)
+	cfg.register(fs)
+	if err := parseFlags(fs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil || cfg.reconcileAfter != 90*time.Second {
+		t.Errorf("CHECKOUTD_RECONCILE_AFTER=90s: %v, %v", cfg.reconcileAfter, err)
 	}
 }
