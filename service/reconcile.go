@@ -28,10 +28,14 @@ const (
 	// holder that dies frees the payment when it ends.
 	reconcileLease = 2 * time.Minute
 	// pollTimeout bounds one question to a provider.
-	pollTimeout = time.Minute
-	// sweepPayments bounds one sweep: a run of Run takes at most this many
-	// due payments, the earliest; the rest wait for the next run.
+	pollTimeout = 30 * time.Second
+	// sweepPayments and sweepBudget bound one sweep: it takes at most this
+	// many due payments, the earliest, and claims no more once it has run
+	// this long (real time: a gateway that hangs until every poll times out
+	// must not hold up Run's other work for an hour); the rest wait for the
+	// next run.
 	sweepPayments = 100
+	sweepBudget   = 30 * time.Second
 )
 
 // nextCheck is when the reconciler next asks about p, left undecided at
@@ -60,7 +64,8 @@ func deadline(p *checkout.Payment) time.Time {
 }
 
 // SweepDuePayments handles the earliest due payments (Store.DuePayments),
-// at most sweepPayments of them, and returns how many it settled:
+// at most sweepPayments of them (see sweepBudget), and returns how many it
+// settled:
 //
 //   - past its action's deadline (an unpaid voucher): its provider, if a
 //     Poller, is asked first, since a voucher paid at the last minute whose
@@ -84,7 +89,11 @@ func (s *Service) SweepDuePayments(ctx context.Context) (int, error) {
 	}
 	n := 0
 	var first error
+	stop := time.Now().Add(sweepBudget)
 	for _, p := range due {
+		if time.Now().After(stop) {
+			break
+		}
 		settled, err := s.sweepPayment(ctx, p)
 		if ctx.Err() != nil {
 			return n, ctx.Err()

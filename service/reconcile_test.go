@@ -388,3 +388,31 @@ func TestReconcileLogsNoCredentials(t *testing.T) {
 		t.Fatalf("the logs lost what went wrong:\n%s", logs)
 	}
 }
+
+// TestReconcileLateSuccessAfterExpiry: a session that expires while its
+// payment is processing does not stop the reconciler: the provider's late
+// success is recorded through ApplyProviderResult like any result (which
+// decides what a success on an expired session becomes), and the payment
+// leaves the queue.
+func TestReconcileLateSuccessAfterExpiry(t *testing.T) {
+	f, clock, g := reconcileFixture(t, nil)
+	s := f.session(t)
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "tok_1"})
+	if err != nil || p.Status != checkout.PaymentProcessing {
+		t.Fatalf("pay: %+v, %v", p, err)
+	}
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	g.answer(p.ID, checkout.ProviderResult{Status: checkout.PaymentSucceeded})
+	clock.Add(service.DefaultReconcileAfter)
+	f.sweep(t)
+	got := f.payment(t, p.ID)
+	if g.pollsOf(p.ID) != 1 || !got.Status.Final() || !got.Due().IsZero() {
+		t.Fatalf("after the late success: %d polls, %+v", g.pollsOf(p.ID), got)
+	}
+	clock.Add(24 * time.Hour)
+	if f.sweep(t); g.pollsOf(p.ID) != 1 {
+		t.Fatalf("asked again: %d polls", g.pollsOf(p.ID))
+	}
+}
