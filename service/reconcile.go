@@ -22,6 +22,13 @@ const (
 	// maxReconcileWait bounds the wait between two checks of a payment the
 	// provider keeps undecided (a voucher payable for days).
 	maxReconcileWait = 6 * time.Hour
+	// maxReconcileAge is when the reconciler gives up on a payment still
+	// undecided: past the longest a session lives (checkout.MaxSessionTTL)
+	// no customer can come back to finish a step, and what a gateway takes
+	// longest to decide (a bank debit) is decided in days, so a 3-D Secure
+	// challenge abandoned at the gateway is not asked about every six hours
+	// for ever. A voucher's deadline still fails it.
+	maxReconcileAge = checkout.MaxSessionTTL + 24*time.Hour
 	// reconcileLease is how long a replica holds a payment it asks about:
 	// no other replica asks meanwhile. It outlasts pollTimeout, so the
 	// lease never ends while its holder still waits for the answer, and a
@@ -42,9 +49,10 @@ const (
 // now: after as long as p has existed, so the waits double from one check
 // to the next (at least ReconcileAfter: a new payment waits exactly that;
 // at most maxReconcileWait), and never after its action's deadline, when
-// the sweeper takes it anyway (see Payment.Due). Zero once p is final.
+// the sweeper takes it anyway (see Payment.Due). Zero once p is final or
+// older than maxReconcileAge.
 func (s *Service) nextCheck(p *checkout.Payment, now time.Time) time.Time {
-	if p.Status.Final() {
+	if p.Status.Final() || now.Sub(p.Created) >= maxReconcileAge {
 		return time.Time{}
 	}
 	wait := min(max(now.Sub(p.Created), s.reconcileAfter), max(maxReconcileWait, s.reconcileAfter))

@@ -206,8 +206,9 @@ func TestReconcileSettlesLostNotification(t *testing.T) {
 }
 
 // TestReconcileBacksOff: while the provider says it has not decided, each
-// check is recorded and the next one waits twice as long, up to six hours;
-// a voucher's checks never pass its deadline.
+// check is recorded and the next one waits twice as long, up to six hours,
+// until the payment is older than any session; a voucher's checks never
+// pass its deadline.
 func TestReconcileBacksOff(t *testing.T) {
 	f, clock, g := reconcileFixture(t, nil)
 	s := f.session(t)
@@ -230,6 +231,12 @@ func TestReconcileBacksOff(t *testing.T) {
 	f.sweep(t)
 	if got := f.payment(t, p.ID); !got.CheckAt.Equal(clock.Now().Add(6 * time.Hour)) {
 		t.Fatalf("a late check: next at %v, want six hours later", got.CheckAt.Sub(clock.Now()))
+	}
+	// Past the longest a session lives and a day more, it is given up.
+	clock.set(start.Add(checkout.MaxSessionTTL + 24*time.Hour))
+	f.sweep(t)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentProcessing || !got.CheckAt.IsZero() || !got.Due().IsZero() || g.pollsOf(p.ID) != 5 {
+		t.Fatalf("a month on: %s, next check %v, %d polls", got.Status, got.CheckAt, g.pollsOf(p.ID))
 	}
 
 	// A voucher payable for an hour: checks at +10m, +20m, +40m, then
