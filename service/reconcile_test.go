@@ -394,6 +394,20 @@ func TestReconcileLogsNoCredentials(t *testing.T) {
 	if !strings.Contains(logs, "is not valid") || !strings.Contains(logs, "connection refused") {
 		t.Fatalf("the logs lost what went wrong:\n%s", logs)
 	}
+
+	// The tenant removes its credentials: nobody can be asked any more, so
+	// at the end of the lease the checks are dropped, the vouchers left to
+	// their deadline.
+	if err := f.svc.RemoveProvider(f.ctx, f.scope, "easypay"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Minute)
+	f.sweep(t)
+	for _, p := range []*checkout.Payment{echoed, inURL} {
+		if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction || !got.CheckAt.IsZero() || g.pollsOf(p.ID) != 1 {
+			t.Fatalf("without credentials: %+v, %d polls", got, g.pollsOf(p.ID))
+		}
+	}
 }
 
 // TestReconcileLateSuccessAfterExpiry: a session that expires while its
