@@ -32,6 +32,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
 		{[]string{"--image-max-bytes", "10"}, "--image-max-bytes"},
 		{[]string{"--image-max-bytes", "1000000000"}, "--image-max-bytes"},
+		{[]string{"--stripe-api-url", "api.stripe.com"}, "--stripe-api-url"},
+		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig

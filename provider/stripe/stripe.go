@@ -92,6 +92,11 @@ func Factory(cfg Config) checkout.CredentialedFactory {
 		if err := checkCredentials(creds, livemode); err != nil {
 			return nil, err
 		}
+		if livemode && !strings.HasPrefix(base, "https://") {
+			// Live keys move real money: they never travel in clear text,
+			// whatever --stripe-api-url says.
+			return nil, checkout.Errorf(checkout.KindState, "provider_unavailable", "Stripe's API URL is not https, so live keys are not sent to it")
+		}
 		if clientErr != nil {
 			// The operator's --stripe-api-url; serve validates it first,
 			// so this is a URL the SSRF guard refuses.

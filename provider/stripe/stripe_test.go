@@ -107,6 +107,15 @@ func TestFactory(t *testing.T) {
 			noSecret(t, err)
 		})
 	}
+	t.Run("LiveOnlyOverHTTPS", func(t *testing.T) {
+		f := stripe.Factory(stripe.Config{APIURL: "http://127.0.0.1:12111", Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: true}}})
+		if _, err := f(acct, true, live); checkout.ErrorKind(err) != checkout.KindState {
+			t.Fatalf("live keys over http: %v", err)
+		}
+		if _, err := f(acct, false, creds); err != nil {
+			t.Fatalf("test keys to stripe-mock: %v", err)
+		}
+	})
 	t.Run("GuardedURL", func(t *testing.T) {
 		// Loopback is not Stripe: refused unless the operator allows it.
 		_, err := stripe.Factory(stripe.Config{APIURL: "http://127.0.0.1:1"})(acct, false, creds)
