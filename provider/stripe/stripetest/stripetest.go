@@ -183,3 +183,19 @@ func (m *Mock) Proxy(tb testing.TB) *Recorder {
 	rec.URL = srv.URL
 	return rec
 }
+
+// Start launches a stripe-mock for one test and stops it when the test
+// ends; it skips the test without stripe-mock, or fails it under CI=true.
+// (A package with many such tests launches one in TestMain: see Main.)
+func Start(tb testing.TB) *Mock {
+	tb.Helper()
+	m, err := Launch()
+	switch {
+	case errors.Is(err, ErrMissing) && os.Getenv("CI") != "true":
+		tb.Skip(err.Error())
+	case err != nil:
+		tb.Fatal(err)
+	}
+	tb.Cleanup(m.Close)
+	return m
+}
