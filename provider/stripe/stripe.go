@@ -150,10 +150,13 @@ func (*Provider) Methods() []checkout.Method { return []checkout.Method{checkout
 // v3 is the unversioned script of the trains before acacia.
 const StripeJS = "https://js.stripe.com/" + stripeapi.APIMajorVersion + "/stripe.js"
 
-// The origins Stripe's integration security guide lists for Stripe.js
-// (https://docs.stripe.com/security/guide#content-security-policy):
-// maps.googleapis.com serves the address autocomplete Stripe.js may load
-// inside its Elements; hooks.stripe.com frames 3-D Secure challenges.
+// Exactly the origins Stripe's integration security guide lists for
+// Stripe.js (https://docs.stripe.com/security/guide#content-security-policy,
+// "Stripe.js"): *.js.stripe.com lets Stripe.js start its frames on other
+// origins, hooks.stripe.com frames 3-D Secure challenges, and
+// maps.googleapis.com is the Address Element's autocomplete, listed for
+// Stripe.js as a whole. Link's origins (link.com) are not added: the
+// intents take cards only, so the Payment Element never offers Link.
 var (
 	cspScript  = []string{"https://js.stripe.com", "https://*.js.stripe.com", "https://maps.googleapis.com"}
 	cspFrame   = []string{"https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"}
