@@ -73,7 +73,6 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 		params.Description = stripeapi.String(req.Session.Description)
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
-	params.Context = ctx
 	pi, err := p.client.V1PaymentIntents.Create(ctx, params)
 	if err != nil {
 		return p.declineOrError("creating a payment intent", err)
@@ -94,7 +93,6 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 		return checkout.ProviderResult{}, errors.New("stripe: the payment has no payment intent to ask about")
 	}
 	params := &stripeapi.PaymentIntentRetrieveParams{Expand: expand}
-	params.Context = ctx
 	pi, err := p.client.V1PaymentIntents.Retrieve(ctx, pay.ProviderRef, params)
 	if err != nil {
 		return checkout.ProviderResult{}, p.redact("retrieving payment intent "+pay.ProviderRef, err)
@@ -117,7 +115,6 @@ func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int
 	}
 	params := &stripeapi.RefundCreateParams{PaymentIntent: stripeapi.String(pay.ProviderRef), Amount: stripeapi.Int64(sa)}
 	params.SetIdempotencyKey(key)
-	params.Context = ctx
 	r, err := p.client.V1Refunds.Create(ctx, params)
 	if err != nil {
 		return checkout.RefundResult{}, p.redact("refunding payment intent "+pay.ProviderRef, err)

@@ -86,7 +86,6 @@ func (p *Provider) ours(md map[string]string) bool {
 func (p *Provider) refundsOf(ctx context.Context, pi string, c checkout.Currency) ([]checkout.RefundResult, error) {
 	params := &stripeapi.RefundListParams{PaymentIntent: stripeapi.String(pi)}
 	params.Limit = stripeapi.Int64(100)
-	params.Context = ctx
 	var out []checkout.RefundResult
 	for r, err := range p.client.V1Refunds.List(ctx, params).All(ctx) {
 		if err != nil {
