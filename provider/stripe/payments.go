@@ -3,6 +3,7 @@ package stripe
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -89,8 +90,11 @@ func (p *Provider) Confirm(ctx context.Context, pay *checkout.Payment, _ checkou
 
 // Poll implements checkout.Poller: the payment's intent as Stripe has it now.
 func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.ProviderResult, error) {
+	if pay.ProviderRef == "" {
+		return p.find(ctx, pay)
+	}
 	if !strings.HasPrefix(pay.ProviderRef, "pi_") {
-		return checkout.ProviderResult{}, errors.New("stripe: the payment has no payment intent to ask about")
+		return checkout.ProviderResult{}, errors.New("stripe: the payment's reference is not a payment intent")
 	}
 	params := &stripeapi.PaymentIntentRetrieveParams{Expand: expand}
 	pi, err := p.client.V1PaymentIntents.Retrieve(ctx, pay.ProviderRef, params)
@@ -99,6 +103,32 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 	}
 	return result(pi), nil
 }
+
+// find looks for the intent of a payment whose Start got no answer (a
+// timeout after Stripe may have charged): Stripe's search by the metadata
+// Start sent. Search is eventually consistent (an intent may take a minute
+// to appear), so finding none is an error, for the caller to ask again
+// later, never a failure.
+func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.ProviderResult, error) {
+	if !idRE.MatchString(pay.ID) {
+		return checkout.ProviderResult{}, errors.New("stripe: the payment's id cannot be searched for")
+	}
+	params := &stripeapi.PaymentIntentSearchParams{}
+	params.Query = "metadata['" + MetaPayment + "']:'" + pay.ID + "'"
+	params.Expand = expand
+	for pi, err := range p.client.V1PaymentIntents.Search(ctx, params).All(ctx) {
+		if err != nil {
+			return checkout.ProviderResult{}, p.redact("searching the payment intent of "+pay.ID, err)
+		}
+		if pi.Metadata[MetaPayment] == pay.ID {
+			return result(pi), nil
+		}
+	}
+	return checkout.ProviderResult{}, errors.New("stripe: no payment intent of " + pay.ID + " found (yet)")
+}
+
+// idRE is the shape of checkoutd's ids, which a search query may quote.
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // Refund implements checkout.Provider: a Refund of the payment's intent,
 // under key, so a retried refund is the same refund at Stripe.

@@ -284,9 +284,28 @@ func TestConfirmAsksStripe(t *testing.T) {
 	if len(reqs) != 2 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa" || reqs[0].Form.Get("expand[0]") != "latest_charge" {
 		t.Fatalf("requests %+v", reqs)
 	}
-	pay.ProviderRef = ""
-	if _, err := p.Poll(context.Background(), pay); err == nil {
-		t.Fatal("polled a payment without an intent")
+}
+
+// TestPollSearches: a payment whose Start got no answer has no intent id;
+// Poll looks for it by the metadata Start sent, and finding none (stripe-mock's
+// fixture is another payment's) is an error to retry, never a failure.
+func TestPollSearches(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	rec := m.Proxy(t)
+	p := build(t, rec.URL, creds)
+	pay, _ := payment(2500, "EUR")
+	res, err := p.Poll(context.Background(), pay)
+	if err == nil {
+		t.Fatalf("found %+v", res)
+	}
+	reqs := rec.Requests()
+	if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/payment_intents/search" ||
+		reqs[0].Form.Get("query") != "metadata['checkoutd_payment']:'pay_123'" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	pay.ID = "pay_1' OR 'x"
+	if _, err := p.Poll(context.Background(), pay); err == nil || len(rec.Requests()) != 1 {
+		t.Fatal("searched for a quoted id")
 	}
 }
 
