@@ -23,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/checkoutd/checkoutd/internal/testenv"
 )
 
 // Version is the stripe-mock .ci/run installs.
@@ -34,6 +36,9 @@ type Mock struct {
 	URL string
 	cmd *exec.Cmd
 }
+
+// hint says how to install stripe-mock, for a skipped test.
+const hint = "go install github.com/stripe/stripe-mock@" + Version + " (looked for on PATH and in $(go env GOPATH)/bin)"
 
 // ErrMissing says stripe-mock is not installed.
 var ErrMissing = errors.New("stripe-mock is not installed (go install github.com/stripe/stripe-mock@" + Version + ")")
@@ -130,11 +135,11 @@ func Main(m *testing.M, mock **Mock) {
 }
 
 // Need skips the test when stripe-mock is not running (not installed,
-// outside CI), naming it.
+// outside CI), saying it needs stripe-mock (internal/testrun counts it).
 func Need(tb testing.TB, m *Mock) *Mock {
 	tb.Helper()
 	if m == nil {
-		tb.Skip(ErrMissing.Error())
+		testenv.Need(tb, "stripe-mock", hint)
 	}
 	return m
 }
@@ -185,14 +190,15 @@ func (m *Mock) Proxy(tb testing.TB) *Recorder {
 }
 
 // Start launches a stripe-mock for one test and stops it when the test
-// ends; it skips the test without stripe-mock, or fails it under CI=true.
+// ends; it skips the test without stripe-mock (testenv.Need), or fails it
+// under CI=true.
 // (A package with many such tests launches one in TestMain: see Main.)
 func Start(tb testing.TB) *Mock {
 	tb.Helper()
 	m, err := Launch()
 	switch {
-	case errors.Is(err, ErrMissing) && os.Getenv("CI") != "true":
-		tb.Skip(err.Error())
+	case errors.Is(err, ErrMissing):
+		testenv.Need(tb, "stripe-mock", hint)
 	case err != nil:
 		tb.Fatal(err)
 	}
