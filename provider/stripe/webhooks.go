@@ -64,11 +64,22 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 		if ch.PaymentIntent == nil || ch.PaymentIntent.ID == "" {
 			return nil, nil // a charge made without an intent is not checkoutd's
 		}
-		refunds, err := p.refundsOf(ctx, ch.PaymentIntent.ID, checkout.Currency(strings.ToUpper(string(ch.Currency))))
+		// A charge does not carry its intent's metadata: the intent says
+		// whether checkoutd made it, and for which payment. The tenant's
+		// other refunds are acknowledged and ignored, so Stripe does not
+		// retry them for days.
+		pi, err := p.client.V1PaymentIntents.Retrieve(ctx, ch.PaymentIntent.ID, nil)
+		if err != nil {
+			return nil, p.redact("retrieving payment intent "+ch.PaymentIntent.ID, err)
+		}
+		if !p.ours(pi.Metadata) {
+			return nil, nil
+		}
+		refunds, err := p.refundsOf(ctx, pi.ID, checkout.Currency(strings.ToUpper(string(ch.Currency))))
 		if err != nil {
 			return nil, err
 		}
-		return []checkout.Notification{{ProviderRef: ch.PaymentIntent.ID, EventID: evt.ID, Refunds: refunds}}, nil
+		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Refunds: refunds}}, nil
 	}
 	return nil, nil
 }

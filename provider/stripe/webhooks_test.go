@@ -93,12 +93,23 @@ func TestWebhookEvents(t *testing.T) {
 		ch["payment_intent"] = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
 		ch["refunded"] = true
 		delete(ch, "refunds") // not sent by recent API versions
+		body := event("evt_refunded", "charge.refunded", ch, "2026-03-25.dahlia")
+		// stripe-mock's intent has no metadata: the tenant's own sale,
+		// whose refund is none of checkoutd's business.
+		if ns, err := p.HandleNotification(ctx, signed(body, webhookSecret, now)); err != nil || len(ns) != 0 {
+			t.Fatalf("a refund of another sale: %+v %v", ns, err)
+		}
+		// Given the metadata checkoutd sends, the intent is checkoutd's.
+		rec.Rewrite("/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa", func(pi map[string]any) {
+			pi["id"] = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+			pi["metadata"] = map[string]any{"checkoutd_payment": "pay_123", "checkoutd_account": "acct_shop"}
+		})
 		before := len(rec.Requests())
-		ns, err := p.HandleNotification(ctx, signed(event("evt_refunded", "charge.refunded", ch, "2026-03-25.dahlia"), webhookSecret, now))
+		ns, err := p.HandleNotification(ctx, signed(body, webhookSecret, now))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ns) != 1 || ns[0].ProviderRef != "pi_3MtwBwLkdIwHu7ix28a3tqPa" || ns[0].EventID != "evt_refunded" || ns[0].Result.Status != "" || len(ns[0].Refunds) == 0 {
+		if len(ns) != 1 || ns[0].ProviderRef != "pi_3MtwBwLkdIwHu7ix28a3tqPa" || ns[0].PaymentID != "pay_123" || ns[0].EventID != "evt_refunded" || ns[0].Result.Status != "" || len(ns[0].Refunds) == 0 {
 			t.Fatalf("notifications %+v", ns)
 		}
 		for _, r := range ns[0].Refunds {
@@ -106,9 +117,10 @@ func TestWebhookEvents(t *testing.T) {
 				t.Fatalf("refund %+v", r)
 			}
 		}
-		// The refunds were asked of Stripe, for that intent.
+		// The intent and its refunds were asked of Stripe.
 		reqs := rec.Requests()[before:]
-		if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/refunds" || reqs[0].Form.Get("payment_intent") != "pi_3MtwBwLkdIwHu7ix28a3tqPa" {
+		if len(reqs) != 2 || reqs[0].Path != "/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa" ||
+			reqs[1].Method != "GET" || reqs[1].Path != "/v1/refunds" || reqs[1].Form.Get("payment_intent") != "pi_3MtwBwLkdIwHu7ix28a3tqPa" {
 			t.Fatalf("requests %+v", reqs)
 		}
 	})

@@ -8,6 +8,7 @@ package stripetest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -154,9 +156,49 @@ type Request struct {
 
 // Recorder is a proxy in front of stripe-mock that keeps every request.
 type Recorder struct {
-	URL string
-	mu  sync.Mutex
-	req []Request
+	URL      string
+	mu       sync.Mutex
+	req      []Request
+	rewrites map[string]func(map[string]any)
+}
+
+// Rewrite changes stripe-mock's JSON answers to requests for path with f
+// from now on. stripe-mock keeps no state (every intent is the same
+// fixture, its metadata empty), so this is how a test gives the fixture
+// the state a real Stripe would have (the metadata checkoutd sent).
+func (r *Recorder) Rewrite(path string, f func(obj map[string]any)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rewrites == nil {
+		r.rewrites = map[string]func(map[string]any){}
+	}
+	r.rewrites[path] = f
+}
+
+func (r *Recorder) rewrite(res *http.Response) error {
+	r.mu.Lock()
+	f := r.rewrites[res.Request.URL.Path]
+	r.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	f(obj)
+	if b, err = json.Marshal(obj); err != nil {
+		return err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	return nil
 }
 
 // Requests returns what was sent so far.
@@ -171,6 +213,7 @@ func (m *Mock) Proxy(tb testing.TB) *Recorder {
 	target, _ := url.Parse(m.URL)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rec := &Recorder{}
+	rp.ModifyResponse = rec.rewrite
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
