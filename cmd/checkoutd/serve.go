@@ -169,6 +169,12 @@ func (c *serveConfig) Validate() error {
 	if u, err := url.Parse(c.stripeAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("--stripe-api-url must be an absolute http(s) URL such as https://api.stripe.com, got %q", c.stripeAPIURL)
 	}
+	// stripe-mock on loopback passes the SSRF guard only with the
+	// webhooks' switch, --webhook-allow-private: checked now, not at the
+	// first payment.
+	if err := stripe.CheckAPIURL(c.stripeAPIURL, gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}}); err != nil {
+		return fmt.Errorf("--stripe-api-url: %v", err)
+	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -237,7 +243,6 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
 	providers.RegisterCredentialed("stripe", stripe.Factory(stripe.Config{APIURL: c.stripeAPIURL,
-		// stripe-mock on loopback passes the SSRF guard with the webhooks' switch.
 		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
 		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
 	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))

@@ -34,6 +34,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--image-max-bytes", "1000000000"}, "--image-max-bytes"},
 		{[]string{"--stripe-api-url", "api.stripe.com"}, "--stripe-api-url"},
 		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
+		// stripe-mock on loopback needs --webhook-allow-private.
+		{[]string{"--stripe-api-url", "http://127.0.0.1:12111"}, "--stripe-api-url"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig
@@ -56,11 +58,16 @@ func TestServeConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	// The defaults are valid.
-	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.register(fs)
-	if err := cfg.Validate(); err != nil {
-		t.Errorf("the defaults: %v", err)
+	// The defaults are valid, and so is stripe-mock with private targets allowed.
+	for _, args := range [][]string{nil, {"--stripe-api-url", "http://127.0.0.1:12111", "--webhook-allow-private"}} {
+		var cfg serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 }

@@ -24,6 +24,19 @@ import (
 // DefaultAPIURL is Stripe's documented API host.
 const DefaultAPIURL = "https://api.stripe.com"
 
+// documented are the hosts Stripe documents for its API, reached without
+// the SSRF guard.
+var documented = []string{"api.stripe.com"}
+
+// CheckAPIURL reports whether base can be Stripe's API URL under o, with
+// no network: serve checks it before it starts, so that a URL the SSRF
+// guard refuses (loopback without --webhook-allow-private) stops it then
+// rather than making every Stripe payment provider_unavailable.
+func CheckAPIURL(base string, o gateway.Options) error {
+	_, err := gateway.Client(strings.TrimRight(base, "/"), documented, o)
+	return err
+}
+
 // Config is the operator's configuration, shared by every tenant.
 type Config struct {
 	// APIURL is where Stripe's API is (--stripe-api-url); empty is
@@ -69,7 +82,7 @@ func Factory(cfg Config) checkout.CredentialedFactory {
 		base = DefaultAPIURL
 	}
 	base = strings.TrimRight(base, "/")
-	httpClient, clientErr := gateway.Client(base, []string{"api.stripe.com"}, cfg.Gateway)
+	httpClient, clientErr := gateway.Client(base, documented, cfg.Gateway)
 	var backends *stripeapi.Backends
 	if clientErr == nil {
 		backends = stripeapi.NewBackendsWithConfig(&stripeapi.BackendConfig{
