@@ -245,17 +245,37 @@ func refundResult(r *stripeapi.Refund, c checkout.Currency) checkout.RefundResul
 }
 
 // declineOrError turns a card error (Stripe's 402 for a declined card)
-// into a failed result, and anything else (network, 5xx, a refused key)
-// into an error the service records as processing_error.
+// into a failed result, and so the refusals of what the customer gave (a
+// token Stripe does not know, one used or expired) and of the amount:
+// trying again with the same input cannot succeed. Anything else (network,
+// 5xx, a refused key) is an error the service records as processing_error.
 func (p *Provider) declineOrError(op string, err error) (checkout.ProviderResult, error) {
 	var se *stripeapi.Error
-	if errors.As(err, &se) && se.Type == stripeapi.ErrorTypeCard {
-		res := checkout.ProviderResult{Status: checkout.PaymentFailed}
-		res.FailureCode, res.FailureMessage = declineOf(se)
-		if se.PaymentIntent != nil {
-			res.ProviderRef = se.PaymentIntent.ID
-		}
-		return res, nil
+	if !errors.As(err, &se) {
+		return checkout.ProviderResult{}, p.redact(op, err)
 	}
-	return checkout.ProviderResult{}, p.redact(op, err)
+	res := checkout.ProviderResult{Status: checkout.PaymentFailed}
+	if se.PaymentIntent != nil {
+		res.ProviderRef = se.PaymentIntent.ID
+	}
+	switch {
+	case se.Type == stripeapi.ErrorTypeCard:
+		res.FailureCode, res.FailureMessage = declineOf(se)
+	case se.Type == stripeapi.ErrorTypeInvalidRequest && (se.Param == "payment_method" || se.Param == "confirmation_token"):
+		// Stripe's message names the id; the customer needs another try.
+		res.FailureCode = "payment_token_invalid"
+		if se.Code != "" {
+			res.FailureCode = string(se.Code)
+		}
+		res.FailureMessage = "The card details could not be used. Please enter them again."
+	case se.Type == stripeapi.ErrorTypeInvalidRequest && se.Param == "amount":
+		res.FailureCode = "amount_invalid"
+		if se.Code != "" {
+			res.FailureCode = string(se.Code)
+		}
+		res.FailureMessage = "This amount cannot be paid by card."
+	default:
+		return checkout.ProviderResult{}, p.redact(op, err)
+	}
+	return res, nil
 }

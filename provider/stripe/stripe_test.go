@@ -360,6 +360,27 @@ func TestStripeErrors(t *testing.T) {
 			t.Fatalf("%+v %v", res, err)
 		}
 	})
+	t.Run("UnknownTokenIsAFailure", func(t *testing.T) {
+		p := build(t, stripeAnswer(t, 400, `{"error":{"type":"invalid_request_error","code":"resource_missing","param":"payment_method",
+			"message":"No such PaymentMethod: 'pm_card_visa'"}}`), creds)
+		res, err := p.Start(context.Background(), req)
+		if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "resource_missing" || strings.Contains(res.FailureMessage, "pm_") {
+			t.Fatalf("%+v %v", res, err)
+		}
+	})
+	t.Run("AmountTooSmallIsAFailure", func(t *testing.T) {
+		p := build(t, stripeAnswer(t, 400, `{"error":{"type":"invalid_request_error","code":"amount_too_small","param":"amount",
+			"message":"Amount must be at least €0.50 eur"}}`), creds)
+		if res, err := p.Start(context.Background(), req); err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "amount_too_small" {
+			t.Fatalf("%+v %v", res, err)
+		}
+	})
+	t.Run("OtherInvalidRequestIsAnError", func(t *testing.T) {
+		p := build(t, stripeAnswer(t, 400, `{"error":{"type":"invalid_request_error","code":"parameter_unknown","param":"foo","message":"Received unknown parameter: foo"}}`), creds)
+		if _, err := p.Start(context.Background(), req); err == nil {
+			t.Fatal("no error")
+		}
+	})
 	t.Run("RefusedKeyIsAnErrorWithoutTheKey", func(t *testing.T) {
 		p := build(t, stripeAnswer(t, 401, `{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_********0000"}}`), creds)
 		_, err := p.Start(context.Background(), req)
