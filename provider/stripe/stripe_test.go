@@ -37,7 +37,7 @@ var (
 // build returns the provider for test mode against base (stripe-mock, or a
 // recorder in front of it): loopback needs the SSRF guard's AllowPrivate,
 // as --webhook-allow-private gives serve.
-func build(t *testing.T, base string, c checkout.Credentials) *stripe.Provider {
+func build(t testing.TB, base string, c checkout.Credentials) *stripe.Provider {
 	t.Helper()
 	f := stripe.Factory(stripe.Config{APIURL: base, Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: true}}})
 	p, err := f(acct, false, c)

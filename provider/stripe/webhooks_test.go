@@ -16,7 +16,7 @@ import (
 
 // fixture fetches stripe-mock's own object at path (Stripe's fixture of it)
 // as a JSON map, for an event to carry.
-func fixture(t *testing.T, m *stripetest.Mock, path string) map[string]any {
+func fixture(t testing.TB, m *stripetest.Mock, path string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest("GET", m.URL+path, nil)
 	req.SetBasicAuth(secretKey, "")
@@ -51,7 +51,7 @@ func signed(body []byte, secret string, ts time.Time) checkout.Inbound {
 
 // intent is stripe-mock's PaymentIntent fixture in status, made by
 // checkoutd for payment pay_123 of acct_shop.
-func intent(t *testing.T, m *stripetest.Mock, status string) map[string]any {
+func intent(t testing.TB, m *stripetest.Mock, status string) map[string]any {
 	pi := fixture(t, m, "/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa")
 	pi["status"] = status
 	pi["metadata"] = map[string]any{"checkoutd_payment": "pay_123", "checkoutd_session": "cs_test_456", "checkoutd_account": "acct_shop"}
