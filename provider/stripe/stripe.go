@@ -150,6 +150,19 @@ func checkCredentials(creds checkout.Credentials, livemode bool) error {
 	return nil
 }
 
+// String describes p without its keys, so that printing a provider (%v,
+// %+v) or logging it never shows a credential.
+func (p *Provider) String() string {
+	mode := "test"
+	if p.livemode {
+		mode = "live"
+	}
+	return "stripe (" + mode + " mode, account " + p.accountID + ")"
+}
+
+// GoString is String, for %#v.
+func (p *Provider) GoString() string { return p.String() }
+
 // Name implements checkout.Provider.
 func (*Provider) Name() string { return "stripe" }
 

@@ -3,6 +3,7 @@ package stripe_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -155,6 +156,16 @@ func TestPage(t *testing.T) {
 	}
 	if spec := p.Page(checkout.MethodMultibanco); len(spec.Fields) != 0 || len(spec.Scripts) != 0 {
 		t.Fatalf("multibanco %+v", spec)
+	}
+}
+
+func TestPrintedWithoutKeys(t *testing.T) {
+	p := build(t, "https://api.stripe.com", creds)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, p)
+		if strings.Contains(out, secretKey) || strings.Contains(out, webhookSecret) || !strings.Contains(out, "acct_shop") {
+			t.Errorf("%s: %s", format, out)
+		}
 	}
 }
 
