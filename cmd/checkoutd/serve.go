@@ -22,7 +22,10 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
+	"github.com/checkoutd/checkoutd/netguard"
+	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/provider/stripe"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -54,6 +57,7 @@ type serveConfig struct {
 	hostTTL         time.Duration
 	corsOrigins     string
 	reconcileAfter  time.Duration
+	stripeAPIURL    string
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -88,6 +92,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
 	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
+	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -173,6 +178,15 @@ func (c *serveConfig) Validate() error {
 	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
 		return errors.New("--host-session-ttl must be between 1m and 720h")
 	}
+	if u, err := url.Parse(c.stripeAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--stripe-api-url must be an absolute http(s) URL such as https://api.stripe.com, got %q", c.stripeAPIURL)
+	}
+	// stripe-mock on loopback passes the SSRF guard only with the
+	// webhooks' switch, --webhook-allow-private: checked now, not at the
+	// first payment.
+	if err := stripe.CheckAPIURL(c.stripeAPIURL, gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}}); err != nil {
+		return fmt.Errorf("--stripe-api-url: %v", err)
+	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -232,13 +246,17 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
 	// Test mode pays through the built-in simulator, for every account;
-	// stripe, easypay and ifthenpay are the simulator under their names in
-	// test mode until their gateways arrive (a later release), built per
-	// account from its own credentials; live mode has no provider yet.
+	// stripe is Stripe itself for an account with Stripe keys (test keys:
+	// Stripe's sandbox) and, in test mode without them, the simulator under
+	// its name; easypay and ifthenpay are the simulator under their names
+	// in test mode until their gateways arrive. Each is built per account
+	// from its own credentials.
 	providers := service.NewRegistry()
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
-	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
+	providers.RegisterCredentialed("stripe", stripe.Factory(stripe.Config{APIURL: c.stripeAPIURL,
+		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
 	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
 	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)

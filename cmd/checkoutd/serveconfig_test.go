@@ -36,6 +36,10 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--reconcile-after", "0s"}, "--reconcile-after"},
 		{[]string{"--reconcile-after", "500ms"}, "--reconcile-after"},
 		{[]string{"--reconcile-after", "25h"}, "--reconcile-after"},
+		{[]string{"--stripe-api-url", "api.stripe.com"}, "--stripe-api-url"},
+		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
+		// stripe-mock on loopback needs --webhook-allow-private.
+		{[]string{"--stripe-api-url", "http://127.0.0.1:12111"}, "--stripe-api-url"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig
@@ -58,12 +62,17 @@ func TestServeConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	// The defaults are valid.
-	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.register(fs)
-	if err := cfg.Validate(); err != nil {
-		t.Errorf("the defaults: %v", err)
+	// The defaults are valid, and so is stripe-mock with private targets allowed.
+	for _, args := range [][]string{nil, {"--stripe-api-url", "http://127.0.0.1:12111", "--webhook-allow-private"}} {
+		var cfg serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 }
 
