@@ -256,6 +256,14 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
 			FailureMessage: "The payment could not be processed. Try again in a little while."}
+		if _, ok := prov.(checkout.Poller); ok {
+			// The call may have charged before it failed (a timeout after
+			// the gateway took it): the payment is left undecided, the
+			// session free for another attempt, and the reconciler asks the
+			// gateway what became of it. A charge it finds on a session paid
+			// since is refunded automatically, never lost and never kept twice.
+			res.Status = checkout.PaymentProcessing
+		}
 	}
 	return s.record(ctx, p.ID, res)
 }
@@ -618,7 +626,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		sess.Release(p.ID, now, true)
 		paymentEvent(checkout.EventPaymentFailed)
 	default: // requires_action, processing
-		p.Status = res.Status
+		// A processing payment may carry why it is undecided (its provider
+		// could not be reached); the page tells the customer.
+		p.Status, p.FailureCode, p.FailureMessage = res.Status, res.FailureCode, res.FailureMessage
 		if res.Action != nil || res.Status == checkout.PaymentRequiresAction {
 			p.Action = res.Action
 		}
