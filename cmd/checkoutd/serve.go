@@ -53,6 +53,7 @@ type serveConfig struct {
 	hostSecret      string
 	hostTTL         time.Duration
 	corsOrigins     string
+	ifthenpay       ifthenpayFlags
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -86,6 +87,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
+	c.ifthenpay.register(fs)
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -161,6 +163,9 @@ func (c *serveConfig) Validate() error {
 	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
 		return errors.New("--host-session-ttl must be between 1m and 720h")
 	}
+	if err := c.ifthenpay.validate(); err != nil {
+		return err
+	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -228,7 +233,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	providers.Register("sim", sim.Factory(simulator))
 	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
 	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
-	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
+	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, gatewayPolicy(c.allowPrivate)))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
