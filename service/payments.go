@@ -418,6 +418,11 @@ func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope,
 	if err != nil {
 		return nil, err
 	}
+	// A gateway that states what was paid (a Multibanco callback) settles
+	// only a payment of that amount: any other changes nothing.
+	if n.Amount != 0 && n.Amount != p.Amount {
+		return nil, checkout.Errorf(checkout.KindState, "amount_mismatch", "the provider reports %d paid, not the payment's %d", n.Amount, p.Amount)
+	}
 	_, p, err = s.record(ctx, p.ID, n.Result)
 	return p, err
 }
