@@ -251,7 +251,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
-		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID)})
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name())})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
@@ -425,6 +425,11 @@ func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope,
 	}
 	if err != nil {
 		return nil, err
+	}
+	// A gateway that states what was paid (a Multibanco callback) settles
+	// only a payment of that amount: any other changes nothing.
+	if n.Amount != 0 && n.Amount != p.Amount {
+		return nil, checkout.Errorf(checkout.KindState, "amount_mismatch", "the provider reports %d paid, not the payment's %d", n.Amount, p.Amount)
 	}
 	_, p, err = s.record(ctx, p.ID, n.Result)
 	return p, err

@@ -169,10 +169,15 @@ const maxCASRetries = 5
 // compare-and-set, again each time the write loses to a concurrent writer,
 // up to maxCASRetries more times; then the conflict is the caller's.
 // f must redo its checks on each run: they may no longer hold.
-func retryCAS(f func() error) error {
+func retryCAS(f func() error) error { return retryCASN(maxCASRetries, f) }
+
+// retryCASN is retryCAS with its own bound, for an object many writers
+// advance at once (a reference counter every payment of an account takes a
+// value from), where losing a few races in a row is ordinary.
+func retryCASN(retries int, f func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := f()
-		if err == nil || !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
+		if err == nil || !checkout.IsKind(err, checkout.KindConflict) || attempt >= retries {
 			return err
 		}
 	}

@@ -58,6 +58,7 @@ type serveConfig struct {
 	corsOrigins     string
 	reconcileAfter  time.Duration
 	stripeAPIURL    string
+	ifthenpay       ifthenpayFlags
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -93,6 +94,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
 	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
 	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
+	c.ifthenpay.register(fs)
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -187,6 +189,9 @@ func (c *serveConfig) Validate() error {
 	if err := stripe.CheckAPIURL(c.stripeAPIURL, gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}}); err != nil {
 		return fmt.Errorf("--stripe-api-url: %v", err)
 	}
+	if err := c.ifthenpay.validate(); err != nil {
+		return err
+	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -258,7 +263,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
 		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
 	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
-	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
+	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, gatewayPolicy(c.allowPrivate)))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
