@@ -22,6 +22,9 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
+	"github.com/checkoutd/checkoutd/netguard"
+	"github.com/checkoutd/checkoutd/provider/easypay"
+	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -53,6 +56,8 @@ type serveConfig struct {
 	hostSecret      string
 	hostTTL         time.Duration
 	corsOrigins     string
+	easypayURL      string
+	easypayTTL      time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -86,6 +91,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
+	fs.StringVar(&c.easypayURL, "easypay-api-url", "", "Easypay's API base for every account, instead of "+easypay.ProductionURL+" (or "+easypay.SandboxURL+" for sandbox credentials): a local stand-in, reached through the SSRF guard (loopback needs --webhook-allow-private)")
+	fs.DurationVar(&c.easypayTTL, "easypay-voucher-ttl", easypay.DefaultVoucherTTL, "how long an Easypay Multibanco reference can be paid")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -171,8 +178,25 @@ func (c *serveConfig) Validate() error {
 		}
 		c.origins = append(c.origins, o)
 	}
+	if c.easypayURL != "" {
+		u, err := url.Parse(c.easypayURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("--easypay-api-url must be an absolute http(s) URL such as http://127.0.0.1:9000/2.0, got %q", c.easypayURL)
+		}
+	}
+	if c.easypayTTL < minVoucherTTL || c.easypayTTL > maxVoucherTTL {
+		return fmt.Errorf("--easypay-voucher-ttl must be between %s and %s", minVoucherTTL, maxVoucherTTL)
+	}
 	return nil
 }
+
+// Bounds of --easypay-voucher-ttl: a customer needs time to reach an ATM
+// or home banking, and a reference left payable for months keeps its
+// session's money uncertain as long.
+const (
+	minVoucherTTL = time.Hour
+	maxVoucherTTL = 90 * 24 * time.Hour
+)
 
 // hostSecretEnv is seed 000's name for its server secret.
 const hostSecretEnv = "CHECKOUT_API_SECRET"
@@ -227,7 +251,11 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
 	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
-	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
+	// Easypay with an account's credentials; without them, in test mode,
+	// the simulator under its name.
+	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
+		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
 	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{

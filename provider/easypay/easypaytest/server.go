@@ -147,6 +147,18 @@ func (s *Server) Payment(id string) (Payment, bool) {
 	return *p, true
 }
 
+// Has reports whether a payment matches.
+func (s *Server) Has(match func(Payment) bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.payments {
+		if match(*p) {
+			return true
+		}
+	}
+	return false
+}
+
 // MarkPaid records that the customer paid payment id at an ATM and returns
 // the generic notification Easypay would POST about it.
 func (s *Server) MarkPaid(id string) []byte {
