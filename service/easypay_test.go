@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -233,5 +234,35 @@ func TestEasypayWithoutCredentialsIsSimulated(t *testing.T) {
 	}
 	if _, err := f.svc.SettlePayment(f.ctx, fresh.scope, p.ID, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Easypay delivering the same notification several times at once (its
+// retries racing one another) pays the session once.
+func TestEasypayConcurrentNotifications(t *testing.T) {
+	f, srv, a, _ := easypayFixture(t)
+	p := f.payVoucher(t, a)
+	body := srv.MarkPaid(p.ProviderRef)
+	var wg sync.WaitGroup
+	applied := make([]int, 6)
+	errs := make([]error, len(applied))
+	for i := range applied {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			applied[i], errs[i] = f.notify(a, body)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i, n := range applied {
+		if errs[i] != nil {
+			t.Fatalf("notification %d: %v", i, errs[i])
+		}
+		total += n
+	}
+	ev := f.eventsOf(t, a.scope)
+	if total != 1 || count(ev, checkout.EventAsyncPaymentSucceeded) != 1 || count(ev, checkout.EventPaymentSucceeded) != 1 {
+		t.Fatalf("applied %d times; events %v", total, ev)
 	}
 }
