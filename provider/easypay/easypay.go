@@ -190,9 +190,7 @@ type single struct {
 	ID            string      `json:"id"`
 	Key           string      `json:"key"`
 	Value         json.Number `json:"value"`
-	Currency      string      `json:"currency"`
 	PaymentStatus string      `json:"payment_status"`
-	Expiration    string      `json:"expiration_time"`
 	Method        struct {
 		Type      string `json:"type"`
 		Status    string `json:"status"`
@@ -222,7 +220,14 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 		// create retried after a timeout could issue a second reference.
 		return checkout.ProviderResult{}, fmt.Errorf("easypay: the idempotency key must be 1 to 50 characters, got %d", len(req.IdempotencyKey))
 	}
-	expires := p.clock.Now().Add(p.ttl).UTC().Truncate(time.Second)
+	// The deadline counts from the payment's creation, not from now, so
+	// that a Start repeated for the same payment sends the same body: a
+	// repeated Idempotency-Key with another body is an error at Easypay.
+	from := pay.Created
+	if from.IsZero() {
+		from = p.clock.Now()
+	}
+	expires := from.Add(p.ttl).UTC().Truncate(time.Second)
 	body := createRequest{Type: "sale", Method: "mb", Value: euros(pay.Amount), Currency: "EUR", Key: pay.ID,
 		Capture: capture{Descriptive: p.statement(pay), TransactionKey: pay.ID},
 		MB:      mbOptions{ExpirationTime: expires.Format(time.RFC3339)}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,18 @@ import (
 type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
+
+type tickingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *tickingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Minute)
+	return c.t
+}
 
 var now = time.Now().UTC().Truncate(time.Second)
 
@@ -70,7 +83,7 @@ func (tn *tenant) saw(err error) error {
 }
 
 func payment(amount int64, currency string) *checkout.Payment {
-	return &checkout.Payment{ID: checkout.RandomIDs{}.New("pay"),
+	return &checkout.Payment{ID: checkout.RandomIDs{}.New("pay"), Created: now,
 		AccountID: "acct_shop", Provider: "easypay", Method: checkout.MethodMultibanco,
 		Status: checkout.PaymentProcessing, Amount: amount, Currency: checkout.Currency(currency)}
 }
@@ -193,9 +206,15 @@ func TestWrongCredentials(t *testing.T) {
 // Idempotency-Key and body, and Easypay answers the same payment again.
 func TestRetryAfterTimeoutIsTheSamePayment(t *testing.T) {
 	srv := easypaytest.New(t)
-	tn := newTenant(t, srv, func(o *easypay.Options) { o.Gateway.Timeout = 300 * time.Millisecond })
+	// A clock a minute later at every reading: a Start repeated later must
+	// still send the same body.
+	tn := newTenant(t, srv, func(o *easypay.Options) {
+		o.Gateway.Timeout = 300 * time.Millisecond
+		o.Clock = &tickingClock{t: now}
+	})
 	srv.Slow(5 * time.Second)
 	pay := payment(2000, "EUR")
+	pay.Created = time.Now().Add(-time.Minute)
 	res := tn.start(t, pay, nil)
 	if srv.Requests() != 2 || srv.Creates() != 1 {
 		t.Fatalf("requests %d, creates %d", srv.Requests(), srv.Creates())
@@ -206,7 +225,8 @@ func TestRetryAfterTimeoutIsTheSamePayment(t *testing.T) {
 	// A second Start of the same attempt (the service's own retry) is the
 	// same payment too.
 	again := tn.start(t, pay, nil)
-	if again.ProviderRef != res.ProviderRef || again.Action.Voucher.Reference != res.Action.Voucher.Reference || srv.Creates() != 1 {
+	if again.ProviderRef != res.ProviderRef || again.Action.Voucher.Reference != res.Action.Voucher.Reference || srv.Creates() != 1 ||
+		!again.Action.ExpiresAt.Equal(pay.Created.Add(easypay.DefaultVoucherTTL).Truncate(time.Second)) {
 		t.Fatalf("second start %+v, first %+v, creates %d", again, res, srv.Creates())
 	}
 }
