@@ -191,7 +191,16 @@ type single struct {
 	Key           string      `json:"key"`
 	Value         json.Number `json:"value"`
 	PaymentStatus string      `json:"payment_status"`
-	Method        struct {
+	// Transactions are the payment's captures, with what was paid: a
+	// Multibanco customer can pay another amount than the one requested
+	// (Easypay's notes on Multibanco). Older descriptions of GET
+	// /single/{id} show them (SinglePaymentWithTransactionsResponse).
+	Transactions []struct {
+		Values struct {
+			Paid json.Number `json:"paid"`
+		} `json:"values"`
+	} `json:"transactions"`
+	Method struct {
 		Type      string `json:"type"`
 		Status    string `json:"status"`
 		Entity    string `json:"entity"`
@@ -278,7 +287,7 @@ func (*Provider) Confirm(context.Context, *checkout.Payment, checkout.ConfirmReq
 
 // Refund implements checkout.Provider. Easypay's API documents that
 // "Multibanco refunds are not currently supported by the vendor" (the
-// Multibanco payment method's notes in its OpenAPI document).
+// Multibanco notes of its Payment Methods, https://docs.easypay.pt/openapi).
 func (*Provider) Refund(context.Context, *checkout.Payment, int64, string) (checkout.RefundResult, error) {
 	return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, "refund_unsupported", "refunds are not supported by this provider: Easypay does not refund Multibanco payments (return the money by bank transfer)")
 }
@@ -323,7 +332,7 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 	if res.Status == checkout.PaymentSucceeded {
 		// The amount Easypay says was paid; the service refuses a result
 		// whose amount is not the payment's.
-		if out.Amount, err = cents(s.Value); err != nil {
+		if out.Amount, err = s.paid(); err != nil {
 			return nil, err
 		}
 	}
@@ -352,7 +361,7 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 	if res.Status == checkout.PaymentSucceeded {
 		// Poll's result carries no amount for the service to check, so it
 		// is checked here: a payment is never made paid by a smaller sum.
-		paid, err := cents(s.Value)
+		paid, err := s.paid()
 		if err != nil {
 			return checkout.ProviderResult{}, err
 		}
@@ -377,6 +386,23 @@ func (p *Provider) get(ctx context.Context, id string) (*single, error) {
 		return nil, checkout.Errorf(checkout.KindUnauthorized, "notification_unverified", "Easypay's payment %s is not a Multibanco payment made by checkoutd", id)
 	}
 	return &s, nil
+}
+
+// paid is what the customer paid, in cents: the sum of the transactions'
+// paid values when Easypay lists them, else the value requested.
+func (s *single) paid() (int64, error) {
+	if len(s.Transactions) == 0 {
+		return cents(s.Value)
+	}
+	var sum int64
+	for _, t := range s.Transactions {
+		c, err := cents(t.Values.Paid)
+		if err != nil {
+			return 0, err
+		}
+		sum += c
+	}
+	return sum, nil
 }
 
 // outcome turns Easypay's payment_status (SinglePaymentStatus: pending,

@@ -338,6 +338,18 @@ func TestNotificationIsVerifiedByAskingEasypay(t *testing.T) {
 		t.Fatalf("lying body: %+v %v", ns, err)
 	}
 
+	// A customer who paid another amount: the notification says what was
+	// paid (the service refuses it), and Poll refuses it itself.
+	odd := payment(4500, "EUR")
+	tn.start(t, odd, nil)
+	ns, err = tn.p.HandleNotification(ctx, post(srv.MarkPaidAmount(odd.ProviderRef, 40)))
+	if tn.saw(err) != nil || len(ns) != 1 || ns[0].Amount != 4000 || ns[0].PaymentID != odd.ID {
+		t.Fatalf("another amount: %+v %v", ns, err)
+	}
+	if _, err := tn.p.Poll(ctx, odd); tn.saw(err) == nil {
+		t.Fatal("poll of a payment paid another amount: no error")
+	}
+
 	lapsed := payment(4500, "EUR")
 	tn.start(t, lapsed, nil)
 	ns, err = tn.p.HandleNotification(ctx, post(srv.MarkFailed(lapsed.ProviderRef)))

@@ -15,7 +15,9 @@
 //     400 {"status":"error","message":[…]} for a bad field;
 //   - GET /2.0/single/{id} (single-id-get): 200 with the Single object
 //     (payment_status pending | paid | failed | deleted …, paid_at, value,
-//     key, method, expiration_time); 404 for an id the account does not have;
+//     key, method, expiration_time) and, once paid, its transactions with
+//     values.paid (SinglePaymentWithTransactionsResponse of the API 2.0
+//     description); 404 for an id the account does not have;
 //   - Idempotency-Key (at most 50 characters): a repeated key with the same
 //     body answers the first answer again with Idempotency-Replay: true, a
 //     repeated key with another body is an error; keys are per AccountId;
@@ -57,6 +59,9 @@ type Payment struct {
 	// Status is Easypay's payment_status: pending, paid, failed, deleted.
 	Status string
 	PaidAt time.Time
+	// Paid is what the customer paid, in euros (Multibanco lets a customer
+	// pay another amount than the one requested).
+	Paid float64
 }
 
 // Server is the stand-in. Its zero value is not usable: call New.
@@ -165,6 +170,16 @@ func (s *Server) MarkPaid(id string) []byte {
 	return s.setStatus(id, "paid", "capture", "success")
 }
 
+// MarkPaidAmount is MarkPaid for a customer who paid euros rather than the
+// amount requested.
+func (s *Server) MarkPaidAmount(id string, euros float64) []byte {
+	b := s.setStatus(id, "paid", "capture", "success")
+	s.mu.Lock()
+	s.payments[id].Paid = euros
+	s.mu.Unlock()
+	return b
+}
+
 // MarkFailed records that payment id ended unpaid (its reference lapsed)
 // and returns the generic notification Easypay would POST about it.
 func (s *Server) MarkFailed(id string) []byte {
@@ -186,7 +201,7 @@ func (s *Server) setStatus(id, status, typ, outcome string) []byte {
 	}
 	p.Status = status
 	if status == "paid" {
-		p.PaidAt = time.Now()
+		p.PaidAt, p.Paid = time.Now(), p.Value
 	}
 	key := p.Key
 	s.mu.Unlock()
@@ -402,7 +417,12 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 			"method":          map[string]any{"type": "mb", "status": methodStatus(p.Status), "entity": Entity, "reference": p.Reference},
 		}
 		if !p.PaidAt.IsZero() {
-			single["paid_at"] = p.PaidAt.UTC().Format("2006-01-02 15:04:05")
+			paidAt := p.PaidAt.UTC().Format("2006-01-02 15:04:05")
+			single["paid_at"] = paidAt
+			// The capture, as GET /single/{id} lists its transactions
+			// (SinglePaymentWithTransactionsResponse).
+			single["transactions"] = []map[string]any{{"id": uuid(), "key": p.Key, "date": paidAt,
+				"values": map[string]any{"requested": p.Value, "paid": p.Paid, "fixed_fee": 0, "variable_fee": 0, "tax": 0, "transfer": p.Paid}}}
 		}
 		answer, _ = json.Marshal(single)
 	}
