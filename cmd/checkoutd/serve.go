@@ -23,6 +23,7 @@ import (
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/netguard"
+	"github.com/checkoutd/checkoutd/provider/easypay"
 	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/provider/stripe"
@@ -59,6 +60,8 @@ type serveConfig struct {
 	reconcileAfter  time.Duration
 	stripeAPIURL    string
 	ifthenpay       ifthenpayFlags
+	easypayURL      string
+	easypayTTL      time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -95,6 +98,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
 	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
 	c.ifthenpay.register(fs)
+	fs.StringVar(&c.easypayURL, "easypay-api-url", "", "Easypay's API base for every account, instead of "+easypay.ProductionURL+" (or "+easypay.SandboxURL+" for sandbox credentials): a local stand-in, reached through the SSRF guard (loopback needs --webhook-allow-private)")
+	fs.DurationVar(&c.easypayTTL, "easypay-voucher-ttl", easypay.DefaultVoucherTTL, "how long an Easypay Multibanco reference can be paid")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -202,8 +207,25 @@ func (c *serveConfig) Validate() error {
 		}
 		c.origins = append(c.origins, o)
 	}
+	if c.easypayURL != "" {
+		u, err := url.Parse(c.easypayURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("--easypay-api-url must be an absolute http(s) URL such as http://127.0.0.1:9000/2.0, got %q", c.easypayURL)
+		}
+	}
+	if c.easypayTTL < minVoucherTTL || c.easypayTTL > maxVoucherTTL {
+		return fmt.Errorf("--easypay-voucher-ttl must be between %s and %s", minVoucherTTL, maxVoucherTTL)
+	}
 	return nil
 }
+
+// Bounds of --easypay-voucher-ttl: a customer needs time to reach an ATM
+// or home banking, and a reference left payable for months keeps its
+// session's money uncertain as long.
+const (
+	minVoucherTTL = time.Hour
+	maxVoucherTTL = 90 * 24 * time.Hour
+)
 
 // hostSecretEnv is seed 000's name for its server secret.
 const hostSecretEnv = "CHECKOUT_API_SECRET"
@@ -250,20 +272,22 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
-	// Test mode pays through the built-in simulator, for every account;
-	// stripe is Stripe itself for an account with Stripe keys (test keys:
-	// Stripe's sandbox) and, in test mode without them, the simulator under
-	// its name; easypay and ifthenpay are the simulator under their names
-	// in test mode until their gateways arrive. Each is built per account
-	// from its own credentials.
+	// Test mode pays through the built-in simulator, for every account.
+	// stripe, easypay and ifthenpay are the real gateways, built per
+	// account from its own credentials (Stripe test keys: Stripe's
+	// sandbox); in test mode without credentials each is the simulator
+	// under its name, so an integration naming it runs before it has an
+	// account at the gateway. Live mode has no simulator.
 	providers := service.NewRegistry()
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
 	providers.RegisterCredentialed("stripe", stripe.Factory(stripe.Config{APIURL: c.stripeAPIURL,
 		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
 		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
-	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
 	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, gatewayPolicy(c.allowPrivate)))
+	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
+		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,

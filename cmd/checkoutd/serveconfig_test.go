@@ -40,6 +40,9 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
 		// stripe-mock on loopback needs --webhook-allow-private.
 		{[]string{"--stripe-api-url", "http://127.0.0.1:12111"}, "--stripe-api-url"},
+		{[]string{"--easypay-api-url", "ftp://127.0.0.1/2.0"}, "--easypay-api-url"},
+		{[]string{"--easypay-api-url", "127.0.0.1:9000"}, "--easypay-api-url"},
+		{[]string{"--easypay-voucher-ttl", "5m"}, "--easypay-voucher-ttl"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig
@@ -94,5 +97,35 @@ func TestReconcileAfterFromEnv(t *testing.T) {
 	}
 	if err := cfg.Validate(); err != nil || cfg.reconcileAfter != 90*time.Second {
 		t.Errorf("CHECKOUTD_RECONCILE_AFTER=90s: %v, %v", cfg.reconcileAfter, err)
+	}
+}
+
+// --easypay-api-url and --easypay-voucher-ttl are read from their flags or
+// CHECKOUTD_EASYPAY_API_URL / CHECKOUTD_EASYPAY_VOUCHER_TTL.
+func TestServeConfigEasypay(t *testing.T) {
+	parse := func(args ...string) serveConfig {
+		t.Helper()
+		var cfg serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg.register(fs)
+		if err := parseFlags(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if c := parse(); c.easypayURL != "" || c.easypayTTL != 72*time.Hour {
+		t.Fatalf("defaults: %q %s", c.easypayURL, c.easypayTTL)
+	}
+	t.Setenv("CHECKOUTD_EASYPAY_API_URL", "http://127.0.0.1:9000/2.0")
+	t.Setenv("CHECKOUTD_EASYPAY_VOUCHER_TTL", "24h")
+	if c := parse(); c.easypayURL != "http://127.0.0.1:9000/2.0" || c.easypayTTL != 24*time.Hour {
+		t.Fatalf("from the environment: %q %s", c.easypayURL, c.easypayTTL)
+	}
+	if c := parse("--easypay-api-url", "https://easypay.test/2.0"); c.easypayURL != "https://easypay.test/2.0" {
+		t.Fatalf("flag over environment: %q", c.easypayURL)
 	}
 }
