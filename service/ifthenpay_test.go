@@ -104,15 +104,6 @@ func (x *ifthenpayFixture) status(t *testing.T, scope checkout.Scope, p *checkou
 	return got.Status
 }
 
-func count(events []string, typ string) int {
-	n := 0
-	for _, e := range events {
-		if e == typ {
-			n++
-		}
-	}
-	return n
-}
 
 // TestIfthenpayOfflineVoucherPaid: an offline reference is the published
 // algorithm's for the account's entity, sub-entity, order id and amount;
@@ -205,7 +196,7 @@ func TestIfthenpayReorderedAndExpired(t *testing.T) {
 
 	c := x.pay(t, x.scope, 2000)
 	x.clock.Add(ifthenpay.DefaultVoucherTTL + time.Minute)
-	if n, err := x.svc.FailDueVouchers(x.ctx); err != nil || n != 1 {
+	if n, err := x.svc.SweepDuePayments(x.ctx); err != nil || n != 1 {
 		t.Fatalf("sweep: %d, %v", n, err)
 	}
 	if st := x.status(t, x.scope, c); st != checkout.PaymentFailed {
