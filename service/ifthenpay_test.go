@@ -104,7 +104,6 @@ func (x *ifthenpayFixture) status(t *testing.T, scope checkout.Scope, p *checkou
 	return got.Status
 }
 
-
 // TestIfthenpayOfflineVoucherPaid: an offline reference is the published
 // algorithm's for the account's entity, sub-entity, order id and amount;
 // forged, wrong-amount and other tenants' callbacks change nothing; the
