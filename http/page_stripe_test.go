@@ -332,9 +332,9 @@ func TestStripeReturnNotFound(t *testing.T) {
 		"/checkout/" + id + "/return/pay_missing", "/checkout/" + id + "/action/pay_missing",
 		"/checkout/cs_missing/return/" + pay,
 	} {
-		status, page, _ := fetchPage(t, e, path)
-		if status != http.StatusNotFound || !strings.Contains(page, "<html") {
-			t.Errorf("%s: %d, want the page's 404", path, status)
+		status, page, csp := fetchPage(t, e, path)
+		if status != http.StatusNotFound || !strings.Contains(page, "<html") || len(thirdParty(csp)) > 0 {
+			t.Errorf("%s: %d (CSP %q), want the page's 404", path, status, csp)
 		}
 	}
 
@@ -397,5 +397,29 @@ func TestHostStripeNextAction(t *testing.T) {
 	defer d.mu.Unlock()
 	if r.str("status") != "succeeded" || len(d.confirms) != 1 || d.confirms[0].Params != nil {
 		t.Errorf("second confirm: %s; the provider was asked %+v", r.body, d.confirms)
+	}
+}
+
+// TestStripeWebhookFirst: when the provider's webhook recorded the outcome
+// before the customer came back, the return asks nothing and goes to the
+// page, which shows the session complete.
+func TestStripeWebhookFirst(t *testing.T) {
+	e, d := newStripeEnv(t)
+	id := e.create(e.liveA, validSession()).str("id")
+	pay := strings.TrimPrefix(payForm(t, e, id, "ctoken_4_3ds"), "/checkout/"+id+"/action/")
+	scope := checkout.Scope{AccountID: "acct_a", Livemode: true}
+	if _, err := e.svc.ApplyProviderResult(context.Background(), scope, "stripe", checkout.Notification{ProviderRef: "pi_3Double", EventID: "evt_1",
+		Result: checkout.ProviderResult{Status: checkout.PaymentSucceeded}}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.open(t, "/checkout/"+id+"/return/"+pay+"?payment_intent=pi_3Double&redirect_status=succeeded")
+	if loc := p.location(); loc != "/checkout/"+id {
+		t.Fatalf("return went to %q", loc)
+	}
+	p.follow().mustContain("Payment received")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.confirms) != 0 {
+		t.Errorf("the provider was asked again: %+v", d.confirms)
 	}
 }
