@@ -425,9 +425,12 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		case isDomain && (e.Kind == checkout.KindCard || e.Kind == checkout.KindInvalid):
 			if field := formField(e.Param); field == "method" || field == "" {
 				f.Alert = tr(d.Lang, "method_unavailable")
-			} else if field == string(checkout.FieldToken) {
-				// A hidden input the provider's script fills: no field to
-				// point at, so the form says the card could not be read.
+			} else if field == string(checkout.FieldToken) || (pm.Token && !pm.Card && strings.HasPrefix(field, "card_")) {
+				// A hidden input the provider's script fills (no token, or
+				// one the provider cannot take; the service names the
+				// card when neither card nor token came): no field of the
+				// page to point at, so the form says the card could not
+				// be read.
 				f.Alert = tr(d.Lang, "token_invalid")
 			} else {
 				f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)

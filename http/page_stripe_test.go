@@ -65,6 +65,15 @@ func (d *stripeDouble) Confirm(_ context.Context, _ *checkout.Payment, req check
 	return d.confirmTo, nil
 }
 
+// CheckToken refuses what is not a ConfirmationToken or PaymentMethod id,
+// as bad input before anything is written.
+func (*stripeDouble) CheckToken(token string) error {
+	if !strings.HasPrefix(token, "ctoken_") && !strings.HasPrefix(token, "pm_") {
+		return checkout.Invalid("payment_token", "token_invalid", "not a ConfirmationToken")
+	}
+	return nil
+}
+
 func (*stripeDouble) Refund(context.Context, *checkout.Payment, int64, string) (checkout.RefundResult, error) {
 	return checkout.RefundResult{}, nil
 }
@@ -421,5 +430,33 @@ func TestStripeWebhookFirst(t *testing.T) {
 	defer d.mu.Unlock()
 	if len(d.confirms) != 0 {
 		t.Errorf("the provider was asked again: %+v", d.confirms)
+	}
+}
+
+// TestStripeBadToken: a post without a token (a browser whose script did
+// not run) or with one the provider cannot take comes back to the form
+// saying the card could not be read, and writes no payment.
+func TestStripeBadToken(t *testing.T) {
+	e, d := newStripeEnv(t)
+	id := e.create(e.liveA, validSession()).str("id")
+	sess, err := e.store.FindSession(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{"", "tok_visa_1"} {
+		form := url.Values{"csrf_token": {sess.CSRFToken}, "method": {"card"}, "email": {"ama@example.com"}, "payment_token": {token}}
+		page := e.fetch(t, "POST", "/checkout/"+id+"/pay", form).back()
+		page.mustContain("Your card details could not be read. Try again.")
+		if page.byID("errors") != nil {
+			t.Errorf("token %q: an error summary pointing at a hidden input", token)
+		}
+	}
+	if r := e.get("/v1/payments?checkout_session="+id, e.liveA); len(r.get("data").([]any)) != 0 {
+		t.Errorf("payments were written: %s", r.body)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.starts) != 0 {
+		t.Errorf("the provider was started: %+v", d.starts)
 	}
 }
