@@ -68,20 +68,27 @@ type Payment struct {
 func (p *Payment) Scope() Scope { return Scope{AccountID: p.AccountID, Livemode: p.Livemode} }
 
 // Due is when the payment next needs the service's attention while it is
-// not final: its action's deadline (an unpaid voucher fails) or CheckAt
-// (the reconciler asks the provider), whichever comes first; zero when
-// neither is set or the payment is final. Stores index it
+// not final: CheckAt when set (the reconciler asks the provider), else its
+// action's deadline while requires_action (an unpaid voucher fails); zero
+// when neither is set or the payment is final. Stores index it
 // (Store.DuePayments).
+//
+// The service never sets CheckAt past the deadline when it schedules a
+// check, so Due is the earlier of the two; a CheckAt past the deadline is
+// the reconciler's claim of a lapsed payment while it asks the provider
+// whether the voucher was paid at the last minute, and moves the payment
+// out of the queue for as long as the claim lasts (were Due the deadline
+// then, every sweep would pick the payment again at once).
 func (p *Payment) Due() time.Time {
-	if p.Status.Final() {
+	switch {
+	case p.Status.Final():
 		return time.Time{}
+	case !p.CheckAt.IsZero():
+		return p.CheckAt
+	case p.Status == PaymentRequiresAction && p.Action != nil:
+		return p.Action.ExpiresAt
 	}
-	due := p.CheckAt
-	if p.Status == PaymentRequiresAction && p.Action != nil && !p.Action.ExpiresAt.IsZero() &&
-		(due.IsZero() || p.Action.ExpiresAt.Before(due)) {
-		due = p.Action.ExpiresAt
-	}
-	return due
+	return time.Time{}
 }
 
 // Clone returns a deep copy, so a snapshot taken for an event cannot change

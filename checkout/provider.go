@@ -278,7 +278,12 @@ type Provider interface {
 	// (a 3-D Secure challenge, a redirect's return).
 	Confirm(ctx context.Context, p *Payment, req ConfirmRequest) (ProviderResult, error)
 	// Refund returns amount (minor units) of a succeeded payment. The key
-	// makes a retried refund the same refund at the provider.
+	// makes a retried refund the same refund at the provider. A refusal
+	// made before anything was sent is an *Error of KindState or
+	// KindInvalid: the refund fails. Any other error means the money may
+	// have moved (a timeout): the refund stays pending until the provider
+	// reports it. A provider that cannot refund some payments also
+	// implements RefundChecker, asked before anything is written.
 	Refund(ctx context.Context, p *Payment, amount int64, idempotencyKey string) (RefundResult, error)
 }
 

@@ -54,8 +54,11 @@ type hostConfirmBody struct {
 // confirmHostSession is seed 000's confirm, after a 3-D Secure redirect or
 // an asynchronous confirmation: it answers the charge's state as recorded
 // (the hosted challenge page, a gateway's verified callback or the test
-// helpers record outcomes; this call never decides one). A charge of
-// another session is not found; asking twice answers the same.
+// helpers record outcomes; the caller never decides one). A charge whose
+// step the provider's script runs in the browser (Stripe.js and a client
+// secret) is first confirmed with the provider, which is asked how it
+// ended, as the page's return does. A charge of another session is not
+// found; asking twice answers the same.
 func (s *Server) confirmHostSession(w http.ResponseWriter, r *http.Request) {
 	s.hostCORS(w, r)
 	var b hostConfirmBody
@@ -75,6 +78,17 @@ func (s *Server) confirmHostSession(w http.ResponseWriter, r *http.Request) {
 	p, err := s.svc.FindSessionCharge(r.Context(), sess.ID, b.ChargeID)
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		err = &checkout.Error{Kind: checkout.KindNotFound, Code: "charge_not_found", Param: "chargeId", Message: "no charge '" + b.ChargeID + "' in this session"}
+	}
+	if err == nil && p.Status == checkout.PaymentRequiresAction && inBrowserStep(p.Action) {
+		var confirmed *checkout.Payment
+		_, confirmed, err = s.svc.ConfirmPayment(r.Context(), sess.ID, p.ID, checkout.ConfirmRequest{Completed: true})
+		switch {
+		case err == nil:
+			p = confirmed
+		case checkout.IsKind(err, checkout.KindState):
+			// Settled meanwhile (the webhook came first): as recorded.
+			p, err = s.svc.FindPayment(r.Context(), p.ID)
+		}
 	}
 	if err != nil {
 		s.hostWriteError(w, r, err)

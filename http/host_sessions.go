@@ -192,6 +192,13 @@ func hostPayment(publicURL string, p *checkout.Payment) map[string]any {
 			}
 			out["redirectUrl"] = u
 		}
+		if inBrowserStep(a) {
+			// Stripe.js finishes the step (3-D Secure) on checkoutd's own
+			// page, which then comes back to /confirm's caller through
+			// returnUrl; the client secret stays on that page, out of the
+			// snapshot anyone with the session id may read.
+			out["redirectUrl"] = publicURL + "/checkout/" + p.SessionID + "/action/" + p.ID
+		}
 	}
 	return out
 }

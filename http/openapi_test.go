@@ -610,8 +610,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 8 { // with /l/{id}, a payment link
-		t.Errorf("%d page operations, want 8", pages)
+	if pages != 10 { // with /l/{id}, a payment link, and a next action's page and return
+		t.Errorf("%d page operations, want 10", pages)
 	}
 }
 

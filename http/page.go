@@ -80,6 +80,17 @@ type pageData struct {
 	// cspFrame and cspConnect the sources they add to the page's CSP.
 	Scripts                         []string
 	cspScript, cspFrame, cspConnect []string
+
+	// AmountMinor and CurrencyCode are the total as a provider's script
+	// takes it (Stripe's elements: minor units, a lowercase ISO code).
+	AmountMinor  int64
+	CurrencyCode string
+	// The "action" state: a next action the payment's provider finishes in
+	// the browser with ClientSecret (Stripe.js's handleNextAction), whose
+	// script reads SDKData, then sends the customer to ReturnPath. The
+	// secret is written into this page only, never logged.
+	ClientSecret, ReturnPath string
+	SDKData                  template.HTMLAttr
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -116,7 +127,14 @@ type pageMethod struct {
 	Card bool
 	// Token: a hidden input a provider's script fills with a token.
 	Token bool
-	spec  checkout.PageSpec
+	// Element: the provider's script draws its own card fields (Stripe's
+	// Payment Element) into a mount point carrying Attrs and makes the
+	// token there, so the page has no card input of its own and the
+	// card never reaches checkoutd. Only the card method tokenises, so a
+	// page has at most one.
+	Element bool
+	Attrs   template.HTMLAttr
+	spec    checkout.PageSpec
 }
 
 // method returns the method m as the page offers it.
@@ -160,7 +178,8 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		Fulfillment: fulfillmentText(lang, sess.Fulfillment),
 		TestMode:    !sess.Livemode, Total: formatMoney(sess.AmountTotal, sess.Currency, lang),
 		Email: sess.CustomerEmail, EmailLocked: sess.CustomerEmailLocked, CSRF: sess.CSRFToken, Action: "/checkout/" + sess.ID,
-		Errors: map[string]string{},
+		Errors:      map[string]string{},
+		AmountMinor: sess.AmountTotal, CurrencyCode: strings.ToLower(string(sess.Currency)),
 	}
 	d.collect = collectInput{sess: sess, terms: acct.Profile.TermsURL} // page_collect.go
 	if sess.AmountDiscount > 0 {
@@ -192,6 +211,9 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		spec := mp.Spec
 		pm := pageMethod{Method: string(mp.Method), spec: spec,
 			Card: slices.Contains(spec.Fields, checkout.FieldCardNumber), Token: slices.Contains(spec.Fields, checkout.FieldToken)}
+		if pm.Element = pm.Token && len(spec.Scripts) > 0; pm.Element {
+			pm.Attrs = sdkData(spec.Data)
+		}
 		if len(spec.Fields) > 0 {
 			d.Forms = append(d.Forms, pm)
 		} else {
@@ -403,6 +425,13 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		case isDomain && (e.Kind == checkout.KindCard || e.Kind == checkout.KindInvalid):
 			if field := formField(e.Param); field == "method" || field == "" {
 				f.Alert = tr(d.Lang, "method_unavailable")
+			} else if field == string(checkout.FieldToken) || (pm.Token && !pm.Card && strings.HasPrefix(field, "card_")) {
+				// A hidden input the provider's script fills (no token, or
+				// one the provider cannot take; the service names the
+				// card when neither card nor token came): no field of the
+				// page to point at, so the form says the card could not
+				// be read.
+				f.Alert = tr(d.Lang, "token_invalid")
 			} else {
 				f.Errors[field] = inputMessage(d.Lang, sess, pp.Collected, e)
 			}
@@ -437,6 +466,8 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, successURL(sess), http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && p.Action.IsChallenge():
 		http.Redirect(w, r, pagePath(sess)+"/3ds/"+p.ID, http.StatusSeeOther)
+	case p.Status == checkout.PaymentRequiresAction && inBrowserStep(p.Action):
+		http.Redirect(w, r, pagePath(sess)+"/action/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
 		f := flash{Values: kept}
 		if !s.svc.CardsRefused(sess) {

@@ -251,11 +251,19 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
-		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID)})
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name())})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
 			FailureMessage: "The payment could not be processed. Try again in a little while."}
+		if _, ok := prov.(checkout.Poller); ok {
+			// The call may have charged before it failed (a timeout after
+			// the gateway took it): the payment is left undecided, the
+			// session free for another attempt, and the reconciler asks the
+			// gateway what became of it. A charge it finds on a session paid
+			// since is refunded automatically, never lost and never kept twice.
+			res.Status = checkout.PaymentProcessing
+		}
 	}
 	return s.record(ctx, p.ID, res)
 }
@@ -418,6 +426,11 @@ func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope,
 	if err != nil {
 		return nil, err
 	}
+	// A gateway that states what was paid (a Multibanco callback) settles
+	// only a payment of that amount: any other changes nothing.
+	if n.Amount != 0 && n.Amount != p.Amount && n.Result.Status != "" {
+		return nil, checkout.Errorf(checkout.KindState, "amount_mismatch", "the provider reports %d paid, not the payment's %d", n.Amount, p.Amount)
+	}
 	return s.applyNotification(ctx, p, n)
 }
 
@@ -492,6 +505,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		if events, keep, err = s.apply(sess, p, res, now); err != nil {
 			return err
 		}
+		// Left undecided, the payment is asked about later in case its
+		// notification is lost; final, nobody needs to ask.
+		p.CheckAt = s.nextCheck(p, now)
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
@@ -611,7 +627,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		sess.Release(p.ID, now, true)
 		paymentEvent(checkout.EventPaymentFailed)
 	default: // requires_action, processing
-		p.Status = res.Status
+		// A processing payment may carry why it is undecided (its provider
+		// could not be reached); the page tells the customer.
+		p.Status, p.FailureCode, p.FailureMessage = res.Status, res.FailureCode, res.FailureMessage
 		if res.Action != nil || res.Status == checkout.PaymentRequiresAction {
 			p.Action = res.Action
 		}
@@ -730,28 +748,4 @@ func (s *Service) FindPayment(ctx context.Context, id string) (*checkout.Payment
 		return nil, checkout.ErrNotFound
 	}
 	return s.store.FindPayment(ctx, id)
-}
-
-// FailDueVouchers fails every voucher payment whose deadline has passed
-// unpaid (its session gets checkout.session.async_payment_failed) and
-// returns how many it failed. Several processes may run it at once: the
-// compare-and-set in record lets one of them write each outcome.
-func (s *Service) FailDueVouchers(ctx context.Context) (int, error) {
-	due, err := s.store.DuePayments(ctx, s.now(), 100)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, p := range due {
-		// The deadline passing is a result like one a gateway pushes.
-		switch _, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: lapsed(p)}); {
-		case err == nil:
-			n++
-		case checkout.IsKind(err, checkout.KindState):
-			// Settled by someone else meanwhile.
-		default:
-			return n, err
-		}
-	}
-	return n, nil
 }

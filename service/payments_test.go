@@ -421,14 +421,14 @@ func TestUnpaidVoucherFailsWhenDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if n, err := f.svc.FailDueVouchers(f.ctx); err != nil || n != 1 {
-		t.Fatalf("FailDueVouchers = %d, %v", n, err)
+	if n, err := f.svc.SweepDuePayments(f.ctx); err != nil || n != 1 {
+		t.Fatalf("SweepDuePayments = %d, %v", n, err)
 	}
 	p, _ = f.svc.GetPayment(f.ctx, f.scope, p.ID)
 	if p.Status != checkout.PaymentFailed || p.FailureCode != "voucher_expired" {
 		t.Fatalf("payment %+v", p)
 	}
-	if n, _ := f.svc.FailDueVouchers(f.ctx); n != 0 {
+	if n, _ := f.svc.SweepDuePayments(f.ctx); n != 0 {
 		t.Fatalf("failed again: %d", n)
 	}
 	if got := f.events(t); got[len(got)-2] != checkout.EventAsyncPaymentFailed {

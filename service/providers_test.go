@@ -213,8 +213,8 @@ func TestAsyncDepositExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	// gw's deposit addresses are due at once.
-	if n, err := f.svc.FailDueVouchers(f.ctx); err != nil || n != 1 {
-		t.Fatalf("FailDueVouchers = %d, %v", n, err)
+	if n, err := f.svc.SweepDuePayments(f.ctx); err != nil || n != 1 {
+		t.Fatalf("SweepDuePayments = %d, %v", n, err)
 	}
 	p, _ = f.svc.GetPayment(f.ctx, f.scope, p.ID)
 	if p.Status != checkout.PaymentFailed || p.FailureCode != "deposit_expired" {

@@ -63,6 +63,19 @@ func stripeKey(what string, prefixes ...string) func(string, bool) string {
 	}
 }
 
+// easypayEnvironment checks Easypay's environment: sandbox or production.
+// A sandbox reference is "paid" with no money moving, so live mode takes
+// production only.
+func easypayEnvironment(v string, livemode bool) string {
+	switch {
+	case v != "sandbox" && v != "production":
+		return "the Easypay environment is sandbox or production"
+	case v == "sandbox" && livemode:
+		return "Easypay's sandbox moves no money: live mode takes the production environment"
+	}
+	return ""
+}
+
 func matches(re *regexp.Regexp, msg string) func(string, bool) string {
 	return func(v string, _ bool) string {
 		if re.MatchString(v) {
@@ -97,6 +110,8 @@ var providerSpecs = map[string]providerSpec{
 		Fields: []credentialField{
 			{Name: "account_id", check: matches(uuidRE, "the Easypay account id is a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")},
 			{Name: "api_key", Secret: true, check: matches(uuidRE, "the Easypay API key is a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")},
+			// Which of Easypay's APIs the keys are for; unset is production.
+			{Name: "environment", check: easypayEnvironment},
 		},
 		complete: func(has func(string) bool) string {
 			for _, f := range []string{"account_id", "api_key"} {

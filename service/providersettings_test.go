@@ -309,6 +309,9 @@ func TestProviderSettingsBadInput(t *testing.T) {
 		{"space in a key", "stripe", f.scope, map[string]string{"secret_key": "sk_test_AAAA AAAAAAAA"}, nil, "secret_key"},
 		{"easypay account not a uuid", "easypay", f.scope, map[string]string{"account_id": "123", "api_key": uuid}, nil, "account_id"},
 		{"easypay without api key", "easypay", f.scope, map[string]string{"account_id": uuid}, nil, "api_key"},
+		{"easypay unknown environment", "easypay", f.scope, map[string]string{"account_id": uuid, "api_key": uuid, "environment": "staging"}, nil, "environment"},
+		{"easypay environment in capitals", "easypay", f.scope, map[string]string{"account_id": uuid, "api_key": uuid, "environment": "Sandbox"}, nil, "environment"},
+		{"easypay sandbox live", "easypay", live, map[string]string{"account_id": uuid, "api_key": uuid, "environment": "sandbox"}, nil, "environment"},
 		{"ifthenpay bad mb key", "ifthenpay", f.scope, map[string]string{"mb_key": "abc", "anti_phishing_key": "abcdefgh1"}, nil, "mb_key"},
 		{"ifthenpay both key and entity", "ifthenpay", f.scope, map[string]string{"mb_key": "ABC-123456", "entity": "12345", "sub_entity": "123", "anti_phishing_key": "abcdefgh1"}, nil, "mb_key"},
 		{"ifthenpay entity alone", "ifthenpay", f.scope, map[string]string{"entity": "12345", "anti_phishing_key": "abcdefgh1"}, nil, "sub_entity"},
@@ -347,4 +350,27 @@ func viewNames(vs []*service.ProviderView) []string {
 		out = append(out, v.Name)
 	}
 	return out
+}
+
+// Easypay's environment is a plain setting: sandbox in test mode,
+// production in either mode, and shown as set.
+func TestEasypayEnvironment(t *testing.T) {
+	f := newTenantFixture(t)
+	live := checkout.Scope{AccountID: f.scope.AccountID, Livemode: true}
+	uuid := "2b0f63e2-9fb5-4e52-aca0-b4bf0339bbe6"
+	for _, c := range []struct {
+		scope checkout.Scope
+		env   string
+	}{{f.scope, "sandbox"}, {f.scope, "production"}, {live, "production"}} {
+		v, err := f.svc.SetProvider(f.ctx, c.scope, "easypay", service.ProviderParams{Credentials: map[string]string{
+			"account_id": uuid, "api_key": uuid, "environment": c.env}})
+		if err != nil || v.Plain["environment"] != c.env || v.Hints["api_key"] != "bbe6" {
+			t.Fatalf("%v %s: %+v, %v", c.scope.Livemode, c.env, v, err)
+		}
+	}
+	// Removed, it is production again (the default), and not shown.
+	v, err := f.svc.SetProvider(f.ctx, f.scope, "easypay", service.ProviderParams{Credentials: map[string]string{"environment": ""}})
+	if _, set := v.Plain["environment"]; err != nil || set || !v.Configured {
+		t.Fatalf("removed: %+v, %v", v, err)
+	}
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -165,6 +166,12 @@ func (s *Service) refundEvent(r *checkout.Refund, typ string, now time.Time) *ch
 // ask (RetryRefund) or the provider's report the same refund.
 func (s *Service) askRefund(ctx context.Context, prov checkout.Provider, p *checkout.Payment, r *checkout.Refund) *checkout.Refund {
 	res, err := prov.Refund(ctx, p, r.Amount, refundKey(r.ID))
+	var refused *checkout.Error
+	if errors.As(err, &refused) && (refused.Kind == checkout.KindState || refused.Kind == checkout.KindInvalid) {
+		// Refused before anything was sent (see checkout.Provider): no
+		// money moved, so the refund fails and its reservation goes.
+		res, err = checkout.RefundResult{Status: checkout.RefundFailed, FailureCode: refused.Code, FailureMessage: refused.Message}, nil
+	}
 	if err != nil {
 		s.log.Error("refund provider failed; the refund stays pending", "provider", prov.Name(), "refund", r.ID, "payment", p.ID, "err", err)
 		return r

@@ -74,15 +74,6 @@ func (f *fixture) paid(t *testing.T) *checkout.Payment {
 	return p
 }
 
-func (f *fixture) payment(t *testing.T, id string) *checkout.Payment {
-	t.Helper()
-	p, err := f.svc.GetPayment(f.ctx, f.scope, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // allEvents are the events of the scope, oldest first.
 func (f *fixture) allEvents(t *testing.T) []*checkout.Event {
 	t.Helper()
@@ -367,6 +358,23 @@ func TestRefundOutcomes(t *testing.T) {
 		}
 		if !slices.Equal(types, []string{"refund.created", "refund.succeeded", "payment.refunded"}) {
 			t.Fatalf("events %v", types)
+		}
+	})
+
+	t.Run("refused by the provider's call", func(t *testing.T) {
+		// A refusal before anything was sent moved no money: the refund
+		// fails and releases its reservation.
+		p := f.paid(t)
+		rf.set(func(int64, string) (checkout.RefundResult, error) {
+			return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, "refund_unsupported", "not this method")
+		})
+		defer rf.set(nil)
+		r, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID})
+		if err != nil || r.Status != checkout.RefundFailed || r.FailureCode != "refund_unsupported" {
+			t.Fatalf("refund: %+v, %v", r, err)
+		}
+		if got := f.payment(t, p.ID); got.AmountRefunded != 0 {
+			t.Fatalf("a refused refund kept its reservation: %d", got.AmountRefunded)
 		}
 	})
 

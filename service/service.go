@@ -44,6 +44,11 @@ type Config struct {
 	Webhooks WebhookConfig
 	// Images bounds stored images and the fetching of line items' images.
 	Images ImageConfig
+	// ReconcileAfter is how long a payment may stay undecided (processing,
+	// requires_action) before the reconciler asks its provider, in case its
+	// notification was lost; later checks wait longer (see nextCheck). 0
+	// means DefaultReconcileAfter.
+	ReconcileAfter time.Duration
 }
 
 // WebhookConfig tunes webhook delivery. Zero fields take their defaults.
@@ -88,6 +93,7 @@ type Service struct {
 	webhooks          WebhookConfig
 	images            ImageConfig
 	fetcher           *imageFetcher
+	reconcileAfter    time.Duration
 
 	wake    chan struct{}         // pokes RunDeliveries (see wakeDeliveries)
 	clients map[bool]*http.Client // webhook clients by livemode
@@ -101,7 +107,8 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
-		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1)}
+		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
+		reconcileAfter: cfg.ReconcileAfter}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}
 	}
@@ -113,6 +120,9 @@ func New(cfg Config) *Service {
 	}
 	if s.maxFailedAttempts <= 0 {
 		s.maxFailedAttempts = DefaultMaxFailedAttempts
+	}
+	if s.reconcileAfter <= 0 {
+		s.reconcileAfter = DefaultReconcileAfter
 	}
 	w := &s.webhooks
 	if len(w.RetrySchedule) == 0 {
@@ -159,10 +169,15 @@ const maxCASRetries = 5
 // compare-and-set, again each time the write loses to a concurrent writer,
 // up to maxCASRetries more times; then the conflict is the caller's.
 // f must redo its checks on each run: they may no longer hold.
-func retryCAS(f func() error) error {
+func retryCAS(f func() error) error { return retryCASN(maxCASRetries, f) }
+
+// retryCASN is retryCAS with its own bound, for an object many writers
+// advance at once (a reference counter every payment of an account takes a
+// value from), where losing a few races in a row is ordinary.
+func retryCASN(retries int, f func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := f()
-		if err == nil || !checkout.IsKind(err, checkout.KindConflict) || attempt >= maxCASRetries {
+		if err == nil || !checkout.IsKind(err, checkout.KindConflict) || attempt >= retries {
 			return err
 		}
 	}

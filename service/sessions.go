@@ -236,7 +236,8 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 }
 
 // Run performs the background work of one process until ctx ends: the expiry
-// sweep and the unpaid-voucher sweep every interval, and the hourly pruning of idempotency records.
+// sweep and the due-payment sweep (the reconciler and unpaid vouchers, see
+// SweepDuePayments) every interval, and the hourly pruning of idempotency records.
 func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -247,10 +248,10 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 		} else if n > 0 {
 			s.log.Info("expired sessions", "count", n)
 		}
-		if n, err := s.FailDueVouchers(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("voucher sweep failed", "err", err)
+		if n, err := s.SweepDuePayments(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("due payment sweep failed", "err", err)
 		} else if n > 0 {
-			s.log.Info("failed unpaid vouchers", "count", n)
+			s.log.Info("settled due payments", "count", n)
 		}
 		if now := s.now(); now.Sub(lastPrune) > time.Hour {
 			if err := s.store.PruneIdempotencyKeys(ctx, now.Add(-checkout.IdempotencyTTL)); err != nil && ctx.Err() == nil {

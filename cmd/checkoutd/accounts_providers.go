@@ -16,7 +16,7 @@ import (
 // credentialFlags are the flags of accounts providers set, by the
 // credential each sets (the API's parameter names, with dashes).
 var credentialFlags = []string{"secret_key", "publishable_key", "webhook_secret", "account_id", "api_key",
-	"mb_key", "entity", "sub_entity", "anti_phishing_key"}
+	"environment", "mb_key", "entity", "sub_entity", "anti_phishing_key"}
 
 func flagOf(param string) string { return "--" + strings.ReplaceAll(param, "_", "-") }
 
@@ -140,6 +140,7 @@ var credentialDoc = map[string]string{
 	"webhook_secret":    "Stripe: the webhook signing secret (whsec_…); secret",
 	"account_id":        "Easypay: the account id (a UUID)",
 	"api_key":           "Easypay: the API key (a UUID); secret",
+	"environment":       "Easypay: sandbox (test mode only) or production (the default): which of Easypay's APIs the keys are for",
 	"mb_key":            "Ifthenpay: the Multibanco key (ABC-123456); secret",
 	"entity":            "Ifthenpay: the Multibanco entity (5 digits), with --sub-entity, instead of --mb-key",
 	"sub_entity":        "Ifthenpay: the Multibanco sub-entity (1 to 3 digits)",

@@ -5,6 +5,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,9 +49,12 @@ func TestCLIAccountsProviders(t *testing.T) {
 		return call("POST", "/v1/checkout/sessions", map[string]any{"amount": 500, "currency": "eur", "provider": "stripe",
 			"success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"})
 	}
-	// Without credentials, test mode's stripe is the simulator.
+	// Without credentials, test mode's stripe is the simulator: its page
+	// loads nothing of Stripe's.
 	if code, v := stripeSession(); code != 200 || v["provider"] != "stripe" {
 		t.Fatalf("a stripe session before any setting: %d %v", code, v)
+	} else if page, csp := getPage(t, v["url"].(string)); strings.Contains(page, "js.stripe.com") || strings.Contains(csp, "stripe.com") {
+		t.Fatalf("the simulator's page loads Stripe (CSP %s)", csp)
 	}
 
 	// A bad key names its flag and writes nothing.
@@ -73,10 +77,17 @@ func TestCLIAccountsProviders(t *testing.T) {
 		v["secrets"].(map[string]any)["secret_key"].(map[string]any)["last4"] != "9876" {
 		t.Fatalf("the server reads: %v", v)
 	}
-	// With credentials, stripe waits for its gateway: the running server
-	// refuses a session naming it, at once.
-	if code, v := stripeSession(); code != 400 || v["error"].(map[string]any)["param"] != "provider" {
+	// With credentials, stripe is Stripe's sandbox, no longer the
+	// simulator: the running server takes a session naming it at once
+	// (making one asks nothing of Stripe).
+	code, v := stripeSession()
+	if code != 200 || v["provider"] != "stripe" {
 		t.Fatalf("a stripe session with credentials: %d %v", code, v)
+	}
+	// Its page loads Stripe.js, and Stripe's origins only there.
+	if page, csp := getPage(t, v["url"].(string)); !strings.Contains(page, "https://js.stripe.com/") ||
+		!strings.Contains(csp, "https://js.stripe.com") || strings.Contains(page, secret) {
+		t.Fatalf("the page of a stripe session with credentials (CSP %s):\n%s", csp, page)
 	}
 	list, _, code := runCLI(t, nil, "accounts", "providers", "list", "--data", data, "--account", "acct_default")
 	if code != 0 || !strings.Contains(list, "stripe") || !strings.Contains(list, "secret_key=…9876") || !strings.Contains(list, "pk_test_51CliPublishable") {
@@ -103,4 +114,19 @@ func TestCLIAccountsProviders(t *testing.T) {
 	if _, stderr, code := runCLI(t, nil, "accounts", "providers", "remove", "--data", data, "--account", "acct_default", "--provider", "stripe"); code != 1 || !strings.Contains(stderr, "--provider") {
 		t.Fatalf("remove twice: exit %d %s", code, stderr)
 	}
+}
+
+// getPage returns the hosted page at url and its Content-Security-Policy.
+func getPage(t *testing.T, url string) (string, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, res.StatusCode)
+	}
+	return string(b), res.Header.Get("Content-Security-Policy")
 }

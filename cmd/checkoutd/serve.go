@@ -22,7 +22,11 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
+	"github.com/checkoutd/checkoutd/netguard"
+	"github.com/checkoutd/checkoutd/provider/easypay"
+	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/provider/stripe"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -53,6 +57,11 @@ type serveConfig struct {
 	hostSecret      string
 	hostTTL         time.Duration
 	corsOrigins     string
+	reconcileAfter  time.Duration
+	stripeAPIURL    string
+	ifthenpay       ifthenpayFlags
+	easypayURL      string
+	easypayTTL      time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -86,8 +95,20 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
+	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
+	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
+	c.ifthenpay.register(fs)
+	fs.StringVar(&c.easypayURL, "easypay-api-url", "", "Easypay's API base for every account, instead of "+easypay.ProductionURL+" (or "+easypay.SandboxURL+" for sandbox credentials): a local stand-in, reached through the SSRF guard (loopback needs --webhook-allow-private)")
+	fs.DurationVar(&c.easypayTTL, "easypay-voucher-ttl", easypay.DefaultVoucherTTL, "how long an Easypay Multibanco reference can be paid")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
+
+// Bounds of --reconcile-after: a provider is not asked about a payment
+// more than once a second, and a lost notification is noticed within a day.
+const (
+	minReconcileAfter = time.Second
+	maxReconcileAfter = 24 * time.Hour
+)
 
 // Bounds of --image-max-bytes: a logo needs a few KiB; every image is
 // held in memory and in the store whole, and the page loads each one.
@@ -158,8 +179,23 @@ func (c *serveConfig) Validate() error {
 	if c.hostSecret != "" && len(c.hostSecret) < 16 {
 		return fmt.Errorf("--checkout-api-secret must be at least 16 characters")
 	}
+	if c.reconcileAfter < minReconcileAfter || c.reconcileAfter > maxReconcileAfter {
+		return fmt.Errorf("--reconcile-after must be between %v and %v", minReconcileAfter, maxReconcileAfter)
+	}
 	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
 		return errors.New("--host-session-ttl must be between 1m and 720h")
+	}
+	if u, err := url.Parse(c.stripeAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--stripe-api-url must be an absolute http(s) URL such as https://api.stripe.com, got %q", c.stripeAPIURL)
+	}
+	// stripe-mock on loopback passes the SSRF guard only with the
+	// webhooks' switch, --webhook-allow-private: checked now, not at the
+	// first payment.
+	if err := stripe.CheckAPIURL(c.stripeAPIURL, gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}}); err != nil {
+		return fmt.Errorf("--stripe-api-url: %v", err)
+	}
+	if err := c.ifthenpay.validate(); err != nil {
+		return err
 	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
@@ -171,8 +207,25 @@ func (c *serveConfig) Validate() error {
 		}
 		c.origins = append(c.origins, o)
 	}
+	if c.easypayURL != "" {
+		u, err := url.Parse(c.easypayURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("--easypay-api-url must be an absolute http(s) URL such as http://127.0.0.1:9000/2.0, got %q", c.easypayURL)
+		}
+	}
+	if c.easypayTTL < minVoucherTTL || c.easypayTTL > maxVoucherTTL {
+		return fmt.Errorf("--easypay-voucher-ttl must be between %s and %s", minVoucherTTL, maxVoucherTTL)
+	}
 	return nil
 }
+
+// Bounds of --easypay-voucher-ttl: a customer needs time to reach an ATM
+// or home banking, and a reference left payable for months keeps its
+// session's money uncertain as long.
+const (
+	minVoucherTTL = time.Hour
+	maxVoucherTTL = 90 * 24 * time.Hour
+)
 
 // hostSecretEnv is seed 000's name for its server secret.
 const hostSecretEnv = "CHECKOUT_API_SECRET"
@@ -219,16 +272,22 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	metrics := chttp.NewMetrics()
 	clock := checkout.SystemClock{}
-	// Test mode pays through the built-in simulator, for every account;
-	// stripe, easypay and ifthenpay are the simulator under their names in
-	// test mode until their gateways arrive (a later release), built per
-	// account from its own credentials; live mode has no provider yet.
+	// Test mode pays through the built-in simulator, for every account.
+	// stripe, easypay and ifthenpay are the real gateways, built per
+	// account from its own credentials (Stripe test keys: Stripe's
+	// sandbox); in test mode without credentials each is the simulator
+	// under its name, so an integration naming it runs before it has an
+	// account at the gateway. Live mode has no simulator.
 	providers := service.NewRegistry()
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
-	providers.RegisterCredentialed("stripe", sim.StandIn(simulator, "stripe", checkout.MethodCard))
-	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
-	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
+	providers.RegisterCredentialed("stripe", stripe.Factory(stripe.Config{APIURL: c.stripeAPIURL,
+		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
+	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, gatewayPolicy(c.allowPrivate)))
+	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
+		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
@@ -241,7 +300,8 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
 		// Line items' images are fetched through the webhooks' guard and
 		// its --webhook-allow-private switch.
-		Images: service.ImageConfig{MaxBytes: c.imageMaxBytes},
+		Images:         service.ImageConfig{MaxBytes: c.imageMaxBytes},
+		ReconcileAfter: c.reconcileAfter,
 	})
 
 	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every serve setting that needs no store or network is checked by
@@ -32,6 +33,16 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
 		{[]string{"--image-max-bytes", "10"}, "--image-max-bytes"},
 		{[]string{"--image-max-bytes", "1000000000"}, "--image-max-bytes"},
+		{[]string{"--reconcile-after", "0s"}, "--reconcile-after"},
+		{[]string{"--reconcile-after", "500ms"}, "--reconcile-after"},
+		{[]string{"--reconcile-after", "25h"}, "--reconcile-after"},
+		{[]string{"--stripe-api-url", "api.stripe.com"}, "--stripe-api-url"},
+		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
+		// stripe-mock on loopback needs --webhook-allow-private.
+		{[]string{"--stripe-api-url", "http://127.0.0.1:12111"}, "--stripe-api-url"},
+		{[]string{"--easypay-api-url", "ftp://127.0.0.1/2.0"}, "--easypay-api-url"},
+		{[]string{"--easypay-api-url", "127.0.0.1:9000"}, "--easypay-api-url"},
+		{[]string{"--easypay-voucher-ttl", "5m"}, "--easypay-voucher-ttl"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var cfg serveConfig
@@ -54,11 +65,67 @@ func TestServeConfigValidate(t *testing.T) {
 			}
 		})
 	}
-	// The defaults are valid.
+	// The defaults are valid, and so is stripe-mock with private targets allowed.
+	for _, args := range [][]string{nil, {"--stripe-api-url", "http://127.0.0.1:12111", "--webhook-allow-private"}} {
+		var cfg serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestReconcileAfterFromEnv: CHECKOUTD_RECONCILE_AFTER sets
+// --reconcile-after, checked like the flag; a valid one is taken.
+func TestReconcileAfterFromEnv(t *testing.T) {
+	t.Setenv("CHECKOUTD_RECONCILE_AFTER", "-1m")
+	data := filepath.Join(t.TempDir(), "data")
+	if err := serve(t.Context(), []string{"--data", data, "--addr", "127.0.0.1:0"}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "--reconcile-after") {
+		t.Errorf("serve with CHECKOUTD_RECONCILE_AFTER=-1m: %v, want an error naming --reconcile-after", err)
+	}
+	t.Setenv("CHECKOUTD_RECONCILE_AFTER", "90s")
 	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlags("serve", "", io.Discard, io.Discard)
 	cfg.register(fs)
-	if err := cfg.Validate(); err != nil {
-		t.Errorf("the defaults: %v", err)
+	if err := parseFlags(fs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil || cfg.reconcileAfter != 90*time.Second {
+		t.Errorf("CHECKOUTD_RECONCILE_AFTER=90s: %v, %v", cfg.reconcileAfter, err)
+	}
+}
+
+// --easypay-api-url and --easypay-voucher-ttl are read from their flags or
+// CHECKOUTD_EASYPAY_API_URL / CHECKOUTD_EASYPAY_VOUCHER_TTL.
+func TestServeConfigEasypay(t *testing.T) {
+	parse := func(args ...string) serveConfig {
+		t.Helper()
+		var cfg serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg.register(fs)
+		if err := parseFlags(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if c := parse(); c.easypayURL != "" || c.easypayTTL != 72*time.Hour {
+		t.Fatalf("defaults: %q %s", c.easypayURL, c.easypayTTL)
+	}
+	t.Setenv("CHECKOUTD_EASYPAY_API_URL", "http://127.0.0.1:9000/2.0")
+	t.Setenv("CHECKOUTD_EASYPAY_VOUCHER_TTL", "24h")
+	if c := parse(); c.easypayURL != "http://127.0.0.1:9000/2.0" || c.easypayTTL != 24*time.Hour {
+		t.Fatalf("from the environment: %q %s", c.easypayURL, c.easypayTTL)
+	}
+	if c := parse("--easypay-api-url", "https://easypay.test/2.0"); c.easypayURL != "https://easypay.test/2.0" {
+		t.Fatalf("flag over environment: %q", c.easypayURL)
 	}
 }

@@ -59,21 +59,23 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 	return list(ctx, s, q, f.ListParams, "payment", record.DecodePayment)
 }
 
-// DuePayments returns payments awaiting the customer whose deadline has
-// passed, of any scope, earliest first, from the partial index on due.
+// DuePayments returns the payments not final whose due time has passed, of
+// any scope, earliest first, from the partial index payments_due.
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE status = 'requires_action' AND due > 0 AND due <= $1
+	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE due > 0 AND due <= $1
 		ORDER BY due, seq LIMIT $2`, micros(now), limit)
 	return collect(rows, "due payments", record.DecodePayment)
 }
 
-// paymentDue is the due column of p: its action's deadline, 0 if none.
+// paymentDue is the due column of p: p.Due() (its action's deadline or
+// the reconciler's next check), 0 if none or p is final.
 func paymentDue(p *checkout.Payment) int64 {
-	if p.Action == nil || p.Action.ExpiresAt.IsZero() {
+	due := p.Due()
+	if due.IsZero() {
 		return 0
 	}
-	return micros(p.Action.ExpiresAt)
+	return micros(due)
 }

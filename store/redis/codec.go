@@ -34,13 +34,18 @@ func fromMicros(s string) (time.Time, error) {
 	return time.UnixMicro(us).UTC(), nil
 }
 
-// paymentDue is the time by which p, awaiting the customer, must be paid;
-// zero if there is none.
-func paymentDue(p *checkout.Payment) time.Time {
-	if p.Action == nil {
-		return time.Time{}
+// paymentKeep is the latest time p may still need the sweeper: its
+// action's deadline or the reconciler's next check, whichever is later
+// (zero if neither). The payment's key lives Retention past it. Its due
+// score (p.Due()) is the earlier of the two, so a voucher checked every few
+// minutes must not expire with its check: a sweeper that does not run for
+// longer than Retention would otherwise lose a voucher still payable.
+func paymentKeep(p *checkout.Payment) time.Time {
+	keep := p.CheckAt
+	if p.Action != nil && p.Action.ExpiresAt.After(keep) {
+		keep = p.Action.ExpiresAt
 	}
-	return p.Action.ExpiresAt
+	return keep
 }
 
 // decodeDelivery decodes a delivery's JSON together with its version and

@@ -33,9 +33,8 @@ func (s *Store) Commit(ctx context.Context, c checkout.Change) error {
 		if err != nil {
 			return err
 		}
-		due := paymentDue(p)
-		args = append(args, "1", p.ID, p.AccountID, mode(p.Livemode), p.Version, data, s.ttl(due),
-			p.SessionID, string(p.Status), micros(due), p.Provider, p.ProviderRef)
+		args = append(args, "1", p.ID, p.AccountID, mode(p.Livemode), p.Version, data, s.ttl(paymentKeep(p)),
+			p.SessionID, string(p.Status), micros(p.Due()), p.Provider, p.ProviderRef)
 	} else {
 		args = append(args, "0")
 	}

@@ -61,8 +61,8 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 		})
 }
 
-// DuePayments reads the queue of payments awaiting the customer, by their
-// action's deadline.
+// DuePayments reads the queue of payments not final, by their due time
+// (Payment.Due).
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	return due(ctx, s, "payment", s.k.duePayments(), now, limit, record.DecodePayment)
 }

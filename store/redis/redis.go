@@ -10,7 +10,8 @@
 //	P session:{id}      string  the session (JSON, FormatVersion first: an interface other
 //	                            programs read, documented field by field in the README's
 //	                            "Redis layout"); TTL: time left until expires_at + Retention
-//	P payment:{id}      string  the payment; TTL: time left until its action's deadline + Retention
+//	P payment:{id}      string  the payment; TTL: time left until the later of its action's
+//	                            deadline and its next check (CheckAt) + Retention
 //	P event:{id}        string  the event; no TTL until dispatched, then Retention
 //	P delivery:{id}     hash    d (the delivery, JSON), v (version), l (lease until, µs),
 //	                            s (status), a, m (account, mode), ev, ep (event, endpoint);
@@ -46,7 +47,7 @@
 // The queues hold ids of every account:
 //
 //	P due:sessions            sessions stored as open, scored by expires_at (µs)
-//	P due:payments            payments awaiting the customer, by their action's deadline
+//	P due:payments            payments not final, by Payment.Due (action's deadline or next check)
 //	P outbox:events           undispatched events, by seq
 //	P outbox:leases           hash: event id → lease until (µs)
 //	P outbox:deliveries       pending deliveries, by next_at (µs); their lease is in the delivery

@@ -61,16 +61,18 @@ func paymentQuery(scope checkout.Scope, f checkout.PaymentFilter, c cursor) (str
 	return pageQuery(&q, args, c, f.Limit)
 }
 
-// paymentDue is the due column of p: its action's deadline, 0 if none.
+// paymentDue is the due column of p: p.Due() (its action's deadline or
+// the reconciler's next check), 0 if none or p is final.
 func paymentDue(p *checkout.Payment) int64 {
-	if p.Action == nil || p.Action.ExpiresAt.IsZero() {
+	due := p.Due()
+	if due.IsZero() {
 		return 0
 	}
-	return micros(p.Action.ExpiresAt)
+	return micros(due)
 }
 
-// DuePayments returns payments awaiting the customer whose deadline has
-// passed, of any scope, earliest first.
+// DuePayments returns the payments not final whose due time has passed, of
+// any scope, earliest first, from the partial index payments_due.
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	if limit <= 0 {
 		return nil, nil

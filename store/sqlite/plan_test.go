@@ -119,6 +119,8 @@ func TestQueryPlans(t *testing.T) {
 		// The lookups by provider reference and object key.
 		{s.r, query(s.rs.defs(), &s.rs.paymentByRef), "payments_provider_ref", []any{"sim", "ref_1"}},
 		{s.r, query(s.rs.defs(), &s.rs.findObject), "PRIMARY KEY", []any{"link", "key_1"}},
+		// The sweeper's due payments, in due order from the partial index.
+		{s.r, query(s.rs.defs(), &s.rs.duePayments), "payments_due", []any{1, 2}},
 	} {
 		plan := explainOn(t, tc.db, tc.query, tc.args...)
 		if !strings.Contains(plan, tc.index) || strings.Contains(plan, "TEMP B-TREE") {

@@ -132,7 +132,7 @@ func (r *readStmts) defs() []stmtDef {
 			ORDER BY expires_at, seq LIMIT ?`},
 		{&r.getPayment, `SELECT data FROM payments WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.findPayment, `SELECT data FROM payments WHERE id = ?`},
-		{&r.duePayments, `SELECT data FROM payments WHERE status = 'requires_action' AND due > 0 AND due <= ?
+		{&r.duePayments, `SELECT data FROM payments WHERE due > 0 AND due <= ?
 			ORDER BY due LIMIT ?`},
 		{&r.paymentSeq, `SELECT seq FROM payments WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.getEvent, `SELECT data FROM events WHERE id = ? AND account_id = ? AND livemode = ?`},

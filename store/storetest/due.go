@@ -54,40 +54,66 @@ func (s suite) dueSessions(t *testing.T) {
 	wantIDs(t, "due a moment later", sessionIDs(due(now.Add(time.Microsecond), 10)), []string{future.ID})
 }
 
+// duePayments: the sweeper's queue holds every payment not final by
+// Payment.Due (its reconciler check, else its action's deadline while
+// requires_action), and moves when either moves.
 func (s suite) duePayments(t *testing.T) {
 	st := s.seeded(t)
 	now := t0.Add(time.Hour)
-	mk := func(scope checkout.Scope, id string, status checkout.PaymentState, due time.Time) *checkout.Payment {
+	mk := func(scope checkout.Scope, id string, status checkout.PaymentState, deadline, check time.Time) *checkout.Payment {
 		sess := newSession(scope, "cs_for_"+id, t0)
 		create(t, st, sess)
 		p := newPayment(scope, id, sess.ID, t0)
-		p.Method, p.Status = "multibanco", status
-		if !due.IsZero() {
-			p.Action = &checkout.NextAction{Kind: checkout.NextActionVoucher, ExpiresAt: due, Voucher: &checkout.Voucher{Entity: "21098", Reference: "123456789"}}
+		p.Method, p.Status, p.CheckAt = "multibanco", status, check
+		if !deadline.IsZero() {
+			p.Action = &checkout.NextAction{Kind: checkout.NextActionVoucher, ExpiresAt: deadline, Voucher: &checkout.Voucher{Entity: "21098", Reference: "123456789"}}
 		}
 		commit(t, st, checkout.Change{Payment: p})
 		return p
 	}
-	late := mk(scopeB, "pay_late", checkout.PaymentRequiresAction, now) // deadline == now is due
-	early := mk(scopeALive, "pay_early", checkout.PaymentRequiresAction, now.Add(-time.Minute))
-	mk(scopeA, "pay_future", checkout.PaymentRequiresAction, now.Add(time.Microsecond))
-	mk(scopeA, "pay_no_deadline", checkout.PaymentRequiresAction, time.Time{})
-	settled := mk(scopeA, "pay_settled", checkout.PaymentRequiresAction, now.Add(-2*time.Minute))
+	due := func(at time.Time, limit int) []*checkout.Payment {
+		t.Helper()
+		got, err := st.DuePayments(t.Context(), at, limit)
+		if err != nil {
+			t.Fatalf("DuePayments: %v", err)
+		}
+		return got
+	}
+	var none time.Time
+	requires, processing := checkout.PaymentRequiresAction, checkout.PaymentProcessing
+
+	late := mk(scopeB, "pay_late", requires, now, none) // deadline == now is due
+	early := mk(scopeALive, "pay_early", requires, now.Add(-time.Minute), none)
+	// Due at its check, which comes before its deadline.
+	checked := mk(scopeA, "pay_checked", requires, now.Add(time.Hour), now.Add(-3*time.Minute))
+	// Processing: due at its check; its action's deadline is not its own.
+	polled := mk(scopeB, "pay_polled", processing, none, now.Add(-2*time.Minute))
+	mk(scopeA, "pay_processing_no_check", processing, now.Add(-10*time.Minute), none)
+	mk(scopeA, "pay_future", requires, now.Add(time.Microsecond), none)
+	mk(scopeA, "pay_future_check", processing, none, now.Add(time.Microsecond))
+	mk(scopeA, "pay_no_deadline", requires, none, none)
+	// Lapsed, but claimed by the reconciler until its check.
+	mk(scopeB, "pay_claimed", requires, now.Add(-10*time.Minute), now.Add(time.Minute))
+	settled := mk(scopeA, "pay_settled", requires, now.Add(-5*time.Minute), now.Add(-5*time.Minute))
 	settled.Status, settled.Version = checkout.PaymentSucceeded, settled.Version+1
 	commit(t, st, checkout.Change{Payment: settled})
 
-	got, err := st.DuePayments(t.Context(), now, 10)
-	if err != nil {
-		t.Fatalf("DuePayments: %v", err)
+	got := due(now, 10)
+	wantIDs(t, "due", paymentIDs(got), []string{checked.ID, polled.ID, early.ID, late.ID})
+	if len(got) == 4 {
+		checkPayment(t, "due payment", got[0], checked)
 	}
-	var ids []string
-	for _, p := range got {
-		ids = append(ids, p.ID)
-	}
-	if len(ids) != 2 || ids[0] != early.ID || ids[1] != late.ID {
-		t.Fatalf("DuePayments = %v, want [%s %s]", ids, early.ID, late.ID)
-	}
-	if got, _ := st.DuePayments(t.Context(), now, 1); len(got) != 1 || got[0].ID != early.ID {
-		t.Fatalf("limit 1: %v", got)
+	wantIDs(t, "due, limit 1", paymentIDs(due(now, 1)), []string{checked.ID})
+	wantIDs(t, "due earlier", paymentIDs(due(now.Add(-150*time.Second), 10)), []string{checked.ID})
+
+	// A check moved on (the reconciler's claim) moves the payment in the
+	// queue; one cleared leaves only the deadline.
+	checked.CheckAt, checked.Version = now.Add(30*time.Minute), checked.Version+1
+	polled.CheckAt, polled.Version = time.Time{}, polled.Version+1
+	commit(t, st, checkout.Change{Payment: checked})
+	commit(t, st, checkout.Change{Payment: polled})
+	wantIDs(t, "due after the claims", paymentIDs(due(now, 10)), []string{early.ID, late.ID})
+	if ids := paymentIDs(due(now.Add(30*time.Minute), 10)); len(ids) != 6 || ids[5] != checked.ID {
+		t.Errorf("due at the moved check: got %v, want 6 ending with %s", ids, checked.ID)
 	}
 }

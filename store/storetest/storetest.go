@@ -442,7 +442,9 @@ func diffPayment(got, want *checkout.Payment) string {
 	var diffs []string
 	diffs = append(diffs, diffTime("Created", g.Created, w.Created)...)
 	diffs = append(diffs, diffTime("Updated", g.Updated, w.Updated)...)
+	diffs = append(diffs, diffTime("CheckAt", g.CheckAt, w.CheckAt)...)
 	g.Created, w.Created, g.Updated, w.Updated = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.CheckAt, w.CheckAt = time.Time{}, time.Time{}
 	if g.Action != nil && w.Action != nil {
 		diffs = append(diffs, diffTime("Action.ExpiresAt", g.Action.ExpiresAt, w.Action.ExpiresAt)...)
 		g.Action.ExpiresAt, w.Action.ExpiresAt = time.Time{}, time.Time{}

@@ -5,7 +5,8 @@
 --   session flag '0'/'1' and, if '1': id, account, live, version, data,
 --     ttl ms, status, customer, customer email, payment, expires_at µs;
 --   payment flag and, if '1': id, account, live, version, data, ttl ms,
---     session id, status, due µs ('0' when none), provider, provider ref;
+--     session id, status, due µs (Payment.Due(); '0' when none, as for
+--     every final payment), provider, provider ref;
 --   endpoint flag and, if '1': id, account, live, version, data;
 --   object count and each time: kind, id, account, live, version, data,
 --     key count k, k lookup keys;
@@ -137,7 +138,7 @@ if p then
     redis.call('ZADD', refKey(p.provider, p.ref), seq, p.id)
     extend(refKey(p.provider, p.ref), p.ttl)
   end
-  if p.status == 'requires_action' and p.due ~= '0' then
+  if p.due ~= '0' then
     redis.call('ZADD', P .. 'due:payments', p.due, p.id)
   else
     redis.call('ZREM', P .. 'due:payments', p.id)

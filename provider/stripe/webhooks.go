@@ -1,0 +1,124 @@
+package stripe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	stripeapi "github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-go/v85/webhook"
+)
+
+// Tolerance is how old a signed webhook may be: Stripe's own default, so a
+// captured request cannot be replayed later.
+const Tolerance = 300 * time.Second
+
+// Events are the webhook events the provider reads; a tenant enables them
+// on its endpoint at Stripe. Every other type is acknowledged and ignored.
+var Events = []string{"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded"}
+
+// HandleNotification implements checkout.Notified for Stripe's webhooks
+// (POST /providers/stripe/{account}/webhooks). The Stripe-Signature header
+// is verified with the tenant's signing secret (whsec_…) within Tolerance
+// before anything in the body is read; KindUnauthorized otherwise.
+func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) ([]checkout.Notification, error) {
+	if p.webhookSecret == "" {
+		return nil, checkout.Errorf(checkout.KindUnauthorized, "webhook_secret_missing",
+			"this account has no Stripe webhook signing secret (webhook_secret), so no Stripe webhook can be verified")
+	}
+	// The event's api_version is the tenant's endpoint's at Stripe, which
+	// may be another release train than the one stripe-go pins. The fields
+	// read here (ids, type, status, metadata, last_payment_error,
+	// payment_intent) are the same in every version, and refunds are
+	// fetched through the API at the pinned version, so a mismatch is no
+	// reason to refuse a message Stripe signed.
+	evt, err := webhook.ConstructEventWithOptions(in.Body, http.Header(in.Header).Get("Stripe-Signature"), p.webhookSecret,
+		webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		return nil, checkout.Errorf(checkout.KindUnauthorized, "signature_invalid", "the Stripe webhook is not verified: %s", signatureProblem(err))
+	}
+	if evt.Livemode != p.livemode || evt.Data == nil {
+		// Stripe signs each mode's endpoint with its own secret; an
+		// event of the other mode is not about this mode's payments.
+		return nil, nil
+	}
+	switch evt.Type {
+	case "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled":
+		var pi stripeapi.PaymentIntent
+		if err := json.Unmarshal(evt.Data.Raw, &pi); err != nil || pi.ID == "" {
+			return nil, checkout.Errorf(checkout.KindInvalid, "event_unreadable", "the Stripe event %s holds no payment intent", evt.ID)
+		}
+		if !p.ours(pi.Metadata) {
+			return nil, nil
+		}
+		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Result: result(&pi)}}, nil
+	case "charge.refunded":
+		var ch stripeapi.Charge
+		if err := json.Unmarshal(evt.Data.Raw, &ch); err != nil || ch.ID == "" {
+			return nil, checkout.Errorf(checkout.KindInvalid, "event_unreadable", "the Stripe event %s holds no charge", evt.ID)
+		}
+		if ch.PaymentIntent == nil || ch.PaymentIntent.ID == "" {
+			return nil, nil // a charge made without an intent is not checkoutd's
+		}
+		// A charge does not carry its intent's metadata: the intent says
+		// whether checkoutd made it, and for which payment. The tenant's
+		// other refunds are acknowledged and ignored, so Stripe does not
+		// retry them for days.
+		pi, err := p.client.V1PaymentIntents.Retrieve(ctx, ch.PaymentIntent.ID, nil)
+		if err != nil {
+			return nil, p.redact("retrieving payment intent "+ch.PaymentIntent.ID, err)
+		}
+		if !p.ours(pi.Metadata) {
+			return nil, nil
+		}
+		refunds, err := p.refundsOf(ctx, pi.ID, checkout.Currency(strings.ToUpper(string(ch.Currency))))
+		if err != nil {
+			return nil, err
+		}
+		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Refunds: refunds}}, nil
+	}
+	return nil, nil
+}
+
+// ours reports whether an intent with metadata md was made by checkoutd
+// for this account: the tenant's Stripe account may take other payments
+// too, which are none of checkoutd's business.
+func (p *Provider) ours(md map[string]string) bool {
+	return md[MetaPayment] != "" && (md[MetaAccount] == "" || md[MetaAccount] == p.accountID)
+}
+
+// refundsOf lists the refunds of intent pi through the API: charge.refunded
+// carries the charge, whose refunds list recent API versions no longer
+// include, and the list is the current truth rather than the event's.
+func (p *Provider) refundsOf(ctx context.Context, pi string, c checkout.Currency) ([]checkout.RefundResult, error) {
+	params := &stripeapi.RefundListParams{PaymentIntent: stripeapi.String(pi)}
+	params.Limit = stripeapi.Int64(100)
+	var out []checkout.RefundResult
+	for r, err := range p.client.V1Refunds.List(ctx, params).All(ctx) {
+		if err != nil {
+			return nil, p.redact("listing the refunds of "+pi, err)
+		}
+		out = append(out, refundResult(r, c))
+	}
+	return out, nil
+}
+
+// signatureProblem words why a signature failed, from stripe-go's
+// sentinel errors; never the header or the secret.
+func signatureProblem(err error) string {
+	switch {
+	case errors.Is(err, webhook.ErrNotSigned):
+		return "it has no Stripe-Signature header"
+	case errors.Is(err, webhook.ErrInvalidHeader):
+		return "its Stripe-Signature header is malformed"
+	case errors.Is(err, webhook.ErrTooOld):
+		return "its timestamp is more than 300 seconds old"
+	case errors.Is(err, webhook.ErrNoValidSignature):
+		return "no signature matches this account's signing secret"
+	}
+	return "its body is not a Stripe event"
+}
