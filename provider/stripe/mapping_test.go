@@ -75,6 +75,13 @@ func TestRefundStatuses(t *testing.T) {
 			t.Errorf("%s: %+v", status, r)
 		}
 	}
+	// A refund checkoutd made names it; the tenant's own refunds do not.
+	if r := refundResult(&stripeapi.Refund{ID: "re_2", Status: "succeeded", Metadata: map[string]string{MetaRefund: "checkoutd_re_abc"}}, "EUR"); r.RefundID != "re_abc" {
+		t.Errorf("checkoutd's refund: %+v", r)
+	}
+	if r := refundResult(&stripeapi.Refund{ID: "re_3", Status: "succeeded", Metadata: map[string]string{MetaRefund: "mine"}}, "EUR"); r.RefundID != "" {
+		t.Errorf("another refund: %+v", r)
+	}
 }
 
 // MGA and ISK are counted differently by Stripe and by ISO 4217.

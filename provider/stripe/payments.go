@@ -17,6 +17,10 @@ const (
 	MetaSession = "checkoutd_session"
 	MetaPayment = "checkoutd_payment"
 	MetaAccount = "checkoutd_account"
+	// MetaRefund is on a Refund: the service's idempotency key of it,
+	// "checkoutd_" + checkoutd's refund id, so that charge.refunded can
+	// name the refund even when Stripe's answer to its creation was lost.
+	MetaRefund = "checkoutd_refund"
 )
 
 // expand asks for what the result needs in the same call: the card's brand
@@ -144,6 +148,7 @@ func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int
 		return checkout.RefundResult{}, checkout.Invalid("amount", "amount_invalid", "%s", err.Error())
 	}
 	params := &stripeapi.RefundCreateParams{PaymentIntent: stripeapi.String(pay.ProviderRef), Amount: stripeapi.Int64(sa)}
+	params.AddMetadata(MetaRefund, key)
 	params.SetIdempotencyKey(key)
 	r, err := p.client.V1Refunds.Create(ctx, params)
 	if err != nil {
@@ -228,6 +233,9 @@ func card(pi *stripeapi.PaymentIntent) (brand, last4 string) {
 // needs the customer's details, never a card) is still pending.
 func refundResult(r *stripeapi.Refund, c checkout.Currency) checkout.RefundResult {
 	out := checkout.RefundResult{ProviderRef: r.ID, Amount: fromStripe(r.Amount, c)}
+	if key, ok := strings.CutPrefix(r.Metadata[MetaRefund], "checkoutd_"); ok {
+		out.RefundID = key
+	}
 	switch r.Status {
 	case stripeapi.RefundStatusSucceeded:
 		out.Status = checkout.RefundSucceeded

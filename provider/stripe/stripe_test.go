@@ -335,7 +335,8 @@ func TestRefund(t *testing.T) {
 	}
 	reqs := rec.Requests()
 	if len(reqs) != 1 || reqs[0].Path != "/v1/refunds" || reqs[0].Header.Get("Idempotency-Key") != "checkoutd_refund_1" ||
-		reqs[0].Form.Get("payment_intent") != pay.ProviderRef || reqs[0].Form.Get("amount") != "700" {
+		reqs[0].Form.Get("payment_intent") != pay.ProviderRef || reqs[0].Form.Get("amount") != "700" ||
+		reqs[0].Form.Get("metadata[checkoutd_refund]") != "checkoutd_refund_1" {
 		t.Fatalf("requests %+v", reqs)
 	}
 	if _, err := p.Refund(context.Background(), pay, 700, ""); err == nil {
