@@ -313,11 +313,21 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		}
 		return s.store.Commit(ctx, c)
 	})
-	if ended != "" {
-		return s.cancelPayment(ctx, p.ID, "the checkout session is "+string(ended))
-	}
-	if exhausted {
-		return s.cancelPayment(ctx, p.ID, "the payment link has reached its limit of completed checkout sessions")
+	if ended != "" || exhausted {
+		why := "the checkout session is " + string(ended)
+		if exhausted {
+			why = "the payment link has reached its limit of completed checkout sessions"
+		}
+		// A gateway's payment may have gone through while the customer was
+		// away (Stripe.js finished the 3-D Secure step): ask it before
+		// calling the payment off, so a charge is never dropped unseen. A
+		// success is recorded like any late one; anything else is canceled.
+		if _, ok := prov.(checkout.Poller); ok {
+			if res, err := prov.Confirm(ctx, p, req); err == nil && res.Status == checkout.PaymentSucceeded {
+				return s.record(ctx, p.ID, res)
+			}
+		}
+		return s.cancelPayment(ctx, p.ID, why)
 	}
 	if err != nil {
 		return nil, nil, err
