@@ -318,16 +318,17 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		if exhausted {
 			why = "the payment link has reached its limit of completed checkout sessions"
 		}
+		sess, canceled, err := s.cancelPayment(ctx, p.ID, why)
 		// A gateway's payment may have gone through while the customer was
-		// away (Stripe.js finished the 3-D Secure step): ask it before
-		// calling the payment off, so a charge is never dropped unseen. A
-		// success is recorded like any late one; anything else is canceled.
-		if _, ok := prov.(checkout.Poller); ok {
-			if res, err := prov.Confirm(ctx, p, req); err == nil && res.Status == checkout.PaymentSucceeded {
+		// away (Stripe.js finished the 3-D Secure step): it is asked, so a
+		// charge is never dropped unseen. A success after the cancel is
+		// recorded as a late one and refunded in full.
+		if _, ok := prov.(checkout.Poller); ok && err == nil && canceled.Status == checkout.PaymentCanceled && canceled.FailureCode == "session_unavailable" {
+			if res, perr := prov.Confirm(ctx, p, req); perr == nil && res.Status == checkout.PaymentSucceeded {
 				return s.record(ctx, p.ID, res)
 			}
 		}
-		return s.cancelPayment(ctx, p.ID, why)
+		return sess, canceled, err
 	}
 	if err != nil {
 		return nil, nil, err
@@ -579,8 +580,10 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	// the customer's step was confirmed, may still have been charged at
 	// the gateway (Stripe takes the money when the customer passes 3-D
 	// Secure): its success is a late success like any other.
+	// Such a payment is never the session's: a session still open (its
+	// payment link's place was taken meanwhile) is not completed by it.
 	chargedAfterCancel := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" &&
-		res.Status == checkout.PaymentSucceeded && sess.StatusAt(now) != checkout.SessionOpen
+		res.Status == checkout.PaymentSucceeded
 	if p.Status.Final() && !chargedAfterCancel {
 		return nil, false, &checkout.Error{Kind: checkout.KindState, Code: "payment_final", Message: "this payment is already " + string(p.Status)}
 	}
@@ -614,19 +617,23 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			paymentEvent(checkout.EventPaymentSucceeded)
 			return events, true, err
 		}
-		prevPayment := sess.Payment
-		sess.Payment = p.ID // before Apply, so the event's snapshot names it
-		if err := sessionEvent(checkout.TransitionPay); err != nil {
+		if !chargedAfterCancel {
+			prevPayment := sess.Payment
+			sess.Payment = p.ID // before Apply, so the event's snapshot names it
+			if err := sessionEvent(checkout.TransitionPay); err == nil {
+				paymentEvent(checkout.EventPaymentSucceeded)
+				break
+			}
 			sess.Payment = prevPayment
-			// The session ended or was paid by another payment after this
-			// one's claim lapsed, but the money was taken: the payment is
-			// recorded succeeded (not as the session's, which stays as it
-			// is) and record refunds it in full (lateRefund).
-			sess.Release(p.ID, now, false)
-			paymentEvent(checkout.EventPaymentSucceeded)
-			return events, true, nil
 		}
+		// The session ended or was paid by another payment after this
+		// one's claim lapsed (or checkoutd had called it off), but the
+		// money was taken: the payment is recorded succeeded (not as the
+		// session's, which stays as it is) and record refunds it in full
+		// (lateRefund).
+		sess.Release(p.ID, now, false)
 		paymentEvent(checkout.EventPaymentSucceeded)
+		return events, true, nil
 	case checkout.PaymentFailed:
 		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentFailed, nil, res.FailureCode, res.FailureMessage
 		if asyncPending {

@@ -58,6 +58,10 @@ func (g *polled) Page(m checkout.Method) checkout.PageSpec {
 
 func (g *polled) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	ref := "pl_" + req.Payment.ID
+	if req.Token == "tok_3ds" {
+		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref,
+			Action: &checkout.NextAction{Kind: checkout.NextActionClientSecret, ClientSecret: &checkout.ClientSecret{Secret: ref + "_secret"}}}, nil
+	}
 	if req.Payment.Method == checkout.MethodCard {
 		return checkout.ProviderResult{Status: checkout.PaymentProcessing, ProviderRef: ref}, nil
 	}
@@ -66,7 +70,14 @@ func (g *polled) Start(ctx context.Context, req checkout.StartRequest) (checkout
 			Voucher: &checkout.Voucher{Entity: "21098", Reference: "123456789"}}}, nil
 }
 
+// Confirm answers what the test told the gateway (a 3-D Secure step the
+// customer finished there), like a retrieval of the payment.
 func (g *polled) Confirm(ctx context.Context, p *checkout.Payment, req checkout.ConfirmRequest) (checkout.ProviderResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if res, ok := g.answers[p.ID]; ok {
+		return res, nil
+	}
 	return checkout.ProviderResult{}, errors.New("nothing to confirm")
 }
 
@@ -435,5 +446,47 @@ func TestReconcileLateSuccessAfterExpiry(t *testing.T) {
 	clock.Add(24 * time.Hour)
 	if f.sweep(t); g.pollsOf(p.ID) != 1 {
 		t.Fatalf("asked again: %d polls", g.pollsOf(p.ID))
+	}
+}
+
+// TestConfirmAfterExpiryAsksTheGateway: a customer comes back from the
+// gateway's 3-D Secure step after the session expired. The gateway took the
+// money meanwhile: the payment is recorded succeeded and refunded in full,
+// the session stays expired. Had the gateway not charged, the payment is
+// canceled.
+func TestConfirmAfterExpiryAsksTheGateway(t *testing.T) {
+	f, _, g := reconcileFixture(t, nil)
+	for _, charged := range []bool{true, false} {
+		s := f.session(t)
+		_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "tok_3ds"})
+		if err != nil || p.Status != checkout.PaymentRequiresAction {
+			t.Fatalf("pay: %+v, %v", p, err)
+		}
+		if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if charged {
+			g.answer(p.ID, checkout.ProviderResult{Status: checkout.PaymentSucceeded})
+		}
+		sess, got, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true})
+		if err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+		if sess.Status != checkout.SessionExpired {
+			t.Fatalf("session %s", sess.Status)
+		}
+		if !charged {
+			if got.Status != checkout.PaymentCanceled {
+				t.Fatalf("uncharged payment: %+v", got)
+			}
+			continue
+		}
+		if got.Status != checkout.PaymentSucceeded {
+			t.Fatalf("charged payment: %+v", got)
+		}
+		page, err := f.svc.ListRefunds(f.ctx, f.scope, service.RefundFilter{Payment: p.ID, ListParams: checkout.ListParams{Limit: 10}})
+		if err != nil || len(page.Items) != 1 || !page.Items[0].Automatic || page.Items[0].Amount != p.Amount {
+			t.Fatalf("refunds: %+v, %v", page.Items, err)
+		}
 	}
 }
