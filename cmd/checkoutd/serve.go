@@ -22,6 +22,7 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
+	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -53,6 +54,7 @@ type serveConfig struct {
 	hostSecret      string
 	hostTTL         time.Duration
 	corsOrigins     string
+	providerTimeout time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -86,6 +88,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.hostTTL, "host-session-ttl", chttp.DefaultHostSessionTTL, "lifetime of a session made by POST /api/sessions that names no expiresIn")
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
+	fs.DurationVar(&c.providerTimeout, "provider-timeout", gateway.DefaultTimeout, "how long one call to a payment gateway (Stripe, Easypay, Ifthenpay) may take before it counts as failed (at most "+maxProviderTimeout.String()+")")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -140,6 +143,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.whTimeout <= 0 {
 		return errors.New("--webhook-timeout must be positive")
+	}
+	if c.providerTimeout <= 0 || c.providerTimeout > maxProviderTimeout {
+		return fmt.Errorf("--provider-timeout must be positive and at most %s", maxProviderTimeout)
 	}
 	if c.payRate < 0 {
 		return errors.New("--pay-rate-limit cannot be negative")
@@ -230,6 +236,8 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	providers.RegisterCredentialed("easypay", sim.StandIn(simulator, "easypay", checkout.MethodMultibanco))
 	providers.RegisterCredentialed("ifthenpay", sim.StandIn(simulator, "ifthenpay", checkout.MethodMultibanco))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	// A gateway's factory takes c.gatewayOptions(): --provider-timeout
+	// and the SSRF guard for a --NAME-api-url that is not its documented host.
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
 		Providers:         providers,
