@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -70,6 +71,12 @@ func (n notifier) HandleNotification(_ context.Context, in checkout.Inbound) ([]
 		sig = v[0]
 	} else if v := in.Query["sig"]; len(v) == 1 {
 		sig = v[0]
+	}
+	if sig == "unreachable" {
+		// Asking the gateway back failed: not a forgery, a retry later
+		// may verify it. The error names a URL with a key, as an HTTP
+		// client's does.
+		return nil, &url.Error{Op: "Get", URL: "https://api.notifier.test/payments?key=" + secret, Err: context.DeadlineExceeded}
 	}
 	if sig != secret {
 		return nil, checkout.Errorf(checkout.KindUnauthorized, "bad_signature", "the notifier's signature does not match")
@@ -218,6 +225,25 @@ func testGatewayNotifications(t *testing.T, kind string) {
 			if strings.Contains(log, leak) {
 				t.Errorf("the log holds %q:\n%s", leak, log)
 			}
+		}
+	})
+
+	t.Run("GatewayUnreachable", func(t *testing.T) {
+		// The provider could not check the message: 500, so that the
+		// gateway delivers it again; nothing written, no key logged.
+		r := e.notify("acct_a", "unreachable", notifierMessage{Event: "evt_later", Ref: "nt_" + p.ID, Status: "succeeded"})
+		if r.status != 500 {
+			t.Fatalf("unreachable gateway: %d %s", r.status, r.body)
+		}
+		if got := e.payment(p.ID); got.Status != checkout.PaymentRequiresAction {
+			t.Fatalf("payment %s", got.Status)
+		}
+		if n := len(e.notes(testA)); n != 0 {
+			t.Fatalf("%d records", n)
+		}
+		log := logs.String() + strings.Join(e.errs.take(), "\n")
+		if strings.Contains(log, notifierTestSecret) || strings.Contains(log, notifierLiveSecret) || !strings.Contains(log, "api.notifier.test") {
+			t.Fatalf("the log:\n%s", log)
 		}
 	})
 
