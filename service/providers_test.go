@@ -125,10 +125,10 @@ func TestPaymentStaysWithItsProvider(t *testing.T) {
 	if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "sim", checkout.Notification{PaymentID: p.ID, Result: checkout.ProviderResult{Status: checkout.PaymentSucceeded}}); checkout.ErrorKind(err) != checkout.KindNotFound {
 		t.Fatalf("the simulator settled gw's payment: %v", err)
 	}
-	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: map[string][]string{"X-Gw-Signature": {"forged"}}, Body: []byte("gw_"+p.ID+" paid")}); err == nil {
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: map[string][]string{"X-Gw-Signature": {"forged"}}, Body: []byte("gw_" + p.ID + " paid")}); err == nil {
 		t.Fatal("an unverified notification was taken")
 	}
-	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "sim", checkout.Inbound{Method: "POST", Header: nil, Body: []byte("gw_"+p.ID+" paid")}); checkout.ErrorKind(err) != checkout.KindNotFound {
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "sim", checkout.Inbound{Method: "POST", Header: nil, Body: []byte("gw_" + p.ID + " paid")}); checkout.ErrorKind(err) != checkout.KindNotFound {
 		t.Fatalf("the simulator took a notification: %v", err)
 	}
 	if got, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); got.Status != checkout.PaymentRequiresAction {
@@ -137,10 +137,10 @@ func TestPaymentStaysWithItsProvider(t *testing.T) {
 
 	// gw's notification settles it; a repeat changes nothing.
 	signed := map[string][]string{"X-Gw-Signature": {"good"}}
-	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: signed, Body: []byte("gw_"+p.ID+" paid")}); err != nil || n != 1 {
+	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: signed, Body: []byte("gw_" + p.ID + " paid")}); err != nil || n != 1 {
 		t.Fatalf("notification: %d, %v", n, err)
 	}
-	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: signed, Body: []byte("gw_"+p.ID+" paid")}); err != nil || n != 0 {
+	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", checkout.Inbound{Method: "POST", Header: signed, Body: []byte("gw_" + p.ID + " paid")}); err != nil || n != 0 {
 		t.Fatalf("repeated notification: %d, %v", n, err)
 	}
 	after, _ := f.svc.GetSession(f.ctx, f.scope, s.ID)
