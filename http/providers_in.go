@@ -1,6 +1,8 @@
 package http
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -31,7 +33,24 @@ type notificationReply struct {
 // no mode of the account verifies → 400 (a gateway retries it, which is
 // right for a forgery); a gateway the provider could not ask back → 500,
 // so that the gateway delivers it again.
+//
+// A message that does not verify counts as a failed authentication of its
+// address (--auth-failure-limit): a forged key or signature is a guess, and
+// each forgery may cost a call to the gateway (Easypay's are asked back).
+// A gateway's own messages verify, so they are never throttled.
 func (s *Server) receiveNotification(w http.ResponseWriter, r *http.Request) {
+	client := limitKey(s.clientIP(r))
+	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Now); !ok {
+		if r.ContentLength != 0 {
+			discardRest(nil, r, r.Body, 0)
+		}
+		w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
+		s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
+			Message: "Too many unverified messages from this address. Retry after the Retry-After delay."})
+		return
+	}
+	failed := false
+	defer func() { s.authLimit.settle(client, failed, s.svc.Now()) }()
 	body, err := readBodyMax(w, r, MaxNotificationBytes, "")
 	if err != nil {
 		s.writeError(w, r, err)
@@ -40,6 +59,7 @@ func (s *Server) receiveNotification(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.svc.ReceiveNotification(r.Context(), r.PathValue("account"), r.PathValue("name"),
 		checkout.Inbound{Method: r.Method, Query: r.URL.Query(), Header: r.Header, Body: body})
 	if checkout.IsKind(err, checkout.KindUnauthorized) {
+		failed = true
 		// Bad input from the network, not a caller's missing key: 400.
 		err = &checkout.Error{Kind: checkout.KindInvalid, Code: "notification_unverified", Message: err.(*checkout.Error).Message}
 	}

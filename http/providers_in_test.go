@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/provider/sim"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -448,4 +450,38 @@ func TestGatewayNotificationRace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestForgedNotificationsThrottled: unverified messages count as failed
+// authentications of their address, so a guesser of an anti-phishing key
+// (or a flood of forgeries that would each be asked back at the gateway)
+// is answered 429 once the address used its budget, before any provider
+// is asked; verified messages cost nothing of it.
+func TestForgedNotificationsThrottled(t *testing.T) {
+	e, _ := newNotifierEnv(t, "sqlite")
+	p := e.voucher("acct_a", false)
+	// Verified messages, as many as the budget and more: never throttled.
+	for i := range chttp.DefaultAuthFailuresPerMinute + 2 {
+		r := e.notify("acct_a", notifierTestSecret, notifierMessage{Event: "evt_unknown_" + string(rune('a'+i)), Ref: "nt_pay_nobody", Status: "succeeded"})
+		if r.status != 200 {
+			t.Fatalf("verified message %d: %d %s", i, r.status, r.body)
+		}
+	}
+	for i := range chttp.DefaultAuthFailuresPerMinute {
+		if r := e.notify("acct_a", "guess", notifierMessage{Ref: "nt_" + p.ID, Status: "succeeded"}); r.status != 400 {
+			t.Fatalf("forgery %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := e.notify("acct_a", notifierTestSecret, notifierMessage{Ref: "nt_" + p.ID, Status: "succeeded"})
+	if r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("after the budget of forgeries: %d %s", r.status, r.body)
+	}
+	if got := e.payment(p.ID); got.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("a throttled message changed the payment: %s", got.Status)
+	}
+	// The budget refills with time.
+	e.clock.Add(time.Minute)
+	if r := e.notify("acct_a", notifierTestSecret, notifierMessage{Ref: "nt_" + p.ID, Status: "succeeded"}); r.status != 200 || outcomes(r) != "applied" {
+		t.Fatalf("a minute later: %d %s", r.status, r.body)
+	}
 }
