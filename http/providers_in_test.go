@@ -344,6 +344,25 @@ func testGatewayNotifications(t *testing.T, kind string) {
 		}
 	})
 
+	t.Run("LateSuccess", func(t *testing.T) {
+		// A success for a payment that failed: recorded, nothing changes,
+		// and an operator is told at ERROR that money sits at the gateway.
+		q := e.voucher("acct_a", false)
+		if r := e.notify("acct_a", notifierTestSecret, notifierMessage{Event: "evt_fail_" + q.ID, Ref: "nt_" + q.ID, Status: "failed"}); outcomes(r) != "applied" {
+			t.Fatalf("failure: %d %s", r.status, r.body)
+		}
+		if strings.Contains(logs.String(), "money taken") {
+			t.Fatal("logged money taken before any success")
+		}
+		r := e.notify("acct_a", notifierTestSecret, notifierMessage{Event: "evt_late_" + q.ID, Ref: "nt_" + q.ID, Status: "succeeded"})
+		if r.status != 200 || outcomes(r) != "already_final" || e.payment(q.ID).Status != checkout.PaymentFailed {
+			t.Fatalf("late success: %d %s", r.status, r.body)
+		}
+		if log := logs.String(); !strings.Contains(log, "money taken") || !strings.Contains(log, q.ID) {
+			t.Fatalf("the late success was not logged:\n%s", log)
+		}
+	})
+
 	t.Run("Modes", func(t *testing.T) {
 		// The live secret verifies with the live provider, which finds no
 		// test payment: another mode's payment is never reached.
@@ -394,7 +413,7 @@ func testGatewayNotifications(t *testing.T, kind string) {
 // final for the other.
 func TestGatewayNotificationRace(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
-		e, _ := newNotifierEnv(t, kind)
+		e, logs := newNotifierEnv(t, kind)
 		for _, sameEvent := range []bool{true, false} {
 			p := e.voucher("acct_a", false)
 			const n = 6
@@ -447,6 +466,10 @@ func TestGatewayNotificationRace(t *testing.T) {
 			}
 			if succeeded != 1 {
 				t.Fatalf("same event %v: %d payment.succeeded events", sameEvent, succeeded)
+			}
+			// The losers found the payment paid: no false alarm.
+			if strings.Contains(logs.String(), "money taken") {
+				t.Fatalf("same event %v: a repeat of a success was taken for a late one:\n%s", sameEvent, logs.String())
 			}
 		}
 	})

@@ -170,8 +170,19 @@ func (s *Service) takeNotification(ctx context.Context, scope checkout.Scope, pr
 	if err != nil {
 		return "", err
 	}
-	if _, _, err := s.record(ctx, p.ID, n.Result, note); err != nil {
+	// The payment record answers is as its write found it (for an
+	// outcome that changes nothing, as it stands).
+	if _, p, err = s.record(ctx, p.ID, n.Result, note); err != nil {
 		return "", err
+	}
+	if note.Outcome == checkout.NotificationAlreadyFinal && n.Result.Status == checkout.PaymentSucceeded && p.Status != checkout.PaymentSucceeded {
+		// The gateway took money for a payment checkoutd recorded as ended
+		// (a start that timed out after the gateway charged, a voucher
+		// paid after its deadline): nothing here changes it, so a person
+		// must settle it at the gateway.
+		s.log.Error("gateway reports money taken for a payment recorded as ended; refund it at the gateway",
+			"provider", provider, "account", scope.AccountID, "mode", modeName(scope.Livemode), "payment", p.ID,
+			"status", string(p.Status), "notification", note.ID)
 	}
 	return note.Outcome, nil
 }
