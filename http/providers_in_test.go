@@ -508,3 +508,48 @@ func TestForgedNotificationsThrottled(t *testing.T) {
 		t.Fatalf("a minute later: %d %s", r.status, r.body)
 	}
 }
+
+// TestOpenAPIGatewayNotifications: the gateways' route and the list of
+// recorded results answer as the document says, and the list shows each
+// account and mode only its own.
+func TestOpenAPIGatewayNotifications(t *testing.T) {
+	v, _ := oaValidator(t)
+	ne, _ := newNotifierEnv(t, "sqlite")
+	o := &oaEnv{env: ne, v: v}
+	p := o.voucher("acct_a", false)
+	signed := func(m notifierMessage, sig string) oaRequest {
+		b, _ := json.Marshal(m)
+		return oaRequest{method: "POST", path: "/providers/notifier/acct_a/webhooks", contentType: "application/json", body: b,
+			header: []string{"X-Notifier-Signature", sig}}
+	}
+	ok := signed(notifierMessage{Event: "evt_oa", Ref: "nt_" + p.ID, Status: "succeeded", Amount: p.Amount}, notifierTestSecret)
+	ok.status = 200
+	if r := o.exchange(ok); outcomes(r) != "applied" {
+		t.Fatalf("verified: %s", r.body)
+	}
+	forged := signed(notifierMessage{Ref: "nt_" + p.ID, Status: "succeeded"}, "forged")
+	forged.status = 400
+	o.exchange(forged)
+	unknown := ok
+	unknown.path, unknown.status = "/providers/notifier/acct_nobody/webhooks", 404
+	o.exchange(unknown)
+	o.exchange(oaRequest{method: "GET", path: "/providers/notifier/acct_a/callback?sig=" + notifierTestSecret + "&ref=nt_pay_nobody&status=succeeded", status: 200})
+
+	list := o.exchange(oaRequest{method: "GET", path: "/v1/provider_notifications", auth: oaBearer(o.key), status: 200})
+	data, _ := list.get("data").([]any)
+	if len(data) != 2 {
+		t.Fatalf("list: %s", list.body)
+	}
+	first, second := data[0].(map[string]any), data[1].(map[string]any)
+	if first["outcome"] != "unknown_payment" || first["payment"] != nil || second["outcome"] != "applied" ||
+		second["payment"] != p.ID || second["event_id"] != "evt_oa" || second["amount"] != float64(p.Amount) {
+		t.Fatalf("list: %s", list.body)
+	}
+	for _, key := range []string{o.keyB, o.liveA} {
+		if r := o.exchange(oaRequest{method: "GET", path: "/v1/provider_notifications", auth: oaBearer(key), status: 200}); len(r.get("data").([]any)) != 0 {
+			t.Fatalf("another scope sees A's test results: %s", r.body)
+		}
+	}
+	o.exchange(oaRequest{method: "GET", path: "/v1/provider_notifications?outcome=applied", auth: oaBearer(o.key), status: 400, request: oaSkip})
+	o.exchange(oaRequest{method: "GET", path: "/v1/provider_notifications", status: 401, request: oaInvalid})
+}

@@ -70,6 +70,7 @@ func (s *Server) routes() {
 
 	// Gateways' webhooks and callbacks (providers_in.go), verified by
 	// their provider rather than by an API key.
+	s.handle("GET /v1/provider_notifications", s.api(s.listProviderNotifications))
 	s.handle("POST /providers/{name}/{account}/{path}", http.HandlerFunc(s.receiveNotification))
 	s.handle("GET /providers/{name}/{account}/{path}", http.HandlerFunc(s.receiveNotification))
 

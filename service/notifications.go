@@ -241,3 +241,22 @@ func safeError(err error) string {
 	}
 	return err.Error()
 }
+
+// ListProviderNotifications returns one page of scope's recorded gateway
+// results, newest first: what an operator reads to find a voucher paid
+// with the wrong amount, or money taken for a payment that had ended.
+func (s *Service) ListProviderNotifications(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[*checkout.ProviderNotification], error) {
+	var out checkout.Page[*checkout.ProviderNotification]
+	if err := checkList(&p); err != nil {
+		return out, err
+	}
+	page, err := s.store.ListObjects(ctx, scope, checkout.ProviderNotificationKind, p)
+	if err != nil {
+		return out, err
+	}
+	out.HasMore = page.HasMore
+	for _, o := range page.Items {
+		out.Items = append(out.Items, o.(*checkout.ProviderNotification))
+	}
+	return out, nil
+}
