@@ -468,7 +468,10 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, pagePath(sess)+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && inBrowserStep(p.Action):
 		http.Redirect(w, r, pagePath(sess)+"/action/"+p.ID, http.StatusSeeOther)
-	case p.Status == checkout.PaymentFailed && sess.Status == checkout.SessionOpen:
+	case (p.Status == checkout.PaymentFailed || (p.Status == checkout.PaymentProcessing && p.FailureCode != "")) && sess.Status == checkout.SessionOpen:
+		// (A processing payment with a failure code: its gateway could not
+		// be reached, and the reconciler will find what became of it; the
+		// customer is told to try again, as after a failure.)
 		f := flash{Values: kept}
 		if !s.svc.CardsRefused(sess) {
 			// Not after the last attempt allowed: the page then says

@@ -73,6 +73,12 @@ func (s *Server) routes() {
 	s.handle("GET /files/{id}", http.HandlerFunc(s.serveFile)) // images the page shows
 	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))
 
+	// Gateways' webhooks and callbacks (providers_in.go), verified by
+	// their provider rather than by an API key.
+	s.handle("GET /v1/provider_notifications", s.api(s.listProviderNotifications))
+	s.handle("POST /providers/{name}/{account}/{path}", http.HandlerFunc(s.receiveNotification))
+	s.handle("GET /providers/{name}/{account}/{path}", http.HandlerFunc(s.receiveNotification))
+
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
 	s.handle("GET /metrics", s.metrics.handler())

@@ -253,7 +253,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
 		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name())})
 	if err != nil {
-		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", err)
+		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
 			FailureMessage: "The payment could not be processed. Try again in a little while."}
 		if _, ok := prov.(checkout.Poller); ok {
@@ -265,7 +265,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			res.Status = checkout.PaymentProcessing
 		}
 	}
-	return s.record(ctx, p.ID, res)
+	return s.record(ctx, p.ID, res, nil)
 }
 
 // ConfirmPayment reports what the customer did on the next action of
@@ -325,7 +325,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		// recorded as a late one and refunded in full.
 		if _, ok := prov.(checkout.Poller); ok && err == nil && canceled.Status == checkout.PaymentCanceled && canceled.FailureCode == "session_unavailable" {
 			if res, perr := prov.Confirm(ctx, p, req); perr == nil && res.Status == checkout.PaymentSucceeded {
-				return s.record(ctx, p.ID, res)
+				return s.record(ctx, p.ID, res, nil)
 			}
 		}
 		return sess, canceled, err
@@ -337,7 +337,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.record(ctx, p.ID, res)
+	return s.record(ctx, p.ID, res, nil)
 }
 
 // ReturnURL is where a customer sent away by payment paymentID's provider
@@ -412,8 +412,26 @@ func lapsed(p *checkout.Payment) checkout.ProviderResult {
 // payment of scope (the account and mode whose credentials verified it)
 // held by provider; it is recorded like a result asked for. A payment
 // already final answers KindState (a gateway repeats its messages); one not
-// found, or held by another provider, KindNotFound.
+// found, or held by another provider, KindNotFound. (A gateway's message
+// goes through takeNotification, which also records it.)
 func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope, provider string, n checkout.Notification) (*checkout.Payment, error) {
+	p, err := s.resultPayment(ctx, scope, provider, n)
+	if err != nil {
+		return nil, err
+	}
+	// A gateway that states what was paid (a Multibanco callback) settles
+	// only a payment of that amount: any other changes nothing.
+	if n.Amount != 0 && n.Amount != p.Amount && n.Result.Status != "" {
+		return nil, checkout.Errorf(checkout.KindState, "amount_mismatch", "the provider reports %d paid, not the payment's %d", n.Amount, p.Amount)
+	}
+	return s.applyNotification(ctx, p, n)
+}
+
+// resultPayment is the payment a provider's result n is about: one of
+// scope, held by provider, whose reference (when both have one) is n's.
+// KindNotFound otherwise, so a result can never reach another account's,
+// mode's or provider's payment.
+func (s *Service) resultPayment(ctx context.Context, scope checkout.Scope, provider string, n checkout.Notification) (*checkout.Payment, error) {
 	var p *checkout.Payment
 	var err error
 	switch {
@@ -434,15 +452,7 @@ func (s *Service) ApplyProviderResult(ctx context.Context, scope checkout.Scope,
 	if checkout.IsKind(err, checkout.KindNotFound) {
 		return nil, checkout.NotFound("payment", "payment", n.PaymentID+n.ProviderRef)
 	}
-	if err != nil {
-		return nil, err
-	}
-	// A gateway that states what was paid (a Multibanco callback) settles
-	// only a payment of that amount: any other changes nothing.
-	if n.Amount != 0 && n.Amount != p.Amount && n.Result.Status != "" {
-		return nil, checkout.Errorf(checkout.KindState, "amount_mismatch", "the provider reports %d paid, not the payment's %d", n.Amount, p.Amount)
-	}
-	return s.applyNotification(ctx, p, n)
+	return p, err
 }
 
 // ResultSink is where a Watcher of provider for scope pushes its results.
@@ -453,47 +463,17 @@ func (s *Service) ResultSink(scope checkout.Scope, provider string) checkout.Res
 	}
 }
 
-// HandleNotification takes a message that provider sent about account
-// accountID's payments in the given mode (a gateway's webhook or callback):
-// the provider verifies it and each result it carries goes to
-// ApplyProviderResult. Results about payments already final are skipped,
-// since gateways deliver at least once. It returns how many results changed
-// a payment. KindNotFound: no such account, or the provider is told nothing.
-func (s *Service) HandleNotification(ctx context.Context, accountID string, livemode bool, provider string, in checkout.Inbound) (int, error) {
-	acct, err := s.account(ctx, accountID)
-	if err != nil {
-		return 0, err
-	}
-	prov, err := s.providerNamed(ctx, acct, livemode, provider)
-	if err != nil {
-		return 0, checkout.NotFound("provider", "provider", provider)
-	}
-	nt, ok := prov.(checkout.Notified)
-	if !ok {
-		return 0, checkout.NotFound("provider", "provider", provider)
-	}
-	ns, err := nt.HandleNotification(ctx, in)
-	if err != nil {
-		return 0, err
-	}
-	scope := checkout.Scope{AccountID: acct.ID, Livemode: livemode}
-	applied := 0
-	for _, n := range ns {
-		switch _, err := s.ApplyProviderResult(ctx, scope, provider, n); {
-		case err == nil:
-			applied++
-		case checkout.IsKind(err, checkout.KindState):
-		default:
-			return applied, err
-		}
-	}
-	return applied, nil
-}
-
 // record writes a provider's result for payment id together with what it
 // does to the session, and the events, in one write; it retries on lost
 // compare-and-set races, re-deciding from fresh copies each time.
-func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult) (*checkout.Session, *checkout.Payment, error) {
+//
+// note, when set, is the record of the gateway message that carried the
+// result: it rides in the same write (so a crash cannot keep the change
+// and lose the record, or the reverse), and its Outcome is decided on the
+// copies that write goes over — a message seen before, a payment already
+// final or an amount that is not the payment's changes nothing but the
+// record (see noteRefusal).
+func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult, note *checkout.ProviderNotification) (*checkout.Session, *checkout.Payment, error) {
 	var (
 		sess      *checkout.Session
 		p         *checkout.Payment
@@ -511,6 +491,17 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			return err
 		}
 		now = s.now()
+		events, countLink = nil, false
+		if note != nil {
+			note.Received, note.PaymentID = now, p.ID
+			if dup, err := s.seenNotification(ctx, note); err != nil || dup {
+				return err
+			}
+			if note.Outcome = noteRefusal(p, note); note.Outcome != "" {
+				return s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{note}})
+			}
+			note.Outcome = checkout.NotificationApplied
+		}
 		wasOpen := sess.Status == checkout.SessionOpen
 		var keep bool
 		if events, keep, err = s.apply(sess, p, res, now); err != nil {
@@ -550,6 +541,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 				c.Events = append(c.Events, ev)
 				events = c.Events
 			}
+		}
+		if note != nil {
+			c.Objects = append(c.Objects, note)
 		}
 		return s.store.Commit(ctx, c)
 	})

@@ -585,7 +585,7 @@ func pageOf(items []*checkout.Refund, p checkout.ListParams, what string) (check
 func (s *Service) applyNotification(ctx context.Context, p *checkout.Payment, n checkout.Notification) (*checkout.Payment, error) {
 	var resultErr error
 	if n.Result.Status != "" {
-		_, got, err := s.record(ctx, p.ID, n.Result)
+		_, got, err := s.record(ctx, p.ID, n.Result, nil)
 		if err != nil && (len(n.Refunds) == 0 || !checkout.IsKind(err, checkout.KindState)) {
 			return got, err
 		}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/netguard"
 	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/ifthenpay"
 	"github.com/checkoutd/checkoutd/provider/sim"
@@ -36,10 +35,4 @@ func (f *ifthenpayFlags) validate() error {
 func (f *ifthenpayFlags) factory(simulator *sim.Provider, clock checkout.Clock, gw gateway.Options) checkout.CredentialedFactory {
 	return ifthenpay.Factory(ifthenpay.Options{APIURL: f.apiURL, Gateway: gw, VoucherTTL: simulator.VoucherTTL, Clock: clock},
 		sim.StandIn(simulator, ifthenpay.Name, checkout.MethodMultibanco))
-}
-
-// gatewayPolicy is the SSRF guard of a gateway API URL that is not the
-// gateway's own host: the webhooks' switch lets it be a local stand-in.
-func gatewayPolicy(allowPrivate bool) gateway.Options {
-	return gateway.Options{Policy: netguard.Policy{AllowPrivate: allowPrivate}}
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
 	"github.com/checkoutd/checkoutd/internal/seal"
-	"github.com/checkoutd/checkoutd/netguard"
 	"github.com/checkoutd/checkoutd/provider/easypay"
 	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
@@ -62,6 +61,7 @@ type serveConfig struct {
 	ifthenpay       ifthenpayFlags
 	easypayURL      string
 	easypayTTL      time.Duration
+	providerTimeout time.Duration
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -100,6 +100,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.ifthenpay.register(fs)
 	fs.StringVar(&c.easypayURL, "easypay-api-url", "", "Easypay's API base for every account, instead of "+easypay.ProductionURL+" (or "+easypay.SandboxURL+" for sandbox credentials): a local stand-in, reached through the SSRF guard (loopback needs --webhook-allow-private)")
 	fs.DurationVar(&c.easypayTTL, "easypay-voucher-ttl", easypay.DefaultVoucherTTL, "how long an Easypay Multibanco reference can be paid")
+	fs.DurationVar(&c.providerTimeout, "provider-timeout", gateway.DefaultTimeout, "how long one call to a payment gateway (Stripe, Easypay, Ifthenpay) may take before it counts as failed (at most "+maxProviderTimeout.String()+")")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For / Forwarded headers name the client (default none: the peer is the client)")
 }
 
@@ -162,6 +163,9 @@ func (c *serveConfig) Validate() error {
 	if c.whTimeout <= 0 {
 		return errors.New("--webhook-timeout must be positive")
 	}
+	if c.providerTimeout <= 0 || c.providerTimeout > maxProviderTimeout {
+		return fmt.Errorf("--provider-timeout must be positive and at most %s", maxProviderTimeout)
+	}
 	if c.payRate < 0 {
 		return errors.New("--pay-rate-limit cannot be negative")
 	}
@@ -191,7 +195,7 @@ func (c *serveConfig) Validate() error {
 	// stripe-mock on loopback passes the SSRF guard only with the
 	// webhooks' switch, --webhook-allow-private: checked now, not at the
 	// first payment.
-	if err := stripe.CheckAPIURL(c.stripeAPIURL, gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}}); err != nil {
+	if err := stripe.CheckAPIURL(c.stripeAPIURL, c.gatewayOptions()); err != nil {
 		return fmt.Errorf("--stripe-api-url: %v", err)
 	}
 	if err := c.ifthenpay.validate(); err != nil {
@@ -278,15 +282,17 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	// sandbox); in test mode without credentials each is the simulator
 	// under its name, so an integration naming it runs before it has an
 	// account at the gateway. Live mode has no simulator.
+	// Every gateway is built with c.gatewayOptions(): --provider-timeout
+	// and the SSRF guard for a --NAME-api-url not its documented host.
 	providers := service.NewRegistry()
 	simulator := sim.New(clock)
 	providers.Register("sim", sim.Factory(simulator))
 	providers.RegisterCredentialed("stripe", stripe.Factory(stripe.Config{APIURL: c.stripeAPIURL,
-		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		Gateway: c.gatewayOptions(),
 		StandIn: sim.StandIn(simulator, "stripe", checkout.MethodCard)}))
-	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, gatewayPolicy(c.allowPrivate)))
+	providers.RegisterCredentialed("ifthenpay", c.ifthenpay.factory(simulator, clock, c.gatewayOptions()))
 	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
-		Gateway: gateway.Options{Policy: netguard.Policy{AllowPrivate: c.allowPrivate}},
+		Gateway: c.gatewayOptions(),
 		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
 	svc := service.New(service.Config{

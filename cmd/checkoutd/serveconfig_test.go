@@ -29,6 +29,9 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--webhook-retry-schedule", "1m,soon"}, "--webhook-retry-schedule"},
 		{[]string{"--webhook-disable-after", "0s"}, "--webhook-disable-after"},
 		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout"},
+		{[]string{"--provider-timeout", "0s"}, "--provider-timeout"},
+		{[]string{"--provider-timeout", "-5s"}, "--provider-timeout"},
+		{[]string{"--provider-timeout", "2m"}, "--provider-timeout"},
 		{[]string{"--pay-rate-limit", "-1"}, "--pay-rate-limit"},
 		{[]string{"--api-rate-limit", "-1"}, "--api-rate-limit"},
 		{[]string{"--image-max-bytes", "10"}, "--image-max-bytes"},
@@ -127,5 +130,39 @@ func TestServeConfigEasypay(t *testing.T) {
 	}
 	if c := parse("--easypay-api-url", "https://easypay.test/2.0"); c.easypayURL != "https://easypay.test/2.0" {
 		t.Fatalf("flag over environment: %q", c.easypayURL)
+	}
+}
+
+// TestGatewayOptions: the gateways' timeout comes from --provider-timeout
+// or CHECKOUTD_PROVIDER_TIMEOUT (default 20 s), and the guard of their
+// non-documented API URLs lets private addresses through only with
+// --webhook-allow-private.
+func TestGatewayOptions(t *testing.T) {
+	parse := func(args ...string) *serveConfig {
+		t.Helper()
+		var cfg serveConfig
+		fs := newFlags("serve", "", io.Discard, io.Discard)
+		cfg.register(fs)
+		if err := parseFlags(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return &cfg
+	}
+	if o := parse().gatewayOptions(); o.Timeout != 20*time.Second || o.Policy.AllowPrivate {
+		t.Errorf("defaults: %+v", o)
+	}
+	if o := parse("--provider-timeout", "7s", "--webhook-allow-private").gatewayOptions(); o.Timeout != 7*time.Second || !o.Policy.AllowPrivate {
+		t.Errorf("flags: %+v", o)
+	}
+	t.Setenv("CHECKOUTD_PROVIDER_TIMEOUT", "3s")
+	if o := parse().gatewayOptions(); o.Timeout != 3*time.Second {
+		t.Errorf("CHECKOUTD_PROVIDER_TIMEOUT=3s: %+v", o)
+	}
+	// The command line wins over the variable.
+	if o := parse("--provider-timeout", "9s").gatewayOptions(); o.Timeout != 9*time.Second {
+		t.Errorf("flag over variable: %+v", o)
 	}
 }
