@@ -628,14 +628,17 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		sess.Release(p.ID, now, false)
 		paymentEvent(checkout.EventPaymentSucceeded)
 		return events, true, nil
-	case checkout.PaymentFailed:
-		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentFailed, nil, res.FailureCode, res.FailureMessage
+	case checkout.PaymentFailed, checkout.PaymentCanceled:
+		// Canceled at the gateway (a Stripe intent canceled there, a
+		// voucher deleted) ends the attempt like a failure, but is no
+		// declined card: it does not count against the session's attempts.
+		p.Status, p.Action, p.FailureCode, p.FailureMessage = res.Status, nil, res.FailureCode, res.FailureMessage
 		if asyncPending {
 			err := sessionEvent(checkout.TransitionAsyncFailed)
 			paymentEvent(checkout.EventPaymentFailed)
 			return events, true, err
 		}
-		sess.Release(p.ID, now, true)
+		sess.Release(p.ID, now, res.Status == checkout.PaymentFailed)
 		paymentEvent(checkout.EventPaymentFailed)
 	default: // requires_action, processing
 		// A processing payment may carry why it is undecided (its provider
