@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,6 +182,66 @@ func blockStripe(t *testing.T, ctx context.Context) {
 	}
 }
 
+// offSite watches the tab's requests to anywhere but base and answers a
+// func that reports them so far: each URL with why the browser failed it
+// ("" if it did not fail it, or not yet).
+func offSite(ctx context.Context, base string) func() map[string]string {
+	var mu sync.Mutex
+	urls := map[network.RequestID]string{}
+	failed := map[network.RequestID]string{}
+	sent := chromedp.Events(ctx, network.RequestWillBeSent)
+	fails := chromedp.Events(ctx, network.LoadingFailed)
+	go func() {
+		for ev, err := range sent {
+			if err != nil {
+				return
+			}
+			if ev.Request != nil && !strings.HasPrefix(ev.Request.URL, base+"/") && !strings.HasPrefix(ev.Request.URL, "data:") {
+				mu.Lock()
+				urls[ev.RequestID] = ev.Request.URL
+				mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range fails {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			failed[ev.RequestID] = string(ev.BlockedReason)
+			if ev.BlockedReason == "" {
+				failed[ev.RequestID] = "failed: " + ev.ErrorText
+			}
+			mu.Unlock()
+		}
+	}()
+	return func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := map[string]string{}
+		for id, u := range urls {
+			out[u] = failed[id]
+		}
+		return out
+	}
+}
+
+// checkBlocked fails the test unless the tab asked for Stripe.js and
+// every request it made off checkoutd was blocked by the browser before it
+// left (blockStripe): none reached the network.
+func checkBlocked(t *testing.T, requests map[string]string) {
+	t.Helper()
+	if _, ok := requests[stripe.StripeJS]; !ok {
+		t.Errorf("the page never asked for %s (it asked for %v)", stripe.StripeJS, requests)
+	}
+	for u, why := range requests {
+		if why != string(network.BlockedReasonInspector) {
+			t.Errorf("the request to %s was not blocked by the browser (%q)", u, why)
+		}
+	}
+}
+
 // open navigates the tab to u and answers the document's response headers
 // as the browser got them.
 func open(t *testing.T, ctx context.Context, u string) map[string]string {
@@ -290,6 +351,7 @@ func TestStripeLivePage(t *testing.T) {
 	spec := stripePage(t)
 	ctx := newTab(t)
 	blockStripe(t, ctx)
+	requests := offSite(ctx, e.base)
 
 	t.Run("form", func(t *testing.T) {
 		showOnFailure(t, ctx)
@@ -343,6 +405,7 @@ func TestStripeLivePage(t *testing.T) {
 		}
 		checkA11y(t, ctx, "live Stripe page, Stripe.js blocked")
 		shot(t, ctx, "stripe-live-blocked")
+		checkBlocked(t, requests())
 	})
 
 	t.Run("simulator", func(t *testing.T) {
