@@ -47,6 +47,17 @@ type stripeEnv struct {
 	liveKey string               // the account's live API key
 	rec     *stripetest.Recorder // what checkoutd sent to Stripe
 	server  *proc
+
+	mu   sync.Mutex
+	auth []string // the Authorization of every request to Stripe, as sent
+}
+
+// sentAuth is the Authorization header of every request checkoutd sent to
+// Stripe so far.
+func (e *stripeEnv) sentAuth() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.auth...)
 }
 
 // startStripe starts stripe-mock, an https front for it and a checkoutd
@@ -73,7 +84,21 @@ func startStripe(t *testing.T) *stripeEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(target))
+	rp := httputil.NewSingleHostReverseProxy(target)
+	env := &stripeEnv{rec: rec}
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		env.mu.Lock()
+		env.auth = append(env.auth, auth)
+		env.mu.Unlock()
+		// stripe-mock models test mode only and refuses every key but a
+		// test one (401): the live key checkoutd sent, kept above for the
+		// test to check, goes on as the test key of the same name.
+		if k, ok := strings.CutPrefix(auth, "Bearer sk_live_"); ok {
+			r.Header.Set("Authorization", "Bearer sk_test_"+k)
+		}
+		rp.ServeHTTP(w, r)
+	}))
 	front.StartTLS()
 	t.Cleanup(front.Close)
 
@@ -120,7 +145,8 @@ func startStripe(t *testing.T) *stripeEnv {
 			t.Error("checkoutd printed the tenant's Stripe secret key")
 		}
 	})
-	return &stripeEnv{base: p.base, liveKey: liveKey, rec: rec, server: p}
+	env.base, env.liveKey, env.server = p.base, liveKey, p
+	return env
 }
 
 // cliWithEnv runs the tests' checkoutd binary with args and env added to
@@ -408,6 +434,92 @@ func TestStripeLivePage(t *testing.T) {
 		checkBlocked(t, requests())
 	})
 
+	t.Run("action", func(t *testing.T) {
+		// A card that needs 3-D Secure: stripe-mock answers its fixture
+		// intent, made requires_action with a client secret as Stripe
+		// answers such a card.
+		showOnFailure(t, ctx)
+		const secret = "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_browserAction9Zx"
+		e.rec.Rewrite("/v1/payment_intents", func(pi map[string]any) {
+			pi["status"] = "requires_action"
+			pi["client_secret"] = secret
+			pi["next_action"] = map[string]any{"type": "use_stripe_sdk", "use_stripe_sdk": map[string]any{}}
+			pi["last_payment_error"] = nil
+		})
+		id, u := e.liveSession(t)
+		open(t, ctx, u)
+		// Stripe.js cannot load here, so the test does what it would: the
+		// token it makes goes into the form, and the form is posted (the
+		// script's own submit handler was never attached).
+		do(t, ctx, chromedp.SendKeys(chromedp.ID("email"), "ama@example.com"))
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](
+			`(function(){var f=document.getElementById("pay-card");f.elements.payment_token.value="pm_card_visa";f.submit()})()`),
+			chromedp.WaitVisible(chromedp.ID("na-msg")))
+		path := get(t, ctx, chromedp.Evaluate[string](`location.pathname`))
+		pay, ok := strings.CutPrefix(path, "/checkout/"+id+"/action/")
+		if !ok || !strings.HasPrefix(pay, "pay_") {
+			t.Fatalf("the pay post led to %s, want the payment's action page", path)
+		}
+		// The page again, to see its response's headers (a form post's
+		// redirect is not a navigation RunResponse follows).
+		res, err := chromedp.RunResponse(ctx, chromedp.Reload())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != http.StatusOK {
+			t.Fatalf("the action page: %d", res.Status)
+		}
+
+		// What went to Stripe: one intent, confirmed with the token, under
+		// an idempotency key, with the live key, over the TLS front, and
+		// coming back to the payment's return route.
+		var creates []stripetest.Request
+		for _, r := range e.rec.Requests() {
+			if r.Method == "POST" && r.Path == "/v1/payment_intents" {
+				creates = append(creates, r)
+			}
+		}
+		if len(creates) != 1 {
+			t.Fatalf("checkoutd created %d payment intents, want 1", len(creates))
+		}
+		c := creates[0]
+		if auth := e.sentAuth(); len(auth) == 0 || slices.ContainsFunc(auth, func(a string) bool { return a != "Bearer "+liveSecret }) {
+			t.Errorf("checkoutd sent Stripe the Authorizations %q, want the live key's", auth)
+		}
+		if c.Header.Get("Idempotency-Key") == "" ||
+			c.Form.Get("payment_method") != "pm_card_visa" || c.Form.Get("confirm") != "true" ||
+			c.Form.Get("return_url") != e.base+"/checkout/"+id+"/return/"+pay {
+			t.Errorf("the intent was created with headers %v and form %v", c.Header, c.Form)
+		}
+
+		// The action page: Stripe's origins, the client secret and the
+		// publishable key for Stripe.js, and, Stripe.js blocked, a page
+		// that says it could not go on rather than waiting for ever.
+		checkStripeCSP(t, "action page", headersOf(res)["Content-Security-Policy"], spec)
+		d := get(t, ctx, chromedp.Evaluate[map[string]string](`(function(){var d=document.getElementById("next-action");return d?{secret:d.dataset.clientSecret||"",key:d.dataset.publishableKey||""}:{}})()`))
+		if d["secret"] != secret || d["key"] != livePublishable {
+			t.Errorf("#next-action carries %v, want the intent's client secret and the publishable key", d)
+		}
+		waitText(t, ctx, "na-msg", sdkFailed)
+		if !get(t, ctx, chromedp.Evaluate[bool](`!!document.getElementById("continue")`)) {
+			t.Error("the action page has no way back to the form")
+		}
+		checkA11y(t, ctx, "Stripe action page, Stripe.js blocked")
+		shot(t, ctx, "stripe-live-action-blocked")
+		checkBlocked(t, requests())
+
+		// The client secret is on that page only: not on the session's
+		// form, nor in the session the API shows.
+		open(t, ctx, u)
+		if html := get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); strings.Contains(html, secret) {
+			t.Error("the session's form carries the client secret")
+		}
+		status, s := callAt(t, e.base, e.liveKey, "GET", "/v1/checkout/sessions/"+id, nil)
+		if status != http.StatusOK || strings.Contains(fmt.Sprint(s), secret) {
+			t.Errorf("the session: %d, with the client secret: %v", status, strings.Contains(fmt.Sprint(s), secret))
+		}
+	})
+
 	t.Run("simulator", func(t *testing.T) {
 		// The package's own server, test mode: the simulator's card form
 		// is checkoutd's, and its page admits no origin but checkoutd's.
@@ -423,5 +535,21 @@ func TestStripeLivePage(t *testing.T) {
 		if !get(t, ctx, chromedp.Evaluate[bool](`!!document.getElementById("card_number")`)) {
 			t.Error("the simulator's page has no card form: the page compared against is not the simulator's")
 		}
+
+		// The simulator's own 3-D Secure step: checkoutd's page, no
+		// provider's script, origin or client secret.
+		fillCard(t, ctx, "4000002760003184")
+		do(t, ctx, chromedp.Click(payButton), chromedp.WaitVisible(chromedp.ID("complete")))
+		res, err := chromedp.RunResponse(ctx, chromedp.Reload())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cspThirdParty(headersOf(res)["Content-Security-Policy"]); len(got) != 0 {
+			t.Errorf("the simulator's 3-D Secure page admits %v", got)
+		}
+		if html := get(t, ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); strings.Contains(html, "stripe") || strings.Contains(html, "client-secret") {
+			t.Error("the simulator's 3-D Secure page names Stripe or a client secret")
+		}
+		checkA11y(t, ctx, "simulator's 3-D Secure page")
 	})
 }
