@@ -212,6 +212,12 @@ type proc struct {
 // startServer runs checkoutd serve on a free loopback port, retrying should
 // another process take the port first.
 func startServer(bin, data string) (*proc, error) {
+	return startServerWith(bin, data, nil)
+}
+
+// startServerWith is startServer with env added to the server's
+// environment and extra flags after the usual ones.
+func startServerWith(bin, data string, env []string, extra ...string) (*proc, error) {
 	for attempt := 1; ; attempt++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -224,8 +230,9 @@ func startServer(bin, data string) (*proc, error) {
 			// Line items' images come from the merchant stand-in, on
 			// loopback, which the SSRF guard refuses unless told.
 			"--webhook-allow-private")
+		cmd.Args = append(cmd.Args, extra...)
 		cmd.Dir = filepath.Dir(data)
-		cmd.Env = withoutCheckoutdVars()
+		cmd.Env = append(withoutCheckoutdVars(), env...)
 		dieWithTest(cmd)
 		p := &proc{cmd: cmd, output: &lockedBuffer{}, done: make(chan struct{}), base: "http://" + addr}
 		cmd.Stdout, cmd.Stderr = p.output, p.output

@@ -470,6 +470,12 @@ func stateSession(t *testing.T, fields map[string]any) (id, pageURL string) {
 // JSON, whatever the status.
 func call(t *testing.T, key, method, path string, body map[string]any) (int, map[string]any) {
 	t.Helper()
+	return callAt(t, server, key, method, path, body)
+}
+
+// callAt is call to the checkoutd at base (a test's own server).
+func callAt(t *testing.T, base, key, method, path string, body map[string]any) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -478,7 +484,7 @@ func call(t *testing.T, key, method, path string, body map[string]any) (int, map
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, server+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
