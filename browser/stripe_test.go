@@ -371,6 +371,10 @@ func waitText(t *testing.T, ctx context.Context, id, want string) {
 // sdkFailed is the English for Stripe.js not loading (sdk_failed).
 const sdkFailed = "The card form could not load."
 
+// actionFailed is the English for Stripe.js not loading on the action
+// page, which has no card form (action_failed).
+const actionFailed = "Your bank's check could not load."
+
 func TestStripeLivePage(t *testing.T) {
 	e := startStripe(t)
 	axeScript(t)
@@ -500,7 +504,7 @@ func TestStripeLivePage(t *testing.T) {
 		if d["secret"] != secret || d["key"] != livePublishable {
 			t.Errorf("#next-action carries %v, want the intent's client secret and the publishable key", d)
 		}
-		waitText(t, ctx, "na-msg", sdkFailed)
+		waitText(t, ctx, "na-msg", actionFailed)
 		if !get(t, ctx, chromedp.Evaluate[bool](`!!document.getElementById("continue")`)) {
 			t.Error("the action page has no way back to the form")
 		}
