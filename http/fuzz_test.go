@@ -90,7 +90,7 @@ const fuzzHostSecret = "fuzz-host-secret-0123456789"
 // which refuses NUL and invalid UTF-8 in text.
 func FuzzRouter(f *testing.F) {
 	envs := []*routerEnv{newRouterEnv(f, "sqlite")}
-	if os.Getenv(testStoreVar["postgres"]) != "" || os.Getenv("CI") == "true" {
+	if os.Getenv("CHECKOUTD_TEST_POSTGRES_URL") != "" || os.Getenv("CI") == "true" {
 		envs = append(envs, newRouterEnv(f, "postgres"))
 	}
 	routes := envs[0].route

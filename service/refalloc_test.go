@@ -2,99 +2,19 @@ package service_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
-	"github.com/checkoutd/checkoutd/internal/testenv"
+	"github.com/checkoutd/checkoutd/internal/teststore"
 	"github.com/checkoutd/checkoutd/service"
-	"github.com/checkoutd/checkoutd/store/postgres"
-	"github.com/checkoutd/checkoutd/store/redis"
-	"github.com/checkoutd/checkoutd/store/sqlite"
-	"github.com/jackc/pgx/v5"
-	goredis "github.com/redis/go-redis/v9"
 )
 
-// openEveryStore runs f over a new, empty store of each kind: SQLite in a
-// temporary file, Redis under a key prefix of its own, PostgreSQL in a
-// schema of its own. Without CHECKOUTD_TEST_REDIS_URL or
-// CHECKOUTD_TEST_POSTGRES_URL that subtest skips naming it (fails under
-// CI=true).
+// openEveryStore runs f over a new, empty store of each kind
+// (internal/teststore).
 func openEveryStore(t *testing.T, f func(t *testing.T, st checkout.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		st, err := sqlite.Open(filepath.Join(t.TempDir(), "checkoutd.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
-	})
-	b := make([]byte, 8)
-	rand.Read(b)
-	tag := "svc_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	t.Run("redis", func(t *testing.T) {
-		dsn := testenv.Env(t, "CHECKOUTD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0", "the service tests over Redis")
-		prefix := tag + ":"
-		st, err := redis.Open(ctx, dsn, redis.Options{Prefix: prefix})
-		if err != nil {
-			t.Fatalf("redis: %v", err)
-		}
-		t.Cleanup(func() {
-			st.Close()
-			o, err := goredis.ParseURL(dsn)
-			if err != nil {
-				return
-			}
-			c := goredis.NewClient(o)
-			defer c.Close()
-			iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-			for iter.Next(ctx) {
-				c.Unlink(ctx, iter.Val())
-			}
-		})
-		f(t, st)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := testenv.Env(t, "CHECKOUTD_TEST_POSTGRES_URL", "postgres://root@127.0.0.1:5432/test?sslmode=disable", "the service tests over PostgreSQL")
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Fatalf("connect: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+tag); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", tag)
-		u.RawQuery = q.Encode()
-		st, err := postgres.Open(ctx, u.String())
-		if err != nil {
-			t.Fatalf("postgres: %v", err)
-		}
-		t.Cleanup(func() {
-			conn, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				t.Errorf("connect to drop schema %s: %v", tag, err)
-				return
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, "DROP SCHEMA "+tag+" CASCADE"); err != nil {
-				t.Errorf("drop schema %s: %v", tag, err)
-			}
-		})
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
-	})
+	teststore.Each(t, f)
 }
 
 func never(int) bool { return false }
