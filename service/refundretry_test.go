@@ -122,7 +122,9 @@ func TestPendingRefundIsRetried(t *testing.T) {
 func TestFailingRefundBacksOff(t *testing.T) {
 	f, rf, clock := retryFixture(t, teststore.Open(t, "sqlite"))
 	p := f.paid(t)
-	rf.set(func(int64, string) (checkout.RefundResult, error) { return checkout.RefundResult{}, errors.New("connection refused") })
+	rf.set(func(int64, string) (checkout.RefundResult, error) {
+		return checkout.RefundResult{}, errors.New("connection refused")
+	})
 	created := clock.Now()
 	r, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID})
 	if err != nil || r.Status != checkout.RefundPending {
