@@ -145,7 +145,7 @@ func TestFailingRefundBacksOff(t *testing.T) {
 		{4*after - time.Second, 3},
 		{4 * after, 4},
 	} {
-		clock.now = created.Add(step.at)
+		clock.Add(created.Add(step.at).Sub(clock.Now()))
 		f.sweep(t)
 		if n := rf.asks(r.ID); n != step.asks {
 			t.Fatalf("at +%v: asked %d times; want %d", step.at, n, step.asks)
@@ -161,7 +161,7 @@ func TestFailingRefundBacksOff(t *testing.T) {
 	rf.set(func(int64, string) (checkout.RefundResult, error) {
 		return checkout.RefundResult{Status: checkout.RefundFailed, FailureCode: "charge_disputed", FailureMessage: "The charge is disputed."}, nil
 	})
-	clock.now = created.Add(8 * after)
+	clock.Add(created.Add(8 * after).Sub(clock.Now()))
 	f.sweep(t)
 	got, _ := f.svc.GetRefund(f.ctx, f.scope, r.ID)
 	if got.Status != checkout.RefundFailed || got.FailureCode != "charge_disputed" {
