@@ -35,7 +35,9 @@ func (s *Service) scheduleRefundCheck(p *checkout.Payment, now time.Time) {
 // cleared. p's provider is never asked about p itself: it is final.
 func (s *Service) sweepRefunds(ctx context.Context, p *checkout.Payment) error {
 	now := s.now()
-	lease := now.Add(reconcileLease)
+	// Compared with what the store gives back below: every store keeps at
+	// least microseconds.
+	lease := now.Add(reconcileLease).Truncate(time.Microsecond)
 	won, err := s.claimCheck(ctx, p, lease)
 	if err != nil || !won {
 		return err

@@ -226,7 +226,9 @@ func TestRefundRetryClaimedOnce(t *testing.T) {
 				t.Fatalf("refund: %+v, %v", r, err)
 			}
 			rf.set(nil)
-			clock.Add(service.DefaultReconcileAfter)
+			// Nanoseconds too, which no store keeps: the claim's lease is
+			// still recognised when the check is cleared.
+			clock.Add(service.DefaultReconcileAfter + 123*time.Nanosecond)
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			for i, svc := range []*service.Service{f.svc, other} {
@@ -246,6 +248,36 @@ func TestRefundRetryClaimedOnce(t *testing.T) {
 			if got, _ := f.svc.GetRefund(f.ctx, f.scope, r.ID); got.Status != checkout.RefundSucceeded {
 				t.Fatalf("refund %s", got.Status)
 			}
+			if pay := f.payment(t, p.ID); !pay.CheckAt.IsZero() {
+				t.Fatalf("the payment's check was left at %v", pay.CheckAt)
+			}
 		})
+	}
+}
+
+// TestPendingRefundWithReferenceIsLeftToTheGateway: a refund the provider
+// answered pending, with its reference, is the gateway's to settle by its
+// report: the sweep does not ask for it again and clears the payment's
+// check.
+func TestPendingRefundWithReferenceIsLeftToTheGateway(t *testing.T) {
+	f, rf, clock := retryFixture(t, teststore.Open(t, "sqlite"))
+	p := f.paid(t)
+	rf.set(func(amount int64, key string) (checkout.RefundResult, error) {
+		return checkout.RefundResult{Status: checkout.RefundPending, Amount: amount, ProviderRef: "gwre_" + key}, nil
+	})
+	r, err := f.svc.CreateRefund(f.ctx, f.scope, &service.RefundParams{Payment: p.ID})
+	if err != nil || r.Status != checkout.RefundPending || r.ProviderRef == "" {
+		t.Fatalf("refund: %+v, %v", r, err)
+	}
+	clock.Add(service.DefaultReconcileAfter)
+	f.sweep(t)
+	if n := rf.asks(r.ID); n != 1 {
+		t.Fatalf("a refund with the provider's reference was asked for %d times; want once", n)
+	}
+	if pay := f.payment(t, p.ID); !pay.CheckAt.IsZero() || pay.AmountRefunded != p.Amount {
+		t.Fatalf("payment: check at %v, refunded %d", pay.CheckAt, pay.AmountRefunded)
+	}
+	if got, _ := f.svc.GetRefund(f.ctx, f.scope, r.ID); got.Status != checkout.RefundPending {
+		t.Fatalf("refund %s", got.Status)
 	}
 }
