@@ -55,8 +55,10 @@ type Payment struct {
 	// asked, so concurrent refunds never pass Amount).
 	AmountRefunded int64
 	// CheckAt is when the reconciler next asks the provider about a payment
-	// that is not final (its notification may be lost); zero when nobody
-	// needs to ask.
+	// that is not final (its notification may be lost); on a final payment,
+	// when it next asks the provider about a pending refund of this payment
+	// (one the provider could not be asked about). Zero when nobody needs to
+	// ask.
 	CheckAt time.Time
 
 	Version int64
@@ -67,11 +69,12 @@ type Payment struct {
 // Scope returns the payment's scope.
 func (p *Payment) Scope() Scope { return Scope{AccountID: p.AccountID, Livemode: p.Livemode} }
 
-// Due is when the payment next needs the service's attention while it is
-// not final: CheckAt when set (the reconciler asks the provider), else its
-// action's deadline while requires_action (an unpaid voucher fails); zero
-// when neither is set or the payment is final. Stores index it
-// (Store.DuePayments).
+// Due is when the payment next needs the service's attention: while it is
+// not final, CheckAt when set (the reconciler asks the provider), else its
+// action's deadline while requires_action (an unpaid voucher fails); once
+// final, CheckAt (a pending refund of this payment to ask its provider
+// about: the money is reserved until the provider answers). Zero when none
+// is set. Stores index it (Store.DuePayments).
 //
 // The service never sets CheckAt past the deadline when it schedules a
 // check, so Due is the earlier of the two; a CheckAt past the deadline is
@@ -81,8 +84,6 @@ func (p *Payment) Scope() Scope { return Scope{AccountID: p.AccountID, Livemode:
 // then, every sweep would pick the payment again at once).
 func (p *Payment) Due() time.Time {
 	switch {
-	case p.Status.Final():
-		return time.Time{}
 	case !p.CheckAt.IsZero():
 		return p.CheckAt
 	case p.Status == PaymentRequiresAction && p.Action != nil:

@@ -9,7 +9,8 @@ import (
 
 // TestPaymentDue: the check when one is set (before the deadline, or the
 // reconciler's claim after it), else the deadline of an action awaited;
-// nothing once final.
+// once final, only the check (a pending refund to ask about), never the
+// action's deadline.
 func TestPaymentDue(t *testing.T) {
 	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	deadline, check := t0.Add(time.Hour), t0.Add(10*time.Minute)
@@ -27,7 +28,9 @@ func TestPaymentDue(t *testing.T) {
 		{"action without a deadline", checkout.PaymentRequiresAction, &checkout.NextAction{Kind: checkout.NextActionRedirect}, time.Time{}, time.Time{}},
 		{"processing, checked", checkout.PaymentProcessing, nil, check, check},
 		{"processing keeps no deadline", checkout.PaymentProcessing, action, time.Time{}, time.Time{}},
-		{"final", checkout.PaymentSucceeded, action, check, time.Time{}},
+		{"final, a refund to ask about", checkout.PaymentSucceeded, action, check, check},
+		{"final, nothing to ask", checkout.PaymentSucceeded, action, time.Time{}, time.Time{}},
+		{"failed keeps no deadline", checkout.PaymentFailed, action, time.Time{}, time.Time{}},
 	} {
 		p := &checkout.Payment{Status: tc.status, Action: tc.action, CheckAt: tc.check}
 		if got := p.Due(); !got.Equal(tc.want) {

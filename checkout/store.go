@@ -140,12 +140,13 @@ type PaymentStore interface {
 	// the cursor parameter.
 	ListPayments(ctx context.Context, scope Scope, f PaymentFilter) (Page[*Payment], error)
 
-	// DuePayments returns up to limit payments, of any scope, not final
+	// DuePayments returns up to limit payments, of any scope and status,
 	// whose Due() is set and <= now, earliest Due first: the sweeper's
 	// work, payments whose notification may be lost to ask the provider
-	// about (CheckAt) and unpaid vouchers past their deadline. A commit
-	// that moves Due (a reconciler's claim) moves the payment in this
-	// order; one that makes it final takes it out.
+	// about (CheckAt), unpaid vouchers past their deadline, and final
+	// payments with a pending refund to ask about (CheckAt). A commit that
+	// moves Due (a reconciler's claim) moves the payment in this order;
+	// one that clears it takes it out.
 	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
 }
 

@@ -508,7 +508,8 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			return err
 		}
 		// Left undecided, the payment is asked about later in case its
-		// notification is lost; final, nobody needs to ask.
+		// notification is lost; final, nobody needs to ask (unless a late
+		// refund below is reserved: it schedules its own check).
 		p.CheckAt = s.nextCheck(p, now)
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {

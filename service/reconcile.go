@@ -55,12 +55,19 @@ func (s *Service) nextCheck(p *checkout.Payment, now time.Time) time.Time {
 	if p.Status.Final() || now.Sub(p.Created) >= maxReconcileAge {
 		return time.Time{}
 	}
-	wait := min(max(now.Sub(p.Created), s.reconcileAfter), max(maxReconcileWait, s.reconcileAfter))
-	at := now.Add(wait)
+	at := now.Add(s.backoff(now.Sub(p.Created)))
 	if d := deadline(p); !d.IsZero() && d.Before(at) {
 		at = d
 	}
 	return at
+}
+
+// backoff is how long to wait before asking again about something
+// undecided for age: as long as it has been undecided, so the waits double
+// from one question to the next, at least ReconcileAfter and at most
+// maxReconcileWait.
+func (s *Service) backoff(age time.Duration) time.Duration {
+	return min(max(age, s.reconcileAfter), max(maxReconcileWait, s.reconcileAfter))
 }
 
 // deadline is when p's action lapses while p awaits it; zero if never.
@@ -82,7 +89,10 @@ func deadline(p *checkout.Payment) time.Time {
 //   - else its check is due: a Poller is asked and its answer recorded
 //     through ApplyProviderResult (an undecided answer schedules the next
 //     check, further off: see nextCheck); a provider that cannot be asked
-//     has the check cleared, so the payment is not picked again.
+//     has the check cleared, so the payment is not picked again;
+//   - final, it has a refund left pending that its provider could not be
+//     asked about (see sweepRefunds): the refund is asked for again, and the
+//     payment itself is never asked about.
 //
 // Several replicas may sweep one store at once. Each payment is claimed
 // before its provider is asked, by a compare-and-set of CheckAt on its
@@ -123,6 +133,9 @@ func (s *Service) SweepDuePayments(ctx context.Context) (int, error) {
 // sweepPayment handles one due payment p, as read from the queue; it
 // reports whether p ended final by its hand.
 func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, error) {
+	if p.Status.Final() {
+		return false, s.sweepRefunds(ctx, p)
+	}
 	now := s.now()
 	d := deadline(p)
 	lapsedNow := !d.IsZero() && !d.After(now)

@@ -425,7 +425,7 @@ func TestReconcileLogsNoCredentials(t *testing.T) {
 // payment is processing does not stop the reconciler: the provider's late
 // success is recorded through ApplyProviderResult like any result (which
 // decides what a success on an expired session becomes), and the payment
-// leaves the queue.
+// is never asked about again.
 func TestReconcileLateSuccessAfterExpiry(t *testing.T) {
 	f, clock, g := reconcileFixture(t, nil)
 	s := f.session(t)
@@ -439,13 +439,19 @@ func TestReconcileLateSuccessAfterExpiry(t *testing.T) {
 	g.answer(p.ID, checkout.ProviderResult{Status: checkout.PaymentSucceeded})
 	clock.Add(service.DefaultReconcileAfter)
 	f.sweep(t)
+	// Final, it stays due only for its automatic refund, which this
+	// gateway cannot make (it answers an error): the refund is asked for
+	// again, later each time, and the payment itself never.
 	got := f.payment(t, p.ID)
-	if g.pollsOf(p.ID) != 1 || !got.Status.Final() || !got.Due().IsZero() {
+	if g.pollsOf(p.ID) != 1 || !got.Status.Final() || !got.Due().Equal(clock.Now().Add(service.DefaultReconcileAfter)) {
 		t.Fatalf("after the late success: %d polls, %+v", g.pollsOf(p.ID), got)
 	}
 	clock.Add(24 * time.Hour)
 	if f.sweep(t); g.pollsOf(p.ID) != 1 {
 		t.Fatalf("asked again: %d polls", g.pollsOf(p.ID))
+	}
+	if got := f.payment(t, p.ID); !got.Due().After(clock.Now()) {
+		t.Fatalf("due at %v after the refund was asked for again at %v", got.Due(), clock.Now())
 	}
 }
 

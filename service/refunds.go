@@ -17,8 +17,8 @@ import (
 // with the idempotency key "checkoutd_" + the refund's id. A reservation is
 // released only when the provider says the refund failed: a provider that
 // could not be asked (a timeout) may have moved the money, so the refund
-// stays pending, reserved, until the provider's report (or RetryRefund)
-// settles it.
+// stays pending, reserved, until the provider's report, RetryRefund or the
+// reconciler's retry (refundretry.go) settles it.
 
 // RefundParams is a refund the API asks for.
 type RefundParams struct {
@@ -110,6 +110,7 @@ func (s *Service) CreateRefund(ctx context.Context, scope checkout.Scope, rp *Re
 			return err
 		}
 		p.AmountRefunded += r.Amount
+		s.scheduleRefundCheck(p, now) // in case the provider cannot be asked (refundretry.go)
 		p.Version++
 		p.Updated = now
 		return s.store.Commit(ctx, checkout.Change{Payment: p, Objects: []checkout.Object{r},
@@ -173,7 +174,8 @@ func (s *Service) askRefund(ctx context.Context, prov checkout.Provider, p *chec
 		res, err = checkout.RefundResult{Status: checkout.RefundFailed, FailureCode: refused.Code, FailureMessage: refused.Message}, nil
 	}
 	if err != nil {
-		s.log.Error("refund provider failed; the refund stays pending", "provider", prov.Name(), "refund", r.ID, "payment", p.ID, "err", err)
+		s.log.Error("refund provider failed; the refund stays pending, to be asked again", "provider", prov.Name(), "refund", r.ID, "payment", p.ID,
+			"err", s.redact(ctx, p, err))
 		return r
 	}
 	settled, _, err := s.settleRefund(ctx, r.Scope(), r.ID, res)
@@ -446,7 +448,7 @@ func (s *Service) recordReportedRefund(ctx context.Context, p *checkout.Payment,
 func (s *Service) lateRefund(ctx context.Context, p *checkout.Payment, now time.Time) (*checkout.Refund, *checkout.Event, error) {
 	// A provider that cannot be built now (its credentials removed) does
 	// not stop the success from being recorded: the refund is made
-	// pending, for RetryRefund once it can be.
+	// pending, and the reconciler asks for it once it can be.
 	prov, _ := s.providerOf(ctx, p)
 	if rc, ok := prov.(checkout.RefundChecker); ok {
 		if err := rc.CanRefund(p); err != nil {
@@ -462,6 +464,7 @@ func (s *Service) lateRefund(ctx context.Context, p *checkout.Payment, now time.
 		Provider: p.Provider, Amount: p.Amount - p.AmountRefunded, Currency: p.Currency, Reason: checkout.RefundSessionUnavailable,
 		Status: checkout.RefundPending, Automatic: true, Source: checkout.RefundSourceAPI, Version: 1, Created: now, Updated: now}
 	p.AmountRefunded += r.Amount
+	s.scheduleRefundCheck(p, now) // in case the provider cannot be asked (refundretry.go)
 	return r, s.refundEvent(r, checkout.EventRefundCreated, now), nil
 }
 

@@ -59,7 +59,8 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 	return list(ctx, s, q, f.ListParams, "payment", record.DecodePayment)
 }
 
-// DuePayments returns the payments not final whose due time has passed, of
+// DuePayments returns the payments (of any status: a final one while a
+// refund waits to be asked about) whose due time has passed, of
 // any scope, earliest first, from the partial index payments_due.
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	if limit <= 0 {
@@ -71,7 +72,8 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*c
 }
 
 // paymentDue is the due column of p: p.Due() (its action's deadline or
-// the reconciler's next check), 0 if none or p is final.
+// the reconciler's next check, of the payment or, once final, of a pending
+// refund), 0 if none.
 func paymentDue(p *checkout.Payment) int64 {
 	due := p.Due()
 	if due.IsZero() {

@@ -39,7 +39,9 @@ func fromMicros(s string) (time.Time, error) {
 // (zero if neither). The payment's key lives Retention past it. Its due
 // score (p.Due()) is the earlier of the two, so a voucher checked every few
 // minutes must not expire with its check: a sweeper that does not run for
-// longer than Retention would otherwise lose a voucher still payable.
+// longer than Retention would otherwise lose a voucher still payable. A
+// final payment's CheckAt (a pending refund to ask about) keeps it alive
+// the same way.
 func paymentKeep(p *checkout.Payment) time.Time {
 	keep := p.CheckAt
 	if p.Action != nil && p.Action.ExpiresAt.After(keep) {

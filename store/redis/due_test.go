@@ -53,3 +53,43 @@ func TestPaymentTTLOutlivesItsCheck(t *testing.T) {
 		t.Fatalf("DuePayments at the check: %v, %v; want the voucher", got, err)
 	}
 }
+
+// TestFinalPaymentWithARefundCheck: a succeeded payment with a pending
+// refund to ask about (CheckAt) is in the due queue at its check, and its
+// key lives past the check by the retention, so the sweeper finds it.
+func TestFinalPaymentWithARefundCheck(t *testing.T) {
+	const retention = time.Hour
+	s, prefix := mustOpenPrefix(t, redis.Options{Retention: retention})
+	c := client(t)
+	ctx := t.Context()
+	wall := time.Now()
+	check := wall.Add(6 * time.Hour)
+	p := &checkout.Payment{ID: "pay_refunding", AccountID: scope.AccountID, SessionID: "cs_1", Provider: "sim",
+		Method: "card", Status: checkout.PaymentSucceeded, Amount: 2000, AmountRefunded: 2000, Currency: "EUR",
+		CheckAt: check, Version: 1, Created: now, Updated: now}
+	if err := s.Commit(ctx, checkout.Change{Payment: p}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	ttl, err := c.PTTL(ctx, prefix+"payment:"+p.ID).Result()
+	if err != nil {
+		t.Fatalf("PTTL: %v", err)
+	}
+	if want := 6*time.Hour + retention; ttl > want || ttl < want-time.Minute {
+		t.Errorf("TTL %v, want about %v", ttl, want)
+	}
+	if got, err := s.DuePayments(ctx, check.Add(-time.Second), 10); err != nil || len(got) != 0 {
+		t.Fatalf("DuePayments before the check: %v, %v; want none", got, err)
+	}
+	got, err := s.DuePayments(ctx, check, 10)
+	if err != nil || len(got) != 1 || got[0].ID != p.ID {
+		t.Fatalf("DuePayments at the check: %v, %v; want the final payment", got, err)
+	}
+	// Its check cleared, it leaves the queue.
+	p.CheckAt, p.Version = time.Time{}, 2
+	if err := s.Commit(ctx, checkout.Change{Payment: p}); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if got, err := s.DuePayments(ctx, check, 10); err != nil || len(got) != 0 {
+		t.Fatalf("DuePayments after the check was cleared: %v, %v; want none", got, err)
+	}
+}

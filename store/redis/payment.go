@@ -61,8 +61,9 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 		})
 }
 
-// DuePayments reads the queue of payments not final, by their due time
-// (Payment.Due).
+// DuePayments reads the queue of payments by their due time
+// (Payment.Due; a final payment is in it while a refund waits to be asked
+// about).
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	return due(ctx, s, "payment", s.k.duePayments(), now, limit, record.DecodePayment)
 }

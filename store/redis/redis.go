@@ -47,7 +47,7 @@
 // The queues hold ids of every account:
 //
 //	P due:sessions            sessions stored as open, scored by expires_at (µs)
-//	P due:payments            payments not final, by Payment.Due (action's deadline or next check)
+//	P due:payments            payments by Payment.Due (action's deadline, next check, or a final one's refund check)
 //	P outbox:events           undispatched events, by seq
 //	P outbox:leases           hash: event id → lease until (µs)
 //	P outbox:deliveries       pending deliveries, by next_at (µs); their lease is in the delivery

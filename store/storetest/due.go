@@ -54,9 +54,10 @@ func (s suite) dueSessions(t *testing.T) {
 	wantIDs(t, "due a moment later", sessionIDs(due(now.Add(time.Microsecond), 10)), []string{future.ID})
 }
 
-// duePayments: the sweeper's queue holds every payment not final by
-// Payment.Due (its reconciler check, else its action's deadline while
-// requires_action), and moves when either moves.
+// duePayments: the sweeper's queue holds every payment by Payment.Due (its
+// reconciler check, else its action's deadline while requires_action; a
+// final payment only by its check, a pending refund to ask about), and
+// moves when either moves.
 func (s suite) duePayments(t *testing.T) {
 	st := s.seeded(t)
 	now := t0.Add(time.Hour)
@@ -94,14 +95,21 @@ func (s suite) duePayments(t *testing.T) {
 	mk(scopeA, "pay_no_deadline", requires, none, none)
 	// Lapsed, but claimed by the reconciler until its check.
 	mk(scopeB, "pay_claimed", requires, now.Add(-10*time.Minute), now.Add(time.Minute))
+	// Final, its check cleared (as the service does): its lapsed deadline
+	// is not its own any more.
 	settled := mk(scopeA, "pay_settled", requires, now.Add(-5*time.Minute), now.Add(-5*time.Minute))
-	settled.Status, settled.Version = checkout.PaymentSucceeded, settled.Version+1
+	settled.Status, settled.CheckAt, settled.Version = checkout.PaymentSucceeded, none, settled.Version+1
 	commit(t, st, checkout.Change{Payment: settled})
+	// Final with a check: a pending refund to ask its provider about.
+	refunding := mk(scopeB, "pay_refunding", processing, none, now.Add(time.Hour))
+	refunding.Status, refunding.CheckAt, refunding.Version = checkout.PaymentSucceeded, now.Add(-30*time.Second), refunding.Version+1
+	commit(t, st, checkout.Change{Payment: refunding})
 
 	got := due(now, 10)
-	wantIDs(t, "due", paymentIDs(got), []string{checked.ID, polled.ID, early.ID, late.ID})
-	if len(got) == 4 {
+	wantIDs(t, "due", paymentIDs(got), []string{checked.ID, polled.ID, early.ID, refunding.ID, late.ID})
+	if len(got) == 5 {
 		checkPayment(t, "due payment", got[0], checked)
+		checkPayment(t, "due final payment", got[3], refunding)
 	}
 	wantIDs(t, "due, limit 1", paymentIDs(due(now, 1)), []string{checked.ID})
 	wantIDs(t, "due earlier", paymentIDs(due(now.Add(-150*time.Second), 10)), []string{checked.ID})
@@ -112,6 +120,8 @@ func (s suite) duePayments(t *testing.T) {
 	polled.CheckAt, polled.Version = time.Time{}, polled.Version+1
 	commit(t, st, checkout.Change{Payment: checked})
 	commit(t, st, checkout.Change{Payment: polled})
+	refunding.CheckAt, refunding.Version = time.Time{}, refunding.Version+1
+	commit(t, st, checkout.Change{Payment: refunding})
 	wantIDs(t, "due after the claims", paymentIDs(due(now, 10)), []string{early.ID, late.ID})
 	if ids := paymentIDs(due(now.Add(30*time.Minute), 10)); len(ids) != 6 || ids[5] != checked.ID {
 		t.Errorf("due at the moved check: got %v, want 6 ending with %s", ids, checked.ID)
