@@ -283,3 +283,45 @@ func TestSimulatorRefund(t *testing.T) {
 		t.Fatalf("refunded an unpaid voucher: %v", err)
 	}
 }
+
+// TestNotifiedChargeAfterCancelIsRefunded: the customer came back from the
+// gateway's 3-D Secure page after the session expired, so checkoutd called
+// the payment off; the gateway then reports that it charged. Through the
+// gateway's own notification path (recorded, verified), the payment is
+// kept succeeded and refunded in full automatically, never left as money
+// taken for a canceled payment.
+func TestNotifiedChargeAfterCancelIsRefunded(t *testing.T) {
+	f := newFixture(t)
+	gw := &gateway{}
+	f.configure(func(c *service.Config) { c.Providers = twoProviders(f, gw, checkout.MethodCard) })
+	s := f.session(t, "card")
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "gw_tok"})
+	if err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("pay: %+v %v", p, err)
+	}
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := f.svc.ConfirmPayment(f.ctx, s.ID, p.ID, checkout.ConfirmRequest{Completed: true}); err != nil || got.Status != checkout.PaymentCanceled {
+		t.Fatalf("confirm on the expired session: %+v %v", got, err)
+	}
+	signed := checkout.Inbound{Method: "POST", Header: map[string][]string{"X-Gw-Signature": {"good"}}, Body: []byte("gw_" + p.ID + " paid")}
+	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", signed); err != nil || n != 1 {
+		t.Fatalf("the gateway's success: %d %v", n, err)
+	}
+	got, err := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if err != nil || got.Status != checkout.PaymentSucceeded || got.AmountRefunded != got.Amount {
+		t.Fatalf("payment after the late charge: %+v %v", got, err)
+	}
+	page, err := f.svc.ListRefunds(f.ctx, f.scope, service.RefundFilter{Payment: p.ID, ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(page.Items) != 1 || !page.Items[0].Automatic || page.Items[0].Reason != "session_unavailable" {
+		t.Fatalf("refunds: %+v %v", page.Items, err)
+	}
+	if sess, _ := f.svc.GetSession(f.ctx, f.scope, s.ID); sess.Status != checkout.SessionExpired {
+		t.Fatalf("session %s", sess.Status)
+	}
+	// Delivered again: nothing more.
+	if n, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "gw", signed); err != nil || n != 0 {
+		t.Fatalf("the success again: %d %v", n, err)
+	}
+}

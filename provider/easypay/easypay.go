@@ -346,7 +346,12 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 // Poll implements checkout.Poller: what Easypay says of the payment now.
 func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.ProviderResult, error) {
 	if pay.ProviderRef == "" {
-		return checkout.ProviderResult{}, checkout.Errorf(checkout.KindState, "payment_not_started", "payment %s has no Easypay payment: its create never got an answer", pay.ID)
+		// Its create never got an answer, so the customer was never shown
+		// an entity and a reference: whatever Easypay may have made, nobody
+		// can pay it. The attempt ends here rather than being asked about
+		// for ever.
+		return checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
+			FailureMessage: "The payment could not be processed. Try again in a little while."}, nil
 	}
 	s, err := p.get(ctx, pay.ProviderRef)
 	if err != nil {
@@ -370,7 +375,11 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 			return checkout.ProviderResult{}, err
 		}
 		if paid != pay.Amount {
-			return checkout.ProviderResult{}, fmt.Errorf("easypay: payment %s was paid %d cents, not the payment's %d", s.ID, paid, pay.Amount)
+			// Paid with another sum: not this payment's settlement. It
+			// stays awaiting its voucher, as a notification of it changes
+			// nothing (the service records that one as wrong_amount), and
+			// its deadline fails it if nothing else comes.
+			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Async: true, Action: pay.Action.Clone()}, nil
 		}
 	}
 	return res, nil

@@ -277,11 +277,19 @@ func TestPoll(t *testing.T) {
 	if res, err = tn.p.Poll(ctx, paid); tn.saw(err) != nil || res.Status != checkout.PaymentSucceeded {
 		t.Fatalf("paid: %+v %v", res, err)
 	}
-	// Paid, but not the payment's amount: never believed.
+	// Paid, but not the payment's amount: never believed; the payment
+	// keeps awaiting its voucher.
 	short := *paid
 	short.Amount = 4600
-	if _, err := tn.p.Poll(ctx, &short); tn.saw(err) == nil {
-		t.Fatal("paid a different amount: no error")
+	if res, err := tn.p.Poll(ctx, &short); tn.saw(err) != nil || res.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("paid a different amount: %+v %v", res, err)
+	}
+	// A payment whose create got no answer has no reference anyone could
+	// pay: it fails rather than being asked about for ever.
+	unstarted := *paid
+	unstarted.ProviderRef = ""
+	if res, err := tn.p.Poll(ctx, &unstarted); err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "processing_error" {
+		t.Fatalf("never started: %+v %v", res, err)
 	}
 	// Another payment's Easypay id.
 	other := *paid
@@ -346,8 +354,8 @@ func TestNotificationIsVerifiedByAskingEasypay(t *testing.T) {
 	if tn.saw(err) != nil || len(ns) != 1 || ns[0].Amount != 4000 || ns[0].PaymentID != odd.ID {
 		t.Fatalf("another amount: %+v %v", ns, err)
 	}
-	if _, err := tn.p.Poll(ctx, odd); tn.saw(err) == nil {
-		t.Fatal("poll of a payment paid another amount: no error")
+	if res, err := tn.p.Poll(ctx, odd); tn.saw(err) != nil || res.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("poll of a payment paid another amount: %+v %v", res, err)
 	}
 
 	lapsed := payment(4500, "EUR")
