@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -256,7 +257,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
 			FailureMessage: "The payment could not be processed. Try again in a little while."}
-		if _, ok := prov.(checkout.Poller); ok {
+		if _, ok := prov.(checkout.Poller); ok && !refusedBeforeSending(err) {
 			// The call may have charged before it failed (a timeout after
 			// the gateway took it): the payment is left undecided, the
 			// session free for another attempt, and the reconciler asks the
@@ -265,7 +266,20 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			res.Status = checkout.PaymentProcessing
 		}
 	}
-	return s.record(ctx, p.ID, res, nil)
+	rsess, rp, err := s.record(ctx, p.ID, res, nil)
+	var e *checkout.Error
+	if errors.As(err, &e) && e.Code == "payment_final" {
+		// The gateway's notification recorded the outcome while Start was
+		// still waiting for its answer: that outcome is the payment's.
+		if rp, err = s.store.FindPayment(ctx, p.ID); err != nil {
+			return nil, nil, err
+		}
+		if rsess, err = s.store.FindSession(ctx, p.SessionID); err != nil {
+			return nil, nil, err
+		}
+		return rsess.Observed(s.now()), rp, nil
+	}
+	return rsess, rp, err
 }
 
 // ConfirmPayment reports what the customer did on the next action of
@@ -338,6 +352,14 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		return nil, nil, err
 	}
 	return s.record(ctx, p.ID, res, nil)
+}
+
+// refusedBeforeSending reports whether a provider's error says it sent
+// nothing (the input was not one it takes, or its account cannot do it),
+// so nothing can have been charged.
+func refusedBeforeSending(err error) bool {
+	k := checkout.ErrorKind(err)
+	return k == checkout.KindInvalid || k == checkout.KindState
 }
 
 // ReturnURL is where a customer sent away by payment paymentID's provider

@@ -325,3 +325,38 @@ func TestNotifiedChargeAfterCancelIsRefunded(t *testing.T) {
 		t.Fatalf("the success again: %d %v", n, err)
 	}
 }
+
+// racer is a gateway whose webhook arrives while its Start call is still
+// waiting for the answer: Start runs notify first.
+type racer struct {
+	gateway
+	notify func(p *checkout.Payment)
+}
+
+func (r *racer) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
+	r.notify(req.Payment)
+	return checkout.ProviderResult{Status: checkout.PaymentSucceeded, ProviderRef: "gw_" + req.Payment.ID}, nil
+}
+
+// TestPayAfterTheWebhookWon: the gateway's webhook recorded the payment's
+// success before its Start call answered: Pay answers that payment, not
+// an error, so the customer (and seed 000's /pay) sees the card charged.
+func TestPayAfterTheWebhookWon(t *testing.T) {
+	f := newFixture(t)
+	r := &racer{}
+	r.notify = func(p *checkout.Payment) {
+		if _, err := f.svc.ApplyProviderResult(f.ctx, f.scope, "gw", checkout.Notification{PaymentID: p.ID,
+			Result: checkout.ProviderResult{Status: checkout.PaymentSucceeded}}); err != nil {
+			t.Errorf("the webhook: %v", err)
+		}
+	}
+	reg := service.NewRegistry()
+	reg.Register("gw", func(*checkout.Account, bool) (checkout.Provider, error) { return r, nil })
+	reg.Route(false, "gw", checkout.MethodCard)
+	f.configure(func(c *service.Config) { c.Providers = reg })
+	s := f.session(t, "card")
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "gw_tok"})
+	if err != nil || p.Status != checkout.PaymentSucceeded || sess.Status != checkout.SessionComplete {
+		t.Fatalf("pay: %+v %+v %v", sess, p, err)
+	}
+}

@@ -34,6 +34,9 @@ const (
 	// lease never ends while its holder still waits for the answer, and a
 	// holder that dies frees the payment when it ends.
 	reconcileLease = 2 * time.Minute
+	// lapseGrace is how long past its deadline a payment whose provider
+	// cannot be asked waits before it is failed unasked.
+	lapseGrace = 24 * time.Hour
 	// pollTimeout bounds one question to a provider.
 	pollTimeout = 30 * time.Second
 	// sweepPayments and sweepBudget bound one sweep: it takes at most this
@@ -170,9 +173,23 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		s.log.Warn("reconciler: asking the provider failed; asking again when the lease ends", "payment", p.ID,
-			"provider", p.Provider, "err", s.redact(ctx, p, err))
-		return false, nil
+		// Asked again later, with the same backoff as an undecided answer
+		// (not at every lease's end: a gateway down for a day, or an
+		// attempt it never heard of, must not be asked every two minutes).
+		next := s.nextCheck(p, now)
+		if lapsedNow {
+			if now.Sub(d) >= lapseGrace {
+				// Past its deadline for a day and the provider still cannot
+				// say: failed as unpaid. A payment made meanwhile is
+				// reported by its gateway and recorded for a person.
+				return s.settleSwept(ctx, p, lapsed(p))
+			}
+			next = now.Add(s.backoff(now.Sub(d)))
+		}
+		s.log.Warn("reconciler: asking the provider failed; asking again later", "payment", p.ID,
+			"provider", p.Provider, "next", next, "err", s.redact(ctx, p, err))
+		_, err := s.claimCheck(ctx, p, next)
+		return false, err
 	}
 	switch {
 	case res.Status.Final():

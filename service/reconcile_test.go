@@ -306,22 +306,57 @@ func TestReconcileVoucherPaidAtDeadline(t *testing.T) {
 	if sess, _ := f.svc.GetSession(f.ctx, f.scope, unpaidSess.ID); sess.PaymentStatus != checkout.PaymentUnpaid {
 		t.Fatalf("its session: %s/%s", sess.Status, sess.PaymentStatus)
 	}
+	// Its provider failed: asked again later with the reconciler's
+	// backoff, not failed unasked, and not at every lease's end.
 	p := f.payment(t, flaky.ID)
-	if p.Status != checkout.PaymentRequiresAction || !p.CheckAt.Equal(clock.Now().Add(2*time.Minute)) {
-		t.Fatalf("the voucher whose provider failed: %s, next check in %v", p.Status, p.CheckAt.Sub(clock.Now()))
+	wait := p.CheckAt.Sub(clock.Now())
+	if p.Status != checkout.PaymentRequiresAction || wait < service.DefaultReconcileAfter {
+		t.Fatalf("the voucher whose provider failed: %s, next check in %v", p.Status, wait)
 	}
 	if !strings.Contains(f.logs.String(), `"level":"WARN"`) || !strings.Contains(f.logs.String(), "gateway timeout") {
 		t.Fatalf("no warning logged: %s", f.logs)
 	}
-	// Held by the lease: not asked again until it ends.
+	clock.Add(wait - time.Second)
 	if f.sweep(t); g.pollsOf(flaky.ID) != 1 {
-		t.Fatalf("asked again within its lease: %d polls", g.pollsOf(flaky.ID))
+		t.Fatalf("asked again before its next check: %d polls", g.pollsOf(flaky.ID))
 	}
-	clock.Add(2 * time.Minute)
+	clock.Add(time.Second)
 	g.fail(flaky.ID, nil)
 	g.answer(flaky.ID, checkout.ProviderResult{Status: checkout.PaymentSucceeded})
 	if n := f.sweep(t); n != 1 || f.payment(t, flaky.ID).Status != checkout.PaymentSucceeded {
-		t.Fatalf("after the lease: %d settled, %+v", n, f.payment(t, flaky.ID))
+		t.Fatalf("at its next check: %d settled, %+v", n, f.payment(t, flaky.ID))
+	}
+}
+
+// TestReconcileUnreachablePastDeadline: a voucher past its deadline whose
+// provider keeps failing is asked with backoff, then, a day past its
+// deadline, failed as unpaid rather than asked about for ever.
+func TestReconcileUnreachablePastDeadline(t *testing.T) {
+	f, clock, g := reconcileFixture(t, nil)
+	s := f.session(t, "multibanco")
+	_, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodMultibanco})
+	if err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("pay: %+v, %v", p, err)
+	}
+	g.fail(p.ID, errors.New("gateway down"))
+	deadline := p.Action.ExpiresAt
+	polls := 0
+	for clock.Now().Before(deadline.Add(72 * time.Hour)) {
+		clock.Add(10 * time.Minute)
+		f.sweep(t)
+		if got := f.payment(t, p.ID); got.Status.Final() {
+			break
+		}
+	}
+	polls = g.pollsOf(p.ID)
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentFailed || got.FailureCode != "voucher_expired" {
+		t.Fatalf("a day past the deadline: %+v", got)
+	}
+	// Every ten minutes for a day and more would be over 150 polls; the backoff asks
+	// far fewer times.
+	if polls > 20 {
+		t.Fatalf("asked %d times", polls)
 	}
 }
 
@@ -407,12 +442,12 @@ func TestReconcileLogsNoCredentials(t *testing.T) {
 	}
 
 	// The tenant removes its credentials: nobody can be asked any more, so
-	// at the end of the lease the checks are dropped, the vouchers left to
+	// at their next check the checks are dropped, the vouchers left to
 	// their deadline.
 	if err := f.svc.RemoveProvider(f.ctx, f.scope, "easypay"); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(2 * time.Minute)
+	clock.set(f.payment(t, echoed.ID).CheckAt)
 	f.sweep(t)
 	for _, p := range []*checkout.Payment{echoed, inURL} {
 		if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction || !got.CheckAt.IsZero() || g.pollsOf(p.ID) != 1 {
