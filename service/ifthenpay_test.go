@@ -210,6 +210,17 @@ func TestIfthenpayReorderedAndExpired(t *testing.T) {
 	if n := count(x.events(t), checkout.EventAsyncPaymentFailed); n != 1 {
 		t.Errorf("%d async_payment_failed events, want 1", n)
 	}
+	// The lapsed reference can still be paid at the bank: it is not
+	// issued again for 90 days, so such a late payment can never settle a
+	// newer customer's order.
+	refs := x.svc.Refs(x.scope, ifthenpay.Name)
+	if held, err := refs.Held(x.ctx, c.ProviderRef); err != nil || !held {
+		t.Fatalf("a lapsed reference is free at once: %v %v", held, err)
+	}
+	x.clock.Add(91 * 24 * time.Hour)
+	if held, err := refs.Held(x.ctx, c.ProviderRef); err != nil || held {
+		t.Fatalf("a reference lapsed 91 days ago is still held: %v %v", held, err)
+	}
 }
 
 // TestIfthenpayNeverTwoUnpaid: a reference must never be issued while the

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 )
@@ -103,5 +104,18 @@ func (a refAllocator) Held(ctx context.Context, ref string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return !p.Status.Final(), nil
+	if !p.Status.Final() {
+		return true, nil
+	}
+	// A voucher that lapsed unpaid can still be paid at the bank (an
+	// offline reference never expires there): until refQuarantine has
+	// passed, its reference is not issued again, so a late payment of it is
+	// recorded against its own lapsed payment (and changes nothing) rather
+	// than settling a newer customer's order.
+	lapsedUnpaid := p.Status == checkout.PaymentFailed && p.FailureCode == "voucher_expired"
+	return lapsedUnpaid && a.s.now().Sub(p.Updated) < refQuarantine, nil
 }
+
+// refQuarantine is how long the reference of a voucher that lapsed unpaid
+// stays out of use.
+const refQuarantine = 90 * 24 * time.Hour
