@@ -35,11 +35,14 @@ type notificationReply struct {
 // so that the gateway delivers it again.
 //
 // A message that does not verify counts as a failed authentication of its
-// address (--auth-failure-limit): a forged key or signature is a guess, and
+// address for that account (--auth-failure-limit): a forged key or signature is a guess, and
 // each forgery may cost a call to the gateway (Easypay's are asked back).
 // A gateway's own messages verify, so they are never throttled.
 func (s *Server) receiveNotification(w http.ResponseWriter, r *http.Request) {
-	client := limitKey(s.clientIP(r))
+	// Counted per address and account: a gateway delivers every tenant's
+	// messages from a few addresses, so one tenant's stale signing secret
+	// (or a forger aiming at it) must not throttle the others'.
+	client := limitKey(s.clientIP(r)) + " " + r.PathValue("account")
 	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Now); !ok {
 		if r.ContentLength != 0 {
 			discardRest(nil, r, r.Body, 0)

@@ -502,6 +502,11 @@ func TestForgedNotificationsThrottled(t *testing.T) {
 	if got := e.payment(p.ID); got.Status != checkout.PaymentRequiresAction {
 		t.Fatalf("a throttled message changed the payment: %s", got.Status)
 	}
+	// Another account's messages from the same gateway address are not
+	// throttled by this one's forgeries.
+	if r := e.notify("acct_b", notifierTestSecret, notifierMessage{Event: "evt_b_unknown", Ref: "nt_pay_nobody", Status: "succeeded"}); r.status != 200 {
+		t.Fatalf("another account's message: %d %s", r.status, r.body)
+	}
 	// The budget refills with time.
 	e.clock.Add(time.Minute)
 	if r := e.notify("acct_a", notifierTestSecret, notifierMessage{Ref: "nt_" + p.ID, Status: "succeeded"}); r.status != 200 || outcomes(r) != "applied" {
