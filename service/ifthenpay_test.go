@@ -247,6 +247,17 @@ func TestIfthenpayNeverTwoUnpaid(t *testing.T) {
 	if x.status(t, x.scope, testPay) != checkout.PaymentRequiresAction || x.status(t, live, livePay) != checkout.PaymentSucceeded {
 		t.Fatal("the live callback paid the wrong payment")
 	}
+	// The callback URL names the account, not the mode, and both modes
+	// have the same anti-phishing key: the live settings verify the test
+	// payment's callback, but it is no live payment, so the test mode
+	// takes it.
+	rec, err := x.svc.ReceiveNotification(x.ctx, x.scope.AccountID, ifthenpay.Name, checkout.Inbound{Method: "GET", Query: paidQuery(shopAntiKey, testPay, "42.00")})
+	if err != nil || rec.Livemode || len(rec.Outcomes) != 1 || rec.Outcomes[0] != checkout.NotificationApplied {
+		t.Fatalf("the test payment's callback: %+v %v", rec, err)
+	}
+	if x.status(t, x.scope, testPay) != checkout.PaymentSucceeded {
+		t.Fatal("the test payment's callback did not pay it")
+	}
 }
 
 // TestIfthenpayAPIReference: with an MB key, the reference comes from

@@ -41,6 +41,8 @@ func (s *Service) ReceiveNotification(ctx context.Context, accountID, provider s
 	}
 	var failed error // a provider that could not check: worth a retry
 	found := false
+	var fallback *checkout.Scope // a mode that verified it, about none of its payments
+	var fallbackNs []checkout.Notification
 	for _, live := range []bool{true, false} {
 		nt, err := s.notified(ctx, acct, live, provider)
 		if err != nil {
@@ -61,8 +63,21 @@ func (s *Service) ReceiveNotification(ctx context.Context, accountID, provider s
 			}
 			continue
 		}
-		outs, err := s.takeNotifications(ctx, checkout.Scope{AccountID: acct.ID, Livemode: live}, provider, ns)
+		scope := checkout.Scope{AccountID: acct.ID, Livemode: live}
+		if live && len(ns) > 0 && !s.anyPayment(ctx, scope, provider, ns) {
+			// Verified by the live settings but about no live payment: a
+			// tenant may give both modes the same key (one Ifthenpay
+			// contract), so the test mode is offered it too; if it is no
+			// test payment either, it is recorded as the live mode's.
+			fallback, fallbackNs = &scope, ns
+			continue
+		}
+		outs, err := s.takeNotifications(ctx, scope, provider, ns)
 		return &NotificationReceipt{Livemode: live, Outcomes: outs}, err
+	}
+	if fallback != nil {
+		outs, err := s.takeNotifications(ctx, *fallback, provider, fallbackNs)
+		return &NotificationReceipt{Livemode: fallback.Livemode, Outcomes: outs}, err
 	}
 	switch {
 	case !found:
@@ -101,6 +116,16 @@ func (s *Service) HandleNotification(ctx context.Context, accountID string, live
 		}
 	}
 	return applied, err
+}
+
+// anyPayment reports whether one of ns is about a payment of scope.
+func (s *Service) anyPayment(ctx context.Context, scope checkout.Scope, provider string, ns []checkout.Notification) bool {
+	for _, n := range ns {
+		if _, err := s.resultPayment(ctx, scope, provider, n); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // notified is provider name of acct in a mode if it is told of outcomes.
