@@ -30,12 +30,21 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("easypay: %s: %d %s", e.op, e.status, msg)
 }
 
+// callBudget bounds one call, its tries and waits included: under the
+// server's 60 s write timeout.
+const callBudget = 55 * time.Second
+
 // call sends one request to Easypay, tried again where Easypay's
 // documentation says it is safe, and decodes a 2xx answer into out.
 // Errors never carry the credentials: they name the operation, the
 // status and Easypay's messages.
 func (p *Provider) call(ctx context.Context, method, path string, body []byte, idempotencyKey string, out any) error {
 	op := method + " /" + strings.SplitN(path, "/", 3)[1] // the path without an id
+	// Each try has --provider-timeout; all of them together end within
+	// callBudget, before the server's write timeout cuts the customer off
+	// without an answer while a try could still charge.
+	ctx, cancel := context.WithTimeout(ctx, callBudget)
+	defer cancel()
 	wait := p.backoff
 	for attempt := 1; ; attempt++ {
 		status, answer, header, err := p.once(ctx, method, path, body, idempotencyKey)
