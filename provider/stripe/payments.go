@@ -170,7 +170,8 @@ func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 	defer cancel()
 	params := &stripeapi.PaymentIntentSearchParams{}
 	params.Query = "metadata['" + MetaPayment + "']:'" + pay.ID + "'"
-	params.Expand = expand
+	// A search's expansions name the fields of its list's items.
+	params.Expand = []*string{stripeapi.String("data.latest_charge"), stripeapi.String("data.payment_method")}
 	for pi, err := range p.client.V1PaymentIntents.Search(ctx, params).All(ctx) {
 		if err != nil {
 			return checkout.ProviderResult{}, p.redact("searching the payment intent of "+pay.ID, err)
