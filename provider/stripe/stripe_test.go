@@ -642,6 +642,12 @@ func TestTimeoutBoundsRetries(t *testing.T) {
 			_, err := p.Refund(context.Background(), &paid, 700, "checkoutd_refund_1")
 			return err
 		}},
+		{"Webhook", "/v1/payment_intents/" + paid.ProviderRef, func(p *stripe.Provider) error {
+			ch := fixture(t, m, "/v1/charges/ch_3MtwBwLkdIwHu7ix28a3tqPa")
+			ch["payment_intent"] = paid.ProviderRef
+			_, err := p.HandleNotification(context.Background(), signed(event("evt_r", "charge.refunded", ch, "2026-03-25.dahlia"), webhookSecret, time.Now()))
+			return err
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rec := m.Proxy(t)
