@@ -200,7 +200,10 @@ func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int
 		return checkout.RefundResult{}, errors.New("stripe: a refund is never created without an idempotency key")
 	}
 	if !strings.HasPrefix(pay.ProviderRef, "pi_") {
-		return checkout.RefundResult{}, errors.New("stripe: the payment has no payment intent to refund")
+		// Nothing to send (a payment the simulator's stand-in made under
+		// the name stripe): a refusal, else the refund stays pending
+		// forever.
+		return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, "refund_refused", "the payment has no Stripe payment intent to refund")
 	}
 	sa, err := toStripe(amount, pay.Currency)
 	if err != nil {

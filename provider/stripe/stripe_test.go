@@ -466,6 +466,12 @@ func TestRefund(t *testing.T) {
 	if _, err := p.Refund(context.Background(), pay, 700, ""); err == nil {
 		t.Fatal("a refund without a key was sent")
 	}
+	// A payment with no intent (the simulator's stand-in made it) is
+	// refused, so the refund fails rather than stay pending.
+	pay.ProviderRef = "sim_pay_123"
+	if _, err := p.Refund(context.Background(), pay, 700, "checkoutd_refund_2"); !checkout.IsKind(err, checkout.KindState) || len(rec.Requests()) != 1 {
+		t.Fatalf("%v", err)
+	}
 }
 
 // TestRefundRefused: Stripe's definite refusal (4xx but 409 and 429) is a
