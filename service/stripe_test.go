@@ -61,8 +61,11 @@ func TestStripeTestKeysReachStripe(t *testing.T) {
 	if p.Provider != "stripe" || !strings.HasPrefix(p.ProviderRef, "pi_") || p.Status != checkout.PaymentFailed || p.CardLast4 != "4242" {
 		t.Fatalf("payment %+v", p)
 	}
+	// The declined intent is then canceled at Stripe (provider/stripe's
+	// abandon), so it can never be confirmed later.
 	reqs := rec.Requests()
-	if len(reqs) != 1 || reqs[0].Path != "/v1/payment_intents" || reqs[0].Header.Get("Idempotency-Key") != "checkoutd_"+p.ID ||
+	if len(reqs) != 2 || reqs[1].Path != "/v1/payment_intents/"+p.ProviderRef+"/cancel" ||
+		reqs[0].Path != "/v1/payment_intents" || reqs[0].Header.Get("Idempotency-Key") != "checkoutd_"+p.ID ||
 		reqs[0].Form.Get("metadata[checkoutd_payment]") != p.ID || reqs[0].Form.Get("metadata[checkoutd_session]") != s.ID ||
 		reqs[0].Form.Get("amount") != "1500" || reqs[0].Form.Get("currency") != "eur" || reqs[0].Form.Get("payment_method") != "pm_card_visa" {
 		t.Fatalf("requests %+v", reqs)

@@ -31,13 +31,37 @@ func (p *Provider) redact(op string, err error) error {
 	} else {
 		msg = err.Error()
 	}
+	return &Error{Op: op, Msg: p.scrub(msg), Temporary: se == nil || se.HTTPStatusCode >= 500 || se.HTTPStatusCode == 429}
+}
+
+// scrub removes this provider's credentials, and anything shaped like a
+// Stripe key, from msg.
+func (p *Provider) scrub(msg string) string {
 	for _, s := range []string{p.secret, p.webhookSecret} {
 		if s != "" {
 			msg = strings.ReplaceAll(msg, s, "[redacted]")
 		}
 	}
-	msg = keyRE.ReplaceAllString(msg, "[redacted]")
-	return &Error{Op: op, Msg: msg, Temporary: se == nil || se.HTTPStatusCode >= 500 || se.HTTPStatusCode == 429}
+	return keyRE.ReplaceAllString(msg, "[redacted]")
+}
+
+// refusal returns Stripe's error when err is a definite refusal: Stripe
+// answered 4xx, so it did nothing, and the same request cannot succeed.
+// Not a refusal: no answer at all (the network, a timeout: Stripe may have
+// acted), 5xx, 409 (a concurrent request with the same idempotency key)
+// and 429 (rate limited), which a retry with the same key may settle; nor
+// an idempotency_error (400), which says an earlier request with the same
+// key exists, and that one may have moved money.
+func refusal(err error) *stripeapi.Error {
+	var se *stripeapi.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	s := se.HTTPStatusCode
+	if s < 400 || s >= 500 || s == 409 || s == 429 || se.Type == stripeapi.ErrorTypeIdempotency {
+		return nil
+	}
+	return se
 }
 
 // Error is a call to Stripe that failed, without any credential in it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	stripeapi "github.com/stripe/stripe-go/v85"
@@ -31,8 +32,9 @@ var expand = []*string{stripeapi.String("latest_charge"), stripeapi.String("paym
 // PaymentIntent ("finalize payments on the server") for the payment's
 // amount and currency, with the customer's ConfirmationToken or
 // PaymentMethod, under the payment's idempotency key, so that a retry
-// after a timeout is the same charge at Stripe. A decline is a failed
-// result; an error means Stripe could not be asked (or answered 5xx).
+// after a timeout is the same charge at Stripe. A decline, or any other
+// definite refusal, is a failed result; an error means Stripe may have
+// charged (no answer, 5xx, 409, 429), for the reconciler to find out.
 func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	if req.Card != nil {
 		return checkout.ProviderResult{}, checkout.Invalid("card_number", "parameter_unknown", "card details are never taken for Stripe: the page's Payment Element tokenises them")
@@ -78,11 +80,38 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 		params.Description = stripeapi.String(req.Session.Description)
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
 	pi, err := p.client.V1PaymentIntents.Create(ctx, params)
 	if err != nil {
-		return p.declineOrError("creating a payment intent", err)
+		return p.declineOrError(ctx, "creating a payment intent", err)
 	}
-	return result(pi), nil
+	return p.settle(ctx, pi), nil
+}
+
+// settle maps pi to a result; a failed attempt left in
+// requires_payment_method is canceled at Stripe first (abandon).
+func (p *Provider) settle(ctx context.Context, pi *stripeapi.PaymentIntent) checkout.ProviderResult {
+	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
+		p.abandon(ctx, pi.ID)
+	}
+	return result(pi)
+}
+
+// abandon cancels intent id, which a decline or a failed 3-D Secure left
+// in requires_payment_method: Stripe lets such an intent be confirmed
+// again with its client secret (the action page showed it), so a payment
+// checkoutd recorded as failed could otherwise succeed later, unseen.
+// Best effort: if the cancel fails, the intent stays as it was and the
+// payment failed all the same, so the error is dropped (it would say
+// nothing the caller can act on).
+func (p *Provider) abandon(ctx context.Context, id string) {
+	if !strings.HasPrefix(id, "pi_") {
+		return
+	}
+	params := &stripeapi.PaymentIntentCancelParams{CancellationReason: stripeapi.String(string(stripeapi.PaymentIntentCancellationReasonAbandoned))}
+	params.SetIdempotencyKey("checkoutd_cancel_" + id)
+	_, _ = p.client.V1PaymentIntents.Cancel(ctx, id, params)
 }
 
 // Confirm implements checkout.Provider. What the customer came back with
@@ -98,35 +127,61 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 		return p.find(ctx, pay)
 	}
 	if !strings.HasPrefix(pay.ProviderRef, "pi_") {
-		return checkout.ProviderResult{}, errors.New("stripe: the payment's reference is not a payment intent")
+		// Not an intent: the simulator's stand-in started it under the
+		// name stripe (test mode, no money) before the tenant set keys,
+		// and Stripe cannot be asked about it. The reconciler asks again
+		// after any error, forever, so the answer that ends it is a
+		// failure.
+		return notPollable, nil
 	}
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
 	params := &stripeapi.PaymentIntentRetrieveParams{Expand: expand}
 	pi, err := p.client.V1PaymentIntents.Retrieve(ctx, pay.ProviderRef, params)
 	if err != nil {
 		return checkout.ProviderResult{}, p.redact("retrieving payment intent "+pay.ProviderRef, err)
 	}
-	return result(pi), nil
+	return p.settle(ctx, pi), nil
 }
+
+// processingError is the customer's message for a payment Stripe did not
+// take, for a reason that is not theirs.
+const processingError = "The payment could not be processed. Try again in a little while."
+
+// notPollable is Poll's answer about a payment Stripe does not know.
+var notPollable = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error", FailureMessage: processingError}
+
+// searchSettled is how long after a payment's creation an intent made for
+// it must be found by search: Stripe's search results lag by about a
+// minute at most, so none after this means Start never reached Stripe.
+const searchSettled = 10 * time.Minute
 
 // find looks for the intent of a payment whose Start got no answer (a
 // timeout after Stripe may have charged): Stripe's search by the metadata
 // Start sent. Search is eventually consistent (an intent may take a minute
 // to appear), so finding none is an error, for the caller to ask again
-// later, never a failure.
+// later, until the payment is searchSettled old: then no intent was made,
+// and the payment failed.
 func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.ProviderResult, error) {
 	if !idRE.MatchString(pay.ID) {
 		return checkout.ProviderResult{}, errors.New("stripe: the payment's id cannot be searched for")
 	}
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
 	params := &stripeapi.PaymentIntentSearchParams{}
 	params.Query = "metadata['" + MetaPayment + "']:'" + pay.ID + "'"
-	params.Expand = expand
+	// A search's expansions name the fields of its list's items.
+	params.Expand = []*string{stripeapi.String("data.latest_charge"), stripeapi.String("data.payment_method")}
 	for pi, err := range p.client.V1PaymentIntents.Search(ctx, params).All(ctx) {
 		if err != nil {
 			return checkout.ProviderResult{}, p.redact("searching the payment intent of "+pay.ID, err)
 		}
 		if pi.Metadata[MetaPayment] == pay.ID {
-			return result(pi), nil
+			return p.settle(ctx, pi), nil
 		}
+	}
+	if !pay.Created.IsZero() && p.clock.Now().Sub(pay.Created) >= searchSettled {
+		return notPollable, nil
 	}
 	return checkout.ProviderResult{}, errors.New("stripe: no payment intent of " + pay.ID + " found (yet)")
 }
@@ -135,13 +190,20 @@ func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // Refund implements checkout.Provider: a Refund of the payment's intent,
-// under key, so a retried refund is the same refund at Stripe.
+// under key, so a retried refund is the same refund at Stripe. Stripe's
+// definite refusal (refusal: a disputed charge, an amount above what is
+// left, a refused key) is a KindState error, for the service to fail the
+// refund; any other error leaves it pending, to be retried with the same
+// key.
 func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int64, key string) (checkout.RefundResult, error) {
 	if key == "" {
 		return checkout.RefundResult{}, errors.New("stripe: a refund is never created without an idempotency key")
 	}
 	if !strings.HasPrefix(pay.ProviderRef, "pi_") {
-		return checkout.RefundResult{}, errors.New("stripe: the payment has no payment intent to refund")
+		// Nothing to send (a payment the simulator's stand-in made under
+		// the name stripe): a refusal, else the refund stays pending
+		// forever.
+		return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, "refund_refused", "the payment has no Stripe payment intent to refund")
 	}
 	sa, err := toStripe(amount, pay.Currency)
 	if err != nil {
@@ -150,7 +212,16 @@ func (p *Provider) Refund(ctx context.Context, pay *checkout.Payment, amount int
 	params := &stripeapi.RefundCreateParams{PaymentIntent: stripeapi.String(pay.ProviderRef), Amount: stripeapi.Int64(sa)}
 	params.AddMetadata(MetaRefund, key)
 	params.SetIdempotencyKey(key)
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
 	r, err := p.client.V1Refunds.Create(ctx, params)
+	if se := refusal(err); se != nil {
+		code := string(se.Code)
+		if code == "" {
+			code = "refund_refused"
+		}
+		return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, code, "%s", p.scrub("Stripe refused the refund: "+se.Msg))
+	}
 	if err != nil {
 		return checkout.RefundResult{}, p.redact("refunding payment intent "+pay.ProviderRef, err)
 	}
@@ -255,11 +326,14 @@ func refundResult(r *stripeapi.Refund, c checkout.Currency) checkout.RefundResul
 // declineOrError turns a card error (Stripe's 402 for a declined card)
 // into a failed result, and so the refusals of what the customer gave (a
 // token Stripe does not know, one used or expired) and of the amount:
-// trying again with the same input cannot succeed. Anything else (network,
-// 5xx, a refused key) is an error the service records as processing_error.
-func (p *Provider) declineOrError(op string, err error) (checkout.ProviderResult, error) {
-	var se *stripeapi.Error
-	if !errors.As(err, &se) {
+// trying again with the same input cannot succeed. Any other definite
+// refusal (refusal: a revoked or restricted key, a bad parameter) charged
+// nothing either: a failed processing_error. What may have charged
+// (network, 5xx, 409, 429) is an error, leaving the payment to the
+// reconciler.
+func (p *Provider) declineOrError(ctx context.Context, op string, err error) (checkout.ProviderResult, error) {
+	se := refusal(err)
+	if se == nil {
 		return checkout.ProviderResult{}, p.redact(op, err)
 	}
 	res := checkout.ProviderResult{Status: checkout.PaymentFailed}
@@ -269,6 +343,9 @@ func (p *Provider) declineOrError(op string, err error) (checkout.ProviderResult
 	switch {
 	case se.Type == stripeapi.ErrorTypeCard:
 		res.FailureCode, res.FailureMessage = declineOf(se)
+		if se.PaymentIntent != nil && se.PaymentIntent.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
+			p.abandon(ctx, se.PaymentIntent.ID)
+		}
 	case se.Type == stripeapi.ErrorTypeInvalidRequest && (se.Param == "payment_method" || se.Param == "confirmation_token"):
 		// Stripe's message names the id; the customer needs another try.
 		res.FailureCode = "payment_token_invalid"
@@ -283,7 +360,7 @@ func (p *Provider) declineOrError(op string, err error) (checkout.ProviderResult
 		}
 		res.FailureMessage = "This amount cannot be paid by card."
 	default:
-		return checkout.ProviderResult{}, p.redact(op, err)
+		res.FailureCode, res.FailureMessage = "processing_error", processingError
 	}
 	return res, nil
 }

@@ -13,8 +13,10 @@
 package stripe
 
 import (
+	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/provider/gateway"
@@ -50,6 +52,9 @@ type Config struct {
 	// than serve.go composing two factories, so that what "stripe" means
 	// for an account is decided in one place. Nil refuses such tenants.
 	StandIn checkout.CredentialedFactory
+	// Clock tells how old a payment is (Poll gives up searching for an
+	// intent that never appeared); nil is the system clock.
+	Clock checkout.Clock
 }
 
 // Provider is Stripe for one tenant and mode, built from the tenant's own
@@ -61,6 +66,18 @@ type Provider struct {
 	webhookSecret string
 	accountID     string
 	livemode      bool
+	// timeout bounds one call of the provider's (Start, Poll, Refund, a
+	// webhook), stripe-go's retries included: its http.Client's timeout
+	// bounds each try only, and two retries could make a call last three
+	// times as long, past the server's write timeout.
+	timeout time.Duration
+	clock   checkout.Clock
+}
+
+// bound returns ctx limited to the provider's timeout, for every API call
+// of one provider call to share.
+func (p *Provider) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, p.timeout)
 }
 
 var (
@@ -98,6 +115,14 @@ func Factory(cfg Config) checkout.CredentialedFactory {
 			EnableTelemetry:   stripeapi.Bool(false),
 		})
 	}
+	timeout := cfg.Gateway.Timeout
+	if timeout <= 0 {
+		timeout = gateway.DefaultTimeout
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = checkout.SystemClock{}
+	}
 	return func(acct *checkout.Account, livemode bool, creds checkout.Credentials) (checkout.Provider, error) {
 		if len(creds) == 0 && cfg.StandIn != nil && !livemode {
 			return cfg.StandIn(acct, livemode, creds)
@@ -122,6 +147,8 @@ func Factory(cfg Config) checkout.CredentialedFactory {
 			webhookSecret: creds["webhook_secret"],
 			accountID:     acct.ID,
 			livemode:      livemode,
+			timeout:       timeout,
+			clock:         clock,
 		}, nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,10 +213,13 @@ func TestStart(t *testing.T) {
 			if !strings.HasPrefix(res.ProviderRef, "pi_") || res.Status != checkout.PaymentFailed || res.CardLast4 != "4242" || res.CardBrand != "visa" {
 				t.Fatalf("result %+v", res)
 			}
+			// The declined intent is canceled, so its client secret can
+			// never confirm it later.
 			reqs := rec.Requests()
-			if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/v1/payment_intents" {
+			if len(reqs) != 2 || reqs[0].Method != "POST" || reqs[0].Path != "/v1/payment_intents" {
 				t.Fatalf("requests %+v", reqs)
 			}
+			canceled(t, reqs[1], res.ProviderRef)
 			r := reqs[0]
 			if r.Header.Get("Idempotency-Key") != "checkoutd_pay_123" || r.Header.Get("Stripe-Version") != stripeapi.APIVersion ||
 				r.Header.Get("Authorization") != "Bearer "+secretKey {
@@ -267,7 +271,7 @@ func TestStartConvertsAmount(t *testing.T) {
 	if _, err := p.Start(context.Background(), checkout.StartRequest{Payment: pay, Session: sess, Token: "pm_card_visa", IdempotencyKey: "k"}); err != nil {
 		t.Fatal(err)
 	}
-	if r := rec.Requests(); len(r) != 1 || r[0].Form.Get("amount") != "50000" || r[0].Form.Get("currency") != "isk" {
+	if r := rec.Requests(); len(r) != 2 || r[0].Form.Get("amount") != "50000" || r[0].Form.Get("currency") != "isk" {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -291,9 +295,80 @@ func TestConfirmAsksStripe(t *testing.T) {
 	if err != nil || poll.Status != res.Status {
 		t.Fatalf("poll %+v %v", poll, err)
 	}
+	// Each answer of requires_payment_method (a failed 3-D Secure) cancels
+	// the intent.
 	reqs := rec.Requests()
-	if len(reqs) != 2 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa" || reqs[0].Form.Get("expand[0]") != "latest_charge" {
+	if len(reqs) != 4 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa" || reqs[0].Form.Get("expand[0]") != "latest_charge" {
 		t.Fatalf("requests %+v", reqs)
+	}
+	canceled(t, reqs[1], pay.ProviderRef)
+	canceled(t, reqs[3], pay.ProviderRef)
+}
+
+// canceled fails the test unless r cancels intent id as abandoned.
+func canceled(t *testing.T, r stripetest.Request, id string) {
+	t.Helper()
+	if r.Method != "POST" || r.Path != "/v1/payment_intents/"+id+"/cancel" || r.Form.Get("cancellation_reason") != "abandoned" ||
+		r.Header.Get("Idempotency-Key") == "" {
+		t.Fatalf("not a cancel of %s: %+v", id, r)
+	}
+}
+
+// TestOnlyFailedIntentsAreCanceled: an intent that succeeded, or awaits
+// 3-D Secure, is left alone.
+func TestOnlyFailedIntentsAreCanceled(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	for _, status := range []string{"succeeded", "requires_action", "processing"} {
+		t.Run(status, func(t *testing.T) {
+			rec := m.Proxy(t)
+			rec.Rewrite("/v1/payment_intents", func(pi map[string]any) {
+				pi["status"] = status
+				pi["last_payment_error"] = nil
+			})
+			p := build(t, rec.URL, creds)
+			pay, sess := payment(2500, "EUR")
+			res, err := p.Start(context.Background(), checkout.StartRequest{Payment: pay, Session: sess, Token: "pm_card_visa", IdempotencyKey: "k"})
+			if err != nil || res.Status == checkout.PaymentFailed {
+				t.Fatalf("%+v %v", res, err)
+			}
+			if reqs := rec.Requests(); len(reqs) != 1 {
+				t.Fatalf("requests %+v", reqs)
+			}
+		})
+	}
+}
+
+// TestDeclineCancelsTheIntent: Stripe's 402 for a declined card names the
+// intent, left requires_payment_method; it is canceled.
+func TestDeclineCancelsTheIntent(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	rec := m.Proxy(t)
+	rec.Answer("/v1/payment_intents", 402, `{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline",
+		"message":"Your card was declined.","payment_intent":{"id":"pi_3MtwBwLkdIwHu7ix28a3tqPa","object":"payment_intent","status":"requires_payment_method"}}}`)
+	p := build(t, rec.URL, creds)
+	pay, sess := payment(2500, "EUR")
+	res, err := p.Start(context.Background(), checkout.StartRequest{Payment: pay, Session: sess, Token: "pm_card_visa", IdempotencyKey: "k"})
+	if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "generic_decline" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	reqs := rec.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	canceled(t, reqs[1], "pi_3MtwBwLkdIwHu7ix28a3tqPa")
+}
+
+// TestCancelFailureIgnored: the cancel is best effort; its failure leaves
+// the decline as it was.
+func TestCancelFailureIgnored(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	rec := m.Proxy(t)
+	pay, _ := payment(2500, "EUR")
+	pay.ProviderRef = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+	rec.Answer("/v1/payment_intents/"+pay.ProviderRef+"/cancel", 500, `{"error":{"type":"api_error","message":"Something went wrong."}}`)
+	res, err := build(t, rec.URL, creds).Poll(context.Background(), pay)
+	if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode == "" {
+		t.Fatalf("%+v %v", res, err)
 	}
 }
 
@@ -306,17 +381,66 @@ func TestPollSearches(t *testing.T) {
 	p := build(t, rec.URL, creds)
 	pay, _ := payment(2500, "EUR")
 	res, err := p.Poll(context.Background(), pay)
-	if err == nil {
-		t.Fatalf("found %+v", res)
+	if err == nil || !strings.Contains(err.Error(), "no payment intent of pay_123 found") {
+		t.Fatalf("found %+v %v", res, err)
 	}
 	reqs := rec.Requests()
 	if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/v1/payment_intents/search" ||
-		reqs[0].Form.Get("query") != "metadata['checkoutd_payment']:'pay_123'" {
+		reqs[0].Form.Get("query") != "metadata['checkoutd_payment']:'pay_123'" || reqs[0].Form.Get("expand[0]") != "data.latest_charge" {
 		t.Fatalf("requests %+v", reqs)
 	}
+	// Within the time search may lag, still an error to retry.
+	pay.Created = time.Now().Add(-9 * time.Minute)
+	if res, err := p.Poll(context.Background(), pay); err == nil {
+		t.Fatalf("found %+v", res)
+	}
+	// Past it, no intent was ever made: the payment failed, so the
+	// reconciler stops asking.
+	pay.Created = time.Now().Add(-11 * time.Minute)
+	res, err = p.Poll(context.Background(), pay)
+	if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "processing_error" || res.ProviderRef != "" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if n := len(rec.Requests()); n != 3 {
+		t.Fatalf("%d requests", n)
+	}
 	pay.ID = "pay_1' OR 'x"
-	if _, err := p.Poll(context.Background(), pay); err == nil || len(rec.Requests()) != 1 {
+	if _, err := p.Poll(context.Background(), pay); err == nil || len(rec.Requests()) != 3 {
 		t.Fatal("searched for a quoted id")
+	}
+}
+
+// TestPollFinds: the intent search finds is the payment's, with its card.
+func TestPollFinds(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	rec := m.Proxy(t)
+	rec.Rewrite("/v1/payment_intents/search", func(list map[string]any) {
+		pi := list["data"].([]any)[0].(map[string]any)
+		pi["id"], pi["status"] = "pi_found", "succeeded"
+		pi["metadata"] = map[string]any{"checkoutd_payment": "pay_123", "checkoutd_account": "acct_shop"}
+	})
+	pay, _ := payment(2500, "EUR")
+	pay.Created = time.Now().Add(-time.Hour)
+	res, err := build(t, rec.URL, creds).Poll(context.Background(), pay)
+	if err != nil || res.Status != checkout.PaymentSucceeded || res.ProviderRef != "pi_found" {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestPollNotAnIntent: a payment the simulator's stand-in made under the
+// name stripe (test mode, before the tenant set keys) cannot be asked of
+// Stripe; any error would have the reconciler ask forever, so it fails.
+func TestPollNotAnIntent(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	rec := m.Proxy(t)
+	pay, _ := payment(2500, "EUR")
+	pay.ProviderRef = "sim_pay_123"
+	res, err := build(t, rec.URL, creds).Poll(context.Background(), pay)
+	if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "processing_error" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if reqs := rec.Requests(); len(reqs) != 0 {
+		t.Fatalf("asked Stripe: %+v", reqs)
 	}
 }
 
@@ -341,6 +465,55 @@ func TestRefund(t *testing.T) {
 	}
 	if _, err := p.Refund(context.Background(), pay, 700, ""); err == nil {
 		t.Fatal("a refund without a key was sent")
+	}
+	// A payment with no intent (the simulator's stand-in made it) is
+	// refused, so the refund fails rather than stay pending.
+	pay.ProviderRef = "sim_pay_123"
+	if _, err := p.Refund(context.Background(), pay, 700, "checkoutd_refund_2"); !checkout.IsKind(err, checkout.KindState) || len(rec.Requests()) != 1 {
+		t.Fatalf("%v", err)
+	}
+}
+
+// TestRefundRefused: Stripe's definite refusal (4xx but 409 and 429) is a
+// KindState error, which has the service fail the refund; what may have
+// moved money (5xx, 409, 429, an idempotency_error, no answer) is a plain
+// error, so the refund stays pending for a retry with the same key.
+func TestRefundRefused(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	pay, _ := payment(2500, "EUR")
+	pay.ProviderRef = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+		code   string // the KindState code; "" for a plain error
+	}{
+		{"Disputed", 400, `{"error":{"type":"invalid_request_error","code":"charge_disputed","message":"Charge ch_1 has been charged back; cannot issue a refund."}}`, "charge_disputed"},
+		{"TooMuch", 400, `{"error":{"type":"invalid_request_error","code":"amount_too_large","param":"amount","message":"Refund amount (€30.00) is greater than unrefunded amount on charge (€25.00)"}}`, "amount_too_large"},
+		{"RevokedKey", 401, `{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_********0000"}}`, "refund_refused"},
+		{"RestrictedKey", 403, `{"error":{"type":"invalid_request_error","message":"The provided key 'rk_test_***0000' does not have the required permissions"}}`, "refund_refused"},
+		{"Outage", 500, `{"error":{"type":"api_error","message":"Something went wrong."}}`, ""},
+		{"Conflict", 409, `{"error":{"type":"idempotency_error","message":"Another request with the same key is in progress."}}`, ""},
+		{"RateLimited", 429, `{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests."}}`, ""},
+		{"KeyReused", 400, `{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := m.Proxy(t)
+			rec.Answer("/v1/refunds", c.status, c.body)
+			_, err := build(t, rec.URL, creds).Refund(context.Background(), pay, 700, "checkoutd_refund_1")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			noSecret(t, err)
+			var ce *checkout.Error
+			isState := asError(err, &ce) && ce.Kind == checkout.KindState
+			switch {
+			case c.code != "" && (!isState || ce.Code != c.code || ce.Message == ""):
+				t.Fatalf("got %#v, want KindState %s", err, c.code)
+			case c.code == "" && checkout.ErrorKind(err) != checkout.KindInternal:
+				t.Fatalf("got %#v, want a plain error (the refund stays pending)", err)
+			}
+		})
 	}
 }
 
@@ -387,23 +560,46 @@ func TestStripeErrors(t *testing.T) {
 			t.Fatalf("%+v %v", res, err)
 		}
 	})
-	t.Run("OtherInvalidRequestIsAnError", func(t *testing.T) {
-		p := build(t, stripeAnswer(t, 400, `{"error":{"type":"invalid_request_error","code":"parameter_unknown","param":"foo","message":"Received unknown parameter: foo"}}`), creds)
-		if _, err := p.Start(context.Background(), req); err == nil {
-			t.Fatal("no error")
-		}
-	})
-	t.Run("RefusedKeyIsAnErrorWithoutTheKey", func(t *testing.T) {
-		p := build(t, stripeAnswer(t, 401, `{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_********0000"}}`), creds)
-		_, err := p.Start(context.Background(), req)
-		if err == nil {
-			t.Fatal("no error")
-		}
-		noSecret(t, err)
-		if !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "req_test123") {
-			t.Fatalf("error says too little: %v", err)
-		}
-	})
+	// A definite refusal charged nothing: a failed payment, in words for
+	// the customer, never Stripe's (which may quote a key).
+	for name, c := range map[string]struct {
+		status int
+		body   string
+	}{
+		"OtherInvalidRequestIsAFailure": {400, `{"error":{"type":"invalid_request_error","code":"parameter_unknown","param":"foo","message":"Received unknown parameter: foo"}}`},
+		"RevokedKeyIsAFailure":          {401, `{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_********0000"}}`},
+		"RestrictedKeyIsAFailure":       {403, `{"error":{"type":"invalid_request_error","message":"The provided key 'rk_test_***0000' does not have the required permissions"}}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := build(t, stripeAnswer(t, c.status, c.body), creds)
+			res, err := p.Start(context.Background(), req)
+			if err != nil || res.Status != checkout.PaymentFailed || res.FailureCode != "processing_error" ||
+				res.FailureMessage != "The payment could not be processed. Try again in a little while." {
+				t.Fatalf("%+v %v", res, err)
+			}
+		})
+	}
+	// What may have charged is an error, for the reconciler to find out.
+	for name, c := range map[string]struct {
+		status int
+		body   string
+	}{
+		"ConflictIsAnError":  {409, `{"error":{"type":"idempotency_error","message":"Another request with the same key is in progress."}}`},
+		"RateLimitIsAnError": {429, `{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests."}}`},
+		"KeyReusedIsAnError": {400, `{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := build(t, stripeAnswer(t, c.status, c.body), creds)
+			res, err := p.Start(context.Background(), req)
+			if _, ok := err.(*stripe.Error); !ok {
+				t.Fatalf("%+v %T %v", res, err, err)
+			}
+			if !strings.Contains(err.Error(), strconv.Itoa(c.status)) || !strings.Contains(err.Error(), "req_test123") {
+				t.Fatalf("error says too little: %v", err)
+			}
+			noSecret(t, err)
+		})
+	}
 	t.Run("OutageIsATemporaryError", func(t *testing.T) {
 		p := build(t, stripeAnswer(t, 500, `{"error":{"type":"api_error","message":"Something went wrong."}}`), creds)
 		_, err := p.Start(context.Background(), req)
@@ -426,4 +622,54 @@ func TestStripeErrors(t *testing.T) {
 		}
 		noSecret(t, err)
 	})
+}
+
+// TestTimeoutBoundsRetries: --provider-timeout bounds a whole call, so
+// stripe-go's retries of a request Stripe never answers share it: one try
+// reaches Stripe, not three.
+func TestTimeoutBoundsRetries(t *testing.T) {
+	m := stripetest.Need(t, mock)
+	pay, sess := payment(2500, "EUR")
+	paid := *pay
+	paid.ProviderRef = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+	for _, c := range []struct {
+		name, path string
+		call       func(p *stripe.Provider) error
+	}{
+		{"Start", "/v1/payment_intents", func(p *stripe.Provider) error {
+			_, err := p.Start(context.Background(), checkout.StartRequest{Payment: pay, Session: sess, Token: "pm_card_visa", IdempotencyKey: "k"})
+			return err
+		}},
+		{"Poll", "/v1/payment_intents/" + paid.ProviderRef, func(p *stripe.Provider) error {
+			_, err := p.Poll(context.Background(), &paid)
+			return err
+		}},
+		{"Refund", "/v1/refunds", func(p *stripe.Provider) error {
+			_, err := p.Refund(context.Background(), &paid, 700, "checkoutd_refund_1")
+			return err
+		}},
+		{"Webhook", "/v1/payment_intents/" + paid.ProviderRef, func(p *stripe.Provider) error {
+			ch := fixture(t, m, "/v1/charges/ch_3MtwBwLkdIwHu7ix28a3tqPa")
+			ch["payment_intent"] = paid.ProviderRef
+			_, err := p.HandleNotification(context.Background(), signed(event("evt_r", "charge.refunded", ch, "2026-03-25.dahlia"), webhookSecret, time.Now()))
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := m.Proxy(t)
+			rec.Stall(c.path)
+			f := stripe.Factory(stripe.Config{APIURL: rec.URL, Gateway: gateway.Options{Timeout: 300 * time.Millisecond, Policy: netguard.Policy{AllowPrivate: true}}})
+			p, err := f(acct, false, creds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.call(p.(*stripe.Provider))
+			if se, ok := err.(*stripe.Error); !ok || !se.Temporary {
+				t.Fatalf("%T %v", err, err)
+			}
+			if reqs := rec.Requests(); len(reqs) != 1 {
+				t.Fatalf("%d tries reached Stripe, want 1", len(reqs))
+			}
+		})
+	}
 }

@@ -19,7 +19,12 @@ const Tolerance = 300 * time.Second
 
 // Events are the webhook events the provider reads; a tenant enables them
 // on its endpoint at Stripe. Every other type is acknowledged and ignored.
-var Events = []string{"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded"}
+// The refund updates settle a refund Stripe left pending (charge.refunded
+// is sent when a refund is created, not when it later succeeds or fails):
+// charge.refund.updated and refund.updated say so for every change,
+// refund.failed for a failure.
+var Events = []string{"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded",
+	"charge.refund.updated", "refund.updated", "refund.failed"}
 
 // HandleNotification implements checkout.Notified for Stripe's webhooks
 // (POST /providers/stripe/{account}/webhooks). The Stripe-Signature header
@@ -46,6 +51,8 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 		// event of the other mode is not about this mode's payments.
 		return nil, nil
 	}
+	ctx, cancel := p.bound(ctx)
+	defer cancel()
 	switch evt.Type {
 	case "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled":
 		var pi stripeapi.PaymentIntent
@@ -61,27 +68,40 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 		if err := json.Unmarshal(evt.Data.Raw, &ch); err != nil || ch.ID == "" {
 			return nil, checkout.Errorf(checkout.KindInvalid, "event_unreadable", "the Stripe event %s holds no charge", evt.ID)
 		}
-		if ch.PaymentIntent == nil || ch.PaymentIntent.ID == "" {
-			return nil, nil // a charge made without an intent is not checkoutd's
+		return p.refunded(ctx, evt.ID, ch.PaymentIntent, ch.Currency)
+	case "charge.refund.updated", "refund.updated", "refund.failed":
+		var r stripeapi.Refund
+		if err := json.Unmarshal(evt.Data.Raw, &r); err != nil || r.ID == "" {
+			return nil, checkout.Errorf(checkout.KindInvalid, "event_unreadable", "the Stripe event %s holds no refund", evt.ID)
 		}
-		// A charge does not carry its intent's metadata: the intent says
-		// whether checkoutd made it, and for which payment. The tenant's
-		// other refunds are acknowledged and ignored, so Stripe does not
-		// retry them for days.
-		pi, err := p.client.V1PaymentIntents.Retrieve(ctx, ch.PaymentIntent.ID, nil)
-		if err != nil {
-			return nil, p.redact("retrieving payment intent "+ch.PaymentIntent.ID, err)
-		}
-		if !p.ours(pi.Metadata) {
-			return nil, nil
-		}
-		refunds, err := p.refundsOf(ctx, pi.ID, checkout.Currency(strings.ToUpper(string(ch.Currency))))
-		if err != nil {
-			return nil, err
-		}
-		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Refunds: refunds}}, nil
+		return p.refunded(ctx, evt.ID, r.PaymentIntent, r.Currency)
 	}
 	return nil, nil
+}
+
+// refunded is the notification of a refund event about intent pi: the
+// intent's refunds as Stripe has them now, whichever refund the event
+// names, so that a pending refund settles from any later event.
+func (p *Provider) refunded(ctx context.Context, eventID string, of *stripeapi.PaymentIntent, cur stripeapi.Currency) ([]checkout.Notification, error) {
+	if of == nil || of.ID == "" {
+		return nil, nil // a charge made without an intent is not checkoutd's
+	}
+	// A charge or refund does not carry its intent's metadata: the intent
+	// says whether checkoutd made it, and for which payment. The tenant's
+	// other refunds are acknowledged and ignored, so Stripe does not retry
+	// them for days.
+	pi, err := p.client.V1PaymentIntents.Retrieve(ctx, of.ID, nil)
+	if err != nil {
+		return nil, p.redact("retrieving payment intent "+of.ID, err)
+	}
+	if !p.ours(pi.Metadata) {
+		return nil, nil
+	}
+	refunds, err := p.refundsOf(ctx, pi.ID, checkout.Currency(strings.ToUpper(string(cur))))
+	if err != nil {
+		return nil, err
+	}
+	return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: eventID, Refunds: refunds}}, nil
 }
 
 // ours reports whether an intent with metadata md was made by checkoutd

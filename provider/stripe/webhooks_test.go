@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/provider/stripe"
 	"github.com/checkoutd/checkoutd/provider/stripe/stripetest"
 	"github.com/stripe/stripe-go/v85/webhook"
 )
@@ -124,6 +126,40 @@ func TestWebhookEvents(t *testing.T) {
 			t.Fatalf("requests %+v", reqs)
 		}
 	})
+
+	// A refund Stripe left pending settles from its later events, through
+	// the intent's refunds as charge.refunded does.
+	for _, typ := range []string{"charge.refund.updated", "refund.updated", "refund.failed"} {
+		t.Run(typ, func(t *testing.T) {
+			if !slices.Contains(stripe.Events, typ) {
+				t.Fatalf("%s is not among the events to enable: %v", typ, stripe.Events)
+			}
+			rec.Rewrite("/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa", func(pi map[string]any) {
+				pi["id"] = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+				pi["metadata"] = map[string]any{"checkoutd_payment": "pay_123", "checkoutd_account": "acct_shop"}
+			})
+			r := fixture(t, m, "/v1/refunds/re_123")
+			r["payment_intent"] = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+			r["status"] = "failed"
+			before := len(rec.Requests())
+			ns, err := p.HandleNotification(ctx, signed(event("evt_"+typ, typ, r, "2026-03-25.dahlia"), webhookSecret, now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ns) != 1 || ns[0].ProviderRef != "pi_3MtwBwLkdIwHu7ix28a3tqPa" || ns[0].PaymentID != "pay_123" || ns[0].EventID != "evt_"+typ || len(ns[0].Refunds) == 0 {
+				t.Fatalf("notifications %+v", ns)
+			}
+			reqs := rec.Requests()[before:]
+			if len(reqs) != 2 || reqs[1].Path != "/v1/refunds" || reqs[1].Form.Get("payment_intent") != "pi_3MtwBwLkdIwHu7ix28a3tqPa" {
+				t.Fatalf("requests %+v", reqs)
+			}
+			// A refund of a charge made without an intent is not ours.
+			r["payment_intent"] = nil
+			if ns, err := p.HandleNotification(ctx, signed(event("evt_x", typ, r, "2026-03-25.dahlia"), webhookSecret, now)); err != nil || len(ns) != 0 {
+				t.Fatalf("%+v %v", ns, err)
+			}
+		})
+	}
 
 	t.Run("Ignored", func(t *testing.T) {
 		other := intent(t, m, "succeeded")

@@ -160,7 +160,32 @@ type Recorder struct {
 	mu       sync.Mutex
 	req      []Request
 	rewrites map[string]func(map[string]any)
+	answers  map[string]answer
 }
+
+// answer is what the proxy says itself for a path; status 0 stalls.
+type answer struct {
+	status int
+	body   string
+}
+
+// Answer makes the proxy answer requests for path itself from now on, with
+// status and body (an error in the shape Stripe's API reference documents:
+// {"error": {"type", "code", "message", …}}), as Stripe does for what
+// stripe-mock never answers: a decline, a refused key, an outage. The
+// request is still recorded.
+func (r *Recorder) Answer(path string, status int, body string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answers == nil {
+		r.answers = map[string]answer{}
+	}
+	r.answers[path] = answer{status, body}
+}
+
+// Stall makes the proxy never answer requests for path (it waits until the
+// client gives up), as Stripe unreachable mid-request.
+func (r *Recorder) Stall(path string) { r.Answer(path, 0, "") }
 
 // Rewrite changes stripe-mock's JSON answers to requests for path with f
 // from now on. stripe-mock keeps no state (every intent is the same
@@ -222,7 +247,22 @@ func (m *Mock) Proxy(tb testing.TB) *Recorder {
 		}
 		rec.mu.Lock()
 		rec.req = append(rec.req, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Form: form})
+		a, ok := rec.answers[r.URL.Path]
 		rec.mu.Unlock()
+		if ok && a.status == 0 {
+			<-r.Context().Done()
+			return
+		}
+		if ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Request-Id", "req_forced")
+			// Stripe's advice to its libraries; false keeps stripe-go
+			// from retrying (and sleeping) in tests.
+			w.Header().Set("Stripe-Should-Retry", "false")
+			w.WriteHeader(a.status)
+			io.WriteString(w, a.body)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		rp.ServeHTTP(w, r)
