@@ -138,6 +138,11 @@ type ProviderResult struct {
 	// tokenised in the browser), for the payment to record; empty keeps
 	// what it has.
 	CardBrand, CardLast4 string
+	// Detail is for the operator's log only: why the provider refused an
+	// attempt that was not the customer's fault (a revoked API key, a
+	// parameter it refused), with no credential in it. It is logged,
+	// never shown to the customer nor stored.
+	Detail string
 }
 
 // StartRequest is what a provider needs to start an attempt. At most one of

@@ -266,6 +266,9 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			res.Status = checkout.PaymentProcessing
 		}
 	}
+	if res.Detail != "" {
+		s.log.Warn("payment provider refused the attempt", "provider", prov.Name(), "payment", p.ID, "detail", res.Detail)
+	}
 	rsess, rp, err := s.record(ctx, p.ID, res, nil)
 	var e *checkout.Error
 	if errors.As(err, &e) && e.Code == "payment_final" {

@@ -361,6 +361,8 @@ func (p *Provider) declineOrError(ctx context.Context, op string, err error) (ch
 		res.FailureMessage = "This amount cannot be paid by card."
 	default:
 		res.FailureCode, res.FailureMessage = "processing_error", processingError
+		// Not the customer's doing: the operator must learn why.
+		res.Detail = p.redact(op, err).Error()
 	}
 	return res, nil
 }

@@ -577,6 +577,10 @@ func TestStripeErrors(t *testing.T) {
 				res.FailureMessage != "The payment could not be processed. Try again in a little while." {
 				t.Fatalf("%+v %v", res, err)
 			}
+			// The operator's log learns why (Stripe's status), never a key.
+			if !strings.Contains(res.Detail, fmt.Sprintf("HTTP %d", c.status)) || strings.Contains(res.Detail, creds["secret_key"]) {
+				t.Fatalf("detail %q", res.Detail)
+			}
 		})
 	}
 	// What may have charged is an error, for the reconciler to find out.
