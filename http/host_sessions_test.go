@@ -265,7 +265,7 @@ func TestHostModeLive(t *testing.T) {
 	}
 	m := seedSession()
 	m["returnUrl"] = "https://shop.example/confirmation"
-	// The tenant has no live stripe (its gateway is a later release).
+	// The tenant has no live stripe (it set no live Stripe keys).
 	if r := e.hostCreate(m, hostSecret); r.status != http.StatusBadRequest || r.str("error", "param") != "provider" {
 		t.Fatalf("live create through an unconfigured provider: %d %s", r.status, r.body)
 	}

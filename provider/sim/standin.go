@@ -36,7 +36,7 @@ func StandIn(p *Provider, name string, methods ...checkout.Method) checkout.Cred
 	return func(_ *checkout.Account, livemode bool, creds checkout.Credentials) (checkout.Provider, error) {
 		if livemode || len(creds) > 0 {
 			return nil, checkout.Errorf(checkout.KindState, "provider_unavailable",
-				"the %s gateway arrives in a later release of checkoutd; until then %s payments run on the simulator, in test mode and without credentials", name, name)
+				"%s payments run on the simulator only in test mode without credentials; with credentials, or live, they need the %s gateway itself", name, name)
 		}
 		return named, nil
 	}
