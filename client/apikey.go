@@ -98,25 +98,7 @@ func (s *APIKeyService) List(ctx context.Context, params *APIKeyListParams) (*AP
 
 // All returns every key, fetching pages lazily, as SessionService.All does.
 func (s *APIKeyService) All(ctx context.Context, params *APIKeyListParams) iter.Seq2[*APIKey, error] {
-	var base APIKeyListParams
-	if params != nil {
-		base = *params
-	}
-	fetch := func(ctx context.Context, after, before string) ([]*APIKey, bool, error) {
-		p := base
-		p.StartingAfter, p.EndingBefore = after, before
-		page, err := s.List(ctx, &p)
-		if err != nil {
-			return nil, false, err
-		}
-		return page.Data, page.HasMore, nil
-	}
-	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(k *APIKey) string {
-		if k == nil {
-			return ""
-		}
-		return k.ID
-	})
+	return all(ctx, params, s.List)
 }
 
 // Revoke revokes the key for good; it may be the client's own key, whose
@@ -147,4 +129,13 @@ func (s *APIKeyService) Roll(ctx context.Context, id string, expireOldIn time.Du
 		return nil, err
 	}
 	return out, nil
+}
+
+func (p *APIKeyListParams) cursors() (*string, *string) { return &p.StartingAfter, &p.EndingBefore }
+func (l *APIKeyList) page() ([]*APIKey, bool)           { return l.Data, l.HasMore }
+func (o *APIKey) objectID() string {
+	if o == nil {
+		return ""
+	}
+	return o.ID
 }

@@ -134,23 +134,14 @@ func (s *EventService) List(ctx context.Context, params *EventListParams) (*Even
 // since the last one you processed, set EndingBefore to its id: All then
 // yields the newer events oldest first. params is not modified.
 func (s *EventService) All(ctx context.Context, params *EventListParams) iter.Seq2[*Event, error] {
-	var base EventListParams
-	if params != nil {
-		base = *params
+	return all(ctx, params, s.List)
+}
+
+func (p *EventListParams) cursors() (*string, *string) { return &p.StartingAfter, &p.EndingBefore }
+func (l *EventList) page() ([]*Event, bool)            { return l.Data, l.HasMore }
+func (o *Event) objectID() string {
+	if o == nil {
+		return ""
 	}
-	fetch := func(ctx context.Context, after, before string) ([]*Event, bool, error) {
-		p := base
-		p.StartingAfter, p.EndingBefore = after, before
-		page, err := s.List(ctx, &p)
-		if err != nil {
-			return nil, false, err
-		}
-		return page.Data, page.HasMore, nil
-	}
-	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(e *Event) string {
-		if e == nil {
-			return ""
-		}
-		return e.ID
-	})
+	return o.ID
 }

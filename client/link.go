@@ -193,23 +193,16 @@ func (s *PaymentLinkService) List(ctx context.Context, params *PaymentLinkListPa
 // All returns every link, fetching pages lazily as the loop advances
 // (see SessionService.All).
 func (s *PaymentLinkService) All(ctx context.Context, params *PaymentLinkListParams) iter.Seq2[*PaymentLink, error] {
-	var base PaymentLinkListParams
-	if params != nil {
-		base = *params
+	return all(ctx, params, s.List)
+}
+
+func (p *PaymentLinkListParams) cursors() (*string, *string) {
+	return &p.StartingAfter, &p.EndingBefore
+}
+func (l *PaymentLinkList) page() ([]*PaymentLink, bool) { return l.Data, l.HasMore }
+func (o *PaymentLink) objectID() string {
+	if o == nil {
+		return ""
 	}
-	fetch := func(ctx context.Context, after, before string) ([]*PaymentLink, bool, error) {
-		p := base
-		p.StartingAfter, p.EndingBefore = after, before
-		page, err := s.List(ctx, &p)
-		if err != nil {
-			return nil, false, err
-		}
-		return page.Data, page.HasMore, nil
-	}
-	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(l *PaymentLink) string {
-		if l == nil {
-			return ""
-		}
-		return l.ID
-	})
+	return o.ID
 }

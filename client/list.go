@@ -69,3 +69,40 @@ func paginate[T any](ctx context.Context, startingAfter, endingBefore string, fe
 		}
 	}
 }
+
+// listParams are a list's parameters, whose cursors all sets page by page.
+type listParams[P any] interface {
+	*P
+	cursors() (startingAfter, endingBefore *string)
+}
+
+// listPage is one page a List returns.
+type listPage[T any] interface {
+	page() (data []T, hasMore bool)
+}
+
+// listed is an object a list holds, known by its id.
+type listed interface{ objectID() string }
+
+// all is a resource's All: every object params selects, its pages fetched
+// lazily through list (a copy of params with each page's cursors; params
+// is not modified), walked as paginate walks them.
+func all[P any, PP listParams[P], L listPage[T], T listed](ctx context.Context, params *P, list func(context.Context, *P) (L, error)) iter.Seq2[T, error] {
+	var base P
+	if params != nil {
+		base = *params
+	}
+	after, before := PP(&base).cursors()
+	fetch := func(ctx context.Context, a, b string) ([]T, bool, error) {
+		p := base
+		pa, pb := PP(&p).cursors()
+		*pa, *pb = a, b
+		l, err := list(ctx, &p)
+		if err != nil {
+			return nil, false, err
+		}
+		data, more := l.page()
+		return data, more, nil
+	}
+	return paginate(ctx, *after, *before, fetch, T.objectID)
+}

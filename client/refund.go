@@ -131,23 +131,14 @@ func (s *RefundService) List(ctx context.Context, params *RefundListParams) (*Re
 // All returns every refund, fetching pages lazily as the loop advances
 // (see SessionService.All).
 func (s *RefundService) All(ctx context.Context, params *RefundListParams) iter.Seq2[*Refund, error] {
-	var base RefundListParams
-	if params != nil {
-		base = *params
+	return all(ctx, params, s.List)
+}
+
+func (p *RefundListParams) cursors() (*string, *string) { return &p.StartingAfter, &p.EndingBefore }
+func (l *RefundList) page() ([]*Refund, bool)           { return l.Data, l.HasMore }
+func (o *Refund) objectID() string {
+	if o == nil {
+		return ""
 	}
-	fetch := func(ctx context.Context, after, before string) ([]*Refund, bool, error) {
-		p := base
-		p.StartingAfter, p.EndingBefore = after, before
-		page, err := s.List(ctx, &p)
-		if err != nil {
-			return nil, false, err
-		}
-		return page.Data, page.HasMore, nil
-	}
-	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(r *Refund) string {
-		if r == nil {
-			return ""
-		}
-		return r.ID
-	})
+	return o.ID
 }

@@ -363,25 +363,7 @@ func (s *SessionService) List(ctx context.Context, params *SessionListParams) (*
 // instead, yielding oldest first. An error is yielded once and ends the walk.
 // params is not modified.
 func (s *SessionService) All(ctx context.Context, params *SessionListParams) iter.Seq2[*Session, error] {
-	var base SessionListParams
-	if params != nil {
-		base = *params
-	}
-	fetch := func(ctx context.Context, after, before string) ([]*Session, bool, error) {
-		p := base
-		p.StartingAfter, p.EndingBefore = after, before
-		page, err := s.List(ctx, &p)
-		if err != nil {
-			return nil, false, err
-		}
-		return page.Data, page.HasMore, nil
-	}
-	return paginate(ctx, base.StartingAfter, base.EndingBefore, fetch, func(s *Session) string {
-		if s == nil {
-			return ""
-		}
-		return s.ID
-	})
+	return all(ctx, params, s.List)
 }
 
 // Expire ends an open session now, so the customer can no longer pay it
@@ -407,4 +389,13 @@ func decodeSession(raw json.RawMessage) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func (p *SessionListParams) cursors() (*string, *string) { return &p.StartingAfter, &p.EndingBefore }
+func (l *SessionList) page() ([]*Session, bool)          { return l.Data, l.HasMore }
+func (o *Session) objectID() string {
+	if o == nil {
+		return ""
+	}
+	return o.ID
 }
