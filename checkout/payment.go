@@ -54,6 +54,9 @@ type Payment struct {
 	// taking (a refund reserves its amount here before the provider is
 	// asked, so concurrent refunds never pass Amount).
 	AmountRefunded int64
+	// Deposit is a stablecoin payment's address and what arrived at it;
+	// nil for other methods.
+	Deposit *Deposit
 	// CheckAt is when the reconciler next asks the provider about a payment
 	// that is not final (its notification may be lost); on a final payment,
 	// when it next asks the provider about a pending refund of this payment
@@ -97,5 +100,6 @@ func (p *Payment) Due() time.Time {
 func (p *Payment) Clone() *Payment {
 	c := *p
 	c.Action = p.Action.Clone()
+	c.Deposit = p.Deposit.Clone()
 	return &c
 }

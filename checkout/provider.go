@@ -33,7 +33,8 @@ const (
 	// Multibanco ATM or home banking); the outcome arrives asynchronously.
 	NextActionVoucher NextActionKind = "voucher"
 	// NextActionDepositAddress: the customer sends funds to an address on a
-	// chain; a watcher reports the deposit asynchronously.
+	// chain; a watcher reports what arrives. The address and amount are the
+	// payment's Deposit, which outlives the action.
 	NextActionDepositAddress NextActionKind = "deposit_address"
 	// NextActionDevice: the payment was handed to an in-store device (a card
 	// reader), which finishes it.
@@ -49,11 +50,10 @@ type NextAction struct {
 	// fails a payment still waiting at its deadline, whatever it waits for.
 	ExpiresAt time.Time
 
-	Redirect       *Redirect
-	ClientSecret   *ClientSecret
-	Voucher        *Voucher
-	DepositAddress *DepositAddress
-	Device         *DeviceHandoff
+	Redirect     *Redirect
+	ClientSecret *ClientSecret
+	Voucher      *Voucher
+	Device       *DeviceHandoff
 }
 
 // Redirect is a page the customer visits before the payment goes on.
@@ -76,15 +76,6 @@ type Voucher struct {
 	Reference string
 }
 
-// DepositAddress is where to send funds on a chain. Amount is in the
-// asset's own minor units, which need not be the payment's currency.
-type DepositAddress struct {
-	Chain   string
-	Asset   string
-	Address string
-	Amount  int64
-}
-
 // DeviceHandoff names the device that finishes the payment.
 type DeviceHandoff struct {
 	DeviceID string
@@ -99,7 +90,6 @@ func (a *NextAction) Clone() *NextAction {
 	c.Redirect = clonePtr(a.Redirect)
 	c.ClientSecret = clonePtr(a.ClientSecret)
 	c.Voucher = clonePtr(a.Voucher)
-	c.DepositAddress = clonePtr(a.DepositAddress)
 	c.Device = clonePtr(a.Device)
 	return &c
 }
@@ -138,6 +128,9 @@ type ProviderResult struct {
 	// tokenised in the browser), for the payment to record; empty keeps
 	// what it has.
 	CardBrand, CardLast4 string
+	// Deposit, when set, replaces the payment's (a stablecoin payment's
+	// address at Start; what the watcher has seen arrive since).
+	Deposit *Deposit
 	// Detail is for the operator's log only: why the provider refused an
 	// attempt that was not the customer's fault (a revoked API key, a
 	// parameter it refused), with no credential in it. It is logged,
@@ -167,8 +160,12 @@ type StartRequest struct {
 	ReturnURL string
 	// Refs hands out references from a counter checkoutd keeps, for a
 	// provider that makes its own (Ifthenpay's offline Multibanco
-	// references); nil for a service that keeps none.
+	// references); nil for a service that keeps none. A stablecoin
+	// provider takes its deposit addresses' derivation indexes from it.
 	Refs RefAllocator
+	// Stablecoin is the token and chain the customer selected, for
+	// MethodStablecoin.
+	Stablecoin TokenChain
 }
 
 // RefAllocator keeps counters for providers that number their references

@@ -16,7 +16,7 @@ func TestPaymentCloneCopiesTheAction(t *testing.T) {
 		{Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{URL: "https://acs.example", ThreeDSecure: true}},
 		{Kind: checkout.NextActionClientSecret, ClientSecret: &checkout.ClientSecret{Secret: "s"}},
 		{Kind: checkout.NextActionVoucher, ExpiresAt: at, Voucher: &checkout.Voucher{Entity: "21098", Reference: "123456789"}},
-		{Kind: checkout.NextActionDepositAddress, ExpiresAt: at, DepositAddress: &checkout.DepositAddress{Chain: "c", Asset: "a", Address: "x", Amount: 1}},
+		{Kind: checkout.NextActionDepositAddress, ExpiresAt: at},
 		{Kind: checkout.NextActionDevice, Device: &checkout.DeviceHandoff{DeviceID: "dev_1"}},
 	} {
 		p := &checkout.Payment{ID: "pay_1", Action: a}

@@ -102,6 +102,23 @@ type Session struct {
 	// stored before it existed keep their bytes (and read back unlocked).
 	CustomerEmailLocked bool `json:",omitempty"`
 
+	// Discounts are the coupons applied to the session (at most one today),
+	// computed by the service: AmountDiscount is their sum, spread over the
+	// line items' AmountDiscount exactly. AllowPromotionCodes lets the
+	// customer enter a promotion code on the page.
+	Discounts           []Discount
+	AllowPromotionCodes bool
+
+	// Stablecoins: the token/chain pairs the session accepts (seed 003's
+	// supported_tokens; nil when it takes no stablecoin), and the pair the
+	// customer selected with the rate locked then ("" until then). They
+	// are the last selection's: a customer may select again while the
+	// session is open, each selection a payment with its own address.
+	SupportedTokens []TokenChain
+	Chain           string
+	SelectedToken   string
+	ExchangeRate    string
+
 	// What a seed 000 caller says of the order beyond the canonical fields,
 	// kept as given: the customer's first and last names and the order's
 	// fulfillment (shipping, pickup or digital), shown on the page and in
@@ -162,6 +179,7 @@ type Session struct {
 	AccessedAt  time.Time // zero until a customer opens the page
 	CompletedAt time.Time // zero until complete
 	ExpiredAt   time.Time // zero until the expiry is written
+	CanceledAt  time.Time // zero until canceled
 }
 
 // Scope is what every stored object belongs to: one account, in one mode.
@@ -195,6 +213,8 @@ func (s *Session) Clone() *Session {
 	}
 	c.PaymentMethodTypes = slices.Clone(s.PaymentMethodTypes)
 	c.Metadata = maps.Clone(s.Metadata) // nil stays nil; copies the table whole
+	c.Discounts = slices.Clone(s.Discounts)
+	c.SupportedTokens = slices.Clone(s.SupportedTokens)
 	cloneCollect(&c)
 	return &c
 }

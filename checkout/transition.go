@@ -94,6 +94,8 @@ func (s *Session) Apply(t Transition, now time.Time, eventID string) (*Event, er
 		}
 	case SessionExpired:
 		s.ExpiredAt = now
+	case SessionCanceled:
+		s.CanceledAt = now
 	}
 	return &Event{
 		ID:        eventID,

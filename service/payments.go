@@ -30,6 +30,9 @@ type PayParams struct {
 	Card   *checkout.Card
 	Token  string
 	Email  string
+	// Stablecoin is the token and chain the customer selected, for
+	// checkout.MethodStablecoin.
+	Stablecoin checkout.TokenChain
 	// Collected is what the page asked for beyond the payment; it is
 	// recorded on the session with the attempt's claim.
 	Collected Collected
@@ -252,7 +255,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
-		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name())})
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
@@ -614,6 +617,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	}
 	if res.CardLast4 != "" {
 		p.CardBrand, p.CardLast4 = res.CardBrand, res.CardLast4
+	}
+	if res.Deposit != nil {
+		p.Deposit = res.Deposit.Clone()
 	}
 	sessionEvent := func(t checkout.Transition) error {
 		ev, err := sess.Apply(t, now, s.ids.New("evt"))

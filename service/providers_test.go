@@ -52,8 +52,8 @@ func (g *gateway) Start(ctx context.Context, req checkout.StartRequest) (checkou
 			Action: &checkout.NextAction{Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{ThreeDSecure: true}}}, nil
 	}
 	return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Async: true, ProviderRef: ref,
-		Action: &checkout.NextAction{Kind: checkout.NextActionDepositAddress, ExpiresAt: req.Payment.Created,
-			DepositAddress: &checkout.DepositAddress{Chain: "test", Asset: "eur", Address: "addr_" + req.Payment.ID, Amount: req.Payment.Amount}}}, nil
+		Action:  &checkout.NextAction{Kind: checkout.NextActionDepositAddress, ExpiresAt: req.Payment.Created},
+		Deposit: &checkout.Deposit{Chain: "test", Token: "EUR", Address: "addr_" + req.Payment.ID, Amount: "1"}}, nil
 }
 
 func (g *gateway) Confirm(ctx context.Context, p *checkout.Payment, req checkout.ConfirmRequest) (checkout.ProviderResult, error) {

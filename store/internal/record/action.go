@@ -20,10 +20,6 @@ type storedAction struct {
 	URL          string `json:"URL,omitempty"`
 	ThreeDSecure bool   `json:"ThreeDSecure,omitempty"`
 	ClientSecret string `json:"ClientSecret,omitempty"`
-	Chain        string `json:"Chain,omitempty"`
-	Asset        string `json:"Asset,omitempty"`
-	Address      string `json:"Address,omitempty"`
-	Amount       int64  `json:"Amount,omitempty"`
 	DeviceID     string `json:"DeviceID,omitempty"`
 }
 
@@ -57,10 +53,6 @@ func storeAction(a *checkout.NextAction) *storedAction {
 		if a.ClientSecret != nil {
 			s.ClientSecret = a.ClientSecret.Secret
 		}
-	case checkout.NextActionDepositAddress:
-		if d := a.DepositAddress; d != nil {
-			s.Chain, s.Asset, s.Address, s.Amount = d.Chain, d.Asset, d.Address, d.Amount
-		}
 	case checkout.NextActionDevice:
 		if a.Device != nil {
 			s.DeviceID = a.Device.DeviceID
@@ -84,8 +76,6 @@ func loadAction(s *storedAction) *checkout.NextAction {
 		a.Redirect = &checkout.Redirect{URL: s.URL, ThreeDSecure: s.ThreeDSecure}
 	case checkout.NextActionClientSecret:
 		a.ClientSecret = &checkout.ClientSecret{Secret: s.ClientSecret}
-	case checkout.NextActionDepositAddress:
-		a.DepositAddress = &checkout.DepositAddress{Chain: s.Chain, Asset: s.Asset, Address: s.Address, Amount: s.Amount}
 	case checkout.NextActionDevice:
 		a.Device = &checkout.DeviceHandoff{DeviceID: s.DeviceID}
 	}

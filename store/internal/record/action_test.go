@@ -41,7 +41,7 @@ func TestStoredActions(t *testing.T) {
 	for _, a := range []*checkout.NextAction{
 		{Kind: checkout.NextActionRedirect, Redirect: &checkout.Redirect{URL: "https://acs.example/c?x=1", ThreeDSecure: true}, ExpiresAt: t0},
 		{Kind: checkout.NextActionClientSecret, ClientSecret: &checkout.ClientSecret{Secret: "pi_1_secret_2"}},
-		{Kind: checkout.NextActionDepositAddress, ExpiresAt: t0, DepositAddress: &checkout.DepositAddress{Chain: "base", Asset: "usdc", Address: "0xabc", Amount: 12_500_000}},
+		{Kind: checkout.NextActionDepositAddress, ExpiresAt: t0},
 		{Kind: checkout.NextActionDevice, Device: &checkout.DeviceHandoff{DeviceID: "dev_1"}},
 	} {
 		p := &checkout.Payment{ID: "pay_2", Method: "card", Status: checkout.PaymentRequiresAction, Action: a, Created: t0, Updated: t0}

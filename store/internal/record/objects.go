@@ -175,26 +175,27 @@ func DecodeKey(data []byte) (*checkout.APIKey, error) {
 
 // storedPayment is the stored form of a checkout.Payment.
 type storedPayment struct {
-	ID             string        `json:"ID"`
-	AccountID      string        `json:"AccountID"`
-	Livemode       bool          `json:"Livemode"`
-	SessionID      string        `json:"SessionID"`
-	Provider       string        `json:"Provider"`
-	Method         string        `json:"Method"`
-	Status         string        `json:"Status"`
-	Amount         int64         `json:"Amount"`
-	Currency       string        `json:"Currency"`
-	CardBrand      string        `json:"CardBrand"`
-	CardLast4      string        `json:"CardLast4"`
-	FailureCode    string        `json:"FailureCode"`
-	FailureMessage string        `json:"FailureMessage"`
-	ProviderRef    string        `json:"ProviderRef"`
-	Action         *storedAction `json:"Action"`
-	AmountRefunded int64         `json:"AmountRefunded,omitempty"`
-	CheckAt        time.Time     `json:"CheckAt,omitzero"`
-	Version        int64         `json:"Version"`
-	Created        time.Time     `json:"Created"`
-	Updated        time.Time     `json:"Updated"`
+	ID             string         `json:"ID"`
+	AccountID      string         `json:"AccountID"`
+	Livemode       bool           `json:"Livemode"`
+	SessionID      string         `json:"SessionID"`
+	Provider       string         `json:"Provider"`
+	Method         string         `json:"Method"`
+	Status         string         `json:"Status"`
+	Amount         int64          `json:"Amount"`
+	Currency       string         `json:"Currency"`
+	CardBrand      string         `json:"CardBrand"`
+	CardLast4      string         `json:"CardLast4"`
+	FailureCode    string         `json:"FailureCode"`
+	FailureMessage string         `json:"FailureMessage"`
+	ProviderRef    string         `json:"ProviderRef"`
+	Action         *storedAction  `json:"Action"`
+	AmountRefunded int64          `json:"AmountRefunded,omitempty"`
+	Deposit        *storedDeposit `json:"Deposit,omitempty"`
+	CheckAt        time.Time      `json:"CheckAt,omitzero"`
+	Version        int64          `json:"Version"`
+	Created        time.Time      `json:"Created"`
+	Updated        time.Time      `json:"Updated"`
 }
 
 func paymentToStored(p *checkout.Payment) *storedPayment {
@@ -215,6 +216,7 @@ func paymentToStored(p *checkout.Payment) *storedPayment {
 		ProviderRef:    p.ProviderRef,
 		Action:         storeAction(p.Action),
 		AmountRefunded: p.AmountRefunded,
+		Deposit:        depositToStored(p.Deposit),
 		CheckAt:        UTC(p.CheckAt),
 		Version:        p.Version,
 		Created:        p.Created,
@@ -240,6 +242,7 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 		ProviderRef:    r.ProviderRef,
 		Action:         loadAction(r.Action),
 		AmountRefunded: r.AmountRefunded,
+		Deposit:        depositFromStored(r.Deposit),
 		CheckAt:        UTC(r.CheckAt),
 		Version:        r.Version,
 		Created:        r.Created,

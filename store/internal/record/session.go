@@ -76,6 +76,14 @@ type storedSession struct {
 	// Left out when empty, so sessions stored before sessions chose a
 	// provider keep their bytes.
 	Provider string `json:"Provider,omitempty"`
+	// Coupons and stablecoins came later: left out when empty, as above.
+	Discounts           []storedDiscount   `json:"Discounts,omitzero"`
+	AllowPromotionCodes bool               `json:"AllowPromotionCodes,omitempty"`
+	SupportedTokens     []storedTokenChain `json:"SupportedTokens,omitzero"`
+	Chain               string             `json:"Chain,omitempty"`
+	SelectedToken       string             `json:"SelectedToken,omitempty"`
+	ExchangeRate        string             `json:"ExchangeRate,omitempty"`
+	CanceledAt          storedTime         `json:"CanceledAt,omitzero"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -149,7 +157,14 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		AccessedAt:          storedTime(s.AccessedAt),
 		CompletedAt:         storedTime(s.CompletedAt),
 		ExpiredAt:           storedTime(s.ExpiredAt),
+		AllowPromotionCodes: s.AllowPromotionCodes,
+		Chain:               s.Chain,
+		SelectedToken:       s.SelectedToken,
+		ExchangeRate:        s.ExchangeRate,
+		CanceledAt:          storedTime(s.CanceledAt),
 	}
+	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount { return storedDiscount(d) })
+	r.SupportedTokens = convertSlice(s.SupportedTokens, func(tc checkout.TokenChain) storedTokenChain { return storedTokenChain(tc) })
 	collectToStored(r, s)
 	if s.LineItems != nil { // nil is stored as null, empty as []
 		r.LineItems = make([]storedLineItem, len(s.LineItems))
@@ -217,7 +232,14 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		AccessedAt:          time.Time(r.AccessedAt),
 		CompletedAt:         time.Time(r.CompletedAt),
 		ExpiredAt:           time.Time(r.ExpiredAt),
+		AllowPromotionCodes: r.AllowPromotionCodes,
+		Chain:               r.Chain,
+		SelectedToken:       r.SelectedToken,
+		ExchangeRate:        r.ExchangeRate,
+		CanceledAt:          time.Time(r.CanceledAt),
 	}
+	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount { return checkout.Discount(d) })
+	s.SupportedTokens = convertSlice(r.SupportedTokens, func(tc storedTokenChain) checkout.TokenChain { return checkout.TokenChain(tc) })
 	collectFromStored(s, r)
 	if r.LineItems != nil {
 		s.LineItems = make([]checkout.LineItem, len(r.LineItems))
@@ -244,7 +266,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 // store/sqlite always has: no store indexes it, and the service's clock
 // gives it normalized already.
 func (r *storedSession) normalize() {
-	for _, t := range []*storedTime{&r.Created, &r.Updated, &r.ExpiresAt, &r.AccessedAt, &r.CompletedAt, &r.ExpiredAt} {
+	for _, t := range []*storedTime{&r.Created, &r.Updated, &r.ExpiresAt, &r.AccessedAt, &r.CompletedAt, &r.ExpiredAt, &r.CanceledAt} {
 		*t = storedTime(UTC(time.Time(*t)))
 	}
 }

@@ -49,6 +49,8 @@ var (
 // kind, whose sub-struct is set (action_test.go goes through every kind).
 func (f *filler) action(v reflect.Value, n int) {
 	kinds := []string{"Redirect", "ClientSecret", "Voucher", "DepositAddress", "Device"}
+	// A deposit address's action has no sub-struct: its address is the
+	// payment's Deposit.
 	field := kinds[n%len(kinds)]
 	if f.r != nil {
 		field = kinds[f.r.IntN(len(kinds))]
@@ -57,6 +59,9 @@ func (f *filler) action(v reflect.Value, n int) {
 		"ClientSecret": checkout.NextActionClientSecret, "Voucher": checkout.NextActionVoucher,
 		"DepositAddress": checkout.NextActionDepositAddress, "Device": checkout.NextActionDevice}[field], ExpiresAt: f.time(n)}
 	v.Set(reflect.ValueOf(a))
+	if field == "DepositAddress" {
+		return
+	}
 	sub := v.FieldByName(field)
 	sub.Set(reflect.New(sub.Type().Elem()))
 	f.fill(sub.Elem())
@@ -118,6 +123,15 @@ func (f *filler) fill(v reflect.Value) {
 			v.SetInt([]int64{0, math.MinInt64, math.MaxInt64, -1}[f.r.IntN(4)])
 		default:
 			v.SetInt(f.r.Int64N(1e12))
+		}
+	case reflect.Uint32, reflect.Uint64:
+		switch {
+		case f.r == nil:
+			v.SetUint(uint64(n))
+		case f.r.IntN(4) == 0:
+			v.SetUint([]uint64{0, 1, math.MaxUint32}[f.r.IntN(3)])
+		default:
+			v.SetUint(f.r.Uint64N(1e9))
 		}
 	case reflect.Bool:
 		v.SetBool(f.r == nil || f.r.IntN(2) == 0)
@@ -289,11 +303,11 @@ func checkSessionRoundTrip(t *testing.T, s *checkout.Session) error {
 	}
 
 	want := s.Clone()
-	for _, t := range []*time.Time{&want.Created, &want.Updated, &want.ExpiresAt, &want.AccessedAt, &want.CompletedAt, &want.ExpiredAt} {
+	for _, t := range []*time.Time{&want.Created, &want.Updated, &want.ExpiresAt, &want.AccessedAt, &want.CompletedAt, &want.ExpiredAt, &want.CanceledAt} {
 		*t = UTC(*t)
 	}
 	var refused bool
-	for _, at := range []time.Time{want.InFlightSince, want.Created, want.Updated, want.ExpiresAt, want.AccessedAt, want.CompletedAt, want.ExpiredAt} {
+	for _, at := range []time.Time{want.InFlightSince, want.Created, want.Updated, want.ExpiresAt, want.AccessedAt, want.CompletedAt, want.ExpiredAt, want.CanceledAt} {
 		if _, err := at.MarshalJSON(); err != nil {
 			refused = true
 		}
