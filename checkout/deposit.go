@@ -90,3 +90,21 @@ type Discount struct {
 	PromotionCode string
 	Amount        int64
 }
+
+// TokenInfo is a stablecoin on a chain as the operator configured it for a
+// mode: what a session's supported_tokens show beyond chain and token.
+type TokenInfo struct {
+	Chain    string
+	ChainID  int64
+	Token    string
+	Contract string // EIP-55
+	Decimals int
+}
+
+// TokenDirectory lists the stablecoins the operator configured, per mode
+// (provider/stablecoin's configuration implements it), so that the service
+// and the dialects can describe and check token/chain pairs without
+// importing a provider.
+type TokenDirectory interface {
+	Tokens(livemode bool) []TokenInfo
+}

@@ -49,6 +49,8 @@ type Config struct {
 	// notification was lost; later checks wait longer (see nextCheck). 0
 	// means DefaultReconcileAfter.
 	ReconcileAfter time.Duration
+	// Tokens lists the stablecoins configured per mode; nil: none.
+	Tokens checkout.TokenDirectory
 }
 
 // WebhookConfig tunes webhook delivery. Zero fields take their defaults.
@@ -94,6 +96,7 @@ type Service struct {
 	images            ImageConfig
 	fetcher           *imageFetcher
 	reconcileAfter    time.Duration
+	tokens            checkout.TokenDirectory
 
 	wake    chan struct{}         // pokes RunDeliveries (see wakeDeliveries)
 	clients map[bool]*http.Client // webhook clients by livemode
@@ -108,7 +111,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
 		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
-		reconcileAfter: cfg.ReconcileAfter}
+		reconcileAfter: cfg.ReconcileAfter, tokens: cfg.Tokens}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}
 	}

@@ -44,6 +44,20 @@ type SessionParams struct {
 	Provider string
 	// Collect is what the page asks for beyond the payment (collect.go).
 	Collect CollectParams
+	// Discounts are the coupons to apply (at most one), by coupon id or
+	// promotion code id; AllowPromotionCodes lets the customer enter a
+	// code on the page instead.
+	Discounts           []DiscountParams
+	AllowPromotionCodes bool
+	// SupportedTokens are the stablecoins a session with the stablecoin
+	// method accepts; nil takes the account's.
+	SupportedTokens []checkout.TokenChain
+}
+
+// DiscountParams names one discount: a coupon or a promotion code.
+type DiscountParams struct {
+	Coupon        string
+	PromotionCode string
 }
 
 // LineItemParams is one requested line item (Stripe's price_data shape).
