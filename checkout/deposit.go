@@ -58,6 +58,10 @@ type Deposit struct {
 	// Late is set when a transfer arrived after the session had ended:
 	// the payment is recorded, never the session's.
 	Late bool
+	// Excess is what confirmed transfers brought beyond Amount, in token
+	// units, base 10; empty when none (the merchant settles it with the
+	// customer: checkoutd cannot send it back).
+	Excess string
 }
 
 // Transfer is one token transfer to a deposit address seen on chain.

@@ -346,12 +346,10 @@ type Poller interface {
 // one entry point for them is behind it.
 type ResultSink func(ctx context.Context, n Notification) error
 
-// Watcher is a provider that looks for outcomes itself (a chain watcher).
-// Watch runs until ctx ends, pushing each result into sink.
-type Watcher interface {
-	Provider
-	Watch(ctx context.Context, sink ResultSink) error
-}
+// A provider whose outcomes are found by watching a chain does not watch
+// by itself: it hands the service a ChainReader per chain (chain.go), and
+// the service keeps the watcher's lease, cursor and watched payments in the
+// store, so that one replica watches each chain and a restart resumes.
 
 // ProviderFactory builds a provider that needs no credentials (the
 // simulator) for an account and mode; a gateway's factory is a

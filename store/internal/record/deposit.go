@@ -17,6 +17,7 @@ type storedDeposit struct {
 	Confirmations int              `json:"Confirmations"`
 	Transfers     []storedTransfer `json:"Transfers,omitzero"`
 	Late          bool             `json:"Late,omitempty"`
+	Excess        string           `json:"Excess,omitempty"`
 }
 
 // storedTransfer is the stored form of a checkout.Transfer.
@@ -36,7 +37,7 @@ func depositToStored(d *checkout.Deposit) *storedDeposit {
 	}
 	r := &storedDeposit{Chain: d.Chain, ChainID: d.ChainID, Token: d.Token, Contract: d.Contract, Decimals: d.Decimals,
 		Address: d.Address, Index: d.Index, Amount: d.Amount, ExchangeRate: d.ExchangeRate, URI: d.URI,
-		Confirmations: d.Confirmations, Late: d.Late,
+		Confirmations: d.Confirmations, Late: d.Late, Excess: d.Excess,
 		Transfers: convertSlice(d.Transfers, func(t checkout.Transfer) storedTransfer { return storedTransfer(t) })}
 	return r
 }
@@ -47,7 +48,7 @@ func depositFromStored(r *storedDeposit) *checkout.Deposit {
 	}
 	d := &checkout.Deposit{Chain: r.Chain, ChainID: r.ChainID, Token: r.Token, Contract: r.Contract, Decimals: r.Decimals,
 		Address: r.Address, Index: r.Index, Amount: r.Amount, ExchangeRate: r.ExchangeRate, URI: r.URI,
-		Confirmations: r.Confirmations, Late: r.Late,
+		Confirmations: r.Confirmations, Late: r.Late, Excess: r.Excess,
 		Transfers: convertSlice(r.Transfers, func(t storedTransfer) checkout.Transfer { return checkout.Transfer(t) })}
 	return d
 }
