@@ -187,4 +187,6 @@ func topicAddress(topic string) (evm.Address, bool) {
 }
 
 // String names the reader for logs: the chain, never its URL.
-func (r *Reader) String() string { return "chain " + r.chain.Name + " (" + strconv.FormatInt(r.chain.ChainID, 10) + ")" }
+func (r *Reader) String() string {
+	return "chain " + r.chain.Name + " (" + strconv.FormatInt(r.chain.ChainID, 10) + ")"
+}
