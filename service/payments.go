@@ -428,7 +428,7 @@ func lapsed(p *checkout.Payment) checkout.ProviderResult {
 		case checkout.NextActionVoucher:
 			res.FailureCode, res.FailureMessage = "voucher_expired", "The "+string(p.Method)+" voucher was not paid in time."
 		case checkout.NextActionDepositAddress:
-			res.FailureCode, res.FailureMessage = "deposit_expired", "The deposit was not received in time."
+			res.FailureCode, res.FailureMessage = depositExpired, "The deposit was not received in time."
 		}
 	}
 	return res
@@ -537,8 +537,12 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		}
 		// Left undecided, the payment is asked about later in case its
 		// notification is lost; final, nobody needs to ask (unless a late
-		// refund below is reserved: it schedules its own check).
+		// refund below is reserved: it schedules its own check, or a
+		// lapsed deposit is kept watched for a late transfer).
 		p.CheckAt = s.nextCheck(p, now)
+		if depositLapsed(p) {
+			p.CheckAt = now.Add(DepositLateWatch)
+		}
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
@@ -560,7 +564,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		}
 		// A success the session could not take (see apply) is refunded
 		// in this same write.
-		if late = nil; p.Status == checkout.PaymentSucceeded && sess.Payment != p.ID {
+		// A late deposit is never refunded (checkoutd holds no key): its
+		// event tells the merchant (apply).
+		if late = nil; p.Status == checkout.PaymentSucceeded && sess.Payment != p.ID && !(p.Deposit != nil && p.Deposit.Late) {
 			r, ev, err := s.lateRefund(ctx, p, now)
 			if err != nil {
 				return err
@@ -607,9 +613,19 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	// payment link's place was taken meanwhile) is not completed by it.
 	chargedAfterCancel := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" &&
 		res.Status == checkout.PaymentSucceeded
-	if p.Status.Final() && !chargedAfterCancel {
+	// A deposit that lapsed unpaid may still receive its transfer: the
+	// chain cannot refuse it, so it is recorded (see depositOutcome).
+	lateDeposit := depositLapsed(p) && res.Deposit != nil
+	if p.Status.Final() && !chargedAfterCancel && !lateDeposit {
 		return nil, false, &checkout.Error{Kind: checkout.KindState, Code: "payment_final", Message: "this payment is already " + string(p.Status)}
 	}
+	// A deposit with a transfer confirming is not failed at its deadline:
+	// it waits for the confirmations (see awaitingConfirmations).
+	if res.Status == checkout.PaymentFailed && res.FailureCode == depositExpired && awaitingConfirmations(p) {
+		p.Version++
+		return nil, false, nil
+	}
+	prevDeposit := p.Deposit
 	p.Version++
 	p.Updated = now
 	if res.ProviderRef != "" {
@@ -634,6 +650,16 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			Type: typ, Created: now, Sequence: sess.EventSeq, ObjectID: p.ID, Payment: p.Clone()})
 	}
 	asyncPending := sess.Status == checkout.SessionComplete && sess.PaymentStatus == checkout.PaymentUnpaid && sess.Payment == p.ID
+	if lateDeposit && res.Status != checkout.PaymentSucceeded {
+		// Seen confirming after the deadline: recorded, nothing else.
+		return nil, false, nil
+	}
+	// What a chain's confirmed transfers say beyond the status (an
+	// excess, a shortfall): depositOutcome.
+	var out depositOutcome
+	if res.Deposit != nil {
+		out = outcomeOf(prevDeposit, p.Deposit, res.Status)
+	}
 
 	switch res.Status {
 	case checkout.PaymentSucceeded:
@@ -648,9 +674,26 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			sess.Payment = p.ID // before Apply, so the event's snapshot names it
 			if err := sessionEvent(checkout.TransitionPay); err == nil {
 				paymentEvent(checkout.EventPaymentSucceeded)
+				if out.overpaid {
+					paymentEvent(checkout.EventPaymentOverpaid)
+				}
 				break
 			}
 			sess.Payment = prevPayment
+		}
+		if p.Deposit != nil && res.Deposit != nil {
+			// Coins sent after the session ended (expired, or paid by
+			// another payment) are in the merchant's wallet: checkoutd
+			// holds no key to send them back, so the payment is recorded
+			// succeeded and late, never the session's, and the merchant is
+			// told to settle with the customer. No refund is attempted.
+			p.Deposit.Late = true
+			sess.Release(p.ID, now, false)
+			paymentEvent(checkout.EventPaymentReceivedLate)
+			if out.overpaid {
+				paymentEvent(checkout.EventPaymentOverpaid)
+			}
+			return events, true, nil
 		}
 		// The session ended or was paid by another payment after this
 		// one's claim lapsed (or checkoutd had called it off), but the
@@ -676,8 +719,13 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		// A processing payment may carry why it is undecided (its provider
 		// could not be reached); the page tells the customer.
 		p.Status, p.FailureCode, p.FailureMessage = res.Status, res.FailureCode, res.FailureMessage
-		if res.Action != nil || res.Status == checkout.PaymentRequiresAction {
+		// A chain watcher's result carries the deposit, not the action:
+		// the address and its deadline stay as Start set them.
+		if res.Action != nil || (res.Status == checkout.PaymentRequiresAction && !(res.Deposit != nil && prevDeposit != nil)) {
 			p.Action = res.Action
+		}
+		if out.underpaid {
+			paymentEvent(checkout.EventPaymentUnderpaid)
 		}
 		switch {
 		case asyncPending:
@@ -688,6 +736,10 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			// complete, unpaid until then.
 			sess.Payment = p.ID
 			return events, true, sessionEvent(checkout.TransitionPayAsync)
+		case prevDeposit != nil && res.Deposit != nil && len(events) == 0 && sess.PaymentInFlight != p.ID:
+			// A chain watcher's news of a deposit (a confirmation more)
+			// changes nothing of the session: it is not written.
+			return events, false, nil
 		}
 		sess.Release(p.ID, now, false)
 	}

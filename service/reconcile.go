@@ -59,7 +59,9 @@ func (s *Service) nextCheck(p *checkout.Payment, now time.Time) time.Time {
 		return time.Time{}
 	}
 	at := now.Add(s.backoff(now.Sub(p.Created)))
-	if d := deadline(p); !d.IsZero() && d.Before(at) {
+	// A deposit confirming past its deadline is not failed at it (apply):
+	// it is looked at again later, not at a deadline already gone.
+	if d := deadline(p); !d.IsZero() && d.Before(at) && (d.After(now) || !awaitingConfirmations(p)) {
 		at = d
 	}
 	return at

@@ -1,0 +1,525 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// StablecoinProvider is the name stablecoin payments record as their
+// provider: the chain watcher's results are for its payments.
+const StablecoinProvider = "stablecoin"
+
+// Chain watcher defaults (ChainWatchConfig).
+const (
+	DefaultChainPoll  = 2 * time.Second
+	DefaultChainLease = 30 * time.Second
+	// DefaultMaxWatched bounds the watched set read each tick; reaching it
+	// is logged as an error (payments beyond it would not be seen).
+	DefaultMaxWatched = 200_000
+	// maxRangesPerTick bounds the log queries of one tick, so that a
+	// watcher far behind (after a long stop) stores its progress as it
+	// goes, well inside its lease, instead of scanning a day of blocks in
+	// one tick.
+	maxRangesPerTick = 20
+)
+
+// ChainWatchConfig tunes a chain watcher. Zero fields take their defaults.
+type ChainWatchConfig struct {
+	// Poll is the wait between ticks while the watcher is caught up.
+	Poll time.Duration
+	// Lease is how long a tick's lease on the chain lasts; a watcher that
+	// stops without releasing it is replaced by another replica after it.
+	// A tick is given two thirds of it, so it never runs past its lease.
+	Lease time.Duration
+	// MaxWatched bounds the pending payments read each tick.
+	MaxWatched int
+}
+
+func (c *ChainWatchConfig) fill() {
+	if c.Poll <= 0 {
+		c.Poll = DefaultChainPoll
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultChainLease
+	}
+	if c.MaxWatched <= 0 {
+		c.MaxWatched = DefaultMaxWatched
+	}
+}
+
+// ChainWatcher follows one chain in one mode for transfers to the deposit
+// addresses of stablecoin payments, and pushes what it sees through
+// ApplyProviderResult. The chain is read through a checkout.ChainReader;
+// everything the watcher keeps is in the store: its lease and cursor (a
+// checkout.ChainCursor) and the watched payments (with the transfers seen,
+// in their Deposit), so any replica can take over from any other, and a
+// restart resumes where the last applied block left off.
+//
+// One tick:
+//
+//  1. takes or keeps the lease (a compare-and-set on the cursor): a
+//     replica without it does nothing more;
+//  2. reads the head, then the watched set: pending stablecoin payments of
+//     the chain and mode, and, for a while, those failed unpaid (a late
+//     transfer to them is recorded). Head first: an address issued after
+//     the set is read can only be paid in a block after the head;
+//  3. checks that the cursor's block and the block of every transfer not
+//     yet final are still canonical: a transfer whose block was replaced
+//     is dropped, and the scan rewinds (by the confirmation depth, or to
+//     the dropped transfer's block) so the re-organised blocks are read
+//     again;
+//  4. reads the Transfer logs of the chain's tokens from the cursor to the
+//     head in bounded ranges, and matches each recipient against the
+//     watched addresses (a map); a transfer is known by its transaction
+//     hash and log index, so a block read twice never counts twice;
+//  5. pushes, for every payment whose transfers or confirmations changed,
+//     its new Deposit: succeeded once transfers with the confirmations
+//     required sum to the amount due, requires_action before;
+//  6. stores the cursor (and renews the lease) only then: a crash before
+//     it reads those blocks again, and counts nothing twice.
+type ChainWatcher struct {
+	s        *Service
+	r        checkout.ChainReader
+	livemode bool
+	owner    string
+	cfg      ChainWatchConfig
+}
+
+// NewChainWatcher returns a watcher of the chain r reads, for payments of
+// the mode livemode. Each watcher is its own lease owner.
+func (s *Service) NewChainWatcher(livemode bool, r checkout.ChainReader, cfg ChainWatchConfig) *ChainWatcher {
+	cfg.fill()
+	return &ChainWatcher{s: s, r: r, livemode: livemode, owner: s.ids.New("watch"), cfg: cfg}
+}
+
+// WatchChains runs a watcher for each reader, in mode livemode, until ctx
+// ends; then each releases its lease, so another replica takes over at
+// once. cmd/checkoutd starts it for every chain with an RPC URL.
+func (s *Service) WatchChains(ctx context.Context, livemode bool, readers []checkout.ChainReader, cfg ChainWatchConfig) {
+	done := make(chan struct{})
+	for _, r := range readers {
+		w := s.NewChainWatcher(livemode, r, cfg)
+		go func() {
+			defer func() { done <- struct{}{} }()
+			w.Run(ctx)
+		}()
+	}
+	for range readers {
+		<-done
+	}
+}
+
+// Run ticks until ctx ends, then releases the lease.
+func (w *ChainWatcher) Run(ctx context.Context) {
+	for {
+		st, err := w.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
+			// The reader's errors name the chain and the call, never the
+			// RPC URL (it may hold a key).
+			w.s.log.Warn("chain watcher: tick failed; trying again", "chain", w.r.Chain(), "livemode", w.livemode, "err", err)
+		}
+		wait := w.cfg.Poll
+		if err == nil && st.Behind {
+			wait = 0
+		}
+		select {
+		case <-ctx.Done():
+			w.Release(context.WithoutCancel(ctx))
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// TickStats says what one tick did.
+type TickStats struct {
+	// Leased is false when another watcher holds the chain: nothing was read.
+	Leased bool
+	// Head is the head read; From and To the blocks scanned (To < From
+	// when none).
+	Head, From, To uint64
+	// Logs is how many Transfer logs of the chain's tokens were read;
+	// Watched how many payments were watched; Matched how many logs paid
+	// one of them; Dropped how many transfers left the canonical chain;
+	// Applied how many payments were updated.
+	Logs, Watched, Matched, Dropped, Applied int
+	// Behind says the scan stopped short of the head (see
+	// maxRangesPerTick): the next tick should not wait.
+	Behind bool
+}
+
+// watchedPayment is a payment the tick watches, with its transfers as the
+// tick finds them.
+type watchedPayment struct {
+	p         *checkout.Payment
+	need      int // confirmations its transfers need (its Deposit's)
+	transfers []checkout.Transfer
+	changed   bool
+}
+
+// Tick runs one pass (see ChainWatcher).
+func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
+	var st TickStats
+	cur, held, err := w.lease(ctx)
+	if err != nil || !held {
+		return st, err
+	}
+	st.Leased = true
+	// The tick ends well before its lease: a watcher that lost it must not
+	// go on writing results another is writing too.
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*2/3)
+	defer cancel()
+
+	head, err := w.r.Head(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Head = head
+	watched, err := w.watched(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Watched = len(watched)
+	blocks := map[uint64]checkout.ChainBlock{} // headers read in this tick
+	block := func(n uint64) (checkout.ChainBlock, error) {
+		if b, ok := blocks[n]; ok {
+			return b, nil
+		}
+		b, err := w.r.Block(ctx, n)
+		if err == nil {
+			blocks[n] = b
+		}
+		return b, err
+	}
+	need := w.r.Confirmations()
+
+	// Where to scan from: after the cursor, or, the first time, the last
+	// confirmation depth of blocks (a new watcher sees what is confirming).
+	var from uint64
+	switch {
+	case cur.BlockHash == "":
+		from = sub1(head+1, uint64(need))
+	default:
+		from = cur.Block + 1
+		b, err := block(cur.Block)
+		if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
+			return st, err
+		}
+		if err != nil || b.Hash != cur.BlockHash {
+			// The block the last tick stopped at was replaced: the blocks
+			// before it, as deep as a reorganisation may reach without
+			// undoing a final transfer, are read again.
+			from = sub1(cur.Block+1, uint64(need))
+			w.s.log.Warn("chain watcher: a reorganisation replaced the last block scanned; scanning again",
+				"chain", w.r.Chain(), "block", cur.Block, "from", from)
+		}
+	}
+
+	// Transfers already seen that are not final yet: still canonical?
+	byAddr := make(map[string]*watchedPayment, len(watched))
+	for _, wp := range watched {
+		byAddr[strings.ToLower(wp.p.Deposit.Address)] = wp
+		for _, t := range wp.transfers {
+			if t.Confirmations >= wp.need {
+				continue
+			}
+			b, err := block(t.Block)
+			if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
+				return st, err
+			}
+			if err != nil || b.Hash != t.BlockHash {
+				wp.drop(t)
+				st.Dropped++
+				from = min(from, t.Block)
+			}
+		}
+	}
+
+	// The scan, in bounded ranges.
+	to := head
+	if span := w.r.MaxRange() * maxRangesPerTick; head >= from && head-from+1 > span {
+		to, st.Behind = from+span-1, true
+	}
+	st.From, st.To = from, to
+	for lo := from; lo <= to && to >= from; {
+		hi := min(to, lo+w.r.MaxRange()-1)
+		logs, err := w.r.Transfers(ctx, lo, hi)
+		if err != nil {
+			return st, err
+		}
+		st.Logs += len(logs)
+		for _, ct := range logs {
+			wp := byAddr[strings.ToLower(ct.To)]
+			if wp == nil || !strings.EqualFold(ct.Contract, wp.p.Deposit.Contract) {
+				continue
+			}
+			// A transfer in a block made before the payment is not its:
+			// the address was not yet given to anyone. (A minute of
+			// leeway for the node's clock.)
+			b, err := block(ct.Block)
+			if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
+				return st, err
+			}
+			if err != nil || b.Hash != ct.BlockHash || b.Time.Before(wp.p.Created.Add(-time.Minute)) {
+				continue
+			}
+			if wp.add(ct.Transfer) {
+				st.Matched++
+			}
+		}
+		if hi == to {
+			break
+		}
+		lo = hi + 1
+	}
+
+	// Confirmations, then the results, payment by payment.
+	for _, wp := range watched {
+		wp.confirm(head)
+		if !wp.changed {
+			continue
+		}
+		if err := w.push(ctx, wp); err != nil {
+			return st, err
+		}
+		st.Applied++
+	}
+
+	// Only now, with every result up to `to` applied, is the cursor moved.
+	hb, err := block(to)
+	if err != nil {
+		return st, err
+	}
+	return st, w.advance(ctx, cur, to, hb.Hash)
+}
+
+// sub1 is a-b, at least 0.
+func sub1(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+// watched reads the payments the tick watches: stablecoin payments of the
+// mode on the chain that await their deposit, and those whose deposit
+// lapsed unpaid a short while ago (kept in the due index for
+// depositLateWatch, so a late transfer is still recorded). Every
+// payment awaiting an action with a deadline is in the due index (Store.
+// DuePayments), so it is read from there, up to the far future.
+func (w *ChainWatcher) watched(ctx context.Context) ([]*watchedPayment, error) {
+	due, err := w.s.store.DuePayments(ctx, w.s.now().AddDate(100, 0, 0), w.cfg.MaxWatched)
+	if err != nil {
+		return nil, err
+	}
+	if len(due) >= w.cfg.MaxWatched {
+		w.s.log.Error("chain watcher: the watched set reached its bound; payments beyond it are not watched",
+			"chain", w.r.Chain(), "bound", w.cfg.MaxWatched)
+	}
+	var out []*watchedPayment
+	for _, p := range due {
+		if p.Provider != StablecoinProvider || p.Livemode != w.livemode || p.Deposit == nil || p.Deposit.Chain != w.r.Chain() {
+			continue
+		}
+		if p.Status != checkout.PaymentRequiresAction && !lateWatched(p) {
+			continue
+		}
+		out = append(out, &watchedPayment{p: p, need: confirmationsNeeded(p.Deposit), transfers: slices.Clone(p.Deposit.Transfers)})
+	}
+	return out, nil
+}
+
+// drop removes transfer t, whose block is no longer canonical.
+func (wp *watchedPayment) drop(t checkout.Transfer) {
+	wp.transfers = slices.DeleteFunc(wp.transfers, func(x checkout.Transfer) bool { return sameTransfer(x, t) })
+	wp.changed = true
+}
+
+// add records transfer t unless it is known (a block read again): reports
+// whether it is new. One seen before in another block (included again
+// after a reorganisation) takes its new block.
+func (wp *watchedPayment) add(t checkout.Transfer) bool {
+	for i, x := range wp.transfers {
+		if sameTransfer(x, t) {
+			if x.Block != t.Block || x.BlockHash != t.BlockHash {
+				t.Confirmations = x.Confirmations
+				wp.transfers[i], wp.changed = t, true
+			}
+			return false
+		}
+	}
+	wp.transfers = append(wp.transfers, t)
+	slices.SortFunc(wp.transfers, func(a, b checkout.Transfer) int {
+		if a.Block != b.Block {
+			return cmpU(a.Block, b.Block)
+		}
+		return cmpU(a.LogIndex, b.LogIndex)
+	})
+	wp.changed = true
+	return true
+}
+
+func cmpU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// sameTransfer reports whether a and b are the same log: a transaction's
+// hash and the log's index in its block name it across re-scans.
+func sameTransfer(a, b checkout.Transfer) bool {
+	return a.TxHash == b.TxHash && a.LogIndex == b.LogIndex
+}
+
+// confirm sets each transfer's confirmations at head, up to those needed
+// (past them nothing changes for the customer, and the payment is not
+// written again).
+func (wp *watchedPayment) confirm(head uint64) {
+	for i := range wp.transfers {
+		t := &wp.transfers[i]
+		n := 0
+		if t.Block <= head {
+			n = int(min(head-t.Block+1, uint64(wp.need)))
+		}
+		if n != t.Confirmations {
+			t.Confirmations, wp.changed = n, true
+		}
+	}
+}
+
+// push applies wp's transfers to its payment.
+func (w *ChainWatcher) push(ctx context.Context, wp *watchedPayment) error {
+	d := wp.p.Deposit.Clone()
+	d.Transfers = wp.transfers
+	res := checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Deposit: d}
+	due, ok := new(big.Int).SetString(d.Amount, 10)
+	if !ok {
+		w.s.log.Error("chain watcher: a payment's amount due is not a number", "payment", wp.p.ID)
+		return nil
+	}
+	if confirmedSum(d, wp.need).Cmp(due) >= 0 {
+		res.Status = checkout.PaymentSucceeded
+	}
+	_, err := w.s.ApplyProviderResult(ctx, wp.p.Scope(), wp.p.Provider,
+		checkout.Notification{PaymentID: wp.p.ID, ProviderRef: wp.p.ProviderRef, Result: res})
+	switch {
+	case err == nil:
+		return nil
+	case checkout.IsKind(err, checkout.KindState), checkout.IsKind(err, checkout.KindNotFound):
+		// Decided meanwhile (canceled, or succeeded through another
+		// path): nothing more to record, and the chain goes on.
+		w.s.log.Info("chain watcher: a payment did not take the chain's result", "payment", wp.p.ID, "err", err)
+		return nil
+	}
+	return fmt.Errorf("payment %s: %w", wp.p.ID, err)
+}
+
+// confirmedSum is what d's transfers with at least need confirmations
+// brought. Amounts that are not numbers count as nothing.
+func confirmedSum(d *checkout.Deposit, need int) *big.Int {
+	sum := new(big.Int)
+	for _, t := range d.Transfers {
+		if v, ok := new(big.Int).SetString(t.Amount, 10); ok && t.Confirmations >= need {
+			sum.Add(sum, v)
+		}
+	}
+	return sum
+}
+
+// lease takes the chain's lease for this watcher, or keeps it, and returns
+// the cursor; held is false when another watcher holds a lease still
+// running. A lease with more than half its time left is not renewed here
+// (advance renews it with the cursor, in the same write).
+func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, held bool, err error) {
+	scope, id := checkout.ChainScope(w.livemode), checkout.ChainCursorID(w.livemode, w.r.Chain())
+	err = retryCAS(func() error {
+		now := w.s.now()
+		o, err := w.s.store.GetObject(ctx, scope, checkout.ChainCursorKind, id)
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			cur = &checkout.ChainCursor{Livemode: w.livemode, Chain: w.r.Chain(), Owner: w.owner, LeaseUntil: now.Add(w.cfg.Lease),
+				Version: 1, Created: now, Updated: now}
+			held = true
+			return w.s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{cur}})
+		}
+		if err != nil {
+			return err
+		}
+		c, ok := o.(*checkout.ChainCursor)
+		if !ok {
+			return fmt.Errorf("chain watcher: object %s is a %T", id, o)
+		}
+		cur = c
+		switch {
+		case c.Owner == w.owner && c.LeaseUntil.Sub(now) > w.cfg.Lease/2:
+			held = true
+			return nil
+		case c.Owner != w.owner && now.Before(c.LeaseUntil):
+			held = false
+			return nil
+		}
+		c.Owner, c.LeaseUntil = w.owner, now.Add(w.cfg.Lease)
+		c.Version++
+		c.Updated = now
+		held = true
+		return w.s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{c}})
+	})
+	if checkout.IsKind(err, checkout.KindConflict) {
+		// Another watcher won every race: it holds the chain.
+		return nil, false, nil
+	}
+	return cur, held && err == nil, err
+}
+
+// errLeaseLost is a tick's end when another watcher took the chain.
+var errLeaseLost = errors.New("chain watcher: the lease was taken by another watcher")
+
+// advance stores the cursor at block n with hash, and renews the lease,
+// over cur as the lease step read or wrote it: a compare-and-set that
+// fails only if another watcher took the lease meanwhile.
+func (w *ChainWatcher) advance(ctx context.Context, cur *checkout.ChainCursor, n uint64, hash string) error {
+	now := w.s.now()
+	c := *cur
+	c.Block, c.BlockHash = n, hash
+	c.LeaseUntil = now.Add(w.cfg.Lease)
+	c.Version++
+	c.Updated = now
+	err := w.s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{&c}})
+	if checkout.IsKind(err, checkout.KindConflict) {
+		return errLeaseLost
+	}
+	if err == nil {
+		*cur = c
+	}
+	return err
+}
+
+// Release ends this watcher's lease, if it holds it, so that another
+// replica takes the chain at its next tick rather than after the lease.
+func (w *ChainWatcher) Release(ctx context.Context) {
+	scope, id := checkout.ChainScope(w.livemode), checkout.ChainCursorID(w.livemode, w.r.Chain())
+	_ = retryCAS(func() error {
+		o, err := w.s.store.GetObject(ctx, scope, checkout.ChainCursorKind, id)
+		if err != nil {
+			return nil
+		}
+		c, ok := o.(*checkout.ChainCursor)
+		if !ok || c.Owner != w.owner {
+			return nil
+		}
+		c.LeaseUntil = time.Time{}
+		c.Version++
+		c.Updated = w.s.now()
+		return w.s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{c}})
+	})
+}

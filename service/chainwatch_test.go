@@ -1,0 +1,303 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"math/big"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/anviltest"
+	"github.com/checkoutd/checkoutd/internal/evm"
+	"github.com/checkoutd/checkoutd/internal/teststore"
+	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/provider/stablecoin"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// chainConfirmations is the test chain's depth: a transfer counts in its
+// third block.
+const chainConfirmations = 3
+
+// depositProvider stands in for the stablecoin provider (its own package
+// derives addresses from the account's key): registered under its name,
+// its Start answers what the real one does — requires_action, a
+// deposit_address action with a deadline, and a Deposit of the session's
+// amount at 6 decimals (99.99 → 99990000) to an address of its own per
+// payment — so that Pay makes real sessions and payments for the watcher.
+// It serves multibanco, a method every session takes here, so the tests
+// do not depend on how sessions offer the stablecoin method.
+type depositProvider struct {
+	chain  string
+	token  evm.Address
+	ttl    time.Duration // the action's deadline, after the payment
+	amount string        // when set, what is due instead of the session's amount
+}
+
+func (*depositProvider) Name() string { return service.StablecoinProvider }
+func (*depositProvider) Methods() []checkout.Method {
+	return []checkout.Method{checkout.MethodMultibanco}
+}
+func (*depositProvider) Page(checkout.Method) checkout.PageSpec { return checkout.PageSpec{} }
+
+func (d *depositProvider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
+	var addr evm.Address
+	copy(addr[:], evm.Keccak256([]byte(req.Payment.ID))[12:])
+	due := d.amount
+	if due == "" {
+		due = new(big.Int).Mul(big.NewInt(req.Payment.Amount), big.NewInt(10_000)).String()
+	}
+	return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: d.chain + ":" + addr.Lower(),
+		Action: &checkout.NextAction{Kind: checkout.NextActionDepositAddress, ExpiresAt: req.Payment.Created.Add(d.ttl)},
+		Deposit: &checkout.Deposit{Chain: d.chain, ChainID: anviltest.ChainID, Token: "USDC", Contract: d.token.String(), Decimals: 6,
+			Address: addr.String(), Amount: due, ExchangeRate: "1", Confirmations: chainConfirmations}}, nil
+}
+
+func (*depositProvider) Confirm(context.Context, *checkout.Payment, checkout.ConfirmRequest) (checkout.ProviderResult, error) {
+	return checkout.ProviderResult{}, checkout.Errorf(checkout.KindState, "no_confirm", "a deposit is not confirmed by the customer")
+}
+
+// Refund refuses, as the real provider does (it holds no key).
+func (*depositProvider) Refund(context.Context, *checkout.Payment, int64, string) (checkout.RefundResult, error) {
+	return checkout.RefundResult{}, checkout.Errorf(checkout.KindState, "refund_unsupported", "checkoutd cannot send coins back")
+}
+
+// chainFixture is a service over a store, with anvil, the test token, a
+// reader of the chain and the deposit provider.
+type chainFixture struct {
+	*fixture
+	chain  *anviltest.Chain
+	token  evm.Address
+	reader *stablecoin.Reader
+	prov   *depositProvider
+	clock  *setClock
+	payer  evm.Address // a dev account holding plenty of the token
+}
+
+func newChainFixture(t *testing.T, st checkout.Store, opts ...anviltest.Option) *chainFixture {
+	t.Helper()
+	chain := anviltest.Start(t, opts...)
+	tok := chain.Deploy()
+	payer := chain.Accounts[1]
+	chain.Mint(tok, payer, 1_000_000_000_000)
+	chain.Mine(1)
+	if st == nil {
+		st = teststore.Open(t, "sqlite")
+	}
+	f := &chainFixture{chain: chain, token: tok, payer: payer, clock: &setClock{now: time.Now().UTC()},
+		prov: &depositProvider{chain: "anvil", token: tok, ttl: time.Hour}}
+	f.reader = stablecoin.NewReader(stablecoin.Chain{Name: "anvil", RPCURL: chain.URL, ChainID: anviltest.ChainID,
+		Confirmations: chainConfirmations, Tokens: map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}}}, 0, 0)
+	f.fixture = newChainService(t, st, f.clock, f.prov)
+	return f
+}
+
+// newChainService is a service over st whose test mode pays multibanco
+// through prov, with an account.
+func newChainService(t *testing.T, st checkout.Store, clock checkout.Clock, prov checkout.Provider) *fixture {
+	t.Helper()
+	r := service.NewRegistry()
+	r.Register("sim", sim.Factory(sim.New(clock)))
+	r.Register(service.StablecoinProvider, func(*checkout.Account, bool) (checkout.Provider, error) { return prov, nil })
+	r.Route(false, "sim", checkout.MethodCard)
+	r.Route(false, service.StablecoinProvider, checkout.MethodMultibanco)
+	logs := &bytes.Buffer{}
+	cfg := service.Config{Store: st, Clock: clock, PublicURL: "http://checkout.test", Providers: r,
+		Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	svc := service.New(cfg)
+	ctx := context.Background()
+	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_shop", Name: "Shop", DefaultCurrency: "EUR"})
+	if err != nil && !checkout.IsKind(err, checkout.KindConflict) {
+		t.Fatal(err)
+	}
+	id := "acct_shop"
+	if a != nil {
+		id = a.ID
+	}
+	return &fixture{cfg: cfg, svc: svc, store: st, logs: logs, scope: checkout.Scope{AccountID: id}, ctx: ctx}
+}
+
+// lockedWriter lets watchers in goroutines log into one buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// pay opens a session of 99.99 and starts its deposit payment.
+func (f *chainFixture) pay(t *testing.T) (*checkout.Session, *checkout.Payment) {
+	t.Helper()
+	s := f.session(t, "multibanco")
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodMultibanco})
+	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Deposit == nil {
+		t.Fatalf("pay: %v %+v", err, p)
+	}
+	if sess.Status != checkout.SessionOpen {
+		t.Fatalf("a session waiting for its deposit is %s, want open", sess.Status)
+	}
+	return sess, p
+}
+
+// send transfers units of the token from the payer to p's deposit address
+// (mined with the next block).
+func (f *chainFixture) send(t *testing.T, p *checkout.Payment, units int64) string {
+	t.Helper()
+	to, err := evm.ParseAddress(p.Deposit.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.chain.Transfer(f.token, f.payer, to, units)
+}
+
+// watcher is a new watcher of the chain over f's service.
+func (f *chainFixture) watcher() *service.ChainWatcher {
+	return f.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{Poll: 20 * time.Millisecond})
+}
+
+func tick(t *testing.T, w *service.ChainWatcher) service.TickStats {
+	t.Helper()
+	st, err := w.Tick(context.Background())
+	if err != nil {
+		t.Fatalf("tick: %v", err)
+	}
+	return st
+}
+
+// paymentEvents are the types of the events about payment id or its
+// session, oldest first.
+func (f *fixture) eventTypes(t *testing.T, sessionID, paymentID string) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range f.allEvents(t) {
+		if ev.ObjectID == paymentID || ev.ObjectID == sessionID {
+			out = append(out, ev.Type)
+		}
+	}
+	return out
+}
+
+func (f *fixture) sessionOf(t *testing.T, id string) *checkout.Session {
+	t.Helper()
+	s, err := f.svc.GetSession(f.ctx, f.scope, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func confirmations(p *checkout.Payment) []int {
+	var out []int
+	for _, tr := range p.Deposit.Transfers {
+		out = append(out, tr.Confirmations)
+	}
+	return out
+}
+
+// TestChainWatchExact: the exact amount in one transfer is seen in its
+// block (1/3), confirms block by block, and completes the session at its
+// third confirmation, with one completion and one payment.succeeded; more
+// blocks change nothing.
+func TestChainWatchExact(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w) // the cursor starts at the head
+	sess, p := f.pay(t)
+	tx := f.send(t, p, 99_990_000)
+	f.chain.Mine(1)
+	st := tick(t, w)
+	if st.Matched != 1 || st.Applied != 1 {
+		t.Fatalf("tick %+v, want the transfer matched and applied", st)
+	}
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentRequiresAction || len(got.Deposit.Transfers) != 1 || got.Deposit.Transfers[0].TxHash != tx ||
+		got.Deposit.Transfers[0].Confirmations != 1 || got.Deposit.Transfers[0].Amount != "99990000" ||
+		got.Deposit.Transfers[0].From != f.payer.String() || got.Action == nil || got.Action.Kind != checkout.NextActionDepositAddress {
+		t.Fatalf("after the transfer's block: %+v %+v", got, got.Deposit)
+	}
+	if s := f.sessionOf(t, sess.ID); s.Status != checkout.SessionOpen {
+		t.Fatalf("a confirming deposit's session is %s", s.Status)
+	}
+	f.chain.Mine(1)
+	tick(t, w)
+	if got := f.payment(t, p.ID); !slices.Equal(confirmations(got), []int{2}) || got.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("after one block more: %s %v", got.Status, confirmations(got))
+	}
+	f.chain.Mine(1)
+	tick(t, w)
+	got = f.payment(t, p.ID)
+	s := f.sessionOf(t, sess.ID)
+	if got.Status != checkout.PaymentSucceeded || s.Status != checkout.SessionComplete || s.PaymentStatus != checkout.PaymentPaid ||
+		s.Payment != p.ID || got.Deposit.Late || got.Deposit.Excess != "" {
+		t.Fatalf("after the third confirmation: payment %s %+v, session %s/%s", got.Status, got.Deposit, s.Status, s.PaymentStatus)
+	}
+	f.chain.Mine(2)
+	tick(t, w)
+	want := []string{checkout.EventSessionCompleted, checkout.EventPaymentSucceeded}
+	if ev := f.eventTypes(t, sess.ID, p.ID); !slices.Equal(ev, want) {
+		t.Fatalf("events %v, want %v", ev, want)
+	}
+}
+
+// TestChainWatchUnderThenTopUp: a transfer short of the amount confirms
+// and leaves the session open and the payment waiting, with
+// payment.underpaid; a second transfer that makes up the rest completes it.
+func TestChainWatchUnderThenTopUp(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.send(t, p, 60_000_000)
+	f.chain.Mine(chainConfirmations)
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentRequiresAction || f.sessionOf(t, sess.ID).Status != checkout.SessionOpen {
+		t.Fatalf("underpaid: payment %s, session %s", got.Status, f.sessionOf(t, sess.ID).Status)
+	}
+	f.chain.Mine(1)
+	tick(t, w) // nothing new: no second underpaid event
+	f.send(t, p, 39_990_000)
+	f.chain.Mine(1)
+	tick(t, w)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction || !slices.Equal(confirmations(got), []int{3, 1}) {
+		t.Fatalf("topping up: %s %v", got.Status, confirmations(got))
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, w)
+	got = f.payment(t, p.ID)
+	if s := f.sessionOf(t, sess.ID); got.Status != checkout.PaymentSucceeded || s.Status != checkout.SessionComplete || got.Deposit.Excess != "" {
+		t.Fatalf("topped up: payment %s %+v, session %s", got.Status, got.Deposit, s.Status)
+	}
+	want := []string{checkout.EventPaymentUnderpaid, checkout.EventSessionCompleted, checkout.EventPaymentSucceeded}
+	if ev := f.eventTypes(t, sess.ID, p.ID); !slices.Equal(ev, want) {
+		t.Fatalf("events %v, want %v", ev, want)
+	}
+}
+
+// TestChainWatchOverpaid: more than is due completes the session, records
+// the excess on the deposit and says so with payment.overpaid.
+func TestChainWatchOverpaid(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.send(t, p, 100_000_000)
+	f.chain.Mine(chainConfirmations)
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentSucceeded || got.Deposit.Excess != "10000" || f.sessionOf(t, sess.ID).Status != checkout.SessionComplete {
+		t.Fatalf("overpaid: %s %+v", got.Status, got.Deposit)
+	}
+	want := []string{checkout.EventSessionCompleted, checkout.EventPaymentSucceeded, checkout.EventPaymentOverpaid}
+	if ev := f.eventTypes(t, sess.ID, p.ID); !slices.Equal(ev, want) {
+		t.Fatalf("events %v, want %v", ev, want)
+	}
+}
