@@ -133,10 +133,14 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// pay opens a session of 99.99 and starts its deposit payment.
-func (f *chainFixture) pay(t *testing.T) (*checkout.Session, *checkout.Payment) {
+// pay opens a session of 99.99 (taking methods, multibanco when none) and
+// starts its deposit payment.
+func (f *chainFixture) pay(t *testing.T, methods ...string) (*checkout.Session, *checkout.Payment) {
 	t.Helper()
-	s := f.session(t, "multibanco")
+	if methods == nil {
+		methods = []string{"multibanco"}
+	}
+	s := f.session(t, methods...)
 	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodMultibanco})
 	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Deposit == nil {
 		t.Fatalf("pay: %v %+v", err, p)
@@ -299,5 +303,174 @@ func TestChainWatchOverpaid(t *testing.T) {
 	want := []string{checkout.EventSessionCompleted, checkout.EventPaymentSucceeded, checkout.EventPaymentOverpaid}
 	if ev := f.eventTypes(t, sess.ID, p.ID); !slices.Equal(ev, want) {
 		t.Fatalf("events %v, want %v", ev, want)
+	}
+}
+
+// TestChainWatchLate: a transfer to a deposit that lapsed unpaid (its
+// session expired too) is still recorded: the payment succeeds late, with
+// payment.received_late, the session is not completed, and nothing is
+// refunded (checkoutd holds no key to send coins back).
+func TestChainWatchLate(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.clock.set(f.clock.Now().Add(25 * time.Hour)) // past the action and the session
+	f.sweep(t)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentFailed || got.FailureCode != "deposit_expired" {
+		t.Fatalf("lapsed: %s %s", got.Status, got.FailureCode)
+	}
+	if _, err := f.svc.SweepExpired(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(1)
+	tick(t, w)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentFailed || !slices.Equal(confirmations(got), []int{1}) {
+		t.Fatalf("a late transfer confirming: %s %v", got.Status, got.Deposit)
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	s := f.sessionOf(t, sess.ID)
+	if got.Status != checkout.PaymentSucceeded || !got.Deposit.Late || s.Status != checkout.SessionExpired || s.Payment == p.ID || got.AmountRefunded != 0 {
+		t.Fatalf("late: payment %s %+v refunded %d, session %s (%s)", got.Status, got.Deposit, got.AmountRefunded, s.Status, s.Payment)
+	}
+	ev := f.eventTypes(t, sess.ID, p.ID)
+	if !slices.Contains(ev, checkout.EventPaymentReceivedLate) || slices.Contains(ev, checkout.EventSessionCompleted) ||
+		slices.Contains(ev, checkout.EventRefundCreated) {
+		t.Fatalf("events %v: want payment.received_late, no completion, no refund", ev)
+	}
+}
+
+// TestChainWatchConfirmingPastDeadline: a deposit whose transfer is
+// confirming when its deadline passes is not failed by the sweep: it waits
+// for its confirmations and completes the session (still open).
+func TestChainWatchConfirmingPastDeadline(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(1)
+	tick(t, w)
+	f.clock.set(f.clock.Now().Add(2 * time.Hour)) // past the action's hour, inside the session's day
+	f.sweep(t)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("a confirming deposit at its deadline: %s %s", got.Status, got.FailureCode)
+	}
+	f.sweep(t) // and again: still not failed
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	if s := f.sessionOf(t, sess.ID); got.Status != checkout.PaymentSucceeded || s.Status != checkout.SessionComplete || got.Deposit.Late {
+		t.Fatalf("confirmed past the deadline: payment %s late=%v, session %s", got.Status, got.Deposit.Late, s.Status)
+	}
+}
+
+// TestChainWatchLapsesUnpaid: without a transfer, the sweep fails the
+// deposit at its deadline (deposit_expired) and the session stays open.
+func TestChainWatchLapsesUnpaid(t *testing.T) {
+	f := newChainFixture(t, nil)
+	sess, p := f.pay(t)
+	f.clock.set(f.clock.Now().Add(2 * time.Hour))
+	f.sweep(t)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentFailed || got.FailureCode != "deposit_expired" {
+		t.Fatalf("unpaid at the deadline: %s %s", got.Status, got.FailureCode)
+	}
+	if s := f.sessionOf(t, sess.ID); s.Status != checkout.SessionOpen {
+		t.Fatalf("session %s", s.Status)
+	}
+}
+
+// TestChainWatchPaidByAnother: a deposit confirmed after another payment
+// completed its session is recorded late, never a second completion.
+func TestChainWatchPaidByAnother(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t, "multibanco", "card")
+	if _, card, err := f.svc.Pay(f.ctx, sess.ID, service.PayParams{Method: checkout.MethodCard, Card: card("4242424242424242", "123")}); err != nil || card.Status != checkout.PaymentSucceeded {
+		t.Fatalf("card: %v", err)
+	}
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentSucceeded || !got.Deposit.Late || got.AmountRefunded != 0 {
+		t.Fatalf("paid after another payment: %s %+v", got.Status, got.Deposit)
+	}
+	n := 0
+	for _, ev := range f.allEvents(t) {
+		if ev.Type == checkout.EventSessionCompleted {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d completions", n)
+	}
+}
+
+// TestChainWatchTwoInOneBlock: two sessions paid in one block both complete
+// in one tick.
+func TestChainWatchTwoInOneBlock(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	s1, p1 := f.pay(t)
+	s2, p2 := f.pay(t)
+	f.send(t, p1, 99_990_000)
+	f.send(t, p2, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	st := tick(t, w)
+	if st.Matched != 2 {
+		t.Fatalf("tick %+v", st)
+	}
+	for _, id := range []string{s1.ID, s2.ID} {
+		if s := f.sessionOf(t, id); s.Status != checkout.SessionComplete {
+			t.Fatalf("session %s is %s", id, s.Status)
+		}
+	}
+	b1, b2 := f.payment(t, p1.ID).Deposit.Transfers[0], f.payment(t, p2.ID).Deposit.Transfers[0]
+	if b1.Block != b2.Block || b1.TxHash == b2.TxHash {
+		t.Fatalf("the transfers are in blocks %d and %d", b1.Block, b2.Block)
+	}
+}
+
+// TestChainWatchReorg: a transfer with two of its three confirmations is
+// taken off the chain by a reorganisation: the watcher drops it, the
+// payment waits again with no transfer, the session stays open; the
+// customer's transfer sent again then completes it, counted once.
+func TestChainWatchReorg(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(2)
+	tick(t, w)
+	if got := f.payment(t, p.ID); !slices.Equal(confirmations(got), []int{2}) {
+		t.Fatalf("before the reorg: %v", confirmations(got))
+	}
+	f.chain.Reorg(2)
+	st := tick(t, w)
+	got := f.payment(t, p.ID)
+	if st.Dropped != 1 || got.Status != checkout.PaymentRequiresAction || len(got.Deposit.Transfers) != 0 || got.Action == nil {
+		t.Fatalf("after the reorg: tick %+v, payment %s %+v", st, got.Status, got.Deposit)
+	}
+	if s := f.sessionOf(t, sess.ID); s.Status != checkout.SessionOpen {
+		t.Fatalf("session %s", s.Status)
+	}
+	f.chain.Mine(chainConfirmations)
+	tick(t, w)
+	if got := f.payment(t, p.ID); len(got.Deposit.Transfers) != 0 || got.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("the reorganised transfer came back: %+v", got.Deposit)
+	}
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	tick(t, w)
+	got = f.payment(t, p.ID)
+	if got.Status != checkout.PaymentSucceeded || len(got.Deposit.Transfers) != 1 || f.sessionOf(t, sess.ID).Status != checkout.SessionComplete {
+		t.Fatalf("paid again: %s %+v", got.Status, got.Deposit)
 	}
 }
