@@ -474,3 +474,256 @@ func TestChainWatchReorg(t *testing.T) {
 		t.Fatalf("paid again: %s %+v", got.Status, got.Deposit)
 	}
 }
+
+// failingCursorStore, once armed, loses the next write of a chain cursor
+// that moves it: the tick's results are written, its cursor is not, as
+// when the process dies between the two.
+type failingCursorStore struct {
+	checkout.Store
+	mu    sync.Mutex
+	armed bool
+}
+
+func (s *failingCursorStore) arm() { s.mu.Lock(); s.armed = true; s.mu.Unlock() }
+
+func (s *failingCursorStore) Commit(ctx context.Context, c checkout.Change) error {
+	for _, o := range c.Objects {
+		if cur, ok := o.(*checkout.ChainCursor); ok && cur.Block > 0 {
+			s.mu.Lock()
+			fail := s.armed
+			s.armed = false
+			s.mu.Unlock()
+			if fail {
+				return context.DeadlineExceeded
+			}
+		}
+	}
+	return s.Store.Commit(ctx, c)
+}
+
+// TestChainWatchRestart: a watcher that dies after applying a tick's
+// results but before storing its cursor, and another that takes over
+// after its lease, count every transfer once: the blocks read again are
+// known by transaction and log index. Then watchers run as the server
+// runs them, stopped and started again mid-stream: no transfer missed,
+// none counted twice, each session completed once.
+func TestChainWatchRestart(t *testing.T) {
+	f := newChainFixture(t, nil)
+	crashing := &failingCursorStore{Store: f.store}
+	dying := newChainService(t, crashing, f.clock, f.prov)
+	w1 := dying.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{})
+	tick(t, w1)
+	s1, p1 := f.pay(t)
+	s2, p2 := f.pay(t)
+	f.send(t, p1, 99_990_000)
+	f.chain.Mine(1)
+	crashing.arm()
+	if _, err := w1.Tick(f.ctx); err == nil {
+		t.Fatal("the tick whose cursor was lost did not fail")
+	}
+	if got := f.payment(t, p1.ID); len(got.Deposit.Transfers) != 1 {
+		t.Fatalf("the dying tick's result: %+v", got.Deposit)
+	}
+	f.send(t, p2, 99_990_000)
+	f.chain.Mine(1)
+	// Another replica, after the dead one's lease.
+	f.clock.set(f.clock.Now().Add(service.DefaultChainLease + time.Second))
+	w2 := f.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{})
+	st := tick(t, w2)
+	if !st.Leased || st.From > f.payment(t, p1.ID).Deposit.Transfers[0].Block {
+		t.Fatalf("the new watcher did not read the dead one's blocks again: %+v", st)
+	}
+	f.chain.Mine(chainConfirmations)
+	tick(t, w2)
+	for _, p := range []*checkout.Payment{p1, p2} {
+		got := f.payment(t, p.ID)
+		if got.Status != checkout.PaymentSucceeded || len(got.Deposit.Transfers) != 1 || got.Deposit.Excess != "" {
+			t.Fatalf("payment %s: %s %+v", p.ID, got.Status, got.Deposit)
+		}
+	}
+
+	w2.Release(f.ctx)
+
+	// The server's loop, stopped and started mid-stream.
+	run := func(svc *service.Service) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{Poll: 10 * time.Millisecond}).Run(ctx)
+			close(done)
+		}()
+		return func() { cancel(); <-done }
+	}
+	var sessions []*checkout.Session
+	var payments []*checkout.Payment
+	for range 4 {
+		s, p := f.pay(t)
+		sessions, payments = append(sessions, s), append(payments, p)
+	}
+	stop := run(f.svc)
+	f.send(t, payments[0], 99_990_000)
+	f.chain.Mine(1)
+	f.send(t, payments[1], 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	f.waitFor(t, payments[0].ID, checkout.PaymentSucceeded)
+	f.waitFor(t, payments[1].ID, checkout.PaymentSucceeded)
+	f.send(t, payments[2], 50_000_000)
+	f.chain.Mine(1)
+	stop() // releases the lease
+	f.send(t, payments[2], 49_990_000)
+	f.send(t, payments[3], 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	other := newChainService(t, f.store, f.clock, f.prov)
+	stop = run(other.svc)
+	defer stop()
+	f.waitFor(t, payments[2].ID, checkout.PaymentSucceeded)
+	f.waitFor(t, payments[3].ID, checkout.PaymentSucceeded)
+	for i, p := range payments {
+		got := f.payment(t, p.ID)
+		want := 1
+		if i == 2 {
+			want = 2 // half before the stop, half after
+		}
+		if n := len(got.Deposit.Transfers); n != want {
+			t.Fatalf("payment %d has %d transfers, want %d: %+v", i, n, want, got.Deposit)
+		}
+		if got.Deposit.Excess != "" {
+			t.Fatalf("payment %d counted a transfer twice: excess %s", i, got.Deposit.Excess)
+		}
+	}
+	completions := map[string]int{}
+	for _, ev := range f.allEvents(t) {
+		if ev.Type == checkout.EventSessionCompleted {
+			completions[ev.ObjectID]++
+		}
+	}
+	for _, s := range append([]*checkout.Session{s1, s2}, sessions...) {
+		if completions[s.ID] != 1 {
+			t.Fatalf("session %s completed %d times", s.ID, completions[s.ID])
+		}
+	}
+}
+
+// waitFor waits (up to a generous bound, on a busy machine) until payment
+// id is in state want.
+func (f *fixture) waitFor(t *testing.T, id string, want checkout.PaymentState) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		p := f.payment(t, id)
+		if p.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payment %s is still %s, want %s", id, p.Status, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestChainWatchReplicas: two replicas (two services over one store), each
+// running its watcher of the same chain: one holds the lease and scans,
+// the other never does; every payment completes once, with its events
+// once.
+func TestChainWatchReplicas(t *testing.T) {
+	f := newChainFixture(t, nil)
+	replicas := []*fixture{f.fixture, newChainService(t, f.store, f.clock, f.prov)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	leased := make([]int, len(replicas))
+	var mu sync.Mutex
+	for i, r := range replicas {
+		w := r.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				st, err := w.Tick(ctx)
+				if err != nil && ctx.Err() == nil {
+					t.Errorf("replica %d: %v", i, err)
+				}
+				mu.Lock()
+				if st.Leased {
+					leased[i]++
+				}
+				mu.Unlock()
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	}
+	var sessions []*checkout.Session
+	var payments []*checkout.Payment
+	for i := range 6 {
+		s, p := f.pay(t)
+		sessions, payments = append(sessions, s), append(payments, p)
+		f.send(t, p, 99_990_000)
+		if i%2 == 1 {
+			f.chain.Mine(1)
+		}
+	}
+	f.chain.Mine(chainConfirmations)
+	for _, p := range payments {
+		f.waitFor(t, p.ID, checkout.PaymentSucceeded)
+	}
+	cancel()
+	wg.Wait()
+	if (leased[0] == 0) == (leased[1] == 0) {
+		t.Fatalf("ticks holding the lease per replica: %v, want one replica only", leased)
+	}
+	count := map[string]int{}
+	for _, ev := range f.allEvents(t) {
+		count[ev.Type+" "+ev.ObjectID]++
+	}
+	for i := range payments {
+		if count[checkout.EventSessionCompleted+" "+sessions[i].ID] != 1 || count[checkout.EventPaymentSucceeded+" "+payments[i].ID] != 1 {
+			t.Fatalf("payment %d: events %v", i, count)
+		}
+	}
+}
+
+// TestChainLease: on every store, of two watchers of one chain one holds
+// the lease; the other takes it when it runs out, or at once when the
+// holder releases it, and the one that lost it stops scanning; the cursor
+// is stored with the lease.
+func TestChainLease(t *testing.T) {
+	chain := anviltest.Start(t)
+	tok := chain.Deploy()
+	reader := stablecoin.NewReader(stablecoin.Chain{Name: "anvil", RPCURL: chain.URL, ChainID: anviltest.ChainID,
+		Confirmations: chainConfirmations, Tokens: map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}}}, 0, 0)
+	teststore.Each(t, func(t *testing.T, st checkout.Store) {
+		clock := &setClock{now: time.Now().UTC()}
+		prov := &depositProvider{chain: "anvil", token: tok, ttl: time.Hour}
+		a := newChainService(t, st, clock, prov).svc.NewChainWatcher(false, reader, service.ChainWatchConfig{})
+		b := newChainService(t, st, clock, prov).svc.NewChainWatcher(false, reader, service.ChainWatchConfig{})
+		if !tick(t, a).Leased || tick(t, b).Leased {
+			t.Fatal("not exactly the first watcher holds the lease")
+		}
+		chain.Mine(2)
+		head := chain.Head()
+		if got := tick(t, a); !got.Leased || got.To != head {
+			t.Fatalf("the holder's tick: %+v (head %d)", got, head)
+		}
+		o, err := st.GetObject(context.Background(), checkout.ChainScope(false), checkout.ChainCursorKind, checkout.ChainCursorID(false, "anvil"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur := o.(*checkout.ChainCursor); cur.Block != head || cur.BlockHash == "" {
+			t.Fatalf("cursor %+v, want block %d", cur, head)
+		}
+		clock.set(clock.Now().Add(service.DefaultChainLease / 2))
+		if tick(t, b).Leased {
+			t.Fatal("the lease was taken before it ran out")
+		}
+		clock.set(clock.Now().Add(service.DefaultChainLease))
+		if !tick(t, b).Leased {
+			t.Fatal("the lease was not taken after it ran out")
+		}
+		if tick(t, a).Leased {
+			t.Fatal("the watcher that lost the lease still scans")
+		}
+		b.Release(context.Background())
+		if !tick(t, a).Leased || tick(t, b).Leased {
+			t.Fatal("a released lease was not taken at once")
+		}
+	})
+}
