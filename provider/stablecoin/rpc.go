@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -205,15 +204,6 @@ func quantity(s string) (uint64, error) {
 		return 0, fmt.Errorf("not a quantity: %q", s)
 	}
 	return strconv.ParseUint(h, 16, 64)
-}
-
-// bigQuantity reads a 32-byte big-endian word in 0x-hex (a log's data).
-func bigQuantity(s string) (*big.Int, bool) {
-	h, ok := strings.CutPrefix(s, "0x")
-	if !ok || len(h) != 64 {
-		return nil, false
-	}
-	return new(big.Int).SetString(h, 16)
 }
 
 // isHash reports whether s is a 32-byte 0x-hex hash.

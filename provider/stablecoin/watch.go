@@ -2,6 +2,7 @@ package stablecoin
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,10 +19,6 @@ import (
 // hosted nodes refuse wider queries (many cap at 1 000 to 10 000 blocks, or
 // at 10 000 logs; a refused range is asked again in halves).
 const DefaultMaxRange = 500
-
-// transferTopic is keccak256("Transfer(address,address,uint256)"), the
-// first topic of an ERC-20 Transfer log.
-var transferTopic = "0x" + fmt.Sprintf("%x", evm.Keccak256([]byte("Transfer(address,address,uint256)")))
 
 // Reader reads one configured chain for the service's chain watcher
 // (checkout.ChainReader): the head, block headers and the Transfer logs of
@@ -114,7 +111,7 @@ func (r *Reader) Transfers(ctx context.Context, from, to uint64) ([]checkout.Cha
 	if to < from {
 		return nil, nil
 	}
-	logs, err := r.rpc.Logs(ctx, r.contracts, transferTopic, from, to)
+	logs, err := r.rpc.Logs(ctx, r.contracts, evm.TransferTopic, from, to)
 	var re *RPCError
 	if errors.As(err, &re) && to > from {
 		mid := from + (to-from)/2
@@ -143,18 +140,27 @@ func (r *Reader) Transfers(ctx context.Context, from, to uint64) ([]checkout.Cha
 
 // transfer reads a Transfer log of one of the chain's tokens; ok is false
 // for a log that is not one (another event with the same first topic: an
-// ERC-721 Transfer has the token id as a fourth topic).
+// ERC-721 Transfer has the token id as a fourth topic, and evm.
+// DecodeTransfer refuses it).
 func (r *Reader) transfer(l Log) (t checkout.ChainTransfer, ok bool, err error) {
-	if l.Removed || len(l.Topics) != 3 || !strings.EqualFold(l.Topics[0], transferTopic) {
+	if l.Removed {
 		return t, false, nil
 	}
 	if _, known := r.tokens[strings.ToLower(l.Address)]; !known {
 		return t, false, nil
 	}
-	from, ok1 := topicAddress(l.Topics[1])
-	to, ok2 := topicAddress(l.Topics[2])
-	amount, ok3 := bigQuantity(l.Data)
-	if !ok1 || !ok2 || !ok3 {
+	topics := make([][]byte, len(l.Topics))
+	for i, h := range l.Topics {
+		if topics[i], err = hexBytes(h); err != nil {
+			return t, false, nil
+		}
+	}
+	data, err := hexBytes(l.Data)
+	if err != nil {
+		return t, false, nil
+	}
+	from, to, amount, err := evm.DecodeTransfer(topics, data)
+	if err != nil {
 		return t, false, nil
 	}
 	block, err := quantity(l.BlockNumber)
@@ -176,14 +182,13 @@ func (r *Reader) transfer(l Log) (t checkout.ChainTransfer, ok bool, err error) 
 	}, true, nil
 }
 
-// topicAddress reads an address from an indexed topic: 32 bytes, the
-// first 12 zero.
-func topicAddress(topic string) (evm.Address, bool) {
-	if !isHash(topic) || strings.Trim(topic[2:26], "0") != "" {
-		return evm.Address{}, false
+// hexBytes reads 0x-hex.
+func hexBytes(s string) ([]byte, error) {
+	h, ok := strings.CutPrefix(s, "0x")
+	if !ok {
+		return nil, fmt.Errorf("not 0x-hex: %q", s)
 	}
-	a, err := evm.ParseAddress("0x" + topic[26:])
-	return a, err == nil
+	return hex.DecodeString(h)
 }
 
 // String names the reader for logs: the chain, never its URL.
