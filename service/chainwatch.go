@@ -182,6 +182,20 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		return st, err
 	}
 	st.Head = head
+	if cur.BlockHash != "" && head == cur.Block {
+		// No new block: unless the head itself was replaced, nothing can
+		// have changed (confirmations move with the head only), and the
+		// watched set is not read. A watcher polling faster than the
+		// chain makes blocks pays for a header, not for its payments.
+		b, err := w.r.Block(ctx, head)
+		if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
+			return st, err
+		}
+		if err == nil && b.Hash == cur.BlockHash {
+			st.From, st.To = head+1, head
+			return st, nil
+		}
+	}
 	watched, err := w.watched(ctx)
 	if err != nil {
 		return st, err

@@ -175,6 +175,12 @@ func (c *Chain) Call(out any, method string, params ...any) {
 	}
 }
 
+// TryCall is Call without the test: for a goroutine of the test, which
+// must not fail it.
+func (c *Chain) TryCall(out any, method string, params ...any) error {
+	return c.call(method, out, params...)
+}
+
 func (c *Chain) call(method string, out any, params ...any) error {
 	if params == nil {
 		params = []any{}

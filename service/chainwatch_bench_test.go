@@ -1,0 +1,228 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/anviltest"
+	"github.com/checkoutd/checkoutd/internal/evm"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// The chain watcher's benchmarks (BENCHMARKS.md, "Issue 15: chain
+// watcher") run only when asked, each in under a minute:
+//
+//	CHECKOUTD_BENCH_CHAINWATCH=1 go test ./service/ -run 'TestBenchChainWatch' -count=1 -v
+
+func benchOnly(t *testing.T) {
+	if os.Getenv("CHECKOUTD_BENCH_CHAINWATCH") == "" {
+		t.Skip("a benchmark: set CHECKOUTD_BENCH_CHAINWATCH=1 to run it")
+	}
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBenchChainWatchPerBlock: 10 000 open deposit payments on one chain
+// (SQLite), blocks of 200 token transfers each, 5 of them to watched
+// addresses: the cost of one tick per block (wall and this process's CPU)
+// and the Transfer logs scanned per second of tick.
+func TestBenchChainWatchPerBlock(t *testing.T) {
+	benchOnly(t)
+	const open, blocks, perBlock, paid = 10_000, 20, 200, 5
+	f := newChainFixture(t, nil)
+	f.prov.amount = "1000000000" // 1000 tokens: the small transfers below leave every payment open
+	_, tmpl := f.pay(t)
+	start := time.Now()
+	var addrs []evm.Address
+	for i := range open {
+		p := tmpl.Clone()
+		p.ID = fmt.Sprintf("%s_%05d", tmpl.ID, i)
+		var a evm.Address
+		copy(a[:], evm.Keccak256([]byte(p.ID))[12:])
+		p.Deposit.Address, p.ProviderRef = a.String(), "anvil:"+a.Lower()
+		p.Version = 1
+		if err := f.store.Commit(f.ctx, checkout.Change{Payment: p}); err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, a)
+	}
+	t.Logf("seeded %d open deposit payments in %v", open, time.Since(start).Round(time.Millisecond))
+	w := f.watcher()
+	tick(t, w)
+	var ticks, cpus []time.Duration
+	logs := 0
+	var stranger evm.Address
+	stranger[0] = 0xee
+	for b := range blocks {
+		for i := range perBlock {
+			to := stranger
+			if i < paid {
+				to = addrs[(b*paid+i)%open]
+			}
+			f.chain.Transfer(f.token, f.payer, to, 1)
+		}
+		f.chain.Mine(1)
+		c0, t0 := cpuTime(), time.Now()
+		st := tick(t, w)
+		ticks, cpus = append(ticks, time.Since(t0)), append(cpus, cpuTime()-c0)
+		logs += st.Logs
+		if st.Logs != perBlock || st.Matched != paid || st.Watched != open+1 {
+			t.Fatalf("block %d: tick %+v", b, st)
+		}
+	}
+	var total time.Duration
+	for _, d := range ticks {
+		total += d
+	}
+	t.Logf("per block, %d open payments, %d logs a block: tick p50 %v p99 %v, CPU p50 %v; %.0f logs scanned per second of tick",
+		open, perBlock, pct(ticks, 50), pct(ticks, 99), pct(cpus, 50), float64(logs)/total.Seconds())
+
+	// The scan alone, without the watched set: the reader's logs per second
+	// over every block above at once.
+	c0, t0 := cpuTime(), time.Now()
+	got, err := f.reader.Transfers(context.Background(), 0, f.chain.Head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(t0)
+	t.Logf("one eth_getLogs of %d blocks: %d logs in %v (%.0f logs/s), CPU %v", f.chain.Head()+1, len(got), el.Round(time.Millisecond),
+		float64(len(got))/el.Seconds(), (cpuTime() - c0).Round(time.Millisecond))
+
+	// The watched set alone: what every tick reads from the store.
+	c0, t0 = cpuTime(), time.Now()
+	due, err := f.store.DuePayments(f.ctx, time.Now().AddDate(100, 0, 0), service.DefaultMaxWatched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the watched set: %d payments read in %v, CPU %v", len(due), time.Since(t0).Round(time.Millisecond), (cpuTime() - c0).Round(time.Millisecond))
+}
+
+// TestBenchChainWatchLatency: anvil mining a block a second, the watcher
+// running as the server runs it (default poll): the time from the block
+// that gives a transfer its last confirmation (seen by polling the head
+// every 5 ms) to its session's checkout.session.completed event (its
+// Created, by the same clock).
+func TestBenchChainWatchLatency(t *testing.T) {
+	benchOnly(t)
+	poll := service.DefaultChainPoll
+	if v := os.Getenv("CHECKOUTD_BENCH_CHAINWATCH_POLL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		poll = d
+	}
+	const samples = 20
+	f := newChainFixture(t, nil, anviltest.BlockTime(time.Second))
+	// The system clock: the events' times are compared with the head's.
+	f.fixture = newChainService(t, f.store, checkout.SystemClock{}, f.prov)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		f.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{Poll: poll}).Run(ctx)
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+
+	// When each block was first seen, from a 5 ms poll of the head that
+	// runs from the start.
+	var mu sync.Mutex
+	seen := map[uint64]time.Time{}
+	hctx, stopHeads := context.WithCancel(context.Background())
+	headsDone := make(chan struct{})
+	go func() {
+		defer close(headsDone)
+		for hctx.Err() == nil {
+			var h string
+			if err := f.chain.TryCall(&h, "eth_blockNumber"); err == nil {
+				n, _ := strconv.ParseUint(h[2:], 16, 64)
+				mu.Lock()
+				if _, ok := seen[n]; !ok {
+					seen[n] = time.Now()
+				}
+				mu.Unlock()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	type sample struct {
+		sess    string
+		tx      string
+		lastNum uint64 // the block of the last confirmation
+	}
+	var ss []*sample
+	for range samples {
+		s, p := f.pay(t)
+		ss = append(ss, &sample{sess: s.ID, tx: f.send(t, p, 99_990_000)})
+		// Spread over blocks: one transfer a block, about.
+		time.Sleep(700 * time.Millisecond)
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for _, s := range ss {
+		for s.lastNum == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s was not mined", s.tx)
+			}
+			var r *struct {
+				BlockNumber string `json:"blockNumber"`
+			}
+			f.chain.Call(&r, "eth_getTransactionReceipt", s.tx)
+			if r != nil {
+				n, _ := strconv.ParseUint(r.BlockNumber[2:], 16, 64)
+				s.lastNum = n + chainConfirmations - 1
+			} else {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}
+	var lat []time.Duration
+	for _, s := range ss {
+		completed := time.Time{}
+		for time.Now().Before(deadline.Add(10 * time.Second)) {
+			for _, ev := range f.allEvents(t) {
+				if ev.Type == checkout.EventSessionCompleted && ev.ObjectID == s.sess {
+					completed = ev.Created
+				}
+			}
+			if !completed.IsZero() {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if completed.IsZero() {
+			t.Fatalf("session %s never completed", s.sess)
+		}
+		mu.Lock()
+		lastAt, ok := seen[s.lastNum]
+		mu.Unlock()
+		if !ok {
+			t.Fatalf("block %d was never seen", s.lastNum)
+		}
+		lat = append(lat, completed.Sub(lastAt))
+	}
+	stopHeads()
+	<-headsDone
+	t.Logf("poll %v, 1 s blocks, %d confirmations: last confirmation → checkout.session.completed p50 %v p99 %v (min %v, n=%d)",
+		poll, chainConfirmations, pct(lat, 50), pct(lat, 99), slices.Min(lat).Round(time.Millisecond), len(lat))
+}
+
+// pct is the p-th percentile of ds (nearest rank).
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[max(0, min(len(s)-1, i-1))].Round(time.Millisecond)
+}
