@@ -681,7 +681,7 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			}
 			sess.Payment = prevPayment
 		}
-		if p.Deposit != nil && res.Deposit != nil {
+		if p.Deposit != nil {
 			// Coins sent after the session ended (expired, or paid by
 			// another payment) are in the merchant's wallet: checkoutd
 			// holds no key to send them back, so the payment is recorded
