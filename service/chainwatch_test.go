@@ -36,6 +36,7 @@ type depositProvider struct {
 	token  evm.Address
 	ttl    time.Duration // the action's deadline, after the payment
 	amount string        // when set, what is due instead of the session's amount
+	addr   *evm.Address  // when set, the deposit address of every payment
 }
 
 func (*depositProvider) Name() string { return service.StablecoinProvider }
@@ -47,6 +48,9 @@ func (*depositProvider) Page(checkout.Method) checkout.PageSpec { return checkou
 func (d *depositProvider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
 	var addr evm.Address
 	copy(addr[:], evm.Keccak256([]byte(req.Payment.ID))[12:])
+	if d.addr != nil {
+		addr = *d.addr
+	}
 	due := d.amount
 	if due == "" {
 		due = new(big.Int).Mul(big.NewInt(req.Payment.Amount), big.NewInt(10_000)).String()
@@ -726,4 +730,38 @@ func TestChainLease(t *testing.T) {
 			t.Fatal("a released lease was not taken at once")
 		}
 	})
+}
+
+// TestChainWatchTransferBeforePayment: a transfer in a block made before
+// the payment existed is not the payment's, though it went to the same
+// address (it was not yet given to anyone); one after it is.
+func TestChainWatchTransferBeforePayment(t *testing.T) {
+	f := newChainFixture(t, nil)
+	var addr evm.Address
+	addr[19] = 0x42
+	f.prov.addr = &addr
+	f.chain.Transfer(f.token, f.payer, addr, 99_990_000)
+	f.chain.Mine(1)
+	f.clock.set(f.clock.Now().Add(time.Hour)) // the payment is made an hour after that block
+	_, p := f.pay(t)
+	w := f.watcher()
+	if st := tick(t, w); st.From > st.Head || st.Logs == 0 || st.Matched != 0 {
+		t.Fatalf("tick %+v: want the earlier block read and its transfer not matched", st)
+	}
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	// The block's time is the node's, an hour before the service's clock
+	// here: the new transfer is still before the payment, so it is not
+	// taken either.
+	if st := tick(t, w); st.Matched != 0 {
+		t.Fatalf("tick %+v", st)
+	}
+	f.clock.set(time.Now().UTC())
+	f.prov.addr = nil // an address of its own
+	_, p2 := f.pay(t)
+	f.send(t, p2, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	if st := tick(t, w); st.Matched != 1 || f.payment(t, p2.ID).Status != checkout.PaymentSucceeded {
+		t.Fatalf("tick %+v", st)
+	}
 }
