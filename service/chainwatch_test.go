@@ -765,3 +765,67 @@ func TestChainWatchTransferBeforePayment(t *testing.T) {
 		t.Fatalf("tick %+v", st)
 	}
 }
+
+// TestChainWatchReorgMoves: a reorganisation that puts the customer's
+// transfer in another block (as real ones mostly do) moves it there: it is
+// counted once, its confirmations start again from its new block.
+func TestChainWatchReorgMoves(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	sess, p := f.pay(t)
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(2)
+	tick(t, w)
+	before := f.payment(t, p.ID).Deposit.Transfers[0]
+	to, _ := evm.ParseAddress(p.Deposit.Address)
+	f.chain.ReorgTransfer(2, f.token, f.payer, to, 99_990_000, 1) // now in the head block
+	tick(t, w)
+	got := f.payment(t, p.ID)
+	if len(got.Deposit.Transfers) != 1 || got.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("after the reorg: %s %+v", got.Status, got.Deposit)
+	}
+	moved := got.Deposit.Transfers[0]
+	if moved.Block != before.Block+1 || moved.BlockHash == before.BlockHash || moved.Confirmations != 1 {
+		t.Fatalf("the transfer was in %d (%s), now %+v", before.Block, before.BlockHash, moved)
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, w)
+	got = f.payment(t, p.ID)
+	if got.Status != checkout.PaymentSucceeded || len(got.Deposit.Transfers) != 1 || got.Deposit.Excess != "" || f.sessionOf(t, sess.ID).Status != checkout.SessionComplete {
+		t.Fatalf("confirmed in its new block: %s %+v", got.Status, got.Deposit)
+	}
+}
+
+// TestChainWatchCatchesUp: a watcher far behind the head (after a long
+// stop) scans a bounded number of ranges per tick, stores its progress
+// each time, and says it is behind until it reaches the head; the transfer
+// at the end is found.
+func TestChainWatchCatchesUp(t *testing.T) {
+	f := newChainFixture(t, nil)
+	narrow := stablecoin.NewReader(stablecoin.Chain{Name: "anvil", RPCURL: f.chain.URL, ChainID: anviltest.ChainID,
+		Confirmations: chainConfirmations, Tokens: map[string]stablecoin.Token{"USDC": {Contract: f.token, Decimals: 6}}}, 0, 2)
+	w := f.svc.NewChainWatcher(false, narrow, service.ChainWatchConfig{})
+	tick(t, w)
+	_, p := f.pay(t)
+	f.chain.Mine(100)
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	ticks := 0
+	for {
+		st := tick(t, w)
+		ticks++
+		if st.To-st.From+1 > 2*20 {
+			t.Fatalf("one tick scanned %d..%d", st.From, st.To)
+		}
+		if !st.Behind {
+			break
+		}
+		if ticks > 10 {
+			t.Fatal("never caught up")
+		}
+	}
+	if ticks < 3 || f.payment(t, p.ID).Status != checkout.PaymentSucceeded {
+		t.Fatalf("%d ticks; payment %s", ticks, f.payment(t, p.ID).Status)
+	}
+}

@@ -239,6 +239,17 @@ func (c *Chain) Reorg(depth int) {
 	c.Call(nil, "anvil_reorg", depth, []any{})
 }
 
+// ReorgTransfer replaces the latest depth blocks with as many new ones,
+// and puts a transfer of amount of token from from to to back in the new
+// block at offset (0 is the first replaced block): a transaction that a
+// reorganisation moved to another block.
+func (c *Chain) ReorgTransfer(depth int, token, from, to evm.Address, amount int64, offset int) {
+	c.tb.Helper()
+	tx := map[string]any{"from": from.Lower(), "to": token.Lower(), "gas": "0x30d40",
+		"data": "0x" + hex.EncodeToString(call("transfer(address,uint256)", to, big.NewInt(amount)))}
+	c.Call(nil, "anvil_reorg", depth, []any{[]any{tx, offset}})
+}
+
 // send sends a transaction from an unlocked account and returns its hash.
 // The gas is set rather than estimated: with mining off, an estimate runs
 // against the last block, without the transactions still waiting (a mint

@@ -1,11 +1,16 @@
 package stablecoin_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,5 +120,65 @@ func TestRPCErrorsHideURL(t *testing.T) {
 				t.Fatalf("error %q", msg)
 			}
 		})
+	}
+}
+
+// TestReaderNarrowsRefusedRanges: a node that refuses log queries wider
+// than two blocks (as hosted nodes refuse wide ones) is asked again in
+// halves, and every transfer is still found, once.
+func TestReaderNarrowsRefusedRanges(t *testing.T) {
+	c := anviltest.Start(t)
+	tok := c.Deploy()
+	alice, bob := c.Accounts[1], c.Accounts[2]
+	c.Mint(tok, alice, 1_000)
+	c.Mine(1)
+	start := c.Head() + 1
+	for range 9 {
+		c.Transfer(tok, alice, bob, 1)
+		c.Mine(1)
+	}
+	var refused atomic.Int32
+	node := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req struct {
+			Method string `json:"method"`
+			Params []struct {
+				From string `json:"fromBlock"`
+				To   string `json:"toBlock"`
+			} `json:"params"`
+		}
+		json.Unmarshal(body, &req)
+		if req.Method == "eth_getLogs" {
+			from, _ := strconv.ParseUint(req.Params[0].From[2:], 16, 64)
+			to, _ := strconv.ParseUint(req.Params[0].To[2:], 16, 64)
+			if to-from+1 > 2 {
+				refused.Add(1)
+				w.Write([]byte(`{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"query exceeds max block range 2"}}`))
+				return
+			}
+		}
+		resp, err := http.Post(c.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	}))
+	defer node.Close()
+	chain := anvilChain(c, anviltest.ChainID, map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}})
+	chain.RPCURL = node.URL
+	r := stablecoin.NewReader(chain, 0, 100)
+	got, err := r.Transfers(context.Background(), start, c.Head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 9 || refused.Load() == 0 {
+		t.Fatalf("%d transfers after %d refusals", len(got), refused.Load())
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Block <= got[i-1].Block {
+			t.Fatalf("transfers out of order: %d after %d", got[i].Block, got[i-1].Block)
+		}
 	}
 }
