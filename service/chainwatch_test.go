@@ -360,13 +360,18 @@ func TestChainWatchConfirmingPastDeadline(t *testing.T) {
 	tick(t, w)
 	f.clock.set(f.clock.Now().Add(2 * time.Hour)) // past the action's hour, inside the session's day
 	f.sweep(t)
-	if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction {
+	got := f.payment(t, p.ID)
+	if got.Status != checkout.PaymentRequiresAction {
 		t.Fatalf("a confirming deposit at its deadline: %s %s", got.Status, got.FailureCode)
 	}
-	f.sweep(t) // and again: still not failed
+	if !got.CheckAt.After(f.clock.Now()) {
+		t.Fatalf("the deferred deposit is due again at once (%v): every sweep would take it", got.CheckAt)
+	}
+	f.clock.set(got.CheckAt)
+	f.sweep(t) // and again, when it is due: still not failed
 	f.chain.Mine(chainConfirmations - 1)
 	tick(t, w)
-	got := f.payment(t, p.ID)
+	got = f.payment(t, p.ID)
 	if s := f.sessionOf(t, sess.ID); got.Status != checkout.PaymentSucceeded || s.Status != checkout.SessionComplete || got.Deposit.Late {
 		t.Fatalf("confirmed past the deadline: payment %s late=%v, session %s", got.Status, got.Deposit.Late, s.Status)
 	}

@@ -540,8 +540,13 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		// refund below is reserved: it schedules its own check, or a
 		// lapsed deposit is kept watched for a late transfer).
 		p.CheckAt = s.nextCheck(p, now)
-		if depositLapsed(p) {
+		switch {
+		case depositLapsed(p):
 			p.CheckAt = now.Add(DepositLateWatch)
+		case awaitingConfirmations(p) && !p.CheckAt.After(now):
+			// Past its deadline, waiting for confirmations (apply): looked
+			// at again later, not at every sweep.
+			p.CheckAt = now.Add(s.reconcileAfter)
 		}
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {

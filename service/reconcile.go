@@ -59,9 +59,7 @@ func (s *Service) nextCheck(p *checkout.Payment, now time.Time) time.Time {
 		return time.Time{}
 	}
 	at := now.Add(s.backoff(now.Sub(p.Created)))
-	// A deposit confirming past its deadline is not failed at it (apply):
-	// it is looked at again later, not at a deadline already gone.
-	if d := deadline(p); !d.IsZero() && d.Before(at) && (d.After(now) || !awaitingConfirmations(p)) {
+	if d := deadline(p); !d.IsZero() && d.Before(at) {
 		at = d
 	}
 	return at
