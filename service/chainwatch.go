@@ -229,8 +229,9 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		if err != nil || b.Hash != cur.BlockHash {
 			// The block the last tick stopped at was replaced: the blocks
 			// before it, as deep as a reorganisation may reach without
-			// undoing a final transfer, are read again.
-			from = sub1(cur.Block+1, uint64(need))
+			// undoing a final transfer, are read again (before the head,
+			// should the new chain be shorter).
+			from = sub1(min(cur.Block, head)+1, uint64(need))
 			w.s.log.Warn("chain watcher: a reorganisation replaced the last block scanned; scanning again",
 				"chain", w.r.Chain(), "block", cur.Block, "from", from)
 		}

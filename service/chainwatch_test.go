@@ -834,3 +834,41 @@ func TestChainWatchCatchesUp(t *testing.T) {
 		t.Fatalf("%d ticks; payment %s", ticks, f.payment(t, p.ID).Status)
 	}
 }
+
+// TestChainWatchShorterChain: a reorganisation to a chain shorter than the
+// block the watcher stopped at (anvil reverted to a snapshot) is read
+// again up to the new head: the transfer that was in the lost blocks and
+// is sent again in the new ones is found there, counted once.
+func TestChainWatchShorterChain(t *testing.T) {
+	f := newChainFixture(t, nil)
+	w := f.watcher()
+	tick(t, w)
+	_, p := f.pay(t)
+	var snap string
+	f.chain.Call(&snap, "evm_snapshot")
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(2)
+	tick(t, w)
+	old := f.payment(t, p.ID).Deposit.Transfers
+	if len(old) != 1 {
+		t.Fatalf("before: %+v", old)
+	}
+	var ok bool
+	f.chain.Call(&ok, "evm_revert", snap)
+	f.chain.Call(nil, "evm_setAutomine", false)
+	f.send(t, p, 99_990_000)
+	f.chain.Mine(1)
+	if f.chain.Head() >= old[0].Block+1 {
+		t.Fatalf("the chain is not shorter: head %d", f.chain.Head())
+	}
+	st := tick(t, w)
+	got := f.payment(t, p.ID)
+	if len(got.Deposit.Transfers) != 1 || got.Deposit.Transfers[0].BlockHash == old[0].BlockHash || st.To != f.chain.Head() {
+		t.Fatalf("after the revert: tick %+v, transfers %+v", st, got.Deposit.Transfers)
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, w)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentSucceeded || got.Deposit.Excess != "" {
+		t.Fatalf("%s %+v", got.Status, got.Deposit)
+	}
+}
