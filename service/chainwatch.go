@@ -241,7 +241,7 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 	byAddr := make(map[string]*watchedPayment, len(watched))
 	for _, wp := range watched {
 		byAddr[strings.ToLower(wp.p.Deposit.Address)] = wp
-		for _, t := range wp.transfers {
+		for _, t := range slices.Clone(wp.transfers) { // drop changes wp.transfers
 			if t.Confirmations >= wp.need {
 				continue
 			}
@@ -263,6 +263,13 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		to, st.Behind = from+span-1, true
 	}
 	st.From, st.To = from, to
+	// The hash the cursor will store is read before the logs: a
+	// reorganisation during the scan then shows at the next tick as a
+	// cursor whose block was replaced, and what was read is read again.
+	hb, err := block(to)
+	if err != nil {
+		return st, err
+	}
 	for lo := from; lo <= to && to >= from; {
 		hi := min(to, lo+w.r.MaxRange()-1)
 		logs, err := w.r.Transfers(ctx, lo, hi)
@@ -308,10 +315,6 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 	}
 
 	// Only now, with every result up to `to` applied, is the cursor moved.
-	hb, err := block(to)
-	if err != nil {
-		return st, err
-	}
 	return st, w.advance(ctx, cur, to, hb.Hash)
 }
 
