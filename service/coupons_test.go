@@ -30,7 +30,6 @@ func fixtureOn(t *testing.T, st checkout.Store) *fixture {
 	return &fixture{cfg: cfg, svc: svc, store: st, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx}
 }
 
-
 func (f *fixture) coupon(t *testing.T, p service.CouponParams) *checkout.Coupon {
 	t.Helper()
 	c, err := f.svc.CreateCoupon(f.ctx, f.scope, &p)

@@ -526,7 +526,7 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		countLink bool // a completion to count on a link without a limit
 		// a redemption to count on an unlimited coupon or promotion code
 		countRedeemed bool
-		late      *checkout.Refund
+		late          *checkout.Refund
 	)
 	err := retryCAS(func() error {
 		var err error
