@@ -524,10 +524,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		events    []*checkout.Event
 		now       time.Time
 		countLink bool // a completion to count on a link without a limit
-		// a redemption to count on an unlimited coupon or promotion code
-		countRedeemed bool
-		late          *checkout.Refund
+		late      *checkout.Refund
 	)
+	countRedeemed := false // a redemption to count on an unlimited coupon or code
 	err := retryCAS(func() error {
 		var err error
 		if p, err = s.store.FindPayment(ctx, paymentID); err != nil {
