@@ -106,6 +106,7 @@ type fieldError struct{ Field, Text string }
 func (d *pageData) ErrorList() []fieldError {
 	var out []fieldError
 	order := d.fieldOrder() // formFields with what the page collects (page_collect.go)
+	order = append(order, "promotion_code")
 	for _, f := range order {
 		if m, ok := d.Errors[f]; ok {
 			out = append(out, fieldError{f, tr(d.Lang, "error_item", d.fieldLabel(f), m)})
