@@ -514,3 +514,61 @@ func TestCouponIDsPerScopeAndDelete(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+// TestCouponPlaceHeldThroughThreeDSecure: a payment waiting on 3-D Secure
+// keeps its redemption place until it lapses; once another payer took
+// it, the late confirmation is canceled rather than charged.
+func TestCouponPlaceHeldThroughThreeDSecure(t *testing.T) {
+	f := newFixture(t)
+	clk := &setClock{now: time.Now().UTC().Truncate(time.Second)}
+	f.configure(func(c *service.Config) { c.Clock = clk })
+	c := f.coupon(t, service.CouponParams{ID: "ONE", PercentOff: "10", MaxRedemptions: i64(1)})
+	a, err := f.itemsSession("EUR", []int64{1000}, service.DiscountParams{Coupon: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.itemsSession("EUR", []int64{1000}, service.DiscountParams{Coupon: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pa, err := f.svc.Pay(f.ctx, a.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if err != nil || pa.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, pa)
+	}
+	if _, _, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("the held place was taken: %v", err)
+	}
+	clk.Add(checkout.ClaimTTL)
+	if _, pb, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || pb.Status != checkout.PaymentSucceeded {
+		t.Fatalf("pay after the place lapsed: %v %+v", err, pb)
+	}
+	sess, p, err := f.svc.ConfirmPayment(f.ctx, a.ID, pa.ID, checkout.ConfirmRequest{Completed: true})
+	if err != nil || p.Status != checkout.PaymentCanceled || sess.Status != checkout.SessionOpen {
+		t.Fatalf("late confirmation: %v %+v %+v", err, p, sess)
+	}
+	got, _ := f.svc.GetCoupon(f.ctx, f.scope, c.ID)
+	if got.TimesRedeemed != 1 || len(got.Slots) != 0 {
+		t.Fatalf("coupon %+v", got)
+	}
+}
+
+// TestCouponRedeemedByVoucher: a session completed unpaid by a Multibanco
+// voucher redeems its coupon then, as Stripe counts a completed session.
+func TestCouponRedeemedByVoucher(t *testing.T) {
+	f := newFixture(t)
+	c := f.coupon(t, service.CouponParams{ID: "MB", AmountOff: i64(250), Currency: "EUR", MaxRedemptions: i64(2)})
+	p := &service.SessionParams{Amount: i64(1000), Currency: "EUR", SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no",
+		PaymentMethodTypes: []string{"multibanco"}, Discounts: []service.DiscountParams{{Coupon: c.ID}}}
+	s, err := f.svc.CreateSession(f.ctx, f.scope, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, pay, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "multibanco"})
+	if err != nil || pay.Amount != 750 || sess.Status != checkout.SessionComplete || sess.PaymentStatus != checkout.PaymentUnpaid {
+		t.Fatalf("voucher: %v %+v %+v", err, pay, sess)
+	}
+	got, _ := f.svc.GetCoupon(f.ctx, f.scope, c.ID)
+	if got.TimesRedeemed != 1 || len(got.Slots) != 0 {
+		t.Fatalf("coupon %+v", got)
+	}
+}

@@ -233,6 +233,9 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if err := sess.Claim(p.ID, now); err != nil {
 			return err
 		}
+		// A promotion code applied on the page since the first read
+		// changed the total: the claim's copy is what is charged.
+		p.Amount = sess.AmountTotal
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
