@@ -1,6 +1,7 @@
 package checkout_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -108,6 +109,42 @@ func TestPercent(t *testing.T) {
 	for _, bad := range []string{"", ".5", "5.", "1.234", "-1", "1e2", "abc", "1000", "5 "} {
 		if _, ok := checkout.ParsePercent(bad); ok {
 			t.Errorf("ParsePercent(%q) accepted", bad)
+		}
+	}
+}
+
+// TestSetDiscountSumsExactly: over many sessions of odd line items, in
+// currencies of 0, 2 and 3 minor digits, the line discounts always sum to
+// the session's discount, none passes its line, and the totals follow.
+func TestSetDiscountSumsExactly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 2))
+	for n := range 2000 {
+		sess := &checkout.Session{Currency: []checkout.Currency{"JPY", "GHS", "BHD"}[n%3]}
+		for range 1 + rng.IntN(12) {
+			q, u := 1+rng.Int64N(9), rng.Int64N(100_000)
+			sess.LineItems = append(sess.LineItems, checkout.LineItem{Quantity: q, UnitAmount: u, AmountSubtotal: q * u, AmountTotal: q * u})
+			sess.AmountSubtotal += q * u
+		}
+		if sess.AmountSubtotal < checkout.MinAmount {
+			continue
+		}
+		sess.AmountTotal = sess.AmountSubtotal
+		c := &checkout.Coupon{PercentOff: 1 + rng.Int64N(10000)}
+		if n%4 == 0 {
+			c = &checkout.Coupon{AmountOff: 1 + rng.Int64N(2*sess.AmountSubtotal)}
+		}
+		d := c.DiscountOf(sess.AmountSubtotal)
+		sess.SetDiscount(&checkout.Discount{Amount: d})
+		var sum, totals int64
+		for _, li := range sess.LineItems {
+			if li.AmountDiscount < 0 || li.AmountDiscount > li.AmountSubtotal {
+				t.Fatalf("line %+v takes more than it has", li)
+			}
+			sum += li.AmountDiscount
+			totals += li.AmountTotal
+		}
+		if sum != d || sess.AmountTotal != sess.AmountSubtotal-d || totals != sess.AmountTotal || sess.AmountTotal < checkout.MinAmount {
+			t.Fatalf("coupon %+v on %+v: lines %d, discount %d, total %d", c, sess.LineItems, sum, d, sess.AmountTotal)
 		}
 	}
 }
