@@ -90,6 +90,14 @@ type SessionDiscount struct {
 	Amount        int64  `json:"amount"`
 }
 
+// LineItemDiscount is a line item's share (Amount, its AmountDiscount) of
+// the session's discount from Coupon, through PromotionCode ("" if none).
+type LineItemDiscount struct {
+	Amount        int64  `json:"amount"`
+	Coupon        string `json:"coupon"`
+	PromotionCode string `json:"promotion_code"`
+}
+
 // DiscountParams names a coupon or a promotion code for a new session.
 type DiscountParams struct {
 	Coupon        string `json:"coupon,omitempty"`

@@ -148,6 +148,8 @@ type LineItem struct {
 	AmountTax      int64  `json:"amount_tax"`
 	AmountTotal    int64  `json:"amount_total"`
 	Price          *Price `json:"price"`
+	// Discounts is the item's share of its session's discount (coupon.go).
+	Discounts []LineItemDiscount `json:"discounts"`
 }
 
 // Price is the unit price of a line item.

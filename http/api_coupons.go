@@ -269,6 +269,28 @@ func renderDiscounts(ds []checkout.Discount) []sessionDiscountJSON {
 	return out
 }
 
+// lineDiscounts is a line item's share of its session's discount, as
+// Stripe's line items show it: empty when the line has none.
+type lineDiscounts struct {
+	Discounts []lineDiscountJSON `json:"discounts"`
+}
+
+type lineDiscountJSON struct {
+	Amount        int64   `json:"amount"`
+	Coupon        string  `json:"coupon"`
+	PromotionCode *string `json:"promotion_code"`
+}
+
+// renderSessionLineItem is renderLineItem with li's share of the
+// session's discounts ds (the line's AmountDiscount: one discount today).
+func renderSessionLineItem(li checkout.LineItem, ds []checkout.Discount) lineItemJSON {
+	out := renderLineItem(li)
+	if li.AmountDiscount > 0 && len(ds) == 1 {
+		out.Discounts = []lineDiscountJSON{{Amount: li.AmountDiscount, Coupon: ds[0].Coupon, PromotionCode: optString(ds[0].PromotionCode)}}
+	}
+	return out
+}
+
 // decodeDiscounts reads a session's discounts ([{coupon}] or
 // [{promotion_code}]) under the names of a dialect.
 func decodeDiscounts(v *params.Values, name, promoName string) []service.DiscountParams {

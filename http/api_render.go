@@ -66,6 +66,7 @@ type lineItemJSON struct {
 	AmountTax      int64     `json:"amount_tax"`
 	AmountTotal    int64     `json:"amount_total"`
 	Price          priceJSON `json:"price"`
+	lineDiscounts            // its share of the session's discount (api_coupons.go)
 }
 
 type priceJSON struct {
@@ -133,7 +134,7 @@ func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
 func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 	items := make([]lineItemJSON, len(sess.LineItems))
 	for i, li := range sess.LineItems {
-		items[i] = renderLineItem(li)
+		items[i] = renderSessionLineItem(li, sess.Discounts)
 	}
 	md := sess.Metadata
 	if md == nil {
@@ -172,6 +173,7 @@ func renderLineItem(li checkout.LineItem) lineItemJSON {
 		AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
 		Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
 			ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
+		lineDiscounts: lineDiscounts{Discounts: []lineDiscountJSON{}},
 	}
 }
 

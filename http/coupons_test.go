@@ -84,10 +84,19 @@ func TestOpenAPICoupons(t *testing.T) {
 	}
 	var sum float64
 	for _, li := range s1.get("line_items", "data").([]any) {
-		sum += li.(map[string]any)["amount_discount"].(float64)
+		item := li.(map[string]any)
+		sum += item["amount_discount"].(float64)
+		ld := item["discounts"].([]any)
+		if len(ld) != 1 || ld[0].(map[string]any)["amount"] != item["amount_discount"] || ld[0].(map[string]any)["coupon"] != "THIRD" {
+			t.Fatalf("item's discounts: %v", item)
+		}
 	}
 	if sum != 667 {
 		t.Fatalf("line discounts sum to %v", sum)
+	}
+	items := get("/v1/checkout/sessions/"+s1.str("id")+"/line_items?limit=1", 200)
+	if ld := items.get("data").([]any)[0].(map[string]any)["discounts"].([]any); len(ld) != 1 {
+		t.Fatalf("the line_items list: %s", items.body)
 	}
 	s2 := post("/v1/checkout/sessions", form, "amount=2000&currency=GHS&success_url=https://shop.example/ok&cancel_url=https://shop.example/no&discounts[0][promotion_code]="+
 		code.str("id"), 200, oaValid)
@@ -273,9 +282,18 @@ func TestSDKCoupons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sess.AmountTotal != 500 || sess.TotalDetails.AmountDiscount != 501 || len(sess.Discounts) != 1 ||
+	if sess.AmountTotal != 500 || sess.TotalDetails.AmountDiscount != 501 || len(sess.Discounts) != 1 || sess.AllowPromotionCodes ||
 		sess.Discounts[0].Coupon.ID != "HALF" || sess.Discounts[0].Coupon.PercentOff != "50" || sess.Discounts[0].PromotionCode != pc.ID {
 		t.Fatalf("session %+v", sess)
+	}
+	items, err := c.Sessions.Create(ctx, &client.SessionParams{Currency: "GHS", SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no",
+		LineItems: []client.LineItemParams{{Quantity: 3, PriceData: &client.PriceDataParams{Currency: "GHS", UnitAmount: 333, ProductData: &client.ProductDataParams{Name: "Tea"}}}},
+		Discounts: []client.DiscountParams{{Coupon: "HALF"}}})
+	if err != nil || items.LineItems == nil || len(items.LineItems.Data) != 1 {
+		t.Fatalf("session of items: %+v %v", items, err)
+	}
+	if li := items.LineItems.Data[0]; li.AmountDiscount != 500 || len(li.Discounts) != 1 || li.Discounts[0].Amount != 500 || li.Discounts[0].Coupon != "HALF" {
+		t.Fatalf("item %+v", li)
 	}
 	n := 0
 	for got, err := range c.Coupons.All(ctx, &client.CouponListParams{Limit: 1}) {
