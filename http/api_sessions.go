@@ -50,6 +50,8 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Provider, _ = v.String("provider")
 	p.Collect = decodeCollect(v)
 	p.LineItems = decodeLineItems(v)
+	p.Discounts = decodeDiscounts(v, "discounts", "promotion_code")
+	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -101,12 +103,15 @@ func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, erro
 // /line_items sub-list.
 func (s *Server) listLineItems(r *http.Request, scope checkout.Scope) (any, error) {
 	id := r.PathValue("id")
-	return canonicalList(r, scope, "/v1/checkout/sessions/"+id+"/line_items", onlyCursor, s.lineItemPage(id), renderLineItem)
+	var discounts []checkout.Discount // the session's, for each item's share
+	render := func(li checkout.LineItem) lineItemJSON { return renderSessionLineItem(li, discounts) }
+	return canonicalList(r, scope, "/v1/checkout/sessions/"+id+"/line_items", onlyCursor, s.lineItemPage(id, &discounts), render)
 }
 
 // lineItemPage returns the fetch of session id's line items: they come with
-// the session, so paging is here, and forward only.
-func (s *Server) lineItemPage(id string) func(context.Context, checkout.Scope, checkout.ListParams) (checkout.Page[checkout.LineItem], error) {
+// the session, so paging is here, and forward only. It sets *discounts to
+// the session's.
+func (s *Server) lineItemPage(id string, discounts *[]checkout.Discount) func(context.Context, checkout.Scope, checkout.ListParams) (checkout.Page[checkout.LineItem], error) {
 	return func(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[checkout.LineItem], error) {
 		var page checkout.Page[checkout.LineItem]
 		if p.Limit < 1 || p.Limit > service.MaxListLimit {
@@ -119,6 +124,7 @@ func (s *Server) lineItemPage(id string) func(context.Context, checkout.Scope, c
 		if err != nil {
 			return page, err
 		}
+		*discounts = sess.Discounts
 		all := sess.LineItems
 		start := 0
 		if p.StartingAfter != "" {
