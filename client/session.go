@@ -97,7 +97,7 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// AccessedAt is when the customer first opened URL; zero until then.
+	// AccessedAt is when the customer last opened URL (to the minute); zero until then.
 	AccessedAt time.Time `json:"accessed_at"`
 	// CompletedAt is when the session completed; zero until then.
 	CompletedAt time.Time `json:"completed_at"`

@@ -88,6 +88,9 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 	if sess.CancelURL, err = checkRedirectURL("cancel_url", p.CancelURL, livemode, true); err != nil {
 		return nil, err
 	}
+	if sess.ReturnURL, err = checkRedirectURL("return_url", p.ReturnURL, livemode, false); err != nil {
+		return nil, err
+	}
 
 	if err := checkText("customer", p.Customer, MaxCustomerLen); err != nil {
 		return nil, err
