@@ -48,8 +48,11 @@ type pageData struct {
 	ExpiresIn             string
 	ExpiresLeftMS         int64 // by the server's clock
 	CancelURL, CancelHost string
-	CSRF, Action          string
-	Errors                map[string]string
+	// CancelPost makes the cancel link a form that cancels the session
+	// (seed 003's sessions) before it goes to CancelURL.
+	CancelPost   bool
+	CSRF, Action string
+	Errors       map[string]string
 	// Values are what the customer typed before the last error, shown
 	// again (never the card number or CVC: see neverKept).
 	Values            map[string]string
@@ -228,6 +231,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	d.ExpiresIn, d.ExpiresLeftMS = timeLeft(left), left.Milliseconds()
 	if u, err := url.Parse(sess.CancelURL); err == nil && sess.CancelURL != "" {
 		d.CancelURL, d.CancelHost = sess.CancelURL, u.Host
+		d.CancelPost = service.IsCheckoutSessionsID(sess.ID)
 	}
 	return d
 }

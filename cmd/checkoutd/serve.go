@@ -301,7 +301,10 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		MaxFailedAttempts: c.maxFailed,
 		Sealer:            sealer,
 		Events:            chttp.Events{PublicURL: base},
-		Observer:          metrics,
+		// The same directory as Tokens, once the stablecoin configuration
+		// fills it, so seed 003's webhooks describe supported tokens too.
+		EventFormats: chttp.EventFormats(base, nil),
+		Observer:     metrics,
 		Webhooks: service.WebhookConfig{RetrySchedule: c.schedule, RotationOverlap: c.rotationOverlap,
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
 		// Line items' images are fetched through the webhooks' guard and
