@@ -74,7 +74,7 @@ func New(cfg Config, livemode bool, creds checkout.Credentials) (*Provider, erro
 			"no chain is configured for stablecoins in %s mode (serve --chain NAME=RPC_URL)", modeName(livemode))
 	}
 	if s := creds[CredSupportedTokens]; s != "" {
-		if p.accepted, err = ParsePairs(s); err != nil {
+		if p.accepted, err = checkout.ParseTokenChains(s); err != nil {
 			return nil, checkout.Errorf(checkout.KindState, "provider_misconfigured", "the account's supported_tokens cannot be used: %v", err)
 		}
 	}
@@ -158,7 +158,7 @@ func Ref(chain string, addr evm.Address) string { return chain + ":" + addr.Lowe
 // a rate for the session's currency. Errors are KindInvalid naming
 // selected_token, chain or currency.
 func (p *Provider) Check(sess *checkout.Session, sel checkout.TokenChain) (checkout.TokenChain, error) {
-	sel = checkout.TokenChain{Chain: strings.ToLower(strings.TrimSpace(sel.Chain)), Token: strings.ToUpper(strings.TrimSpace(sel.Token))}
+	sel = sel.Normalize()
 	return sel, CheckSelection(p.cfg, p.livemode, sess, sel)
 }
 
@@ -193,7 +193,7 @@ func tokenChoices(sess *checkout.Session) string {
 	if len(sess.SupportedTokens) == 0 {
 		return "none"
 	}
-	return FormatPairs(sess.SupportedTokens)
+	return checkout.FormatTokenChains(sess.SupportedTokens)
 }
 
 // Simulated reports whether chain has no RPC URL in this mode: test mode

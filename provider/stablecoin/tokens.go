@@ -1,8 +1,6 @@
 package stablecoin
 
 import (
-	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -67,48 +65,12 @@ func (m Modes) Mode(livemode bool) Config {
 	return m.Test
 }
 
-var (
-	chainNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-	tokenSymRE  = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`)
-)
 
-// ValidChainName reports whether name can name a chain: lower-case letters,
-// digits and hyphens, starting with a letter, at most 32.
-func ValidChainName(name string) bool { return chainNameRE.MatchString(name) }
+// Rate implements the service's rate lookup: Config.Rate of a mode.
+func (m Modes) Rate(livemode bool, cur checkout.Currency) (string, bool) { return m.Mode(livemode).Rate(cur) }
 
-// ValidTokenSymbol reports whether sym can name a token: upper-case letters
-// and digits, 2 to 10, starting with a letter.
-func ValidTokenSymbol(sym string) bool { return tokenSymRE.MatchString(sym) }
-
-// ParsePairs reads the supported_tokens setting: comma-separated
-// TOKEN@chain pairs, "USDC@base,USDT@ethereum" (the token as a wallet shows
-// it, then where). Symbols are taken in any case and kept in upper case,
-// chain names in lower case; a pair given twice is an error, so that a
-// typo does not hide behind a duplicate.
-func ParsePairs(s string) ([]checkout.TokenChain, error) {
-	var out []checkout.TokenChain
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		tok, chain, ok := strings.Cut(part, "@")
-		tc := checkout.TokenChain{Chain: strings.ToLower(strings.TrimSpace(chain)), Token: strings.ToUpper(strings.TrimSpace(tok))}
-		if !ok || !ValidTokenSymbol(tc.Token) || !ValidChainName(tc.Chain) {
-			return nil, fmt.Errorf("%q is not a pair: write TOKEN@chain pairs separated by commas, such as USDC@base,USDT@ethereum", part)
-		}
-		for _, o := range out {
-			if o == tc {
-				return nil, fmt.Errorf("%s@%s is listed twice", tc.Token, tc.Chain)
-			}
-		}
-		out = append(out, tc)
-	}
-	return out, nil
-}
-
-// FormatPairs writes pairs as ParsePairs reads them.
-func FormatPairs(pairs []checkout.TokenChain) string {
-	s := make([]string, len(pairs))
-	for i, p := range pairs {
-		s[i] = p.Token + "@" + p.Chain
-	}
-	return strings.Join(s, ",")
+// Simulated reports whether chain runs on the simulator in a mode (no RPC
+// URL: test mode without a node).
+func (m Modes) Simulated(livemode bool, chain string) bool {
+	return !livemode && m.Mode(livemode).Simulated(chain)
 }
