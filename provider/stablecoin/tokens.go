@@ -65,9 +65,10 @@ func (m Modes) Mode(livemode bool) Config {
 	return m.Test
 }
 
-
 // Rate implements the service's rate lookup: Config.Rate of a mode.
-func (m Modes) Rate(livemode bool, cur checkout.Currency) (string, bool) { return m.Mode(livemode).Rate(cur) }
+func (m Modes) Rate(livemode bool, cur checkout.Currency) (string, bool) {
+	return m.Mode(livemode).Rate(cur)
+}
 
 // Simulated reports whether chain runs on the simulator in a mode (no RPC
 // URL: test mode without a node).
