@@ -2,36 +2,14 @@ package evm
 
 // TEMPORARY (branch coin): stand-ins with the API branch evm is building
 // (/tmp/briefs/evm.md), so that provider/stablecoin compiles before that
-// branch lands. The derivation here is NOT BIP32; this file is deleted
-// when evm is merged.
+// branch lands. BIP32 has landed; TokenUnits, FormatUnits and
+// PaymentURI are still to come, and this file goes when they do.
 
 import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 )
-
-type ExtendedKey struct{ s string }
-
-func ParseExtendedKey(s string) (*ExtendedKey, error) {
-	switch {
-	case strings.HasPrefix(s, "xprv") || strings.HasPrefix(s, "tprv"):
-		return nil, errors.New("this is an extended private key: checkoutd needs only the public key (xpub); a server must never hold the key that can spend")
-	case strings.HasPrefix(s, "xpub") || strings.HasPrefix(s, "tpub"):
-		return &ExtendedKey{s: s}, nil
-	}
-	return nil, errors.New("not an extended public key (xpub…)")
-}
-
-func (k *ExtendedKey) String() string { return k.s }
-func (k *ExtendedKey) ID() string     { return fmt.Sprintf("%x", Keccak256([]byte(k.s))[:8]) }
-
-func DeriveAddress(k *ExtendedKey, index uint32) (Address, error) {
-	var a Address
-	copy(a[:], Keccak256([]byte(k.s), []byte{byte(index >> 24), byte(index >> 16), byte(index >> 8), byte(index)})[12:])
-	return a, nil
-}
 
 func TokenUnits(minor int64, exponent int, rate string, decimals int) (*big.Int, error) {
 	r, ok := new(big.Rat).SetString(rate)
