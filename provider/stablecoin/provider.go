@@ -125,14 +125,22 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 	// transfer always names one payment. A key set in both modes of an
 	// account is refused when it is set (service), so the two modes'
 	// counters never hand out the same index.
-	n, err := req.Refs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, nil)
-	if err != nil {
-		return checkout.ProviderResult{}, err
-	}
-	index := uint32(n)
-	addr, err := evm.DeriveAddress(p.key, index)
-	if err != nil {
-		return checkout.ProviderResult{}, err
+	var index uint32
+	var addr evm.Address
+	for {
+		n, err := req.Refs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, nil)
+		if err != nil {
+			return checkout.ProviderResult{}, err
+		}
+		index = uint32(n)
+		addr, err = evm.DeriveAddress(p.key, index)
+		if errors.Is(err, evm.ErrInvalidChild) {
+			continue // BIP32: an index without a key is skipped (odds below 2^-127)
+		}
+		if err != nil {
+			return checkout.ProviderResult{}, err
+		}
+		break
 	}
 	d := &checkout.Deposit{
 		Chain: chain.Name, ChainID: chain.ChainID, Token: sel.Token, Contract: token.Contract.String(), Decimals: token.Decimals,
