@@ -128,7 +128,7 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 	var index uint32
 	var addr evm.Address
 	for {
-		n, err := req.Refs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, nil)
+		n, err := req.Refs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, func(int) bool { return false })
 		if err != nil {
 			return checkout.ProviderResult{}, err
 		}
