@@ -94,6 +94,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
+	if err := s.buildStablecoin(ctx, acct, sess, p); err != nil {
+		return nil, err
+	}
 	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}

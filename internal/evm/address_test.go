@@ -60,7 +60,7 @@ func upper(s string) string {
 // topic, as every Ethereum tool prints them.
 func TestKeccak256(t *testing.T) {
 	for in, want := range map[string]string{
-		"": "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+		"":                                  "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
 		"Transfer(address,address,uint256)": "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
 	} {
 		if got := hex.EncodeToString(Keccak256([]byte(in))); got != want {
