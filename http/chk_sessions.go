@@ -93,10 +93,6 @@ func decodeChkSessionParams(v *params.Values) (*service.SessionParams, error) {
 			}
 			tc.Token = cur
 		}
-		if tc.Chain == "" || tc.Token == "" {
-			fail(checkout.Invalid(fmt.Sprintf("supported_tokens[%d]", i), "parameter_missing", "supported_tokens[%d] needs a chain and a token (e.g. {\"chain\": \"base\", \"token\": \"USDC\"})", i))
-		}
-		tc.Chain, tc.Token = strings.ToLower(tc.Chain), strings.ToUpper(tc.Token)
 		p.SupportedTokens = append(p.SupportedTokens, tc)
 	}
 	ds, _ := v.List("discounts")
@@ -212,7 +208,6 @@ func (s *Server) selectChkToken(r *http.Request, scope checkout.Scope) (any, err
 	if err := v.Err(); err != nil {
 		return nil, chkError(err)
 	}
-	tc.Chain, tc.Token = strings.ToLower(tc.Chain), strings.ToUpper(tc.Token)
 	sess, p, err := s.svc.SelectToken(r.Context(), scope, r.PathValue("id"), tc)
 	if err != nil {
 		return nil, chkError(err)

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 )
@@ -11,36 +9,16 @@ import (
 // SelectToken is a customer's (or a merchant's custom integration's)
 // choice of token and chain for session id of scope: a stablecoin payment
 // attempt (Pay with checkout.MethodStablecoin), whose Deposit says where to
-// send what. The pair must be one of the session's supported tokens; a
-// session open for another method, or no longer open, is refused as Pay
-// refuses it. Selecting again while open makes a new payment with its own
-// address.
+// send what. Pay and the stablecoin provider check the choice (one of the
+// session's supported tokens, configured, with a rate) before anything is
+// written; SelectToken only confines the call to the caller's scope.
+// Selecting again while open makes a new payment with its own address.
 func (s *Service) SelectToken(ctx context.Context, scope checkout.Scope, id string, tc checkout.TokenChain) (*checkout.Session, *checkout.Payment, error) {
-	if tc.Token == "" {
-		return nil, nil, checkout.Invalid("selected_token", "parameter_missing", "selected_token is required (USDC or USDT)")
-	}
-	if tc.Chain == "" {
-		return nil, nil, checkout.Invalid("chain", "parameter_missing", "chain is required (ethereum, polygon, base, …)")
-	}
 	sess, err := s.GetSession(ctx, scope, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodStablecoin)) {
-		return nil, nil, checkout.Invalid("selected_token", "payment_method_unavailable", "this checkout session does not take stablecoins (its payment_method_types are %s)", strings.Join(sess.PaymentMethodTypes, ", "))
-	}
-	if len(sess.SupportedTokens) > 0 && !slices.Contains(sess.SupportedTokens, tc) {
-		return nil, nil, checkout.Invalid("selected_token", "token_unsupported", "%s on %s is not one of this checkout session's supported_tokens (%s)", tc.Token, tc.Chain, tokenList(sess.SupportedTokens))
-	}
 	return s.Pay(ctx, sess.ID, PayParams{Method: checkout.MethodStablecoin, Stablecoin: tc})
-}
-
-func tokenList(ts []checkout.TokenChain) string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Token + " on " + t.Chain
-	}
-	return strings.Join(out, ", ")
 }
 
 // LatestPayment is session sess's payment that a reader of its state wants:
