@@ -27,10 +27,10 @@ func TestOpenAPIChkExchanges(t *testing.T) {
 	bare := o.exchange(oaRequest{method: "POST", path: base, auth: oaBearer(o.key), contentType: "application/x-www-form-urlencoded",
 		body: []byte(form.Encode()), status: 200})
 	o.exchange(oaRequest{method: "POST", path: base, auth: oaBearer(o.key), contentType: json,
-		body: oaJSON(t, map[string]any{"currency": "USD", "amount": "1.00", "mode": "subscription", "success_url": "https://a.example", "cancel_url": "https://a.example"}),
+		body:   oaJSON(t, map[string]any{"currency": "USD", "amount": "1.00", "mode": "subscription", "success_url": "https://a.example", "cancel_url": "https://a.example"}),
 		status: 400, request: oaValid})
 	o.exchange(oaRequest{method: "POST", path: base, auth: oaBearer(o.key), contentType: json,
-		body: oaJSON(t, map[string]any{"currency": "USD", "amount": 1, "success_url": "https://a.example", "cancel_url": "https://a.example"}),
+		body:   oaJSON(t, map[string]any{"currency": "USD", "amount": 1, "success_url": "https://a.example", "cancel_url": "https://a.example"}),
 		status: 400, request: oaInvalid})
 	o.exchange(oaRequest{method: "POST", path: base, auth: nil, contentType: json, body: oaJSON(t, chkSession()), status: 401, request: oaSkip})
 
