@@ -89,6 +89,14 @@ type Discount struct {
 	Coupon        string
 	PromotionCode string
 	Amount        int64
+	// The coupon's terms when it was applied (PercentOff in hundredths of
+	// a percent, or AmountOff in Currency), and the code the customer
+	// typed: what the session shows even once the coupon is deleted.
+	Name       string
+	PercentOff int64
+	AmountOff  int64
+	Currency   Currency
+	Code       string
 }
 
 // TokenInfo is a stablecoin on a chain as the operator configured it for a

@@ -114,6 +114,10 @@ type Client struct {
 	Accounts *AccountService
 	// Refunds refunds payments, and reads and lists refunds.
 	Refunds *RefundService
+	// Coupons creates, reads, lists and deletes coupons.
+	Coupons *CouponService
+	// PromotionCodes creates, reads, lists and updates promotion codes.
+	PromotionCodes *PromotionCodeService
 
 	b *backend
 }
@@ -181,6 +185,7 @@ func New(apiKey string, opts ...Option) *Client {
 		Accounts:     &AccountService{Providers: &AccountProviderService{b: b}},
 		Refunds:      &RefundService{b: b},
 		b:            b,
+		Coupons:      &CouponService{b: b}, PromotionCodes: &PromotionCodeService{b: b},
 	}
 }
 

@@ -68,6 +68,10 @@ type Session struct {
 	AmountTotal    int64        `json:"amount_total"`
 	TotalDetails   TotalDetails `json:"total_details"`
 	Currency       string       `json:"currency"`
+	// Discounts is the session's discount, at most one (coupon.go).
+	Discounts []SessionDiscount `json:"discounts"`
+	// AllowPromotionCodes: the page offers a promotion code field.
+	AllowPromotionCodes bool `json:"allow_promotion_codes"`
 	// LineItems holds the priced lines, when the session was created with
 	// line items.
 	LineItems *LineItemList `json:"line_items"`
@@ -203,6 +207,11 @@ type SessionParams struct {
 	ConsentCollection         *ConsentCollection         `json:"consent_collection,omitempty"`
 	CustomText                *CustomText                `json:"custom_text,omitempty"`
 	SubmitType                string                     `json:"submit_type,omitempty"`
+
+	// Discounts applies a coupon or a promotion code (at most one);
+	// AllowPromotionCodes lets the customer enter a code instead.
+	Discounts           []DiscountParams `json:"discounts,omitempty"`
+	AllowPromotionCodes bool             `json:"allow_promotion_codes,omitempty"`
 
 	// IdempotencyKey, when set, replaces the random Idempotency-Key of the
 	// call. Set it (e.g. to your order id) to make creating the session for

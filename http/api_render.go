@@ -25,6 +25,7 @@ type sessionJSON struct {
 	AmountSubtotal     int64             `json:"amount_subtotal"`
 	AmountTotal        int64             `json:"amount_total"`
 	TotalDetails       totalDetailsJSON  `json:"total_details"`
+	discountsJSON                        // its coupon, at most one (api_coupons.go)
 	Currency           string            `json:"currency"`
 	LineItems          listJSON          `json:"line_items"`
 	Payment            *string           `json:"payment"`
@@ -152,6 +153,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		Payment:      optString(sess.Payment), PaymentLink: optString(sess.PaymentLink), Customer: optString(sess.Customer),
 		CustomerEmail: optString(sess.CustomerEmail), CustomerPhone: optString(sess.CustomerPhone),
 		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
+		discountsJSON:     discountsJSON{Discounts: renderDiscounts(sess.Discounts), AllowPromotionCodes: sess.AllowPromotionCodes},
 		ClientReferenceID: optString(sess.ClientReferenceID), Locale: optString(sess.Locale), Description: optString(sess.Description),
 		PaymentMethodTypes: methods, Provider: optString(sess.Provider), Metadata: md,
 		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
@@ -197,6 +199,10 @@ func renderEventAt(ev *checkout.Event, publicURL string) *eventJSON {
 			out.Data.Object = renderLinkAt(o, publicURL)
 		case *checkout.Refund:
 			out.Data.Object = renderRefund(o)
+		case *checkout.Coupon:
+			out.Data.Object = renderCoupon(o, ev.Created)
+		case *checkout.PromotionCode:
+			out.Data.Object = renderPromotionCode(o)
 		}
 	}
 	return out

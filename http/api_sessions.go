@@ -50,6 +50,8 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Provider, _ = v.String("provider")
 	p.Collect = decodeCollect(v)
 	p.LineItems = decodeLineItems(v)
+	p.Discounts = decodeDiscounts(v, "discounts", "promotion_code")
+	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

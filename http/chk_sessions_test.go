@@ -456,7 +456,7 @@ func TestChkPageCancelLink(t *testing.T) {
 		e := newChkEnv(t, kind)
 		id := e.chkCreate(t, chkSession()).str("id")
 		page := e.openOK(t, "/checkout/"+id)
-		form := regexp.MustCompile(`<form class="back" method="post" action="/checkout/` + id + `/cancel"><input type="hidden" name="csrf_token" value="([^"]+)">`).FindStringSubmatch(page.body)
+		form := regexp.MustCompile(`<form class="back" method="post" action="/checkout/` + id + `/cancel"><input type="hidden" name="csrf_token" value="([^"]+)"><button type="submit" class="linkbtn" id="cancel">`).FindStringSubmatch(page.body)
 		if form == nil {
 			t.Fatalf("no cancel form on the page:\n%s", page.body)
 		}

@@ -76,6 +76,15 @@ type hostSessionBody struct {
 	Provider     string            `json:"provider"`
 	ExpiresIn    *int64            `json:"expiresIn"` // milliseconds
 	Metadata     map[string]string `json:"metadata"`
+	// Coupons, in this dialect's camelCase (not in seed 000 itself).
+	Discounts           []hostDiscount `json:"discounts"`
+	AllowPromotionCodes bool           `json:"allowPromotionCodes"`
+}
+
+// hostDiscount names a coupon or a promotion code (its promo_… id).
+type hostDiscount struct {
+	Coupon        string `json:"coupon"`
+	PromotionCode string `json:"promotionCode"`
 }
 
 type hostCustomerInfo struct {
@@ -90,6 +99,7 @@ var hostNames = map[string]string{
 	"customer_email": "customerInfo.email", "customer_first_name": "customerInfo.firstName",
 	"customer_last_name": "customerInfo.lastName", "expires_in": "expiresIn",
 	"payment_method_types": "provider", "payment_method_types[0]": "provider",
+	"allow_promotion_codes": "allowPromotionCodes",
 }
 
 func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +127,10 @@ func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {
 		p.CustomerEmail, p.CustomerFirstName, p.CustomerLastName = c.Email, c.FirstName, c.LastName
 	}
 	p.ExpiresIn = s.hostTTL(b.ExpiresIn)
+	for _, d := range b.Discounts {
+		p.Discounts = append(p.Discounts, service.DiscountParams{Coupon: d.Coupon, PromotionCode: d.PromotionCode})
+	}
+	p.AllowPromotionCodes = b.AllowPromotionCodes
 	sess, err := s.svc.CreateSession(r.Context(), scope, p)
 	if err != nil {
 		s.hostWriteError(w, r, err)
@@ -147,6 +161,7 @@ func (s *Server) getHostSession(w http.ResponseWriter, r *http.Request) {
 		"createdAt":   hostTime(sess.Created), "expiresAt": hostTime(sess.ExpiresAt), "paymentSession": nil,
 	}
 	snap["provider"] = nullable(sess.Provider)
+	hostTotals(snap, sess)
 	// The payment session is the latest attempt: the one that completed
 	// the session, else the newest (a decline, a voucher waiting).
 	p, err := s.hostLatestPayment(r, sess)
@@ -159,6 +174,17 @@ func (s *Server) getHostSession(w http.ResponseWriter, r *http.Request) {
 		snap["provider"] = p.Provider
 	}
 	s.writeJSON(w, http.StatusOK, snap)
+}
+
+// hostTotals adds a session's discount to its snapshot: amount stays what
+// is charged (the total); amountSubtotal is before the discount.
+func hostTotals(snap map[string]any, sess *checkout.Session) {
+	ds := make([]map[string]any, len(sess.Discounts))
+	for i, d := range sess.Discounts {
+		ds[i] = map[string]any{"coupon": d.Coupon, "promotionCode": nullable(d.PromotionCode), "amount": d.Amount}
+	}
+	snap["amountSubtotal"], snap["amountDiscount"], snap["discounts"] = sess.AmountSubtotal, sess.AmountDiscount, ds
+	snap["allowPromotionCodes"] = sess.AllowPromotionCodes
 }
 
 // hostLatestPayment is the session's latest payment attempt, nil if none.

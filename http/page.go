@@ -43,6 +43,7 @@ type pageData struct {
 	Description           string // the session's, shown with the summary
 	Fulfillment           string // how the order reaches the customer (seed 000), in words
 	Total, Discount, Tax  string
+	Promotion             pagePromotion // the discount's line and code field (page_promotion.go)
 	Email                 string
 	EmailLocked           bool // the merchant set it: shown read-only
 	ExpiresIn             string
@@ -108,6 +109,7 @@ type fieldError struct{ Field, Text string }
 func (d *pageData) ErrorList() []fieldError {
 	var out []fieldError
 	order := d.fieldOrder() // formFields with what the page collects (page_collect.go)
+	order = append(order, "promotion_code")
 	for _, f := range order {
 		if m, ok := d.Errors[f]; ok {
 			out = append(out, fieldError{f, tr(d.Lang, "error_item", d.fieldLabel(f), m)})
@@ -188,12 +190,13 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	if sess.AmountDiscount > 0 {
 		d.Discount = formatMoney(sess.AmountDiscount, sess.Currency, lang)
 	}
+	promotionFor(d, sess)
 	if sess.AmountTax > 0 {
 		d.Tax = formatMoney(sess.AmountTax, sess.Currency, lang)
 	}
 	images := s.svc.ItemImages(r.Context(), sess)
 	for i, li := range sess.LineItems {
-		it := pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, lang), Initial: initial(li.Name)}
+		it := pageItem{Name: li.Name, Description: li.Description, Quantity: li.Quantity, Amount: formatMoney(li.AmountSubtotal, li.Currency, lang), Initial: initial(li.Name)}
 		if images[i] != "" {
 			it.Image = filePath(images[i])
 		}
@@ -442,6 +445,12 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress" || e.Code == "payment_link_exhausted"):
 			f.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress", "payment_link_exhausted": "link_exhausted"}[e.Code])
+			s.redirectFlash(w, r, sess, f)
+		case isDomain && e.Kind == checkout.KindState && (e.Code == "coupon_max_redemptions" || e.Code == "promotion_code_max_redemptions"):
+			f.Alert = tr(d.Lang, "discount_fixed_exhaust")
+			if sess.AllowPromotionCodes {
+				f.Alert = tr(d.Lang, "discount_exhausted")
+			}
 			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState:
 			http.Redirect(w, r, pagePath(sess), http.StatusSeeOther)

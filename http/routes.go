@@ -47,6 +47,14 @@ func (s *Server) routes() {
 	s.handle("POST /v1/refunds", s.api(s.createRefund))
 	s.handle("GET /v1/refunds", s.api(s.listRefunds))
 	s.handle("GET /v1/refunds/{id}", s.api(s.getRefund))
+	s.handle("POST /v1/coupons", s.api(s.createCoupon))
+	s.handle("GET /v1/coupons", s.api(s.listCoupons))
+	s.handle("GET /v1/coupons/{id}", s.api(s.getCoupon))
+	s.handle("DELETE /v1/coupons/{id}", s.api(s.deleteCoupon))
+	s.handle("POST /v1/promotion_codes", s.api(s.createPromotionCode))
+	s.handle("GET /v1/promotion_codes", s.api(s.listPromotionCodes))
+	s.handle("GET /v1/promotion_codes/{id}", s.api(s.getPromotionCode))
+	s.handle("POST /v1/promotion_codes/{id}", s.api(s.updatePromotionCode))
 	s.handle("POST /v1/test_helpers/payments/{id}/succeed", s.api(s.settle(true)))
 	s.handle("POST /v1/test_helpers/payments/{id}/fail", s.api(s.settle(false)))
 
@@ -73,6 +81,7 @@ func (s *Server) routes() {
 	s.handle("GET /l/{id}", http.HandlerFunc(s.visitLink)) // a payment link: mints a session
 	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
 	s.handle("POST /checkout/{id}/cancel", http.HandlerFunc(s.cancelFromPage)) // seed 003's sessions: the cancel link
+	s.handle("POST /checkout/{id}/promotion_code", http.HandlerFunc(s.promotionCode))
 	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
 	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))
 	s.handle("GET /checkout/{id}/action/{payment}", http.HandlerFunc(s.showNextAction)) // a provider's script finishes the payment

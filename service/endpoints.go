@@ -27,6 +27,7 @@ var EventTypes = []string{
 	checkout.EventEndpointDisabled,
 	checkout.EventPaymentLinkCreated, checkout.EventPaymentLinkUpdated,
 	checkout.EventRefundCreated, checkout.EventRefundSucceeded, checkout.EventRefundFailed, checkout.EventPaymentRefunded,
+	checkout.EventCouponCreated, checkout.EventCouponDeleted, checkout.EventPromotionCodeCreated, checkout.EventPromotionCodeUpdated,
 }
 
 // Endpoint settings, with their defaults.

@@ -240,6 +240,9 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if err := sess.Claim(p.ID, now); err != nil {
 			return err
 		}
+		// A promotion code applied on the page since the first read
+		// changed the total: the claim's copy is what is charged.
+		p.Amount = sess.AmountTotal
 		if pp.Email != "" {
 			sess.CustomerEmail = pp.Email
 		}
@@ -255,6 +258,12 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		if link != nil {
 			c.Objects = []checkout.Object{link}
 		}
+		// So does a session with a limited coupon or promotion code.
+		places, err := s.claimDiscount(ctx, sess, now)
+		if err != nil {
+			return err
+		}
+		c.Objects = append(c.Objects, places...)
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
@@ -316,6 +325,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 	now := s.now()
 	var ended checkout.SessionStatus // set when the session can no longer be paid
 	exhausted := false               // set when its payment link has no place left
+	redeemed := false                // set when its discount has no redemption left
 	err = retryCAS(func() error {
 		sess, err := s.store.FindSession(ctx, sessionID)
 		if err != nil {
@@ -338,12 +348,21 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		if link != nil {
 			c.Objects = []checkout.Object{link}
 		}
+		places, err := s.claimDiscount(ctx, sess, now)
+		if err != nil {
+			redeemed = checkout.IsKind(err, checkout.KindState)
+			return err
+		}
+		c.Objects = append(c.Objects, places...)
 		return s.store.Commit(ctx, c)
 	})
-	if ended != "" || exhausted {
+	if ended != "" || exhausted || redeemed {
 		why := "the checkout session is " + string(ended)
 		if exhausted {
 			why = "the payment link has reached its limit of completed checkout sessions"
+		}
+		if redeemed {
+			why = "the discount of the checkout session has been redeemed as many times as it may be"
 		}
 		sess, canceled, err := s.cancelPayment(ctx, p.ID, why)
 		// A gateway's payment may have gone through while the customer was
@@ -517,6 +536,7 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		countLink bool // a completion to count on a link without a limit
 		late      *checkout.Refund
 	)
+	countRedeemed := false // a redemption to count on an unlimited coupon or code
 	err := retryCAS(func() error {
 		var err error
 		if p, err = s.store.FindPayment(ctx, paymentID); err != nil {
@@ -565,6 +585,16 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			}
 			countLink = unlimited && completed
 		}
+		// So are the redemption places of its discount.
+		countRedeemed = false
+		if len(sess.Discounts) > 0 && (completed || p.Status.Final()) {
+			places, after, err := s.settleDiscount(ctx, sess, completed, now)
+			if err != nil {
+				return err
+			}
+			c.Objects = append(c.Objects, places...)
+			countRedeemed = after
+		}
 		// A success the session could not take (see apply) is refunded
 		// in this same write.
 		if late = nil; p.Status == checkout.PaymentSucceeded && sess.Payment != p.ID {
@@ -591,6 +621,9 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 	}
 	if countLink {
 		s.countLinkCompletion(ctx, sess, now)
+	}
+	if countRedeemed {
+		s.countRedemption(ctx, sess, now)
 	}
 	if len(events) > 0 {
 		s.wakeDeliveries()

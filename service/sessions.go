@@ -100,6 +100,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}
+	if err := s.setDiscounts(ctx, sess, p); err != nil {
+		return nil, err
+	}
 	sess.ID, sess.PaymentLink = id, linkID
 	if sess.ID == "" {
 		sess.ID = s.ids.New("cs")

@@ -213,6 +213,21 @@ func parseInt(s string) (int64, bool) {
 	return i, err == nil
 }
 
+// Decimal returns a decimal number parameter as its text ("33.33"), for
+// the caller to parse exactly, so no such value passes through a float: a
+// JSON number's literal as sent, or in a form the string.
+func (v *Values) Decimal(name string) (string, bool) {
+	n := v.get(name, whole)
+	if n == nil {
+		return "", false
+	}
+	if n.kind == kindNumber || n.kind == kindString && v.t.form {
+		return n.s, true
+	}
+	v.fail(n, join(v.name, name), "parameter_invalid", "Invalid number: %s", describe(n))
+	return "", false
+}
+
 // Bool returns a boolean parameter: JSON true or false, or in a form the
 // strings "true" and "false".
 func (v *Values) Bool(name string) (bool, bool) {

@@ -63,6 +63,11 @@ type storedDiscount struct {
 	Coupon        string `json:"Coupon"`
 	PromotionCode string `json:"PromotionCode,omitempty"`
 	Amount        int64  `json:"Amount"`
+	Name          string `json:"Name,omitempty"`
+	PercentOff    int64  `json:"PercentOff,omitempty"`
+	AmountOff     int64  `json:"AmountOff,omitempty"`
+	Currency      string `json:"Currency,omitempty"`
+	Code          string `json:"Code,omitempty"`
 }
 
 // convertSlice maps in through f, keeping nil nil and empty empty: the

@@ -165,7 +165,10 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		CanceledAt:          storedTime(s.CanceledAt),
 		ReturnURL:           s.ReturnURL,
 	}
-	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount { return storedDiscount(d) })
+	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount {
+		return storedDiscount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
+			PercentOff: d.PercentOff, AmountOff: d.AmountOff, Currency: string(d.Currency), Code: d.Code}
+	})
 	r.SupportedTokens = convertSlice(s.SupportedTokens, func(tc checkout.TokenChain) storedTokenChain { return storedTokenChain(tc) })
 	collectToStored(r, s)
 	if s.LineItems != nil { // nil is stored as null, empty as []
@@ -241,7 +244,10 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		CanceledAt:          time.Time(r.CanceledAt),
 		ReturnURL:           r.ReturnURL,
 	}
-	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount { return checkout.Discount(d) })
+	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount {
+		return checkout.Discount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
+			PercentOff: d.PercentOff, AmountOff: d.AmountOff, Currency: checkout.Currency(d.Currency), Code: d.Code}
+	})
 	s.SupportedTokens = convertSlice(r.SupportedTokens, func(tc storedTokenChain) checkout.TokenChain { return checkout.TokenChain(tc) })
 	collectFromStored(s, r)
 	if r.LineItems != nil {
