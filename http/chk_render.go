@@ -32,19 +32,21 @@ type chkSessionJSON struct {
 	SupportedTokens []chkTokenJSON    `json:"supported_tokens"`
 	Mode            string            `json:"mode"`
 	Discounts       []chkDiscountJSON `json:"discounts"`
-	LineItems       []chkLineItemJSON `json:"line_items"`
-	Status          string            `json:"status"`
-	CustomerID      *string           `json:"customer_id"`
-	CustomerEmail   *string           `json:"customer_email"`
-	CSRFToken       string            `json:"csrf_token"`
-	Description     *string           `json:"description"`
-	Metadata        map[string]string `json:"metadata"`
-	ExchangeRate    *string           `json:"exchange_rate"`
-	ExpiredAt       *string           `json:"expired_at"`
-	UsedAt          *string           `json:"used_at"`
-	AccessedAt      *string           `json:"accessed_at"`
-	CreatedAt       string            `json:"created_at"`
-	UpdatedAt       string            `json:"updated_at"`
+	// AllowPromotionCodes: the page takes a promotion code.
+	AllowPromotionCodes bool              `json:"allow_promotion_codes"`
+	LineItems           []chkLineItemJSON `json:"line_items"`
+	Status              string            `json:"status"`
+	CustomerID          *string           `json:"customer_id"`
+	CustomerEmail       *string           `json:"customer_email"`
+	CSRFToken           string            `json:"csrf_token"`
+	Description         *string           `json:"description"`
+	Metadata            map[string]string `json:"metadata"`
+	ExchangeRate        *string           `json:"exchange_rate"`
+	ExpiredAt           *string           `json:"expired_at"`
+	UsedAt              *string           `json:"used_at"`
+	AccessedAt          *string           `json:"accessed_at"`
+	CreatedAt           string            `json:"created_at"`
+	UpdatedAt           string            `json:"updated_at"`
 	// PaymentMethodTypes are the methods the session takes (["stablecoin"]
 	// for a session made here unless it named others).
 	PaymentMethodTypes []string `json:"payment_method_types"`
@@ -66,10 +68,16 @@ type chkTokenJSON struct {
 	Decimals        *int    `json:"decimals"`
 }
 
+// chkDiscountJSON is one discount: the coupon with its terms as applied
+// (percent_off and amount_off as decimal strings, one of them null), the
+// promotion code it came through, and what it takes off.
 type chkDiscountJSON struct {
 	Coupon        string  `json:"coupon"`
+	Name          *string `json:"name"`
+	PercentOff    *string `json:"percent_off"`
+	AmountOff     *string `json:"amount_off"`
 	PromotionCode *string `json:"promotion_code"`
-	Amount        string  `json:"amount"` // what it takes off, a decimal string
+	Amount        string  `json:"amount"`
 }
 
 type chkLineItemJSON struct {
@@ -118,8 +126,9 @@ func renderChkSession(sess *checkout.Session, publicURL string, tokens tokenInfo
 		ReturnURL: optString(sess.ReturnURL), URL: service.SessionURL(publicURL, sess.ID),
 		AmountSubtotal: checkout.FormatAmount(sess.AmountSubtotal, c), AmountTotal: checkout.FormatAmount(sess.AmountTotal, c),
 		Currency: strings.ToUpper(string(c)), Chain: optString(sess.Chain), SelectedToken: optString(sess.SelectedToken),
-		SupportedTokens: []chkTokenJSON{}, Mode: string(sess.Mode), Discounts: []chkDiscountJSON{}, LineItems: []chkLineItemJSON{},
-		Status: chkStatuses[sess.Status], CustomerID: optString(sess.Customer), CustomerEmail: optString(sess.CustomerEmail),
+		SupportedTokens: []chkTokenJSON{}, Mode: string(sess.Mode), Discounts: []chkDiscountJSON{}, AllowPromotionCodes: sess.AllowPromotionCodes,
+		LineItems: []chkLineItemJSON{},
+		Status:    chkStatuses[sess.Status], CustomerID: optString(sess.Customer), CustomerEmail: optString(sess.CustomerEmail),
 		CSRFToken: sess.CSRFToken, Description: optString(sess.Description), ExchangeRate: optString(sess.ExchangeRate),
 		ExpiredAt: optTime(sess.ExpiresAt), AccessedAt: optTime(sess.AccessedAt),
 		CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated), PaymentMethodTypes: sess.PaymentMethodTypes,
@@ -145,7 +154,16 @@ func renderChkSession(sess *checkout.Session, publicURL string, tokens tokenInfo
 		out.SupportedTokens = append(out.SupportedTokens, t)
 	}
 	for _, d := range sess.Discounts {
-		out.Discounts = append(out.Discounts, chkDiscountJSON{Coupon: d.Coupon, PromotionCode: optString(d.PromotionCode), Amount: checkout.FormatAmount(d.Amount, c)})
+		dj := chkDiscountJSON{Coupon: d.Coupon, Name: optString(d.Name), PromotionCode: optString(d.PromotionCode), Amount: checkout.FormatAmount(d.Amount, c)}
+		if d.PercentOff != 0 {
+			pct := checkout.FormatPercent(d.PercentOff)
+			dj.PercentOff = &pct
+		}
+		if d.AmountOff != 0 {
+			off := checkout.FormatAmount(d.AmountOff, d.Currency)
+			dj.AmountOff = &off
+		}
+		out.Discounts = append(out.Discounts, dj)
 	}
 	for _, li := range sess.LineItems {
 		images := li.Images

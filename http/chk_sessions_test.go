@@ -614,3 +614,74 @@ func TestChkWebhookFormats(t *testing.T) {
 		}
 	})
 }
+
+// TestChkDiscounts: a session's discounts in the dialect's shape, amounts
+// as decimal strings, spread over the line items exactly; a bad coupon is
+// named by its place in discounts and writes nothing.
+func TestChkDiscounts(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newChkEnv(t, kind)
+		for _, c := range []map[string]any{
+			{"id": "THIRD", "percent_off": 33.33, "name": "A third"},
+			{"id": "TWOFIFTY", "amount_off": 250, "currency": "USD"},
+		} {
+			if r := e.postJSON("/v1/coupons", e.key, c); r.status != 200 {
+				t.Fatalf("coupon: %d %s", r.status, r.body)
+			}
+		}
+		code := e.postJSON("/v1/promotion_codes", e.key, map[string]any{"coupon": "TWOFIFTY", "code": "SPRING"})
+		if code.status != 200 {
+			t.Fatalf("promotion code: %d %s", code.status, code.body)
+		}
+		body := chkSession()
+		body["line_items"] = []any{
+			map[string]any{"name": "A", "quantity": 1, "unit_amount": "10.01"},
+			map[string]any{"name": "B", "quantity": 3, "unit_amount": "3.33"},
+		}
+		body["discounts"] = []any{map[string]any{"coupon": "THIRD"}}
+		r := e.chkCreate(t, body)
+		checkSeedShape(t, r)
+		if r.str("amount_subtotal") != "20.00" || r.str("amount_total") != "13.33" {
+			t.Errorf("totals with a third off: %s / %s", r.str("amount_subtotal"), r.str("amount_total"))
+		}
+		ds := r.get("discounts").([]any)
+		if len(ds) != 1 {
+			t.Fatalf("discounts: %s", r.body)
+		}
+		d := ds[0].(map[string]any)
+		if d["coupon"] != "THIRD" || d["name"] != "A third" || d["percent_off"] != "33.33" || d["amount_off"] != nil || d["promotion_code"] != nil || d["amount"] != "6.67" {
+			t.Errorf("discounts[0] = %v", d)
+		}
+		var cents int64
+		for _, it := range r.get("line_items").([]any) {
+			n, ok := checkout.ParseAmount(it.(map[string]any)["amount_discount"].(string), "USD")
+			if !ok {
+				t.Fatalf("amount_discount %v", it)
+			}
+			cents += n
+		}
+		if cents != 667 {
+			t.Errorf("the line items' discounts sum to %d cents, want 667", cents)
+		}
+
+		byCode := e.chkCreate(t, map[string]any{"amount": "20.00", "currency": "USD", "success_url": "https://a.example/ok", "cancel_url": "https://a.example/no",
+			"discounts": []any{map[string]any{"promotion_code": code.str("id")}}, "allow_promotion_codes": false})
+		if d := byCode.get("discounts").([]any)[0].(map[string]any); d["amount_off"] != "2.50" || d["promotion_code"] != code.str("id") || byCode.str("amount_total") != "17.50" {
+			t.Errorf("a promotion code: %s", byCode.body)
+		}
+		if allow := e.chkCreate(t, map[string]any{"amount": "1.00", "currency": "USD", "success_url": "https://a.example/ok", "cancel_url": "https://a.example/no",
+			"allow_promotion_codes": true}); allow.get("allow_promotion_codes") != true {
+			t.Errorf("allow_promotion_codes: %s", allow.body)
+		}
+
+		s0, e0 := e.counts()
+		bad := e.postJSON("/v1/checkout_sessions", e.key, map[string]any{"amount": "1.00", "currency": "USD", "success_url": "https://a.example/ok", "cancel_url": "https://a.example/no",
+			"discounts": []any{map[string]any{"coupon": "NOPE"}}})
+		if bad.status != 400 || !strings.HasPrefix(bad.str("error", "param"), "discounts") {
+			t.Errorf("an unknown coupon: %d %s", bad.status, bad.body)
+		}
+		if s1, e1 := e.counts(); s1 != s0 || e1 != e0 {
+			t.Errorf("a refused discount wrote")
+		}
+	})
+}
