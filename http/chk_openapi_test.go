@@ -1,6 +1,9 @@
 package http_test
 
 import (
+	"bytes"
+	stdjson "encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -66,6 +69,51 @@ func TestOpenAPIChkExchanges(t *testing.T) {
 		body: oaJSON(t, map[string]any{"format": "canonical"}), status: 200})
 	o.exchange(oaRequest{method: "POST", path: "/v1/webhook_endpoints/" + ep.str("id"), auth: oaBearer(o.key), contentType: json,
 		body: oaJSON(t, map[string]any{"format": "v2"}), status: 400, request: oaInvalid})
+
+	// A checkout_sessions webhook's data.object is a ChkSession: held to the
+	// document through the retrieve route's schema, and drift refused.
+	rcv := newWHReceiver(t)
+	o.newEndpoint(o.key, map[string]any{"url": rcv.url(), "enabled_events": []string{"checkout.session.canceled"}, "format": "checkout_sessions"})
+	gone := o.chkCreate(t, chkSession()).str("id")
+	if r := o.do("POST", base+"/"+gone+"/cancel", o.key, "", nil); r.status != 200 {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	var ev struct {
+		Data struct {
+			Object map[string]any `json:"object"`
+		} `json:"data"`
+	}
+	if err := stdjson.Unmarshal(rcv.wait(t, 1)[0].body, &ev); err != nil {
+		t.Fatal(err)
+	}
+	validObject := func(m map[string]any) bool {
+		req := o.newRequest(oaRequest{method: "GET", path: base + "/" + gone, auth: oaBearer(o.key)})
+		res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}, "Request-Id": {"req_1"}},
+			Body: io.NopCloser(bytes.NewReader(oaJSON(t, m)))}
+		ok, errs := o.v.ValidateHttpResponse(req, res)
+		if !ok {
+			t.Logf("%s", oaErrors(errs))
+		}
+		return ok
+	}
+	if !validObject(ev.Data.Object) {
+		t.Errorf("the webhook's data.object is not a ChkSession: %v", ev.Data.Object)
+	}
+	for name, mutate := range map[string]func(m map[string]any){
+		"an extra field":        func(m map[string]any) { m["payment_status"] = "unpaid" },
+		"the canonical status":  func(m map[string]any) { m["status"] = "complete" },
+		"an amount in cents":    func(m map[string]any) { m["amount_total"] = 2500 },
+		"no used_at":            func(m map[string]any) { delete(m, "used_at") },
+		"a lower-case currency": func(m map[string]any) { m["currency"] = "usd" },
+		"a token without chain": func(m map[string]any) { delete(m["supported_tokens"].([]any)[0].(map[string]any), "chain") },
+	} {
+		var m map[string]any
+		stdjson.Unmarshal(oaJSON(t, ev.Data.Object), &m)
+		mutate(m)
+		if validObject(m) {
+			t.Errorf("%s: still validates", name)
+		}
+	}
 
 	// The page's cancel.
 	other := o.exchange(oaRequest{method: "POST", path: base, auth: oaBearer(o.key), contentType: json, body: oaJSON(t, chkSession()), status: 200})
