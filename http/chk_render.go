@@ -180,15 +180,20 @@ func renderChkSession(sess *checkout.Session, publicURL string, tokens tokenInfo
 }
 
 // withPayment adds p, sess's latest payment (nil: none): payment_intent_id
-// is the payment that completed the session, else the current selection's;
-// an open session's stablecoin payment that still waits shows its deposit.
-// A selection the session does not record (yet) shows through its deposit.
+// is the payment that completed the session, else the current selection's
+// (a stablecoin payment still waiting; a failed one is no selection). The
+// deposit shows while the session is open, and once its payment completed
+// it. A selection the session does not record shows through its deposit.
 func (j *chkSessionJSON) withPayment(p *checkout.Payment, sess *checkout.Session) {
-	if p == nil || (sess.Payment != "" && p.ID != sess.Payment) {
+	if p == nil {
 		return
 	}
-	if p.Method != checkout.MethodStablecoin && sess.Payment == "" {
-		return // an attempt with another method is no selection
+	completing := sess.Payment != "" && p.ID == sess.Payment
+	switch {
+	case sess.Payment != "" && !completing:
+		return
+	case !completing && (p.Method != checkout.MethodStablecoin || p.Status.Final()):
+		return
 	}
 	j.PaymentIntentID = &p.ID
 	d := p.Deposit
@@ -198,8 +203,8 @@ func (j *chkSessionJSON) withPayment(p *checkout.Payment, sess *checkout.Session
 	if j.Chain == nil && j.SelectedToken == nil {
 		j.Chain, j.SelectedToken, j.ExchangeRate = optString(d.Chain), optString(d.Token), optString(d.ExchangeRate)
 	}
-	if p.Status.Final() && p.Status != checkout.PaymentSucceeded {
-		return // a failed selection's address is no place to send to
+	if !completing && sess.Status != checkout.SessionOpen {
+		return // an ended session's address is no place to send to
 	}
 	dep := &chkDepositJSON{PaymentIntentID: p.ID, Status: string(p.Status), Address: d.Address, Chain: d.Chain, ChainID: d.ChainID,
 		Token: d.Token, ContractAddress: d.Contract, Decimals: d.Decimals, Amount: d.Amount, AmountDecimal: tokenDecimal(d.Amount, d.Decimals),

@@ -685,3 +685,34 @@ func TestChkDiscounts(t *testing.T) {
 		}
 	})
 }
+
+// TestChkSelectionEnds: a selection's deposit shows while the session is
+// open; canceled, the session keeps the selection's payment but shows no
+// address to send to; a failed selection is no selection.
+func TestChkSelectionEnds(t *testing.T) {
+	e := newChkEnv(t, "sqlite")
+	id := e.chkCreate(t, chkSession()).str("id")
+	first := e.postJSON("/v1/checkout_sessions/"+id, e.key, map[string]any{"selected_token": "USDC", "chain": "base"})
+	second := e.postJSON("/v1/checkout_sessions/"+id, e.key, map[string]any{"selected_token": "USDT", "chain": "ethereum"})
+	if first.status != 200 || second.status != 200 {
+		t.Fatalf("selections: %d %d %s", first.status, second.status, second.body)
+	}
+	if a, b := first.get("deposit", "address"), second.get("deposit", "address"); a == b || second.str("selected_token") != "USDT" {
+		t.Errorf("a second selection: address %v then %v, token %s", a, b, second.str("selected_token"))
+	}
+	// The second selection's payment fails (the test helper): no selection.
+	if r := e.do("POST", "/v1/test_helpers/payments/"+second.str("payment_intent_id")+"/fail", e.key, "", nil); r.status != 200 {
+		t.Fatalf("fail: %d %s", r.status, r.body)
+	}
+	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.get("payment_intent_id") != nil || g.get("deposit") != nil {
+		t.Errorf("after a failed selection: payment_intent_id %v, deposit %v", g.get("payment_intent_id"), g.get("deposit"))
+	}
+	third := e.postJSON("/v1/checkout_sessions/"+id, e.key, map[string]any{"selected_token": "USDC", "chain": "base"})
+	if third.status != 200 {
+		t.Fatalf("third selection: %d %s", third.status, third.body)
+	}
+	c := e.do("POST", "/v1/checkout_sessions/"+id+"/cancel", e.key, "", nil)
+	if c.status != 200 || c.str("status") != "canceled" || c.str("payment_intent_id") != third.str("payment_intent_id") || c.get("deposit") != nil {
+		t.Errorf("canceled with a selection waiting: %d %s", c.status, c.body)
+	}
+}
