@@ -50,6 +50,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Provider, _ = v.String("provider")
 	p.Collect = decodeCollect(v)
 	p.LineItems = decodeLineItems(v)
+	p.SupportedTokens = decodeSupportedTokens(v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
