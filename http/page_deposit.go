@@ -164,4 +164,3 @@ func coinReceipt(lang, total string, p *checkout.Payment) string {
 	d := p.Deposit
 	return tr(lang, "paid_coin", total, unitsDecimal(d.Amount, d.Decimals), d.Token, chainName(d.Chain))
 }
-
