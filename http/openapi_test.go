@@ -610,8 +610,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 10 { // with /l/{id}, a payment link, and a next action's page and return
-		t.Errorf("%d page operations, want 10", pages)
+	if pages != 11 { // with /l/{id}, a payment link, a next action's page and return, and a stablecoin deposit's page
+		t.Errorf("%d page operations, want 11", pages)
 	}
 }
 
