@@ -2,9 +2,12 @@ package http_test
 
 import (
 	"bytes"
+	"context"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/internal/evm/evmtest"
 	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/provider/stablecoin"
@@ -211,4 +214,47 @@ func TestAPIStablecoin(t *testing.T) {
 			t.Errorf("tokens without the method: %d %s", r.status, r.body)
 		}
 	})
+}
+
+// The stablecoin shapes match the document: a session with supported
+// tokens and a selection, a payment's deposit with a transfer seen (as
+// the watcher reports one), and its settlement by the test helper.
+func TestOpenAPIStablecoin(t *testing.T) {
+	v, _ := oaValidator(t)
+	o := &oaEnv{env: newCoinEnv(t, nil), v: v}
+	o.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	body := coinSessionJSON("supported_tokens", []map[string]string{{"chain": "base", "token": "USDC"}})
+	id := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: "application/json",
+		body: oaJSON(t, body), status: 200}).str("id")
+	ctx := context.Background()
+	_, p, err := o.svc.Pay(ctx, id, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: checkout.TokenChain{Chain: "base", Token: "USDC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Deposit.Clone()
+	d.Transfers = []checkout.Transfer{{TxHash: "0x" + strings.Repeat("ab", 32), LogIndex: 3, From: evmtest.AnvilAddresses[2], Block: 120,
+		BlockHash: "0x" + strings.Repeat("cd", 32), Amount: "10000000", Confirmations: 4}}
+	if _, err := o.svc.ApplyProviderResult(ctx, p.Scope(), stablecoin.Name, checkout.Notification{PaymentID: p.ID,
+		Result: checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Deposit: d}}); err != nil {
+		t.Fatal(err)
+	}
+	r := o.exchange(oaRequest{method: "GET", path: "/v1/payments/" + p.ID, auth: oaBearer(o.key), status: 200})
+	if r.str("method") != "stablecoin" || r.str("next_action", "type") != "deposit_address" || r.str("deposit", "amount_decimal") != "25.000000" {
+		t.Errorf("payment %s", r.body)
+	}
+	if tr, _ := r.get("deposit", "transfers").([]any); len(tr) != 1 || tr[0].(map[string]any)["confirmations"] != float64(4) {
+		t.Errorf("transfers %v", r.get("deposit", "transfers"))
+	}
+	s := o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + id, auth: oaBearer(o.key), status: 200})
+	if s.str("selected_token") != "USDC" || s.str("chain") != "base" {
+		t.Errorf("session %s", s.body)
+	}
+	// The deposit page shows what arrived, and what is still due.
+	page := o.openOK(t, "/checkout/"+id+"/deposit/"+p.ID)
+	page.mustContain("Received 10.000000 USDC: send the remaining 15.000000 USDC to the same address.")
+	o.exchange(oaRequest{method: "POST", path: "/v1/test_helpers/payments/" + p.ID + "/succeed", auth: oaBearer(o.key), status: 200})
+	s = o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + id, auth: oaBearer(o.key), status: 200})
+	if s.str("status") != "complete" || s.str("payment_status") != "paid" {
+		t.Errorf("after the test helper: %s", s.body)
+	}
 }
