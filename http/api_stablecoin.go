@@ -59,6 +59,7 @@ type depositJSON struct {
 	Contract              string         `json:"contract"`
 	Decimals              int            `json:"decimals"`
 	Address               string         `json:"address"`
+	Index                 uint32         `json:"index"`
 	Amount                string         `json:"amount"`
 	AmountDecimal         string         `json:"amount_decimal"`
 	ExchangeRate          string         `json:"exchange_rate"`
@@ -84,7 +85,7 @@ func renderDeposit(d *checkout.Deposit) *depositJSON {
 		return nil
 	}
 	out := &depositJSON{Chain: d.Chain, ChainID: d.ChainID, Token: d.Token, Contract: d.Contract, Decimals: d.Decimals,
-		Address: d.Address, Amount: d.Amount, AmountDecimal: unitsDecimal(d.Amount, d.Decimals), ExchangeRate: d.ExchangeRate,
+		Address: d.Address, Index: d.Index, Amount: d.Amount, AmountDecimal: unitsDecimal(d.Amount, d.Decimals), ExchangeRate: d.ExchangeRate,
 		URI: d.URI, ConfirmationsRequired: d.Confirmations, Transfers: make([]transferJSON, len(d.Transfers)), Late: d.Late}
 	for i, t := range d.Transfers {
 		out.Transfers[i] = transferJSON{TxHash: t.TxHash, LogIndex: t.LogIndex, From: t.From, Block: t.Block,
