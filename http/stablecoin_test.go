@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/client"
 	"github.com/checkoutd/checkoutd/internal/evm/evmtest"
 	"github.com/checkoutd/checkoutd/internal/seal"
 	"github.com/checkoutd/checkoutd/provider/stablecoin"
@@ -256,5 +257,35 @@ func TestOpenAPIStablecoin(t *testing.T) {
 	s = o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + id, auth: oaBearer(o.key), status: 200})
 	if s.str("status") != "complete" || s.str("payment_status") != "paid" {
 		t.Errorf("after the test helper: %s", s.body)
+	}
+}
+
+// The Go SDK sets an account's stablecoin settings and makes and reads a
+// session that takes stablecoins.
+func TestSDKStablecoin(t *testing.T) {
+	e := newCoinEnv(t, nil)
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL), client.WithMaxRetries(0))
+	xpub, pairs := evmtest.AnvilXpub, "USDC@base,USDT@ethereum"
+	if _, err := c.Accounts.Providers.Set(ctx, "stablecoin", &client.AccountProviderParams{Xpub: &xpub, SupportedTokens: &pairs}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Sessions.Create(ctx, &client.SessionParams{Amount: 2500, Currency: "USD", SuccessURL: "https://shop.example/ok",
+		CancelURL: "https://shop.example/no", PaymentMethodTypes: []string{"stablecoin"}, SupportedTokens: []client.TokenChain{{Chain: "ethereum", Token: "USDT"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.SupportedTokens) != 1 || s.SupportedTokens[0] != (client.TokenChain{Chain: "ethereum", Token: "USDT"}) || s.SelectedToken != "" {
+		t.Errorf("session %+v", s)
+	}
+	if _, err := c.Sessions.Create(ctx, &client.SessionParams{Amount: 2500, Currency: "USD", SuccessURL: "https://shop.example/ok",
+		CancelURL: "https://shop.example/no", PaymentMethodTypes: []string{"stablecoin"}, SupportedTokens: []client.TokenChain{{Chain: "polygon", Token: "USDC"}}}); err == nil ||
+		!strings.Contains(err.Error(), "does not accept USDC@polygon") {
+		t.Errorf("a pair the account does not accept: %v", err)
+	}
+	e.openOK(t, "/checkout/"+s.ID).submit("stablecoin", []string{"stablecoin", "USDT@ethereum"}).follow()
+	got, err := c.Sessions.Get(ctx, s.ID)
+	if err != nil || got.Chain != "ethereum" || got.SelectedToken != "USDT" || got.ExchangeRate != "1" {
+		t.Errorf("after the selection: %+v %v", got, err)
 	}
 }
