@@ -717,7 +717,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		// A processing payment may carry why it is undecided (its provider
 		// could not be reached); the page tells the customer.
 		p.Status, p.FailureCode, p.FailureMessage = res.Status, res.FailureCode, res.FailureMessage
-		if res.Action != nil || res.Status == checkout.PaymentRequiresAction {
+		// A watcher's news of a deposit (what arrived, its confirmations)
+		// leaves the payment's action, and its deadline, as they are.
+		if res.Action != nil || (res.Status == checkout.PaymentRequiresAction && res.Deposit == nil) {
 			p.Action = res.Action
 		}
 		if selected && res.Status == checkout.PaymentRequiresAction && sess.Status == checkout.SessionOpen {

@@ -150,6 +150,11 @@ func infoList(ts []checkout.TokenInfo) string {
 // derivation indexes, so a key in both would give two payments one
 // address).
 func (s *Service) checkStablecoinSettings(ctx context.Context, scope checkout.Scope, p *ProviderParams, old checkout.ProviderCredentials) error {
+	xpub, given := p.Credentials["xpub"]
+	_, hadXpub := old.Sealed["xpub"]
+	if scope.Livemode && ((given && xpub == "") || (!given && !hadXpub)) {
+		return checkout.Invalid("xpub", "parameter_missing", "live mode needs the account's extended public key (xpub): deposit addresses are derived from it")
+	}
 	if v, given := p.Credentials["supported_tokens"]; given && v != "" {
 		pairs, _ := checkout.ParseTokenChains(v) // its form was checked before
 		var configured []checkout.TokenInfo
@@ -165,11 +170,6 @@ func (s *Service) checkStablecoinSettings(ctx context.Context, scope checkout.Sc
 				return checkout.Invalid("supported_tokens", "invalid_credential", "%s is not configured on this server in %s mode; it has %s", tc, modeName(scope.Livemode), have)
 			}
 		}
-	}
-	xpub, given := p.Credentials["xpub"]
-	_, hadXpub := old.Sealed["xpub"]
-	if scope.Livemode && ((given && xpub == "") || (!given && !hadXpub)) {
-		return checkout.Invalid("xpub", "parameter_missing", "live mode needs the account's extended public key (xpub): deposit addresses are derived from it")
 	}
 	if !given || xpub == "" {
 		return nil

@@ -1,8 +1,21 @@
 // Package evm is what checkoutd needs of Ethereum-compatible chains and
-// nothing more: addresses with their EIP-55 checksum, Keccak-256, public
-// key derivation from an extended public key (BIP32) and EIP-681 payment
-// URIs. It holds no private key and signs nothing: checkoutd only watches
-// the chain for transfers to addresses the merchant's wallet owns.
+// nothing more, in pure Go:
+//
+//   - addresses with their EIP-55 checksum, and Keccak-256 (address.go);
+//   - deposit addresses derived from a merchant's BIP32 extended public key
+//     (xpub.go): one per payment, at an index the caller counts under the
+//     key's ID;
+//   - a price in a currency's minor units turned into a token's smallest
+//     units at a locked rate, exactly and rounded up, and shown back in
+//     tokens (units.go);
+//   - the EIP-681 URI a wallet opens to pay (paymenturi.go), and the ERC-20
+//     Transfer log a watcher reads back from the chain (transfer.go).
+//
+// It holds no private key and signs nothing: ParseExtendedKey refuses
+// private keys and mnemonics, because checkoutd only watches the chain for
+// transfers to addresses the merchant's own wallet can spend from.
+// Package evmtest has the extended public key of anvil's default accounts
+// for tests that run a local chain.
 package evm
 
 import (

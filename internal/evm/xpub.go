@@ -56,7 +56,10 @@ var ErrInvalidChild = errors.New("BIP32 gives no key at this index: use the next
 
 // ExtendedKey is a BIP32 extended public key: a public key and the chain
 // code that derives its non-hardened children. It holds nothing that can
-// sign.
+// sign, but it is not for display: it reveals every address of the
+// merchant's account, and with any one child's private key it yields all
+// of them (BIP32's own warning), so store it as sensitive and keep it out
+// of logs. It is immutable, safe to share between goroutines.
 type ExtendedKey struct {
 	version   uint32
 	depth     uint8

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/internal/evm/evmtest"
 )
 
 // bip32Step is one published step of a BIP32 test vector: the parent's
@@ -186,5 +188,38 @@ func TestID(t *testing.T) {
 	child, _ := parsed.Child(7)
 	if !strings.HasPrefix(child.String(), "tpub") {
 		t.Errorf("a tpub's child serializes as %s", child)
+	}
+}
+
+// TestIDPinned: a key's ID names its stored count of used indexes, so a
+// change to how ID is computed would restart every count at 0 and hand
+// out addresses already used. This pins the ID of evmtest.AnvilXpub.
+func TestIDPinned(t *testing.T) {
+	k, err := ParseExtendedKey(evmtest.AnvilXpub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := k.ID(); got != "9300fb71cac8d5efdab5e2ca0ca65e4d" {
+		t.Fatalf("the ID of %s is %s: IDs name stored index counts and must not change", evmtest.AnvilXpub, got)
+	}
+}
+
+// TestHardenedIndexRefused: deriving at 2^31 or above is refused with a
+// reason, by Child and DeriveAddress alike, while 2^31-1 derives.
+func TestHardenedIndexRefused(t *testing.T) {
+	k, err := ParseExtendedKey(evmtest.AnvilXpub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []uint32{HardenedIndex, HardenedIndex + 1, 1<<32 - 1} {
+		if _, err := k.Child(i); err == nil || !strings.Contains(err.Error(), "needs the private key") {
+			t.Errorf("Child(%d): %v", i, err)
+		}
+		if a, err := DeriveAddress(k, i); err == nil || a != (Address{}) {
+			t.Errorf("DeriveAddress(%d) = %s, %v", i, a, err)
+		}
+	}
+	if _, err := DeriveAddress(k, HardenedIndex-1); err != nil {
+		t.Errorf("DeriveAddress(2^31-1): %v", err)
 	}
 }
