@@ -315,9 +315,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		MaxFailedAttempts: c.maxFailed,
 		Sealer:            sealer,
 		Events:            chttp.Events{PublicURL: base},
-		// The same directory as Tokens, once the stablecoin configuration
-		// fills it, so seed 003's webhooks describe supported tokens too.
-		EventFormats: chttp.EventFormats(base, nil),
+		// The same directory as Tokens, so seed 003's webhooks describe
+		// supported tokens as its API does.
+		EventFormats: chttp.EventFormats(base, coins),
 		Observer:     metrics,
 		Webhooks: service.WebhookConfig{RetrySchedule: c.schedule, RotationOverlap: c.rotationOverlap,
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
