@@ -180,6 +180,10 @@ type Session struct {
 	CompletedAt time.Time // zero until complete
 	ExpiredAt   time.Time // zero until the expiry is written
 	CanceledAt  time.Time // zero until canceled
+
+	// ReturnURL is seed 003's return_url: where the merchant's own
+	// integration sends the customer back, kept as given ("" when none).
+	ReturnURL string
 }
 
 // Scope is what every stored object belongs to: one account, in one mode.

@@ -29,6 +29,22 @@ type WebhookEndpoint struct {
 	Version      int64
 	Created      time.Time
 	Updated      time.Time
+	// Format is the shape of the bodies it receives: WebhookFormatCanonical
+	// or a dialect's (seed 003's "checkout_sessions"). "" is canonical:
+	// endpoints stored before formats existed read so.
+	Format string
+}
+
+// WebhookFormatCanonical is the canonical API's event shape, every
+// endpoint's default.
+const WebhookFormatCanonical = "canonical"
+
+// BodyFormat is the endpoint's format, canonical when none was stored.
+func (e *WebhookEndpoint) BodyFormat() string {
+	if e.Format == "" {
+		return WebhookFormatCanonical
+	}
+	return e.Format
 }
 
 // EventEndpointDisabled announces that checkoutd disabled an endpoint by

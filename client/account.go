@@ -61,6 +61,11 @@ type AccountProviderParams struct {
 	Entity          *string `json:"entity,omitempty"`
 	SubEntity       *string `json:"sub_entity,omitempty"`
 	AntiPhishingKey *string `json:"anti_phishing_key,omitempty"`
+	// Xpub is the stablecoin provider's extended public key (never a
+	// private key); SupportedTokens the pairs the account accepts,
+	// "USDC@base,USDT@ethereum".
+	Xpub            *string `json:"xpub,omitempty"`
+	SupportedTokens *string `json:"supported_tokens,omitempty"`
 	// DefaultFor makes the provider the default for these methods.
 	DefaultFor []string `json:"default_for,omitempty"`
 }

@@ -101,7 +101,7 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// AccessedAt is when the customer first opened URL; zero until then.
+	// AccessedAt is when the customer last opened URL (to the minute); zero until then.
 	AccessedAt time.Time `json:"accessed_at"`
 	// CompletedAt is when the session completed; zero until then.
 	CompletedAt time.Time `json:"completed_at"`
@@ -118,6 +118,20 @@ type Session struct {
 	CustomerDetails *CustomerDetails `json:"customer_details"`
 	ShippingDetails *ShippingDetails `json:"shipping_details"`
 	Consent         *Consent         `json:"consent"`
+
+	// Stablecoins: the pairs the session accepts (empty unless its
+	// PaymentMethodTypes include "stablecoin"), and the customer's last
+	// selection with the rate locked then ("" until one).
+	SupportedTokens []TokenChain `json:"supported_tokens"`
+	Chain           string       `json:"chain"`
+	SelectedToken   string       `json:"selected_token"`
+	ExchangeRate    string       `json:"exchange_rate"`
+}
+
+// TokenChain is a stablecoin on a chain: Token "USDC" on Chain "base".
+type TokenChain struct {
+	Chain string `json:"chain"`
+	Token string `json:"token"`
 }
 
 // TotalDetails breaks AmountTotal down, in minor units.
@@ -214,6 +228,10 @@ type SessionParams struct {
 	// AllowPromotionCodes lets the customer enter a code instead.
 	Discounts           []DiscountParams `json:"discounts,omitempty"`
 	AllowPromotionCodes bool             `json:"allow_promotion_codes,omitempty"`
+
+	// SupportedTokens are the stablecoins a session with the "stablecoin"
+	// method accepts; nil takes the account's.
+	SupportedTokens []TokenChain `json:"supported_tokens,omitempty"`
 
 	// IdempotencyKey, when set, replaces the random Idempotency-Key of the
 	// call. Set it (e.g. to your order id) to make creating the session for

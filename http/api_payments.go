@@ -22,6 +22,7 @@ type paymentJSON struct {
 	FailureCode     *string         `json:"failure_code"`
 	FailureMessage  *string         `json:"failure_message"`
 	NextAction      *nextActionJSON `json:"next_action"`
+	Deposit         *depositJSON    `json:"deposit"`
 	CreatedAt       string          `json:"created_at"`
 	UpdatedAt       string          `json:"updated_at"`
 }
@@ -44,6 +45,7 @@ func renderPayment(p *checkout.Payment) *paymentJSON {
 		Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, AmountRefunded: p.AmountRefunded, Currency: string(p.Currency),
 		FailureCode: optString(p.FailureCode), FailureMessage: optString(p.FailureMessage),
 		CreatedAt: rfc3339(p.Created), UpdatedAt: rfc3339(p.Updated),
+		Deposit: renderDeposit(p.Deposit),
 	}
 	if p.CardLast4 != "" {
 		out.Card = &cardJSON{Brand: p.CardBrand, Last4: p.CardLast4}

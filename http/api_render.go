@@ -47,6 +47,7 @@ type sessionJSON struct {
 	AccessedAt         *string           `json:"accessed_at"`
 	CompletedAt        *string           `json:"completed_at"`
 	collectJSON                          // what the page collects (api_collect.go)
+	stablecoinJSON                       // supported tokens and the selection (api_stablecoin.go)
 }
 
 type totalDetailsJSON struct {
@@ -159,7 +160,8 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		PaymentMethodTypes: methods, Provider: optString(sess.Provider), Metadata: md,
 		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
 		AccessedAt: optTime(sess.AccessedAt), CompletedAt: optTime(sess.CompletedAt),
-		collectJSON: renderCollect(sess),
+		collectJSON:    renderCollect(sess),
+		stablecoinJSON: renderStablecoin(sess),
 	}
 }
 

@@ -52,6 +52,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.LineItems = decodeLineItems(v)
 	p.Discounts = decodeDiscounts(v, "discounts", "promotion_code")
 	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
+	p.SupportedTokens = decodeSupportedTokens(v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -20,6 +20,9 @@ type endpointJSON struct {
 	Metadata       map[string]string `json:"metadata"`
 	Status         string            `json:"status"`
 	DisabledReason *string           `json:"disabled_reason"`
+	// Format is the shape of the event bodies it receives: canonical or
+	// checkout_sessions (seed 003's session shape).
+	Format string `json:"format"`
 	// Secret is set only in the answers that make one (create, rotate).
 	Secret    string `json:"secret,omitempty"`
 	CreatedAt string `json:"created_at"`
@@ -37,7 +40,7 @@ func renderEndpoint(e *checkout.WebhookEndpoint, secret string) *endpointJSON {
 	}
 	return &endpointJSON{ID: e.ID, Object: "webhook_endpoint", Livemode: e.Livemode, URL: e.URL,
 		EnabledEvents: e.EnabledEvents, Description: optString(e.Description), Metadata: md, Status: status,
-		DisabledReason: optString(e.DisabledReason), Secret: secret, CreatedAt: rfc3339(e.Created), UpdatedAt: rfc3339(e.Updated)}
+		DisabledReason: optString(e.DisabledReason), Format: e.BodyFormat(), Secret: secret, CreatedAt: rfc3339(e.Created), UpdatedAt: rfc3339(e.Updated)}
 }
 
 type deliveryJSON struct {
@@ -92,6 +95,9 @@ func endpointParams(v *params.Values) (service.EndpointParams, error) {
 	p.Metadata, _ = v.StringMap("metadata")
 	if d, ok := v.Bool("disabled"); ok {
 		p.Disabled = &d
+	}
+	if f, ok := v.String("format"); ok {
+		p.Format = &f
 	}
 	return p, v.Err()
 }

@@ -12,6 +12,8 @@
 //     (kit_list), request bodies and parameters (kit_decode), request ids,
 //     logs and metrics of every request (kit_observe).
 //   - api_*: the canonical merchant JSON API under /v1/.
+//   - host_*, chk_*: seed dialects: seed 000's /api/sessions, seed 003's
+//     /v1/checkout_sessions (and its webhook format).
 //   - page*: the hosted payment page and its test helper page.
 //   - ops_*: health and readiness, metrics, the OpenAPI document, the home page.
 //

@@ -49,8 +49,11 @@ type pageData struct {
 	ExpiresIn             string
 	ExpiresLeftMS         int64 // by the server's clock
 	CancelURL, CancelHost string
-	CSRF, Action          string
-	Errors                map[string]string
+	// CancelPost makes the cancel link a form that cancels the session
+	// (seed 003's sessions) before it goes to CancelURL.
+	CancelPost   bool
+	CSRF, Action string
+	Errors       map[string]string
 	// Values are what the customer typed before the last error, shown
 	// again (never the card number or CVC: see neverKept).
 	Values            map[string]string
@@ -92,6 +95,14 @@ type pageData struct {
 	// secret is written into this page only, never logged.
 	ClientSecret, ReturnPath string
 	SDKData                  template.HTMLAttr
+
+	// Stablecoins (page_deposit.go): the form's choice of token and chain,
+	// the deposit page's payment, and on the form the way back to a
+	// deposit still awaited.
+	Coins          []coinChoice
+	Deposit        *depositView
+	PendingDeposit string
+	PendingCoin    string
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -223,6 +234,9 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 			d.Buttons = append(d.Buttons, pm)
 		}
 	}
+	if len(sess.SupportedTokens) > 0 {
+		d.Coins = coinChoices(sess, "")
+	}
 	now := s.svc.Now()
 	// The countdown runs from the seconds left, not from expires_at: a
 	// customer's clock that is fast would otherwise see the page expired at
@@ -231,6 +245,7 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 	d.ExpiresIn, d.ExpiresLeftMS = timeLeft(left), left.Milliseconds()
 	if u, err := url.Parse(sess.CancelURL); err == nil && sess.CancelURL != "" {
 		d.CancelURL, d.CancelHost = sess.CancelURL, u.Host
+		d.CancelPost = service.IsCheckoutSessionsID(sess.ID)
 	}
 	return d
 }
@@ -284,6 +299,9 @@ func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
 		if v := f.Values["email"]; v != "" && !d.EmailLocked {
 			d.Email = v // a locked email stays the merchant's
 		}
+		if v := f.Values["stablecoin"]; v != "" && len(d.Coins) > 0 {
+			d.Coins = coinChoices(sess, v)
+		}
 	}
 	s.renderState(w, r, sess, d, http.StatusOK)
 }
@@ -316,6 +334,9 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 				d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
 				break
 			}
+		}
+		if d.PendingDeposit = s.pendingDeposit(r, sess); d.PendingDeposit != "" {
+			d.PendingCoin = tr(d.Lang, "coin_on", sess.SelectedToken, chainName(sess.Chain))
 		}
 		for _, pm := range slices.Concat(d.Forms, d.Buttons) {
 			d.Scripts = appendNew(d.Scripts, pm.spec.Scripts...)
@@ -364,6 +385,9 @@ func (s *Server) renderState(w http.ResponseWriter, r *http.Request, sess *check
 		if err == nil && p.CardLast4 != "" {
 			d.Receipt = tr(d.Lang, "paid_card", d.Total, brandName(p.CardBrand), p.CardLast4)
 		}
+		if err == nil && p.Deposit != nil {
+			d.Receipt = coinReceipt(d.Lang, d.Total, p)
+		}
 	case checkout.SessionExpired:
 		d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "expired_title"), tr(d.Lang, "expired_body")
 		d.ContinueURL, d.ContinueLabel = sess.CancelURL, tr(d.Lang, "back")
@@ -398,6 +422,9 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	pp.Collected = collectedFromForm(r) // what the page collects (page_collect.go)
 	// The page takes the inputs the method's provider asked for, and only those.
 	pm, _ := d.method(pp.Method)
+	if pp.Method == checkout.MethodStablecoin {
+		pp.Stablecoin = postedCoin(r)
+	}
 	if pm.Token {
 		pp.Token = r.PostFormValue(string(checkout.FieldToken))
 	}
@@ -461,8 +488,11 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 // formField is the form's name for a field the service names: it names the
 // session's customer_email, the form has email.
 func formField(param string) string {
-	if param == "customer_email" {
+	switch param {
+	case "customer_email":
 		return "email"
+	case "selected_token", "chain":
+		return "coin" // the token and chain choice (page_deposit.go)
 	}
 	return param
 }
@@ -475,6 +505,8 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, successURL(sess), http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && p.Action.IsChallenge():
 		http.Redirect(w, r, pagePath(sess)+"/3ds/"+p.ID, http.StatusSeeOther)
+	case p.Status == checkout.PaymentRequiresAction && p.Deposit != nil:
+		http.Redirect(w, r, depositPath(sess, p), http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && inBrowserStep(p.Action):
 		http.Redirect(w, r, pagePath(sess)+"/action/"+p.ID, http.StatusSeeOther)
 	case (p.Status == checkout.PaymentFailed || (p.Status == checkout.PaymentProcessing && p.FailureCode != "")) && sess.Status == checkout.SessionOpen:

@@ -17,7 +17,8 @@ func (s *Server) showTestPayment(w http.ResponseWriter, r *http.Request) {
 	// The status stays the API's own word (requires_action, failed): it is
 	// what a developer looks for in the API, so it is not translated.
 	d.Kind, d.Title, d.PaymentID, d.PaymentStatus = "testhelper", tr(d.Lang, "test_helper_title"), p.ID, string(p.Status)
-	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Kind == checkout.NextActionVoucher
+	d.CanSettle = p.Status == checkout.PaymentRequiresAction && p.Action != nil &&
+		(p.Action.Kind == checkout.NextActionVoucher || p.Action.Kind == checkout.NextActionDepositAddress)
 	s.renderPage(w, r, d, http.StatusOK, nil)
 }
 
@@ -32,6 +33,12 @@ func (s *Server) settleTestPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.svc.SettlePayment(r.Context(), p.Scope(), p.ID, r.PostFormValue("result") == "succeed"); err != nil && !checkout.IsKind(err, checkout.KindState) {
 		s.pageError(w, r, err)
+		return
+	}
+	if p.Deposit != nil && r.PostFormValue("from") == "deposit" {
+		// The deposit page's "Simulate transfer": back to the session's
+		// page, which shows what the settlement did.
+		http.Redirect(w, r, pagePath(sess), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/test/payments/"+p.ID, http.StatusSeeOther)

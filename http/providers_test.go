@@ -48,7 +48,7 @@ func testAccountProviders(t *testing.T, e *env) {
 		t.Fatalf("list: %d %s", r.status, r.body)
 	}
 	data := r.get("data").([]any)
-	if len(data) != 4 || data[2].(map[string]any)["name"] != "sim" || data[3].(map[string]any)["simulated"] != true {
+	if len(data) != 5 || data[2].(map[string]any)["name"] != "sim" || data[4].(map[string]any)["simulated"] != true {
 		t.Fatalf("list: %s", r.body)
 	}
 

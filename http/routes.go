@@ -58,6 +58,13 @@ func (s *Server) routes() {
 	s.handle("POST /v1/test_helpers/payments/{id}/succeed", s.api(s.settle(true)))
 	s.handle("POST /v1/test_helpers/payments/{id}/fail", s.api(s.settle(false)))
 
+	// Seed 003's checkout sessions (chk_*.go), with the same secret keys.
+	s.handle("POST /v1/checkout_sessions", s.api(s.createChkSession))
+	s.handle("GET /v1/checkout_sessions", s.api(s.listChkSessions))
+	s.handle("GET /v1/checkout_sessions/{id}", s.api(s.getChkSession))
+	s.handle("POST /v1/checkout_sessions/{id}", s.api(s.selectChkToken))
+	s.handle("POST /v1/checkout_sessions/{id}/cancel", s.api(s.cancelChkSession))
+
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
 	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))
@@ -73,11 +80,13 @@ func (s *Server) routes() {
 	s.handle("GET /c/{id}", http.HandlerFunc(s.showSession))
 	s.handle("GET /l/{id}", http.HandlerFunc(s.visitLink)) // a payment link: mints a session
 	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
+	s.handle("POST /checkout/{id}/cancel", http.HandlerFunc(s.cancelFromPage)) // seed 003's sessions: the cancel link
 	s.handle("POST /checkout/{id}/promotion_code", http.HandlerFunc(s.promotionCode))
 	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
 	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))
 	s.handle("GET /checkout/{id}/action/{payment}", http.HandlerFunc(s.showNextAction)) // a provider's script finishes the payment
 	s.handle("GET /checkout/{id}/return/{payment}", http.HandlerFunc(s.paymentReturn))  // back from a next action
+	s.handle("GET /checkout/{id}/deposit/{payment}", http.HandlerFunc(s.showDeposit))   // a stablecoin payment's address and progress
 	s.handle("GET /test/payments/{id}", http.HandlerFunc(s.showTestPayment))
 	s.handle("GET /files/{id}", http.HandlerFunc(s.serveFile)) // images the page shows
 	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))

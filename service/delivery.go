@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"sync"
@@ -282,24 +283,40 @@ func (s *Service) dispatch(ctx context.Context, w *deliveryWorker) (int, error) 
 	return len(evs), firstErr
 }
 
-// preparedEvent is an event in hand with its webhook body, encoded once for
-// all the endpoints it goes to.
+// preparedEvent is an event in hand with its webhook bodies, encoded once
+// per format for all the endpoints it goes to.
 type preparedEvent struct {
-	ev   *checkout.Event
-	once sync.Once
+	ev     *checkout.Event
+	mu     sync.Mutex
+	bodies map[string]encodedBody
+}
+
+type encodedBody struct {
 	body []byte
 	err  error
 }
 
-func (p *preparedEvent) encode(s *Service) ([]byte, error) {
-	p.once.Do(func() {
-		if s.events == nil { // a Config without Events: nothing to send
-			p.err = errors.New("no event encoder: the service's Config has no Events")
-			return
-		}
-		p.body, p.err = s.events.EncodeEvent(p.ev)
-	})
-	return p.body, p.err
+// encode is the body of p's event in format (an endpoint's BodyFormat).
+func (p *preparedEvent) encode(s *Service, format string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if b, ok := p.bodies[format]; ok {
+		return b.body, b.err
+	}
+	var b encodedBody
+	switch enc := s.encoderFor(format); {
+	case enc == nil && format == checkout.WebhookFormatCanonical: // a Config without Events: nothing to send
+		b.err = errors.New("no event encoder: the service's Config has no Events")
+	case enc == nil:
+		b.err = fmt.Errorf("no event encoder for the endpoint's format %q: the service's Config.EventFormats lacks it", format)
+	default:
+		b.body, b.err = enc.EncodeEvent(p.ev)
+	}
+	if p.bodies == nil {
+		p.bodies = map[string]encodedBody{}
+	}
+	p.bodies[format] = b
+	return b.body, b.err
 }
 
 // attemptHint is what dispatch already has of a delivery it just wrote, so
@@ -338,7 +355,7 @@ func (s *Service) attempt(ctx context.Context, d *checkout.Delivery, hint *attem
 	if e.Disabled {
 		return s.finishDelivery(ctx, d, checkout.DeliveryAttempt{At: s.now(), Error: "the endpoint is disabled"}, checkout.DeliveryFailed, time.Time{})
 	}
-	body, err := prep.encode(s)
+	body, err := prep.encode(s, e.BodyFormat())
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,24 @@ type EndpointParams struct {
 	Description   *string
 	Metadata      map[string]string
 	Disabled      *bool
+	// Format is the shape of the bodies: canonical (the default) or a
+	// format of Config.EventFormats.
+	Format *string
+}
+
+// WebhookFormats are the formats an endpoint may take: canonical, then
+// the configured ones in name order.
+func (s *Service) WebhookFormats() []string {
+	return append([]string{checkout.WebhookFormatCanonical}, slices.Sorted(maps.Keys(s.eventFormats))...)
+}
+
+// encoderFor is the encoder of an endpoint's format; nil when none is
+// configured (the endpoint was made by a server with more formats).
+func (s *Service) encoderFor(format string) EventEncoder {
+	if format == "" || format == checkout.WebhookFormatCanonical {
+		return s.events
+	}
+	return s.eventFormats[format]
 }
 
 func (s *Service) checkEndpoint(e *checkout.WebhookEndpoint) error {
@@ -63,6 +81,9 @@ func (s *Service) checkEndpoint(e *checkout.WebhookEndpoint) error {
 	}
 	if err := checkText("description", e.Description, MaxDescriptionLen); err != nil {
 		return err
+	}
+	if !slices.Contains(s.WebhookFormats(), e.BodyFormat()) {
+		return checkout.Invalid("format", "parameter_invalid", "format must be one of %s; got '%s'", strings.Join(s.WebhookFormats(), ", "), e.Format)
 	}
 	md, err := checkMetadata(e.Metadata)
 	e.Metadata = md
@@ -93,6 +114,10 @@ func (s *Service) CreateEndpoint(ctx context.Context, scope checkout.Scope, p En
 	}
 	if p.Disabled != nil {
 		return nil, "", checkout.Invalid("disabled", "parameter_unknown", "an endpoint is created enabled; disable it with an update")
+	}
+	e.Format = checkout.WebhookFormatCanonical
+	if p.Format != nil {
+		e.Format = *p.Format
 	}
 	if err := s.checkEndpoint(e); err != nil {
 		return nil, "", err
@@ -142,6 +167,9 @@ func (s *Service) UpdateEndpoint(ctx context.Context, scope checkout.Scope, id s
 		}
 		if p.Metadata != nil {
 			e.Metadata = p.Metadata
+		}
+		if p.Format != nil {
+			e.Format = *p.Format
 		}
 		if p.Disabled != nil {
 			e.Disabled = *p.Disabled

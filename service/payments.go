@@ -199,6 +199,13 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if err := takes(prov.Page(pp.Method), pp); err != nil {
 		return nil, nil, err
 	}
+	if pp.Method == checkout.MethodStablecoin {
+		if err := checkStablecoinPay(prov, sess, &pp); err != nil {
+			return nil, nil, err
+		}
+	} else if pp.Stablecoin != (checkout.TokenChain{}) {
+		return nil, nil, checkout.Invalid("selected_token", "parameter_unknown", "a token and chain are taken for stablecoin payments only")
+	}
 	if tc, ok := prov.(checkout.TokenChecker); ok && pp.Token != "" {
 		if err := tc.CheckToken(pp.Token); err != nil {
 			return nil, nil, err
@@ -672,6 +679,7 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	if res.CardLast4 != "" {
 		p.CardBrand, p.CardLast4 = res.CardBrand, res.CardLast4
 	}
+	selected := res.Deposit != nil && p.Deposit == nil // a stablecoin payment's start
 	if res.Deposit != nil {
 		p.Deposit = res.Deposit.Clone()
 	}
@@ -757,13 +765,18 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		// A processing payment may carry why it is undecided (its provider
 		// could not be reached); the page tells the customer.
 		p.Status, p.FailureCode, p.FailureMessage = res.Status, res.FailureCode, res.FailureMessage
-		// A chain watcher's result carries the deposit, not the action:
-		// the address and its deadline stay as Start set them.
-		if res.Action != nil || (res.Status == checkout.PaymentRequiresAction && !(res.Deposit != nil && prevDeposit != nil)) {
+		// A watcher's news of a deposit (what arrived, its confirmations)
+		// leaves the payment's action, and its deadline, as they are.
+		if res.Action != nil || (res.Status == checkout.PaymentRequiresAction && res.Deposit == nil) {
 			p.Action = res.Action
 		}
 		if out.underpaid {
 			paymentEvent(checkout.EventPaymentUnderpaid)
+		}
+		if selected && res.Status == checkout.PaymentRequiresAction && sess.Status == checkout.SessionOpen {
+			// The customer's selection, with the rate locked for it: the
+			// session shows the last one (each is a payment of its own).
+			sess.Chain, sess.SelectedToken, sess.ExchangeRate = res.Deposit.Chain, res.Deposit.Token, res.Deposit.ExchangeRate
 		}
 		switch {
 		case asyncPending:

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/evm"
 )
 
 // credentialField is one credential a provider takes.
@@ -142,6 +143,28 @@ var providerSpecs = map[string]providerSpec{
 			}
 			return ""
 		}},
+	// stablecoin: the account's extended public key, which every deposit
+	// address is derived from (sealed: it reveals every payment of the
+	// account to whoever reads it), and the pairs it accepts.
+	"stablecoin": {Methods: []checkout.Method{checkout.MethodStablecoin},
+		Fields: []credentialField{
+			{Name: "xpub", Secret: true, check: func(v string, _ bool) string {
+				if _, err := evm.ParseExtendedKey(v); err != nil {
+					return err.Error()
+				}
+				return ""
+			}},
+			{Name: "supported_tokens", check: func(v string, _ bool) string {
+				if _, err := checkout.ParseTokenChains(v); err != nil {
+					return "supported_tokens: " + err.Error()
+				}
+				return ""
+			}},
+		},
+		// Test mode derives from a built-in test key without one; live
+		// mode's need of an xpub is checked with the mode
+		// (checkStablecoinSettings).
+		complete: func(func(string) bool) string { return "" }},
 }
 
 // ProviderNames are the provider names an account may configure, sorted.
@@ -318,6 +341,11 @@ func (s *Service) SetProvider(ctx context.Context, scope checkout.Scope, name st
 		old := ps.Providers[name]
 		if err := checkProviderParams(name, spec, scope.Livemode, &p, old); err != nil {
 			return err
+		}
+		if name == stablecoinProvider {
+			if err := s.checkStablecoinSettings(ctx, scope, &p, old); err != nil {
+				return err
+			}
 		}
 		secret := slices.ContainsFunc(spec.Fields, func(cf credentialField) bool { return cf.Secret && p.Credentials[cf.Name] != "" })
 		if secret && s.sealer == nil {

@@ -338,7 +338,7 @@ func TestProviderSettingsBadInput(t *testing.T) {
 				t.Errorf("refused changes wrote %+v", v)
 			}
 		}
-		if names := viewNames(views); !slices.Equal(names, []string{"easypay", "ifthenpay", "sim", "stripe"}) {
+		if names := viewNames(views); !slices.Equal(names, []string{"easypay", "ifthenpay", "sim", "stablecoin", "stripe"}) {
 			t.Errorf("list: %v", names)
 		}
 	}

@@ -6,6 +6,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,6 +40,12 @@ type Config struct {
 	// Events renders an event as its webhook body. Required to deliver
 	// webhooks; the canonical API's encoder is http's.
 	Events EventEncoder
+	// EventFormats render an event for endpoints of another format than
+	// the canonical one, by the format's name (a dialect's shape: http's
+	// CheckoutSessionsEvents is "checkout_sessions"). An endpoint may name
+	// a format only if it is here; another dialect's format is one more
+	// entry.
+	EventFormats map[string]EventEncoder
 	// Observer, when set, is told of every transition written (metrics).
 	Observer TransitionObserver
 	Webhooks WebhookConfig
@@ -91,6 +98,7 @@ type Service struct {
 	maxFailedAttempts int
 	sealer            *seal.Sealer
 	events            EventEncoder
+	eventFormats      map[string]EventEncoder
 	observer          TransitionObserver
 	webhooks          WebhookConfig
 	images            ImageConfig
@@ -110,7 +118,7 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
-		events: cfg.Events, observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
+		events: cfg.Events, eventFormats: maps.Clone(cfg.EventFormats), observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
 		reconcileAfter: cfg.ReconcileAfter, tokens: cfg.Tokens}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}

@@ -52,6 +52,12 @@ type SessionParams struct {
 	// SupportedTokens are the stablecoins a session with the stablecoin
 	// method accepts; nil takes the account's.
 	SupportedTokens []checkout.TokenChain
+	// ReturnURL is seed 003's return_url, kept as given (optional).
+	ReturnURL string
+	// CheckoutSessionsID gives the session an id as seed 003 writes them,
+	// chk_test_… or chk_live_…: a session made through /v1/checkout_sessions.
+	// Every dialect reads it; the customer's cancel link cancels it.
+	CheckoutSessionsID bool
 }
 
 // DiscountParams names one discount: a coupon or a promotion code.
@@ -88,6 +94,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err != nil {
 		return nil, err
 	}
+	if err := s.buildStablecoin(ctx, acct, sess, p); err != nil {
+		return nil, err
+	}
 	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}
@@ -104,6 +113,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 		// placeholder.
 		sess.ID = s.ids.New("cs_link")
 		sess.CancelURL = strings.ReplaceAll(sess.CancelURL, SessionIDPlaceholder, sess.ID)
+	}
+	if p.CheckoutSessionsID {
+		sess.ID = s.ids.New(CheckoutSessionsPrefix(scope.Livemode))
 	}
 	sess.PublicToken = publicToken(sess.ID)
 	sess.CSRFToken = checkout.RandomString(32)
@@ -145,9 +157,34 @@ func (s *Service) checkLiveMethods(ctx context.Context, acct *checkout.Account, 
 // the id's own index then, so no store keeps a second index of every
 // session (it cost a create about 8 % of its store time), and the token
 // grants what the id already does, the customer's page, no more.
-const sessionPrefix, tokenPrefix = "cs_", "pt_"
+//
+// A seed 003 id (chk_test_…, chk_live_…) keeps its whole id after "pt_":
+// a cs_ id's random part is base62, so it never starts with "chk_", and
+// the token names one id either way.
+const sessionPrefix, tokenPrefix, checkoutSessionsPrefix = "cs_", "pt_", "chk_"
 
 func publicToken(id string) string { return tokenPrefix + strings.TrimPrefix(id, sessionPrefix) }
+
+// sessionOfToken is the id whose public token has rest after "pt_".
+func sessionOfToken(rest string) string {
+	if strings.HasPrefix(rest, checkoutSessionsPrefix) {
+		return rest
+	}
+	return sessionPrefix + rest
+}
+
+// CheckoutSessionsPrefix is the id prefix (for IDs.New) of a session made
+// through seed 003's API in the mode: chk_test or chk_live.
+func CheckoutSessionsPrefix(livemode bool) string {
+	if livemode {
+		return checkoutSessionsPrefix + "live"
+	}
+	return checkoutSessionsPrefix + "test"
+}
+
+// IsCheckoutSessionsID reports whether id is a session made through seed
+// 003's API (see SessionParams.CheckoutSessionsID).
+func IsCheckoutSessionsID(id string) bool { return strings.HasPrefix(id, checkoutSessionsPrefix) }
 
 // FindSessionByToken returns the session whose public token is token, as
 // readers see it now, with its account: what a page whose URL carries the
@@ -157,7 +194,7 @@ func (s *Service) FindSessionByToken(ctx context.Context, token string) (*checko
 	if !ok || rest == "" {
 		return nil, nil, checkout.ErrNotFound
 	}
-	sess, acct, err := s.FindSessionPage(ctx, sessionPrefix+rest)
+	sess, acct, err := s.FindSessionPage(ctx, sessionOfToken(rest))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,6 +256,21 @@ func (s *Service) ExpireSession(ctx context.Context, scope checkout.Scope, id st
 		}
 		return sess, err
 	}, checkout.TransitionExpire)
+}
+
+// CancelSession cancels an open session of scope now (seed 003's cancel,
+// by the merchant or by the customer's cancel link), with its
+// checkout.session.canceled event. A session that is complete, expired or
+// canceled already, or that a payment is being charged for, is a KindState
+// error that says why.
+func (s *Service) CancelSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
+	return s.transition(ctx, func() (*checkout.Session, error) {
+		sess, err := s.store.GetSession(ctx, scope, id)
+		if checkout.IsKind(err, checkout.KindNotFound) {
+			return nil, checkout.NotFound("id", "checkout session", id)
+		}
+		return sess, err
+	}, checkout.TransitionCancel)
 }
 
 // SweepExpired writes the expiry of every open session whose expires_at has

@@ -39,6 +39,9 @@ const SessionIDPlaceholder = "{CHECKOUT_SESSION_ID}"
 var PaymentMethods = map[string][]checkout.Currency{
 	"card":       nil,
 	"multibanco": {"EUR"},
+	// Any currency the operator gives an exchange rate for (USD always):
+	// checked against the configuration when a session is made.
+	"stablecoin": nil,
 }
 
 // Locales accepted for the hosted page; "auto" follows the browser.
@@ -86,6 +89,9 @@ func buildSession(p *SessionParams, acct *checkout.Account, livemode bool, now t
 		return nil, err
 	}
 	if sess.CancelURL, err = checkRedirectURL("cancel_url", p.CancelURL, livemode, true); err != nil {
+		return nil, err
+	}
+	if sess.ReturnURL, err = checkRedirectURL("return_url", p.ReturnURL, livemode, false); err != nil {
 		return nil, err
 	}
 
@@ -359,7 +365,7 @@ func checkMethods(methods []string, c checkout.Currency) ([]string, error) {
 		param := fmt.Sprintf("payment_method_types[%d]", i)
 		currencies, ok := PaymentMethods[m]
 		if !ok {
-			return nil, checkout.Invalid(param, "payment_method_invalid", "'%s' is not a supported payment method type; use card or multibanco", m)
+			return nil, checkout.Invalid(param, "payment_method_invalid", "'%s' is not a supported payment method type; use card, multibanco or stablecoin", m)
 		}
 		if seen[m] {
 			return nil, checkout.Invalid(param, "parameter_invalid", "'%s' is listed twice", m)

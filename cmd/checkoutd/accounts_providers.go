@@ -16,7 +16,7 @@ import (
 // credentialFlags are the flags of accounts providers set, by the
 // credential each sets (the API's parameter names, with dashes).
 var credentialFlags = []string{"secret_key", "publishable_key", "webhook_secret", "account_id", "api_key",
-	"environment", "mb_key", "entity", "sub_entity", "anti_phishing_key"}
+	"environment", "mb_key", "entity", "sub_entity", "anti_phishing_key", "xpub", "supported_tokens"}
 
 func flagOf(param string) string { return "--" + strings.ReplaceAll(param, "_", "-") }
 
@@ -61,9 +61,11 @@ func accountsProviders(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	creds := map[string]*optFlag{}
 	var keyFile, defaultFor *string
+	var coins stablecoinFlags // serve's chains, to check supported_tokens against
 	if verb == "set" {
+		coins.register(fs)
 		keyFile = fs.String("encryption-key-file", "", "the server's encryption key file (serve's --encryption-key-file); default <data>/encryption.key")
-		defaultFor = fs.String("default-for", "", "make the provider the account's default for these methods in the mode, comma-separated (card, multibanco)")
+		defaultFor = fs.String("default-for", "", "make the provider the account's default for these methods in the mode, comma-separated (card, multibanco, stablecoin)")
 		for _, c := range credentialFlags {
 			f := &optFlag{}
 			creds[c] = f
@@ -86,6 +88,10 @@ func accountsProviders(ctx context.Context, args []string, stdout, stderr io.Wri
 	defer store.Close()
 	cfg := service.Config{Store: store}
 	if verb == "set" {
+		if err := coins.validate(); err != nil {
+			return err
+		}
+		cfg.Tokens = coins.modes()
 		if cfg.Sealer, err = loadSealer(*keyFile, sf.data); err != nil {
 			return err
 		}
@@ -145,6 +151,8 @@ var credentialDoc = map[string]string{
 	"entity":            "Ifthenpay: the Multibanco entity (5 digits), with --sub-entity, instead of --mb-key",
 	"sub_entity":        "Ifthenpay: the Multibanco sub-entity (1 to 3 digits)",
 	"anti_phishing_key": "Ifthenpay: the anti-phishing key of its callbacks; secret",
+	"xpub":              "Stablecoin: the account's extended public key (xpub…), which deposit addresses are derived from; never a private key; secret",
+	"supported_tokens":  "Stablecoin: the pairs the account accepts, TOKEN@chain comma-separated (USDC@base,USDT@ethereum), each configured by --chain/--test-chain (test mode: every built-in chain)",
 }
 
 func writeProvider(w io.Writer, v *service.ProviderView) {

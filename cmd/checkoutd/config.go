@@ -76,6 +76,11 @@ var sharedFlags = func() map[string]bool {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
+	// The chains are the operator's too: accounts providers set checks an
+	// account's stablecoin settings against the same CHECKOUTD_CHAIN, … as
+	// serve reads.
+	var coins stablecoinFlags
+	coins.register(fs)
 	m := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) { m[f.Name] = true })
 	return m

@@ -25,6 +25,7 @@ import (
 	"github.com/checkoutd/checkoutd/provider/easypay"
 	"github.com/checkoutd/checkoutd/provider/gateway"
 	"github.com/checkoutd/checkoutd/provider/sim"
+	"github.com/checkoutd/checkoutd/provider/stablecoin"
 	"github.com/checkoutd/checkoutd/provider/stripe"
 	"github.com/checkoutd/checkoutd/service"
 )
@@ -62,6 +63,7 @@ type serveConfig struct {
 	easypayURL      string
 	easypayTTL      time.Duration
 	providerTimeout time.Duration
+	stablecoin      stablecoinFlags
 
 	// Filled by Validate from the text above.
 	level    slog.Level
@@ -98,6 +100,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
 	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
 	c.ifthenpay.register(fs)
+	c.stablecoin.register(fs)
 	fs.StringVar(&c.easypayURL, "easypay-api-url", "", "Easypay's API base for every account, instead of "+easypay.ProductionURL+" (or "+easypay.SandboxURL+" for sandbox credentials): a local stand-in, reached through the SSRF guard (loopback needs --webhook-allow-private)")
 	fs.DurationVar(&c.easypayTTL, "easypay-voucher-ttl", easypay.DefaultVoucherTTL, "how long an Easypay Multibanco reference can be paid")
 	fs.DurationVar(&c.providerTimeout, "provider-timeout", gateway.DefaultTimeout, "how long one call to a payment gateway (Stripe, Easypay, Ifthenpay) may take before it counts as failed (at most "+maxProviderTimeout.String()+")")
@@ -201,6 +204,9 @@ func (c *serveConfig) Validate() error {
 	if err := c.ifthenpay.validate(); err != nil {
 		return err
 	}
+	if err := c.stablecoin.validate(); err != nil {
+		return err
+	}
 	for _, o := range strings.Split(c.corsOrigins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -295,19 +301,31 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		Gateway: c.gatewayOptions(),
 		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
 	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	// Stablecoins, in both modes, through each account's xpub (test mode
+	// without one: a built-in test key). coins is every chain of each
+	// mode as the operator configured it (--chain, --test-chain, …): the
+	// provider, the service and the chain watchers read the same.
+	coins := c.stablecoin.modes()
+	providers.RegisterCredentialed(stablecoin.Name, stablecoin.Factory(coins))
+	providers.Route(false, stablecoin.Name, checkout.MethodStablecoin)
+	providers.Route(true, stablecoin.Name, checkout.MethodStablecoin)
 	svc := service.New(service.Config{
 		Store: store, Clock: clock, PublicURL: base, Log: log,
 		Providers:         providers,
 		MaxFailedAttempts: c.maxFailed,
 		Sealer:            sealer,
 		Events:            chttp.Events{PublicURL: base},
-		Observer:          metrics,
+		// The same directory as Tokens, so seed 003's webhooks describe
+		// supported tokens as its API does.
+		EventFormats: chttp.EventFormats(base, coins),
+		Observer:     metrics,
 		Webhooks: service.WebhookConfig{RetrySchedule: c.schedule, RotationOverlap: c.rotationOverlap,
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
 		// Line items' images are fetched through the webhooks' guard and
 		// its --webhook-allow-private switch.
 		Images:         service.ImageConfig{MaxBytes: c.imageMaxBytes},
 		ReconcileAfter: c.reconcileAfter,
+		Tokens:         coins,
 	})
 
 	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)

@@ -109,6 +109,12 @@ func fullSession(now time.Time) *checkout.Session {
 		CustomerDetails:       &checkout.CustomerDetails{Name: "Maria Silva", Phone: "+351912345678", Address: &addr},
 		ShippingDetails:       &checkout.ShippingDetails{Name: "Maria Silva", Address: addr},
 		TermsAccepted:         true,
+		Discounts: []checkout.Discount{{Coupon: "THIRD", PromotionCode: "promo_1", Amount: 100, Name: "A third", PercentOff: 3333,
+			AmountOff: 100, Currency: "eur", Code: "SPRING"}},
+		AllowPromotionCodes: true,
+		SupportedTokens:     []checkout.TokenChain{{Chain: "base", Token: "USDC"}},
+		Chain:               "base", SelectedToken: "USDC", ExchangeRate: "1.0842",
+		CanceledAt: now, ReturnURL: "https://shop.example/back",
 	}
 }
 

@@ -411,6 +411,9 @@ type storedEndpoint struct {
 	Version        int64             `json:"Version"`
 	Created        time.Time         `json:"Created"`
 	Updated        time.Time         `json:"Updated"`
+	// Format came later: left out when empty, so endpoints stored before
+	// it keep their bytes and read back canonical.
+	Format string `json:"Format,omitempty"`
 }
 
 // storedSecret is the stored form of a checkout.EndpointSecret.
@@ -435,6 +438,7 @@ func endpointToStored(e *checkout.WebhookEndpoint) *storedEndpoint {
 		Version:        e.Version,
 		Created:        e.Created,
 		Updated:        e.Updated,
+		Format:         e.Format,
 	}
 	if e.Secrets != nil {
 		r.Secrets = make([]storedSecret, len(e.Secrets))
@@ -460,6 +464,7 @@ func endpointFromStored(r *storedEndpoint) *checkout.WebhookEndpoint {
 		Version:        r.Version,
 		Created:        r.Created,
 		Updated:        r.Updated,
+		Format:         r.Format,
 	}
 	if r.Secrets != nil {
 		e.Secrets = make([]checkout.EndpointSecret, len(r.Secrets))

@@ -84,6 +84,7 @@ type storedSession struct {
 	SelectedToken       string             `json:"SelectedToken,omitempty"`
 	ExchangeRate        string             `json:"ExchangeRate,omitempty"`
 	CanceledAt          storedTime         `json:"CanceledAt,omitzero"`
+	ReturnURL           string             `json:"ReturnURL,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -162,6 +163,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		SelectedToken:       s.SelectedToken,
 		ExchangeRate:        s.ExchangeRate,
 		CanceledAt:          storedTime(s.CanceledAt),
+		ReturnURL:           s.ReturnURL,
 	}
 	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount {
 		return storedDiscount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
@@ -240,6 +242,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		SelectedToken:       r.SelectedToken,
 		ExchangeRate:        r.ExchangeRate,
 		CanceledAt:          time.Time(r.CanceledAt),
+		ReturnURL:           r.ReturnURL,
 	}
 	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount {
 		return checkout.Discount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
