@@ -57,6 +57,16 @@ func postedCoin(r *http.Request) checkout.TokenChain {
 	return checkout.TokenChain{Chain: r.PostFormValue("chain"), Token: r.PostFormValue("token")}
 }
 
+// TestBanner is the test-mode banner: with the test card to use when the
+// page takes cards, else without it (a stablecoin-only page has no card
+// field the number could go in).
+func (d *pageData) TestBanner() string {
+	if _, card := d.method(checkout.MethodCard); card || len(d.Forms)+len(d.Buttons) == 0 && len(d.Coins) == 0 {
+		return tr(d.Lang, "test_mode")
+	}
+	return tr(d.Lang, "test_mode_plain")
+}
+
 // depositView is what the deposit page shows of a payment's deposit.
 type depositView struct {
 	Amount, Token, Chain, Address string

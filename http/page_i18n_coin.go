@@ -26,6 +26,7 @@ var coinMessages = map[string]map[string]string{
 		"coin_pending":       "You chose %s.",
 		"coin_pending_link":  "Show the deposit address",
 		"paid_coin":          "Paid %s with %s %s on %s.",
+		"test_mode_plain":    "Test mode: no real money moves.",
 	},
 	"pt": {
 		"stablecoin":         "Stablecoin",
@@ -50,6 +51,7 @@ var coinMessages = map[string]map[string]string{
 		"coin_pending":       "Escolheu %s.",
 		"coin_pending_link":  "Mostrar o endereço de depósito",
 		"paid_coin":          "Pago %s com %s %s na %s.",
+		"test_mode_plain":    "Modo de teste: nenhum dinheiro real é movimentado.",
 	},
 	"fr": {
 		"stablecoin":         "Stablecoin",
@@ -74,6 +76,7 @@ var coinMessages = map[string]map[string]string{
 		"coin_pending":       "Vous avez choisi %s.",
 		"coin_pending_link":  "Afficher l’adresse de dépôt",
 		"paid_coin":          "Payé %s avec %s %s sur %s.",
+		"test_mode_plain":    "Mode test : aucun argent réel n'est déplacé.",
 	},
 }
 

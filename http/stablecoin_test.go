@@ -63,7 +63,10 @@ func TestPageStablecoin(t *testing.T) {
 	}
 
 	page := e.openOK(t, "/checkout/"+id)
-	page.mustContain("Token and network", "USDC on Base", "USDT on Ethereum", "Get the deposit address")
+	page.mustContain("Token and network", "USDC on Base", "USDT on Ethereum", "Get the deposit address", "Test mode: no real money moves.")
+	if strings.Contains(page.text(), "4242") {
+		t.Error("a page without cards offers the test card")
+	}
 	for _, in := range all(page.doc, "input") {
 		if attr(in, "type") == "radio" && labelFor(page, attr(in, "id")) == "" {
 			t.Errorf("radio %s has no label", attr(in, "id"))

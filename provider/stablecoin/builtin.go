@@ -22,7 +22,9 @@ const stableDecimals = 6
 // (https://developers.circle.com/stablecoins/usdc-contract-addresses), the
 // native USDC of each chain (not the bridged USDC.e of Polygon and
 // Arbitrum). USDT contracts: Tether's "Supported Protocols"
-// (https://tether.to/en/supported-protocols) lists Ethereum and Polygon;
+// (https://tether.to/en/supported-protocols/: "ERC20 Token via Ethereum
+// Blockchain, Avalanche Blockchain and Polygon Blockchain") names Ethereum
+// and Polygon of these chains;
 // USDT on Arbitrum and Base is issued by bridges, not by Tether, so it is
 // not built in (--chain-token arbitrum:USDT=0x…:6 adds it, on the
 // operator's own judgement).

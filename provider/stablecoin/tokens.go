@@ -11,9 +11,9 @@ import (
 // the service and the dialects describe them.
 func (c Config) Tokens() []checkout.TokenInfo {
 	var out []checkout.TokenInfo
-	for _, ch := range c.Chains {
+	for name, ch := range c.Chains { // the key is the name Lookup finds
 		for sym, t := range ch.Tokens {
-			out = append(out, checkout.TokenInfo{Chain: ch.Name, ChainID: ch.ChainID, Token: sym, Contract: t.Contract.String(), Decimals: t.Decimals})
+			out = append(out, checkout.TokenInfo{Chain: name, ChainID: ch.ChainID, Token: sym, Contract: t.Contract.String(), Decimals: t.Decimals})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
