@@ -13,12 +13,7 @@ import (
 // that has an RPC URL (a test chain without one runs on the simulator, and
 // nothing watches it), until ctx ends; the channel closes once every
 // watcher has stopped and released its lease. timeout bounds each JSON-RPC
-// call. run wires it with the stablecoin configuration of both modes:
-//
-//	watchersDone := startChainWatchers(bg, svc, log, coins.Live, coins.Test, c.providerTimeout)
-//	…
-//	stopBG()
-//	<-watchersDone
+// call. run starts it with the stablecoin configuration of both modes.
 func startChainWatchers(ctx context.Context, svc *service.Service, log *slog.Logger, live, test stablecoin.Config, timeout time.Duration) <-chan struct{} {
 	done := make(chan struct{})
 	modes := []struct {

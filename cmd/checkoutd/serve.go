@@ -378,6 +378,9 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	go func() { defer close(bgDone); svc.Run(bg, c.sweep) }()
 	deliveriesDone := make(chan struct{})
 	go func() { defer close(deliveriesDone); svc.RunDeliveries(bg, 250*time.Millisecond) }()
+	// One watcher per chain with an RPC URL, in each mode; across
+	// replicas, the one holding the chain's lease reads it.
+	watchersDone := startChainWatchers(bg, svc, log, coins.Live, coins.Test, c.providerTimeout)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -392,6 +395,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	stopBG()
 	<-bgDone
 	<-deliveriesDone
+	<-watchersDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
