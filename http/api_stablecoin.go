@@ -67,6 +67,7 @@ type depositJSON struct {
 	ConfirmationsRequired int            `json:"confirmations_required"`
 	Transfers             []transferJSON `json:"transfers"`
 	Late                  bool           `json:"late"`
+	Excess                string         `json:"excess"`
 }
 
 type transferJSON struct {
@@ -86,7 +87,10 @@ func renderDeposit(d *checkout.Deposit) *depositJSON {
 	}
 	out := &depositJSON{Chain: d.Chain, ChainID: d.ChainID, Token: d.Token, Contract: d.Contract, Decimals: d.Decimals,
 		Address: d.Address, Index: d.Index, Amount: d.Amount, AmountDecimal: unitsDecimal(d.Amount, d.Decimals), ExchangeRate: d.ExchangeRate,
-		URI: d.URI, ConfirmationsRequired: d.Confirmations, Transfers: make([]transferJSON, len(d.Transfers)), Late: d.Late}
+		URI: d.URI, ConfirmationsRequired: d.Confirmations, Transfers: make([]transferJSON, len(d.Transfers)), Late: d.Late, Excess: d.Excess}
+	if out.Excess == "" {
+		out.Excess = "0"
+	}
 	for i, t := range d.Transfers {
 		out.Transfers[i] = transferJSON{TxHash: t.TxHash, LogIndex: t.LogIndex, From: t.From, Block: t.Block,
 			BlockHash: t.BlockHash, Amount: t.Amount, Confirmations: t.Confirmations}

@@ -114,7 +114,7 @@ func TestPageStablecoin(t *testing.T) {
 	d, _ := pays[0]["deposit"].(map[string]any)
 	want := map[string]any{"chain": "ethereum", "chain_id": float64(1), "token": "USDT", "contract": "0xdAC17F958D2ee523a2206206994597C13D831ec7",
 		"decimals": float64(6), "address": evmtest.AnvilAddresses[0], "index": float64(0), "amount": "25000000", "amount_decimal": "25.000000", "exchange_rate": "1",
-		"confirmations_required": float64(12), "late": false}
+		"confirmations_required": float64(12), "late": false, "excess": "0"}
 	for k, v := range want {
 		if d[k] != v {
 			t.Errorf("deposit.%s = %v, want %v", k, d[k], v)
