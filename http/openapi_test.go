@@ -610,8 +610,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 13 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page and seed 003's cancel
-		t.Errorf("%d page operations, want 13", pages)
+	if pages != 14 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page, seed 003's cancel and the handoff to another device
+		t.Errorf("%d page operations, want 14", pages)
 	}
 }
 

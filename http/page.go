@@ -103,6 +103,12 @@ type pageData struct {
 	Deposit        *depositView
 	PendingDeposit string
 	PendingCoin    string
+
+	// Handoff links an open session's page to the QR code of its address,
+	// to continue on another device; HandoffQR is that code, on the
+	// handoff page (page_handoff.go).
+	Handoff   string
+	HandoffQR template.HTML
 }
 
 // formFields are the card form's fields in the order the page shows them.
@@ -238,6 +244,9 @@ func (s *Server) pageFor(r *http.Request, sess *checkout.Session, acct *checkout
 		d.Coins = coinChoices(sess, "")
 	}
 	now := s.svc.Now()
+	if sess.StatusAt(now) == checkout.SessionOpen {
+		d.Handoff = handoffPath(sess.ID)
+	}
 	// The countdown runs from the seconds left, not from expires_at: a
 	// customer's clock that is fast would otherwise see the page expired at
 	// once and reload it for ever.

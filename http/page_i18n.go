@@ -603,3 +603,17 @@ func tr(lang, key string, args ...any) string {
 	}
 	return m
 }
+
+// mergeMessages adds a feature's words (kept in the feature's own file, so
+// the main table stays readable) to messages. A key already there is a
+// programming error: one feature would silently take another's words.
+func mergeMessages(feature map[string]map[string]string) {
+	for lang, m := range feature {
+		for k, v := range m {
+			if _, taken := messages[lang][k]; taken {
+				panic("page_i18n: message " + lang + "/" + k + " defined twice")
+			}
+			messages[lang][k] = v
+		}
+	}
+}

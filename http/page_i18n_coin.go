@@ -80,12 +80,4 @@ var coinMessages = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, m := range coinMessages {
-		for k, v := range m {
-			if _, taken := messages[lang][k]; !taken {
-				messages[lang][k] = v
-			}
-		}
-	}
-}
+func init() { mergeMessages(coinMessages) }

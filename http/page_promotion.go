@@ -46,13 +46,7 @@ var promotionMessages = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for lang, m := range promotionMessages {
-		for k, v := range m {
-			messages[lang][k] = v
-		}
-	}
-}
+func init() { mergeMessages(promotionMessages) }
 
 // pagePromotion is what the summary shows of a session's discount and
 // code field.
