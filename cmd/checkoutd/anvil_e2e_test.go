@@ -284,8 +284,16 @@ func TestStablecoinOnAnvil(t *testing.T) {
 	if chkSessionProblems(t, srv.base, key, id, call("GET", "/v1/checkout/sessions/"+id, nil)) == "" {
 		t.Error("the canonical session validates as a seed 003 one: the shape check checks nothing")
 	}
-	if _, ok := hooks.ofType("payment.underpaid"); !ok {
-		until("the underpaid webhook", func() (ok bool) { _, ok = hooks.ofType("payment.underpaid"); return ok })
+	// Payments keep their canonical shape in this format.
+	for _, typ := range []string{"payment.underpaid", "payment.succeeded"} {
+		var h signedHook
+		until("the "+typ+" webhook", func() (ok bool) { h, ok = hooks.ofType(typ); return ok })
+		if _, err := webhook.ConstructEvent(h.body, h.header.Get(webhook.HeaderCheckoutSignature), secret); err != nil {
+			t.Errorf("%s: Checkout-Signature: %v", typ, err)
+		}
+		if o := h.event.Data.Object; o["id"] != payment || o["object"] != "payment" || o["deposit"] == nil {
+			t.Errorf("%s: data.object is not the canonical payment %s: %v", typ, payment, o)
+		}
 	}
 }
 
