@@ -89,8 +89,12 @@ func TestStablecoinOnAnvil(t *testing.T) {
 		"--chain-token", "anvil:USDC=" + token.String() + ":6", "--chain-confirmations", "anvil=2"}
 	srv := startServer(t, data, append([]string{"--bootstrap-key", key, "--webhook-allow-private",
 		"--webhook-retry-schedule", strings.Repeat("200ms,", 29) + "200ms"}, chainFlags...)...)
-	if !strings.Contains(srv.stderr.String(), `"chain":"anvil"`) {
-		t.Errorf("serve does not say it watches anvil:\n%s", srv.stderr)
+	// The log line is written before serve answers, but reaches the test
+	// through a pipe that another goroutine copies: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(srv.stderr.String(), `"msg":"watching a chain","chain":"anvil"`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not say it watches anvil:\n%s", srv.stderr)
+		}
 	}
 
 	// The account's test xpub and its one pair, through the CLI, which
