@@ -238,9 +238,14 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 	}
 
 	// Transfers already seen that are not final yet: still canonical?
-	byAddr := make(map[string]*watchedPayment, len(watched))
+	byAddr := addressMap(watched, func(addr string, a, b *checkout.Payment) {
+		// Never meant to happen (indexes come from one counter per key),
+		// but an address shared by two payments cannot tell whose coins
+		// arrived: neither is credited, and an operator must look.
+		w.s.log.Error("chain watcher: two payments wait at one deposit address; neither is credited",
+			"chain", w.r.Chain(), "address", addr, "payment", a.ID, "other", b.ID)
+	})
 	for _, wp := range watched {
-		byAddr[strings.ToLower(wp.p.Deposit.Address)] = wp
 		for _, t := range slices.Clone(wp.transfers) { // drop changes wp.transfers
 			if t.Confirmations >= wp.need {
 				continue
@@ -316,6 +321,27 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 
 	// Only now, with every result up to `to` applied, is the cursor moved.
 	return st, w.advance(ctx, cur, to, hb.Hash)
+}
+
+// addressMap maps the deposit addresses of watched (lower case) to their
+// payment. An address two payments wait at maps to neither: dup is told of
+// each such pair.
+func addressMap(watched []*watchedPayment, dup func(addr string, a, b *checkout.Payment)) map[string]*watchedPayment {
+	byAddr := make(map[string]*watchedPayment, len(watched))
+	shared := map[string]bool{}
+	for _, wp := range watched {
+		addr := strings.ToLower(wp.p.Deposit.Address)
+		if other, ok := byAddr[addr]; ok {
+			dup(addr, other.p, wp.p)
+			shared[addr] = true
+			continue
+		}
+		byAddr[addr] = wp
+	}
+	for addr := range shared {
+		delete(byAddr, addr)
+	}
+	return byAddr
 }
 
 // sub1 is a-b, at least 0.

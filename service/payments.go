@@ -271,7 +271,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
-		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin})
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin,
+		SharedRefs: s.SharedRefs(prov.Name())})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
