@@ -1,11 +1,21 @@
 package service_test
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/internal/anviltest"
 	"github.com/checkoutd/checkoutd/internal/evm"
+	"github.com/checkoutd/checkoutd/internal/seal"
+	"github.com/checkoutd/checkoutd/internal/teststore"
+	"github.com/checkoutd/checkoutd/provider/stablecoin"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // TestChainWatchSharedAddressCreditsNeither: two pending payments waiting
@@ -36,5 +46,185 @@ func TestChainWatchSharedAddressCreditsNeither(t *testing.T) {
 	logs := f.logs.String()
 	if !strings.Contains(logs, "two payments wait at one deposit address") || !strings.Contains(logs, p1.ID) || !strings.Contains(logs, p2.ID) {
 		t.Errorf("no error naming both payments in the log:\n%s", logs)
+	}
+}
+
+// coinChainFixture is a service whose test mode takes USDC on anvil
+// through the real stablecoin provider (addresses from TestXpub, through
+// the service's allocator; the deposit's deadline is the session's
+// expiry), with a watcher of the chain.
+type coinChainFixture struct {
+	*fixture
+	chain *anviltest.Chain
+	token evm.Address
+	payer evm.Address
+	clock *setClock
+	w     *service.ChainWatcher
+	sel   checkout.TokenChain
+}
+
+func newCoinChainFixture(t *testing.T, st checkout.Store) *coinChainFixture {
+	t.Helper()
+	chain := anviltest.Start(t)
+	tok := chain.Deploy()
+	payer := chain.Accounts[1]
+	chain.Mint(tok, payer, 1_000_000_000_000)
+	chain.Mine(1)
+	if st == nil {
+		st = teststore.Open(t, "sqlite")
+	}
+	clock := &setClock{now: time.Now().UTC()}
+	cc := stablecoin.Chain{Name: "anvil", RPCURL: chain.URL, ChainID: anviltest.ChainID, Confirmations: chainConfirmations,
+		Tokens: map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}}}
+	modes := stablecoin.Modes{Test: stablecoin.Config{Chains: map[string]stablecoin.Chain{"anvil": cc}}}
+	sealer, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := service.NewRegistry()
+	reg.RegisterCredentialed(stablecoin.Name, stablecoin.Factory(modes))
+	reg.Route(false, stablecoin.Name, checkout.MethodStablecoin)
+	logs := &bytes.Buffer{}
+	cfg := service.Config{Store: st, Clock: clock, PublicURL: "http://checkout.test", Providers: reg, Sealer: sealer, Tokens: modes,
+		Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	svc := service.New(cfg)
+	ctx := context.Background()
+	a, _, err := svc.CreateAccount(ctx, service.AccountParams{ID: "acct_coin", Name: "Coin shop", DefaultCurrency: "USD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &coinChainFixture{fixture: &fixture{cfg: cfg, svc: svc, store: st, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx},
+		chain: chain, token: tok, payer: payer, clock: clock, sel: checkout.TokenChain{Chain: "anvil", Token: "USDC"}}
+	f.w = svc.NewChainWatcher(false, stablecoin.NewReader(cc, 0, 0), service.ChainWatchConfig{Poll: 20 * time.Millisecond})
+	tick(t, f.w) // the cursor starts at the head
+	return f
+}
+
+// pay opens a session of 10.00 USD taking USDC on anvil and selects it:
+// 10 000 000 units are due at a fresh address.
+func (f *coinChainFixture) pay(t *testing.T) (*checkout.Session, *checkout.Payment) {
+	t.Helper()
+	amount := int64(1000)
+	s, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, Currency: "usd",
+		SuccessURL: "http://shop.example/ok", CancelURL: "http://shop.example/no",
+		PaymentMethodTypes: []string{"stablecoin"}, SupportedTokens: []checkout.TokenChain{f.sel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: f.sel})
+	if err != nil || p.Status != checkout.PaymentRequiresAction || p.Deposit == nil || p.Deposit.Amount != "10000000" {
+		t.Fatalf("pay: %v %+v", err, p)
+	}
+	return sess, p
+}
+
+func (f *coinChainFixture) send(t *testing.T, p *checkout.Payment, units int64) string {
+	t.Helper()
+	to, err := evm.ParseAddress(p.Deposit.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.chain.Transfer(f.token, f.payer, to, units)
+}
+
+// sweepAll runs the service's sweeps of payments and of sessions, as serve
+// does.
+func (f *coinChainFixture) sweepAll(t *testing.T) {
+	t.Helper()
+	f.sweep(t)
+	if _, err := f.svc.SweepExpired(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedSession is session id as stored, not as a reader at now sees it.
+func (f *coinChainFixture) storedSession(t *testing.T, id string) *checkout.Session {
+	t.Helper()
+	s, err := f.store.GetSession(f.ctx, f.scope, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestChainWatchConfirmingAtExpiry: through the real provider (whose
+// deposit deadline is the session's expiry), a transfer seen a moment
+// before the session expires holds it while it confirms: the sweeps past
+// expires_at neither fail the payment nor expire the session, and the
+// confirmation completes the session, not late.
+func TestChainWatchConfirmingAtExpiry(t *testing.T) {
+	f := newCoinChainFixture(t, nil)
+	sess, p := f.pay(t)
+	f.clock.set(sess.ExpiresAt.Add(-time.Minute))
+	f.send(t, p, 10_000_000)
+	f.chain.Mine(1)
+	tick(t, f.w)
+	if s := f.sessionOf(t, sess.ID); s.Status != checkout.SessionOpen || s.PaymentInFlight != p.ID {
+		t.Fatalf("a confirming transfer's session: %s, held by %q", s.Status, s.PaymentInFlight)
+	}
+	f.clock.set(sess.ExpiresAt.Add(30 * time.Second))
+	f.sweepAll(t)
+	// The stored session: a reader past expires_at is shown it expired
+	// (Session.Observed) while any claim holds it, as during a card
+	// payment's claim.
+	if s := f.storedSession(t, sess.ID); s.Status != checkout.SessionOpen || s.PaymentInFlight != p.ID {
+		t.Fatalf("the session was expired while its transfer confirmed: %s, held by %q", s.Status, s.PaymentInFlight)
+	}
+	f.chain.Mine(1)
+	tick(t, f.w) // a confirmation more refreshes the hold
+	f.clock.set(sess.ExpiresAt.Add(90 * time.Second))
+	f.sweepAll(t)
+	f.chain.Mine(1)
+	tick(t, f.w)
+	got := f.payment(t, p.ID)
+	s := f.sessionOf(t, sess.ID)
+	if got.Status != checkout.PaymentSucceeded || got.Deposit.Late || s.Status != checkout.SessionComplete || s.Payment != p.ID || s.PaymentInFlight != "" {
+		t.Fatalf("confirmed after expiry: payment %s late=%v, session %s paid by %q held by %q", got.Status, got.Deposit.Late, s.Status, s.Payment, s.PaymentInFlight)
+	}
+	if ev := f.eventTypes(t, sess.ID, p.ID); slices.Contains(ev, checkout.EventPaymentReceivedLate) || slices.Contains(ev, checkout.EventSessionExpired) {
+		t.Fatalf("events %v", ev)
+	}
+}
+
+// TestChainWatchFirstSeenAfterExpiry: a transfer first seen after the
+// session's expiry does not hold it: confirmed, it is late, and the
+// session is not completed.
+func TestChainWatchFirstSeenAfterExpiry(t *testing.T) {
+	f := newCoinChainFixture(t, nil)
+	sess, p := f.pay(t)
+	f.clock.set(sess.ExpiresAt.Add(time.Second))
+	f.send(t, p, 10_000_000)
+	f.chain.Mine(1)
+	tick(t, f.w)
+	if s := f.sessionOf(t, sess.ID); s.PaymentInFlight != "" {
+		t.Fatalf("an expired session was held by %q", s.PaymentInFlight)
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, f.w)
+	got := f.payment(t, p.ID)
+	s := f.sessionOf(t, sess.ID)
+	if got.Status != checkout.PaymentSucceeded || !got.Deposit.Late || s.Status == checkout.SessionComplete || s.Payment == p.ID {
+		t.Fatalf("after expiry: payment %s late=%v, session %s paid by %q", got.Status, got.Deposit.Late, s.Status, s.Payment)
+	}
+	if ev := f.eventTypes(t, sess.ID, p.ID); !slices.Contains(ev, checkout.EventPaymentReceivedLate) {
+		t.Fatalf("events %v, want payment.received_late", ev)
+	}
+}
+
+// TestChainWatchHoldReleasedOnReorg: the hold of a confirming transfer is
+// released when a reorganisation takes the transfer away.
+func TestChainWatchHoldReleasedOnReorg(t *testing.T) {
+	f := newCoinChainFixture(t, nil)
+	sess, p := f.pay(t)
+	f.send(t, p, 10_000_000)
+	f.chain.Mine(2)
+	tick(t, f.w)
+	if s := f.sessionOf(t, sess.ID); s.PaymentInFlight != p.ID {
+		t.Fatalf("not held: %q", s.PaymentInFlight)
+	}
+	f.chain.Reorg(2)
+	tick(t, f.w)
+	if got, s := f.payment(t, p.ID), f.sessionOf(t, sess.ID); len(got.Deposit.Transfers) != 0 || s.PaymentInFlight != "" || s.Status != checkout.SessionOpen {
+		t.Fatalf("after the reorganisation: transfers %+v, session %s held by %q", got.Deposit.Transfers, s.Status, s.PaymentInFlight)
 	}
 }

@@ -783,6 +783,16 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		case asyncPending:
 			// The session already waits for this payment's outcome.
 			return events, false, nil
+		case res.Deposit != nil && holdsWhileConfirming(sess, p, now):
+			// A transfer is on its way to the merchant's wallet: the
+			// session is held for it like a payment claim (refreshed with
+			// each of the watcher's results), so it does not expire while
+			// the transfer confirms, and its confirmation completes it
+			// past expires_at instead of arriving late.
+			sess.PaymentInFlight, sess.InFlightSince = p.ID, now
+			sess.Version++
+			sess.Updated = now
+			return events, true, nil
 		case res.Async:
 			// The outcome arrives later, on its own: the session is
 			// complete, unpaid until then.
