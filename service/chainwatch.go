@@ -36,7 +36,9 @@ type ChainWatchConfig struct {
 	Poll time.Duration
 	// Lease is how long a tick's lease on the chain lasts; a watcher that
 	// stops without releasing it is replaced by another replica after it.
-	// A tick is given two thirds of it, so it never runs past its lease.
+	// A tick runs until a tenth of it before the lease ends; the lease is
+	// renewed when less than two thirds of it are left, and with every
+	// write of the tick.
 	Lease time.Duration
 	// MaxWatched bounds the pending payments read each tick.
 	MaxWatched int
@@ -84,6 +86,10 @@ func (c *ChainWatchConfig) fill() {
 //     required sum to the amount due, requires_action before;
 //  6. stores the cursor (and renews the lease) only then: a crash before
 //     it reads those blocks again, and counts nothing twice.
+//
+// Every payment write of step 5 carries the cursor too, compared and set:
+// a replica that lost the lease mid-tick writes nothing with its stale
+// view.
 type ChainWatcher struct {
 	s        *Service
 	r        checkout.ChainReader
@@ -172,9 +178,16 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		return st, err
 	}
 	st.Leased = true
-	// The tick ends well before its lease: a watcher that lost it must not
-	// go on writing results another is writing too.
-	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*2/3)
+	// The tick ends a margin before its lease does. That alone cannot
+	// keep a watcher that stalled (a paused process, a slow store) from
+	// writing after another took the chain: every write of the tick also
+	// carries the cursor, compared and set (see push), so a watcher whose
+	// lease was taken writes nothing.
+	left := cur.LeaseUntil.Sub(w.s.now()) - w.cfg.Lease/10
+	if left <= 0 {
+		return st, errLeaseLost
+	}
+	ctx, cancel := context.WithTimeout(ctx, left)
 	defer cancel()
 
 	head, err := w.r.Head(ctx)
@@ -313,7 +326,7 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		if !wp.changed {
 			continue
 		}
-		if err := w.push(ctx, wp); err != nil {
+		if err := w.push(ctx, cur, wp); err != nil {
 			return st, err
 		}
 		st.Applied++
@@ -442,8 +455,13 @@ func (wp *watchedPayment) confirm(head uint64) {
 	}
 }
 
-// push applies wp's transfers to its payment.
-func (w *ChainWatcher) push(ctx context.Context, wp *watchedPayment) error {
+// push applies wp's transfers to its payment, in one write with the
+// cursor cur (its lease renewed): if another watcher took the chain since
+// cur was read, the write is refused (errLeaseLost) and the payment keeps
+// what the other wrote. The result replaces the payment's transfers with
+// this tick's view, so a view older than another watcher's must never be
+// written. On success cur is the cursor written.
+func (w *ChainWatcher) push(ctx context.Context, cur *checkout.ChainCursor, wp *watchedPayment) error {
 	d := wp.p.Deposit.Clone()
 	d.Transfers = wp.transfers
 	res := checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Deposit: d}
@@ -455,11 +473,29 @@ func (w *ChainWatcher) push(ctx context.Context, wp *watchedPayment) error {
 	if confirmedSum(d, wp.need).Cmp(due) >= 0 {
 		res.Status = checkout.PaymentSucceeded
 	}
-	_, err := w.s.ApplyProviderResult(ctx, wp.p.Scope(), wp.p.Provider,
-		checkout.Notification{PaymentID: wp.p.ID, ProviderRef: wp.p.ProviderRef, Result: res})
+	var next checkout.ChainCursor
+	fence := func(ctx context.Context) (checkout.Object, error) {
+		c, err := w.cursor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.Owner != w.owner || c.Version != cur.Version {
+			return nil, errLeaseLost
+		}
+		now := w.s.now()
+		next = *c
+		next.LeaseUntil = now.Add(w.cfg.Lease)
+		next.Version++
+		next.Updated = now
+		return &next, nil
+	}
+	_, _, err := w.s.recordFenced(ctx, wp.p.ID, res, nil, fence)
 	switch {
 	case err == nil:
+		*cur = next
 		return nil
+	case errors.Is(err, errLeaseLost):
+		return err
 	case checkout.IsKind(err, checkout.KindState), checkout.IsKind(err, checkout.KindNotFound):
 		// Decided meanwhile (canceled, or succeeded through another
 		// path): nothing more to record, and the chain goes on.
@@ -483,8 +519,8 @@ func confirmedSum(d *checkout.Deposit, need int) *big.Int {
 
 // lease takes the chain's lease for this watcher, or keeps it, and returns
 // the cursor; held is false when another watcher holds a lease still
-// running. A lease with more than half its time left is not renewed here
-// (advance renews it with the cursor, in the same write).
+// running. A lease with at least a tick's budget (two thirds of it) left is
+// not renewed here: push and advance renew it with their writes.
 func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, held bool, err error) {
 	scope, id := checkout.ChainScope(w.livemode), checkout.ChainCursorID(w.livemode, w.r.Chain())
 	err = retryCAS(func() error {
@@ -505,7 +541,8 @@ func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, he
 		}
 		cur = c
 		switch {
-		case c.Owner == w.owner && c.LeaseUntil.Sub(now) > w.cfg.Lease/2:
+		case c.Owner == w.owner && c.LeaseUntil.Sub(now) >= w.cfg.Lease*2/3:
+			// More than a tick's budget (see Tick) is left: kept as it is.
 			held = true
 			return nil
 		case c.Owner != w.owner && now.Before(c.LeaseUntil):
@@ -523,6 +560,20 @@ func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, he
 		return nil, false, nil
 	}
 	return cur, held && err == nil, err
+}
+
+// cursor reads the chain's cursor.
+func (w *ChainWatcher) cursor(ctx context.Context) (*checkout.ChainCursor, error) {
+	id := checkout.ChainCursorID(w.livemode, w.r.Chain())
+	o, err := w.s.store.GetObject(ctx, checkout.ChainScope(w.livemode), checkout.ChainCursorKind, id)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := o.(*checkout.ChainCursor)
+	if !ok {
+		return nil, fmt.Errorf("chain watcher: object %s is a %T", id, o)
+	}
+	return c, nil
 }
 
 // errLeaseLost is a tick's end when another watcher took the chain.

@@ -228,3 +228,60 @@ func TestChainWatchHoldReleasedOnReorg(t *testing.T) {
 		t.Fatalf("after the reorganisation: transfers %+v, session %s held by %q", got.Deposit.Transfers, s.Status, s.PaymentInFlight)
 	}
 }
+
+// pausingReader is a chain reader that runs pause once, at its first read
+// of Transfer logs after it is armed: mid-tick, after the watched set and
+// the head were read.
+type pausingReader struct {
+	checkout.ChainReader
+	pause func()
+}
+
+func (r *pausingReader) Transfers(ctx context.Context, from, to uint64) ([]checkout.ChainTransfer, error) {
+	if p := r.pause; p != nil {
+		r.pause = nil
+		p()
+	}
+	return r.ChainReader.Transfers(ctx, from, to)
+}
+
+// TestChainWatchStaleReplicaRefused: replica A reads a payment (one
+// transfer confirming) and stalls mid-tick past its lease; replica B takes
+// the chain and records a second transfer; A's push of its stale view is
+// refused (its lease is lost), and the second transfer stays recorded,
+// after B's next tick too.
+func TestChainWatchStaleReplicaRefused(t *testing.T) {
+	f := newChainFixture(t, nil)
+	ra := &pausingReader{ChainReader: f.reader}
+	a := f.svc.NewChainWatcher(false, ra, service.ChainWatchConfig{Poll: 20 * time.Millisecond})
+	b := f.watcher()
+	tick(t, a)
+	_, p := f.pay(t)
+	f.send(t, p, 50_000_000)
+	f.chain.Mine(1)
+	tick(t, a)
+	f.chain.Mine(1)
+	var second string
+	ra.pause = func() {
+		second = f.send(t, p, 10_000_000)
+		f.chain.Mine(1)
+		f.clock.Add(service.DefaultChainLease + time.Second) // A's lease ran out
+		if st := tick(t, b); !st.Leased || st.Matched != 1 {
+			t.Errorf("replica B's tick %+v, want the chain taken and the second transfer matched", st)
+		}
+	}
+	if _, err := a.Tick(context.Background()); err == nil {
+		t.Fatal("replica A's stale tick succeeded")
+	}
+	hasSecond := func(when string) {
+		t.Helper()
+		got := f.payment(t, p.ID)
+		if len(got.Deposit.Transfers) != 2 || got.Deposit.Transfers[1].TxHash != second {
+			t.Fatalf("%s: transfers %+v, want the second one kept", when, got.Deposit.Transfers)
+		}
+	}
+	hasSecond("after A's stale tick")
+	f.chain.Mine(1)
+	tick(t, b)
+	hasSecond("after B's next tick")
+}

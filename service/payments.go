@@ -529,6 +529,19 @@ func (s *Service) ResultSink(scope checkout.Scope, provider string) checkout.Res
 // final or an amount that is not the payment's changes nothing but the
 // record (see noteRefusal).
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult, note *checkout.ProviderNotification) (*checkout.Session, *checkout.Payment, error) {
+	return s.recordFenced(ctx, paymentID, res, note, nil)
+}
+
+// fenceFunc returns an object a write must carry, checked as it is read
+// just before the write: the write's compare-and-set of it then fails if
+// it changed meanwhile. An error ends the write, and the record, with it.
+type fenceFunc func(ctx context.Context) (checkout.Object, error)
+
+// recordFenced is record with a fence (nil for none): a chain watcher's
+// results carry its cursor, so a watcher that lost its lease to another
+// cannot write a payment with its stale view of the chain (see
+// ChainWatcher.push).
+func (s *Service) recordFenced(ctx context.Context, paymentID string, res checkout.ProviderResult, note *checkout.ProviderNotification, fence fenceFunc) (*checkout.Session, *checkout.Payment, error) {
 	var (
 		sess      *checkout.Session
 		p         *checkout.Payment
@@ -622,6 +635,13 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		}
 		if note != nil {
 			c.Objects = append(c.Objects, note)
+		}
+		if fence != nil {
+			o, err := fence(ctx)
+			if err != nil {
+				return err
+			}
+			c.Objects = append(c.Objects, o)
 		}
 		return s.store.Commit(ctx, c)
 	})
