@@ -297,7 +297,16 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		st.Logs += len(logs)
 		for _, ct := range logs {
 			wp := byAddr[strings.ToLower(ct.To)]
-			if wp == nil || !strings.EqualFold(ct.Contract, wp.p.Deposit.Contract) {
+			if wp == nil {
+				continue
+			}
+			if !strings.EqualFold(ct.Contract, wp.p.Deposit.Contract) {
+				// Another of the chain's tokens (USDT to a USDC deposit):
+				// it does not pay this payment, but it is in the
+				// merchant's wallet, and someone must settle it.
+				w.s.log.Warn("chain watcher: a transfer of another token reached a deposit address; not counted",
+					"payment", wp.p.ID, "chain", w.r.Chain(), "token", ct.Token, "contract", ct.Contract,
+					"tx", ct.TxHash, "amount", ct.Amount, "deposit_token", wp.p.Deposit.Token)
 				continue
 			}
 			// A transfer in a block made before the payment is not its:

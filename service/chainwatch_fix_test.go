@@ -56,7 +56,8 @@ func TestChainWatchSharedAddressCreditsNeither(t *testing.T) {
 type coinChainFixture struct {
 	*fixture
 	chain *anviltest.Chain
-	token evm.Address
+	token evm.Address // USDC, what sessions take
+	usdt  evm.Address // another token the chain's configuration has
 	payer evm.Address
 	clock *setClock
 	w     *service.ChainWatcher
@@ -66,16 +67,17 @@ type coinChainFixture struct {
 func newCoinChainFixture(t *testing.T, st checkout.Store) *coinChainFixture {
 	t.Helper()
 	chain := anviltest.Start(t)
-	tok := chain.Deploy()
+	tok, usdt := chain.Deploy(), chain.Deploy()
 	payer := chain.Accounts[1]
 	chain.Mint(tok, payer, 1_000_000_000_000)
+	chain.Mint(usdt, payer, 1_000_000_000_000)
 	chain.Mine(1)
 	if st == nil {
 		st = teststore.Open(t, "sqlite")
 	}
 	clock := &setClock{now: time.Now().UTC()}
 	cc := stablecoin.Chain{Name: "anvil", RPCURL: chain.URL, ChainID: anviltest.ChainID, Confirmations: chainConfirmations,
-		Tokens: map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}}}
+		Tokens: map[string]stablecoin.Token{"USDC": {Contract: tok, Decimals: 6}, "USDT": {Contract: usdt, Decimals: 6}}}
 	modes := stablecoin.Modes{Test: stablecoin.Config{Chains: map[string]stablecoin.Chain{"anvil": cc}}}
 	sealer, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
 	if err != nil {
@@ -94,7 +96,7 @@ func newCoinChainFixture(t *testing.T, st checkout.Store) *coinChainFixture {
 		t.Fatal(err)
 	}
 	f := &coinChainFixture{fixture: &fixture{cfg: cfg, svc: svc, store: st, logs: logs, scope: checkout.Scope{AccountID: a.ID}, ctx: ctx},
-		chain: chain, token: tok, payer: payer, clock: clock, sel: checkout.TokenChain{Chain: "anvil", Token: "USDC"}}
+		chain: chain, token: tok, usdt: usdt, payer: payer, clock: clock, sel: checkout.TokenChain{Chain: "anvil", Token: "USDC"}}
 	f.w = svc.NewChainWatcher(false, stablecoin.NewReader(cc, 0, 0), service.ChainWatchConfig{Poll: 20 * time.Millisecond})
 	tick(t, f.w) // the cursor starts at the head
 	return f
@@ -284,4 +286,78 @@ func TestChainWatchStaleReplicaRefused(t *testing.T) {
 	f.chain.Mine(1)
 	tick(t, b)
 	hasSecond("after B's next tick")
+}
+
+// TestChainWatchLatePartial: a deposit that lapsed unpaid with its session
+// receives transfers short of the amount due: each one confirmed writes
+// payment.received_late (none while it confirms), the payment stays
+// failed, its deposit late with the transfers recorded.
+func TestChainWatchLatePartial(t *testing.T) {
+	f := newCoinChainFixture(t, nil)
+	sess, p := f.pay(t)
+	f.clock.set(sess.ExpiresAt.Add(time.Second))
+	f.sweepAll(t)
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentFailed || got.FailureCode != "deposit_expired" {
+		t.Fatalf("lapsed: %s %s", got.Status, got.FailureCode)
+	}
+	late := func() int {
+		n := 0
+		for _, ev := range f.eventTypes(t, sess.ID, p.ID) {
+			if ev == checkout.EventPaymentReceivedLate {
+				n++
+			}
+		}
+		return n
+	}
+	f.send(t, p, 4_000_000)
+	f.chain.Mine(1)
+	tick(t, f.w)
+	if n := late(); n != 0 {
+		t.Fatalf("%d payment.received_late for a transfer still confirming", n)
+	}
+	f.chain.Mine(chainConfirmations - 1)
+	tick(t, f.w)
+	got := f.payment(t, p.ID)
+	if n := late(); n != 1 || got.Status != checkout.PaymentFailed || !got.Deposit.Late || !slices.Equal(confirmations(got), []int{chainConfirmations}) {
+		t.Fatalf("a late partial transfer confirmed: %d events, payment %s %+v", n, got.Status, got.Deposit)
+	}
+	f.send(t, p, 1_000_000)
+	f.chain.Mine(chainConfirmations)
+	tick(t, f.w)
+	if n := late(); n != 2 {
+		t.Fatalf("a second late partial transfer: %d payment.received_late, want 2", n)
+	}
+	if s := f.storedSession(t, sess.ID); s.Status != checkout.SessionExpired {
+		t.Fatalf("session %s", s.Status)
+	}
+}
+
+// TestChainWatchOtherTokenWarns: USDT sent to a USDC deposit address is
+// not counted, and the watcher logs a warning naming the payment, chain,
+// token and transaction.
+func TestChainWatchOtherTokenWarns(t *testing.T) {
+	f := newCoinChainFixture(t, nil)
+	_, p := f.pay(t)
+	to, err := evm.ParseAddress(p.Deposit.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := f.chain.Transfer(f.usdt, f.payer, to, 10_000_000)
+	f.chain.Mine(chainConfirmations)
+	if st := tick(t, f.w); st.Matched != 0 {
+		t.Fatalf("tick %+v: the other token was counted", st)
+	}
+	if got := f.payment(t, p.ID); got.Status != checkout.PaymentRequiresAction || len(got.Deposit.Transfers) != 0 {
+		t.Fatalf("payment %s %+v", got.Status, got.Deposit.Transfers)
+	}
+	var warned bool
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) && strings.Contains(line, "another token") && strings.Contains(line, p.ID) &&
+			strings.Contains(line, `"chain":"anvil"`) && strings.Contains(line, `"token":"USDT"`) && strings.Contains(line, tx) {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Fatalf("no warning naming payment, chain, token and tx:\n%s", f.logs.String())
+	}
 }

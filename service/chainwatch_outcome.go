@@ -100,3 +100,14 @@ func holdsWhileConfirming(sess *checkout.Session, p *checkout.Payment, now time.
 	}
 	return sess.StatusAt(now) == checkout.SessionOpen && !sess.ClaimLive(now)
 }
+
+// lateConfirmedGrew reports whether the confirmed sum of a lapsed deposit
+// grew from prev to cur: a late transfer confirmed.
+func lateConfirmedGrew(prev, cur *checkout.Deposit) bool {
+	need := confirmationsNeeded(cur)
+	before := new(big.Int)
+	if prev != nil {
+		before = confirmedSum(prev, need)
+	}
+	return confirmedSum(cur, need).Cmp(before) > 0
+}

@@ -718,8 +718,17 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	}
 	asyncPending := sess.Status == checkout.SessionComplete && sess.PaymentStatus == checkout.PaymentUnpaid && sess.Payment == p.ID
 	if lateDeposit && res.Status != checkout.PaymentSucceeded {
-		// Seen confirming after the deadline: recorded, nothing else.
-		return nil, false, nil
+		// Short of the amount due, after the deadline: recorded, the
+		// payment stays failed. Each transfer that confirms is told
+		// (payment.received_late: coins the merchant holds and must settle
+		// with the customer); one still confirming is not yet.
+		if !lateConfirmedGrew(prevDeposit, p.Deposit) {
+			return nil, false, nil
+		}
+		p.Deposit.Late = true
+		sess.Release(p.ID, now, false)
+		paymentEvent(checkout.EventPaymentReceivedLate)
+		return events, true, nil
 	}
 	// What a chain's confirmed transfers say beyond the status (an
 	// excess, a shortfall): depositOutcome.
