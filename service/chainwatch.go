@@ -159,6 +159,9 @@ type TickStats struct {
 	// Behind says the scan stopped short of the head (see
 	// maxRangesPerTick): the next tick should not wait.
 	Behind bool
+	// Truncated says the watched set reached MaxWatched: the cursor was
+	// not moved (see Tick).
+	Truncated bool
 }
 
 // watchedPayment is a payment the tick watches, with its transfers as the
@@ -209,11 +212,11 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 			return st, nil
 		}
 	}
-	watched, err := w.watched(ctx)
+	watched, truncated, err := w.watched(ctx)
 	if err != nil {
 		return st, err
 	}
-	st.Watched = len(watched)
+	st.Watched, st.Truncated = len(watched), truncated
 	blocks := map[uint64]checkout.ChainBlock{} // headers read in this tick
 	block := func(n uint64) (checkout.ChainBlock, error) {
 		if b, ok := blocks[n]; ok {
@@ -341,6 +344,14 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		st.Applied++
 	}
 
+	// A watched set cut short at its bound may lack a payment a transfer
+	// in these blocks paid: the cursor stays, so they are read again (and
+	// what was found counts once) rather than passed over for good. The
+	// bound reached is logged as an error at every tick until it is
+	// raised or the set shrinks.
+	if truncated {
+		return st, nil
+	}
 	// Only now, with every result up to `to` applied, is the cursor moved.
 	return st, w.advance(ctx, cur, to, hb.Hash)
 }
@@ -380,16 +391,18 @@ func sub1(a, b uint64) uint64 {
 // depositLateWatch, so a late transfer is still recorded). Every
 // payment awaiting an action with a deadline is in the due index (Store.
 // DuePayments), so it is read from there, up to the far future.
-func (w *ChainWatcher) watched(ctx context.Context) ([]*watchedPayment, error) {
+//
+// truncated says the read reached MaxWatched: payments beyond it (of any
+// provider, the index being every payment's) were not read.
+func (w *ChainWatcher) watched(ctx context.Context) (out []*watchedPayment, truncated bool, err error) {
 	due, err := w.s.store.DuePayments(ctx, w.s.now().AddDate(100, 0, 0), w.cfg.MaxWatched)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if len(due) >= w.cfg.MaxWatched {
-		w.s.log.Error("chain watcher: the watched set reached its bound; payments beyond it are not watched",
+	if truncated = len(due) >= w.cfg.MaxWatched; truncated {
+		w.s.log.Error("chain watcher: the watched set reached its bound; the cursor stays until fewer payments are due or the bound is raised",
 			"chain", w.r.Chain(), "bound", w.cfg.MaxWatched)
 	}
-	var out []*watchedPayment
 	for _, p := range due {
 		if p.Provider != StablecoinProvider || p.Livemode != w.livemode || p.Deposit == nil || p.Deposit.Chain != w.r.Chain() {
 			continue
@@ -399,7 +412,7 @@ func (w *ChainWatcher) watched(ctx context.Context) ([]*watchedPayment, error) {
 		}
 		out = append(out, &watchedPayment{p: p, need: confirmationsNeeded(p.Deposit), transfers: slices.Clone(p.Deposit.Transfers)})
 	}
-	return out, nil
+	return out, truncated, nil
 }
 
 // drop removes transfer t, whose block is no longer canonical.

@@ -361,3 +361,32 @@ func TestChainWatchOtherTokenWarns(t *testing.T) {
 		t.Fatalf("no warning naming payment, chain, token and tx:\n%s", f.logs.String())
 	}
 }
+
+// TestChainWatchTruncatedKeepsCursor: a watched set cut at its bound
+// leaves the cursor where it was, so a transfer to a payment beyond the
+// bound is found once the bound allows (here by a watcher with a larger
+// one), never passed over.
+func TestChainWatchTruncatedKeepsCursor(t *testing.T) {
+	f := newChainFixture(t, nil)
+	small := f.svc.NewChainWatcher(false, f.reader, service.ChainWatchConfig{MaxWatched: 1})
+	tick(t, small)
+	_, p1 := f.pay(t)
+	_, p2 := f.pay(t)
+	f.send(t, p1, 99_990_000)
+	f.send(t, p2, 99_990_000)
+	f.chain.Mine(chainConfirmations)
+	st := tick(t, small)
+	if !st.Truncated || st.Watched != 1 {
+		t.Fatalf("tick %+v, want the set cut at one payment", st)
+	}
+	if again := tick(t, small); again.From != st.From {
+		t.Fatalf("the cursor moved past a truncated scan: from %d, then %d", st.From, again.From)
+	}
+	small.Release(f.ctx)
+	tick(t, f.watcher())
+	for _, p := range []*checkout.Payment{p1, p2} {
+		if got := f.payment(t, p.ID); got.Status != checkout.PaymentSucceeded || len(got.Deposit.Transfers) != 1 {
+			t.Errorf("payment %s: %s %+v", p.ID, got.Status, got.Deposit.Transfers)
+		}
+	}
+}
