@@ -47,6 +47,9 @@ type ChainTransfer struct {
 	Transfer
 	Contract string // EIP-55
 	To       string // EIP-55
+	// Token is the contract's token as the chain's configuration names it
+	// (USDC), for logs.
+	Token string
 }
 
 // ChainCursorKind is the ObjectKind of a ChainCursor.

@@ -166,6 +166,13 @@ type StartRequest struct {
 	// Stablecoin is the token and chain the customer selected, for
 	// MethodStablecoin.
 	Stablecoin TokenChain
+	// SharedRefs is like Refs, but its counters are one per provider and
+	// key across every account and mode (kept in SharedRefScope): a
+	// stablecoin provider numbers its key's derivation indexes from it, so
+	// two accounts given the same extended public key (every test-mode
+	// account without one shares the built-in key) never derive the same
+	// deposit address. Nil for a service that keeps none.
+	SharedRefs RefAllocator
 }
 
 // RefAllocator keeps counters for providers that number their references

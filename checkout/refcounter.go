@@ -25,6 +25,11 @@ type RefCounter struct {
 	Updated   time.Time
 }
 
+// SharedRefScope is where counters shared by every account and mode are
+// kept (StartRequest.SharedRefs), as chain cursors are kept in ChainScope:
+// a scope no account has.
+var SharedRefScope = Scope{AccountID: "shared"}
+
 // RefCounterID is the id of the counter of provider's key in scope. The key
 // is the provider's own ("mb:12345:999"), so it is hashed into an id of
 // fixed shape that every store takes as it is.

@@ -36,7 +36,9 @@ type ChainWatchConfig struct {
 	Poll time.Duration
 	// Lease is how long a tick's lease on the chain lasts; a watcher that
 	// stops without releasing it is replaced by another replica after it.
-	// A tick is given two thirds of it, so it never runs past its lease.
+	// A tick runs until a tenth of it before the lease ends; the lease is
+	// renewed when less than two thirds of it are left, and with every
+	// write of the tick.
 	Lease time.Duration
 	// MaxWatched bounds the pending payments read each tick.
 	MaxWatched int
@@ -84,6 +86,10 @@ func (c *ChainWatchConfig) fill() {
 //     required sum to the amount due, requires_action before;
 //  6. stores the cursor (and renews the lease) only then: a crash before
 //     it reads those blocks again, and counts nothing twice.
+//
+// Every payment write of step 5 carries the cursor too, compared and set:
+// a replica that lost the lease mid-tick writes nothing with its stale
+// view.
 type ChainWatcher struct {
 	s        *Service
 	r        checkout.ChainReader
@@ -153,6 +159,9 @@ type TickStats struct {
 	// Behind says the scan stopped short of the head (see
 	// maxRangesPerTick): the next tick should not wait.
 	Behind bool
+	// Truncated says the watched set reached MaxWatched: the cursor was
+	// not moved (see Tick).
+	Truncated bool
 }
 
 // watchedPayment is a payment the tick watches, with its transfers as the
@@ -172,9 +181,16 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		return st, err
 	}
 	st.Leased = true
-	// The tick ends well before its lease: a watcher that lost it must not
-	// go on writing results another is writing too.
-	ctx, cancel := context.WithTimeout(ctx, w.cfg.Lease*2/3)
+	// The tick ends a margin before its lease does. That alone cannot
+	// keep a watcher that stalled (a paused process, a slow store) from
+	// writing after another took the chain: every write of the tick also
+	// carries the cursor, compared and set (see push), so a watcher whose
+	// lease was taken writes nothing.
+	left := cur.LeaseUntil.Sub(w.s.now()) - w.cfg.Lease/10
+	if left <= 0 {
+		return st, errLeaseLost
+	}
+	ctx, cancel := context.WithTimeout(ctx, left)
 	defer cancel()
 
 	head, err := w.r.Head(ctx)
@@ -196,11 +212,11 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 			return st, nil
 		}
 	}
-	watched, err := w.watched(ctx)
+	watched, truncated, err := w.watched(ctx)
 	if err != nil {
 		return st, err
 	}
-	st.Watched = len(watched)
+	st.Watched, st.Truncated = len(watched), truncated
 	blocks := map[uint64]checkout.ChainBlock{} // headers read in this tick
 	block := func(n uint64) (checkout.ChainBlock, error) {
 		if b, ok := blocks[n]; ok {
@@ -238,9 +254,14 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 	}
 
 	// Transfers already seen that are not final yet: still canonical?
-	byAddr := make(map[string]*watchedPayment, len(watched))
+	byAddr := addressMap(watched, func(addr string, a, b *checkout.Payment) {
+		// Never meant to happen (indexes come from one counter per key),
+		// but an address shared by two payments cannot tell whose coins
+		// arrived: neither is credited, and an operator must look.
+		w.s.log.Error("chain watcher: two payments wait at one deposit address; neither is credited",
+			"chain", w.r.Chain(), "address", addr, "payment", a.ID, "other", b.ID)
+	})
 	for _, wp := range watched {
-		byAddr[strings.ToLower(wp.p.Deposit.Address)] = wp
 		for _, t := range slices.Clone(wp.transfers) { // drop changes wp.transfers
 			if t.Confirmations >= wp.need {
 				continue
@@ -279,7 +300,16 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		st.Logs += len(logs)
 		for _, ct := range logs {
 			wp := byAddr[strings.ToLower(ct.To)]
-			if wp == nil || !strings.EqualFold(ct.Contract, wp.p.Deposit.Contract) {
+			if wp == nil {
+				continue
+			}
+			if !strings.EqualFold(ct.Contract, wp.p.Deposit.Contract) {
+				// Another of the chain's tokens (USDT to a USDC deposit):
+				// it does not pay this payment, but it is in the
+				// merchant's wallet, and someone must settle it.
+				w.s.log.Warn("chain watcher: a transfer of another token reached a deposit address; not counted",
+					"payment", wp.p.ID, "chain", w.r.Chain(), "token", ct.Token, "contract", ct.Contract,
+					"tx", ct.TxHash, "amount", ct.Amount, "deposit_token", wp.p.Deposit.Token)
 				continue
 			}
 			// A transfer in a block made before the payment is not its:
@@ -308,14 +338,43 @@ func (w *ChainWatcher) Tick(ctx context.Context) (TickStats, error) {
 		if !wp.changed {
 			continue
 		}
-		if err := w.push(ctx, wp); err != nil {
+		if err := w.push(ctx, cur, wp); err != nil {
 			return st, err
 		}
 		st.Applied++
 	}
 
+	// A watched set cut short at its bound may lack a payment a transfer
+	// in these blocks paid: the cursor stays, so they are read again (and
+	// what was found counts once) rather than passed over for good. The
+	// bound reached is logged as an error at every tick until it is
+	// raised or the set shrinks.
+	if truncated {
+		return st, nil
+	}
 	// Only now, with every result up to `to` applied, is the cursor moved.
 	return st, w.advance(ctx, cur, to, hb.Hash)
+}
+
+// addressMap maps the deposit addresses of watched (lower case) to their
+// payment. An address two payments wait at maps to neither: dup is told of
+// each such pair.
+func addressMap(watched []*watchedPayment, dup func(addr string, a, b *checkout.Payment)) map[string]*watchedPayment {
+	byAddr := make(map[string]*watchedPayment, len(watched))
+	shared := map[string]bool{}
+	for _, wp := range watched {
+		addr := strings.ToLower(wp.p.Deposit.Address)
+		if other, ok := byAddr[addr]; ok {
+			dup(addr, other.p, wp.p)
+			shared[addr] = true
+			continue
+		}
+		byAddr[addr] = wp
+	}
+	for addr := range shared {
+		delete(byAddr, addr)
+	}
+	return byAddr
 }
 
 // sub1 is a-b, at least 0.
@@ -332,16 +391,18 @@ func sub1(a, b uint64) uint64 {
 // depositLateWatch, so a late transfer is still recorded). Every
 // payment awaiting an action with a deadline is in the due index (Store.
 // DuePayments), so it is read from there, up to the far future.
-func (w *ChainWatcher) watched(ctx context.Context) ([]*watchedPayment, error) {
+//
+// truncated says the read reached MaxWatched: payments beyond it (of any
+// provider, the index being every payment's) were not read.
+func (w *ChainWatcher) watched(ctx context.Context) (out []*watchedPayment, truncated bool, err error) {
 	due, err := w.s.store.DuePayments(ctx, w.s.now().AddDate(100, 0, 0), w.cfg.MaxWatched)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if len(due) >= w.cfg.MaxWatched {
-		w.s.log.Error("chain watcher: the watched set reached its bound; payments beyond it are not watched",
+	if truncated = len(due) >= w.cfg.MaxWatched; truncated {
+		w.s.log.Error("chain watcher: the watched set reached its bound; the cursor stays until fewer payments are due or the bound is raised",
 			"chain", w.r.Chain(), "bound", w.cfg.MaxWatched)
 	}
-	var out []*watchedPayment
 	for _, p := range due {
 		if p.Provider != StablecoinProvider || p.Livemode != w.livemode || p.Deposit == nil || p.Deposit.Chain != w.r.Chain() {
 			continue
@@ -351,7 +412,7 @@ func (w *ChainWatcher) watched(ctx context.Context) ([]*watchedPayment, error) {
 		}
 		out = append(out, &watchedPayment{p: p, need: confirmationsNeeded(p.Deposit), transfers: slices.Clone(p.Deposit.Transfers)})
 	}
-	return out, nil
+	return out, truncated, nil
 }
 
 // drop removes transfer t, whose block is no longer canonical.
@@ -416,8 +477,13 @@ func (wp *watchedPayment) confirm(head uint64) {
 	}
 }
 
-// push applies wp's transfers to its payment.
-func (w *ChainWatcher) push(ctx context.Context, wp *watchedPayment) error {
+// push applies wp's transfers to its payment, in one write with the
+// cursor cur (its lease renewed): if another watcher took the chain since
+// cur was read, the write is refused (errLeaseLost) and the payment keeps
+// what the other wrote. The result replaces the payment's transfers with
+// this tick's view, so a view older than another watcher's must never be
+// written. On success cur is the cursor written.
+func (w *ChainWatcher) push(ctx context.Context, cur *checkout.ChainCursor, wp *watchedPayment) error {
 	d := wp.p.Deposit.Clone()
 	d.Transfers = wp.transfers
 	res := checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Deposit: d}
@@ -429,11 +495,29 @@ func (w *ChainWatcher) push(ctx context.Context, wp *watchedPayment) error {
 	if confirmedSum(d, wp.need).Cmp(due) >= 0 {
 		res.Status = checkout.PaymentSucceeded
 	}
-	_, err := w.s.ApplyProviderResult(ctx, wp.p.Scope(), wp.p.Provider,
-		checkout.Notification{PaymentID: wp.p.ID, ProviderRef: wp.p.ProviderRef, Result: res})
+	var next checkout.ChainCursor
+	fence := func(ctx context.Context) (checkout.Object, error) {
+		c, err := w.cursor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.Owner != w.owner || c.Version != cur.Version {
+			return nil, errLeaseLost
+		}
+		now := w.s.now()
+		next = *c
+		next.LeaseUntil = now.Add(w.cfg.Lease)
+		next.Version++
+		next.Updated = now
+		return &next, nil
+	}
+	_, _, err := w.s.recordFenced(ctx, wp.p.ID, res, nil, fence)
 	switch {
 	case err == nil:
+		*cur = next
 		return nil
+	case errors.Is(err, errLeaseLost):
+		return err
 	case checkout.IsKind(err, checkout.KindState), checkout.IsKind(err, checkout.KindNotFound):
 		// Decided meanwhile (canceled, or succeeded through another
 		// path): nothing more to record, and the chain goes on.
@@ -457,8 +541,8 @@ func confirmedSum(d *checkout.Deposit, need int) *big.Int {
 
 // lease takes the chain's lease for this watcher, or keeps it, and returns
 // the cursor; held is false when another watcher holds a lease still
-// running. A lease with more than half its time left is not renewed here
-// (advance renews it with the cursor, in the same write).
+// running. A lease with at least a tick's budget (two thirds of it) left is
+// not renewed here: push and advance renew it with their writes.
 func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, held bool, err error) {
 	scope, id := checkout.ChainScope(w.livemode), checkout.ChainCursorID(w.livemode, w.r.Chain())
 	err = retryCAS(func() error {
@@ -479,7 +563,8 @@ func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, he
 		}
 		cur = c
 		switch {
-		case c.Owner == w.owner && c.LeaseUntil.Sub(now) > w.cfg.Lease/2:
+		case c.Owner == w.owner && c.LeaseUntil.Sub(now) >= w.cfg.Lease*2/3:
+			// More than a tick's budget (see Tick) is left: kept as it is.
 			held = true
 			return nil
 		case c.Owner != w.owner && now.Before(c.LeaseUntil):
@@ -497,6 +582,20 @@ func (w *ChainWatcher) lease(ctx context.Context) (cur *checkout.ChainCursor, he
 		return nil, false, nil
 	}
 	return cur, held && err == nil, err
+}
+
+// cursor reads the chain's cursor.
+func (w *ChainWatcher) cursor(ctx context.Context) (*checkout.ChainCursor, error) {
+	id := checkout.ChainCursorID(w.livemode, w.r.Chain())
+	o, err := w.s.store.GetObject(ctx, checkout.ChainScope(w.livemode), checkout.ChainCursorKind, id)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := o.(*checkout.ChainCursor)
+	if !ok {
+		return nil, fmt.Errorf("chain watcher: object %s is a %T", id, o)
+	}
+	return c, nil
 }
 
 // errLeaseLost is a tick's end when another watcher took the chain.

@@ -85,3 +85,29 @@ func outcomeOf(prev, cur *checkout.Deposit, st checkout.PaymentState) depositOut
 	}
 	return out
 }
+
+// holdsWhileConfirming reports whether deposit payment p, after a
+// watcher's result at now, holds its session sess: p has a transfer
+// confirming, and the session is open for it — at now, or past its expiry
+// only if p already holds it (a transfer first seen after the session
+// expired is late). Another payment's live claim is not taken over.
+func holdsWhileConfirming(sess *checkout.Session, p *checkout.Payment, now time.Time) bool {
+	if !awaitingConfirmations(p) || sess.Status != checkout.SessionOpen {
+		return false
+	}
+	if sess.PaymentInFlight == p.ID {
+		return true
+	}
+	return sess.StatusAt(now) == checkout.SessionOpen && !sess.ClaimLive(now)
+}
+
+// lateConfirmedGrew reports whether the confirmed sum of a lapsed deposit
+// grew from prev to cur: a late transfer confirmed.
+func lateConfirmedGrew(prev, cur *checkout.Deposit) bool {
+	need := confirmationsNeeded(cur)
+	before := new(big.Int)
+	if prev != nil {
+		before = confirmedSum(prev, need)
+	}
+	return confirmedSum(cur, need).Cmp(before) > 0
+}

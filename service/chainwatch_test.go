@@ -485,8 +485,9 @@ func TestChainWatchReorg(t *testing.T) {
 }
 
 // failingCursorStore, once armed, loses the next write of a chain cursor
-// that moves it: the tick's results are written, its cursor is not, as
-// when the process dies between the two.
+// that moves it on its own (the tick's end; its payment writes carry the
+// cursor too, as a fence): the tick's results are written, its cursor is
+// not, as when the process dies between the two.
 type failingCursorStore struct {
 	checkout.Store
 	mu    sync.Mutex
@@ -497,7 +498,7 @@ func (s *failingCursorStore) arm() { s.mu.Lock(); s.armed = true; s.mu.Unlock() 
 
 func (s *failingCursorStore) Commit(ctx context.Context, c checkout.Change) error {
 	for _, o := range c.Objects {
-		if cur, ok := o.(*checkout.ChainCursor); ok && cur.Block > 0 {
+		if cur, ok := o.(*checkout.ChainCursor); ok && cur.Block > 0 && c.Payment == nil {
 			s.mu.Lock()
 			fail := s.armed
 			s.armed = false

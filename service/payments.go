@@ -271,7 +271,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	}
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
-		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin})
+		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin,
+		SharedRefs: s.SharedRefs(prov.Name())})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",
@@ -528,6 +529,19 @@ func (s *Service) ResultSink(scope checkout.Scope, provider string) checkout.Res
 // final or an amount that is not the payment's changes nothing but the
 // record (see noteRefusal).
 func (s *Service) record(ctx context.Context, paymentID string, res checkout.ProviderResult, note *checkout.ProviderNotification) (*checkout.Session, *checkout.Payment, error) {
+	return s.recordFenced(ctx, paymentID, res, note, nil)
+}
+
+// fenceFunc returns an object a write must carry, checked as it is read
+// just before the write: the write's compare-and-set of it then fails if
+// it changed meanwhile. An error ends the write, and the record, with it.
+type fenceFunc func(ctx context.Context) (checkout.Object, error)
+
+// recordFenced is record with a fence (nil for none): a chain watcher's
+// results carry its cursor, so a watcher that lost its lease to another
+// cannot write a payment with its stale view of the chain (see
+// ChainWatcher.push).
+func (s *Service) recordFenced(ctx context.Context, paymentID string, res checkout.ProviderResult, note *checkout.ProviderNotification, fence fenceFunc) (*checkout.Session, *checkout.Payment, error) {
 	var (
 		sess      *checkout.Session
 		p         *checkout.Payment
@@ -622,6 +636,13 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		if note != nil {
 			c.Objects = append(c.Objects, note)
 		}
+		if fence != nil {
+			o, err := fence(ctx)
+			if err != nil {
+				return err
+			}
+			c.Objects = append(c.Objects, o)
+		}
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
@@ -697,8 +718,17 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	}
 	asyncPending := sess.Status == checkout.SessionComplete && sess.PaymentStatus == checkout.PaymentUnpaid && sess.Payment == p.ID
 	if lateDeposit && res.Status != checkout.PaymentSucceeded {
-		// Seen confirming after the deadline: recorded, nothing else.
-		return nil, false, nil
+		// Short of the amount due, after the deadline: recorded, the
+		// payment stays failed. Each transfer that confirms is told
+		// (payment.received_late: coins the merchant holds and must settle
+		// with the customer); one still confirming is not yet.
+		if !lateConfirmedGrew(prevDeposit, p.Deposit) {
+			return nil, false, nil
+		}
+		p.Deposit.Late = true
+		sess.Release(p.ID, now, false)
+		paymentEvent(checkout.EventPaymentReceivedLate)
+		return events, true, nil
 	}
 	// What a chain's confirmed transfers say beyond the status (an
 	// excess, a shortfall): depositOutcome.
@@ -782,6 +812,16 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		case asyncPending:
 			// The session already waits for this payment's outcome.
 			return events, false, nil
+		case res.Deposit != nil && holdsWhileConfirming(sess, p, now):
+			// A transfer is on its way to the merchant's wallet: the
+			// session is held for it like a payment claim (refreshed with
+			// each of the watcher's results), so it does not expire while
+			// the transfer confirms, and its confirmation completes it
+			// past expires_at instead of arriving late.
+			sess.PaymentInFlight, sess.InFlightSince = p.ID, now
+			sess.Version++
+			sess.Updated = now
+			return events, true, nil
 		case res.Async:
 			// The outcome arrives later, on its own: the session is
 			// complete, unpaid until then.

@@ -31,6 +31,14 @@ func (s *Service) Refs(scope checkout.Scope, provider string) checkout.RefAlloca
 	return refAllocator{s: s, scope: scope, provider: provider}
 }
 
+// SharedRefs returns the reference allocator of provider whose counters
+// are shared by every account and mode (checkout.SharedRefScope): what Pay
+// puts in a StartRequest for values that must be unique across accounts,
+// such as the derivation indexes of a key two accounts may both use.
+func (s *Service) SharedRefs(provider string) checkout.RefAllocator {
+	return refAllocator{s: s, scope: checkout.SharedRefScope, provider: provider}
+}
+
 // Next implements checkout.RefAllocator. The counter is a stored object
 // advanced with a compare-and-set: of two payments racing for a value one
 // wins and the other reloads and takes the next, so no value is handed out

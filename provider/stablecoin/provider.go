@@ -117,18 +117,20 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 	if err != nil {
 		return checkout.ProviderResult{}, checkout.Invalid("currency", "exchange_rate_invalid", "the exchange rate for %s cannot be used: %v", sess.Currency, err)
 	}
-	if req.Refs == nil {
-		return checkout.ProviderResult{}, errors.New("stablecoin: deposit addresses need a reference allocator, and none was given")
+	if req.SharedRefs == nil {
+		return checkout.ProviderResult{}, errors.New("stablecoin: deposit addresses need a shared reference allocator, and none was given")
 	}
 	// Indexes come from a counter checkoutd keeps per key that never wraps
 	// in practice (2^31 payments): an address is never given twice, so a
-	// transfer always names one payment. A key set in both modes of an
-	// account is refused when it is set (service), so the two modes'
-	// counters never hand out the same index.
+	// transfer always names one payment. The counter is the key's, not the
+	// account's: every test-mode account without a key derives from
+	// TestXpub, and nothing stops two live accounts (or both modes of
+	// one) setting one key, so a counter per account would hand each of
+	// them index 0.
 	var index uint32
 	var addr evm.Address
 	for {
-		n, err := req.Refs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, func(int) bool { return false })
+		n, err := req.SharedRefs.Next(ctx, "xpub:"+p.key.ID(), 1<<31, func(int) bool { return false })
 		if err != nil {
 			return checkout.ProviderResult{}, err
 		}

@@ -51,7 +51,7 @@ var (
 
 func start(t *testing.T, p checkout.Provider, refs checkout.RefAllocator, sess *checkout.Session, sel checkout.TokenChain) (checkout.ProviderResult, error) {
 	t.Helper()
-	return p.Start(context.Background(), checkout.StartRequest{Payment: payment(sess), Session: sess, Refs: refs, Stablecoin: sel})
+	return p.Start(context.Background(), checkout.StartRequest{Payment: payment(sess), Session: sess, SharedRefs: refs, Stablecoin: sel})
 }
 
 func TestStartDerivesAddressAtNextIndex(t *testing.T) {

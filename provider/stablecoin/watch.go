@@ -178,7 +178,7 @@ func (r *Reader) transfer(l Log) (t checkout.ChainTransfer, ok bool, err error) 
 	return checkout.ChainTransfer{
 		Transfer: checkout.Transfer{TxHash: strings.ToLower(l.TxHash), LogIndex: idx, From: from.String(), Block: block,
 			BlockHash: strings.ToLower(l.BlockHash), Amount: amount.String()},
-		Contract: contract.String(), To: to.String(),
+		Contract: contract.String(), To: to.String(), Token: r.tokens[contract.Lower()],
 	}, true, nil
 }
 
