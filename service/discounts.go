@@ -164,6 +164,16 @@ func (s *Service) changeDiscount(ctx context.Context, id string, decide func(*ch
 		if sess.ClaimLive(now) {
 			return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress", Message: "a payment for this checkout session is in progress; wait for it to finish"}
 		}
+		// A payment that released its claim to wait (a deposit, a 3-D
+		// Secure challenge, a voucher) was asked for the total as it was:
+		// the discount stays until it ends. A payment started after this
+		// read claims the session, so the commit below loses its race.
+		if waiting, err := s.waitingPayment(ctx, sess); err != nil {
+			return err
+		} else if waiting != nil {
+			return &checkout.Error{Kind: checkout.KindState, Code: "payment_pending",
+				Message: "a payment of this checkout session (" + waiting.ID + ") is waiting to be completed; its discount cannot change until that payment ends"}
+		}
 		d, err := decide(sess, now)
 		if err != nil {
 			return err
@@ -299,4 +309,25 @@ func (s *Service) countRedemption(ctx context.Context, sess *checkout.Session, n
 		}
 	}
 	s.log.Error("counting a coupon's redemption lost every race", "session", sess.ID)
+}
+
+// waitingPayment is a payment of sess that is not final yet
+// (requires_action or processing), or nil.
+func (s *Service) waitingPayment(ctx context.Context, sess *checkout.Session) (*checkout.Payment, error) {
+	f := checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: sess.ID}
+	for {
+		page, err := s.store.ListPayments(ctx, sess.Scope(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Items {
+			if !p.Status.Final() {
+				return p, nil
+			}
+		}
+		if !page.HasMore || len(page.Items) == 0 {
+			return nil, nil
+		}
+		f.StartingAfter = page.Items[len(page.Items)-1].ID
+	}
 }

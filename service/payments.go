@@ -715,7 +715,10 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			paymentEvent(checkout.EventPaymentSucceeded)
 			return events, true, err
 		}
-		if !chargedAfterCancel {
+		// A payment asked for another total than the session's now (its
+		// discount changed while it waited) never completes the session:
+		// it is a late success, the session left open at its own total.
+		if !chargedAfterCancel && p.Amount == sess.AmountTotal && p.Currency == sess.Currency {
 			prevPayment := sess.Payment
 			sess.Payment = p.ID // before Apply, so the event's snapshot names it
 			if err := sessionEvent(checkout.TransitionPay); err == nil {
