@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/internal/evm/evmtest"
@@ -43,7 +44,7 @@ func TestDiscountHeldWhileDepositWaits(t *testing.T) {
 	if _, err := svc.SetProvider(ctx, scope, stablecoin.Name, service.ProviderParams{Credentials: map[string]string{"xpub": evmtest.AnvilXpub}}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := svc.CreateCoupon(ctx, scope, &service.CouponParams{ID: "HALF", PercentOff: "50"})
+	c, err := svc.CreateCoupon(ctx, scope, &service.CouponParams{ID: "HALF", PercentOff: "50", MaxRedemptions: i64(5)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +79,11 @@ func TestDiscountHeldWhileDepositWaits(t *testing.T) {
 	got, err := svc.GetSession(ctx, scope, sess.ID)
 	if err != nil || got.Status != checkout.SessionOpen || got.Payment != "" || got.AmountTotal != 10000 {
 		t.Fatalf("session completed at a total never charged: %v %+v", err, got)
+	}
+	// The place the deposit claimed is freed by its outcome, although the
+	// session has no discount any more; nothing was redeemed.
+	if got, _ := svc.GetCoupon(ctx, scope, c.ID); got.TimesRedeemed != 0 || len(got.Slots) != 0 {
+		t.Fatalf("coupon after the late deposit %+v", got)
 	}
 	events := f.eventsOf(t, scope)
 	if count(events, checkout.EventPaymentReceivedLate) != 1 || count(events, checkout.EventSessionCompleted) != 0 {
@@ -117,4 +123,65 @@ func TestDiscountHeldThroughThreeDSecure(t *testing.T) {
 	if events := f.events(t); count(events, checkout.EventSessionCompleted) != 0 {
 		t.Fatalf("events %v", events)
 	}
+}
+
+// A deposit holds its redemption place until it ends, not ClaimTTL: with
+// max_redemptions 1, session A's waiting deposit keeps B out past
+// ClaimTTL; A's second selection shares A's place, and A's first ending
+// does not free it; A paid counts once.
+func TestRedemptionHeldByDeposit(t *testing.T) {
+	f := newFixture(t)
+	clk := &setClock{now: time.Now().UTC().Truncate(time.Second)}
+	svc, scope := coinService(t, f.store, func(c *service.Config) { c.Clock = clk })
+	ctx := context.Background()
+	if _, err := svc.SetProvider(ctx, scope, stablecoin.Name, service.ProviderParams{Credentials: map[string]string{"xpub": evmtest.AnvilXpub}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCoupon(ctx, scope, &service.CouponParams{ID: "ONCE", PercentOff: "10", MaxRedemptions: i64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func() *checkout.Session {
+		sess, err := svc.CreateSession(ctx, scope, &service.SessionParams{Amount: i64(10000), Currency: "USD",
+			Discounts: []service.DiscountParams{{Coupon: c.ID}}, SuccessURL: "http://shop.example/ok", CancelURL: "http://shop.example/no",
+			PaymentMethodTypes: []string{"stablecoin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	a, b := mk(), mk()
+	_, a1, err := svc.Pay(ctx, a.ID, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: usdcBase})
+	if err != nil || a1.Status != checkout.PaymentRequiresAction || a1.Coupon != c.ID {
+		t.Fatalf("A selects: %v %+v", err, a1)
+	}
+	clk.Add(checkout.ClaimTTL + time.Minute)
+	_, a2, err := svc.Pay(ctx, a.ID, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: usdtEth})
+	if err != nil || a2.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("A selects again: %v %+v", err, a2)
+	}
+	wantFull := func(when string) {
+		t.Helper()
+		_, _, err := svc.Pay(ctx, b.ID, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: usdcBase})
+		if e, ok := err.(*checkout.Error); !ok || e.Code != "coupon_max_redemptions" {
+			t.Fatalf("B selects %s: %v, want coupon_max_redemptions", when, err)
+		}
+	}
+	clk.Add(checkout.ClaimTTL + time.Minute)
+	wantFull("while A's deposits wait")
+	if _, err := svc.SettlePayment(ctx, scope, a1.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	wantFull("once A's first deposit failed")
+	if _, err := svc.SettlePayment(ctx, scope, a2.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.GetSession(ctx, scope, a.ID); got.Status != checkout.SessionComplete || got.Payment != a2.ID {
+		t.Fatalf("A %+v", got)
+	}
+	got, _ := svc.GetCoupon(ctx, scope, c.ID)
+	if got.TimesRedeemed != 1 || len(got.Slots) != 0 {
+		t.Fatalf("coupon %+v", got)
+	}
+	wantFull("once A is paid")
 }

@@ -259,7 +259,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			c.Objects = []checkout.Object{link}
 		}
 		// So does a session with a limited coupon or promotion code.
-		places, err := s.claimDiscount(ctx, sess, now)
+		claimedDiscount(p, sess)
+		places, err := s.claimDiscount(ctx, p, now)
 		if err != nil {
 			return err
 		}
@@ -348,7 +349,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		if link != nil {
 			c.Objects = []checkout.Object{link}
 		}
-		places, err := s.claimDiscount(ctx, sess, now)
+		places, err := s.claimDiscount(ctx, p, now)
 		if err != nil {
 			redeemed = checkout.IsKind(err, checkout.KindState)
 			return err
@@ -594,15 +595,24 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 			}
 			countLink = unlimited && completed
 		}
-		// So are the redemption places of its discount.
+		// So are the redemption places of the discount it was asked for
+		// (not the session's now); a payment waiting on its own to its
+		// deadline holds them until then.
 		countRedeemed = false
-		if len(sess.Discounts) > 0 && (completed || p.Status.Final()) {
-			places, after, err := s.settleDiscount(ctx, sess, completed, now)
+		switch {
+		case completed || p.Status.Final():
+			places, after, err := s.settleDiscount(ctx, p, completed, now)
 			if err != nil {
 				return err
 			}
 			c.Objects = append(c.Objects, places...)
 			countRedeemed = after
+		case p.Status == checkout.PaymentRequiresAction:
+			places, err := s.holdDiscount(ctx, p, now)
+			if err != nil {
+				return err
+			}
+			c.Objects = append(c.Objects, places...)
 		}
 		// A success the session could not take (see apply) is refunded
 		// in this same write.
@@ -634,7 +644,7 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		s.countLinkCompletion(ctx, sess, now)
 	}
 	if countRedeemed {
-		s.countRedemption(ctx, sess, now)
+		s.countRedemption(ctx, p, now)
 	}
 	if len(events) > 0 {
 		s.wakeDeliveries()
