@@ -422,20 +422,26 @@ func TestChkBadInput(t *testing.T) {
 			body     map[string]any
 			param    string
 			status   int
+			say      string
 		}{
-			{"no token", id, map[string]any{"chain": "base"}, "selected_token", 400},
-			{"no chain", id, map[string]any{"selected_token": "USDC"}, "chain", 400},
-			{"unsupported token", id, map[string]any{"selected_token": "DAI", "chain": "base"}, "selected_token", 400},
-			{"unsupported chain", id, map[string]any{"selected_token": "USDC", "chain": "polygon"}, "chain", 400},
-			{"token as a number", id, map[string]any{"selected_token": 1, "chain": "base"}, "selected_token", 400},
-			{"unknown parameter", id, map[string]any{"selected_token": "USDC", "chain": "base", "amount": "1"}, "amount", 400},
-			{"a card session", card, map[string]any{"selected_token": "USDC", "chain": "base"}, "selected_token", 400},
-			{"no such session", "chk_test_missing", map[string]any{"selected_token": "USDC", "chain": "base"}, "id", 404},
+			{"no token", id, map[string]any{"chain": "base"}, "selected_token", 400, ""},
+			{"no chain", id, map[string]any{"selected_token": "USDC"}, "chain", 400, ""},
+			{"unsupported token", id, map[string]any{"selected_token": "DAI", "chain": "base"}, "selected_token", 400, ""},
+			{"unsupported chain", id, map[string]any{"selected_token": "USDC", "chain": "polygon"}, "chain", 400, ""},
+			{"token as a number", id, map[string]any{"selected_token": 1, "chain": "base"}, "selected_token", 400, ""},
+			{"unknown parameter", id, map[string]any{"selected_token": "USDC", "chain": "base", "amount": "1"}, "amount", 400, ""},
+			{"a card session", card, map[string]any{"selected_token": "USDC", "chain": "base"}, "selected_token", 400,
+				"this checkout session does not take stablecoin payments"},
+			{"no such session", "chk_test_missing", map[string]any{"selected_token": "USDC", "chain": "base"}, "id", 404, ""},
 		} {
 			t.Run("select/"+c.name, func(t *testing.T) {
 				r := e.postJSON("/v1/checkout_sessions/"+c.id, e.key, c.body)
-				if r.status != c.status || r.str("error", "param") != c.param {
-					t.Errorf("%d %s, want %d naming %s", r.status, r.body, c.status, c.param)
+				if r.status != c.status || r.str("error", "param") != c.param || (c.say != "" && r.str("error", "message") != c.say) {
+					t.Errorf("%d %s, want %d naming %s saying %q", r.status, r.body, c.status, c.param, c.say)
+				}
+				// A rename touches the parameter, never the prose.
+				if m := r.str("error", "message"); strings.Contains(m, "payment selected_token") || strings.Contains(m, "payment_intent_id method") {
+					t.Errorf("a corrupted message: %q", m)
 				}
 			})
 		}
