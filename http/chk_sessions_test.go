@@ -694,7 +694,8 @@ func TestChkDiscounts(t *testing.T) {
 
 // TestChkSelectionEnds: a selection's deposit shows while the session is
 // open; canceled, the session keeps the selection's payment but shows no
-// address to send to; a failed selection is no selection.
+// address to send to; a failed selection is no selection, and the one
+// still waiting before it shows again (or none).
 func TestChkSelectionEnds(t *testing.T) {
 	e := newChkEnv(t, "sqlite")
 	id := e.chkCreate(t, chkSession()).str("id")
@@ -706,12 +707,23 @@ func TestChkSelectionEnds(t *testing.T) {
 	if a, b := first.get("deposit", "address"), second.get("deposit", "address"); a == b || second.str("selected_token") != "USDT" {
 		t.Errorf("a second selection: address %v then %v, token %s", a, b, second.str("selected_token"))
 	}
-	// The second selection's payment fails (the test helper): no selection.
-	if r := e.do("POST", "/v1/test_helpers/payments/"+second.str("payment_intent_id")+"/fail", e.key, "", nil); r.status != 200 {
-		t.Fatalf("fail: %d %s", r.status, r.body)
+	fail := func(r *response) {
+		t.Helper()
+		if f := e.do("POST", "/v1/test_helpers/payments/"+r.str("payment_intent_id")+"/fail", e.key, "", nil); f.status != 200 {
+			t.Fatalf("fail: %d %s", f.status, f.body)
+		}
 	}
-	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.get("payment_intent_id") != nil || g.get("deposit") != nil {
-		t.Errorf("after a failed selection: payment_intent_id %v, deposit %v", g.get("payment_intent_id"), g.get("deposit"))
+	// The second selection's payment fails (the test helper): the first,
+	// still waiting, is the selection again.
+	fail(second)
+	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.str("payment_intent_id") != first.str("payment_intent_id") ||
+		g.get("deposit", "address") != first.get("deposit", "address") || g.str("selected_token") != "USDC" || g.str("chain") != "base" {
+		t.Errorf("after a failed second selection: %s", g.body)
+	}
+	// The first one fails too: no selection.
+	fail(first)
+	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.get("payment_intent_id") != nil || g.get("deposit") != nil || g.get("chain") != nil || g.get("selected_token") != nil {
+		t.Errorf("after every selection failed: %s", g.body)
 	}
 	third := e.postJSON("/v1/checkout_sessions/"+id, e.key, map[string]any{"selected_token": "USDC", "chain": "base"})
 	if third.status != 200 {

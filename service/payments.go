@@ -579,6 +579,8 @@ func (s *Service) record(ctx context.Context, paymentID string, res checkout.Pro
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
+		} else if err := s.restoreSelection(ctx, sess, p); err != nil {
+			return err
 		}
 		// A session of a payment link: counted when it completes, and its
 		// place under the link's limit freed once this payment has ended.
