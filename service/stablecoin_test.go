@@ -216,6 +216,8 @@ func TestStablecoinSettings(t *testing.T) {
 	xprv := "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi"
 	wantInvalid(t, set(live, map[string]string{"xpub": xprv}), "xpub", "never hold a key that can spend")
 	wantInvalid(t, set(live, map[string]string{"supported_tokens": "USDC@ethereum"}), "xpub", "live mode needs the account's extended public key")
+	// The built-in test key's private key is public: never a live key.
+	wantInvalid(t, set(live, map[string]string{"xpub": stablecoin.TestXpub}), "xpub", "built-in test key")
 	wantInvalid(t, set(live, map[string]string{"xpub": evmtest.AnvilXpub, "supported_tokens": "USDC@base"}), "supported_tokens", "USDC@base is not configured on this server in live mode")
 	wantInvalid(t, set(live, map[string]string{"xpub": evmtest.AnvilXpub, "supported_tokens": "USDC:base"}), "supported_tokens", "TOKEN@chain")
 
