@@ -683,7 +683,7 @@ func TestChkDiscounts(t *testing.T) {
 		s0, e0 := e.counts()
 		bad := e.postJSON("/v1/checkout_sessions", e.key, map[string]any{"amount": "1.00", "currency": "USD", "success_url": "https://a.example/ok", "cancel_url": "https://a.example/no",
 			"discounts": []any{map[string]any{"coupon": "NOPE"}}})
-		if bad.status != 400 || !strings.HasPrefix(bad.str("error", "param"), "discounts") {
+		if bad.status != 400 || bad.str("error", "param") != "discounts[0][coupon]" {
 			t.Errorf("an unknown coupon: %d %s", bad.status, bad.body)
 		}
 		if s1, e1 := e.counts(); s1 != s0 || e1 != e0 {

@@ -107,13 +107,14 @@ func TestOpenAPICoupons(t *testing.T) {
 	if s3.get("allow_promotion_codes") != true || len(s3.get("discounts").([]any)) != 0 {
 		t.Fatalf("session allowing codes: %s", s3.body)
 	}
-	for _, bad := range []string{
-		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"NOPE"}]}`,
-		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"THIRD"}],"allow_promotion_codes":true}`,
-		`{"amount":2000,"currency":"EUR","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"` + five.str("id") + `"}]}`,
+	for bad, param := range map[string]string{
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"NOPE"}]}`:                                    "discounts[0][coupon]",
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"promotion_code":"promo_nope"}]}`:                      "discounts[0][promotion_code]",
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"THIRD"}],"allow_promotion_codes":true}`:      "discounts",
+		`{"amount":2000,"currency":"EUR","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"` + five.str("id") + `"}]}`: "discounts",
 	} {
-		if r := post("/v1/checkout/sessions", js, bad, 400, oaValid); r.str("error", "param") != "discounts" {
-			t.Errorf("%s: %s", bad, r.body)
+		if r := post("/v1/checkout/sessions", js, bad, 400, oaValid); r.str("error", "param") != param {
+			t.Errorf("%s: %s, want %s", bad, r.body, param)
 		}
 	}
 
@@ -232,8 +233,12 @@ func TestHostSessionDiscount(t *testing.T) {
 		t.Fatalf("snapshot %s", snap.body)
 	}
 	body["discounts"] = []any{map[string]any{"coupon": "NOPE"}}
-	if r := e.hostCreate(body, hostSecret); r.status != 400 || !strings.Contains(string(r.body), "discounts") {
+	if r := e.hostCreate(body, hostSecret); r.status != 400 || r.str("error", "param") != "discounts[0].coupon" {
 		t.Fatalf("unknown coupon: %d %s", r.status, r.body)
+	}
+	body["discounts"] = []any{map[string]any{"promotionCode": "promo_nope"}}
+	if r := e.hostCreate(body, hostSecret); r.status != 400 || r.str("error", "param") != "discounts[0].promotionCode" {
+		t.Fatalf("unknown promotion code: %d %s", r.status, r.body)
 	}
 	delete(body, "discounts")
 	body["allowPromotionCodes"] = true

@@ -13,8 +13,9 @@ import (
 // settleDiscount, called from Pay and record).
 
 // setDiscounts applies p's discounts to sess, built but not stored yet.
-// Every refusal names discounts (or allow_promotion_codes), as Stripe's
-// do, and leaves nothing written.
+// Every refusal names discounts (or allow_promotion_codes; an unknown
+// coupon or code its path, discounts[0][coupon]), as Stripe's do, and
+// leaves nothing written.
 func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *SessionParams) error {
 	sess.AllowPromotionCodes = p.AllowPromotionCodes
 	if len(p.Discounts) == 0 {
@@ -35,7 +36,8 @@ func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *S
 		c, err := s.GetCoupon(ctx, sess.Scope(), dp.Coupon)
 		if err != nil {
 			if checkout.IsKind(err, checkout.KindNotFound) {
-				return checkout.Invalid("discounts", "resource_missing", "no such coupon: '%s'", dp.Coupon)
+				// The indexed path, as Stripe names it.
+				return checkout.Invalid("discounts[0][coupon]", "resource_missing", "no such coupon: '%s'", dp.Coupon)
 			}
 			return err
 		}
@@ -48,7 +50,7 @@ func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *S
 		pc, err := s.GetPromotionCode(ctx, sess.Scope(), dp.PromotionCode)
 		if err != nil {
 			if checkout.IsKind(err, checkout.KindNotFound) {
-				return checkout.Invalid("discounts", "resource_missing", "no such promotion code: '%s'", dp.PromotionCode)
+				return checkout.Invalid("discounts[0][promotion_code]", "resource_missing", "no such promotion code: '%s'", dp.PromotionCode)
 			}
 			return err
 		}
