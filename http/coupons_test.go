@@ -318,3 +318,31 @@ func TestSDKCoupons(t *testing.T) {
 		t.Fatalf("get %+v %v", got, err)
 	}
 }
+
+// TestPagePromotionCodeWhilePaymentWaits: while a payment waits (3-D
+// Secure here), the page's Remove is refused with a message saying why,
+// and the discount stays.
+func TestPagePromotionCodeWhilePaymentWaits(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	scope := checkout.Scope{AccountID: e.accts[0]}
+	if _, err := e.svc.CreateCoupon(ctx, scope, &service.CouponParams{ID: "HALF", PercentOff: "50"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreatePromotionCode(ctx, scope, &service.PromotionCodeParams{Coupon: "HALF", Code: "HALF"}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.newSession(t, "allow_promotion_codes", true)
+	page := e.openOK(t, "/checkout/"+id).submit("promotion_apply", []string{"promotion_code", "HALF"}).back()
+	page.mustContain("Code HALF applied")
+	total := e.session(t, id).get("amount_total")
+	if _, p, err := e.svc.Pay(ctx, id, service.PayParams{Method: checkout.MethodCard, Card: &checkout.Card{Number: "4000002760003184",
+		ExpMonth: 12, ExpYear: time.Now().Year() + 2, CVC: "123"}}); err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, p)
+	}
+	refused := page.submit("promotion_remove", nil).back()
+	refused.mustContain("A payment for this order is waiting to be completed; the code cannot change until it ends.")
+	if s := e.session(t, id); s.get("amount_total") != total || len(s.get("discounts").([]any)) != 1 {
+		t.Fatalf("the discount changed while a payment waited: %s", s.body)
+	}
+}
