@@ -27,7 +27,7 @@ const PercentScale = 100
 // subtotal, or AmountOff in Currency (exactly one of the two).
 //
 // A coupon with MaxRedemptions counts its redemptions exactly: a payment of
-// a session that has it holds a Slot from its claim until it ends (see
+// a session that has it holds a slot from its claim until it ends (see
 // Redemptions), so of two payers on the last redemption one is refused
 // before any provider is asked.
 type Coupon struct {
@@ -55,12 +55,44 @@ type Coupon struct {
 }
 
 // Redemptions counts the redemptions of a coupon or a promotion code and
-// holds the places of the sessions now being paid, like a payment link's
-// slots (LinkSlot, which lapse after ClaimTTL). Only a limited one keeps
-// slots: an unlimited one is counted after the outcome (see Redeem).
+// holds the places of the sessions now being paid. Only a limited one keeps
+// slots: an unlimited one is counted after the outcome (see Settle).
+//
+// A place is a session's, held by its payments: each payment keeps a slot
+// of its own (a session's second stablecoin selection while the first
+// waits takes no second place, and the first one ending does not free the
+// place the second holds).
 type Redemptions struct {
 	TimesRedeemed int64
-	Slots         []LinkSlot
+	Slots         []RedemptionSlot
+}
+
+// RedemptionSlot is payment PaymentID's hold on its session's place under
+// a limit, until Until: ClaimTTL after a claim, renewed by the next claim,
+// and held to the deadline of a payment that waits on its own (a deposit,
+// a voucher; see Hold). A slot stored before payments held slots has no
+// PaymentID and no Until: it is its session's and lapses ClaimTTL after
+// Since.
+type RedemptionSlot struct {
+	SessionID string
+	Since     time.Time
+	PaymentID string
+	Until     time.Time
+}
+
+// lapsed reports whether the slot no longer holds a place at now.
+func (s RedemptionSlot) lapsed(now time.Time) bool {
+	until := s.Until
+	if until.IsZero() {
+		until = s.Since.Add(ClaimTTL)
+	}
+	return !now.Before(until)
+}
+
+// of reports whether the slot is payment paymentID's of session sessionID
+// (an old slot, of no payment, is any payment's of its session).
+func (s RedemptionSlot) of(paymentID, sessionID string) bool {
+	return s.PaymentID == paymentID || (s.PaymentID == "" && s.SessionID == sessionID)
 }
 
 // ObjectKind implements Object.
@@ -146,34 +178,56 @@ func ParsePercent(s string) (int64, bool) {
 	return w*PercentScale + f, true
 }
 
-// take takes (or renews) sessionID's place under max at now, after
-// dropping the places that lapsed; errFull when none is left.
-func (r *Redemptions) take(max int64, sessionID string, now time.Time) error {
-	r.Slots = slices.DeleteFunc(r.Slots, func(s LinkSlot) bool { return !now.Before(s.Since.Add(ClaimTTL)) })
-	i := slices.IndexFunc(r.Slots, func(s LinkSlot) bool { return s.SessionID == sessionID })
-	switch {
-	case i >= 0:
-		r.Slots[i].Since = now
-	case r.TimesRedeemed+int64(len(r.Slots)) >= max:
-		return errFull
-	default:
-		r.Slots = append(r.Slots, LinkSlot{SessionID: sessionID, Since: now})
+// take takes (or renews) payment paymentID's slot for session sessionID,
+// held until until (or later, if it already was), after dropping the
+// slots that lapsed; errFull when the redemptions and the places of other
+// sessions fill max.
+func (r *Redemptions) take(max int64, paymentID, sessionID string, until, now time.Time) error {
+	r.Slots = slices.DeleteFunc(r.Slots, func(s RedemptionSlot) bool { return s.lapsed(now) })
+	if i := slices.IndexFunc(r.Slots, func(s RedemptionSlot) bool { return s.of(paymentID, sessionID) }); i >= 0 {
+		r.Slots[i].PaymentID, r.Slots[i].Since = paymentID, now
+		if until.After(r.Slots[i].Until) {
+			r.Slots[i].Until = until
+		}
+		return nil
 	}
+	others := map[string]bool{}
+	for _, s := range r.Slots {
+		if s.SessionID != sessionID {
+			others[s.SessionID] = true
+		}
+	}
+	if r.TimesRedeemed+int64(len(others)) >= max {
+		return errFull
+	}
+	r.Slots = append(r.Slots, RedemptionSlot{SessionID: sessionID, Since: now, PaymentID: paymentID, Until: until})
 	return nil
 }
 
 var errFull = errors.New("no redemption left")
 
-// Claim takes (or renews) a redemption place for session sessionID about
-// to be paid at now. A coupon without a limit needs none: Claim reports
-// false. It fails with KindState coupon_max_redemptions when the
-// redemptions and the live places of other sessions fill the limit. It
-// bumps Version: the coupon is written with the payment's claim.
-func (c *Coupon) Claim(sessionID string, now time.Time) (bool, error) {
+// hold keeps payment paymentID's slot until until, when it has one that
+// lapses sooner; it reports whether it changed.
+func (r *Redemptions) hold(paymentID string, until time.Time) bool {
+	i := slices.IndexFunc(r.Slots, func(s RedemptionSlot) bool { return s.PaymentID == paymentID })
+	if i < 0 || !until.After(r.Slots[i].Until) {
+		return false
+	}
+	r.Slots[i].Until = until
+	return true
+}
+
+// Claim takes (or renews) a redemption place for payment paymentID of
+// session sessionID about to be paid at now, held until until. A coupon
+// without a limit needs none: Claim reports false. It fails with KindState
+// coupon_max_redemptions when the redemptions and the live places of other
+// sessions fill the limit. It bumps Version: the coupon is written with
+// the payment's claim.
+func (c *Coupon) Claim(paymentID, sessionID string, until, now time.Time) (bool, error) {
 	if c.MaxRedemptions <= 0 {
 		return false, nil
 	}
-	if err := c.take(c.MaxRedemptions, sessionID, now); err != nil {
+	if err := c.take(c.MaxRedemptions, paymentID, sessionID, until, now); err != nil {
 		return false, &Error{Kind: KindState, Code: "coupon_max_redemptions",
 			Message: "the discount of this checkout session (coupon " + c.ID + ") has been redeemed as many times as it may be"}
 	}
@@ -182,10 +236,10 @@ func (c *Coupon) Claim(sessionID string, now time.Time) (bool, error) {
 	return true, nil
 }
 
-// Settle ends sessionID's payment: its place is freed and, when redeemed,
-// the redemption counted. It reports whether the coupon changed.
-func (c *Coupon) Settle(sessionID string, redeemed bool, now time.Time) bool {
-	if !c.Redemptions.settle(sessionID, redeemed) {
+// Hold keeps payment paymentID's place until until (a payment that waits
+// on its own to its deadline); it reports whether the coupon changed.
+func (c *Coupon) Hold(paymentID string, until, now time.Time) bool {
+	if !c.hold(paymentID, until) {
 		return false
 	}
 	c.Version++
@@ -193,9 +247,22 @@ func (c *Coupon) Settle(sessionID string, redeemed bool, now time.Time) bool {
 	return true
 }
 
-func (r *Redemptions) settle(sessionID string, redeemed bool) bool {
+// Settle ends payment paymentID of session sessionID: its slot is freed
+// (the session's place stays while another of its payments holds one)
+// and, when redeemed, the redemption counted. It reports whether the
+// coupon changed.
+func (c *Coupon) Settle(paymentID, sessionID string, redeemed bool, now time.Time) bool {
+	if !c.Redemptions.settle(paymentID, sessionID, redeemed) {
+		return false
+	}
+	c.Version++
+	c.Updated = now
+	return true
+}
+
+func (r *Redemptions) settle(paymentID, sessionID string, redeemed bool) bool {
 	n := len(r.Slots)
-	r.Slots = slices.DeleteFunc(r.Slots, func(s LinkSlot) bool { return s.SessionID == sessionID })
+	r.Slots = slices.DeleteFunc(r.Slots, func(s RedemptionSlot) bool { return s.of(paymentID, sessionID) })
 	if redeemed {
 		r.TimesRedeemed++
 	}

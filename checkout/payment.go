@@ -67,6 +67,12 @@ type Payment struct {
 	Version int64
 	Created time.Time
 	Updated time.Time
+
+	// Coupon and PromotionCode are those of the discount this payment was
+	// asked for (its session's when claimed): the payment's outcome settles
+	// their redemption, whatever the session has since. Empty without one.
+	Coupon        string
+	PromotionCode string
 }
 
 // Scope returns the payment's scope.

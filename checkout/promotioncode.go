@@ -93,12 +93,13 @@ func (p *PromotionCode) Unusable(now time.Time) string {
 	return ""
 }
 
-// Claim takes a redemption place for sessionID, as Coupon.Claim does.
-func (p *PromotionCode) Claim(sessionID string, now time.Time) (bool, error) {
+// Claim takes a redemption place for payment paymentID of session
+// sessionID, as Coupon.Claim does.
+func (p *PromotionCode) Claim(paymentID, sessionID string, until, now time.Time) (bool, error) {
 	if p.MaxRedemptions <= 0 {
 		return false, nil
 	}
-	if err := p.take(p.MaxRedemptions, sessionID, now); err != nil {
+	if err := p.take(p.MaxRedemptions, paymentID, sessionID, until, now); err != nil {
 		return false, &Error{Kind: KindState, Code: "promotion_code_max_redemptions",
 			Message: "the promotion code of this checkout session has been redeemed as many times as it may be"}
 	}
@@ -107,9 +108,20 @@ func (p *PromotionCode) Claim(sessionID string, now time.Time) (bool, error) {
 	return true, nil
 }
 
-// Settle ends sessionID's payment, as Coupon.Settle does.
-func (p *PromotionCode) Settle(sessionID string, redeemed bool, now time.Time) bool {
-	if !p.settle(sessionID, redeemed) {
+// Hold keeps payment paymentID's place until until, as Coupon.Hold does.
+func (p *PromotionCode) Hold(paymentID string, until, now time.Time) bool {
+	if !p.hold(paymentID, until) {
+		return false
+	}
+	p.Version++
+	p.Updated = now
+	return true
+}
+
+// Settle ends payment paymentID of session sessionID, as Coupon.Settle
+// does.
+func (p *PromotionCode) Settle(paymentID, sessionID string, redeemed bool, now time.Time) bool {
+	if !p.settle(paymentID, sessionID, redeemed) {
 		return false
 	}
 	p.Version++

@@ -2,13 +2,18 @@ package http_test
 
 import (
 	"bytes"
+	"context"
 	stdjson "encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // TestOpenAPIChkExchanges holds /v1/checkout_sessions and the page's cancel
@@ -129,4 +134,14 @@ func TestOpenAPIChkExchanges(t *testing.T) {
 		body: []byte(url.Values{"csrf_token": {m[1]}}.Encode()), status: 303})
 	o.exchange(oaRequest{method: "POST", path: "/checkout/" + cs + "/cancel", contentType: ct,
 		body: []byte(url.Values{"csrf_token": {m[1]}}.Encode()), status: 404})
+
+	// A single-use link's session (cs_link_…) reads in both shapes as the
+	// document says its id may be.
+	link, err := o.svc.CreateSession(context.Background(), checkout.Scope{AccountID: o.accts[0]}, &service.SessionParams{Amount: ptr(int64(500)),
+		Currency: "USD", SuccessURL: "https://a.example/ok", CancelURL: "https://a.example/no", LinkID: true})
+	if err != nil || !strings.HasPrefix(link.ID, "cs_link_") {
+		t.Fatalf("link session %v: %v", link, err)
+	}
+	o.exchange(oaRequest{method: "GET", path: base + "/" + link.ID, auth: oaBearer(o.key), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/v1/checkout/sessions/" + link.ID, auth: oaBearer(o.key), status: 200})
 }

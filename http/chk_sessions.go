@@ -276,6 +276,26 @@ func chkError(err error) error {
 	}
 	c := *e
 	c.Param = name
-	c.Message = strings.ReplaceAll(e.Message, e.Param, name)
+	c.Message = renameLeading(e.Message, e.Param, name)
+	if e.Param == "method" && e.Code == "payment_method_unavailable" {
+		// The canonical message names a method; here a session is paid
+		// by selecting a token, never by naming a method.
+		c.Message = "this checkout session does not take stablecoin payments"
+	}
 	return &c
+}
+
+// renameLeading renames param to name where msg begins with it as a whole
+// word ("customer must be…"); any other mention is prose, left as it is
+// ("'stablecoin' is not a payment method…" names no parameter).
+func renameLeading(msg, param, name string) string {
+	rest, ok := strings.CutPrefix(msg, param)
+	if !ok || (rest != "" && (isWordByte(rest[0]) || rest[0] == '[')) {
+		return msg
+	}
+	return name + rest
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
 }

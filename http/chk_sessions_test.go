@@ -422,20 +422,26 @@ func TestChkBadInput(t *testing.T) {
 			body     map[string]any
 			param    string
 			status   int
+			say      string
 		}{
-			{"no token", id, map[string]any{"chain": "base"}, "selected_token", 400},
-			{"no chain", id, map[string]any{"selected_token": "USDC"}, "chain", 400},
-			{"unsupported token", id, map[string]any{"selected_token": "DAI", "chain": "base"}, "selected_token", 400},
-			{"unsupported chain", id, map[string]any{"selected_token": "USDC", "chain": "polygon"}, "chain", 400},
-			{"token as a number", id, map[string]any{"selected_token": 1, "chain": "base"}, "selected_token", 400},
-			{"unknown parameter", id, map[string]any{"selected_token": "USDC", "chain": "base", "amount": "1"}, "amount", 400},
-			{"a card session", card, map[string]any{"selected_token": "USDC", "chain": "base"}, "selected_token", 400},
-			{"no such session", "chk_test_missing", map[string]any{"selected_token": "USDC", "chain": "base"}, "id", 404},
+			{"no token", id, map[string]any{"chain": "base"}, "selected_token", 400, ""},
+			{"no chain", id, map[string]any{"selected_token": "USDC"}, "chain", 400, ""},
+			{"unsupported token", id, map[string]any{"selected_token": "DAI", "chain": "base"}, "selected_token", 400, ""},
+			{"unsupported chain", id, map[string]any{"selected_token": "USDC", "chain": "polygon"}, "chain", 400, ""},
+			{"token as a number", id, map[string]any{"selected_token": 1, "chain": "base"}, "selected_token", 400, ""},
+			{"unknown parameter", id, map[string]any{"selected_token": "USDC", "chain": "base", "amount": "1"}, "amount", 400, ""},
+			{"a card session", card, map[string]any{"selected_token": "USDC", "chain": "base"}, "selected_token", 400,
+				"this checkout session does not take stablecoin payments"},
+			{"no such session", "chk_test_missing", map[string]any{"selected_token": "USDC", "chain": "base"}, "id", 404, ""},
 		} {
 			t.Run("select/"+c.name, func(t *testing.T) {
 				r := e.postJSON("/v1/checkout_sessions/"+c.id, e.key, c.body)
-				if r.status != c.status || r.str("error", "param") != c.param {
-					t.Errorf("%d %s, want %d naming %s", r.status, r.body, c.status, c.param)
+				if r.status != c.status || r.str("error", "param") != c.param || (c.say != "" && r.str("error", "message") != c.say) {
+					t.Errorf("%d %s, want %d naming %s saying %q", r.status, r.body, c.status, c.param, c.say)
+				}
+				// A rename touches the parameter, never the prose.
+				if m := r.str("error", "message"); strings.Contains(m, "payment selected_token") || strings.Contains(m, "payment_intent_id method") {
+					t.Errorf("a corrupted message: %q", m)
 				}
 			})
 		}
@@ -677,7 +683,7 @@ func TestChkDiscounts(t *testing.T) {
 		s0, e0 := e.counts()
 		bad := e.postJSON("/v1/checkout_sessions", e.key, map[string]any{"amount": "1.00", "currency": "USD", "success_url": "https://a.example/ok", "cancel_url": "https://a.example/no",
 			"discounts": []any{map[string]any{"coupon": "NOPE"}}})
-		if bad.status != 400 || !strings.HasPrefix(bad.str("error", "param"), "discounts") {
+		if bad.status != 400 || bad.str("error", "param") != "discounts[0][coupon]" {
 			t.Errorf("an unknown coupon: %d %s", bad.status, bad.body)
 		}
 		if s1, e1 := e.counts(); s1 != s0 || e1 != e0 {
@@ -688,7 +694,8 @@ func TestChkDiscounts(t *testing.T) {
 
 // TestChkSelectionEnds: a selection's deposit shows while the session is
 // open; canceled, the session keeps the selection's payment but shows no
-// address to send to; a failed selection is no selection.
+// address to send to; a failed selection is no selection, and the one
+// still waiting before it shows again (or none).
 func TestChkSelectionEnds(t *testing.T) {
 	e := newChkEnv(t, "sqlite")
 	id := e.chkCreate(t, chkSession()).str("id")
@@ -700,12 +707,23 @@ func TestChkSelectionEnds(t *testing.T) {
 	if a, b := first.get("deposit", "address"), second.get("deposit", "address"); a == b || second.str("selected_token") != "USDT" {
 		t.Errorf("a second selection: address %v then %v, token %s", a, b, second.str("selected_token"))
 	}
-	// The second selection's payment fails (the test helper): no selection.
-	if r := e.do("POST", "/v1/test_helpers/payments/"+second.str("payment_intent_id")+"/fail", e.key, "", nil); r.status != 200 {
-		t.Fatalf("fail: %d %s", r.status, r.body)
+	fail := func(r *response) {
+		t.Helper()
+		if f := e.do("POST", "/v1/test_helpers/payments/"+r.str("payment_intent_id")+"/fail", e.key, "", nil); f.status != 200 {
+			t.Fatalf("fail: %d %s", f.status, f.body)
+		}
 	}
-	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.get("payment_intent_id") != nil || g.get("deposit") != nil {
-		t.Errorf("after a failed selection: payment_intent_id %v, deposit %v", g.get("payment_intent_id"), g.get("deposit"))
+	// The second selection's payment fails (the test helper): the first,
+	// still waiting, is the selection again.
+	fail(second)
+	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.str("payment_intent_id") != first.str("payment_intent_id") ||
+		g.get("deposit", "address") != first.get("deposit", "address") || g.str("selected_token") != "USDC" || g.str("chain") != "base" {
+		t.Errorf("after a failed second selection: %s", g.body)
+	}
+	// The first one fails too: no selection.
+	fail(first)
+	if g := e.get("/v1/checkout_sessions/"+id, e.key); g.get("payment_intent_id") != nil || g.get("deposit") != nil || g.get("chain") != nil || g.get("selected_token") != nil {
+		t.Errorf("after every selection failed: %s", g.body)
 	}
 	third := e.postJSON("/v1/checkout_sessions/"+id, e.key, map[string]any{"selected_token": "USDC", "chain": "base"})
 	if third.status != 200 {

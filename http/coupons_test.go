@@ -107,13 +107,14 @@ func TestOpenAPICoupons(t *testing.T) {
 	if s3.get("allow_promotion_codes") != true || len(s3.get("discounts").([]any)) != 0 {
 		t.Fatalf("session allowing codes: %s", s3.body)
 	}
-	for _, bad := range []string{
-		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"NOPE"}]}`,
-		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"THIRD"}],"allow_promotion_codes":true}`,
-		`{"amount":2000,"currency":"EUR","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"` + five.str("id") + `"}]}`,
+	for bad, param := range map[string]string{
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"NOPE"}]}`:                                    "discounts[0][coupon]",
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"promotion_code":"promo_nope"}]}`:                      "discounts[0][promotion_code]",
+		`{"amount":2000,"success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"THIRD"}],"allow_promotion_codes":true}`:      "discounts",
+		`{"amount":2000,"currency":"EUR","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no","discounts":[{"coupon":"` + five.str("id") + `"}]}`: "discounts",
 	} {
-		if r := post("/v1/checkout/sessions", js, bad, 400, oaValid); r.str("error", "param") != "discounts" {
-			t.Errorf("%s: %s", bad, r.body)
+		if r := post("/v1/checkout/sessions", js, bad, 400, oaValid); r.str("error", "param") != param {
+			t.Errorf("%s: %s, want %s", bad, r.body, param)
 		}
 	}
 
@@ -232,8 +233,12 @@ func TestHostSessionDiscount(t *testing.T) {
 		t.Fatalf("snapshot %s", snap.body)
 	}
 	body["discounts"] = []any{map[string]any{"coupon": "NOPE"}}
-	if r := e.hostCreate(body, hostSecret); r.status != 400 || !strings.Contains(string(r.body), "discounts") {
+	if r := e.hostCreate(body, hostSecret); r.status != 400 || r.str("error", "param") != "discounts[0].coupon" {
 		t.Fatalf("unknown coupon: %d %s", r.status, r.body)
+	}
+	body["discounts"] = []any{map[string]any{"promotionCode": "promo_nope"}}
+	if r := e.hostCreate(body, hostSecret); r.status != 400 || r.str("error", "param") != "discounts[0].promotionCode" {
+		t.Fatalf("unknown promotion code: %d %s", r.status, r.body)
 	}
 	delete(body, "discounts")
 	body["allowPromotionCodes"] = true
@@ -311,5 +316,33 @@ func TestSDKCoupons(t *testing.T) {
 	}
 	if got, err := c.Coupons.Get(ctx, "HALF"); err != nil || !got.Deleted {
 		t.Fatalf("get %+v %v", got, err)
+	}
+}
+
+// TestPagePromotionCodeWhilePaymentWaits: while a payment waits (3-D
+// Secure here), the page's Remove is refused with a message saying why,
+// and the discount stays.
+func TestPagePromotionCodeWhilePaymentWaits(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	scope := checkout.Scope{AccountID: e.accts[0]}
+	if _, err := e.svc.CreateCoupon(ctx, scope, &service.CouponParams{ID: "HALF", PercentOff: "50"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreatePromotionCode(ctx, scope, &service.PromotionCodeParams{Coupon: "HALF", Code: "HALF"}); err != nil {
+		t.Fatal(err)
+	}
+	id := e.newSession(t, "allow_promotion_codes", true)
+	page := e.openOK(t, "/checkout/"+id).submit("promotion_apply", []string{"promotion_code", "HALF"}).back()
+	page.mustContain("Code HALF applied")
+	total := e.session(t, id).get("amount_total")
+	if _, p, err := e.svc.Pay(ctx, id, service.PayParams{Method: checkout.MethodCard, Card: &checkout.Card{Number: "4000002760003184",
+		ExpMonth: 12, ExpYear: time.Now().Year() + 2, CVC: "123"}}); err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, p)
+	}
+	refused := page.submit("promotion_remove", nil).back()
+	refused.mustContain("A payment for this order is waiting to be completed; the code cannot change until it ends.")
+	if s := e.session(t, id); s.get("amount_total") != total || len(s.get("discounts").([]any)) != 1 {
+		t.Fatalf("the discount changed while a payment waited: %s", s.body)
 	}
 }

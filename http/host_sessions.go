@@ -100,6 +100,7 @@ var hostNames = map[string]string{
 	"customer_last_name": "customerInfo.lastName", "expires_in": "expiresIn",
 	"payment_method_types": "provider", "payment_method_types[0]": "provider",
 	"allow_promotion_codes": "allowPromotionCodes",
+	"discounts[0][coupon]":  "discounts[0].coupon", "discounts[0][promotion_code]": "discounts[0].promotionCode",
 }
 
 func (s *Server) createHostSession(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ var promotionMessages = map[string]map[string]string{
 		"promotion_empty":        "Enter a code.",
 		"discount_exhausted":     "This discount has been used as many times as it may be. Remove the code to pay without it.",
 		"discount_fixed_exhaust": "This discount has been used as many times as it may be; this order can no longer be paid.",
+		"discount_locked":        "A payment for this order is waiting to be completed; the code cannot change until it ends.",
 	},
 	"pt": {
 		"promotion_code":         "Código promocional",
@@ -33,6 +34,7 @@ var promotionMessages = map[string]map[string]string{
 		"promotion_empty":        "Introduza um código.",
 		"discount_exhausted":     "Este desconto já foi usado todas as vezes permitidas. Remova o código para pagar sem ele.",
 		"discount_fixed_exhaust": "Este desconto já foi usado todas as vezes permitidas; esta encomenda já não pode ser paga.",
+		"discount_locked":        "Um pagamento desta encomenda aguarda conclusão; o código não pode mudar até que termine.",
 	},
 	"fr": {
 		"promotion_code":         "Code promotionnel",
@@ -43,6 +45,7 @@ var promotionMessages = map[string]map[string]string{
 		"promotion_empty":        "Saisissez un code.",
 		"discount_exhausted":     "Cette remise a été utilisée autant de fois que permis. Retirez le code pour payer sans elle.",
 		"discount_fixed_exhaust": "Cette remise a été utilisée autant de fois que permis ; cette commande ne peut plus être payée.",
+		"discount_locked":        "Un paiement de cette commande attend d’être terminé ; le code ne peut pas changer avant sa fin.",
 	},
 }
 
@@ -119,6 +122,8 @@ func (s *Server) promotionCode(w http.ResponseWriter, r *http.Request) {
 		}
 	case isDomain && e.Kind == checkout.KindState && e.Code == "payment_in_progress":
 		f.Alert = tr(d.Lang, "in_progress")
+	case isDomain && e.Kind == checkout.KindState && e.Code == "payment_pending":
+		f.Alert = tr(d.Lang, "discount_locked")
 	case isDomain && e.Kind == checkout.KindState:
 		// Ended meanwhile: the page shows why.
 	default:

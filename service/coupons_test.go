@@ -209,12 +209,12 @@ func TestSessionDiscountRefusals(t *testing.T) {
 		{"both names", []service.DiscountParams{{Coupon: "OK", PromotionCode: inactive.ID}}, false, "discounts"},
 		{"empty", []service.DiscountParams{{}}, false, "discounts"},
 		{"with allow", []service.DiscountParams{{Coupon: "OK"}}, true, "discounts"},
-		{"unknown coupon", []service.DiscountParams{{Coupon: "NOPE"}}, false, "discounts"},
+		{"unknown coupon", []service.DiscountParams{{Coupon: "NOPE"}}, false, "discounts[0][coupon]"},
 		{"deleted coupon", []service.DiscountParams{{Coupon: "GONE"}}, false, "discounts"},
 		{"other currency", []service.DiscountParams{{Coupon: usd.ID}}, false, "discounts"},
 		{"inactive code", []service.DiscountParams{{PromotionCode: inactive.ID}}, false, "discounts"},
 		{"code of a deleted coupon", []service.DiscountParams{{PromotionCode: goneCode.ID}}, false, "discounts"},
-		{"unknown code", []service.DiscountParams{{PromotionCode: "promo_nope"}}, false, "discounts"},
+		{"unknown code", []service.DiscountParams{{PromotionCode: "promo_nope"}}, false, "discounts[0][promotion_code]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &service.SessionParams{Amount: i64(1000), SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no",

@@ -13,8 +13,9 @@ import (
 // settleDiscount, called from Pay and record).
 
 // setDiscounts applies p's discounts to sess, built but not stored yet.
-// Every refusal names discounts (or allow_promotion_codes), as Stripe's
-// do, and leaves nothing written.
+// Every refusal names discounts (or allow_promotion_codes; an unknown
+// coupon or code its path, discounts[0][coupon]), as Stripe's do, and
+// leaves nothing written.
 func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *SessionParams) error {
 	sess.AllowPromotionCodes = p.AllowPromotionCodes
 	if len(p.Discounts) == 0 {
@@ -35,7 +36,8 @@ func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *S
 		c, err := s.GetCoupon(ctx, sess.Scope(), dp.Coupon)
 		if err != nil {
 			if checkout.IsKind(err, checkout.KindNotFound) {
-				return checkout.Invalid("discounts", "resource_missing", "no such coupon: '%s'", dp.Coupon)
+				// The indexed path, as Stripe names it.
+				return checkout.Invalid("discounts[0][coupon]", "resource_missing", "no such coupon: '%s'", dp.Coupon)
 			}
 			return err
 		}
@@ -48,7 +50,7 @@ func (s *Service) setDiscounts(ctx context.Context, sess *checkout.Session, p *S
 		pc, err := s.GetPromotionCode(ctx, sess.Scope(), dp.PromotionCode)
 		if err != nil {
 			if checkout.IsKind(err, checkout.KindNotFound) {
-				return checkout.Invalid("discounts", "resource_missing", "no such promotion code: '%s'", dp.PromotionCode)
+				return checkout.Invalid("discounts[0][promotion_code]", "resource_missing", "no such promotion code: '%s'", dp.PromotionCode)
 			}
 			return err
 		}
@@ -164,6 +166,16 @@ func (s *Service) changeDiscount(ctx context.Context, id string, decide func(*ch
 		if sess.ClaimLive(now) {
 			return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress", Message: "a payment for this checkout session is in progress; wait for it to finish"}
 		}
+		// A payment that released its claim to wait (a deposit, a 3-D
+		// Secure challenge, a voucher) was asked for the total as it was:
+		// the discount stays until it ends. A payment started after this
+		// read claims the session, so the commit below loses its race.
+		if waiting, err := s.waitingPayment(ctx, sess); err != nil {
+			return err
+		} else if waiting != nil {
+			return &checkout.Error{Kind: checkout.KindState, Code: "payment_pending",
+				Message: "a payment of this checkout session (" + waiting.ID + ") is waiting to be completed; its discount cannot change until that payment ends"}
+		}
 		d, err := decide(sess, now)
 		if err != nil {
 			return err
@@ -179,48 +191,61 @@ func (s *Service) changeDiscount(ctx context.Context, id string, decide func(*ch
 	return sess, nil
 }
 
-// sessionDiscountObjects reads the coupon and promotion code of sess's
-// discount; nil for those it has not (or that are gone).
-func (s *Service) sessionDiscountObjects(ctx context.Context, sess *checkout.Session) (*checkout.Coupon, *checkout.PromotionCode, error) {
-	if len(sess.Discounts) == 0 {
-		return nil, nil, nil
-	}
-	d := sess.Discounts[0]
+// discountObjects reads coupon and promotion code pc of scope (a
+// payment's discount); nil for those it has not (or that are gone).
+func (s *Service) discountObjects(ctx context.Context, scope checkout.Scope, coupon, pc string) (*checkout.Coupon, *checkout.PromotionCode, error) {
 	var c *checkout.Coupon
-	var pc *checkout.PromotionCode
-	o, err := s.store.GetObject(ctx, sess.Scope(), checkout.CouponKind, checkout.CouponObjectID(sess.Scope(), d.Coupon))
-	switch {
-	case err == nil:
-		c = o.(*checkout.Coupon)
-	case !checkout.IsKind(err, checkout.KindNotFound):
-		return nil, nil, err
-	}
-	if d.PromotionCode != "" {
-		o, err := s.store.GetObject(ctx, sess.Scope(), checkout.PromotionCodeKind, d.PromotionCode)
+	var code *checkout.PromotionCode
+	if coupon != "" {
+		o, err := s.store.GetObject(ctx, scope, checkout.CouponKind, checkout.CouponObjectID(scope, coupon))
 		switch {
 		case err == nil:
-			pc = o.(*checkout.PromotionCode)
+			c = o.(*checkout.Coupon)
 		case !checkout.IsKind(err, checkout.KindNotFound):
 			return nil, nil, err
 		}
 	}
-	return c, pc, nil
+	if pc != "" {
+		o, err := s.store.GetObject(ctx, scope, checkout.PromotionCodeKind, pc)
+		switch {
+		case err == nil:
+			code = o.(*checkout.PromotionCode)
+		case !checkout.IsKind(err, checkout.KindNotFound):
+			return nil, nil, err
+		}
+	}
+	return c, code, nil
+}
+
+// paymentDiscount is what payment p claimed of its session's discount.
+func (s *Service) paymentDiscount(ctx context.Context, p *checkout.Payment) (*checkout.Coupon, *checkout.PromotionCode, error) {
+	return s.discountObjects(ctx, p.Scope(), p.Coupon, p.PromotionCode)
+}
+
+// claimedDiscount records on payment p, being claimed, the discount of
+// sess it is asked for, so its outcome settles that one (settleDiscount).
+func claimedDiscount(p *checkout.Payment, sess *checkout.Session) {
+	p.Coupon, p.PromotionCode = "", ""
+	if len(sess.Discounts) > 0 {
+		p.Coupon, p.PromotionCode = sess.Discounts[0].Coupon, sess.Discounts[0].PromotionCode
+	}
 }
 
 // claimDiscount takes a redemption place on the coupon and the promotion
-// code of sess's discount, for the payment being claimed at now; it
+// code payment p claimed (claimedDiscount), for ClaimTTL from now; it
 // returns those to write in the claim's Commit (the limited ones), so of
 // two payers on the last redemption one is refused (KindState) before any
 // provider is asked. A coupon deleted since the session was made still
 // redeems: the session keeps its discount.
-func (s *Service) claimDiscount(ctx context.Context, sess *checkout.Session, now time.Time) ([]checkout.Object, error) {
-	c, pc, err := s.sessionDiscountObjects(ctx, sess)
+func (s *Service) claimDiscount(ctx context.Context, p *checkout.Payment, now time.Time) ([]checkout.Object, error) {
+	c, pc, err := s.paymentDiscount(ctx, p)
 	if err != nil || (c == nil && pc == nil) {
 		return nil, err
 	}
+	until := now.Add(checkout.ClaimTTL)
 	var out []checkout.Object
 	if c != nil {
-		held, err := c.Claim(sess.ID, now)
+		held, err := c.Claim(p.ID, p.SessionID, until, now)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +254,7 @@ func (s *Service) claimDiscount(ctx context.Context, sess *checkout.Session, now
 		}
 	}
 	if pc != nil {
-		held, err := pc.Claim(sess.ID, now)
+		held, err := pc.Claim(p.ID, p.SessionID, until, now)
 		if err != nil {
 			return nil, err
 		}
@@ -240,51 +265,85 @@ func (s *Service) claimDiscount(ctx context.Context, sess *checkout.Session, now
 	return out, nil
 }
 
-// settleDiscount ends sess's redemption places once a payment has ended,
-// counting a redemption when redeemed (the session completed); it returns
-// the limited objects to write with the outcome, and whether an
+// redemptionMargin is how long past its deadline a waiting payment keeps
+// its redemption place: a deposit seen at the last minute is confirmed,
+// and a voucher's lapse is recorded, a little after it.
+const redemptionMargin = time.Hour
+
+// holdDiscount keeps the redemption places of payment p, waiting on its
+// own (a deposit, a voucher), until its action's deadline and a margin,
+// rather than ClaimTTL: nothing renews them until it ends. A deposit
+// waiting past its deadline for confirmations keeps them from now on. It
+// returns the limited objects whose hold changed.
+func (s *Service) holdDiscount(ctx context.Context, p *checkout.Payment, now time.Time) ([]checkout.Object, error) {
+	if p.Action == nil || p.Action.ExpiresAt.IsZero() || !awaitsLater(p.Action.Kind) || (p.Coupon == "" && p.PromotionCode == "") {
+		return nil, nil
+	}
+	deadline := p.Action.ExpiresAt
+	if deadline.Before(now) {
+		deadline = now
+	}
+	until := deadline.Add(redemptionMargin)
+	c, pc, err := s.paymentDiscount(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []checkout.Object
+	if c != nil && c.Hold(p.ID, until, now) {
+		out = append(out, c)
+	}
+	if pc != nil && pc.Hold(p.ID, until, now) {
+		out = append(out, pc)
+	}
+	return out, nil
+}
+
+// settleDiscount ends the redemption places of payment p once it has
+// ended, counting a redemption when redeemed (it completed its session);
+// it returns the limited objects to write with the outcome, and whether an
 // unlimited one is left to count after it (countRedemption): a popular
 // coupon's payments would all race on its version otherwise, and a lost
 // race must never fail the recording of a payment the provider took.
-func (s *Service) settleDiscount(ctx context.Context, sess *checkout.Session, redeemed bool, now time.Time) (write []checkout.Object, countAfter bool, err error) {
-	c, pc, err := s.sessionDiscountObjects(ctx, sess)
+func (s *Service) settleDiscount(ctx context.Context, p *checkout.Payment, redeemed bool, now time.Time) (write []checkout.Object, countAfter bool, err error) {
+	c, pc, err := s.paymentDiscount(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}
 	if c != nil {
 		if c.MaxRedemptions <= 0 {
 			countAfter = countAfter || redeemed
-		} else if c.Settle(sess.ID, redeemed, now) {
+		} else if c.Settle(p.ID, p.SessionID, redeemed, now) {
 			write = append(write, c)
 		}
 	}
 	if pc != nil {
 		if pc.MaxRedemptions <= 0 {
 			countAfter = countAfter || redeemed
-		} else if pc.Settle(sess.ID, redeemed, now) {
+		} else if pc.Settle(p.ID, p.SessionID, redeemed, now) {
 			write = append(write, pc)
 		}
 	}
 	return write, countAfter, nil
 }
 
-// countRedemption counts completed session sess on the unlimited coupon
-// and promotion code of its discount, after the outcome is stored. Best
-// effort, like countLinkCompletion: a limit depends on none of them.
-func (s *Service) countRedemption(ctx context.Context, sess *checkout.Session, now time.Time) {
+// countRedemption counts the session payment p completed on the
+// unlimited coupon and promotion code it claimed, after the outcome is
+// stored. Best effort, like countLinkCompletion: a limit depends on none
+// of them.
+func (s *Service) countRedemption(ctx context.Context, p *checkout.Payment, now time.Time) {
 	for range linkCountAttempts {
-		c, pc, err := s.sessionDiscountObjects(ctx, sess)
+		c, pc, err := s.paymentDiscount(ctx, p)
 		if err != nil {
-			s.log.Error("counting a coupon's redemption failed", "session", sess.ID, "err", err)
+			s.log.Error("counting a coupon's redemption failed", "payment", p.ID, "err", err)
 			return
 		}
 		var write []checkout.Object
 		if c != nil && c.MaxRedemptions <= 0 {
-			c.Settle(sess.ID, true, now)
+			c.Settle(p.ID, p.SessionID, true, now)
 			write = append(write, c)
 		}
 		if pc != nil && pc.MaxRedemptions <= 0 {
-			pc.Settle(sess.ID, true, now)
+			pc.Settle(p.ID, p.SessionID, true, now)
 			write = append(write, pc)
 		}
 		if len(write) == 0 {
@@ -293,10 +352,31 @@ func (s *Service) countRedemption(ctx context.Context, sess *checkout.Session, n
 		err = s.store.Commit(ctx, checkout.Change{Objects: write})
 		if !checkout.IsKind(err, checkout.KindConflict) {
 			if err != nil {
-				s.log.Error("counting a coupon's redemption failed", "session", sess.ID, "err", err)
+				s.log.Error("counting a coupon's redemption failed", "payment", p.ID, "err", err)
 			}
 			return
 		}
 	}
-	s.log.Error("counting a coupon's redemption lost every race", "session", sess.ID)
+	s.log.Error("counting a coupon's redemption lost every race", "payment", p.ID)
+}
+
+// waitingPayment is a payment of sess that is not final yet
+// (requires_action or processing), or nil.
+func (s *Service) waitingPayment(ctx context.Context, sess *checkout.Session) (*checkout.Payment, error) {
+	f := checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: sess.ID}
+	for {
+		page, err := s.store.ListPayments(ctx, sess.Scope(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Items {
+			if !p.Status.Final() {
+				return p, nil
+			}
+		}
+		if !page.HasMore || len(page.Items) == 0 {
+			return nil, nil
+		}
+		f.StartingAfter = page.Items[len(page.Items)-1].ID
+	}
 }

@@ -259,7 +259,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			c.Objects = []checkout.Object{link}
 		}
 		// So does a session with a limited coupon or promotion code.
-		places, err := s.claimDiscount(ctx, sess, now)
+		claimedDiscount(p, sess)
+		places, err := s.claimDiscount(ctx, p, now)
 		if err != nil {
 			return err
 		}
@@ -349,7 +350,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 		if link != nil {
 			c.Objects = []checkout.Object{link}
 		}
-		places, err := s.claimDiscount(ctx, sess, now)
+		places, err := s.claimDiscount(ctx, p, now)
 		if err != nil {
 			redeemed = checkout.IsKind(err, checkout.KindState)
 			return err
@@ -592,6 +593,8 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		c := checkout.Change{Session: sess, Payment: p, Events: events}
 		if !keep {
 			c.Session = nil
+		} else if err := s.restoreSelection(ctx, sess, p); err != nil {
+			return err
 		}
 		// A session of a payment link: counted when it completes, and its
 		// place under the link's limit freed once this payment has ended.
@@ -608,15 +611,24 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 			}
 			countLink = unlimited && completed
 		}
-		// So are the redemption places of its discount.
+		// So are the redemption places of the discount it was asked for
+		// (not the session's now); a payment waiting on its own to its
+		// deadline holds them until then.
 		countRedeemed = false
-		if len(sess.Discounts) > 0 && (completed || p.Status.Final()) {
-			places, after, err := s.settleDiscount(ctx, sess, completed, now)
+		switch {
+		case completed || p.Status.Final():
+			places, after, err := s.settleDiscount(ctx, p, completed, now)
 			if err != nil {
 				return err
 			}
 			c.Objects = append(c.Objects, places...)
 			countRedeemed = after
+		case p.Status == checkout.PaymentRequiresAction:
+			places, err := s.holdDiscount(ctx, p, now)
+			if err != nil {
+				return err
+			}
+			c.Objects = append(c.Objects, places...)
 		}
 		// A success the session could not take (see apply) is refunded
 		// in this same write.
@@ -655,7 +667,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		s.countLinkCompletion(ctx, sess, now)
 	}
 	if countRedeemed {
-		s.countRedemption(ctx, sess, now)
+		s.countRedemption(ctx, p, now)
 	}
 	if len(events) > 0 {
 		s.wakeDeliveries()
@@ -745,7 +757,10 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			paymentEvent(checkout.EventPaymentSucceeded)
 			return events, true, err
 		}
-		if !chargedAfterCancel {
+		// A payment asked for another total than the session's now (its
+		// discount changed while it waited) never completes the session:
+		// it is a late success, the session left open at its own total.
+		if !chargedAfterCancel && p.Amount == sess.AmountTotal && p.Currency == sess.Currency {
 			prevPayment := sess.Payment
 			sess.Payment = p.ID // before Apply, so the event's snapshot names it
 			if err := sessionEvent(checkout.TransitionPay); err == nil {

@@ -178,6 +178,9 @@ func (s *Service) checkStablecoinSettings(ctx context.Context, scope checkout.Sc
 	if err != nil {
 		return checkout.Invalid("xpub", "invalid_credential", "%v", err)
 	}
+	if scope.Livemode && key.IsPublicTestKey() {
+		return checkout.Invalid("xpub", "invalid_credential", "this xpub is the built-in test key (BIP32's published test vector), whose private key is public: anyone could take coins sent to its addresses; live mode needs the account's own xpub")
+	}
 	other, err := s.providerSettings(ctx, checkout.Scope{AccountID: scope.AccountID, Livemode: !scope.Livemode})
 	if err != nil || other == nil {
 		return err

@@ -32,8 +32,8 @@ func coinModes() stablecoin.Modes {
 
 // coinService is a service over st with the simulator and the stablecoin
 // provider registered as serve registers them, and an account acct_coin
-// (EUR).
-func coinService(t *testing.T, st checkout.Store) (*service.Service, checkout.Scope) {
+// (EUR); opts change its configuration (a clock).
+func coinService(t *testing.T, st checkout.Store, opts ...func(*service.Config)) (*service.Service, checkout.Scope) {
 	t.Helper()
 	sealer, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
 	if err != nil {
@@ -44,7 +44,11 @@ func coinService(t *testing.T, st checkout.Store) (*service.Service, checkout.Sc
 	reg.RegisterCredentialed(stablecoin.Name, stablecoin.Factory(modes))
 	reg.Route(false, stablecoin.Name, checkout.MethodStablecoin)
 	reg.Route(true, stablecoin.Name, checkout.MethodStablecoin)
-	svc := service.New(service.Config{Store: st, PublicURL: "http://checkout.test", Providers: reg, Sealer: sealer, Tokens: modes})
+	cfg := service.Config{Store: st, PublicURL: "http://checkout.test", Providers: reg, Sealer: sealer, Tokens: modes}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := service.New(cfg)
 	a, _, err := svc.CreateAccount(context.Background(), service.AccountParams{ID: "acct_coin", Name: "Coin shop", DefaultCurrency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +216,8 @@ func TestStablecoinSettings(t *testing.T) {
 	xprv := "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi"
 	wantInvalid(t, set(live, map[string]string{"xpub": xprv}), "xpub", "never hold a key that can spend")
 	wantInvalid(t, set(live, map[string]string{"supported_tokens": "USDC@ethereum"}), "xpub", "live mode needs the account's extended public key")
+	// The built-in test key's private key is public: never a live key.
+	wantInvalid(t, set(live, map[string]string{"xpub": stablecoin.TestXpub}), "xpub", "built-in test key")
 	wantInvalid(t, set(live, map[string]string{"xpub": evmtest.AnvilXpub, "supported_tokens": "USDC@base"}), "supported_tokens", "USDC@base is not configured on this server in live mode")
 	wantInvalid(t, set(live, map[string]string{"xpub": evmtest.AnvilXpub, "supported_tokens": "USDC:base"}), "supported_tokens", "TOKEN@chain")
 

@@ -59,19 +59,25 @@ func (f *stablecoinFlags) validate() error {
 	f.live = stablecoin.Config{Chains: map[string]stablecoin.Chain{}, Rates: map[string]string{}}
 	f.test = stablecoin.SimulatedTest()
 	f.test.Rates = map[string]string{}
+	// The chains each mode's flag names: an override applies to those.
+	liveNamed, testNamed := map[string]bool{}, map[string]bool{}
 	for _, m := range []struct {
 		flag    string
 		entries []string
 		cfg     *stablecoin.Config
-	}{{"--chain", f.chains, &f.live}, {"--test-chain", f.testChains, &f.test}} {
-		for _, e := range m.entries {
+		named   map[string]bool
+	}{{"--chain", f.chains, &f.live, liveNamed}, {"--test-chain", f.testChains, &f.test, testNamed}} {
+		for i, e := range m.entries {
+			// An entry is never echoed: its URL may carry a node
+			// provider's API key, and errors reach logs.
 			name, raw, ok := strings.Cut(e, "=")
 			if !ok || !checkout.ValidChainName(name) {
-				return fmt.Errorf("%s: %q is not NAME=RPC_URL with a lower-case chain name such as base=https://…", m.flag, e)
+				return fmt.Errorf("%s: entry %d is not NAME=RPC_URL with a lower-case chain name such as base=https://…", m.flag, i+1)
 			}
 			if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
-				return fmt.Errorf("%s: the RPC URL of %s must be an absolute http(s) URL, got %q", m.flag, name, raw)
+				return fmt.Errorf("%s: the RPC URL of %s must be an absolute http(s) URL without a #fragment", m.flag, name)
 			}
+			m.named[name] = true
 			if _, dup := m.cfg.Chains[name]; dup && m.cfg.Chains[name].RPCURL != "" {
 				return fmt.Errorf("%s: %s is given twice", m.flag, name)
 			}
@@ -83,19 +89,25 @@ func (f *stablecoinFlags) validate() error {
 			m.cfg.Chains[name] = ch
 		}
 	}
-	// each applies fn to chain name in every mode that has it.
+	// each applies fn to chain name in the mode whose --chain or
+	// --test-chain names it: a test override (one confirmation, an anvil
+	// contract) must never reach live mode's chain of the same name, so a
+	// name both flags give is refused. A name neither gives is test mode's
+	// simulated built-in chain, which live mode does not have.
 	each := func(flagName, name string, fn func(*stablecoin.Chain)) error {
-		found := false
-		for _, cfg := range []*stablecoin.Config{&f.live, &f.test} {
-			if ch, ok := cfg.Chains[name]; ok {
-				fn(&ch)
-				cfg.Chains[name] = ch
-				found = true
-			}
+		cfg := &f.test
+		switch {
+		case liveNamed[name] && testNamed[name]:
+			return fmt.Errorf("%s: %s is given by both --chain and --test-chain, so which mode it is meant for is ambiguous: give the test chain another name (such as %s-test)", flagName, name, name)
+		case liveNamed[name]:
+			cfg = &f.live
 		}
-		if !found {
+		ch, ok := cfg.Chains[name]
+		if !ok {
 			return fmt.Errorf("%s: no chain %s: give it with --chain or --test-chain first", flagName, name)
 		}
+		fn(&ch)
+		cfg.Chains[name] = ch
 		return nil
 	}
 	for _, e := range f.ids {

@@ -41,9 +41,9 @@ func TestStablecoinFlags(t *testing.T) {
 		t.Errorf("test anvil %+v", anvil)
 	}
 	// Test mode keeps simulating the built-in chains, with the built-in
-	// confirmations (--chain-confirmations base=… named live's base, and
-	// test's too: the flag applies to a chain name in every mode).
-	if eth := test.Chains["ethereum"]; eth.RPCURL != "" || eth.ChainID != 1 || test.Chains["base"].Confirmations != 150 {
+	// confirmations: --chain-confirmations base=… names live's base alone,
+	// the mode whose --chain gives it.
+	if eth := test.Chains["ethereum"]; eth.RPCURL != "" || eth.ChainID != 1 || test.Chains["base"].Confirmations == 150 {
 		t.Errorf("test ethereum %+v, base %+v", eth, test.Chains["base"])
 	}
 	if live.Rates["EUR"] != "1.0842" || test.Rates["JPY"] != "0.0067" {
@@ -93,6 +93,9 @@ func TestStablecoinFlagsRefused(t *testing.T) {
 		{[]string{"--stablecoin-rate", "EUR=1e3"}, "--stablecoin-rate"},
 		{[]string{"--stablecoin-rate", "USD=1"}, "--stablecoin-rate: USD is always 1"},
 		{[]string{"--stablecoin-rate", "XYZ=1"}, "--stablecoin-rate"},
+		{[]string{"--chain", "base=https://base.example/rpc", "--test-chain", "base=http://127.0.0.1:8545", "--chain-confirmations", "base=1"}, "ambiguous"},
+		{[]string{"--chain", "ethereum=https://eth.example/rpc", "--test-chain", "ethereum=http://127.0.0.1:8545",
+			"--chain-token", "ethereum:USDC=0x5FbDB2315678afecb367f032d93F642f64180aa3"}, "--chain-token: ethereum is given by both"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			_, err := parseServe(t, c.args...)
@@ -100,5 +103,36 @@ func TestStablecoinFlagsRefused(t *testing.T) {
 				t.Errorf("%v: want an error with %q", err, c.want)
 			}
 		})
+	}
+	// A malformed entry is not echoed: its URL may hold an API key.
+	for _, bad := range []string{"Base=https://x.example/v2/SECRETKEY", "base=ftp://x.example/v2/SECRETKEY", "base:https://x.example/v2/SECRETKEY"} {
+		if _, err := parseServe(t, "--chain", bad); err == nil || strings.Contains(err.Error(), "SECRETKEY") {
+			t.Errorf("--chain %s: %v, want refused without the key", bad, err)
+		}
+	}
+}
+
+// An override reaches only the mode whose flag names its chain: a test
+// chain's one confirmation and anvil contract never weaken live mode.
+func TestStablecoinOverridesPerMode(t *testing.T) {
+	anvilUSDC := "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+	cfg, err := parseServe(t, "--chain", "ethereum=https://eth.example/rpc", "--test-chain", "anvil=http://127.0.0.1:8545",
+		"--chain-id", "anvil=31337", "--chain-token", "anvil:USDC="+anvilUSDC, "--chain-confirmations", "anvil=1",
+		"--chain-confirmations", "ethereum=20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, test := cfg.stablecoin.live, cfg.stablecoin.test
+	if _, ok := live.Chains["anvil"]; ok {
+		t.Errorf("live has the test chain: %v", live.Chains)
+	}
+	if eth := live.Chains["ethereum"]; eth.Confirmations != 20 || eth.Tokens["USDC"].Contract.String() == anvilUSDC {
+		t.Errorf("live ethereum %+v", eth)
+	}
+	if anvil := test.Chains["anvil"]; anvil.Confirmations != 1 || anvil.Tokens["USDC"].Contract.String() != anvilUSDC {
+		t.Errorf("test anvil %+v", anvil)
+	}
+	if eth := test.Chains["ethereum"]; eth.Confirmations == 20 {
+		t.Errorf("live's override reached test's simulated ethereum: %+v", eth)
 	}
 }

@@ -19,7 +19,7 @@ const Name = "stablecoin"
 // vector 1, whose private key is public: coins sent to its addresses on a
 // real chain can be taken by anyone. Test mode only; live mode always
 // needs the account's own key.
-const TestXpub = "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8"
+const TestXpub = evm.PublicTestXpub
 
 // The credentials an account gives the provider (service/providersettings.go
 // checks them when they are set).
@@ -67,6 +67,12 @@ func New(cfg Config, livemode bool, creds checkout.Credentials) (*Provider, erro
 	key, err := evm.ParseExtendedKey(xpub)
 	if err != nil {
 		return nil, checkout.Errorf(checkout.KindState, "provider_misconfigured", "the account's stablecoin xpub cannot be used: %v", err)
+	}
+	if livemode && key.IsPublicTestKey() {
+		// Refused when it is set (service), and here for a key stored
+		// before that check.
+		return nil, checkout.Errorf(checkout.KindState, "provider_misconfigured",
+			"the account's live stablecoin xpub is the built-in test key, whose private key is public: give the account's own xpub")
 	}
 	p.key = key
 	if len(cfg.Chains) == 0 {

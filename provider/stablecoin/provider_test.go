@@ -165,6 +165,12 @@ func TestFactory(t *testing.T) {
 			t.Error("test mode without an xpub does not derive from TestXpub")
 		}
 	})
+	t.Run("LiveRefusesTestXpub", func(t *testing.T) {
+		_, err := stablecoin.Factory(modes)(acct, true, checkout.Credentials{"xpub": stablecoin.TestXpub})
+		if !checkout.IsKind(err, checkout.KindState) || !strings.Contains(err.Error(), "built-in test key") {
+			t.Fatalf("err %v", err)
+		}
+	})
 	t.Run("PrivateKeyRefused", func(t *testing.T) {
 		xprv := "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi"
 		_, err := stablecoin.Factory(modes)(acct, false, checkout.Credentials{"xpub": xprv})

@@ -10,40 +10,40 @@ import (
 
 // storedCoupon is the stored form of a checkout.Coupon.
 type storedCoupon struct {
-	ID             string            `json:"id"`
-	AccountID      string            `json:"account_id"`
-	Livemode       bool              `json:"livemode"`
-	Name           string            `json:"name,omitempty"`
-	PercentOff     int64             `json:"percent_off_hundredths,omitempty"`
-	AmountOff      int64             `json:"amount_off,omitempty"`
-	Currency       string            `json:"currency,omitempty"`
-	MaxRedemptions int64             `json:"max_redemptions,omitempty"`
-	RedeemBy       time.Time         `json:"redeem_by"`
-	Deleted        bool              `json:"deleted,omitempty"`
-	Metadata       map[string]string `json:"metadata"`
-	TimesRedeemed  int64             `json:"times_redeemed"`
-	Slots          []storedLinkSlot  `json:"slots"`
-	Version        int64             `json:"version"`
-	Created        time.Time         `json:"created"`
-	Updated        time.Time         `json:"updated"`
+	ID             string                 `json:"id"`
+	AccountID      string                 `json:"account_id"`
+	Livemode       bool                   `json:"livemode"`
+	Name           string                 `json:"name,omitempty"`
+	PercentOff     int64                  `json:"percent_off_hundredths,omitempty"`
+	AmountOff      int64                  `json:"amount_off,omitempty"`
+	Currency       string                 `json:"currency,omitempty"`
+	MaxRedemptions int64                  `json:"max_redemptions,omitempty"`
+	RedeemBy       time.Time              `json:"redeem_by"`
+	Deleted        bool                   `json:"deleted,omitempty"`
+	Metadata       map[string]string      `json:"metadata"`
+	TimesRedeemed  int64                  `json:"times_redeemed"`
+	Slots          []storedRedemptionSlot `json:"slots"`
+	Version        int64                  `json:"version"`
+	Created        time.Time              `json:"created"`
+	Updated        time.Time              `json:"updated"`
 }
 
 // storedPromotionCode is the stored form of a checkout.PromotionCode.
 type storedPromotionCode struct {
-	ID             string            `json:"id"`
-	AccountID      string            `json:"account_id"`
-	Livemode       bool              `json:"livemode"`
-	Code           string            `json:"code"`
-	Coupon         string            `json:"coupon"`
-	Active         bool              `json:"active"`
-	MaxRedemptions int64             `json:"max_redemptions,omitempty"`
-	ExpiresAt      time.Time         `json:"expires_at"`
-	Metadata       map[string]string `json:"metadata"`
-	TimesRedeemed  int64             `json:"times_redeemed"`
-	Slots          []storedLinkSlot  `json:"slots"`
-	Version        int64             `json:"version"`
-	Created        time.Time         `json:"created"`
-	Updated        time.Time         `json:"updated"`
+	ID             string                 `json:"id"`
+	AccountID      string                 `json:"account_id"`
+	Livemode       bool                   `json:"livemode"`
+	Code           string                 `json:"code"`
+	Coupon         string                 `json:"coupon"`
+	Active         bool                   `json:"active"`
+	MaxRedemptions int64                  `json:"max_redemptions,omitempty"`
+	ExpiresAt      time.Time              `json:"expires_at"`
+	Metadata       map[string]string      `json:"metadata"`
+	TimesRedeemed  int64                  `json:"times_redeemed"`
+	Slots          []storedRedemptionSlot `json:"slots"`
+	Version        int64                  `json:"version"`
+	Created        time.Time              `json:"created"`
+	Updated        time.Time              `json:"updated"`
 }
 
 func init() {
@@ -51,15 +51,24 @@ func init() {
 	RegisterKind(checkout.PromotionCodeKind, Codec{Encode: encodePromotionCode, Decode: decodePromotionCode})
 }
 
-func slotsToStored(in []checkout.LinkSlot) []storedLinkSlot {
-	return convertSlice(in, func(s checkout.LinkSlot) storedLinkSlot {
-		return storedLinkSlot{SessionID: s.SessionID, Since: UTC(s.Since)}
+// storedRedemptionSlot is the stored form of a checkout.RedemptionSlot;
+// a slot stored before payments held them has only session_id and since.
+type storedRedemptionSlot struct {
+	SessionID string    `json:"session_id"`
+	Since     time.Time `json:"since"`
+	PaymentID string    `json:"payment_id,omitempty"`
+	Until     time.Time `json:"until,omitzero"`
+}
+
+func slotsToStored(in []checkout.RedemptionSlot) []storedRedemptionSlot {
+	return convertSlice(in, func(s checkout.RedemptionSlot) storedRedemptionSlot {
+		return storedRedemptionSlot{SessionID: s.SessionID, Since: UTC(s.Since), PaymentID: s.PaymentID, Until: UTC(s.Until)}
 	})
 }
 
-func slotsFromStored(in []storedLinkSlot) []checkout.LinkSlot {
-	return convertSlice(in, func(s storedLinkSlot) checkout.LinkSlot {
-		return checkout.LinkSlot{SessionID: s.SessionID, Since: UTC(s.Since)}
+func slotsFromStored(in []storedRedemptionSlot) []checkout.RedemptionSlot {
+	return convertSlice(in, func(s storedRedemptionSlot) checkout.RedemptionSlot {
+		return checkout.RedemptionSlot{SessionID: s.SessionID, Since: UTC(s.Since), PaymentID: s.PaymentID, Until: UTC(s.Until)}
 	})
 }
 

@@ -196,6 +196,8 @@ type storedPayment struct {
 	Version        int64          `json:"Version"`
 	Created        time.Time      `json:"Created"`
 	Updated        time.Time      `json:"Updated"`
+	Coupon         string         `json:"Coupon,omitempty"`
+	PromotionCode  string         `json:"PromotionCode,omitempty"`
 }
 
 func paymentToStored(p *checkout.Payment) *storedPayment {
@@ -221,6 +223,8 @@ func paymentToStored(p *checkout.Payment) *storedPayment {
 		Version:        p.Version,
 		Created:        p.Created,
 		Updated:        p.Updated,
+		Coupon:         p.Coupon,
+		PromotionCode:  p.PromotionCode,
 	}
 }
 
@@ -247,6 +251,8 @@ func paymentFromStored(r *storedPayment) *checkout.Payment {
 		Version:        r.Version,
 		Created:        r.Created,
 		Updated:        r.Updated,
+		Coupon:         r.Coupon,
+		PromotionCode:  r.PromotionCode,
 	}
 }
 
