@@ -1,0 +1,152 @@
+package http_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// TestOpenAPIProductsAndInvoices drives /v1/products and /v1/invoices,
+// validating every exchange against the document: JSON and forms,
+// refusals naming their field, filters, the invoice's steps, a session
+// for a product and one for an invoice, paid, and the events.
+func TestOpenAPIProductsAndInvoices(t *testing.T) {
+	o := newOAEnv(t)
+	const js, form = "application/json", "application/x-www-form-urlencoded"
+	post := func(path, ct, body string, status int) *response {
+		t.Helper()
+		verdict := oaValid
+		if status != 200 {
+			verdict = oaSkip // the document cannot say every rule
+		}
+		return o.exchange(oaRequest{method: "POST", path: path, auth: oaBearer(o.key), contentType: ct, body: []byte(body), status: status, request: verdict})
+	}
+	get := func(path string, status int) *response {
+		t.Helper()
+		return o.exchange(oaRequest{method: "GET", path: path, auth: oaBearer(o.key), status: status})
+	}
+	ids := func(r *response) (out []string) {
+		for _, d := range r.get("data").([]any) {
+			out = append(out, d.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+
+	tea := post("/v1/products", js, `{"name":"Tea","description":"Green","images":["https://shop.example/tea.png"],"unit_amount":350,"currency":"ghs","metadata":{"sku":"T1"}}`, 200)
+	if !strings.HasPrefix(tea.str("id"), "prod_") || tea.get("active") != true || tea.get("unit_amount") != 350.0 || tea.str("currency") != "GHS" {
+		t.Fatalf("product %s", tea.body)
+	}
+	cake := post("/v1/products", form, "name=Cake&unit_amount=500&currency=GHS", 200)
+	for _, bad := range []struct{ body, param string }{
+		{`{"unit_amount":1,"currency":"GHS"}`, "name"},
+		{`{"name":"A","currency":"GHS"}`, "unit_amount"},
+		{`{"name":"A","unit_amount":-1,"currency":"GHS"}`, "unit_amount"},
+		{`{"name":"A","unit_amount":1}`, "currency"},
+		{`{"name":"A","unit_amount":1,"currency":"GHS","images":["ftp://x"]}`, "images[0]"},
+		{`{"name":"A","unit_amount":1,"currency":"GHS","price":5}`, "price"},
+	} {
+		if r := post("/v1/products", js, bad.body, 400); r.str("error", "param") != bad.param {
+			t.Errorf("%s: %s", bad.body, r.body)
+		}
+	}
+	if r := post("/v1/products/"+cake.str("id"), form, "active=false", 200); r.get("active") != false {
+		t.Fatalf("archive: %s", r.body)
+	}
+	post("/v1/products/"+tea.str("id"), js, `{"unit_amount":400}`, 200)
+	get("/v1/products/"+tea.str("id"), 200)
+	get("/v1/products/prod_nope", 404)
+	if got := ids(get("/v1/products?active=true", 200)); len(got) != 1 || got[0] != tea.str("id") {
+		t.Errorf("active products %v", got)
+	}
+	if got := ids(get("/v1/products?limit=1", 200)); len(got) != 1 || got[0] != cake.str("id") {
+		t.Errorf("first product %v", got)
+	}
+
+	// A session line from a product; an archived one refused by its field.
+	sess := validSession()
+	delete(sess, "amount")
+	sess["line_items"] = []any{map[string]any{"product": tea.str("id"), "quantity": 2}}
+	s := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: js, body: oaJSON(t, sess), status: 200})
+	if s.get("amount_total") != 800.0 || s.get("line_items", "data").([]any)[0].(map[string]any)["product"] != tea.str("id") {
+		t.Fatalf("product session %s", s.body)
+	}
+	sess["line_items"] = []any{map[string]any{"product": cake.str("id"), "quantity": 1}}
+	if r := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: js, body: oaJSON(t, sess), status: 400, request: oaSkip}); r.str("error", "param") != "line_items[0][product]" {
+		t.Errorf("archived product: %s", r.body)
+	}
+
+	// Invoices: a draft from a form (a product line and a free one).
+	due := o.clock.Now().Add(72 * time.Hour).Format(time.RFC3339)
+	in := post("/v1/invoices", form, "customer_email=ama@example.com&customer_name=Ama&currency=GHS&due_date="+due+
+		"&line_items[0][product]="+tea.str("id")+"&line_items[0][quantity]=1"+
+		"&line_items[1][quantity]=2&line_items[1][price_data][unit_amount]=1000&line_items[1][price_data][product_data][name]=Delivery", 200)
+	id := in.str("id")
+	if in.str("status") != "draft" || in.get("amount_due") != 2400.0 || len(in.get("lines", "data").([]any)) != 2 {
+		t.Fatalf("invoice %s", in.body)
+	}
+	for _, bad := range []struct{ body, param string }{
+		{`{"currency":"GHS"}`, "customer_email"},
+		{`{"customer_email":"x"}`, "customer_email"},
+		{`{"customer_email":"a@example.com","line_items":[{"product":"` + cake.str("id") + `","quantity":1}]}`, "line_items[0][product]"},
+		{`{"customer_email":"a@example.com","line_items":[{"quantity":1}]}`, "line_items[0][price_data][unit_amount]"},
+		{`{"customer_email":"a@example.com","status":"paid"}`, "status"},
+	} {
+		if r := post("/v1/invoices", js, bad.body, 400); r.str("error", "param") != bad.param {
+			t.Errorf("%s: %s", bad.body, r.body)
+		}
+	}
+	post("/v1/invoices/"+id, js, `{"description":"March"}`, 200)
+	invSession := validSession()
+	delete(invSession, "amount")
+	invSession["invoice"] = id
+	if r := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: js, body: oaJSON(t, invSession), status: 400, request: oaSkip}); r.str("error", "param") != "invoice" {
+		t.Errorf("session for a draft: %s", r.body)
+	}
+	if r := post("/v1/invoices/"+id+"/finalize", js, ``, 200); r.str("status") != "open" || r.get("status_transitions", "finalized_at") == nil {
+		t.Fatalf("finalize %s", r.body)
+	}
+	post("/v1/invoices/"+id+"/finalize", js, ``, 400)
+	post("/v1/invoices/"+id, js, `{"description":"April"}`, 400)
+
+	// A session for it, paid (as the page pays): the invoice is paid with it.
+	cs := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: js, body: oaJSON(t, invSession), status: 200})
+	if cs.str("invoice") != id || cs.get("amount_total") != 2400.0 || cs.str("customer_email") != "ama@example.com" {
+		t.Fatalf("invoice session %s", cs.body)
+	}
+	other := o.exchange(oaRequest{method: "POST", path: "/v1/checkout/sessions", auth: oaBearer(o.key), contentType: js, body: oaJSON(t, invSession), status: 200})
+	if p := o.pay(cs.str("id"), "card", "4242424242424242"); p.Status != checkout.PaymentSucceeded {
+		t.Fatalf("pay %+v", p)
+	}
+	paid := get("/v1/invoices/"+id, 200)
+	if paid.str("status") != "paid" || paid.str("checkout_session") != cs.str("id") || paid.get("amount_paid") != 2400.0 || paid.get("amount_remaining") != 0.0 {
+		t.Fatalf("paid invoice %s", paid.body)
+	}
+	card := &checkout.Card{Number: "4242424242424242", ExpMonth: 12, ExpYear: o.clock.Now().Year() + 5, CVC: "123"}
+	if _, p, err := o.svc.Pay(t.Context(), other.str("id"), service.PayParams{Method: checkout.MethodCard, Card: card}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("a second session of a paid invoice: %v %+v", err, p)
+	}
+	post("/v1/invoices/"+id+"/void", js, ``, 400)
+
+	// Another, voided.
+	second := post("/v1/invoices", js, `{"customer_email":"kofi@example.com","line_items":[{"quantity":1,"price_data":{"unit_amount":700,"product_data":{"name":"Fee"}}}]}`, 200)
+	post("/v1/invoices/"+second.str("id")+"/finalize", form, ``, 200)
+	if r := post("/v1/invoices/"+second.str("id")+"/void", form, ``, 200); r.str("status") != "void" || r.get("amount_remaining") != 0.0 {
+		t.Fatalf("void %s", r.body)
+	}
+	if got := ids(get("/v1/invoices?status=paid", 200)); len(got) != 1 || got[0] != id {
+		t.Errorf("paid invoices %v", got)
+	}
+	if got := ids(get("/v1/invoices", 200)); len(got) != 2 {
+		t.Errorf("invoices %v", got)
+	}
+	o.exchange(oaRequest{method: "GET", path: "/v1/invoices?status=late", auth: oaBearer(o.key), status: 400, request: oaInvalid})
+	get("/v1/invoices/in_nope", 404)
+	for _, typ := range []string{"product.created", "product.updated", "invoice.created", "invoice.updated", "invoice.finalized", "invoice.paid", "invoice.voided"} {
+		if l := get("/v1/events?type="+typ, 200); len(l.get("data").([]any)) == 0 {
+			t.Errorf("no %s event", typ)
+		}
+	}
+}
