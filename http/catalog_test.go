@@ -1,11 +1,14 @@
 package http_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/client"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -148,5 +151,75 @@ func TestOpenAPIProductsAndInvoices(t *testing.T) {
 		if l := get("/v1/events?type="+typ, 200); len(l.get("data").([]any)) == 0 {
 			t.Errorf("no %s event", typ)
 		}
+	}
+}
+
+// TestSDKProductsAndInvoices drives products and invoices through the Go
+// SDK against the real server, and pays an invoice's session on the
+// hosted page: the SDK then reads the invoice paid by that session.
+func TestSDKProductsAndInvoices(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL))
+	tea, err := c.Products.Create(ctx, &client.ProductParams{Name: "Tea", UnitAmount: 350, Currency: "ghs", Images: []string{"https://shop.example/tea.png"}})
+	if err != nil || !strings.HasPrefix(tea.ID, "prod_") || !tea.Active || tea.UnitAmount != 350 || tea.Currency != "GHS" || len(tea.Images) != 1 {
+		t.Fatalf("create: %+v %v", tea, err)
+	}
+	old, err := c.Products.Create(ctx, &client.ProductParams{Name: "Old", UnitAmount: 100, Currency: "GHS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old, err = c.Products.Archive(ctx, old.ID); err != nil || old.Active {
+		t.Fatalf("archive: %+v %v", old, err)
+	}
+	price := int64(400)
+	if tea, err = c.Products.Update(ctx, tea.ID, &client.ProductUpdateParams{UnitAmount: &price}); err != nil || tea.UnitAmount != 400 {
+		t.Fatalf("update: %+v %v", tea, err)
+	}
+	yes := true
+	var active []string
+	for p, err := range c.Products.All(ctx, &client.ProductListParams{Limit: 1, Active: &yes}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		active = append(active, p.ID)
+	}
+	if len(active) != 1 || active[0] != tea.ID {
+		t.Fatalf("active products %v", active)
+	}
+	_, err = c.Sessions.Create(ctx, &client.SessionParams{SuccessURL: "https://shop.example/success", CancelURL: "https://shop.example/cancel",
+		LineItems: []client.LineItemParams{{Quantity: 1, Product: old.ID}}})
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) || apiErr.Param != "line_items[0][product]" {
+		t.Fatalf("an archived product's session: %v", err)
+	}
+
+	in, err := c.Invoices.Create(ctx, &client.InvoiceParams{CustomerEmail: "customer@example.com", CustomerName: "Ama",
+		LineItems: []client.LineItemParams{{Quantity: 2, Product: tea.ID}, {Quantity: 1, PriceData: &client.PriceDataParams{UnitAmount: 1000,
+			ProductData: &client.ProductDataParams{Name: "Delivery"}}}}})
+	if err != nil || in.Status != client.InvoiceDraft || in.AmountDue != 1800 || in.Currency != "GHS" || len(in.Lines.Data) != 2 || in.Lines.Data[0].Product != tea.ID {
+		t.Fatalf("invoice: %+v %v", in, err)
+	}
+	if in, err = c.Invoices.Finalize(ctx, in.ID); err != nil || in.Status != client.InvoiceOpen || in.StatusTransitions.FinalizedAt == nil {
+		t.Fatalf("finalize: %+v %v", in, err)
+	}
+	sess, err := c.Sessions.Create(ctx, &client.SessionParams{Invoice: in.ID, SuccessURL: "https://shop.example/success", CancelURL: "https://shop.example/cancel"})
+	if err != nil || sess.Invoice != in.ID || sess.AmountTotal != 1800 || sess.LineItems == nil || sess.LineItems.Data[0].Product != tea.ID ||
+		sess.LineItems.Data[0].Price.Product != tea.ID {
+		t.Fatalf("invoice session: %+v %v", sess, err)
+	}
+	res := e.openOK(t, "/checkout/"+sess.ID).pay("4242 4242 4242 4242")
+	if loc := res.location(); !strings.HasPrefix(loc, "https://shop.example/success") {
+		t.Fatalf("pay went to %s", loc)
+	}
+	if in, err = c.Invoices.Get(ctx, in.ID); err != nil || in.Status != client.InvoicePaid || in.CheckoutSession != sess.ID || !in.Paid || in.AmountPaid != 1800 {
+		t.Fatalf("paid invoice: %+v %v", in, err)
+	}
+	page, err := c.Invoices.List(ctx, &client.InvoiceListParams{Status: client.InvoicePaid})
+	if err != nil || len(page.Data) != 1 || page.Data[0].ID != in.ID {
+		t.Fatalf("paid invoices: %+v %v", page, err)
+	}
+	if _, err := c.Invoices.Void(ctx, in.ID); !errors.As(err, &apiErr) || apiErr.Code != "invoice_not_open" {
+		t.Fatalf("void of a paid invoice: %v", err)
 	}
 }
