@@ -538,3 +538,68 @@ func TestInvoiceHeldByVoucher(t *testing.T) {
 		t.Fatalf("invoice %+v", got)
 	}
 }
+
+// TestInvoiceHeldThroughThreeDSecure: a payment waiting on 3-D Secure
+// holds the invoice for ClaimTTL; once the hold lapsed and another
+// session paid, its confirmation is canceled, nothing charged twice.
+func TestInvoiceHeldThroughThreeDSecure(t *testing.T) {
+	f := newFixture(t)
+	clk := &setClock{now: time.Now().UTC().Truncate(time.Second)}
+	f.configure(func(c *service.Config) { c.Clock = clk })
+	in := f.openInvoice(t, 1000, nil)
+	a, b := f.invoiceSession(t, in.ID), f.invoiceSession(t, in.ID)
+	_, pa, err := f.svc.Pay(f.ctx, a.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if err != nil || pa.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, pa)
+	}
+	_, _, err = f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+	wantState(t, err, "invoice_payment_in_progress")
+	_, err = f.svc.VoidInvoice(f.ctx, f.scope, in.ID)
+	wantState(t, err, "invoice_payment_in_progress")
+	clk.Add(checkout.ClaimTTL)
+	if _, pb, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || pb.Status != checkout.PaymentSucceeded {
+		t.Fatalf("pay after the hold lapsed: %v %+v", err, pb)
+	}
+	sess, p, err := f.svc.ConfirmPayment(f.ctx, a.ID, pa.ID, checkout.ConfirmRequest{Completed: true})
+	if err != nil || p.Status != checkout.PaymentCanceled || sess.Status != checkout.SessionOpen {
+		t.Fatalf("late confirmation: %v %+v %+v", err, p, sess)
+	}
+	if got, _ := f.svc.GetInvoice(f.ctx, f.scope, in.ID); got.Status != checkout.InvoicePaid || got.Session != b.ID {
+		t.Fatalf("invoice %+v", got)
+	}
+}
+
+// TestInvoiceLateSuccessRefunded: a provider reports a success for a
+// payment whose hold lapsed while another session paid the invoice: the
+// success is recorded, its session not completed, and it is refunded in
+// full — the invoice stays paid once, by the other session.
+func TestInvoiceLateSuccessRefunded(t *testing.T) {
+	f := newFixture(t)
+	clk := &setClock{now: time.Now().UTC().Truncate(time.Second)}
+	f.configure(func(c *service.Config) { c.Clock = clk })
+	in := f.openInvoice(t, 1000, nil)
+	a, b := f.invoiceSession(t, in.ID), f.invoiceSession(t, in.ID)
+	_, pa, err := f.svc.Pay(f.ctx, a.ID, service.PayParams{Method: "card", Card: card("4000002760003184", "123")})
+	if err != nil || pa.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("3-D Secure pay: %v %+v", err, pa)
+	}
+	clk.Add(checkout.ClaimTTL)
+	if _, pb, err := f.svc.Pay(f.ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || pb.Status != checkout.PaymentSucceeded {
+		t.Fatalf("pay after the hold lapsed: %v %+v", err, pb)
+	}
+	p, err := f.svc.ApplyProviderResult(f.ctx, f.scope, pa.Provider, checkout.Notification{PaymentID: pa.ID,
+		Result: checkout.ProviderResult{Status: checkout.PaymentSucceeded}})
+	if err != nil || p.Status != checkout.PaymentSucceeded || p.AmountRefunded != p.Amount {
+		t.Fatalf("late success: %v %+v", err, p)
+	}
+	if sess, _ := f.svc.GetSession(f.ctx, f.scope, a.ID); sess.Status != checkout.SessionOpen || sess.Payment != "" {
+		t.Fatalf("session of the late success %+v", sess)
+	}
+	refunds, err := f.svc.ListRefunds(f.ctx, f.scope, service.RefundFilter{ListParams: checkout.ListParams{Limit: 10}, Payment: pa.ID})
+	if err != nil || len(refunds.Items) != 1 || refunds.Items[0].Amount != pa.Amount {
+		t.Fatalf("refunds %v %+v", err, refunds.Items)
+	}
+	if got, _ := f.svc.GetInvoice(f.ctx, f.scope, in.ID); got.Status != checkout.InvoicePaid || got.Session != b.ID {
+		t.Fatalf("invoice %+v", got)
+	}
+}
