@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -191,19 +192,7 @@ func (s *Service) ArchiveProduct(ctx context.Context, scope checkout.Scope, id s
 
 func sameProduct(a, b *checkout.Product) bool {
 	return a.Name == b.Name && a.Description == b.Description && slices.Equal(a.Images, b.Images) &&
-		a.UnitAmount == b.UnitAmount && a.Currency == b.Currency && a.Active == b.Active && mapsEqual(a.Metadata, b.Metadata)
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+		a.UnitAmount == b.UnitAmount && a.Currency == b.Currency && a.Active == b.Active && maps.Equal(a.Metadata, b.Metadata)
 }
 
 // productLine fills line item i of a request from its product: the
