@@ -120,10 +120,17 @@ func (i *Invoice) Clone() *Invoice {
 	return &c
 }
 
-// notOpen is the KindState error of an invoice that is not open.
+// notOpen is the KindState error of paying an invoice that is not open;
+// the page shows its message to the customer.
 func (i *Invoice) notOpen() *Error {
-	return &Error{Kind: KindState, Code: "invoice_" + string(i.Status),
-		Message: "invoice " + i.ID + " is " + string(i.Status) + ", not open"}
+	msg := "this invoice is not finalized yet and cannot be paid"
+	switch i.Status {
+	case InvoicePaid:
+		msg = "this invoice has already been paid"
+	case InvoiceVoid:
+		msg = "this invoice has been voided and can no longer be paid"
+	}
+	return &Error{Kind: KindState, Code: "invoice_" + string(i.Status), Message: msg}
 }
 
 // bump records a change at now.
@@ -173,7 +180,7 @@ func (i *Invoice) Claim(sessionID string, now time.Time) error {
 	}
 	if !i.Accepts(sessionID, now) {
 		return &Error{Kind: KindState, Code: "invoice_payment_in_progress",
-			Message: "another checkout session of invoice " + i.ID + " is being paid"}
+			Message: "this invoice is being paid in another checkout session; try again in a few minutes"}
 	}
 	i.Holder = InvoiceHolder{SessionID: sessionID, Since: now}
 	i.bump(now)
