@@ -223,3 +223,47 @@ func TestSDKProductsAndInvoices(t *testing.T) {
 		t.Fatalf("void of a paid invoice: %v", err)
 	}
 }
+
+// TestPageInvoiceCannotBePaid: the page of a session whose invoice was
+// voided, or paid through another session, says so when the customer
+// pays, and charges nothing.
+func TestPageInvoiceCannotBePaid(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	c := client.New(e.key, client.WithBaseURL(e.srv.URL))
+	invoice := func() *client.Invoice {
+		in, err := c.Invoices.Create(ctx, &client.InvoiceParams{CustomerEmail: "customer@example.com", Currency: "GHS",
+			LineItems: []client.LineItemParams{{Quantity: 1, PriceData: &client.PriceDataParams{UnitAmount: 1000, ProductData: &client.ProductDataParams{Name: "Fee"}}}}})
+		if err == nil {
+			in, err = c.Invoices.Finalize(ctx, in.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	session := func(in string) string {
+		s, err := c.Sessions.Create(ctx, &client.SessionParams{Invoice: in, SuccessURL: "https://shop.example/success", CancelURL: "https://shop.example/cancel"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.ID
+	}
+	voided := invoice()
+	vs := session(voided.ID)
+	if _, err := c.Invoices.Void(ctx, voided.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.openOK(t, "/checkout/"+vs).pay("4242 4242 4242 4242").back().mustContain("This invoice has been cancelled by the merchant")
+	if pays := e.payments(t, vs); len(pays) != 0 {
+		t.Fatalf("payments of a voided invoice's session: %v", pays)
+	}
+
+	paid := invoice()
+	first, second := session(paid.ID), session(paid.ID)
+	e.openOK(t, "/checkout/"+first).pay("4242 4242 4242 4242")
+	e.openOK(t, "/checkout/"+second).pay("4242 4242 4242 4242").back().mustContain("This invoice has already been paid")
+	if pays := e.payments(t, second); len(pays) != 0 {
+		t.Fatalf("payments of a paid invoice's other session: %v", pays)
+	}
+}
