@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -73,12 +72,18 @@ func (s *Service) sessionInvoice(ctx context.Context, sess *checkout.Session) (*
 		return nil, nil
 	}
 	o, err := s.store.GetObject(ctx, sess.Scope(), checkout.InvoiceKind, sess.Invoice)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		// Invoices are never deleted; one missing (a store restored
+		// without it) must not stop a payment's outcome being recorded.
+		s.log.Error("a checkout session's invoice is missing", "session", sess.ID, "invoice", sess.Invoice)
+		return nil, nil
+	}
 	if err != nil {
-		return nil, err // an invoice is never deleted: not found is an error
+		return nil, err
 	}
 	in, ok := o.(*checkout.Invoice)
 	if !ok {
-		return nil, checkout.ErrNotFound
+		return nil, nil
 	}
 	return in, nil
 }
