@@ -55,6 +55,9 @@ type LineItem struct {
 	AmountDiscount int64
 	AmountTax      int64
 	AmountTotal    int64
+	// Product is the product the line was priced from ("" for a line given
+	// with its own price): its price then, copied, not its price now.
+	Product string
 }
 
 // Session is a checkout session: what the customer is asked to pay and how far
@@ -184,6 +187,11 @@ type Session struct {
 	// ReturnURL is seed 003's return_url: where the merchant's own
 	// integration sends the customer back, kept as given ("" when none).
 	ReturnURL string
+
+	// Invoice is the invoice the session pays ("" for none): its line
+	// items and amount are the invoice's, and its completion marks the
+	// invoice paid in the same write.
+	Invoice string
 }
 
 // Scope is what every stored object belongs to: one account, in one mode.

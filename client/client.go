@@ -116,6 +116,10 @@ type Client struct {
 	Refunds *RefundService
 	// Coupons creates, reads, lists and deletes coupons.
 	Coupons *CouponService
+	// Products creates, reads, lists, updates and archives products.
+	Products *ProductService
+	// Invoices creates, reads, lists, updates, finalizes and voids invoices.
+	Invoices *InvoiceService
 	// PromotionCodes creates, reads, lists and updates promotion codes.
 	PromotionCodes *PromotionCodeService
 
@@ -186,6 +190,7 @@ func New(apiKey string, opts ...Option) *Client {
 		Refunds:      &RefundService{b: b},
 		b:            b,
 		Coupons:      &CouponService{b: b}, PromotionCodes: &PromotionCodeService{b: b},
+		Products: &ProductService{b: b}, Invoices: &InvoiceService{b: b},
 	}
 }
 

@@ -82,6 +82,9 @@ type Session struct {
 	// PaymentLink is the id of the payment link whose visit made the
 	// session; "" for a session made through the API.
 	PaymentLink string `json:"payment_link"`
+	// Invoice is the invoice the session pays ("in_..."); "" for none.
+	// Completing the session marks the invoice paid.
+	Invoice string `json:"invoice"`
 
 	Customer           string   `json:"customer"`
 	CustomerEmail      string   `json:"customer_email"`
@@ -164,6 +167,9 @@ type LineItem struct {
 	Price          *Price `json:"price"`
 	// Discounts is the item's share of its session's discount (coupon.go).
 	Discounts []LineItemDiscount `json:"discounts"`
+	// Product is the product the line was priced from ("prod_..."), at
+	// its price then; "" for a line given with PriceData.
+	Product string `json:"product"`
 }
 
 // Price is the unit price of a line item.
@@ -171,6 +177,7 @@ type Price struct {
 	Object      string      `json:"object"`
 	Currency    string      `json:"currency"`
 	UnitAmount  int64       `json:"unit_amount"`
+	Product     string      `json:"product"`
 	ProductData ProductData `json:"product_data"`
 }
 
@@ -233,6 +240,10 @@ type SessionParams struct {
 	// method accepts; nil takes the account's.
 	SupportedTokens []TokenChain `json:"supported_tokens,omitempty"`
 
+	// Invoice names an open invoice to pay ("in_..."): the session takes
+	// its line items and amount due; leave Amount and LineItems empty.
+	Invoice string `json:"invoice,omitempty"`
+
 	// IdempotencyKey, when set, replaces the random Idempotency-Key of the
 	// call. Set it (e.g. to your order id) to make creating the session for
 	// an order safe to repeat even across restarts of your process.
@@ -243,6 +254,9 @@ type SessionParams struct {
 type LineItemParams struct {
 	Quantity  int64            `json:"quantity,omitempty"`
 	PriceData *PriceDataParams `json:"price_data,omitempty"`
+	// Product, instead of PriceData, prices the line from a product
+	// ("prod_...") at its current price.
+	Product string `json:"product,omitempty"`
 }
 
 // PriceDataParams prices a line item inline.

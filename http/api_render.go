@@ -30,6 +30,7 @@ type sessionJSON struct {
 	LineItems          listJSON          `json:"line_items"`
 	Payment            *string           `json:"payment"`
 	PaymentLink        *string           `json:"payment_link"`
+	Invoice            *string           `json:"invoice"`
 	Customer           *string           `json:"customer"`
 	CustomerEmail      *string           `json:"customer_email"`
 	CustomerPhone      *string           `json:"customer_phone"`
@@ -67,13 +68,17 @@ type lineItemJSON struct {
 	AmountTax      int64     `json:"amount_tax"`
 	AmountTotal    int64     `json:"amount_total"`
 	Price          priceJSON `json:"price"`
-	lineDiscounts            // its share of the session's discount (api_coupons.go)
+	// Product is the product the line was priced from (null for a line
+	// given with price_data); also price.product, where Stripe has it.
+	Product       *string `json:"product"`
+	lineDiscounts         // its share of the session's discount (api_coupons.go)
 }
 
 type priceJSON struct {
 	Object      string          `json:"object"`
 	Currency    string          `json:"currency"`
 	UnitAmount  int64           `json:"unit_amount"`
+	Product     *string         `json:"product"`
 	ProductData productDataJSON `json:"product_data"`
 }
 
@@ -152,7 +157,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		TotalDetails: totalDetailsJSON{AmountDiscount: sess.AmountDiscount, AmountTax: sess.AmountTax},
 		Currency:     string(sess.Currency),
 		LineItems:    listJSON{Object: "list", Data: items, URL: "/v1/checkout/sessions/" + sess.ID + "/line_items"},
-		Payment:      optString(sess.Payment), PaymentLink: optString(sess.PaymentLink), Customer: optString(sess.Customer),
+		Payment:      optString(sess.Payment), PaymentLink: optString(sess.PaymentLink), Invoice: optString(sess.Invoice), Customer: optString(sess.Customer),
 		CustomerEmail: optString(sess.CustomerEmail), CustomerPhone: optString(sess.CustomerPhone),
 		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
 		discountsJSON:     discountsJSON{Discounts: renderDiscounts(sess.Discounts), AllowPromotionCodes: sess.AllowPromotionCodes},
@@ -173,8 +178,9 @@ func renderLineItem(li checkout.LineItem) lineItemJSON {
 	return lineItemJSON{
 		ID: li.ID, Object: "item", Description: li.Name, Quantity: li.Quantity, Currency: string(li.Currency),
 		AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal,
-		Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount,
+		Price: priceJSON{Object: "price", Currency: string(li.Currency), UnitAmount: li.UnitAmount, Product: optString(li.Product),
 			ProductData: productDataJSON{Name: li.Name, Description: optString(li.Description), Images: images}},
+		Product:       optString(li.Product),
 		lineDiscounts: lineDiscounts{Discounts: []lineDiscountJSON{}},
 	}
 }
@@ -207,6 +213,10 @@ func renderEventAt(ev *checkout.Event, publicURL string) *eventJSON {
 			out.Data.Object = renderCoupon(o, ev.Created)
 		case *checkout.PromotionCode:
 			out.Data.Object = renderPromotionCode(o)
+		case *checkout.Product:
+			out.Data.Object = renderProduct(o)
+		case *checkout.Invoice:
+			out.Data.Object = renderInvoice(o)
 		}
 	}
 	return out

@@ -53,6 +53,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Discounts = decodeDiscounts(v, "discounts", "promotion_code")
 	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
 	p.SupportedTokens = decodeSupportedTokens(v)
+	p.Invoice, _ = v.String("invoice")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -157,6 +158,7 @@ func decodeLineItems(v *params.Values) []service.LineItemParams {
 		if n, ok := it.Int("quantity"); ok {
 			li.Quantity = &n
 		}
+		li.Product, _ = it.String("product")
 		if pd, ok := it.Object("price_data"); ok {
 			li.Currency, _ = pd.String("currency")
 			if n, ok := pd.Int("unit_amount"); ok {

@@ -478,6 +478,11 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		case isDomain && e.Kind == checkout.KindState && (e.Code == "too_many_attempts" || e.Code == "payment_in_progress" || e.Code == "payment_link_exhausted"):
 			f.Alert = tr(d.Lang, map[string]string{"too_many_attempts": "too_many_attempts", "payment_in_progress": "in_progress", "payment_link_exhausted": "link_exhausted"}[e.Code])
 			s.redirectFlash(w, r, sess, f)
+		case isDomain && e.Kind == checkout.KindState && (e.Code == "invoice_paid" || e.Code == "invoice_void" || e.Code == "invoice_draft" || e.Code == "invoice_payment_in_progress"):
+			// The session's invoice cannot be paid through it now.
+			f.Alert = tr(d.Lang, map[string]string{"invoice_paid": "invoice_paid", "invoice_void": "invoice_void", "invoice_draft": "invoice_void",
+				"invoice_payment_in_progress": "invoice_in_progress"}[e.Code])
+			s.redirectFlash(w, r, sess, f)
 		case isDomain && e.Kind == checkout.KindState && (e.Code == "coupon_max_redemptions" || e.Code == "promotion_code_max_redemptions"):
 			f.Alert = tr(d.Lang, "discount_fixed_exhaust")
 			if sess.AllowPromotionCodes {

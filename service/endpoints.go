@@ -28,6 +28,8 @@ var EventTypes = []string{
 	checkout.EventPaymentLinkCreated, checkout.EventPaymentLinkUpdated,
 	checkout.EventRefundCreated, checkout.EventRefundSucceeded, checkout.EventRefundFailed, checkout.EventPaymentRefunded,
 	checkout.EventCouponCreated, checkout.EventCouponDeleted, checkout.EventPromotionCodeCreated, checkout.EventPromotionCodeUpdated,
+	checkout.EventProductCreated, checkout.EventProductUpdated,
+	checkout.EventInvoiceCreated, checkout.EventInvoiceUpdated, checkout.EventInvoiceFinalized, checkout.EventInvoicePaid, checkout.EventInvoiceVoided,
 }
 
 // Endpoint settings, with their defaults.

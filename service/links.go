@@ -73,7 +73,11 @@ func (s *Service) CreatePaymentLink(ctx context.Context, scope checkout.Scope, p
 	}
 	// The template is checked as a session made from it would be, so that
 	// every visit can mint one; the amounts are kept as computed.
-	sp := &SessionParams{Amount: p.Amount, Currency: p.Currency, LineItems: p.LineItems, PaymentMethodTypes: p.PaymentMethodTypes,
+	items, err := s.resolveProducts(ctx, scope, p.LineItems)
+	if err != nil {
+		return nil, err
+	}
+	sp := &SessionParams{Amount: p.Amount, Currency: p.Currency, LineItems: items, PaymentMethodTypes: p.PaymentMethodTypes,
 		Description: l.Description, Metadata: p.Metadata, SuccessURL: "https://link.invalid/", CancelURL: "https://link.invalid/"}
 	sess, err := buildSession(sp, acct, scope.Livemode, now)
 	if err != nil {
@@ -309,7 +313,8 @@ func (s *Service) mint(ctx context.Context, l *checkout.PaymentLink, acct *check
 	}
 	for _, li := range l.LineItems {
 		p.LineItems = append(p.LineItems, LineItemParams{Quantity: &li.Quantity, Currency: string(li.Currency),
-			UnitAmount: &li.UnitAmount, Name: li.Name, Description: li.Description, Images: li.Images})
+			UnitAmount: &li.UnitAmount, Name: li.Name, Description: li.Description, Images: li.Images,
+			Product: li.Product, fromProduct: li.Product != ""}) // the link's price, copied when it was made
 	}
 	return s.createSession(ctx, l.Scope(), p, acct, id, l.ID)
 }

@@ -265,6 +265,15 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			return err
 		}
 		c.Objects = append(c.Objects, places...)
+		// And a session for an invoice holds it: of two sessions of one
+		// invoice paid at once, one is refused here.
+		inv, err := s.claimInvoice(ctx, sess, now)
+		if err != nil {
+			return err
+		}
+		if inv != nil {
+			c.Objects = append(c.Objects, inv)
+		}
 		return s.store.Commit(ctx, c)
 	})
 	if err != nil {
@@ -328,6 +337,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 	var ended checkout.SessionStatus // set when the session can no longer be paid
 	exhausted := false               // set when its payment link has no place left
 	redeemed := false                // set when its discount has no redemption left
+	invoiceGone := false             // set when its invoice cannot be paid by it now
 	err = retryCAS(func() error {
 		sess, err := s.store.FindSession(ctx, sessionID)
 		if err != nil {
@@ -356,15 +366,26 @@ func (s *Service) ConfirmPayment(ctx context.Context, sessionID, paymentID strin
 			return err
 		}
 		c.Objects = append(c.Objects, places...)
+		inv, err := s.claimInvoice(ctx, sess, now)
+		if err != nil {
+			invoiceGone = checkout.IsKind(err, checkout.KindState)
+			return err
+		}
+		if inv != nil {
+			c.Objects = append(c.Objects, inv)
+		}
 		return s.store.Commit(ctx, c)
 	})
-	if ended != "" || exhausted || redeemed {
+	if ended != "" || exhausted || redeemed || invoiceGone {
 		why := "the checkout session is " + string(ended)
 		if exhausted {
 			why = "the payment link has reached its limit of completed checkout sessions"
 		}
 		if redeemed {
 			why = "the discount of the checkout session has been redeemed as many times as it may be"
+		}
+		if invoiceGone {
+			why = "the invoice of the checkout session is no longer open, or is being paid through another checkout session"
 		}
 		sess, canceled, err := s.cancelPayment(ctx, p.ID, why)
 		// A gateway's payment may have gone through while the customer was
@@ -573,8 +594,18 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 			note.Outcome = checkout.NotificationApplied
 		}
 		wasOpen := sess.Status == checkout.SessionOpen
+		wasPaid := sess.PaymentStatus == checkout.PaymentPaid
+		// A session for an invoice that can no longer take this payment
+		// (voided, or paid through another session, after this payment's
+		// hold lapsed) is not completed by a success: the payment is
+		// refunded like any success its session cannot take.
+		inv, err := s.sessionInvoice(ctx, sess)
+		if err != nil {
+			return err
+		}
+		refuse := inv != nil && res.Status == checkout.PaymentSucceeded && !inv.Accepts(sess.ID, now)
 		var keep bool
-		if events, keep, err = s.apply(sess, p, res, now); err != nil {
+		if events, keep, err = s.apply(sess, p, res, now, refuse); err != nil {
 			return err
 		}
 		// Left undecided, the payment is asked about later in case its
@@ -630,6 +661,15 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 			}
 			c.Objects = append(c.Objects, places...)
 		}
+		// Its invoice: paid in this same write as the completion, with
+		// invoice.paid; held on, or freed, as the payment goes.
+		if inv, ev := s.settleInvoice(inv, sess, p, wasPaid, completed, now); inv != nil {
+			c.Objects = append(c.Objects, inv)
+			if ev != nil {
+				c.Events = append(c.Events, ev)
+				events = c.Events
+			}
+		}
 		// A success the session could not take (see apply) is refunded
 		// in this same write.
 		// A late deposit is never refunded (checkoutd holds no key): its
@@ -682,7 +722,10 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 
 // apply changes sess and p for result res and returns the events to write;
 // writeSession is false when the session must be left as it is.
-func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time) (events []*checkout.Event, writeSession bool, err error) {
+//
+// refuse, set when the session's invoice cannot take this payment, makes
+// a success one the session does not take (as one after it ended).
+func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time, refuse bool) (events []*checkout.Event, writeSession bool, err error) {
 	// A payment checkoutd canceled itself, its session having ended before
 	// the customer's step was confirmed, may still have been charged at
 	// the gateway (Stripe takes the money when the customer passes 3-D
@@ -759,8 +802,9 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		}
 		// A payment asked for another total than the session's now (its
 		// discount changed while it waited) never completes the session:
-		// it is a late success, the session left open at its own total.
-		if !chargedAfterCancel && p.Amount == sess.AmountTotal && p.Currency == sess.Currency {
+		// it is a late success, the session left open at its own total;
+		// so is one whose invoice can no longer take it (refuse).
+		if !chargedAfterCancel && !refuse && p.Amount == sess.AmountTotal && p.Currency == sess.Currency {
 			prevPayment := sess.Payment
 			sess.Payment = p.ID // before Apply, so the event's snapshot names it
 			if err := sessionEvent(checkout.TransitionPay); err == nil {

@@ -58,6 +58,10 @@ type SessionParams struct {
 	// chk_test_… or chk_live_…: a session made through /v1/checkout_sessions.
 	// Every dialect reads it; the customer's cancel link cancels it.
 	CheckoutSessionsID bool
+	// Invoice names an open invoice the session pays: its line items and
+	// amount due are the session's (see invoiceSession); Amount,
+	// LineItems and discounts are then refused.
+	Invoice string
 }
 
 // DiscountParams names one discount: a coupon or a promotion code.
@@ -66,7 +70,8 @@ type DiscountParams struct {
 	PromotionCode string
 }
 
-// LineItemParams is one requested line item (Stripe's price_data shape).
+// LineItemParams is one requested line item: Stripe's price_data shape,
+// or a Product (with Quantity) whose current price the line takes.
 type LineItemParams struct {
 	Quantity    *int64
 	Currency    string
@@ -74,6 +79,10 @@ type LineItemParams struct {
 	Name        string
 	Description string
 	Images      []string
+	Product     string
+	// fromProduct is set once the price above was copied from Product
+	// (resolveProducts), so it is not refused as price_data given twice.
+	fromProduct bool
 }
 
 // CreateSession validates p and stores a new open session in scope. A
@@ -89,11 +98,24 @@ func (s *Service) CreateSession(ctx context.Context, scope checkout.Scope, p *Se
 // createSession makes a session of acct in scope: with id, or a new one
 // when id is ""; linkID names the payment link that mints it, if one does.
 func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *SessionParams, acct *checkout.Account, id, linkID string) (*checkout.Session, error) {
+	if p.Invoice != "" {
+		var err error
+		if p, err = s.invoiceSession(ctx, scope, p); err != nil {
+			return nil, err
+		}
+	} else if items, err := s.resolveProducts(ctx, scope, p.LineItems); err != nil {
+		return nil, err
+	} else if len(items) > 0 {
+		q := *p // the caller's params are left as given
+		q.LineItems = items
+		p = &q
+	}
 	now := s.now()
 	sess, err := buildSession(p, acct, scope.Livemode, now)
 	if err != nil {
 		return nil, err
 	}
+	sess.Invoice = p.Invoice
 	if err := s.buildStablecoin(ctx, acct, sess, p); err != nil {
 		return nil, err
 	}

@@ -203,6 +203,9 @@ func buildAmounts(sess *checkout.Session, p *SessionParams) error {
 			return checkout.Invalid(name("[price_data][currency]"), "currency_invalid", "'%s' is not a supported ISO 4217 currency code", li.Currency)
 		}
 		if c != sess.Currency {
+			if li.fromProduct {
+				return checkout.Invalid(name("[product]"), "currency_mismatch", "product %s is priced in %s, not the session currency %s", li.Product, c, sess.Currency)
+			}
 			return checkout.Invalid(name("[price_data][currency]"), "currency_mismatch", "line item currency %s differs from the session currency %s", c, sess.Currency)
 		}
 		if li.UnitAmount == nil {
@@ -238,7 +241,7 @@ func buildAmounts(sess *checkout.Session, p *SessionParams) error {
 		sess.LineItems = append(sess.LineItems, checkout.LineItem{
 			Name: li.Name, Description: li.Description, Images: slices.Clone(li.Images),
 			Quantity: *li.Quantity, UnitAmount: *li.UnitAmount, Currency: c,
-			AmountSubtotal: sub, AmountTotal: sub,
+			AmountSubtotal: sub, AmountTotal: sub, Product: li.Product,
 		})
 	}
 	if p.Amount != nil {

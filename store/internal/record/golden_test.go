@@ -200,6 +200,16 @@ func codecFor(v any) codec {
 			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.PaymentLink)) },
 			decode: func(b []byte) (any, error) { return DecodeObject(checkout.PaymentLinkKind, b) },
 		}
+	case *checkout.Product:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.Product)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.ProductKind, b) },
+		}
+	case *checkout.Invoice:
+		return codec{
+			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.Invoice)) },
+			decode: func(b []byte) (any, error) { return DecodeObject(checkout.InvoiceKind, b) },
+		}
 	case *checkout.ProviderSettings:
 		return codec{
 			encode: func(v any) ([]byte, error) { return EncodeObject(v.(*checkout.ProviderSettings)) },

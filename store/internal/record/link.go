@@ -58,7 +58,7 @@ func linkToStored(l *checkout.PaymentLink) *storedLink {
 	for _, li := range l.LineItems {
 		r.LineItems = append(r.LineItems, storedLineItem{ID: li.ID, Name: li.Name, Description: li.Description,
 			Images: li.Images, Quantity: li.Quantity, UnitAmount: li.UnitAmount, Currency: string(li.Currency),
-			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal})
+			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal, Product: li.Product})
 	}
 	for _, s := range l.Slots {
 		r.Slots = append(r.Slots, storedLinkSlot{SessionID: s.SessionID, Since: UTC(s.Since)})
@@ -79,7 +79,7 @@ func decodeLink(data []byte) (checkout.Object, error) {
 	for _, li := range r.LineItems {
 		l.LineItems = append(l.LineItems, checkout.LineItem{ID: li.ID, Name: li.Name, Description: li.Description,
 			Images: li.Images, Quantity: li.Quantity, UnitAmount: li.UnitAmount, Currency: checkout.Currency(li.Currency),
-			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal})
+			AmountSubtotal: li.AmountSubtotal, AmountDiscount: li.AmountDiscount, AmountTax: li.AmountTax, AmountTotal: li.AmountTotal, Product: li.Product})
 	}
 	for _, s := range r.Slots {
 		l.Slots = append(l.Slots, checkout.LinkSlot{SessionID: s.SessionID, Since: UTC(s.Since)})

@@ -85,6 +85,7 @@ type storedSession struct {
 	ExchangeRate        string             `json:"ExchangeRate,omitempty"`
 	CanceledAt          storedTime         `json:"CanceledAt,omitzero"`
 	ReturnURL           string             `json:"ReturnURL,omitempty"`
+	Invoice             string             `json:"Invoice,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -111,6 +112,7 @@ type storedLineItem struct {
 	AmountDiscount int64    `json:"AmountDiscount"`
 	AmountTax      int64    `json:"AmountTax"`
 	AmountTotal    int64    `json:"AmountTotal"`
+	Product        string   `json:"Product,omitempty"`
 }
 
 // sessionToStored is the stored form of s. It shares s's slices and map,
@@ -164,6 +166,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		ExchangeRate:        s.ExchangeRate,
 		CanceledAt:          storedTime(s.CanceledAt),
 		ReturnURL:           s.ReturnURL,
+		Invoice:             s.Invoice,
 	}
 	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount {
 		return storedDiscount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
@@ -186,6 +189,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 				AmountDiscount: li.AmountDiscount,
 				AmountTax:      li.AmountTax,
 				AmountTotal:    li.AmountTotal,
+				Product:        li.Product,
 			}
 		}
 	}
@@ -243,6 +247,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		ExchangeRate:        r.ExchangeRate,
 		CanceledAt:          time.Time(r.CanceledAt),
 		ReturnURL:           r.ReturnURL,
+		Invoice:             r.Invoice,
 	}
 	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount {
 		return checkout.Discount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
@@ -265,6 +270,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 				AmountDiscount: li.AmountDiscount,
 				AmountTax:      li.AmountTax,
 				AmountTotal:    li.AmountTotal,
+				Product:        li.Product,
 			}
 		}
 	}

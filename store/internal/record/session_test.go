@@ -202,7 +202,7 @@ func TestEveryFieldRoundTrips(t *testing.T) {
 		reflect.TypeFor[checkout.Account](), reflect.TypeFor[checkout.APIKey](), reflect.TypeFor[checkout.Session](),
 		reflect.TypeFor[checkout.Payment](), reflect.TypeFor[checkout.Event](), reflect.TypeFor[checkout.WebhookEndpoint](),
 		reflect.TypeFor[checkout.Delivery](), reflect.TypeFor[checkout.File](), reflect.TypeFor[checkout.PaymentLink](),
-		reflect.TypeFor[checkout.ProviderSettings](),
+		reflect.TypeFor[checkout.ProviderSettings](), reflect.TypeFor[checkout.Product](), reflect.TypeFor[checkout.Invoice](),
 	} {
 		want := (&filler{}).value(typ)
 		c := codecFor(want)
