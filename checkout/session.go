@@ -184,6 +184,10 @@ type Session struct {
 	// ReturnURL is seed 003's return_url: where the merchant's own
 	// integration sends the customer back, kept as given ("" when none).
 	ReturnURL string
+	// CompanionDevice is the in-store device (dev_…, or a test device id
+	// in test mode) an in_store payment of the session is pushed to; ""
+	// when the session names none.
+	CompanionDevice string
 }
 
 // Scope is what every stored object belongs to: one account, in one mode.

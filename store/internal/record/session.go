@@ -85,6 +85,7 @@ type storedSession struct {
 	ExchangeRate        string             `json:"ExchangeRate,omitempty"`
 	CanceledAt          storedTime         `json:"CanceledAt,omitzero"`
 	ReturnURL           string             `json:"ReturnURL,omitempty"`
+	CompanionDevice     string             `json:"CompanionDevice,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -164,6 +165,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		ExchangeRate:        s.ExchangeRate,
 		CanceledAt:          storedTime(s.CanceledAt),
 		ReturnURL:           s.ReturnURL,
+		CompanionDevice:     s.CompanionDevice,
 	}
 	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount {
 		return storedDiscount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
@@ -243,6 +245,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		ExchangeRate:        r.ExchangeRate,
 		CanceledAt:          time.Time(r.CanceledAt),
 		ReturnURL:           r.ReturnURL,
+		CompanionDevice:     r.CompanionDevice,
 	}
 	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount {
 		return checkout.Discount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
