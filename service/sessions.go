@@ -58,6 +58,9 @@ type SessionParams struct {
 	// chk_test_… or chk_live_…: a session made through /v1/checkout_sessions.
 	// Every dialect reads it; the customer's cancel link cancels it.
 	CheckoutSessionsID bool
+	// CompanionDevice is the in-store device an in_store payment is pushed
+	// to (canonical companion_device, seed 002's companionDeviceId).
+	CompanionDevice string
 }
 
 // DiscountParams names one discount: a coupon or a promotion code.
@@ -100,6 +103,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}
+	if err := s.setCompanionDevice(ctx, scope, sess, p.CompanionDevice); err != nil {
+		return nil, err
+	}
 	if err := s.setDiscounts(ctx, sess, p); err != nil {
 		return nil, err
 	}
@@ -126,7 +132,7 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 		return nil, err
 	}
 	s.fetchItemImages(sess)
-	return sess, nil
+	return s.pushAtCreation(ctx, sess)
 }
 
 // checkLiveMethods refuses, in live mode, methods no live provider of acct

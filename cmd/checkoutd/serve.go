@@ -300,7 +300,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
 		Gateway: c.gatewayOptions(),
 		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
-	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore)
 	// Stablecoins, in both modes, through each account's xpub (test mode
 	// without one: a built-in test key). coins is every chain of each
 	// mode as the operator configured it (--chain, --test-chain, …): the
