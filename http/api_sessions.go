@@ -53,6 +53,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.Discounts = decodeDiscounts(v, "discounts", "promotion_code")
 	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
 	p.SupportedTokens = decodeSupportedTokens(v)
+	p.CompanionDevice, _ = v.String("companion_device")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -65,6 +65,19 @@ func (s *Server) routes() {
 	s.handle("POST /v1/checkout_sessions/{id}", s.api(s.selectChkToken))
 	s.handle("POST /v1/checkout_sessions/{id}/cancel", s.api(s.cancelChkSession))
 
+	// Seed 002's in-store companion devices (v2_*.go): managed with the
+	// secret keys, paired with a one-time code, then called with the
+	// device's own token.
+	s.handle("POST /v2/devices", s.v2(s.createDevice))
+	s.handle("GET /v2/devices", s.v2(s.listDevices))
+	s.handle("POST /v2/devices/pair", http.HandlerFunc(s.pairDevice))
+	s.handle("GET /v2/devices/me/checkouts", s.deviceAuthed(s.deviceCheckouts))
+	s.handle("GET /v2/devices/me/stream", s.deviceAuthed(s.deviceStream))
+	s.handle("POST /v2/devices/me/checkouts/{sessionId}/result", s.deviceAuthed(s.deviceResult))
+	s.handle("GET /v2/devices/{id}", s.v2(s.getDevice))
+	s.handle("POST /v2/devices/{id}", s.v2(s.renameDevice))
+	s.handle("POST /v2/devices/{id}/revoke", s.v2(s.revokeDevice))
+
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
 	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))

@@ -176,6 +176,9 @@ func (s *Service) GetDevice(ctx context.Context, scope checkout.Scope, id string
 
 // ListDevices returns one page of scope's devices, newest first.
 func (s *Service) ListDevices(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[*checkout.Device], error) {
+	if err := checkList(&p); err != nil {
+		return checkout.Page[*checkout.Device]{}, err
+	}
 	page, err := s.store.ListObjects(ctx, scope, checkout.DeviceKind, p)
 	if err != nil {
 		return checkout.Page[*checkout.Device]{}, err
