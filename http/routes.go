@@ -100,6 +100,8 @@ func (s *Server) routes() {
 	s.handle("GET /checkout/{id}/action/{payment}", http.HandlerFunc(s.showNextAction)) // a provider's script finishes the payment
 	s.handle("GET /checkout/{id}/return/{payment}", http.HandlerFunc(s.paymentReturn))  // back from a next action
 	s.handle("GET /checkout/{id}/deposit/{payment}", http.HandlerFunc(s.showDeposit))   // a stablecoin payment's address and progress
+	s.handle("GET /checkout/{id}/device/{payment}", http.HandlerFunc(s.showDeviceWait)) // in_store: finish at the counter
+	s.handle("GET /checkout/{id}/device/{payment}/events", http.HandlerFunc(s.deviceWaitEvents))
 	s.handle("GET /test/payments/{id}", http.HandlerFunc(s.showTestPayment))
 	s.handle("GET /files/{id}", http.HandlerFunc(s.serveFile)) // images the page shows
 	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))
