@@ -559,9 +559,9 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 	}
 	// Not pages either: operations, the images pages show (/files/{id}),
 	// seed 000's and seed 002's JSON APIs (/api/…, /v2/…) and gateways' messages (/providers/…).
-	// The in_store waiting page's event stream is for its script, not a page.
+	// The in_store waiting page's and /terminal's event streams are for their scripts, not pages.
 	operations := map[string]bool{"/": true, "/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/files/{id}": true,
-		"/checkout/{id}/device/{payment}/events": true}
+		"/checkout/{id}/device/{payment}/events": true, "/terminal/stream": true}
 	pages := 0
 	for path, item := range doc.Paths {
 		for method, raw := range item {
@@ -612,8 +612,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 14 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page, seed 003's cancel and in_store's waiting page
-		t.Errorf("%d page operations, want 14", pages)
+	if pages != 18 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page, seed 003's cancel, in_store's waiting page and /terminal's four
+		t.Errorf("%d page operations, want 18", pages)
 	}
 }
 

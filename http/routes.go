@@ -77,6 +77,11 @@ func (s *Server) routes() {
 	s.handle("GET /v2/devices/{id}", s.v2(s.getDevice))
 	s.handle("POST /v2/devices/{id}", s.v2(s.renameDevice))
 	s.handle("POST /v2/devices/{id}/revoke", s.v2(s.revokeDevice))
+	s.handle("GET /terminal", http.HandlerFunc(s.showTerminal)) // a phone at the counter as a device
+	s.handle("POST /terminal/login", http.HandlerFunc(s.terminalLogin))
+	s.handle("POST /terminal/logout", http.HandlerFunc(s.terminalLogout))
+	s.handle("POST /terminal/checkouts/{sessionId}", http.HandlerFunc(s.terminalResult))
+	s.handle("GET /terminal/stream", http.HandlerFunc(s.terminalStream))
 
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
