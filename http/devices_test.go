@@ -3,6 +3,7 @@ package http_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -405,5 +406,105 @@ func TestDeviceResultBadInput(t *testing.T) {
 	other := e.create(e.key, validSession())
 	if r := e.device("POST", "/v2/devices/me/checkouts/"+other.str("id")+"/result", tok, map[string]any{"outcome": "canceled"}); r.status != 404 {
 		t.Fatalf("a session not pushed: %d %s", r.status, r.body)
+	}
+}
+
+// TestDeviceLiveApprovalRefused: in live mode a device's word is not
+// enough to succeed a payment; a decline, which moves no money, is taken.
+func TestDeviceLiveApprovalRefused(t *testing.T) {
+	e := newEnv(t)
+	e.configure(func(c *service.Config) {
+		reg := simProviders(e.clock)
+		reg.Route(true, "live_sim", checkout.MethodInStore) // a stand-in live provider for in_store
+		c.Providers = reg
+	})
+	dev, tok := e.pairedDevice(e.liveA, "Live till")
+	v := validSession()
+	v["payment_method_types"], v["companion_device"] = []string{"in_store"}, dev
+	sess := e.create(e.liveA, v)
+	live := checkout.Scope{AccountID: "acct_a", Livemode: true}
+	path := "/v2/devices/me/checkouts/" + sess.str("id") + "/result"
+	for _, body := range []map[string]any{
+		{"outcome": "approved", "brand": "visa", "last4": "4242"},
+		{"outcome": "approved", "brand": "visa", "last4": "4242", "reference": "pi_123"},
+	} {
+		r := e.device("POST", path, tok, body)
+		if r.status == 200 {
+			t.Fatalf("a live approval on the device's word: %s", r.body)
+		}
+		if ps := e.sessionPayments(live, sess.str("id")); len(ps) != 1 || ps[0].Status != checkout.PaymentRequiresAction {
+			t.Fatalf("the live payment after a refused approval: %+v", ps)
+		}
+	}
+	if r := e.device("POST", path, tok, map[string]any{"outcome": "approved", "brand": "visa", "last4": "4242", "reference": "pi_123"}); r.status != 403 || r.str("error", "code") != "live_approval_unverified" {
+		t.Fatalf("a live approval with a reference: %d %s", r.status, r.body)
+	}
+	if r := e.device("POST", path, tok, map[string]any{"outcome": "declined"}); r.status != 200 || r.str("data", "status") != "failed" {
+		t.Fatalf("a live decline: %d %s", r.status, r.body)
+	}
+}
+
+// TestDevicePairingGuessesLimited: wrong pairing codes from one address
+// are throttled; the right code then waits too, so a 200 never stands out.
+func TestDevicePairingGuessesLimited(t *testing.T) {
+	e := newEnv(t)
+	code := e.v2("POST", "/v2/devices", e.key, map[string]any{"name": "Till"}).str("data", "pairingCode")
+	limited := false
+	for i := range 40 {
+		wrong := fmt.Sprintf("ZZZZZ-%05d", i)
+		wrong = strings.NewReplacer("0", "A", "1", "B").Replace(wrong)
+		r := e.v2("POST", "/v2/devices/pair", "", map[string]any{"code": wrong})
+		if r.status == 429 {
+			limited = r.header.Get("Retry-After") != ""
+			break
+		}
+		if r.status != 404 {
+			t.Fatalf("wrong code %s: %d %s", wrong, r.status, r.body)
+		}
+	}
+	if !limited {
+		t.Fatal("40 wrong pairing codes were never throttled")
+	}
+	if r := e.v2("POST", "/v2/devices/pair", "", map[string]any{"code": code}); r.status != 429 {
+		t.Fatalf("the right code while throttled: %d", r.status)
+	}
+}
+
+// TestDevicesBadInput: the management routes name the field at fault and
+// write nothing.
+func TestDevicesBadInput(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, method, path, body, param string
+		status                          int
+	}{
+		{"CreateNoName", "POST", "/v2/devices", `{}`, "name", 400},
+		{"CreateBlankName", "POST", "/v2/devices", `{"name":"  "}`, "name", 400},
+		{"CreateLongName", "POST", "/v2/devices", `{"name":"` + strings.Repeat("x", 101) + `"}`, "name", 400},
+		{"CreateNameNotString", "POST", "/v2/devices", `{"name":5}`, "name", 400},
+		{"CreateUnknownField", "POST", "/v2/devices", `{"name":"a","color":"red"}`, "color", 400},
+		{"PairNoCode", "POST", "/v2/devices/pair", `{}`, "code", 400},
+		{"PairMalformedCode", "POST", "/v2/devices/pair", `{"code":"12"}`, "code", 400},
+		{"PairUnknownField", "POST", "/v2/devices/pair", `{"code":"ABCDE-FGHJK","name":"x"}`, "name", 400},
+		{"RenameUnknown", "POST", "/v2/devices/dev_missing", `{"name":"x"}`, "id", 404},
+		{"ListBadLimit", "GET", "/v2/devices?limit=0", ``, "limit", 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var body []byte
+			if c.body != "" {
+				body = []byte(c.body)
+			}
+			r := e.do(c.method, c.path, "", "application/json", body, "x-api-key", e.key)
+			if r.status != c.status || r.str("error", "param") != c.param {
+				t.Fatalf("%s %s %s: %d %s, want %d naming %s", c.method, c.path, c.body, r.status, r.body, c.status, c.param)
+			}
+		})
+	}
+	if l := e.v2("GET", "/v2/devices", e.key, nil); len(l.get("data").([]any)) != 0 {
+		t.Fatalf("bad requests made devices: %s", l.body)
+	}
+	if r := e.v2("GET", "/v2/devices", "sk_test_wrong", nil); r.status != 401 {
+		t.Fatalf("a wrong x-api-key: %d", r.status)
 	}
 }
