@@ -264,6 +264,10 @@ func TestDeviceSeesOwnAccountOnly(t *testing.T) {
 		}
 		return c.get("data").([]any)
 	}
+	// One push at a time per session.
+	if _, _, err := e.svc.Pay(context.Background(), sessA.str("id"), service.PayParams{Method: checkout.MethodInStore}); !checkout.IsKind(err, checkout.KindState) {
+		t.Fatalf("a second push of a waiting session: %v", err)
+	}
 	la, lb := list(tokA), list(tokB)
 	if len(la) != 1 || la[0].(map[string]any)["sessionId"] != sessA.str("id") || la[0].(map[string]any)["amountMinor"] != float64(5000) {
 		t.Fatalf("A's device sees %v", la)

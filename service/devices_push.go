@@ -304,3 +304,20 @@ func (h *deviceHub) wake(scope checkout.Scope, id string) {
 	delete(h.waiters, k)
 	h.mu.Unlock()
 }
+
+// checkNoPush refuses a new in_store payment of sess while one still
+// waits on its device (until that one is reported or times out).
+func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session) error {
+	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 20}, SessionID: sess.ID})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for _, p := range page.Items {
+		if pushedTo(p, sess.CompanionDevice) && now.Before(p.Action.ExpiresAt) {
+			return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress",
+				Message: "this checkout session is already waiting on its in-store device; wait for it to answer or time out"}
+		}
+	}
+	return nil
+}

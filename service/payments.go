@@ -180,6 +180,13 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
 		}
 	}
+	if pp.Method == checkout.MethodInStore {
+		// One push at a time: a second would put the session on the
+		// device twice, and both could be approved.
+		if err := s.checkNoPush(ctx, sess); err != nil {
+			return nil, nil, err
+		}
+	}
 	if ps := s.InputProblems(sess, pp); len(ps) > 0 {
 		return nil, nil, ps[0]
 	}
