@@ -2,10 +2,13 @@ package http_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -511,4 +514,65 @@ func TestDevicesBadInput(t *testing.T) {
 	if r := e.v2("GET", "/v2/devices", "sk_test_wrong", nil); r.status != 401 {
 		t.Fatalf("a wrong x-api-key: %d", r.status)
 	}
+}
+
+// TestDevicePairingRace: a code redeemed by several devices at once pairs
+// exactly one of them.
+func TestDevicePairingRace(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnvOn(t, openStore(t, kind))
+		code := e.v2("POST", "/v2/devices", e.key, map[string]any{"name": "Till"}).str("data", "pairingCode")
+		const n = 6
+		statuses := make(chan int, n)
+		tokens := make(chan string, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b, _ := jsonMarshal(map[string]any{"code": code})
+				req, _ := http.NewRequest("POST", e.srv.URL+"/v2/devices/pair", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				var out struct {
+					Data struct {
+						DeviceToken string `json:"deviceToken"`
+					} `json:"data"`
+				}
+				_ = json.NewDecoder(res.Body).Decode(&out)
+				res.Body.Close()
+				statuses <- res.StatusCode
+				tokens <- out.Data.DeviceToken
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		close(tokens)
+		ok := 0
+		for st := range statuses {
+			switch st {
+			case 200:
+				ok++
+			case 404:
+			default:
+				t.Errorf("a racing pairing answered %d", st)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d of %d racing pairings succeeded, want 1", ok, n)
+		}
+		working := 0
+		for tok := range tokens {
+			if tok != "" && e.device("GET", "/v2/devices/me/checkouts", tok, nil).status == 200 {
+				working++
+			}
+		}
+		if working != 1 {
+			t.Fatalf("%d tokens work, want 1", working)
+		}
+	})
 }
