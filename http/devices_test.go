@@ -495,6 +495,14 @@ func TestDevicesBadInput(t *testing.T) {
 		{"PairUnknownField", "POST", "/v2/devices/pair", `{"code":"ABCDE-FGHJK","name":"x"}`, "name", 400},
 		{"RenameUnknown", "POST", "/v2/devices/dev_missing", `{"name":"x"}`, "id", 404},
 		{"ListBadLimit", "GET", "/v2/devices?limit=0", ``, "limit", 400},
+		{"ListLimitTooBig", "GET", "/v2/devices?limit=1000", ``, "limit", 400},
+		{"ListUnknownParam", "GET", "/v2/devices?color=red", ``, "color", 400},
+		{"PairCodeBadLetters", "POST", "/v2/devices/pair", `{"code":"ABCDE-FGHI0"}`, "code", 400},
+		{"PairCodeNotString", "POST", "/v2/devices/pair", `{"code":12345}`, "code", 400},
+		{"RenameNoName", "POST", "/v2/devices/dev_missing", `{}`, "name", 400},
+		{"RenameNameNull", "POST", "/v2/devices/dev_missing", `{"name":null}`, "name", 400},
+		{"RevokeUnknown", "POST", "/v2/devices/dev_missing/revoke", ``, "id", 404},
+		{"GetUnknown", "GET", "/v2/devices/dev_missing", ``, "id", 404},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
