@@ -226,6 +226,11 @@ func TestTestDevices(t *testing.T) {
 			t.Fatalf("dev_test_timeout before its deadline: %+v", ps)
 		}
 		e.clock.Add(service.DefaultDevicePushTimeout)
+		// Past its deadline a report is refused even before the sweep.
+		if _, err := e.svc.ReportDeviceResult(context.Background(), &checkout.Device{ID: checkout.TestDeviceTimeout, AccountID: "acct_a"}, timeout.str("id"),
+			service.DeviceOutcome{Outcome: service.OutcomeApproved, Brand: "visa", Last4: "4242"}); !checkout.IsKind(err, checkout.KindState) {
+			t.Fatalf("a report after the push timed out: %v", err)
+		}
 		if _, err := e.svc.SweepDuePayments(context.Background()); err != nil {
 			t.Fatal(err)
 		}

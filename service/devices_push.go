@@ -170,6 +170,11 @@ func (s *Service) ReportDeviceResult(ctx context.Context, d *checkout.Device, se
 	if st := sess.StatusAt(s.now()); st != checkout.SessionOpen {
 		return nil, &checkout.Error{Kind: checkout.KindState, Code: "checkout_session_" + string(st), Message: "this checkout session is " + string(st) + " and can no longer be paid"}
 	}
+	if !s.now().Before(p.Action.ExpiresAt) {
+		// Timed out, whether or not the sweep has failed it yet: the
+		// customer may be paying another way by now.
+		return nil, &checkout.Error{Kind: checkout.KindState, Code: "device_push_expired", Message: "this payment waited on the device too long and can no longer be reported"}
+	}
 	if o.Outcome == OutcomeApproved && scope.Livemode {
 		if err := s.verifyDeviceApproval(ctx, p, o); err != nil {
 			return nil, err
