@@ -81,6 +81,14 @@ type DeviceHandoff struct {
 	DeviceID string
 }
 
+// DeviceID is the device a device hand-off names; "" for any other action.
+func (a *NextAction) DeviceID() string {
+	if a == nil || a.Device == nil {
+		return ""
+	}
+	return a.Device.DeviceID
+}
+
 // Clone returns a deep copy.
 func (a *NextAction) Clone() *NextAction {
 	if a == nil {

@@ -192,6 +192,10 @@ type Session struct {
 	// items and amount are the invoice's, and its completion marks the
 	// invoice paid in the same write.
 	Invoice string
+	// CompanionDevice is the in-store device (dev_…, or a test device id
+	// in test mode) an in_store payment of the session is pushed to; ""
+	// when the session names none.
+	CompanionDevice string
 }
 
 // Scope is what every stored object belongs to: one account, in one mode.

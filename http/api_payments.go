@@ -37,6 +37,8 @@ type nextActionJSON struct {
 	Entity    *string `json:"entity"`
 	Reference *string `json:"reference"`
 	ExpiresAt *string `json:"expires_at"`
+	// Device is the in-store device a "device" step waits on.
+	Device string `json:"device,omitempty"`
 }
 
 func renderPayment(p *checkout.Payment) *paymentJSON {
@@ -67,6 +69,8 @@ func renderNextAction(m checkout.Method, a *checkout.NextAction) *nextActionJSON
 	case a.Kind == checkout.NextActionVoucher && a.Voucher != nil:
 		out.Type = string(m) + "_voucher"
 		out.Entity, out.Reference = optString(a.Voucher.Entity), optString(a.Voucher.Reference)
+	case a.Kind == checkout.NextActionDevice:
+		out.Device = a.DeviceID()
 	}
 	return out
 }

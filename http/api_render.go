@@ -41,6 +41,7 @@ type sessionJSON struct {
 	Description        *string           `json:"description"`
 	PaymentMethodTypes []string          `json:"payment_method_types"`
 	Provider           *string           `json:"provider"`
+	CompanionDevice    *string           `json:"companion_device"`
 	Metadata           map[string]string `json:"metadata"`
 	ExpiresAt          string            `json:"expires_at"`
 	CreatedAt          string            `json:"created_at"`
@@ -162,7 +163,7 @@ func renderSessionAt(sess *checkout.Session, publicURL string) *sessionJSON {
 		SuccessURL: sess.SuccessURL, CancelURL: sess.CancelURL,
 		discountsJSON:     discountsJSON{Discounts: renderDiscounts(sess.Discounts), AllowPromotionCodes: sess.AllowPromotionCodes},
 		ClientReferenceID: optString(sess.ClientReferenceID), Locale: optString(sess.Locale), Description: optString(sess.Description),
-		PaymentMethodTypes: methods, Provider: optString(sess.Provider), Metadata: md,
+		PaymentMethodTypes: methods, Provider: optString(sess.Provider), CompanionDevice: optString(sess.CompanionDevice), Metadata: md,
 		ExpiresAt: rfc3339(sess.ExpiresAt), CreatedAt: rfc3339(sess.Created), UpdatedAt: rfc3339(sess.Updated),
 		AccessedAt: optTime(sess.AccessedAt), CompletedAt: optTime(sess.CompletedAt),
 		collectJSON:    renderCollect(sess),

@@ -54,6 +54,7 @@ func decodeSessionParams(v *params.Values) (*service.SessionParams, error) {
 	p.AllowPromotionCodes, _ = v.Bool("allow_promotion_codes")
 	p.SupportedTokens = decodeSupportedTokens(v)
 	p.Invoice, _ = v.String("invoice")
+	p.CompanionDevice, _ = v.String("companion_device")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -299,7 +299,18 @@ func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	if sess.Status == checkout.SessionOpen && r.URL.Query().Get("other") == "" {
+		// A payment waiting at the counter: its page, which moves on by
+		// itself (?other=1 shows the form, to pay another way).
+		if p := s.pendingDevicePayment(r, sess); p != nil {
+			http.Redirect(w, r, devicePath(sess, p), http.StatusSeeOther)
+			return
+		}
+	}
 	d := s.pageFor(r, sess, acct)
+	if sess.Status == checkout.SessionOpen {
+		d.Alert = s.deviceOutcomeAlert(r, sess, d.Lang)
+	}
 	if f, ok := s.takeFlash(w, r, sess); ok && sess.Status == checkout.SessionOpen {
 		d.Errors, d.Alert, d.Values = f.Errors, f.Alert, f.Values
 		if d.Errors == nil {
@@ -521,6 +532,8 @@ func (s *Server) afterPayment(w http.ResponseWriter, r *http.Request, sess *chec
 		http.Redirect(w, r, pagePath(sess)+"/3ds/"+p.ID, http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && p.Deposit != nil:
 		http.Redirect(w, r, depositPath(sess, p), http.StatusSeeOther)
+	case waitingOnDevice(p):
+		http.Redirect(w, r, devicePath(sess, p), http.StatusSeeOther)
 	case p.Status == checkout.PaymentRequiresAction && inBrowserStep(p.Action):
 		http.Redirect(w, r, pagePath(sess)+"/action/"+p.ID, http.StatusSeeOther)
 	case (p.Status == checkout.PaymentFailed || (p.Status == checkout.PaymentProcessing && p.FailureCode != "")) && sess.Status == checkout.SessionOpen:

@@ -50,7 +50,7 @@ func simProviders(clock checkout.Clock) *service.Registry {
 	p := sim.New(clock)
 	r.Register("sim", sim.Factory(p))
 	r.Register("live_sim", func(*checkout.Account, bool) (checkout.Provider, error) { return liveSim{p}, nil })
-	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore)
 	r.Route(true, "live_sim", checkout.MethodCard, checkout.MethodMultibanco)
 	// As serve: seed 000's providers stand in on the simulator.
 	r.RegisterCredentialed("stripe", sim.StandIn(p, "stripe", checkout.MethodCard))

@@ -75,6 +75,24 @@ func (s *Server) routes() {
 	s.handle("POST /v1/checkout_sessions/{id}", s.api(s.selectChkToken))
 	s.handle("POST /v1/checkout_sessions/{id}/cancel", s.api(s.cancelChkSession))
 
+	// Seed 002's in-store companion devices (v2_*.go): managed with the
+	// secret keys, paired with a one-time code, then called with the
+	// device's own token.
+	s.handle("POST /v2/devices", s.v2(s.createDevice))
+	s.handle("GET /v2/devices", s.v2(s.listDevices))
+	s.handle("POST /v2/devices/pair", http.HandlerFunc(s.pairDevice))
+	s.handle("GET /v2/devices/me/checkouts", s.deviceAuthed(s.deviceCheckouts))
+	s.handle("GET /v2/devices/me/stream", s.deviceAuthed(s.deviceStream))
+	s.handle("POST /v2/devices/me/checkouts/{sessionId}/result", s.deviceAuthed(s.deviceResult))
+	s.handle("GET /v2/devices/{id}", s.v2(s.getDevice))
+	s.handle("POST /v2/devices/{id}", s.v2(s.renameDevice))
+	s.handle("POST /v2/devices/{id}/revoke", s.v2(s.revokeDevice))
+	s.handle("GET /terminal", http.HandlerFunc(s.showTerminal)) // a phone at the counter as a device
+	s.handle("POST /terminal/login", http.HandlerFunc(s.terminalLogin))
+	s.handle("POST /terminal/logout", http.HandlerFunc(s.terminalLogout))
+	s.handle("POST /terminal/checkouts/{sessionId}", http.HandlerFunc(s.terminalResult))
+	s.handle("GET /terminal/stream", http.HandlerFunc(s.terminalStream))
+
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
 	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))
@@ -98,6 +116,8 @@ func (s *Server) routes() {
 	s.handle("GET /checkout/{id}/action/{payment}", http.HandlerFunc(s.showNextAction)) // a provider's script finishes the payment
 	s.handle("GET /checkout/{id}/return/{payment}", http.HandlerFunc(s.paymentReturn))  // back from a next action
 	s.handle("GET /checkout/{id}/deposit/{payment}", http.HandlerFunc(s.showDeposit))   // a stablecoin payment's address and progress
+	s.handle("GET /checkout/{id}/device/{payment}", http.HandlerFunc(s.showDeviceWait)) // in_store: finish at the counter
+	s.handle("GET /checkout/{id}/device/{payment}/events", http.HandlerFunc(s.deviceWaitEvents))
 	s.handle("GET /test/payments/{id}", http.HandlerFunc(s.showTestPayment))
 	s.handle("GET /files/{id}", http.HandlerFunc(s.serveFile)) // images the page shows
 	s.handle("POST /test/payments/{id}", http.HandlerFunc(s.settleTestPayment))

@@ -180,6 +180,13 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
 		}
 	}
+	if pp.Method == checkout.MethodInStore {
+		// One push at a time: a second would put the session on the
+		// device twice, and both could be approved.
+		if err := s.checkNoPush(ctx, sess); err != nil {
+			return nil, nil, err
+		}
+	}
 	if ps := s.InputProblems(sess, pp); len(ps) > 0 {
 		return nil, nil, ps[0]
 	}
@@ -299,7 +306,15 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if res.Detail != "" {
 		s.log.Warn("payment provider refused the attempt", "provider", prov.Name(), "payment", p.ID, "detail", res.Detail)
 	}
+	if res.Action != nil && res.Action.Kind == checkout.NextActionDevice {
+		// However the provider hands a payment to a device, the wait is
+		// the service's rule: the sweep fails it at this deadline.
+		res.Action.ExpiresAt = s.now().Add(s.devicePushTimeout)
+	}
 	rsess, rp, err := s.record(ctx, p.ID, res, nil)
+	if err == nil && pushedTo(rp, rp.Action.DeviceID()) {
+		s.pushed(rp)
+	}
 	var e *checkout.Error
 	if errors.As(err, &e) && e.Code == "payment_final" {
 		// The gateway's notification recorded the outcome while Start was
@@ -478,6 +493,8 @@ func lapsed(p *checkout.Payment) checkout.ProviderResult {
 			res.FailureCode, res.FailureMessage = "voucher_expired", "The "+string(p.Method)+" voucher was not paid in time."
 		case checkout.NextActionDepositAddress:
 			res.FailureCode, res.FailureMessage = depositExpired, "The deposit was not received in time."
+		case checkout.NextActionDevice:
+			res.FailureCode, res.FailureMessage = "device_timeout", "The in-store device did not answer in time."
 		}
 	}
 	return res

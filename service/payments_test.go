@@ -58,7 +58,7 @@ func (f *fixture) configure(change func(*service.Config)) {
 func simRegistry(p *sim.Provider) *service.Registry {
 	r := service.NewRegistry()
 	r.Register("sim", sim.Factory(p))
-	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	r.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore)
 	return r
 }
 

@@ -88,7 +88,7 @@ func matches(re *regexp.Regexp, msg string) func(string, bool) string {
 
 // providerSpecs are the provider names an account may configure.
 var providerSpecs = map[string]providerSpec{
-	"sim": {Methods: []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco}, testOnly: true,
+	"sim": {Methods: []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore}, testOnly: true,
 		complete: func(func(string) bool) string { return "" }},
 	"stripe": {Methods: []checkout.Method{checkout.MethodCard},
 		Fields: []credentialField{

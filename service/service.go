@@ -58,6 +58,9 @@ type Config struct {
 	ReconcileAfter time.Duration
 	// Tokens lists the stablecoins configured per mode; nil: none.
 	Tokens checkout.TokenDirectory
+	// DevicePushTimeout is how long an in_store payment waits for its
+	// device before it fails (DefaultDevicePushTimeout).
+	DevicePushTimeout time.Duration
 }
 
 // WebhookConfig tunes webhook delivery. Zero fields take their defaults.
@@ -105,6 +108,8 @@ type Service struct {
 	fetcher           *imageFetcher
 	reconcileAfter    time.Duration
 	tokens            checkout.TokenDirectory
+	devicePushTimeout time.Duration
+	devices           *deviceHub // wakes device streams of this replica (devices_push.go)
 
 	wake    chan struct{}         // pokes RunDeliveries (see wakeDeliveries)
 	clients map[bool]*http.Client // webhook clients by livemode
@@ -119,7 +124,10 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, ids: cfg.IDs, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		log: cfg.Log, providers: cfg.Providers, maxFailedAttempts: cfg.MaxFailedAttempts, sealer: cfg.Sealer,
 		events: cfg.Events, eventFormats: maps.Clone(cfg.EventFormats), observer: cfg.Observer, webhooks: cfg.Webhooks, images: cfg.Images, wake: make(chan struct{}, 1),
-		reconcileAfter: cfg.ReconcileAfter, tokens: cfg.Tokens}
+		reconcileAfter: cfg.ReconcileAfter, tokens: cfg.Tokens, devicePushTimeout: cfg.DevicePushTimeout, devices: newDeviceHub()}
+	if s.devicePushTimeout <= 0 {
+		s.devicePushTimeout = DefaultDevicePushTimeout
+	}
 	if s.clock == nil {
 		s.clock = checkout.SystemClock{}
 	}

@@ -62,6 +62,9 @@ type SessionParams struct {
 	// amount due are the session's (see invoiceSession); Amount,
 	// LineItems and discounts are then refused.
 	Invoice string
+	// CompanionDevice is the in-store device an in_store payment is pushed
+	// to (canonical companion_device, seed 002's companionDeviceId).
+	CompanionDevice string
 }
 
 // DiscountParams names one discount: a coupon or a promotion code.
@@ -122,6 +125,9 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if err := s.chooseProvider(ctx, acct, sess, p.Provider); err != nil {
 		return nil, err
 	}
+	if err := s.setCompanionDevice(ctx, scope, sess, p.CompanionDevice); err != nil {
+		return nil, err
+	}
 	if err := s.setDiscounts(ctx, sess, p); err != nil {
 		return nil, err
 	}
@@ -148,7 +154,7 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 		return nil, err
 	}
 	s.fetchItemImages(sess)
-	return sess, nil
+	return s.pushAtCreation(ctx, sess)
 }
 
 // checkLiveMethods refuses, in live mode, methods no live provider of acct

@@ -42,6 +42,8 @@ var PaymentMethods = map[string][]checkout.Currency{
 	// Any currency the operator gives an exchange rate for (USD always):
 	// checked against the configuration when a session is made.
 	"stablecoin": nil,
+	// A card presented to the session's companion device (devices.go).
+	"in_store": nil,
 }
 
 // Locales accepted for the hosted page; "auto" follows the browser.
@@ -368,7 +370,7 @@ func checkMethods(methods []string, c checkout.Currency) ([]string, error) {
 		param := fmt.Sprintf("payment_method_types[%d]", i)
 		currencies, ok := PaymentMethods[m]
 		if !ok {
-			return nil, checkout.Invalid(param, "payment_method_invalid", "'%s' is not a supported payment method type; use card, multibanco or stablecoin", m)
+			return nil, checkout.Invalid(param, "payment_method_invalid", "'%s' is not a supported payment method type; use card, multibanco, stablecoin or in_store", m)
 		}
 		if seen[m] {
 			return nil, checkout.Invalid(param, "parameter_invalid", "'%s' is listed twice", m)

@@ -58,6 +58,7 @@ type serveConfig struct {
 	hostTTL         time.Duration
 	corsOrigins     string
 	reconcileAfter  time.Duration
+	devicePush      time.Duration
 	stripeAPIURL    string
 	ifthenpay       ifthenpayFlags
 	easypayURL      string
@@ -98,6 +99,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.corsOrigins, "cors-origins", "", "comma-separated origins (https://shop.example) whose browser pages may read /api/sessions/{id} (default none)")
 	fs.Int64Var(&c.imageMaxBytes, "image-max-bytes", service.DefaultImageMaxBytes, "the largest image taken, in bytes: logos uploaded (POST /v1/files) and line items' images fetched from merchant URLs")
 	fs.DurationVar(&c.reconcileAfter, "reconcile-after", service.DefaultReconcileAfter, "how long a payment may stay undecided (processing, awaiting a voucher) before its provider is asked about it, in case its notification was lost; later checks wait longer, up to 6h")
+	fs.DurationVar(&c.devicePush, "device-push-timeout", service.DefaultDevicePushTimeout, "how long an in_store payment waits for its in-store device before it fails (device_timeout) and the session can be paid again")
 	fs.StringVar(&c.stripeAPIURL, "stripe-api-url", stripe.DefaultAPIURL, "base URL of Stripe's API, for tenants with Stripe credentials (stripe-mock for tests; anything but Stripe's own host is reached through the SSRF guard, so loopback needs --webhook-allow-private)")
 	c.ifthenpay.register(fs)
 	c.stablecoin.register(fs)
@@ -112,6 +114,13 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 const (
 	minReconcileAfter = time.Second
 	maxReconcileAfter = 24 * time.Hour
+)
+
+// Bounds of --device-push-timeout: a customer needs some seconds to
+// present a card; a session must not wait on a silent device for long.
+const (
+	minDevicePush = 10 * time.Second
+	maxDevicePush = time.Hour
 )
 
 // Bounds of --image-max-bytes: a logo needs a few KiB; every image is
@@ -188,6 +197,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.reconcileAfter < minReconcileAfter || c.reconcileAfter > maxReconcileAfter {
 		return fmt.Errorf("--reconcile-after must be between %v and %v", minReconcileAfter, maxReconcileAfter)
+	}
+	if c.devicePush < minDevicePush || c.devicePush > maxDevicePush {
+		return fmt.Errorf("--device-push-timeout must be between %v and %v", minDevicePush, maxDevicePush)
 	}
 	if c.hostTTL < checkout.MinSessionTTL || c.hostTTL > checkout.MaxSessionTTL {
 		return errors.New("--host-session-ttl must be between 1m and 720h")
@@ -300,7 +312,7 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	providers.RegisterCredentialed("easypay", easypay.Factory(easypay.Options{APIURL: c.easypayURL, VoucherTTL: c.easypayTTL, Clock: clock,
 		Gateway: c.gatewayOptions(),
 		StandIn: sim.StandIn(simulator, "easypay", checkout.MethodMultibanco)}))
-	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco)
+	providers.Route(false, "sim", checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore)
 	// Stablecoins, in both modes, through each account's xpub (test mode
 	// without one: a built-in test key). coins is every chain of each
 	// mode as the operator configured it (--chain, --test-chain, …): the
@@ -323,9 +335,10 @@ func (c *serveConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 			AllowPrivate: c.allowPrivate, DisableAfter: c.disableAfter, Timeout: c.whTimeout},
 		// Line items' images are fetched through the webhooks' guard and
 		// its --webhook-allow-private switch.
-		Images:         service.ImageConfig{MaxBytes: c.imageMaxBytes},
-		ReconcileAfter: c.reconcileAfter,
-		Tokens:         coins,
+		Images:            service.ImageConfig{MaxBytes: c.imageMaxBytes},
+		ReconcileAfter:    c.reconcileAfter,
+		Tokens:            coins,
+		DevicePushTimeout: c.devicePush,
 	})
 
 	acct, secret, created, err := svc.Bootstrap(ctx, "Default account", c.currency, c.bootstrapKey)

@@ -39,6 +39,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--reconcile-after", "0s"}, "--reconcile-after"},
 		{[]string{"--reconcile-after", "500ms"}, "--reconcile-after"},
 		{[]string{"--reconcile-after", "25h"}, "--reconcile-after"},
+		{[]string{"--device-push-timeout", "5s"}, "--device-push-timeout"},
+		{[]string{"--device-push-timeout", "2h"}, "--device-push-timeout"},
 		{[]string{"--stripe-api-url", "api.stripe.com"}, "--stripe-api-url"},
 		{[]string{"--stripe-api-url", "ftp://api.stripe.com"}, "--stripe-api-url"},
 		// stripe-mock on loopback needs --webhook-allow-private.

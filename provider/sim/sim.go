@@ -47,7 +47,7 @@ func (*Provider) Name() string { return "sim" }
 
 // Methods implements checkout.Provider.
 func (*Provider) Methods() []checkout.Method {
-	return []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco}
+	return []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore}
 }
 
 // Page implements checkout.Provider. In test mode the page's own inputs take
@@ -141,6 +141,14 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 	case checkout.MethodMultibanco:
 		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, Async: true, ProviderRef: ref,
 			Action: voucher(req.Payment.ID, p.Clock.Now().Add(p.VoucherTTL))}, nil
+	case checkout.MethodInStore:
+		// Handed to the session's companion device, which reports through
+		// the service; the push's deadline is the service's to set.
+		if req.Session.CompanionDevice == "" {
+			return checkout.ProviderResult{}, fmt.Errorf("sim: in_store payment of a session with no companion device")
+		}
+		return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: ref, Action: &checkout.NextAction{
+			Kind: checkout.NextActionDevice, Device: &checkout.DeviceHandoff{DeviceID: req.Session.CompanionDevice}}}, nil
 	}
 	return checkout.ProviderResult{}, fmt.Errorf("sim: unsupported method %q", req.Payment.Method)
 }

@@ -86,6 +86,7 @@ type storedSession struct {
 	CanceledAt          storedTime         `json:"CanceledAt,omitzero"`
 	ReturnURL           string             `json:"ReturnURL,omitempty"`
 	Invoice             string             `json:"Invoice,omitempty"`
+	CompanionDevice     string             `json:"CompanionDevice,omitempty"`
 }
 
 // storedTime is a session's time as stored: the same JSON as time.Time's,
@@ -167,6 +168,7 @@ func sessionToStored(s *checkout.Session) *storedSession {
 		CanceledAt:          storedTime(s.CanceledAt),
 		ReturnURL:           s.ReturnURL,
 		Invoice:             s.Invoice,
+		CompanionDevice:     s.CompanionDevice,
 	}
 	r.Discounts = convertSlice(s.Discounts, func(d checkout.Discount) storedDiscount {
 		return storedDiscount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,
@@ -248,6 +250,7 @@ func sessionFromStored(r *storedSession) *checkout.Session {
 		CanceledAt:          time.Time(r.CanceledAt),
 		ReturnURL:           r.ReturnURL,
 		Invoice:             r.Invoice,
+		CompanionDevice:     r.CompanionDevice,
 	}
 	s.Discounts = convertSlice(r.Discounts, func(d storedDiscount) checkout.Discount {
 		return checkout.Discount{Coupon: d.Coupon, PromotionCode: d.PromotionCode, Amount: d.Amount, Name: d.Name,

@@ -1,0 +1,294 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// /terminal is a page a phone or tablet at the counter opens to act as an
+// in-store companion device: it signs in with the device token (kept in an
+// HttpOnly, SameSite=Strict cookie scoped to /terminal), shows the payments
+// pushed to the device with Approve and Decline buttons (plain forms, so it
+// works without JavaScript), reloads itself now and then without
+// JavaScript and at once with it (server-sent events). Its reports go
+// through the same service call as the device API's. In live mode an
+// approval is refused there, as for any device (see
+// service.ReportDeviceResult).
+
+//go:embed html/terminal.html
+var terminalFS embed.FS
+
+var terminalTemplate = template.Must(template.New("").ParseFS(terminalFS, "html/terminal.html"))
+
+// terminalCookie holds the device token.
+const terminalCookie = "checkoutd_terminal"
+
+// terminalRefreshSeconds is how often the page reloads without JavaScript.
+const terminalRefreshSeconds = 5
+
+type terminalData struct {
+	Nonce, CSRF, Alert, Device, Stream string
+	TestMode                           bool
+	Refresh                            int
+	Pushes                             []terminalPush
+}
+
+type terminalPush struct {
+	SessionID, Amount, Description string
+	Items                          []terminalItem
+}
+
+type terminalItem struct {
+	Name     string
+	Quantity int64
+	Amount   string
+}
+
+// terminalCSRF is the page's CSRF token: a MAC of the device token, so
+// only a holder of the cookie's token can make it (the cookie itself is
+// HttpOnly and SameSite=Strict besides).
+func terminalCSRF(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("checkoutd terminal csrf"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// terminalDevice is the device the request's cookie signs in, under the
+// guessing budget; nil (and no error) without a valid cookie.
+func (s *Server) terminalDevice(w http.ResponseWriter, r *http.Request) (*checkout.Device, string, bool) {
+	c, err := r.Cookie(terminalCookie)
+	if err != nil || c.Value == "" {
+		return nil, "", true
+	}
+	var d *checkout.Device
+	var derr error
+	if !s.guarded(w, r, "device", func() bool {
+		d, derr = s.svc.DeviceByToken(context.WithoutCancel(r.Context()), c.Value)
+		return checkout.IsKind(derr, checkout.KindUnauthorized)
+	}) {
+		return nil, "", false
+	}
+	if derr != nil {
+		if !checkout.IsKind(derr, checkout.KindUnauthorized) {
+			s.log.Error("terminal: reading the device failed", "err", derr, "request_id", requestID(r.Context()))
+		}
+		s.setTerminalCookie(w, r, "", -1)
+		return nil, "", true
+	}
+	return d, c.Value, true
+}
+
+func (s *Server) setTerminalCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: terminalCookie, Value: value, Path: "/terminal", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
+}
+
+// showTerminal is GET /terminal: the sign-in form, or the device's
+// waiting payments.
+func (s *Server) showTerminal(w http.ResponseWriter, r *http.Request) {
+	d, token, ok := s.terminalDevice(w, r)
+	if !ok {
+		return
+	}
+	data := &terminalData{Nonce: checkout.RandomString(22)}
+	if d == nil {
+		s.renderTerminal(w, r, data, http.StatusOK)
+		return
+	}
+	s.terminalFor(r, d, token, data)
+	s.renderTerminal(w, r, data, http.StatusOK)
+}
+
+// terminalFor fills data with device d's waiting payments.
+func (s *Server) terminalFor(r *http.Request, d *checkout.Device, token string, data *terminalData) {
+	data.Device, data.CSRF, data.TestMode = d.Name, terminalCSRF(token), !d.Livemode
+	data.Refresh, data.Stream = terminalRefreshSeconds, "/terminal/stream"
+	pushes, err := s.svc.DevicePushes(context.WithoutCancel(r.Context()), d.Scope(), d.ID)
+	if err != nil {
+		s.log.Error("terminal: listing pushes failed", "err", err, "request_id", requestID(r.Context()))
+		data.Alert = "The waiting payments could not be read. This page tries again by itself."
+		return
+	}
+	for _, p := range pushes {
+		tp := terminalPush{SessionID: p.Session.ID, Amount: formatMoney(p.Payment.Amount, p.Payment.Currency, "en"), Description: p.Session.Description}
+		for _, li := range p.Session.LineItems {
+			tp.Items = append(tp.Items, terminalItem{Name: li.Name, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, "en")})
+		}
+		data.Pushes = append(data.Pushes, tp)
+	}
+}
+
+// terminalLogin is POST /terminal/login: the token typed in, checked under
+// the guessing budget, kept in the cookie.
+func (s *Server) terminalLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	token := r.PostFormValue("token")
+	var err error
+	if !s.guarded(w, r, "device", func() bool {
+		_, err = s.svc.DeviceByToken(context.WithoutCancel(r.Context()), token)
+		return checkout.IsKind(err, checkout.KindUnauthorized) && token != ""
+	}) {
+		return
+	}
+	if err != nil {
+		data := &terminalData{Nonce: checkout.RandomString(22), Alert: "This device token is not valid, or the device was revoked."}
+		s.renderTerminal(w, r, data, http.StatusUnauthorized)
+		return
+	}
+	s.setTerminalCookie(w, r, token, int((30 * 24 * time.Hour).Seconds()))
+	http.Redirect(w, r, "/terminal", http.StatusSeeOther)
+}
+
+// terminalLogout is POST /terminal/logout.
+func (s *Server) terminalLogout(w http.ResponseWriter, r *http.Request) {
+	if _, token, ok := s.terminalDevice(w, r); !ok || (token != "" && !hmac.Equal([]byte(r.PostFormValue("csrf_token")), []byte(terminalCSRF(token)))) {
+		if ok {
+			http.Error(w, "bad CSRF token", http.StatusForbidden)
+		}
+		return
+	}
+	s.setTerminalCookie(w, r, "", -1)
+	http.Redirect(w, r, "/terminal", http.StatusSeeOther)
+}
+
+// terminalResult is POST /terminal/checkouts/{sessionId}: Approve or
+// Decline. In test mode an approval is the simulator's card; a decline is
+// card_declined.
+func (s *Server) terminalResult(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	d, token, ok := s.terminalDevice(w, r)
+	if !ok {
+		return
+	}
+	if d == nil {
+		http.Redirect(w, r, "/terminal", http.StatusSeeOther)
+		return
+	}
+	data := &terminalData{Nonce: checkout.RandomString(22)}
+	if !hmac.Equal([]byte(r.PostFormValue("csrf_token")), []byte(terminalCSRF(token))) {
+		s.terminalFor(r, d, token, data)
+		data.Alert = "This form has expired. Try again."
+		s.renderTerminal(w, r, data, http.StatusForbidden)
+		return
+	}
+	o := service.DeviceOutcome{Outcome: r.PostFormValue("outcome")}
+	switch o.Outcome {
+	case service.OutcomeApproved:
+		o.Brand, o.Last4 = "visa", "4242"
+	case service.OutcomeDeclined:
+		o.Reason = "card_declined"
+	}
+	_, err := s.svc.ReportDeviceResult(context.WithoutCancel(r.Context()), d, r.PathValue("sessionId"), o)
+	if err != nil {
+		s.terminalFor(r, d, token, data)
+		data.Alert = "The payment could not be updated."
+		if e, ok := err.(*checkout.Error); ok && e.Kind != checkout.KindInternal {
+			data.Alert += " " + e.Message
+		} else {
+			s.log.Error("terminal: reporting failed", "err", err, "request_id", requestID(r.Context()))
+		}
+		s.renderTerminal(w, r, data, http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/terminal", http.StatusSeeOther)
+}
+
+// terminalStream is GET /terminal/stream: a "change" event whenever the
+// device's waiting payments change, for the page's script to reload.
+func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
+	d, _, ok := s.terminalDevice(w, r)
+	if !ok {
+		return
+	}
+	if d == nil {
+		s.writeError(w, r, checkout.Errorf(checkout.KindUnauthorized, "device_token_invalid", "sign in on /terminal first"))
+		return
+	}
+	conn := r.Context()
+	ctx := context.WithoutCancel(conn)
+	ids := func() []string {
+		pushes, err := s.svc.DevicePushes(ctx, d.Scope(), d.ID)
+		if err != nil {
+			return nil
+		}
+		out := make([]string, len(pushes))
+		for i, p := range pushes {
+			out[i] = p.Payment.ID
+		}
+		return out
+	}
+	first := ids()
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if rc.Flush() != nil {
+		return
+	}
+	var shutdown <-chan struct{}
+	if hs, ok := conn.Value(http.ServerContextKey).(*http.Server); ok {
+		shutdown = shutdownSignal(hs)
+	}
+	poll := time.NewTicker(devicePollInterval)
+	defer poll.Stop()
+	keepAlive := time.NewTicker(deviceKeepAlive)
+	defer keepAlive.Stop()
+	for {
+		woken, stop := s.svc.WaitDevicePush(d.Scope(), d.ID)
+		select {
+		case <-conn.Done():
+			stop()
+			return
+		case <-shutdown:
+			stop()
+			return
+		case <-woken:
+		case <-poll.C:
+		case <-keepAlive.C:
+			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				stop()
+				return
+			}
+		}
+		stop()
+		if now := ids(); !slices.Equal(now, first) {
+			_, _ = io.WriteString(w, "event: change\ndata: {}\n\n")
+			_ = rc.Flush()
+			return
+		}
+	}
+}
+
+func (s *Server) renderTerminal(w http.ResponseWriter, r *http.Request, data *terminalData, status int) {
+	var buf bytes.Buffer
+	if err := terminalTemplate.ExecuteTemplate(&buf, "terminal", data); err != nil {
+		s.log.Error("rendering the terminal failed", "request_id", requestID(r.Context()), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	csp := "default-src 'none'; style-src 'nonce-" + data.Nonce + "'; script-src 'nonce-" + data.Nonce + "'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,73 @@
+package http_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestTerminalPage: a device signs in on /terminal with its token, sees the
+// amount and items pushed to it, and approves with a plain form.
+func TestTerminalPage(t *testing.T) {
+	e := newPageEnv(t)
+	dev, tok := e.pairedDevice(e.key, "Front till")
+
+	login := e.openOK(t, "/terminal")
+	login.mustContain("Sign in this device", "Device token")
+	if bad := e.fetch(t, "POST", "/terminal/login", url.Values{"token": {"cdt_not-a-token"}}); bad.status != http.StatusUnauthorized || !strings.Contains(bad.text(), "not valid") {
+		t.Fatalf("a wrong token: %d %s", bad.status, bad.text())
+	}
+	in := e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
+	if in.location() != "/terminal" {
+		t.Fatalf("login leads to %s", in.location())
+	}
+	cookie := in.header.Get("Set-Cookie")
+	for _, want := range []string{"checkoutd_terminal=" + tok, "Path=/terminal", "HttpOnly", "SameSite=Strict"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("cookie %q lacks %s", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, "Secure") {
+		t.Errorf("cookie %q is Secure on plain HTTP (the test server's public URL is http)", cookie)
+	}
+
+	idle := e.openOK(t, "/terminal")
+	idle.mustContain("Front till", "No payment waiting")
+	if !strings.Contains(idle.body, `<noscript><meta http-equiv="refresh" content="5"></noscript>`) {
+		t.Error("the terminal does not refresh itself without JavaScript")
+	}
+
+	sess := e.inStoreSession(e.key, dev, nil)
+	id := sess.str("id")
+	page := e.openOK(t, "/terminal")
+	page.mustContain("GH₵50.00", "Coffee beans ×2", "Approve", "Decline")
+
+	// A post without the page's CSRF token changes nothing.
+	f := page.form("approve-" + id)
+	f.values.Set("csrf_token", "forged")
+	if r := e.fetch(t, "POST", f.action, f.values); r.status != http.StatusForbidden {
+		t.Fatalf("a forged CSRF token: %d", r.status)
+	}
+	if ps := e.sessionPayments(scopeA, id); ps[0].Status != "requires_action" {
+		t.Fatalf("payment after a forged post: %+v", ps[0])
+	}
+
+	done := page.submit("approve-"+id, nil)
+	if done.location() != "/terminal" {
+		t.Fatalf("approve leads to %s", done.location())
+	}
+	if s := e.session(t, id); s.str("status") != "complete" || s.str("payment_status") != "paid" {
+		t.Fatalf("session after approval on the terminal: %s", s.body)
+	}
+	e.openOK(t, "/terminal").mustContain("No payment waiting")
+
+	// Signing out clears the cookie; a revoked device's cookie signs in no more.
+	out := e.openOK(t, "/terminal").submit("logout", nil)
+	if !strings.Contains(out.header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("logout cookie %q", out.header.Get("Set-Cookie"))
+	}
+	e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
+	e.v2("POST", "/v2/devices/"+dev+"/revoke", e.key, nil)
+	e.openOK(t, "/terminal").mustContain("Sign in this device")
+}

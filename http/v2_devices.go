@@ -1,0 +1,133 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// In-store companion devices (seed 002's companionDeviceId), managed with
+// the account's secret keys; a device pairs itself with the code the
+// merchant reads off the creation's answer (POST /v2/devices/pair).
+
+// v2Device is a device as the dialect shows it. Secrets are never in it:
+// the pairing code and the token appear once each, in their own answers.
+type v2Device struct {
+	ID               string  `json:"id"`
+	Object           string  `json:"object"`
+	Name             string  `json:"name"`
+	Status           string  `json:"status"`
+	Livemode         bool    `json:"livemode"`
+	PairingCode      string  `json:"pairingCode,omitempty"`
+	PairingExpiresAt *string `json:"pairingExpiresAt"`
+	PairedAt         *string `json:"pairedAt"`
+	RevokedAt        *string `json:"revokedAt"`
+	CreatedAt        string  `json:"createdAt"`
+	DeviceToken      string  `json:"deviceToken,omitempty"`
+}
+
+func renderV2Device(d *checkout.Device) v2Device {
+	return v2Device{ID: d.ID, Object: "device", Name: d.Name, Status: string(d.Status), Livemode: d.Livemode,
+		PairingExpiresAt: optTime(d.PairingExpires), PairedAt: optTime(d.PairedAt), RevokedAt: optTime(d.RevokedAt), CreatedAt: rfc3339(d.Created)}
+}
+
+type v2DeviceBody struct {
+	Name *string `json:"name"`
+}
+
+func (b v2DeviceBody) name() (string, error) {
+	if b.Name == nil {
+		return "", checkout.Invalid("name", "parameter_missing", "name is required")
+	}
+	return *b.Name, nil
+}
+
+func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	var b v2DeviceBody
+	if err := decodeStrict(r, &b); err != nil {
+		return nil, err
+	}
+	name, err := b.name()
+	if err != nil {
+		return nil, err
+	}
+	nd, err := s.svc.CreateDevice(r.Context(), scope, name)
+	if err != nil {
+		return nil, err
+	}
+	d := renderV2Device(nd.Device)
+	d.PairingCode = nd.PairingCode
+	return d, nil
+}
+
+func (s *Server) listDevices(r *http.Request, scope checkout.Scope) (any, error) {
+	data, more, err := listPage(r, scope, v2Cursor, onlyCursor, s.svc.ListDevices, renderV2Device)
+	if err != nil {
+		return nil, err
+	}
+	return v2List{Data: data, HasMore: more}, nil
+}
+
+func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	d, err := s.svc.GetDevice(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return renderV2Device(d), nil
+}
+
+func (s *Server) renameDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	var b v2DeviceBody
+	if err := decodeStrict(r, &b); err != nil {
+		return nil, err
+	}
+	name, err := b.name()
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.svc.RenameDevice(r.Context(), scope, r.PathValue("id"), name)
+	if err != nil {
+		return nil, err
+	}
+	return renderV2Device(d), nil
+}
+
+func (s *Server) revokeDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	d, err := s.svc.RevokeDevice(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return renderV2Device(d), nil
+}
+
+// pairDevice redeems a pairing code: no key, the code is the credential,
+// so wrong codes count against the address's guessing budget.
+func (s *Server) pairDevice(w http.ResponseWriter, r *http.Request) {
+	// As every API call: a pairing is not cut in half by a hang-up.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
+	var b struct {
+		Code string `json:"code"`
+	}
+	if err := decodeStrict(r, &b); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var pd *service.PairedDevice
+	var err error
+	if !s.guarded(w, r, "pair", func() bool {
+		pd, err = s.svc.PairDevice(r.Context(), b.Code)
+		return checkout.IsKind(err, checkout.KindNotFound)
+	}) {
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d := renderV2Device(pd.Device)
+	d.DeviceToken = pd.Token
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, http.StatusOK, v2Data{Data: d})
+}

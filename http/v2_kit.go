@@ -1,0 +1,67 @@
+package http
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// The v2 kit: what every route of seed 002's dialect shares. It
+// authenticates with the same secret keys, taken from x-api-key (apiKey
+// reads it, under the same guessing limit as every key), answers inside
+// {"data": …} and errors in the one error shape, {"error": {…}}, with the
+// canonical statuses. The /v2 checkout sessions, products and invoices
+// are to be built on it as the devices are.
+
+// v2Data is the envelope of every v2 answer.
+type v2Data struct {
+	Data any `json:"data"`
+}
+
+// v2List is the envelope of a v2 list: one page, newest first, and whether
+// more follow (fetched with startingAfter, the last id).
+type v2List struct {
+	Data    any  `json:"data"`
+	HasMore bool `json:"hasMore"`
+}
+
+// v2Cursor are the dialect's names of the cursor parameters.
+var v2Cursor = cursorNames{"limit", "startingAfter", "endingBefore"}
+
+// v2 is an API route of the dialect: api's authentication, body bounds and
+// idempotency, with h's answer wrapped in {"data": …} (a v2List as it is).
+func (s *Server) v2(h apiFunc) http.Handler {
+	return s.api(func(r *http.Request, scope checkout.Scope) (any, error) {
+		v, err := h(r, scope)
+		if err != nil {
+			return nil, err
+		}
+		if l, ok := v.(v2List); ok {
+			return l, nil
+		}
+		return v2Data{Data: v}, nil
+	})
+}
+
+// guarded runs check, a test of a secret a caller presents (a device
+// token, a pairing code), under the address's budget of failed guesses:
+// while the address is throttled nothing is checked, so a right guess
+// cannot be told from a wrong one. check returns whether it failed as a
+// wrong secret. budget names the budget ("device", "pair"), kept apart from
+// the API keys' so that a shop's devices and its server behind one address
+// do not lock each other out.
+func (s *Server) guarded(w http.ResponseWriter, r *http.Request, budget string, check func() (wrong bool)) bool {
+	client := budget + "/" + limitKey(s.clientIP(r))
+	if ok, wait := s.authLimit.reserve(r.Context(), client, s.svc.Now); !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
+		s.writeError(w, r, &checkout.Error{Kind: checkout.KindRateLimited, Code: "rate_limit",
+			Message: "Too many failed attempts from this address. Retry after the Retry-After delay."})
+		return false
+	}
+	wrong := true
+	defer func() { s.authLimit.settle(client, wrong, s.svc.Now()) }()
+	wrong = check()
+	return true
+}

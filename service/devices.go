@@ -1,0 +1,297 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// Pairing, following Square's device codes and Stripe's reader
+// registration codes: the merchant creates a device and reads a short code
+// off the answer; the device redeems it, once, within PairingCodeTTL, for
+// its own long token.
+const (
+	PairingCodeTTL = 5 * time.Minute
+	// MaxDeviceName bounds a device's name.
+	MaxDeviceName = 100
+	// pairingAlphabet leaves out 0/O and 1/I/L, which a person reading a
+	// code off a screen confuses.
+	pairingAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	pairingLen      = 10 // 31^10 ≈ 2^49.5
+	// DeviceTokenPrefix starts every device token, so one found in a log
+	// or a repository is recognised.
+	DeviceTokenPrefix = "cdt_"
+)
+
+// NewDevice is a device just created, with its pairing code: the only time
+// the code is seen.
+type NewDevice struct {
+	Device      *checkout.Device
+	PairingCode string
+}
+
+// CreateDevice makes a device of scope named name, pending until its
+// pairing code is redeemed.
+func (s *Service) CreateDevice(ctx context.Context, scope checkout.Scope, name string) (*NewDevice, error) {
+	name, err := deviceName(name)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	code := pairingCode()
+	d := &checkout.Device{ID: s.ids.New("dev"), AccountID: scope.AccountID, Livemode: scope.Livemode, Name: name,
+		Status: checkout.DevicePending, PairingHash: checkout.HashDeviceSecret(code), PairingExpires: now.Add(PairingCodeTTL),
+		Version: 1, Created: now, Updated: now}
+	if err := s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{d}}); err != nil {
+		return nil, err
+	}
+	return &NewDevice{Device: d, PairingCode: formatPairingCode(code)}, nil
+}
+
+func deviceName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", checkout.Invalid("name", "parameter_missing", "a device needs a name")
+	case !utf8.ValidString(name):
+		return "", checkout.Invalid("name", "parameter_invalid", "name must be valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxDeviceName:
+		return "", checkout.Invalid("name", "parameter_invalid", "name can have at most %d characters", MaxDeviceName)
+	}
+	return name, nil
+}
+
+// pairingCode is pairingLen characters of pairingAlphabet from crypto/rand,
+// without modulo bias.
+func pairingCode() string {
+	out := make([]byte, 0, pairingLen)
+	var buf [32]byte
+	for len(out) < pairingLen {
+		rand.Read(buf[:])
+		for _, b := range buf {
+			if int(b) < 256/len(pairingAlphabet)*len(pairingAlphabet) && len(out) < pairingLen {
+				out = append(out, pairingAlphabet[int(b)%len(pairingAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}
+
+// formatPairingCode groups a code for reading aloud: ABCDE-FGHJK.
+func formatPairingCode(code string) string { return code[:5] + "-" + code[5:] }
+
+// normalizePairingCode takes a code as a person typed it: any case, with
+// or without its dash and spaces.
+func normalizePairingCode(typed string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(typed))
+}
+
+// PairedDevice is a device just paired, with its token: the only time the
+// token is seen.
+type PairedDevice struct {
+	Device *checkout.Device
+	Token  string
+}
+
+// PairDevice redeems a pairing code for a device token. An unknown,
+// used or expired code is KindNotFound, the same answer for each, so an
+// answer tells a guesser nothing (the HTTP room also limits guesses).
+func (s *Service) PairDevice(ctx context.Context, code string) (*PairedDevice, error) {
+	norm := normalizePairingCode(code)
+	if norm == "" {
+		return nil, checkout.Invalid("code", "parameter_missing", "the pairing code is required")
+	}
+	if len(norm) != pairingLen || strings.Trim(norm, pairingAlphabet) != "" {
+		return nil, checkout.Invalid("code", "parameter_invalid", "a pairing code is %d letters and digits, as XXXXX-XXXXX", pairingLen)
+	}
+	hash := checkout.HashDeviceSecret(norm)
+	token := DeviceTokenPrefix + checkout.RandomString(43) // > 256 bits
+	var d *checkout.Device
+	err := retryCAS(func() error {
+		o, err := s.store.FindObject(ctx, checkout.DeviceKind, checkout.DevicePairingKey(hash))
+		if err != nil {
+			return err
+		}
+		d = o.(*checkout.Device).Clone()
+		now := s.now()
+		// The stored hash is compared again: a store may still find a
+		// device by a key it has since dropped.
+		if d.Status != checkout.DevicePending || subtle.ConstantTimeCompare([]byte(d.PairingHash), []byte(hash)) != 1 || !now.Before(d.PairingExpires) {
+			return checkout.ErrNotFound
+		}
+		d.Status, d.PairingHash, d.PairingExpires = checkout.DeviceActive, "", time.Time{}
+		d.TokenHash, d.PairedAt = checkout.HashDeviceSecret(token), now
+		d.Version++
+		d.Updated = now
+		return s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{d}})
+	})
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, checkout.Errorf(checkout.KindNotFound, "pairing_code_invalid", "this pairing code is unknown, used or expired: create the device again for a new one")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &PairedDevice{Device: d, Token: token}, nil
+}
+
+// DeviceByToken returns the active device whose token is token;
+// KindUnauthorized for any other token (unknown, revoked, malformed).
+func (s *Service) DeviceByToken(ctx context.Context, token string) (*checkout.Device, error) {
+	bad := checkout.Errorf(checkout.KindUnauthorized, "device_token_invalid", "the device token is invalid or revoked")
+	if !strings.HasPrefix(token, DeviceTokenPrefix) || len(token) > 200 {
+		return nil, bad
+	}
+	hash := checkout.HashDeviceSecret(token)
+	o, err := s.store.FindObject(ctx, checkout.DeviceKind, checkout.DeviceTokenKey(hash))
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := o.(*checkout.Device)
+	if d.Status != checkout.DeviceActive || subtle.ConstantTimeCompare([]byte(d.TokenHash), []byte(hash)) != 1 {
+		return nil, bad
+	}
+	return d, nil
+}
+
+// GetDevice returns a device of scope.
+func (s *Service) GetDevice(ctx context.Context, scope checkout.Scope, id string) (*checkout.Device, error) {
+	o, err := s.store.GetObject(ctx, scope, checkout.DeviceKind, id)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, checkout.NotFound("id", "device", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o.(*checkout.Device), nil
+}
+
+// ListDevices returns one page of scope's devices, newest first.
+func (s *Service) ListDevices(ctx context.Context, scope checkout.Scope, p checkout.ListParams) (checkout.Page[*checkout.Device], error) {
+	if err := checkList(&p); err != nil {
+		return checkout.Page[*checkout.Device]{}, err
+	}
+	page, err := s.store.ListObjects(ctx, scope, checkout.DeviceKind, p)
+	if err != nil {
+		return checkout.Page[*checkout.Device]{}, err
+	}
+	out := checkout.Page[*checkout.Device]{HasMore: page.HasMore, Items: make([]*checkout.Device, len(page.Items))}
+	for i, o := range page.Items {
+		out.Items[i] = o.(*checkout.Device)
+	}
+	return out, nil
+}
+
+// RenameDevice gives a device of scope a new name.
+func (s *Service) RenameDevice(ctx context.Context, scope checkout.Scope, id, name string) (*checkout.Device, error) {
+	name, err := deviceName(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
+		d.Name = name
+		return nil
+	})
+}
+
+// RevokeDevice ends a device of scope: its token answers 401 from then on,
+// and a pending pairing code can no longer be redeemed. Revoking twice is
+// the same as once.
+func (s *Service) RevokeDevice(ctx context.Context, scope checkout.Scope, id string) (*checkout.Device, error) {
+	return s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
+		if d.Status == checkout.DeviceRevoked {
+			return errDeviceUnchanged
+		}
+		d.Status, d.PairingHash, d.PairingExpires, d.RevokedAt = checkout.DeviceRevoked, "", time.Time{}, s.now()
+		return nil
+	})
+}
+
+// errDeviceUnchanged tells updateDevice that nothing is to be written.
+var errDeviceUnchanged = &checkout.Error{Kind: checkout.KindInternal, Code: "unchanged"}
+
+func (s *Service) updateDevice(ctx context.Context, scope checkout.Scope, id string, change func(*checkout.Device) error) (*checkout.Device, error) {
+	var d *checkout.Device
+	err := retryCAS(func() error {
+		cur, err := s.GetDevice(ctx, scope, id)
+		if err != nil {
+			return err
+		}
+		d = cur.Clone()
+		if err := change(d); err != nil {
+			return err
+		}
+		d.Version++
+		d.Updated = s.now()
+		return s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{d}})
+	})
+	if err == errDeviceUnchanged {
+		return s.GetDevice(ctx, scope, id)
+	}
+	return d, err
+}
+
+// checkCompanionDevice checks the device a session of scope names: one of
+// the account's active devices in that mode, or, in test mode, a test
+// device.
+func (s *Service) checkCompanionDevice(ctx context.Context, scope checkout.Scope, id string) error {
+	if checkout.IsTestDevice(id) {
+		if scope.Livemode {
+			return checkout.Invalid("companion_device", "device_invalid", "'%s' is a test device: it takes test-mode sessions only", id)
+		}
+		return nil
+	}
+	d, err := s.GetDevice(ctx, scope, id)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return checkout.Invalid("companion_device", "device_invalid", "no device '%s' in this account and mode", id)
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status != checkout.DeviceActive {
+		return checkout.Invalid("companion_device", "device_invalid", "device '%s' is %s, not active", id, d.Status)
+	}
+	return nil
+}
+
+// setCompanionDevice checks and sets the device of a new session: named
+// exactly when in_store is one of its methods.
+func (s *Service) setCompanionDevice(ctx context.Context, scope checkout.Scope, sess *checkout.Session, id string) error {
+	inStore := slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodInStore))
+	switch {
+	case id == "" && inStore:
+		return checkout.Invalid("companion_device", "parameter_missing", "a session with the in_store method names the device to push it to")
+	case id == "":
+		return nil
+	case !inStore:
+		return checkout.Invalid("companion_device", "parameter_unexpected", "companion_device goes with the in_store payment method only")
+	}
+	if err := s.checkCompanionDevice(ctx, scope, id); err != nil {
+		return err
+	}
+	sess.CompanionDevice = id
+	return nil
+}
+
+// pushAtCreation pushes a new session whose only method is in_store to its
+// device at once: nobody will choose it on a page. A push that fails
+// leaves the session open, as a failed attempt does; the error is logged.
+func (s *Service) pushAtCreation(ctx context.Context, sess *checkout.Session) (*checkout.Session, error) {
+	if len(sess.PaymentMethodTypes) != 1 || sess.PaymentMethodTypes[0] != string(checkout.MethodInStore) {
+		return sess, nil
+	}
+	pushed, _, err := s.Pay(ctx, sess.ID, PayParams{Method: checkout.MethodInStore})
+	if err != nil {
+		s.log.Error("in_store session: the push to its device failed", "session", sess.ID, "err", safeError(err))
+		return sess, nil
+	}
+	return pushed, nil
+}

@@ -1,0 +1,328 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// DefaultDevicePushTimeout is how long an in_store payment waits for its
+// device: then the sweep fails it (device_timeout) and the session, which
+// stayed open, may be paid another way.
+const DefaultDevicePushTimeout = 5 * time.Minute
+
+// testDeviceDelay is how long dev_test_approve "thinks" before approving,
+// as a customer tapping a card would.
+const testDeviceDelay = time.Second
+
+// DevicePush is a payment waiting on a device, with its session (amount,
+// items) as the device shows it.
+type DevicePush struct {
+	Session *checkout.Session
+	Payment *checkout.Payment
+}
+
+// pushedTo reports whether payment p waits on device id.
+func pushedTo(p *checkout.Payment, id string) bool {
+	return p.Status == checkout.PaymentRequiresAction && p.Action != nil && p.Action.Kind == checkout.NextActionDevice &&
+		p.Action.Device != nil && p.Action.Device.DeviceID == id
+}
+
+// DevicePushes returns the payments waiting on device id of scope, oldest
+// first: those not yet timed out whose session is still open. The
+// payments are the record of the pushes: they are read newest first, up
+// to the oldest that could still be waiting (one push timeout ago), so no
+// other index is needed. Nothing of another scope can be read.
+func (s *Service) DevicePushes(ctx context.Context, scope checkout.Scope, id string) ([]DevicePush, error) {
+	now := s.now()
+	oldest := now.Add(-s.devicePushTimeout - time.Minute)
+	var out []DevicePush
+	lp := checkout.ListParams{Limit: 100}
+	for {
+		page, err := s.store.ListPayments(ctx, scope, checkout.PaymentFilter{ListParams: lp})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Items {
+			if p.Created.Before(oldest) {
+				return out, nil
+			}
+			if !pushedTo(p, id) || !now.Before(p.Action.ExpiresAt) {
+				continue
+			}
+			sess, err := s.store.GetSession(ctx, scope, p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			// An expired (or otherwise ended) session never reaches a
+			// device, even before the sweep has written it so.
+			if sess.StatusAt(now) != checkout.SessionOpen {
+				continue
+			}
+			out = append([]DevicePush{{Session: sess.Observed(now), Payment: p}}, out...)
+		}
+		if !page.HasMore || len(page.Items) == 0 {
+			return out, nil
+		}
+		lp.StartingAfter = page.Items[len(page.Items)-1].ID
+	}
+}
+
+// DeviceOutcome is what a device reports about a payment pushed to it.
+type DeviceOutcome struct {
+	// Outcome is approved, declined or canceled.
+	Outcome string
+	// Brand, Last4 and Reference describe an approval: the card, and the
+	// payment's reference at the card's processor.
+	Brand, Last4, Reference string
+	// Reason is a decline's code (card_declined when empty).
+	Reason string
+}
+
+// Device outcomes.
+const (
+	OutcomeApproved = "approved"
+	OutcomeDeclined = "declined"
+	OutcomeCanceled = "canceled"
+)
+
+// MaxDeviceReference bounds what a device may send as a reference.
+const MaxDeviceReference = 200
+
+// check validates o field by field; nothing is written before it passes.
+func (o DeviceOutcome) check() error {
+	switch o.Outcome {
+	case "":
+		return checkout.Invalid("outcome", "parameter_missing", "outcome is required: approved, declined or canceled")
+	case OutcomeApproved:
+		if o.Reason != "" {
+			return checkout.Invalid("reason", "parameter_unexpected", "reason goes with a declined outcome only")
+		}
+		if o.Brand == "" {
+			return checkout.Invalid("brand", "parameter_missing", "an approval names the card's brand")
+		}
+		if !printable(o.Brand, 30) {
+			return checkout.Invalid("brand", "parameter_invalid", "brand must be at most 30 printable characters")
+		}
+		if len(o.Last4) != 4 || strings.Trim(o.Last4, "0123456789") != "" {
+			return checkout.Invalid("last4", "parameter_invalid", "last4 must be the card's last 4 digits")
+		}
+		if !printable(o.Reference, MaxDeviceReference) {
+			return checkout.Invalid("reference", "parameter_invalid", "reference must be at most %d printable characters", MaxDeviceReference)
+		}
+	case OutcomeDeclined, OutcomeCanceled:
+		for _, f := range []struct{ name, v string }{{"brand", o.Brand}, {"last4", o.Last4}, {"reference", o.Reference}} {
+			if f.v != "" {
+				return checkout.Invalid(f.name, "parameter_unexpected", "%s goes with an approved outcome only", f.name)
+			}
+		}
+		if o.Outcome == OutcomeCanceled && o.Reason != "" {
+			return checkout.Invalid("reason", "parameter_unexpected", "reason goes with a declined outcome only")
+		}
+		if o.Reason != "" && (len(o.Reason) > 60 || strings.Trim(o.Reason, "abcdefghijklmnopqrstuvwxyz_") != "") {
+			return checkout.Invalid("reason", "parameter_invalid", "reason must be a decline code in snake_case, as card_declined")
+		}
+	default:
+		return checkout.Invalid("outcome", "parameter_invalid", "outcome must be approved, declined or canceled; got '%s'", o.Outcome)
+	}
+	return nil
+}
+
+func printable(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// ReportDeviceResult records what device d reports for the payment of
+// session sessionID pushed to it. The result goes through
+// ApplyProviderResult, the one entry point for pushed results. A session
+// of another account or mode, or one not pushed to d, is KindNotFound.
+//
+// In live mode a device's approval is not believed on its word: it must be
+// verified with the card's processor (VerifyDeviceApproval), which no
+// provider does yet, so live approvals are refused.
+func (s *Service) ReportDeviceResult(ctx context.Context, d *checkout.Device, sessionID string, o DeviceOutcome) (*checkout.Payment, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	scope := d.Scope()
+	sess, err := s.store.GetSession(ctx, scope, sessionID)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return nil, checkout.NotFound("sessionId", "checkout session", sessionID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.pushOf(ctx, sess, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	if st := sess.StatusAt(s.now()); st != checkout.SessionOpen {
+		return nil, &checkout.Error{Kind: checkout.KindState, Code: "checkout_session_" + string(st), Message: "this checkout session is " + string(st) + " and can no longer be paid"}
+	}
+	if !s.now().Before(p.Action.ExpiresAt) {
+		// Timed out, whether or not the sweep has failed it yet: the
+		// customer may be paying another way by now.
+		return nil, &checkout.Error{Kind: checkout.KindState, Code: "device_push_expired", Message: "this payment waited on the device too long and can no longer be reported"}
+	}
+	if o.Outcome == OutcomeApproved && scope.Livemode {
+		if err := s.verifyDeviceApproval(ctx, p, o); err != nil {
+			return nil, err
+		}
+	}
+	return s.ApplyProviderResult(ctx, scope, p.Provider, checkout.Notification{PaymentID: p.ID, Result: o.result()})
+}
+
+// verifyDeviceApproval is the seam for live in-store payments: a live
+// approval must carry a reference checkoutd confirms with the processor
+// (Stripe Terminal: the PaymentIntent the reader processed, retrieved and
+// found succeeded for the payment's amount). No provider does this yet, so
+// every live approval is refused.
+func (s *Service) verifyDeviceApproval(ctx context.Context, p *checkout.Payment, o DeviceOutcome) error {
+	if o.Reference == "" {
+		return checkout.Invalid("reference", "parameter_missing", "a live approval must carry the processor's reference of the payment")
+	}
+	return checkout.Errorf(checkout.KindForbidden, "live_approval_unverified",
+		"a live in-store approval must be verified with the card processor, which this provider cannot do; the payment was not recorded")
+}
+
+func (o DeviceOutcome) result() checkout.ProviderResult {
+	switch o.Outcome {
+	case OutcomeApproved:
+		return checkout.ProviderResult{Status: checkout.PaymentSucceeded, CardBrand: strings.ToLower(o.Brand), CardLast4: o.Last4}
+	case OutcomeDeclined:
+		code := o.Reason
+		if code == "" {
+			code = "card_declined"
+		}
+		return checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: code, FailureMessage: "The card was declined at the counter."}
+	}
+	return checkout.ProviderResult{Status: checkout.PaymentCanceled, FailureCode: "device_canceled", FailureMessage: "The payment was canceled at the counter."}
+}
+
+// pushOf is session sess's payment waiting on device id.
+func (s *Service) pushOf(ctx context.Context, sess *checkout.Session, id string) (*checkout.Payment, error) {
+	lp := checkout.ListParams{Limit: 20}
+	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: lp, SessionID: sess.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range page.Items {
+		if pushedTo(p, id) {
+			return p, nil
+		}
+	}
+	return nil, checkout.Errorf(checkout.KindNotFound, "device_push_missing", "no payment of checkout session %s is waiting on this device", sess.ID)
+}
+
+// pushed is called once payment p, just recorded, waits on its device: the
+// device's streams on this replica are woken (others find it by polling),
+// and a test device plays its part.
+func (s *Service) pushed(p *checkout.Payment) {
+	id := p.Action.Device.DeviceID
+	s.devices.wake(p.Scope(), id)
+	var res checkout.ProviderResult
+	var delay time.Duration
+	switch id {
+	case checkout.TestDeviceApprove:
+		res, delay = DeviceOutcome{Outcome: OutcomeApproved, Brand: "visa", Last4: "4242"}.result(), testDeviceDelay
+	case checkout.TestDeviceDecline:
+		res, delay = DeviceOutcome{Outcome: OutcomeDeclined, Reason: "card_declined"}.result(), testDeviceDelay/2
+	default: // dev_test_timeout never answers; a real device answers itself
+		return
+	}
+	if p.Livemode {
+		return
+	}
+	time.AfterFunc(delay, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: res})
+		if err != nil && !checkout.IsKind(err, checkout.KindState) {
+			s.log.Error("test device: the outcome could not be recorded", "payment", p.ID, "device", id, "err", err)
+		}
+	})
+}
+
+// WaitDevicePush returns a channel closed at the next push to device id of
+// scope on this replica, and a function to stop waiting.
+func (s *Service) WaitDevicePush(scope checkout.Scope, id string) (<-chan struct{}, func()) {
+	return s.devices.wait(scope, id)
+}
+
+// deviceHub wakes the streams of devices on this replica when a push is
+// recorded here. It is only a shortcut: a stream also polls the store, so
+// pushes made on another replica reach it too.
+type deviceHub struct {
+	mu      sync.Mutex
+	waiters map[string]map[chan struct{}]struct{}
+}
+
+func newDeviceHub() *deviceHub { return &deviceHub{waiters: map[string]map[chan struct{}]struct{}{}} }
+
+func hubKey(scope checkout.Scope, id string) string {
+	mode := "test"
+	if scope.Livemode {
+		mode = "live"
+	}
+	return scope.AccountID + "/" + mode + "/" + id
+}
+
+func (h *deviceHub) wait(scope checkout.Scope, id string) (<-chan struct{}, func()) {
+	k := hubKey(scope, id)
+	ch := make(chan struct{})
+	h.mu.Lock()
+	if h.waiters[k] == nil {
+		h.waiters[k] = map[chan struct{}]struct{}{}
+	}
+	h.waiters[k][ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		if _, ok := h.waiters[k][ch]; ok {
+			delete(h.waiters[k], ch)
+			close(ch)
+		}
+		if len(h.waiters[k]) == 0 {
+			delete(h.waiters, k)
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *deviceHub) wake(scope checkout.Scope, id string) {
+	k := hubKey(scope, id)
+	h.mu.Lock()
+	for ch := range h.waiters[k] {
+		close(ch)
+	}
+	delete(h.waiters, k)
+	h.mu.Unlock()
+}
+
+// checkNoPush refuses a new in_store payment of sess while one still
+// waits on its device (until that one is reported or times out).
+func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session) error {
+	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 20}, SessionID: sess.ID})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for _, p := range page.Items {
+		if pushedTo(p, sess.CompanionDevice) && now.Before(p.Action.ExpiresAt) {
+			return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress",
+				Message: "this checkout session is already waiting on its in-store device; wait for it to answer or time out"}
+		}
+	}
+	return nil
+}
