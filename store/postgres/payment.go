@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/store/internal/record"
@@ -80,4 +83,34 @@ func paymentDue(p *checkout.Payment) int64 {
 		return 0
 	}
 	return micros(due)
+}
+
+// PendingPayments pages the provider's payments in one mode that are not
+// final, of every account, on seq, from the partial index payments_pending
+// (the query repeats its condition so the planner may use it). The cursor is
+// resolved among all the provider's payments of the mode, so one that
+// became final since its page was read still marks the place.
+func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if !held(after) {
+		return nil, checkout.NotFound("after", "payment", after)
+	}
+	if !held(provider) {
+		return nil, nil
+	}
+	var seq int64
+	if after != "" {
+		err := s.pool.QueryRow(ctx, `SELECT seq FROM payments WHERE id = $1 AND provider = $2 AND livemode = $3`,
+			after, provider, livemode).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, checkout.NotFound("after", "payment", after)
+		} else if err != nil {
+			return nil, translate("resolve pending cursor", err)
+		}
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE provider = $1 AND livemode = $2 AND seq > $3
+		AND status NOT IN ('succeeded', 'failed', 'canceled') ORDER BY seq LIMIT $4`, provider, livemode, seq, limit)
+	return collect(rows, "pending payments", record.DecodePayment)
 }

@@ -72,6 +72,20 @@ local function refKey(provider, ref)
   return P .. 'payment-ref:' .. provider .. ':' .. ref
 end
 
+-- P payments-pending:{0|1}:{provider} is a sorted set of the payments
+-- through provider in that mode whose status is not final, of every
+-- account, by seq (Store.PendingPayments). The provider comes last: it is
+-- the one free-form part.
+local function pendingKey(provider, live)
+  return P .. 'payments-pending:' .. live .. ':' .. provider
+end
+
+-- final reports whether a payment status admits no further change
+-- (checkout.PaymentState.Final).
+local function final(status)
+  return status == 'succeeded' or status == 'failed' or status == 'canceled'
+end
+
 local function paymentIndexes(sc, session)
   local base = P .. 'payments:' .. sc
   return {base, base .. ':session:' .. session}
