@@ -86,8 +86,8 @@ func paymentDue(p *checkout.Payment) int64 {
 }
 
 // PendingPayments pages the provider's payments in one mode that are not
-// final, of every account, on seq, from the partial index payments_pending
-// (the query repeats its condition so the planner may use it). The cursor is
+// final or have a check due, of every account, on seq, from the partial
+// index payments_pending (see pendingQuery). The cursor is
 // resolved among all the provider's payments of the mode, so one that
 // became final since its page was read still marks the place.
 func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {
@@ -110,7 +110,12 @@ func (s *Store) PendingPayments(ctx context.Context, provider string, livemode b
 			return nil, translate("resolve pending cursor", err)
 		}
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT data FROM payments WHERE provider = $1 AND livemode = $2 AND seq > $3
-		AND status NOT IN ('succeeded', 'failed', 'canceled') ORDER BY seq LIMIT $4`, provider, livemode, seq, limit)
+	rows, _ := s.pool.Query(ctx, pendingQuery, provider, livemode, seq, limit)
 	return collect(rows, "pending payments", record.DecodePayment)
 }
+
+// pendingQuery is a page of PendingPayments after seq $3. Its status and
+// due term is the condition of the partial index payments_pending, which
+// the planner uses only when the query implies it.
+const pendingQuery = `SELECT data FROM payments WHERE provider = $1 AND livemode = $2 AND seq > $3
+	AND (status NOT IN ('succeeded', 'failed', 'canceled') OR due > 0) ORDER BY seq LIMIT $4`

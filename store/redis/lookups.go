@@ -33,7 +33,7 @@ func (s *Store) indexOldLookups(ctx context.Context) error {
 
 // indexOldPending puts the payments written before the store kept the
 // pending sets (P payments-pending:…, see lua/prelude.lua) that are not final
-// in their provider's set, once per prefix: the marker key P
+// or have a check due in their provider's set, once per prefix: the marker key P
 // pending-indexed says it was done. As with indexOldLookups, a payment an
 // older binary writes during a rolling upgrade is not indexed until the
 // marker is deleted and a Store opens again.

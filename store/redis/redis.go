@@ -40,7 +40,7 @@
 //	P apikeys:{sc}                   the scope's key ids; no TTL
 //	P deliveries:{event id}          the event's deliveries
 //	P payments-pending:{0|1}:{provider}  the provider's payments in that mode, of every
-//	                                 account, whose status is not final (PendingPayments)
+//	                                 account, not final or with a check due (PendingPayments)
 //
 // An index lives at least as long as the objects it holds (each write
 // extends its TTL, never shortens it); an entry whose object has expired

@@ -86,7 +86,7 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*c
 }
 
 // PendingPayments pages the provider's payments in one mode that are not
-// final, of every account, on seq, from the partial index payments_pending.
+// final or have a check due, of every account, on seq, from the partial index payments_pending.
 // The cursor is resolved among all the provider's payments of the mode, so
 // one that became final since its page was read still marks the place.
 func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {

@@ -139,7 +139,7 @@ func (r *readStmts) defs() []stmtDef {
 		// The status term repeats the partial index payments_pending's
 		// condition so SQLite may use it.
 		{&r.pendingPayments, `SELECT data FROM payments WHERE provider = ? AND livemode = ? AND seq > ?
-			AND status NOT IN ('succeeded', 'failed', 'canceled') ORDER BY seq LIMIT ?`},
+			AND (status NOT IN ('succeeded', 'failed', 'canceled') OR due > 0) ORDER BY seq LIMIT ?`},
 		{&r.pendingSeq, `SELECT seq FROM payments WHERE id = ? AND provider = ? AND livemode = ?`},
 		{&r.getEvent, `SELECT data FROM events WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.eventSeq, `SELECT seq FROM events WHERE id = ? AND account_id = ? AND livemode = ?`},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 )
@@ -13,7 +14,9 @@ import (
 // one mode that are not final, of every account and of no other provider
 // or mode, in creation order, in pages that together list each once; a
 // payment made final leaves, one created after a page was read comes in a
-// later page, and the cursor holds when its own payment became final.
+// later page, and the cursor holds when its own payment became final. A
+// final payment with a check due (a lapsed deposit watched for a late
+// transfer) stays until the check is cleared.
 func (s suite) pendingPayments(t *testing.T) {
 	ctx := t.Context()
 	st := s.seeded(t)
@@ -95,6 +98,22 @@ func (s suite) pendingPayments(t *testing.T) {
 	wantIDs(t, "pages", listed, append(paymentIDs(want[:3]), paymentIDs(rest)...))
 	wantIDs(t, "pending after the changes", paymentIDs(read(chain, false, "", 100)),
 		paymentIDs(slices.Concat(want[:2], want[3:5], want[6:], []*checkout.Payment{late})))
+
+	// Failed with a check due: it stays, in its place, until the check is
+	// cleared.
+	lapsed := want[0]
+	lapsed.Status, lapsed.CheckAt, lapsed.Version = checkout.PaymentFailed, t0.Add(72*time.Hour), lapsed.Version+1
+	commit(t, st, checkout.Change{Payment: lapsed.Clone()})
+	got = read(chain, false, "", 100)
+	wantIDs(t, "pending with a lapsed one checked", paymentIDs(got),
+		paymentIDs(slices.Concat(want[:2], want[3:5], want[6:], []*checkout.Payment{late})))
+	if len(got) > 0 {
+		checkPayment(t, "lapsed payment", got[0], lapsed)
+	}
+	lapsed.CheckAt, lapsed.Version = time.Time{}, lapsed.Version+1
+	commit(t, st, checkout.Change{Payment: lapsed.Clone()})
+	wantIDs(t, "pending with the check cleared", paymentIDs(read(chain, false, "", 100)),
+		paymentIDs(slices.Concat(want[1:2], want[3:5], want[6:], []*checkout.Payment{late})))
 
 	// A cursor that is no payment of this provider and mode is unknown.
 	var e *checkout.Error

@@ -138,12 +138,13 @@ if p then
     redis.call('ZADD', refKey(p.provider, p.ref), seq, p.id)
     extend(refKey(p.provider, p.ref), p.ttl)
   end
-  -- The provider's pending set holds the payment while it is not final,
-  -- in this same script, so no reader sees it final and still pending.
+  -- The provider's pending set holds the payment while it is not final or
+  -- has a check due, kept in this same script, so no reader sees it
+  -- settled and still pending.
   if oldPayment and oldPayment.Provider ~= p.provider then
     redis.call('ZREM', pendingKey(oldPayment.Provider, p.live), p.id)
   end
-  if final(p.status) then
+  if final(p.status) and p.due == '0' then
     redis.call('ZREM', pendingKey(p.provider, p.live), p.id)
   else
     redis.call('ZADD', pendingKey(p.provider, p.live), seq, p.id)

@@ -1,13 +1,14 @@
 -- Puts a payment stored before the pending sets existed (see
--- indexOldPending) in its provider's pending set while it is not final,
--- at its seq in its scope's index. The set lives as long as the payment.
+-- indexOldPending) in its provider's pending set while it is not final or
+-- has a check due, at its seq in its scope's index. The set lives as long
+-- as the payment.
 -- ARGV: P, id.
 local id = ARGV[2]
 local k = P .. 'payment:' .. id
 local raw = redis.call('GET', k)
 if not raw then return 'OK' end
 local o = cjson.decode(raw)
-if final(o.Status) then return 'OK' end
+if not pending(o, id) then return 'OK' end
 local live = mode(o.Livemode)
 local pk = pendingKey(o.Provider or '', live)
 if redis.call('ZSCORE', pk, id) then return 'OK' end

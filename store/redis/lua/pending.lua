@@ -7,8 +7,8 @@
 -- payment not of this provider and mode, or gone, is the error CURSOR.
 --
 -- Reply: the payments' data. Members whose payment has expired, or is
--- final or of another provider (written by a binary older than the pending
--- set), are skipped and removed from the set.
+-- settled or of another provider (written by a binary older than the
+-- pending set), are skipped and removed from the set.
 local provider, live, after, limit = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local k = pendingKey(provider, live)
 local min = '-inf'
@@ -34,7 +34,7 @@ while #out < limit do
     local id = ids[j]
     local data = redis.call('GET', P .. 'payment:' .. id)
     local o = data and cjson.decode(data)
-    if o and not final(o.Status) and o.Provider == provider and mode(o.Livemode) == live then
+    if o and pending(o, id) and o.Provider == provider and mode(o.Livemode) == live then
       out[#out + 1] = data
     else
       gone[#gone + 1] = id
