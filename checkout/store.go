@@ -148,6 +148,21 @@ type PaymentStore interface {
 	// moves Due (a reconciler's claim) moves the payment in this order;
 	// one that clears it takes it out.
 	DuePayments(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+
+	// PendingPayments returns up to limit payments through provider in one
+	// mode, of every account, that are not final or, final, still have a
+	// check due (CheckAt: a lapsed deposit watched a while for a late
+	// transfer, a refund to ask about), in the order they were created: the
+	// set a provider that watches for payments itself (a chain watcher)
+	// serves, read without the other providers' and modes' payments. A
+	// commit that makes a payment final without a check, or clears the
+	// check of a final one, takes it out. after is the id of the last payment of the previous page
+	// ("" for the first): the page holds the pending payments created after
+	// it, whether or not it is still pending, so pages read in turn list
+	// each payment once, and one created meanwhile in a later page. An
+	// unknown after is a KindNotFound error naming the after parameter.
+	// limit <= 0 reads nothing.
+	PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*Payment, error)
 }
 
 // EventStore keeps events, written only through Commit, and the outbox

@@ -20,9 +20,13 @@ const StablecoinProvider = "stablecoin"
 const (
 	DefaultChainPoll  = 2 * time.Second
 	DefaultChainLease = 30 * time.Second
-	// DefaultMaxWatched bounds the watched set read each tick; reaching it
-	// is logged as an error (payments beyond it would not be seen).
+	// DefaultMaxWatched bounds the stablecoin payments of one mode read
+	// each tick (a safety bound on a tick's memory, far above any real
+	// set); reaching it is logged as an error and the cursor stays.
 	DefaultMaxWatched = 200_000
+	// watchedPage is how many payments one read of the watched set
+	// takes: on Redis one script, which blocks the server while it runs.
+	watchedPage = 1000
 	// maxRangesPerTick bounds the log queries of one tick, so that a
 	// watcher far behind (after a long stop) stores its progress as it
 	// goes, well inside its lease, instead of scanning a day of blocks in
@@ -40,7 +44,8 @@ type ChainWatchConfig struct {
 	// renewed when less than two thirds of it are left, and with every
 	// write of the tick.
 	Lease time.Duration
-	// MaxWatched bounds the pending payments read each tick.
+	// MaxWatched bounds the pending stablecoin payments of the mode read
+	// each tick.
 	MaxWatched int
 }
 
@@ -387,30 +392,49 @@ func sub1(a, b uint64) uint64 {
 
 // watched reads the payments the tick watches: stablecoin payments of the
 // mode on the chain that await their deposit, and those whose deposit
-// lapsed unpaid a short while ago (kept in the due index for
-// depositLateWatch, so a late transfer is still recorded). Every
-// payment awaiting an action with a deadline is in the due index (Store.
-// DuePayments), so it is read from there, up to the far future.
+// lapsed unpaid a short while ago (kept due for DepositLateWatch, so a
+// late transfer is still recorded). Both are in the store's pending set of
+// the provider and mode (Store.PendingPayments), which holds no other
+// provider's or mode's payments, read in pages of watchedPage.
 //
-// truncated says the read reached MaxWatched: payments beyond it (of any
-// provider, the index being every payment's) were not read.
+// truncated says the read reached MaxWatched, a safety bound on what one
+// tick holds in memory, with stablecoin payments of the mode (of any
+// chain) beyond it left unread.
 func (w *ChainWatcher) watched(ctx context.Context) (out []*watchedPayment, truncated bool, err error) {
-	due, err := w.s.store.DuePayments(ctx, w.s.now().AddDate(100, 0, 0), w.cfg.MaxWatched)
-	if err != nil {
-		return nil, false, err
+	after, read := "", 0
+	for {
+		// Past the bound, one more payment is asked for: only if there is
+		// one was the set cut short.
+		limit := min(watchedPage, w.cfg.MaxWatched-read)
+		if limit == 0 {
+			limit = 1
+		}
+		page, err := w.s.store.PendingPayments(ctx, StablecoinProvider, w.livemode, after, limit)
+		if err != nil {
+			return nil, false, err
+		}
+		if read >= w.cfg.MaxWatched {
+			truncated = len(page) > 0
+			break
+		}
+		read += len(page)
+		for _, p := range page {
+			if p.Deposit == nil || p.Deposit.Chain != w.r.Chain() {
+				continue
+			}
+			if p.Status != checkout.PaymentRequiresAction && !lateWatched(p) {
+				continue
+			}
+			out = append(out, &watchedPayment{p: p, need: confirmationsNeeded(p.Deposit), transfers: slices.Clone(p.Deposit.Transfers)})
+		}
+		if len(page) < limit {
+			break
+		}
+		after = page[len(page)-1].ID
 	}
-	if truncated = len(due) >= w.cfg.MaxWatched; truncated {
-		w.s.log.Error("chain watcher: the watched set reached its bound; the cursor stays until fewer payments are due or the bound is raised",
+	if truncated {
+		w.s.log.Error("chain watcher: the watched set reached its bound; the cursor stays until fewer payments are pending or the bound is raised",
 			"chain", w.r.Chain(), "bound", w.cfg.MaxWatched)
-	}
-	for _, p := range due {
-		if p.Provider != StablecoinProvider || p.Livemode != w.livemode || p.Deposit == nil || p.Deposit.Chain != w.r.Chain() {
-			continue
-		}
-		if p.Status != checkout.PaymentRequiresAction && !lateWatched(p) {
-			continue
-		}
-		out = append(out, &watchedPayment{p: p, need: confirmationsNeeded(p.Deposit), transfers: slices.Clone(p.Deposit.Transfers)})
 	}
 	return out, truncated, nil
 }

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/store/internal/record"
@@ -81,3 +84,38 @@ func paymentDue(p *checkout.Payment) int64 {
 	}
 	return micros(due)
 }
+
+// PendingPayments pages the provider's payments in one mode that are not
+// final or have a check due, of every account, on seq, from the partial
+// index payments_pending (see pendingQuery). The cursor is
+// resolved among all the provider's payments of the mode, so one that
+// became final since its page was read still marks the place.
+func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if !held(after) {
+		return nil, checkout.NotFound("after", "payment", after)
+	}
+	if !held(provider) {
+		return nil, nil
+	}
+	var seq int64
+	if after != "" {
+		err := s.pool.QueryRow(ctx, `SELECT seq FROM payments WHERE id = $1 AND provider = $2 AND livemode = $3`,
+			after, provider, livemode).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, checkout.NotFound("after", "payment", after)
+		} else if err != nil {
+			return nil, translate("resolve pending cursor", err)
+		}
+	}
+	rows, _ := s.pool.Query(ctx, pendingQuery, provider, livemode, seq, limit)
+	return collect(rows, "pending payments", record.DecodePayment)
+}
+
+// pendingQuery is a page of PendingPayments after seq $3. Its status and
+// due term is the condition of the partial index payments_pending, which
+// the planner uses only when the query implies it.
+const pendingQuery = `SELECT data FROM payments WHERE provider = $1 AND livemode = $2 AND seq > $3
+	AND (status NOT IN ('succeeded', 'failed', 'canceled') OR due > 0) ORDER BY seq LIMIT $4`

@@ -67,3 +67,27 @@ func (s *Store) ListPayments(ctx context.Context, scope checkout.Scope, f checko
 func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	return due(ctx, s, "payment", s.k.duePayments(), now, limit, record.DecodePayment)
 }
+
+// PendingPayments pages the provider's pending set (P
+// payments-pending:{mode}:{provider}, kept by the commit script) past the
+// payment after, in seq order.
+func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	res, err := s.run(ctx, pendingScript, provider, mode(livemode), after, limit).StringSlice()
+	if isReply(err, "CURSOR") {
+		return nil, checkout.NotFound("after", "payment", after)
+	} else if err != nil {
+		return nil, translate("pending payments", err)
+	}
+	out := make([]*checkout.Payment, 0, len(res))
+	for _, data := range res {
+		p, err := record.DecodePayment([]byte(data))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -39,6 +39,8 @@
 //	P endpoints:{sc}                 no TTL
 //	P apikeys:{sc}                   the scope's key ids; no TTL
 //	P deliveries:{event id}          the event's deliveries
+//	P payments-pending:{0|1}:{provider}  the provider's payments in that mode, of every
+//	                                 account, not final or with a check due (PendingPayments)
 //
 // An index lives at least as long as the objects it holds (each write
 // extends its TTL, never shortens it); an entry whose object has expired
@@ -187,6 +189,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.indexOldLookups(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.indexOldPending(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

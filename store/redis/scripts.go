@@ -42,6 +42,8 @@ var (
 	objectGetScript        = script("object_get")
 	paymentRefScript       = script("payment_ref")
 	indexLookupsScript     = script("index_lookups")
+	pendingScript          = script("pending")
+	indexPendingScript     = script("index_pending")
 )
 
 func script(name string) *goredis.Script {

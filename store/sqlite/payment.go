@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -81,4 +83,25 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]*c
 	}
 	rows, err := s.rs.duePayments.QueryContext(ctx, micros(now), limit)
 	return scanAll(rows, err, "due payments", record.DecodePayment)
+}
+
+// PendingPayments pages the provider's payments in one mode that are not
+// final or have a check due, of every account, on seq, from the partial index payments_pending.
+// The cursor is resolved among all the provider's payments of the mode, so
+// one that became final since its page was read still marks the place.
+func (s *Store) PendingPayments(ctx context.Context, provider string, livemode bool, after string, limit int) ([]*checkout.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var seq int64
+	if after != "" {
+		err := s.rs.pendingSeq.QueryRowContext(ctx, after, provider, livemode).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, checkout.NotFound("after", "payment", after)
+		} else if err != nil {
+			return nil, translate("resolve pending cursor", err)
+		}
+	}
+	rows, err := s.rs.pendingPayments.QueryContext(ctx, provider, livemode, seq, limit)
+	return scanAll(rows, err, "pending payments", record.DecodePayment)
 }

@@ -121,6 +121,9 @@ func TestQueryPlans(t *testing.T) {
 		{s.r, query(s.rs.defs(), &s.rs.findObject), "PRIMARY KEY", []any{"link", "key_1"}},
 		// The sweeper's due payments, in due order from the partial index.
 		{s.r, query(s.rs.defs(), &s.rs.duePayments), "payments_due", []any{1, 2}},
+		// A provider's pending payments, in seq order from the partial
+		// index that holds no final payment.
+		{s.r, query(s.rs.defs(), &s.rs.pendingPayments), "payments_pending (provider=? AND livemode=? AND seq>?)", []any{"stablecoin", true, 0, 2}},
 	} {
 		plan := explainOn(t, tc.db, tc.query, tc.args...)
 		if !strings.Contains(plan, tc.index) || strings.Contains(plan, "TEMP B-TREE") {

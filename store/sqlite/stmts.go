@@ -109,6 +109,7 @@ type readStmts struct {
 	paymentByRef                        *sql.Stmt
 	dueSessions                         *sql.Stmt
 	duePayments                         *sql.Stmt
+	pendingPayments, pendingSeq         *sql.Stmt
 	getPayment, findPayment, paymentSeq *sql.Stmt
 	getEvent, eventSeq                  *sql.Stmt
 	getEndpoint, endpointSeq            *sql.Stmt
@@ -135,6 +136,11 @@ func (r *readStmts) defs() []stmtDef {
 		{&r.duePayments, `SELECT data FROM payments WHERE due > 0 AND due <= ?
 			ORDER BY due LIMIT ?`},
 		{&r.paymentSeq, `SELECT seq FROM payments WHERE id = ? AND account_id = ? AND livemode = ?`},
+		// The status term repeats the partial index payments_pending's
+		// condition so SQLite may use it.
+		{&r.pendingPayments, `SELECT data FROM payments WHERE provider = ? AND livemode = ? AND seq > ?
+			AND (status NOT IN ('succeeded', 'failed', 'canceled') OR due > 0) ORDER BY seq LIMIT ?`},
+		{&r.pendingSeq, `SELECT seq FROM payments WHERE id = ? AND provider = ? AND livemode = ?`},
 		{&r.getEvent, `SELECT data FROM events WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.eventSeq, `SELECT seq FROM events WHERE id = ? AND account_id = ? AND livemode = ?`},
 		{&r.getEndpoint, `SELECT data FROM webhook_endpoints WHERE id = ? AND account_id = ? AND livemode = ?`},

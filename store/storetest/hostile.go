@@ -113,6 +113,10 @@ func (s suite) hostile(t *testing.T) {
 		}
 		pp, err := st.ListPayments(ctx, scopeA, checkout.PaymentFilter{ListParams: limit(10), SessionID: id})
 		empty("ListPayments", id, len(pp.Items), err)
+		_, err = st.PendingPayments(ctx, "sim", false, id, 10)
+		cursorNotFound("PendingPayments", id, "after", err)
+		pending, err := st.PendingPayments(ctx, id, false, "", 10)
+		empty("PendingPayments", id, len(pending), err)
 		for _, f := range []checkout.EventFilter{{Type: id}, {ObjectID: id}} {
 			f.Limit = 10
 			p, err := st.ListEvents(ctx, scopeA, f)

@@ -70,6 +70,7 @@ func RunPayments(t *testing.T, open func(t *testing.T) checkout.Store) {
 	t.Run("Payments", s.payments)
 	t.Run("DuePayments", s.duePayments)
 	t.Run("PaymentByRef", s.paymentByRef)
+	t.Run("PendingPayments", s.pendingPayments)
 }
 
 // RunEvents tests checkout.EventStore: events and the outbox.

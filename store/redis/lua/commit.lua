@@ -138,6 +138,18 @@ if p then
     redis.call('ZADD', refKey(p.provider, p.ref), seq, p.id)
     extend(refKey(p.provider, p.ref), p.ttl)
   end
+  -- The provider's pending set holds the payment while it is not final or
+  -- has a check due, kept in this same script, so no reader sees it
+  -- settled and still pending.
+  if oldPayment and oldPayment.Provider ~= p.provider then
+    redis.call('ZREM', pendingKey(oldPayment.Provider, p.live), p.id)
+  end
+  if final(p.status) and p.due == '0' then
+    redis.call('ZREM', pendingKey(p.provider, p.live), p.id)
+  else
+    redis.call('ZADD', pendingKey(p.provider, p.live), seq, p.id)
+    extend(pendingKey(p.provider, p.live), p.ttl)
+  end
   if p.due ~= '0' then
     redis.call('ZADD', P .. 'due:payments', p.due, p.id)
   else

@@ -72,6 +72,26 @@ local function refKey(provider, ref)
   return P .. 'payment-ref:' .. provider .. ':' .. ref
 end
 
+-- P payments-pending:{0|1}:{provider} is a sorted set of the payments
+-- through provider in that mode that are not final or have a check due (in
+-- P due:payments), of every account, by seq (Store.PendingPayments). The provider comes last: it is
+-- the one free-form part.
+local function pendingKey(provider, live)
+  return P .. 'payments-pending:' .. live .. ':' .. provider
+end
+
+-- final reports whether a payment status admits no further change
+-- (checkout.PaymentState.Final).
+local function final(status)
+  return status == 'succeeded' or status == 'failed' or status == 'canceled'
+end
+
+-- pending reports whether decoded payment o (with id) belongs in its
+-- provider's pending set: not final, or with a check due.
+local function pending(o, id)
+  return not final(o.Status) or redis.call('ZSCORE', P .. 'due:payments', id) ~= false
+end
+
 local function paymentIndexes(sc, session)
   local base = P .. 'payments:' .. sc
   return {base, base .. ':session:' .. session}

@@ -1,0 +1,4 @@
+package postgres
+
+// PendingQuery is pendingQuery, for the plan test.
+const PendingQuery = pendingQuery
