@@ -58,25 +58,9 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, scope chec
 		return
 	}
 
-	rc := http.NewResponseController(w)
-	// The server's WriteTimeout bounds whole responses; this one lasts as
-	// long as the client stays.
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
-		s.log.Warn("event stream: cannot clear the write deadline", "err", err, "request_id", requestID(r.Context()))
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies not to buffer
-	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
+	rc, shutdown, ok := s.openStream(w, r)
+	if !ok {
 		return
-	}
-
-	var shutdown <-chan struct{}
-	if hs, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
-		shutdown = shutdownSignal(hs)
 	}
 	poll := time.NewTicker(streamPollInterval)
 	defer poll.Stop()
@@ -202,4 +186,29 @@ func shutdownSignal(hs *http.Server) <-chan struct{} {
 		close(ch)
 	})
 	return ch
+}
+
+// openStream begins a server-sent events response. It learns of the
+// server's shutdown before it sends anything, so a client that has the
+// response's headers can count on the stream ending when the server shuts
+// down (learnt after, a Shutdown called meanwhile would wait for the
+// client to hang up); then it lifts the write deadline (the server's
+// WriteTimeout bounds whole responses; a stream lasts as long as its
+// client stays) and sends the headers. ok is false when the client is
+// gone.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (rc *http.ResponseController, shutdown <-chan struct{}, ok bool) {
+	if hs, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
+		shutdown = shutdownSignal(hs)
+	}
+	rc = http.NewResponseController(w)
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		s.log.Warn("stream: cannot clear the write deadline", "err", err, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies not to buffer
+	w.WriteHeader(http.StatusOK)
+	return rc, shutdown, rc.Flush() == nil
 }

@@ -173,20 +173,9 @@ func (s *Server) deviceWaitEvents(w http.ResponseWriter, r *http.Request) {
 		p, err := s.svc.FindPayment(ctx, payment)
 		return err != nil || !waitingOnDevice(p) || sess.StatusAt(s.svc.Now()) != checkout.SessionOpen
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if rc.Flush() != nil {
+	rc, shutdown, ok := s.openStream(w, r)
+	if !ok {
 		return
-	}
-	var shutdown <-chan struct{}
-	if hs, ok := conn.Value(http.ServerContextKey).(*http.Server); ok {
-		shutdown = shutdownSignal(hs)
 	}
 	poll := time.NewTicker(devicePagePoll)
 	defer poll.Stop()

@@ -230,19 +230,9 @@ func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	first := ids()
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	if rc.Flush() != nil {
+	rc, shutdown, ok := s.openStream(w, r)
+	if !ok {
 		return
-	}
-	var shutdown <-chan struct{}
-	if hs, ok := conn.Value(http.ServerContextKey).(*http.Server); ok {
-		shutdown = shutdownSignal(hs)
 	}
 	poll := time.NewTicker(devicePollInterval)
 	defer poll.Stop()

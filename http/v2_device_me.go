@@ -118,22 +118,9 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, d *checkou
 	conn := r.Context() // the connection's, done at hang-up
 	// Store calls run detached from it, as every API call does.
 	r = r.WithContext(context.WithoutCancel(conn))
-	rc := http.NewResponseController(w)
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
-		s.log.Warn("device stream: cannot clear the write deadline", "err", err, "request_id", requestID(r.Context()))
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if rc.Flush() != nil {
+	rc, shutdown, ok := s.openStream(w, r)
+	if !ok {
 		return
-	}
-	var shutdown <-chan struct{}
-	if hs, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
-		shutdown = shutdownSignal(hs)
 	}
 	sent := map[string]bool{}
 	send := func() bool {
