@@ -133,6 +133,14 @@ func (s *Server) terminalFor(r *http.Request, d *checkout.Device, token string, 
 // terminalLogin is POST /terminal/login: the token typed in, checked under
 // the guessing budget, kept in the cookie.
 func (s *Server) terminalLogin(w http.ResponseWriter, r *http.Request) {
+	// A sign-in posted from another site would put the browser on a
+	// device of someone else's choosing (login CSRF); there is no token
+	// to carry before sign-in, so the browser's own word on the post's
+	// origin decides, as for the page's other forms.
+	if !s.sameOrigin(r) {
+		http.Error(w, "a sign-in from another site is refused", http.StatusForbidden)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	token := r.PostFormValue("token")
 	var err error

@@ -18,6 +18,13 @@ func TestTerminalPage(t *testing.T) {
 	if bad := e.fetch(t, "POST", "/terminal/login", url.Values{"token": {"cdt_not-a-token"}}); bad.status != http.StatusUnauthorized || !strings.Contains(bad.text(), "not valid") {
 		t.Fatalf("a wrong token: %d %s", bad.status, bad.text())
 	}
+	// Posted from another site (login CSRF), the sign-in is refused and
+	// no cookie is set.
+	for _, hdr := range [][]string{{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "cross-site"}} {
+		if x := e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}}, hdr...); x.status != http.StatusForbidden || x.header.Get("Set-Cookie") != "" {
+			t.Fatalf("a cross-site sign-in (%s): %d, cookie %q", hdr[0], x.status, x.header.Get("Set-Cookie"))
+		}
+	}
 	in := e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
 	if in.location() != "/terminal" {
 		t.Fatalf("login leads to %s", in.location())
