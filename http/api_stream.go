@@ -168,9 +168,14 @@ func (s *Server) eventsAfter(ctx context.Context, scope checkout.Scope, last str
 	}
 }
 
-// shutdowns maps each *http.Server that has served a stream to a channel
-// closed when it begins shutting down. Shutdown waits for handlers to
-// return, and a stream's never would on its own.
+// shutdowns maps each *http.Server that has served this handler to a
+// channel closed when it begins shutting down. Shutdown waits for handlers
+// to return, and a stream's never would on its own. The hook is registered
+// with the first request a server serves (Server.ServeHTTP), not with its
+// first stream: a hook registered once Shutdown has run its hooks is never
+// called, which would leave a stream begun during the shutdown waiting for
+// its client. A closed channel stays in the map, so a stream begun after the
+// shutdown began ends at once.
 var shutdowns sync.Map // *http.Server → chan struct{}
 
 func shutdownSignal(hs *http.Server) <-chan struct{} {
@@ -181,10 +186,7 @@ func shutdownSignal(hs *http.Server) <-chan struct{} {
 	if prev, loaded := shutdowns.LoadOrStore(hs, ch); loaded {
 		return prev.(chan struct{})
 	}
-	hs.RegisterOnShutdown(func() {
-		shutdowns.Delete(hs)
-		close(ch)
-	})
+	hs.RegisterOnShutdown(func() { close(ch) })
 	return ch
 }
 

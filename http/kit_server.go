@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/service"
@@ -38,6 +39,7 @@ const MaxBodyBytes = 1 << 20
 
 // Server is the HTTP face of one Service.
 type Server struct {
+	hooked  atomic.Bool // the shutdown hook is registered (ServeHTTP)
 	svc     *service.Service
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -96,7 +98,17 @@ func New(svc *service.Service, log *slog.Logger, m *Metrics) *Server {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hooked.Load() {
+		// The server's shutdown hook, before any stream may need it
+		// (see shutdowns).
+		if hs, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
+			shutdownSignal(hs)
+			s.hooked.Store(true)
+		}
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // writeJSON encodes v with the headers every API response carries.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
