@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
 )
 
 // AccountService is the key's own account (/v1/account). Get it from
@@ -86,18 +84,18 @@ const accountProvidersPath = "/v1/account/providers"
 
 var errEmptyProvider = errors.New("checkoutd: provider name is empty")
 
+func (s *AccountProviderService) res() resource[AccountProvider] {
+	return resource[AccountProvider]{s.b, accountProvidersPath, errEmptyProvider}
+}
+
 // List returns the settings of every provider.
 func (s *AccountProviderService) List(ctx context.Context) (*AccountProviderList, error) {
-	out := new(AccountProviderList)
-	if err := s.b.call(ctx, http.MethodGet, accountProvidersPath, nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[AccountProviderList](ctx, s.b, accountProvidersPath, nil)
 }
 
 // Get returns one provider's settings.
 func (s *AccountProviderService) Get(ctx context.Context, name string) (*AccountProvider, error) {
-	return s.one(ctx, http.MethodGet, name, nil)
+	return s.res().get(ctx, name)
 }
 
 // Set changes one provider's settings. A new payment reads them: a change
@@ -106,21 +104,10 @@ func (s *AccountProviderService) Set(ctx context.Context, name string, params *A
 	if params == nil {
 		params = &AccountProviderParams{}
 	}
-	return s.one(ctx, http.MethodPost, name, params)
+	return s.res().post(ctx, name, "", params, "", nil)
 }
 
 // Remove deletes one provider's settings.
 func (s *AccountProviderService) Remove(ctx context.Context, name string) (*AccountProvider, error) {
-	return s.one(ctx, http.MethodDelete, name, nil)
-}
-
-func (s *AccountProviderService) one(ctx context.Context, method, name string, body any) (*AccountProvider, error) {
-	if name == "" {
-		return nil, errEmptyProvider
-	}
-	out := new(AccountProvider)
-	if err := s.b.call(ctx, method, accountProvidersPath+"/"+url.PathEscape(name), nil, body, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().delete(ctx, name)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -65,35 +64,24 @@ const apiKeysPath = "/v1/api_keys"
 
 var errEmptyKeyID = errors.New("checkoutd: api key id is empty")
 
+func (s *APIKeyService) res() resource[APIKey] {
+	return resource[APIKey]{s.b, apiKeysPath, errEmptyKeyID}
+}
+
 // Create makes a new key in the client key's account and mode and returns
 // it with its Secret, shown only this once.
 func (s *APIKeyService) Create(ctx context.Context, opts ...CallOption) (*APIKey, error) {
-	out := new(APIKey)
-	if err := s.b.call(ctx, http.MethodPost, apiKeysPath, nil, nil, applyCallOptions(opts).idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, nil, "", opts)
 }
 
 // Get returns the key with the given id (not the secret).
 func (s *APIKeyService) Get(ctx context.Context, id string) (*APIKey, error) {
-	if id == "" {
-		return nil, errEmptyKeyID
-	}
-	out := new(APIKey)
-	if err := s.b.call(ctx, http.MethodGet, apiKeysPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // List returns one page of keys, revoked ones included, newest first.
 func (s *APIKeyService) List(ctx context.Context, params *APIKeyListParams) (*APIKeyList, error) {
-	out := new(APIKeyList)
-	if err := s.b.call(ctx, http.MethodGet, apiKeysPath, params.query(), nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[APIKeyList](ctx, s.b, apiKeysPath, params.query())
 }
 
 // All returns every key, fetching pages lazily, as SessionService.All does.
@@ -105,14 +93,7 @@ func (s *APIKeyService) All(ctx context.Context, params *APIKeyListParams) iter.
 // next call then fails with code "api_key_revoked". Revoking a revoked key
 // returns it unchanged.
 func (s *APIKeyService) Revoke(ctx context.Context, id string, opts ...CallOption) (*APIKey, error) {
-	if id == "" {
-		return nil, errEmptyKeyID
-	}
-	out := new(APIKey)
-	if err := s.b.call(ctx, http.MethodPost, apiKeysPath+"/"+url.PathEscape(id)+"/revoke", nil, nil, applyCallOptions(opts).idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "revoke", nil, "", opts)
 }
 
 // Roll makes a new key in place of key id and returns it with its Secret,
@@ -120,15 +101,8 @@ func (s *APIKeyService) Revoke(ctx context.Context, id string, opts ...CallOptio
 // seconds; 0 stops it at once, at most 7 days) and then fails with code
 // "api_key_expired".
 func (s *APIKeyService) Roll(ctx context.Context, id string, expireOldIn time.Duration, opts ...CallOption) (*APIKey, error) {
-	if id == "" {
-		return nil, errEmptyKeyID
-	}
 	body := map[string]int64{"expire_old_in": int64(expireOldIn / time.Second)}
-	out := new(APIKey)
-	if err := s.b.call(ctx, http.MethodPost, apiKeysPath+"/"+url.PathEscape(id)+"/roll", nil, body, applyCallOptions(opts).idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "roll", body, "", opts)
 }
 
 func (p *APIKeyListParams) cursors() (*string, *string) { return &p.StartingAfter, &p.EndingBefore }

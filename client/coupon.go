@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -113,42 +112,27 @@ const couponsPath = "/v1/coupons"
 
 var errEmptyCouponID = errors.New("checkoutd: coupon id is empty")
 
+func (s *CouponService) res() resource[Coupon] {
+	return resource[Coupon]{s.b, couponsPath, errEmptyCouponID}
+}
+
 // Create makes a coupon.
 func (s *CouponService) Create(ctx context.Context, params *CouponParams, opts ...CallOption) (*Coupon, error) {
 	if params == nil {
 		params = &CouponParams{}
 	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(Coupon)
-	if err := s.b.call(ctx, http.MethodPost, couponsPath, nil, params, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, params, params.IdempotencyKey, opts)
 }
 
 // Get returns the coupon with the given id, deleted or not.
 func (s *CouponService) Get(ctx context.Context, id string) (*Coupon, error) {
-	return s.one(ctx, http.MethodGet, id)
+	return s.res().get(ctx, id)
 }
 
 // Delete deletes a coupon: no new session may use it; sessions that have
 // it keep it. It answers the coupon, Deleted set.
 func (s *CouponService) Delete(ctx context.Context, id string) (*Coupon, error) {
-	return s.one(ctx, http.MethodDelete, id)
-}
-
-func (s *CouponService) one(ctx context.Context, method, id string) (*Coupon, error) {
-	if id == "" {
-		return nil, errEmptyCouponID
-	}
-	out := new(Coupon)
-	if err := s.b.call(ctx, method, couponsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().delete(ctx, id)
 }
 
 // List returns one page of coupons, newest first.
@@ -157,11 +141,7 @@ func (s *CouponService) List(ctx context.Context, params *CouponListParams) (*Co
 	if params != nil {
 		encodePage(q, params.Limit, params.StartingAfter, params.EndingBefore)
 	}
-	out := new(CouponList)
-	if err := s.b.call(ctx, http.MethodGet, couponsPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[CouponList](ctx, s.b, couponsPath, q)
 }
 
 // All returns every coupon, fetching pages lazily as the loop advances
@@ -247,48 +227,29 @@ const promotionCodesPath = "/v1/promotion_codes"
 
 var errEmptyPromotionCodeID = errors.New("checkoutd: promotion code id is empty")
 
+func (s *PromotionCodeService) res() resource[PromotionCode] {
+	return resource[PromotionCode]{s.b, promotionCodesPath, errEmptyPromotionCodeID}
+}
+
 // Create makes a promotion code.
 func (s *PromotionCodeService) Create(ctx context.Context, params *PromotionCodeParams, opts ...CallOption) (*PromotionCode, error) {
 	if params == nil {
 		params = &PromotionCodeParams{}
 	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(PromotionCode)
-	if err := s.b.call(ctx, http.MethodPost, promotionCodesPath, nil, params, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, params, params.IdempotencyKey, opts)
 }
 
 // Get returns the promotion code with the given id.
 func (s *PromotionCodeService) Get(ctx context.Context, id string) (*PromotionCode, error) {
-	if id == "" {
-		return nil, errEmptyPromotionCodeID
-	}
-	out := new(PromotionCode)
-	if err := s.b.call(ctx, http.MethodGet, promotionCodesPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // Update changes a code's Active or Metadata.
 func (s *PromotionCodeService) Update(ctx context.Context, id string, params *PromotionCodeUpdateParams, opts ...CallOption) (*PromotionCode, error) {
-	if id == "" {
-		return nil, errEmptyPromotionCodeID
-	}
 	if params == nil {
 		params = &PromotionCodeUpdateParams{}
 	}
-	cfg := applyCallOptions(opts)
-	out := new(PromotionCode)
-	if err := s.b.call(ctx, http.MethodPost, promotionCodesPath+"/"+url.PathEscape(id), nil, params, cfg.idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "", params, "", opts)
 }
 
 // List returns one page of promotion codes, newest first.
@@ -306,11 +267,7 @@ func (s *PromotionCodeService) List(ctx context.Context, params *PromotionCodeLi
 			q.Set("active", strconv.FormatBool(*params.Active))
 		}
 	}
-	out := new(PromotionCodeList)
-	if err := s.b.call(ctx, http.MethodGet, promotionCodesPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[PromotionCodeList](ctx, s.b, promotionCodesPath, q)
 }
 
 // All returns every promotion code, fetching pages lazily as the loop

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -109,24 +108,13 @@ var errEmptyEventID = errors.New("checkoutd: event id is empty")
 
 // Get returns the event with the given id.
 func (s *EventService) Get(ctx context.Context, id string) (*Event, error) {
-	if id == "" {
-		return nil, errEmptyEventID
-	}
-	out := new(Event)
-	if err := s.b.call(ctx, http.MethodGet, eventsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return resource[Event]{s.b, eventsPath, errEmptyEventID}.get(ctx, id)
 }
 
 // List returns one page of events matching params (nil for all), newest
 // first. Use All to walk every page.
 func (s *EventService) List(ctx context.Context, params *EventListParams) (*EventList, error) {
-	out := new(EventList)
-	if err := s.b.call(ctx, http.MethodGet, eventsPath, params.query(), nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[EventList](ctx, s.b, eventsPath, params.query())
 }
 
 // All returns every event matching params, fetching pages lazily as the loop

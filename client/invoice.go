@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -106,61 +105,40 @@ const invoicesPath = "/v1/invoices"
 
 var errEmptyInvoiceID = errors.New("checkoutd: invoice id is empty")
 
+func (s *InvoiceService) res() resource[Invoice] {
+	return resource[Invoice]{s.b, invoicesPath, errEmptyInvoiceID}
+}
+
 // Create makes a draft invoice.
 func (s *InvoiceService) Create(ctx context.Context, params *InvoiceParams, opts ...CallOption) (*Invoice, error) {
-	return s.post(ctx, invoicesPath, params, opts)
+	if params == nil {
+		params = &InvoiceParams{}
+	}
+	return s.res().create(ctx, params, params.IdempotencyKey, opts)
 }
 
 // Update changes a draft invoice.
 func (s *InvoiceService) Update(ctx context.Context, id string, params *InvoiceParams, opts ...CallOption) (*Invoice, error) {
-	if id == "" {
-		return nil, errEmptyInvoiceID
+	if params == nil {
+		params = &InvoiceParams{}
 	}
-	return s.post(ctx, invoicesPath+"/"+url.PathEscape(id), params, opts)
+	return s.res().post(ctx, id, "", params, params.IdempotencyKey, opts)
 }
 
 // Finalize opens a draft invoice: checkout sessions can be made for it.
 func (s *InvoiceService) Finalize(ctx context.Context, id string, opts ...CallOption) (*Invoice, error) {
-	if id == "" {
-		return nil, errEmptyInvoiceID
-	}
-	return s.post(ctx, invoicesPath+"/"+url.PathEscape(id)+"/finalize", nil, opts)
+	// The action takes no parameters; its body has always been "{}".
+	return s.res().post(ctx, id, "finalize", struct{}{}, "", opts)
 }
 
 // Void ends an open invoice unpaid: none of its sessions can be paid.
 func (s *InvoiceService) Void(ctx context.Context, id string, opts ...CallOption) (*Invoice, error) {
-	if id == "" {
-		return nil, errEmptyInvoiceID
-	}
-	return s.post(ctx, invoicesPath+"/"+url.PathEscape(id)+"/void", nil, opts)
-}
-
-func (s *InvoiceService) post(ctx context.Context, path string, params *InvoiceParams, opts []CallOption) (*Invoice, error) {
-	var body any = struct{}{}
-	key := ""
-	if params != nil {
-		body, key = params, params.IdempotencyKey
-	}
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(Invoice)
-	if err := s.b.call(ctx, http.MethodPost, path, nil, body, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "void", struct{}{}, "", opts)
 }
 
 // Get returns the invoice with the given id.
 func (s *InvoiceService) Get(ctx context.Context, id string) (*Invoice, error) {
-	if id == "" {
-		return nil, errEmptyInvoiceID
-	}
-	out := new(Invoice)
-	if err := s.b.call(ctx, http.MethodGet, invoicesPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // List returns one page of invoices, newest first.
@@ -172,11 +150,7 @@ func (s *InvoiceService) List(ctx context.Context, params *InvoiceListParams) (*
 			q.Set("status", params.Status)
 		}
 	}
-	out := new(InvoiceList)
-	if err := s.b.call(ctx, http.MethodGet, invoicesPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[InvoiceList](ctx, s.b, invoicesPath, q)
 }
 
 // All returns every invoice, fetching pages lazily as the loop advances

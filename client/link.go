@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -124,15 +123,15 @@ const paymentLinksPath = "/v1/payment_links"
 
 var errEmptyLinkID = errors.New("checkoutd: payment link id is empty")
 
+func (s *PaymentLinkService) res() resource[PaymentLink] {
+	return resource[PaymentLink]{s.b, paymentLinksPath, errEmptyLinkID}
+}
+
 // Create creates a payment link. Like SessionService.Create, the call
 // carries one Idempotency-Key on all its retries.
 func (s *PaymentLinkService) Create(ctx context.Context, params *PaymentLinkParams, opts ...CallOption) (*PaymentLink, error) {
 	if params == nil {
 		params = &PaymentLinkParams{}
-	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
 	}
 	type plain PaymentLinkParams // drops methods, keeps tags
 	body := struct {
@@ -142,39 +141,20 @@ func (s *PaymentLinkService) Create(ctx context.Context, params *PaymentLinkPara
 	if !params.ExpiresAt.IsZero() {
 		body.ExpiresAt = params.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	out := new(PaymentLink)
-	if err := s.b.call(ctx, http.MethodPost, paymentLinksPath, nil, body, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, body, params.IdempotencyKey, opts)
 }
 
 // Get returns the link with the given id.
 func (s *PaymentLinkService) Get(ctx context.Context, id string) (*PaymentLink, error) {
-	if id == "" {
-		return nil, errEmptyLinkID
-	}
-	out := new(PaymentLink)
-	if err := s.b.call(ctx, http.MethodGet, paymentLinksPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // Update changes a link's Active, Description or Metadata.
 func (s *PaymentLinkService) Update(ctx context.Context, id string, params *PaymentLinkUpdateParams, opts ...CallOption) (*PaymentLink, error) {
-	if id == "" {
-		return nil, errEmptyLinkID
-	}
 	if params == nil {
 		params = &PaymentLinkUpdateParams{}
 	}
-	cfg := applyCallOptions(opts)
-	out := new(PaymentLink)
-	if err := s.b.call(ctx, http.MethodPost, paymentLinksPath+"/"+url.PathEscape(id), nil, params, cfg.idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "", params, "", opts)
 }
 
 // List returns one page of links, newest first.
@@ -183,11 +163,7 @@ func (s *PaymentLinkService) List(ctx context.Context, params *PaymentLinkListPa
 	if params != nil {
 		encodePage(q, params.Limit, params.StartingAfter, params.EndingBefore)
 	}
-	out := new(PaymentLinkList)
-	if err := s.b.call(ctx, http.MethodGet, paymentLinksPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[PaymentLinkList](ctx, s.b, paymentLinksPath, q)
 }
 
 // All returns every link, fetching pages lazily as the loop advances

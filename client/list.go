@@ -3,9 +3,16 @@ package client
 import (
 	"context"
 	"iter"
+	"net/http"
 	"net/url"
 	"strconv"
 )
+
+// list reads one page of the collection at path, q selecting it (nil for
+// the first page of everything).
+func list[L any](ctx context.Context, b *backend, path string, q url.Values) (*L, error) {
+	return send[L](ctx, b, http.MethodGet, path, q, nil, "")
+}
 
 // encodePage adds the paging parameters shared by every list endpoint.
 func encodePage(q url.Values, limit int, startingAfter, endingBefore string) {

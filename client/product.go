@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -83,48 +82,29 @@ const productsPath = "/v1/products"
 
 var errEmptyProductID = errors.New("checkoutd: product id is empty")
 
+func (s *ProductService) res() resource[Product] {
+	return resource[Product]{s.b, productsPath, errEmptyProductID}
+}
+
 // Create makes an active product.
 func (s *ProductService) Create(ctx context.Context, params *ProductParams, opts ...CallOption) (*Product, error) {
 	if params == nil {
 		params = &ProductParams{}
 	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(Product)
-	if err := s.b.call(ctx, http.MethodPost, productsPath, nil, params, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, params, params.IdempotencyKey, opts)
 }
 
 // Get returns the product with the given id, archived or not.
 func (s *ProductService) Get(ctx context.Context, id string) (*Product, error) {
-	if id == "" {
-		return nil, errEmptyProductID
-	}
-	out := new(Product)
-	if err := s.b.call(ctx, http.MethodGet, productsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // Update changes a product. A new price reaches only what is made after.
 func (s *ProductService) Update(ctx context.Context, id string, params *ProductUpdateParams, opts ...CallOption) (*Product, error) {
-	if id == "" {
-		return nil, errEmptyProductID
-	}
 	if params == nil {
 		params = &ProductUpdateParams{}
 	}
-	cfg := applyCallOptions(opts)
-	out := new(Product)
-	if err := s.b.call(ctx, http.MethodPost, productsPath+"/"+url.PathEscape(id), nil, params, cfg.idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "", params, "", opts)
 }
 
 // Archive sets a product inactive: no new checkout may sell it.
@@ -142,11 +122,7 @@ func (s *ProductService) List(ctx context.Context, params *ProductListParams) (*
 			q.Set("active", strconv.FormatBool(*params.Active))
 		}
 	}
-	out := new(ProductList)
-	if err := s.b.call(ctx, http.MethodGet, productsPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[ProductList](ctx, s.b, productsPath, q)
 }
 
 // All returns every product, fetching pages lazily as the loop advances

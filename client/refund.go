@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -82,6 +81,10 @@ const refundsPath = "/v1/refunds"
 
 var errEmptyRefundID = errors.New("checkoutd: refund id is empty")
 
+func (s *RefundService) res() resource[Refund] {
+	return resource[Refund]{s.b, refundsPath, errEmptyRefundID}
+}
+
 // Create refunds a payment. The call carries one Idempotency-Key on all
 // its retries, so a retry after a lost answer gets the first refund back
 // rather than making a second.
@@ -89,27 +92,12 @@ func (s *RefundService) Create(ctx context.Context, params *RefundParams, opts .
 	if params == nil {
 		params = &RefundParams{}
 	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(Refund)
-	if err := s.b.call(ctx, http.MethodPost, refundsPath, nil, params, key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, params, params.IdempotencyKey, opts)
 }
 
 // Get returns the refund with the given id.
 func (s *RefundService) Get(ctx context.Context, id string) (*Refund, error) {
-	if id == "" {
-		return nil, errEmptyRefundID
-	}
-	out := new(Refund)
-	if err := s.b.call(ctx, http.MethodGet, refundsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // List returns one page of refunds, newest first.
@@ -121,11 +109,7 @@ func (s *RefundService) List(ctx context.Context, params *RefundListParams) (*Re
 			q.Set("payment", params.Payment)
 		}
 	}
-	out := new(RefundList)
-	if err := s.b.call(ctx, http.MethodGet, refundsPath, q, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[RefundList](ctx, s.b, refundsPath, q)
 }
 
 // All returns every refund, fetching pages lazily as the loop advances

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -356,6 +355,10 @@ const sessionsPath = "/v1/checkout/sessions"
 
 var errEmptySessionID = errors.New("checkoutd: session id is empty")
 
+func (s *SessionService) res() resource[Session] {
+	return resource[Session]{s.b, sessionsPath, errEmptySessionID}
+}
+
 // Create creates a checkout session. The call carries one Idempotency-Key
 // (params.IdempotencyKey, a WithIdempotencyKey option, or a random one) on
 // all its retries, so it creates at most one session however often the
@@ -364,38 +367,19 @@ func (s *SessionService) Create(ctx context.Context, params *SessionParams, opts
 	if params == nil {
 		params = &SessionParams{}
 	}
-	key := params.IdempotencyKey
-	if cfg := applyCallOptions(opts); cfg.idempotencyKey != "" {
-		key = cfg.idempotencyKey
-	}
-	out := new(Session)
-	if err := s.b.call(ctx, http.MethodPost, sessionsPath, nil, sessionParamsBody(params), key, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().create(ctx, sessionParamsBody(params), params.IdempotencyKey, opts)
 }
 
 // Get returns the session with the given id. Its Status is current even if
 // the server has not yet recorded an expiry that is due.
 func (s *SessionService) Get(ctx context.Context, id string) (*Session, error) {
-	if id == "" {
-		return nil, errEmptySessionID
-	}
-	out := new(Session)
-	if err := s.b.call(ctx, http.MethodGet, sessionsPath+"/"+url.PathEscape(id), nil, nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().get(ctx, id)
 }
 
 // List returns one page of sessions matching params (nil for all), newest
 // first. Use All to walk every page.
 func (s *SessionService) List(ctx context.Context, params *SessionListParams) (*SessionList, error) {
-	out := new(SessionList)
-	if err := s.b.call(ctx, http.MethodGet, sessionsPath, params.query(), nil, "", out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list[SessionList](ctx, s.b, sessionsPath, params.query())
 }
 
 // All returns every session matching params, fetching pages lazily as the
@@ -414,15 +398,7 @@ func (s *SessionService) All(ctx context.Context, params *SessionListParams) ite
 // fails with an invalid_request_error. Like Create, the call carries one
 // Idempotency-Key on all its retries.
 func (s *SessionService) Expire(ctx context.Context, id string, opts ...CallOption) (*Session, error) {
-	if id == "" {
-		return nil, errEmptySessionID
-	}
-	cfg := applyCallOptions(opts)
-	out := new(Session)
-	if err := s.b.call(ctx, http.MethodPost, sessionsPath+"/"+url.PathEscape(id)+"/expire", nil, nil, cfg.idempotencyKey, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.res().post(ctx, id, "expire", nil, "", opts)
 }
 
 // decodeSession decodes a session object, for Event.Session.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -85,7 +86,11 @@ func renderInvoice(in *checkout.Invoice) *invoiceJSON {
 // decodeInvoiceParams reads the parameters of create and update; lines
 // are line_items in the sessions' shape (product + quantity, or
 // price_data). Every other parameter is refused by name.
-func decodeInvoiceParams(v *params.Values) (*service.InvoiceParams, error) {
+func decodeInvoiceParams(r *http.Request) (*service.InvoiceParams, error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, err
+	}
 	p := &service.InvoiceParams{}
 	if s, ok := v.String("customer_email"); ok {
 		p.CustomerEmail = &s
@@ -114,64 +119,45 @@ func decodeInvoiceParams(v *params.Values) (*service.InvoiceParams, error) {
 }
 
 func (s *Server) createInvoice(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
+	p, err := decodeInvoiceParams(r)
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodeInvoiceParams(v)
-	if err != nil {
-		return nil, err
-	}
-	in, err := s.svc.CreateInvoice(r.Context(), scope, p)
-	if err != nil {
-		return nil, err
-	}
-	return renderInvoice(in), nil
+	return invoiceAnswer(s.svc.CreateInvoice(r.Context(), scope, p))
 }
 
 func (s *Server) updateInvoice(r *http.Request, scope checkout.Scope) (any, error) {
-	v, err := requestParams(r)
+	p, err := decodeInvoiceParams(r)
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodeInvoiceParams(v)
-	if err != nil {
-		return nil, err
-	}
-	in, err := s.svc.UpdateInvoice(r.Context(), scope, r.PathValue("id"), p)
-	if err != nil {
-		return nil, err
-	}
-	return renderInvoice(in), nil
+	return invoiceAnswer(s.svc.UpdateInvoice(r.Context(), scope, r.PathValue("id"), p))
 }
 
 func (s *Server) getInvoice(r *http.Request, scope checkout.Scope) (any, error) {
-	if err := noParams(r); err != nil {
-		return nil, err
-	}
-	in, err := s.svc.GetInvoice(r.Context(), scope, r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	return renderInvoice(in), nil
+	return s.invoiceByID(r, scope, s.svc.GetInvoice)
 }
 
 func (s *Server) finalizeInvoice(r *http.Request, scope checkout.Scope) (any, error) {
-	if err := noParams(r); err != nil {
-		return nil, err
-	}
-	in, err := s.svc.FinalizeInvoice(r.Context(), scope, r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	return renderInvoice(in), nil
+	return s.invoiceByID(r, scope, s.svc.FinalizeInvoice)
 }
 
 func (s *Server) voidInvoice(r *http.Request, scope checkout.Scope) (any, error) {
+	return s.invoiceByID(r, scope, s.svc.VoidInvoice)
+}
+
+// invoiceByID answers act on the invoice the path names: get, finalize
+// and void take nothing else, so any parameter is refused.
+func (s *Server) invoiceByID(r *http.Request, scope checkout.Scope, act func(context.Context, checkout.Scope, string) (*checkout.Invoice, error)) (any, error) {
 	if err := noParams(r); err != nil {
 		return nil, err
 	}
-	in, err := s.svc.VoidInvoice(r.Context(), scope, r.PathValue("id"))
+	return invoiceAnswer(act(r.Context(), scope, r.PathValue("id")))
+}
+
+// invoiceAnswer renders the invoice a service call returned, or passes
+// its error on (with no invoice, so nothing half-made is rendered).
+func invoiceAnswer(in *checkout.Invoice, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}

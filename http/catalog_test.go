@@ -102,6 +102,17 @@ func TestOpenAPIProductsAndInvoices(t *testing.T) {
 		}
 	}
 	post("/v1/invoices/"+id, js, `{"description":"March"}`, 200)
+	// Finalize and get take no parameter: one is refused by its name, and
+	// the draft stays a draft.
+	if r := post("/v1/invoices/"+id+"/finalize", js, `{"due_date":"2030-01-01T00:00:00Z"}`, 400); r.str("error", "param") != "due_date" {
+		t.Errorf("finalize with a parameter: %s", r.body)
+	}
+	if r := o.exchange(oaRequest{method: "GET", path: "/v1/invoices/" + id + "?expand=lines", auth: oaBearer(o.key), status: 400, request: oaSkip}); r.str("error", "param") != "expand" {
+		t.Errorf("get with a parameter: %s", r.body)
+	}
+	if r := get("/v1/invoices/"+id, 200); r.str("status") != "draft" || r.str("description") != "March" {
+		t.Fatalf("invoice after refused calls %s", r.body)
+	}
 	invSession := validSession()
 	delete(invSession, "amount")
 	invSession["invoice"] = id
