@@ -104,6 +104,12 @@ func (s *Service) claimInvoice(ctx context.Context, sess *checkout.Session, now 
 	return in, nil
 }
 
+// holdsInvoice reports whether a payment waiting on action kind k waits
+// on its own past ClaimTTL, so its invoice must be held to its deadline.
+func holdsInvoice(k checkout.NextActionKind) bool {
+	return awaitsLater(k) || k == checkout.NextActionDevice
+}
+
 // settleInvoice is what the outcome of payment p does to sess's invoice
 // inv (read before apply): paid when the session completed paid by p,
 // held on while p's outcome comes later, freed once p ended otherwise. It
@@ -121,6 +127,19 @@ func (s *Service) settleInvoice(inv *checkout.Invoice, sess *checkout.Session, p
 		outcome = checkout.InvoiceSettleAwaiting
 	case p.Status.Final():
 		outcome = checkout.InvoiceSettleEnded
+	case p.Status == checkout.PaymentRequiresAction && p.Action != nil && holdsInvoice(p.Action.Kind) && !p.Action.ExpiresAt.IsZero():
+		// Waiting on its own (a deposit address, a voucher, a device) to
+		// its deadline, which ClaimTTL does not cover: held until then and
+		// a margin, renewed by each deposit result past the deadline
+		// while confirming, as holdDiscount does.
+		deadline := p.Action.ExpiresAt
+		if deadline.Before(now) {
+			deadline = now
+		}
+		if !inv.Hold(sess.ID, deadline.Add(redemptionMargin), now) {
+			return nil, nil
+		}
+		return inv, nil
 	default:
 		return nil, nil // waiting on the customer (3-D Secure): still held
 	}
