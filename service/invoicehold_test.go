@@ -90,3 +90,20 @@ func TestInvoiceHeldByDevicePush(t *testing.T) {
 	_, err = f.svc.VoidInvoice(f.ctx, f.scope, in.ID)
 	wantState(t, err, "invoice_payment_in_progress")
 }
+
+// TestInvoiceSessionBadCurrency: a session for an invoice with a currency
+// that is no currency is refused naming currency, not given the
+// invoice's silently; nothing is written.
+func TestInvoiceSessionBadCurrency(t *testing.T) {
+	f := newFixture(t)
+	in := f.openInvoice(t, 1000, nil)
+	for _, cur := range []string{"XXX", "euros"} {
+		_, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Invoice: in.ID, Currency: cur,
+			SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no"})
+		wantParam(t, err, "currency")
+	}
+	page, err := f.svc.ListSessions(f.ctx, f.scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}})
+	if err != nil || len(page.Items) != 0 {
+		t.Fatalf("sessions written: %v %d", err, len(page.Items))
+	}
+}

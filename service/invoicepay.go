@@ -46,7 +46,11 @@ func (s *Service) invoiceSession(ctx context.Context, scope checkout.Scope, p *S
 		return nil, checkout.Invalid("invoice", "invoice_not_open", "invoice %s is %s, not open: %s", in.ID, in.Status, why)
 	}
 	if p.Currency != "" {
-		if c, ok := checkout.ParseCurrency(p.Currency); ok && c != in.Currency {
+		c, ok := checkout.ParseCurrency(p.Currency)
+		if !ok {
+			return nil, checkout.Invalid("currency", "currency_invalid", "'%s' is not a supported ISO 4217 currency code", p.Currency)
+		}
+		if c != in.Currency {
 			return nil, checkout.Invalid("currency", "currency_mismatch", "invoice %s is in %s, not %s", in.ID, in.Currency, c)
 		}
 	}
