@@ -620,7 +620,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		if err != nil {
 			return err
 		}
-		refuse := inv != nil && res.Status == checkout.PaymentSucceeded && !inv.Accepts(sess.ID, now)
+		refuse := inv != nil && !inv.Accepts(sess.ID, now)
 		var keep bool
 		if events, keep, err = s.apply(sess, p, res, now, refuse); err != nil {
 			return err
@@ -741,7 +741,9 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 // writeSession is false when the session must be left as it is.
 //
 // refuse, set when the session's invoice cannot take this payment, makes
-// a success one the session does not take (as one after it ended).
+// a success one the session does not take (as one after it ended), and an
+// outcome that would come later (Async) a cancellation: the session is
+// not completed waiting for money its invoice can no longer take.
 func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time, refuse bool) (events []*checkout.Event, writeSession bool, err error) {
 	// A payment checkoutd canceled itself, its session having ended before
 	// the customer's step was confirmed, may still have been charged at
@@ -812,6 +814,16 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	switch res.Status {
 	case checkout.PaymentSucceeded:
 		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentSucceeded, nil, "", ""
+		if asyncPending && refuse {
+			// The session waited for this payment, but its invoice was
+			// paid through another session (or voided) meanwhile: the
+			// money is a late success, refunded by record; the session
+			// is told its payment did not come, and no longer names it.
+			sess.Payment = ""
+			err := sessionEvent(checkout.TransitionAsyncFailed)
+			paymentEvent(checkout.EventPaymentSucceeded)
+			return events, true, err
+		}
 		if asyncPending {
 			err := sessionEvent(checkout.TransitionAsyncSucceeded)
 			paymentEvent(checkout.EventPaymentSucceeded)
@@ -897,6 +909,17 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			sess.PaymentInFlight, sess.InFlightSince = p.ID, now
 			sess.Version++
 			sess.Updated = now
+			return events, true, nil
+		case res.Async && refuse:
+			// Its invoice was paid through another session, or voided,
+			// after this payment's hold lapsed: the session is not
+			// completed waiting for money the invoice cannot take. The
+			// payment is canceled as one whose session ended, so a late
+			// success of it is refunded (chargedAfterCancel).
+			p.Status, p.Action = checkout.PaymentCanceled, nil
+			p.FailureCode, p.FailureMessage = "session_unavailable", "Canceled: this checkout session's invoice can no longer be paid."
+			sess.Release(p.ID, now, false)
+			paymentEvent(checkout.EventPaymentFailed)
 			return events, true, nil
 		case res.Async:
 			// The outcome arrives later, on its own: the session is
