@@ -181,9 +181,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		}
 	}
 	if pp.Method == checkout.MethodInStore {
-		// One push at a time: a second would put the session on the
-		// device twice, and both could be approved.
-		if err := s.checkNoPush(ctx, sess); err != nil {
+		// A device revoked since the session named it gets no push.
+		if err := s.checkPushDevice(ctx, sess); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -241,6 +240,16 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		// a decline recorded since the first read must count.
 		if pp.Method == checkout.MethodCard {
 			if err := s.checkAttempts(sess); err != nil {
+				return err
+			}
+		}
+		// One push at a time: a second would put the session on the
+		// device twice, and both could be approved. Checked here, on the
+		// copy the claim's compare-and-set writes over: a push recorded
+		// after this read changed the session (its claim), so this write
+		// fails and the check runs again.
+		if pp.Method == checkout.MethodInStore {
+			if err := s.checkNoPush(ctx, sess); err != nil {
 				return err
 			}
 		}
