@@ -206,13 +206,33 @@ func (s *Service) RenameDevice(ctx context.Context, scope checkout.Scope, id, na
 // and a pending pairing code can no longer be redeemed. Revoking twice is
 // the same as once.
 func (s *Service) RevokeDevice(ctx context.Context, scope checkout.Scope, id string) (*checkout.Device, error) {
-	return s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
+	d, err := s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
 		if d.Status == checkout.DeviceRevoked {
 			return errDeviceUnchanged
 		}
 		d.Status, d.PairingHash, d.PairingExpires, d.RevokedAt = checkout.DeviceRevoked, "", time.Time{}, s.now()
 		return nil
 	})
+	if err == nil {
+		// Its open streams look again at once, and end (DeviceActive);
+		// another replica's at their next poll.
+		s.devices.wake(scope, id)
+	}
+	return d, err
+}
+
+// DeviceActive reports whether device id of scope is still active: a
+// device's open stream asks it at each look, so one revoked meanwhile
+// gets no more pushes.
+func (s *Service) DeviceActive(ctx context.Context, scope checkout.Scope, id string) (bool, error) {
+	d, err := s.GetDevice(ctx, scope, id)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.Status == checkout.DeviceActive, nil
 }
 
 // errDeviceUnchanged tells updateDevice that nothing is to be written.
