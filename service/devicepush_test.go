@@ -128,3 +128,36 @@ func TestNoPushToRevokedDevice(t *testing.T) {
 		t.Fatalf("pushes listed for the revoked device: %v %d", err, len(got))
 	}
 }
+
+// TestRevokeCancelsPushes: pushes waiting on a device are canceled when
+// it is revoked (it can no longer report them): the session is free for
+// another way to pay at once, and no attempt is counted.
+func TestRevokeCancelsPushes(t *testing.T) {
+	f := newFixture(t)
+	nd, err := f.svc.CreateDevice(f.ctx, f.scope, "Till 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PairDevice(f.ctx, nd.PairingCode); err != nil {
+		t.Fatal(err)
+	}
+	sess := pushSession(t, f, nd.Device.ID)
+	_, p, err := f.svc.Pay(f.ctx, sess.ID, service.PayParams{Method: checkout.MethodInStore})
+	if err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("push: %v %+v", err, p)
+	}
+	if _, err := f.svc.RevokeDevice(f.ctx, f.scope, nd.Device.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if err != nil || got.Status != checkout.PaymentCanceled || got.FailureCode != "device_revoked" {
+		t.Fatalf("push after the device was revoked: %v %+v", err, got)
+	}
+	s, err := f.svc.GetSession(f.ctx, f.scope, sess.ID)
+	if err != nil || s.Status != checkout.SessionOpen || s.FailedAttempts != 0 {
+		t.Fatalf("session %v %+v", err, s)
+	}
+	if _, pc, err := f.svc.Pay(f.ctx, sess.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")}); err != nil || pc.Status != checkout.PaymentSucceeded {
+		t.Fatalf("card after the revoked push: %v %+v", err, pc)
+	}
+}
