@@ -214,6 +214,19 @@ func (i *Invoice) Hold(sessionID string, until, now time.Time) bool {
 	return true
 }
 
+// Keep sets the hold of session sessionID, one of whose payments ended
+// while another still waits on its own, to until: that one's deadline and
+// a margin. It reports whether the invoice changed (false when another
+// session holds it).
+func (i *Invoice) Keep(sessionID string, until, now time.Time) bool {
+	if i.Holder.SessionID != sessionID || i.Status != InvoiceOpen {
+		return false
+	}
+	i.Holder = InvoiceHolder{SessionID: sessionID, Since: now, Until: until}
+	i.bump(now)
+	return true
+}
+
 // How a payment of one of the invoice's sessions ended, for Settle.
 const (
 	InvoiceSettlePaid     = "paid"     // the session completed paid

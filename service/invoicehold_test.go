@@ -55,6 +55,19 @@ func TestInvoiceHeldByDeposit(t *testing.T) {
 	if got, _ := svc.GetInvoice(ctx, scope, in.ID); got.Holder.SessionID != a.ID || got.Holder.Until.Before(pa.Action.ExpiresAt) {
 		t.Fatalf("holder %+v, deadline %v", got.Holder, pa.Action.ExpiresAt)
 	}
+	// The customer picks another token (a second deposit address) and
+	// that one fails: the first can still be paid, so the invoice stays
+	// held for it.
+	_, pa2, err := svc.Pay(ctx, a.ID, service.PayParams{Method: checkout.MethodStablecoin, Stablecoin: usdtEth})
+	if err != nil || pa2.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("second deposit: %v %+v", err, pa2)
+	}
+	if _, err := svc.SettlePayment(ctx, scope, pa2.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(checkout.ClaimTTL + time.Minute)
+	_, _, err = svc.Pay(ctx, b.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+	wantState(t, err, "invoice_payment_in_progress")
 	// The deposit paid at last completes its session and pays the invoice.
 	if _, err := svc.SettlePayment(ctx, scope, pa.ID, true); err != nil {
 		t.Fatal(err)

@@ -689,7 +689,11 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		}
 		// Its invoice: paid in this same write as the completion, with
 		// invoice.paid; held on, or freed, as the payment goes.
-		if inv, ev := s.settleInvoice(inv, sess, p, wasPaid, completed, now); inv != nil {
+		inv, ev, err := s.settleInvoice(ctx, inv, sess, p, wasPaid, completed, now)
+		if err != nil {
+			return err
+		}
+		if inv != nil {
 			c.Objects = append(c.Objects, inv)
 			if ev != nil {
 				c.Events = append(c.Events, ev)
