@@ -83,15 +83,20 @@ type InvoiceLine struct {
 // mid-payment must not hold the invoice for ever), except while Awaiting:
 // the session's payment waits for an outcome that comes later (a voucher
 // being paid at an ATM), and the invoice is held until that outcome.
+// Until, when set, keeps it held to then whatever Since says: a payment
+// waiting on its own (a deposit address, a voucher, a device) can still be
+// paid until its deadline, and coins sent to a deposit address cannot be
+// refunded if another session paid the invoice meanwhile.
 type InvoiceHolder struct {
 	SessionID string
 	Since     time.Time
 	Awaiting  bool
+	Until     time.Time
 }
 
 // Live reports whether the hold still holds at now.
 func (h InvoiceHolder) Live(now time.Time) bool {
-	return h.SessionID != "" && (h.Awaiting || now.Before(h.Since.Add(ClaimTTL)))
+	return h.SessionID != "" && (h.Awaiting || now.Before(h.Since.Add(ClaimTTL)) || now.Before(h.Until))
 }
 
 // ObjectKind implements Object.
@@ -182,9 +187,44 @@ func (i *Invoice) Claim(sessionID string, now time.Time) error {
 		return &Error{Kind: KindState, Code: "invoice_payment_in_progress",
 			Message: "this invoice is being paid in another checkout session; try again in a few minutes"}
 	}
-	i.Holder = InvoiceHolder{SessionID: sessionID, Since: now}
+	until := time.Time{}
+	if i.Holder.SessionID == sessionID {
+		// Another attempt of the same session keeps what its waiting
+		// payment holds: that payment can still be paid.
+		until = i.Holder.Until
+	}
+	i.Holder = InvoiceHolder{SessionID: sessionID, Since: now, Until: until}
 	i.bump(now)
 	return nil
+}
+
+// Hold keeps the hold of session sessionID, whose payment waits on its own
+// for an outcome, until until at least. It reports whether the invoice
+// changed: not when it is not open, another session holds it, or it is
+// already held that long.
+func (i *Invoice) Hold(sessionID string, until, now time.Time) bool {
+	if !i.Accepts(sessionID, now) || !until.After(i.Holder.Until) {
+		return false
+	}
+	if i.Holder.SessionID != sessionID {
+		i.Holder = InvoiceHolder{SessionID: sessionID, Since: now}
+	}
+	i.Holder.Until = until
+	i.bump(now)
+	return true
+}
+
+// Keep sets the hold of session sessionID, one of whose payments ended
+// while another still waits on its own, to until: that one's deadline and
+// a margin. It reports whether the invoice changed (false when another
+// session holds it).
+func (i *Invoice) Keep(sessionID string, until, now time.Time) bool {
+	if i.Holder.SessionID != sessionID || i.Status != InvoiceOpen {
+		return false
+	}
+	i.Holder = InvoiceHolder{SessionID: sessionID, Since: now, Until: until}
+	i.bump(now)
+	return true
 }
 
 // How a payment of one of the invoice's sessions ended, for Settle.

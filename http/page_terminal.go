@@ -264,7 +264,9 @@ func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		stop()
-		if now := ids(); !slices.Equal(now, first) {
+		// A device revoked meanwhile: the page reloads, signed out.
+		active, err := s.svc.DeviceActive(ctx, d.Scope(), d.ID)
+		if now := ids(); err != nil || !active || !slices.Equal(now, first) {
 			_, _ = io.WriteString(w, "event: change\ndata: {}\n\n")
 			_ = rc.Flush()
 			return

@@ -124,6 +124,11 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, d *checkou
 	}
 	sent := map[string]bool{}
 	send := func() bool {
+		// A device revoked since the stream opened gets nothing more:
+		// the stream ends (its token answers 401 from then on).
+		if active, err := s.svc.DeviceActive(r.Context(), d.Scope(), d.ID); err != nil || !active {
+			return false
+		}
 		pushes, err := s.svc.DevicePushes(r.Context(), d.Scope(), d.ID)
 		if err != nil {
 			s.log.Error("device stream: listing pushes failed", "err", err, "request_id", requestID(r.Context()))

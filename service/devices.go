@@ -206,13 +206,55 @@ func (s *Service) RenameDevice(ctx context.Context, scope checkout.Scope, id, na
 // and a pending pairing code can no longer be redeemed. Revoking twice is
 // the same as once.
 func (s *Service) RevokeDevice(ctx context.Context, scope checkout.Scope, id string) (*checkout.Device, error) {
-	return s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
+	d, err := s.updateDevice(ctx, scope, id, func(d *checkout.Device) error {
 		if d.Status == checkout.DeviceRevoked {
 			return errDeviceUnchanged
 		}
 		d.Status, d.PairingHash, d.PairingExpires, d.RevokedAt = checkout.DeviceRevoked, "", time.Time{}, s.now()
 		return nil
 	})
+	if err == nil {
+		// Its open streams look again at once, and end (DeviceActive);
+		// another replica's at their next poll.
+		s.devices.wake(scope, id)
+		s.cancelPushes(ctx, scope, id)
+	}
+	return d, err
+}
+
+// cancelPushes ends the payments waiting on device id, just revoked: it
+// can no longer report them, so their sessions are freed now rather than
+// at the push timeout. Canceled, not failed: no card was declined. Best
+// effort: a push missed here is failed by the sweep at its deadline (and
+// a report of it is refused, the token being revoked).
+func (s *Service) cancelPushes(ctx context.Context, scope checkout.Scope, id string) {
+	pushes, err := s.DevicePushes(ctx, scope, id)
+	if err != nil {
+		s.log.Error("revoked device: listing its pushes failed", "device", id, "err", err)
+		return
+	}
+	for _, p := range pushes {
+		_, err := s.ApplyProviderResult(ctx, scope, p.Payment.Provider, checkout.Notification{PaymentID: p.Payment.ID,
+			Result: checkout.ProviderResult{Status: checkout.PaymentCanceled, FailureCode: "device_revoked",
+				FailureMessage: "The in-store device was revoked before it answered."}})
+		if err != nil && !checkout.IsKind(err, checkout.KindState) {
+			s.log.Error("revoked device: canceling a push failed", "device", id, "payment", p.Payment.ID, "err", err)
+		}
+	}
+}
+
+// DeviceActive reports whether device id of scope is still active: a
+// device's open stream asks it at each look, so one revoked meanwhile
+// gets no more pushes.
+func (s *Service) DeviceActive(ctx context.Context, scope checkout.Scope, id string) (bool, error) {
+	d, err := s.GetDevice(ctx, scope, id)
+	if checkout.IsKind(err, checkout.KindNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.Status == checkout.DeviceActive, nil
 }
 
 // errDeviceUnchanged tells updateDevice that nothing is to be written.

@@ -326,3 +326,21 @@ func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session) error
 	}
 	return nil
 }
+
+// checkPushDevice refuses an in_store payment of sess whose device is no
+// longer active (revoked since the session named it): nothing is pushed
+// to it. Test devices are always there.
+func (s *Service) checkPushDevice(ctx context.Context, sess *checkout.Session) error {
+	if sess.CompanionDevice == "" || checkout.IsTestDevice(sess.CompanionDevice) {
+		return nil
+	}
+	d, err := s.GetDevice(ctx, sess.Scope(), sess.CompanionDevice)
+	if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
+		return err
+	}
+	if err != nil || d.Status != checkout.DeviceActive {
+		return &checkout.Error{Kind: checkout.KindState, Code: "device_unavailable",
+			Message: "this checkout session's in-store device is no longer available; choose another way to pay"}
+	}
+	return nil
+}

@@ -46,7 +46,11 @@ func (s *Service) invoiceSession(ctx context.Context, scope checkout.Scope, p *S
 		return nil, checkout.Invalid("invoice", "invoice_not_open", "invoice %s is %s, not open: %s", in.ID, in.Status, why)
 	}
 	if p.Currency != "" {
-		if c, ok := checkout.ParseCurrency(p.Currency); ok && c != in.Currency {
+		c, ok := checkout.ParseCurrency(p.Currency)
+		if !ok {
+			return nil, checkout.Invalid("currency", "currency_invalid", "'%s' is not a supported ISO 4217 currency code", p.Currency)
+		}
+		if c != in.Currency {
 			return nil, checkout.Invalid("currency", "currency_mismatch", "invoice %s is in %s, not %s", in.ID, in.Currency, c)
 		}
 	}
@@ -104,14 +108,20 @@ func (s *Service) claimInvoice(ctx context.Context, sess *checkout.Session, now 
 	return in, nil
 }
 
+// holdsInvoice reports whether a payment waiting on action kind k waits
+// on its own past ClaimTTL, so its invoice must be held to its deadline.
+func holdsInvoice(k checkout.NextActionKind) bool {
+	return awaitsLater(k) || k == checkout.NextActionDevice
+}
+
 // settleInvoice is what the outcome of payment p does to sess's invoice
 // inv (read before apply): paid when the session completed paid by p,
 // held on while p's outcome comes later, freed once p ended otherwise. It
 // returns the invoice to write with the outcome and its invoice.paid
 // event, or nil when nothing changes.
-func (s *Service) settleInvoice(inv *checkout.Invoice, sess *checkout.Session, p *checkout.Payment, wasPaid, completed bool, now time.Time) (*checkout.Invoice, *checkout.Event) {
+func (s *Service) settleInvoice(ctx context.Context, inv *checkout.Invoice, sess *checkout.Session, p *checkout.Payment, wasPaid, completed bool, now time.Time) (*checkout.Invoice, *checkout.Event, error) {
 	if inv == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	outcome := ""
 	switch {
@@ -121,14 +131,73 @@ func (s *Service) settleInvoice(inv *checkout.Invoice, sess *checkout.Session, p
 		outcome = checkout.InvoiceSettleAwaiting
 	case p.Status.Final():
 		outcome = checkout.InvoiceSettleEnded
+	case p.Status == checkout.PaymentRequiresAction && p.Action != nil && holdsInvoice(p.Action.Kind) && !p.Action.ExpiresAt.IsZero():
+		// Waiting on its own (a deposit address, a voucher, a device) to
+		// its deadline, which ClaimTTL does not cover: held until then and
+		// a margin, renewed by each deposit result past the deadline
+		// while confirming, as holdDiscount does.
+		deadline := p.Action.ExpiresAt
+		if deadline.Before(now) {
+			deadline = now
+		}
+		if !inv.Hold(sess.ID, deadline.Add(redemptionMargin), now) {
+			return nil, nil, nil
+		}
+		return inv, nil, nil
 	default:
-		return nil, nil // waiting on the customer (3-D Secure): still held
+		return nil, nil, nil // waiting on the customer (3-D Secure): still held
+	}
+	if outcome == checkout.InvoiceSettleEnded && inv.Holder.SessionID == sess.ID && now.Before(inv.Holder.Until) {
+		// Another payment of the session (a first deposit address, when
+		// the customer chose another token) may still be paid: the
+		// invoice stays held to its deadline, not freed with this one.
+		until, err := s.otherWaitHold(ctx, sess, p.ID, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !until.IsZero() {
+			if !inv.Keep(sess.ID, until, now) {
+				return nil, nil, nil
+			}
+			return inv, nil, nil
+		}
 	}
 	if !inv.Settle(sess.ID, outcome, now) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if outcome != checkout.InvoiceSettlePaid {
-		return inv, nil
+		return inv, nil, nil
 	}
-	return inv, s.objectEvent(inv.Clone(), inv.AccountID, inv.Livemode, inv.ID, inv.Version, checkout.EventInvoicePaid, now)
+	return inv, s.objectEvent(inv.Clone(), inv.AccountID, inv.Livemode, inv.ID, inv.Version, checkout.EventInvoicePaid, now), nil
+}
+
+// otherWaitHold is how long the payments of sess other than ended, still
+// waiting on their own (a deposit, a voucher, a device), hold its invoice:
+// the latest deadline among them and a margin; zero when none waits.
+func (s *Service) otherWaitHold(ctx context.Context, sess *checkout.Session, ended string, now time.Time) (time.Time, error) {
+	var until time.Time
+	f := checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: sess.ID}
+	for {
+		page, err := s.store.ListPayments(ctx, sess.Scope(), f)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, q := range page.Items {
+			if q.ID == ended || q.Status != checkout.PaymentRequiresAction || q.Action == nil ||
+				!holdsInvoice(q.Action.Kind) || q.Action.ExpiresAt.IsZero() {
+				continue
+			}
+			deadline := q.Action.ExpiresAt
+			if deadline.Before(now) {
+				deadline = now
+			}
+			if u := deadline.Add(redemptionMargin); u.After(until) {
+				until = u
+			}
+		}
+		if !page.HasMore || len(page.Items) == 0 {
+			return until, nil
+		}
+		f.StartingAfter = page.Items[len(page.Items)-1].ID
+	}
 }

@@ -181,9 +181,8 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		}
 	}
 	if pp.Method == checkout.MethodInStore {
-		// One push at a time: a second would put the session on the
-		// device twice, and both could be approved.
-		if err := s.checkNoPush(ctx, sess); err != nil {
+		// A device revoked since the session named it gets no push.
+		if err := s.checkPushDevice(ctx, sess); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -241,6 +240,16 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		// a decline recorded since the first read must count.
 		if pp.Method == checkout.MethodCard {
 			if err := s.checkAttempts(sess); err != nil {
+				return err
+			}
+		}
+		// One push at a time: a second would put the session on the
+		// device twice, and both could be approved. Checked here, on the
+		// copy the claim's compare-and-set writes over: a push recorded
+		// after this read changed the session (its claim), so this write
+		// fails and the check runs again.
+		if pp.Method == checkout.MethodInStore {
+			if err := s.checkNoPush(ctx, sess); err != nil {
 				return err
 			}
 		}
@@ -620,7 +629,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		if err != nil {
 			return err
 		}
-		refuse := inv != nil && res.Status == checkout.PaymentSucceeded && !inv.Accepts(sess.ID, now)
+		refuse := inv != nil && !inv.Accepts(sess.ID, now)
 		var keep bool
 		if events, keep, err = s.apply(sess, p, res, now, refuse); err != nil {
 			return err
@@ -680,7 +689,11 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		}
 		// Its invoice: paid in this same write as the completion, with
 		// invoice.paid; held on, or freed, as the payment goes.
-		if inv, ev := s.settleInvoice(inv, sess, p, wasPaid, completed, now); inv != nil {
+		inv, ev, err := s.settleInvoice(ctx, inv, sess, p, wasPaid, completed, now)
+		if err != nil {
+			return err
+		}
+		if inv != nil {
 			c.Objects = append(c.Objects, inv)
 			if ev != nil {
 				c.Events = append(c.Events, ev)
@@ -741,7 +754,9 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 // writeSession is false when the session must be left as it is.
 //
 // refuse, set when the session's invoice cannot take this payment, makes
-// a success one the session does not take (as one after it ended).
+// a success one the session does not take (as one after it ended), and an
+// outcome that would come later (Async) a cancellation: the session is
+// not completed waiting for money its invoice can no longer take.
 func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time, refuse bool) (events []*checkout.Event, writeSession bool, err error) {
 	// A payment checkoutd canceled itself, its session having ended before
 	// the customer's step was confirmed, may still have been charged at
@@ -812,6 +827,16 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 	switch res.Status {
 	case checkout.PaymentSucceeded:
 		p.Status, p.Action, p.FailureCode, p.FailureMessage = checkout.PaymentSucceeded, nil, "", ""
+		if asyncPending && refuse {
+			// The session waited for this payment, but its invoice was
+			// paid through another session (or voided) meanwhile: the
+			// money is a late success, refunded by record; the session
+			// is told its payment did not come, and no longer names it.
+			sess.Payment = ""
+			err := sessionEvent(checkout.TransitionAsyncFailed)
+			paymentEvent(checkout.EventPaymentSucceeded)
+			return events, true, err
+		}
 		if asyncPending {
 			err := sessionEvent(checkout.TransitionAsyncSucceeded)
 			paymentEvent(checkout.EventPaymentSucceeded)
@@ -897,6 +922,17 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 			sess.PaymentInFlight, sess.InFlightSince = p.ID, now
 			sess.Version++
 			sess.Updated = now
+			return events, true, nil
+		case res.Async && refuse:
+			// Its invoice was paid through another session, or voided,
+			// after this payment's hold lapsed: the session is not
+			// completed waiting for money the invoice cannot take. The
+			// payment is canceled as one whose session ended, so a late
+			// success of it is refunded (chargedAfterCancel).
+			p.Status, p.Action = checkout.PaymentCanceled, nil
+			p.FailureCode, p.FailureMessage = "session_unavailable", "Canceled: this checkout session's invoice can no longer be paid."
+			sess.Release(p.ID, now, false)
+			paymentEvent(checkout.EventPaymentFailed)
 			return events, true, nil
 		case res.Async:
 			// The outcome arrives later, on its own: the session is

@@ -63,6 +63,7 @@ type storedInvoiceHolder struct {
 	SessionID string    `json:"session_id,omitempty"`
 	Since     time.Time `json:"since"`
 	Awaiting  bool      `json:"awaiting,omitempty"`
+	Until     time.Time `json:"until,omitzero"`
 }
 
 func init() {
@@ -102,7 +103,7 @@ func encodeInvoice(o checkout.Object) ([]byte, error) {
 				Quantity: l.Quantity, UnitAmount: l.UnitAmount, Amount: l.Amount}
 		}),
 		AmountDue: i.AmountDue, DueDate: UTC(i.DueDate), Metadata: i.Metadata,
-		Holder:  storedInvoiceHolder{SessionID: i.Holder.SessionID, Since: UTC(i.Holder.Since), Awaiting: i.Holder.Awaiting},
+		Holder:  storedInvoiceHolder{SessionID: i.Holder.SessionID, Since: UTC(i.Holder.Since), Awaiting: i.Holder.Awaiting, Until: UTC(i.Holder.Until)},
 		Session: i.Session, FinalizedAt: UTC(i.FinalizedAt), PaidAt: UTC(i.PaidAt), VoidedAt: UTC(i.VoidedAt),
 		Version: i.Version, Created: UTC(i.Created), Updated: UTC(i.Updated)})
 }
@@ -119,7 +120,7 @@ func decodeInvoice(data []byte) (checkout.Object, error) {
 				Quantity: l.Quantity, UnitAmount: l.UnitAmount, Amount: l.Amount}
 		}),
 		AmountDue: r.AmountDue, DueDate: UTC(r.DueDate), Metadata: r.Metadata,
-		Holder:  checkout.InvoiceHolder{SessionID: r.Holder.SessionID, Since: UTC(r.Holder.Since), Awaiting: r.Holder.Awaiting},
+		Holder:  checkout.InvoiceHolder{SessionID: r.Holder.SessionID, Since: UTC(r.Holder.Since), Awaiting: r.Holder.Awaiting, Until: UTC(r.Holder.Until)},
 		Session: r.Session, FinalizedAt: UTC(r.FinalizedAt), PaidAt: UTC(r.PaidAt), VoidedAt: UTC(r.VoidedAt),
 		Version: r.Version, Created: UTC(r.Created), Updated: UTC(r.Updated)}, nil
 }

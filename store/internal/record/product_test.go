@@ -52,3 +52,21 @@ func TestGoldenCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestInvoiceHolderUntil: a hold's Until is stored and read back; a hold
+// without one (every record before it) stores as before (TestGoldenCatalog).
+func TestInvoiceHolderUntil(t *testing.T) {
+	_, in := goldenCatalogObjects()
+	in.Holder = checkout.InvoiceHolder{SessionID: "cs_one", Since: in.Created, Until: in.Created.Add(90 * time.Minute)}
+	data, err := EncodeObject(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeObject(checkout.InvoiceKind, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := got.(*checkout.Invoice).Holder; !h.Until.Equal(in.Holder.Until) || h.SessionID != "cs_one" {
+		t.Fatalf("holder read back as %+v, want %+v", h, in.Holder)
+	}
+}
