@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -601,5 +602,40 @@ func TestInvoiceLateSuccessRefunded(t *testing.T) {
 	}
 	if got, _ := f.svc.GetInvoice(f.ctx, f.scope, in.ID); got.Status != checkout.InvoicePaid || got.Session != b.ID {
 		t.Fatalf("invoice %+v", got)
+	}
+}
+
+// TestLinkSellsProductsAtTheirPriceNow: a payment link's product line is
+// priced when each session is minted, as any session's is: a new price
+// reaches the next visit, and an archived product makes the link
+// unavailable rather than sell it.
+func TestLinkSellsProductsAtTheirPriceNow(t *testing.T) {
+	f := newFixture(t)
+	tea := f.product(t, "Tea", 350, "EUR")
+	reusable := true
+	l, err := f.svc.CreatePaymentLink(f.ctx, f.scope, &service.LinkParams{Reusable: &reusable,
+		LineItems: []service.LineItemParams{{Product: tea.ID, Quantity: i64(2)}, {Name: "Bag", Currency: "EUR", UnitAmount: i64(10), Quantity: i64(1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	visit := func() (*checkout.Session, error) {
+		s, _, err := f.svc.VisitPaymentLink(f.ctx, l.ID)
+		return s, err
+	}
+	if s, err := visit(); err != nil || s.AmountTotal != 710 || s.LineItems[0].Product != tea.ID || s.LineItems[0].UnitAmount != 350 {
+		t.Fatalf("first visit: %v %+v", err, s)
+	}
+	if _, err := f.svc.UpdateProduct(f.ctx, f.scope, tea.ID, &service.ProductParams{UnitAmount: i64(400)}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := visit(); err != nil || s.AmountTotal != 810 || s.LineItems[0].UnitAmount != 400 || s.LineItems[1].UnitAmount != 10 {
+		t.Fatalf("after the price changed: %v %+v", err, s)
+	}
+	if _, err := f.svc.ArchiveProduct(f.ctx, f.scope, tea.ID); err != nil {
+		t.Fatal(err)
+	}
+	var un *service.LinkUnavailable
+	if _, err := visit(); !errors.As(err, &un) || un.Reason != service.LinkCannotPay {
+		t.Fatalf("a link of an archived product: %v", err)
 	}
 }

@@ -312,9 +312,15 @@ func (s *Service) mint(ctx context.Context, l *checkout.PaymentLink, acct *check
 		p.Amount = &l.Amount
 	}
 	for _, li := range l.LineItems {
+		if li.Product != "" {
+			// A product's line sells at the product's price now, as any
+			// session's does; an archived product (or one whose currency
+			// is no longer the link's) makes the link unavailable.
+			p.LineItems = append(p.LineItems, LineItemParams{Quantity: &li.Quantity, Product: li.Product})
+			continue
+		}
 		p.LineItems = append(p.LineItems, LineItemParams{Quantity: &li.Quantity, Currency: string(li.Currency),
-			UnitAmount: &li.UnitAmount, Name: li.Name, Description: li.Description, Images: li.Images,
-			Product: li.Product, fromProduct: li.Product != ""}) // the link's price, copied when it was made
+			UnitAmount: &li.UnitAmount, Name: li.Name, Description: li.Description, Images: li.Images})
 	}
 	return s.createSession(ctx, l.Scope(), p, acct, id, l.ID)
 }
