@@ -242,36 +242,17 @@ func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	poll := time.NewTicker(devicePollInterval)
-	defer poll.Stop()
-	keepAlive := time.NewTicker(deviceKeepAlive)
-	defer keepAlive.Stop()
-	for {
-		woken, stop := s.svc.WaitDevicePush(d.Scope(), d.ID)
-		select {
-		case <-conn.Done():
-			stop()
-			return
-		case <-shutdown:
-			stop()
-			return
-		case <-woken:
-		case <-poll.C:
-		case <-keepAlive.C:
-			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
-				stop()
-				return
-			}
-		}
-		stop()
-		// A device revoked meanwhile: the page reloads, signed out.
+	s.followDevice(conn, shutdown, w, rc, d, func() bool {
+		// A device revoked meanwhile, or its waiting payments changed:
+		// the page reloads (signed out, or showing them).
 		active, err := s.svc.DeviceActive(ctx, d.Scope(), d.ID)
 		if now := ids(); err != nil || !active || !slices.Equal(now, first) {
 			_, _ = io.WriteString(w, "event: change\ndata: {}\n\n")
 			_ = rc.Flush()
-			return
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func (s *Server) renderTerminal(w http.ResponseWriter, r *http.Request, data *terminalData, status int) {

@@ -149,15 +149,23 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, d *checkou
 		}
 		return rc.Flush() == nil
 	}
+	s.followDevice(conn, shutdown, w, rc, d, send)
+}
+
+// followDevice runs a device's stream: look is called, then the stream
+// waits for a push to the device on this replica, the poll (a push made on
+// another) or the keep-alive it writes, and again, until look answers false,
+// the client hangs up or the server shuts down. Waiting is registered before
+// each look, so a push recorded between a look and the wait is not missed
+// until the next poll.
+func (s *Server) followDevice(conn context.Context, shutdown <-chan struct{}, w io.Writer, rc *http.ResponseController, d *checkout.Device, look func() bool) {
 	poll := time.NewTicker(devicePollInterval)
 	defer poll.Stop()
 	keepAlive := time.NewTicker(deviceKeepAlive)
 	defer keepAlive.Stop()
 	for {
-		// Wait before looking: a push recorded between the look and the
-		// wait would otherwise be missed until the next poll.
 		woken, stop := s.svc.WaitDevicePush(d.Scope(), d.ID)
-		if !send() {
+		if !look() {
 			stop()
 			return
 		}
