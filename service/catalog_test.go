@@ -426,31 +426,7 @@ func TestInvoiceTwoSessionsOnePaid(t *testing.T) {
 		for i := range sessions {
 			sessions[i] = f.invoiceSession(t, in.ID)
 		}
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i, s := range sessions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, _, errs[i] = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
-			}()
-		}
-		wg.Wait()
-		paid, refused := 0, 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				paid++
-			case checkout.ErrorKind(err) == checkout.KindState:
-				if c := err.(*checkout.Error).Code; c != "invoice_payment_in_progress" && c != "invoice_paid" {
-					t.Fatalf("refused with %v", err)
-				}
-				refused++
-			default:
-				t.Fatalf("pay: %v", err)
-			}
-		}
-		if paid != 1 || refused != n-1 {
+		if paid, refused := f.payAll(t, sessions, "invoice_payment_in_progress", "invoice_paid"); paid != 1 || refused != n-1 {
 			t.Fatalf("%d paid, %d refused", paid, refused)
 		}
 		pays, err := f.store.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 20}})

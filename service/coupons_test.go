@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -289,28 +288,7 @@ func TestCouponLastRedemptionRace(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i, s := range sessions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, _, errs[i] = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
-			}()
-		}
-		wg.Wait()
-		paid, refused := 0, 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				paid++
-			case checkout.ErrorKind(err) == checkout.KindState && err.(*checkout.Error).Code == "coupon_max_redemptions":
-				refused++
-			default:
-				t.Fatalf("pay: %v", err)
-			}
-		}
-		if paid != 1 || refused != n-1 {
+		if paid, refused := f.payAll(t, sessions, "coupon_max_redemptions"); paid != 1 || refused != n-1 {
 			t.Fatalf("%d paid, %d refused", paid, refused)
 		}
 		pays, err := f.store.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 20}})

@@ -97,28 +97,7 @@ func TestPaymentLinkLastPlaceRace(t *testing.T) {
 	limit := int64(1)
 	l := f.link(t, service.LinkParams{Limit: &limit})
 	sessions := []*checkout.Session{f.visit(t, l.ID), f.visit(t, l.ID)}
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i, s := range sessions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, errs[i] = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
-		}()
-	}
-	wg.Wait()
-	ok, refused := 0, 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case checkout.ErrorKind(err) == checkout.KindState && err.(*checkout.Error).Code == "payment_link_exhausted":
-			refused++
-		default:
-			t.Fatalf("pay: %v", err)
-		}
-	}
-	if ok != 1 || refused != 1 {
+	if ok, refused := f.payAll(t, sessions, "payment_link_exhausted"); ok != 1 || refused != 1 {
 		t.Fatalf("%d paid, %d refused", ok, refused)
 	}
 	pays, err := f.store.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}})

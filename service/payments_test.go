@@ -3,9 +3,11 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -492,4 +494,31 @@ func TestCustomerEmailCanBeCorrected(t *testing.T) {
 	if err != nil || p.Status != checkout.PaymentSucceeded || sess.CustomerEmail != "kofi@shop.example" {
 		t.Fatalf("retry with a corrected email: %v %+v %+v", err, p, sess)
 	}
+}
+
+// payAll pays every session at once with a good card and counts the
+// payments that went through and those refused with a state error of one
+// of codes; any other error fails the test.
+func (f *fixture) payAll(t *testing.T, sessions []*checkout.Session, codes ...string) (paid, refused int) {
+	t.Helper()
+	errs := make([]error, len(sessions))
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Go(func() {
+			_, _, errs[i] = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: "card", Card: card("4242424242424242", "123")})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		var e *checkout.Error
+		switch {
+		case err == nil:
+			paid++
+		case errors.As(err, &e) && e.Kind == checkout.KindState && slices.Contains(codes, e.Code):
+			refused++
+		default:
+			t.Fatalf("pay: %v", err)
+		}
+	}
+	return paid, refused
 }
