@@ -103,6 +103,30 @@ func Start(tb testing.TB, opts ...Option) *Chain {
 		testenv.Need(tb, "anvil", "npm ci --prefix internal/anviltest --no-audit --no-fund (or foundry's anvil on PATH)")
 		return nil
 	}
+	// The free port is picked, then handed to anvil: another process
+	// (another test's anvil) may take it between the two, and this anvil
+	// then exits at once; it is started again on another port.
+	var c *Chain
+	for attempt := 1; c == nil; attempt++ {
+		c = launch(tb, bin, o, attempt == 5)
+	}
+	var accts []string
+	c.Call(&accts, "eth_accounts")
+	for _, a := range accts {
+		addr, err := evm.ParseAddress(a)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c.Accounts = append(c.Accounts, addr)
+	}
+	return c
+}
+
+// launch starts anvil on a free port and waits until it answers. It
+// returns nil when anvil could not bind the port (taken since it was
+// picked), unless last: then the test fails.
+func launch(tb testing.TB, bin string, o options, last bool) *Chain {
+	tb.Helper()
 	port, err := freePort()
 	if err != nil {
 		tb.Fatal(err)
@@ -124,37 +148,35 @@ func Start(tb testing.TB, opts ...Option) *Chain {
 	c := &Chain{URL: "http://127.0.0.1:" + strconv.Itoa(port), tb: tb, cmd: cmd, client: &http.Client{Timeout: 10 * time.Second}}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	tb.Cleanup(func() {
+	stop := func() {
 		// Its own process group, started above: only it is stopped.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
-	})
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var id string
-		if err := c.call("eth_chainId", &id); err == nil {
-			break
-		}
+		err := c.call("eth_chainId", &id)
 		select {
 		case <-exited:
+			// An answer from the port is not this anvil's once it has
+			// exited: another process holds the port.
+			if !last && strings.Contains(stderr.String(), "Address already in use") {
+				return nil
+			}
 			tb.Fatalf("anviltest: anvil exited: %s", stderr.String())
 		default:
 		}
+		if err == nil {
+			tb.Cleanup(stop)
+			return c
+		}
 		if time.Now().After(deadline) {
+			stop()
 			tb.Fatalf("anviltest: anvil did not answer on %s within 30s", c.URL)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	var accts []string
-	c.Call(&accts, "eth_accounts")
-	for _, a := range accts {
-		addr, err := evm.ParseAddress(a)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c.Accounts = append(c.Accounts, addr)
-	}
-	return c
 }
 
 func freePort() (int, error) {
