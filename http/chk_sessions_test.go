@@ -734,3 +734,26 @@ func TestChkSelectionEnds(t *testing.T) {
 		t.Errorf("canceled with a selection waiting: %d %s", c.status, c.body)
 	}
 }
+
+// TestTokenPage: /p/{publicToken} is the session's page; the id, a token
+// with another session's id part, or a changed token finds nothing.
+func TestTokenPage(t *testing.T) {
+	e := newChkEnv(t, "sqlite")
+	cs := e.create(e.key, validSession())
+	other := e.create(e.key, validSession())
+	sess, err := e.store.GetSession(t.Context(), checkout.Scope{AccountID: "acct_a"}, cs.str("id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := e.get("/p/"+sess.PublicToken, "")
+	if page.status != 200 || !strings.Contains(string(page.body), "/checkout/"+sess.ID+"/pay") {
+		t.Fatalf("GET /p/{token}: %d, want the session's page (its form posting to /checkout/%s/pay)", page.status, sess.ID)
+	}
+	drawn := sess.PublicToken[strings.LastIndexByte(sess.PublicToken, '_'):]
+	for _, p := range []string{"/p/" + sess.ID, "/p/" + strings.Replace(sess.PublicToken, "pt_", "cs_", 1),
+		"/p/pt_" + strings.TrimPrefix(other.str("id"), "cs_") + drawn, "/p/" + sess.PublicToken + "0"} {
+		if r := e.get(p, ""); r.status != 404 {
+			t.Errorf("GET %s: %d, want 404", p, r.status)
+		}
+	}
+}

@@ -295,6 +295,19 @@ func successURL(sess *checkout.Session) string {
 // open, otherwise a page about its state.
 func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
 	sess, acct, err := s.svc.OpenSession(r.Context(), r.PathValue("id"))
+	s.showOpened(w, r, sess, acct, err)
+}
+
+// showTokenSession is the page at /p/{token}, seed 002's URL of a session:
+// the same page, found by the session's public token. Its forms post to
+// the session's own routes, as every page's do.
+func (s *Server) showTokenSession(w http.ResponseWriter, r *http.Request) {
+	sess, acct, err := s.svc.OpenSessionByToken(r.Context(), r.PathValue("token"))
+	s.showOpened(w, r, sess, acct, err)
+}
+
+// showOpened writes the page of sess, just opened (or err).
+func (s *Server) showOpened(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, err error) {
 	if err != nil {
 		s.pageError(w, r, err)
 		return

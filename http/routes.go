@@ -103,10 +103,11 @@ func (s *Server) routes() {
 	s.handle("POST /api/sessions/{id}/confirm", http.HandlerFunc(s.confirmHostSession))
 	s.handle("OPTIONS /api/sessions/{id}/confirm", http.HandlerFunc(s.hostPreflight))
 
-	// The hosted page (seed 001's /checkout/{id}, seed 000's /c/{id}).
+	// The hosted page (seed 001's /checkout/{id}, seed 000's /c/{id}, seed 002's /p/{token}).
 	s.handle("GET /checkout/{id}", http.HandlerFunc(s.showSession))
 	s.handle("GET /c/{id}", http.HandlerFunc(s.showSession))
-	s.handle("GET /l/{id}", http.HandlerFunc(s.visitLink)) // a payment link: mints a session
+	s.handle("GET /p/{token}", http.HandlerFunc(s.showTokenSession)) // seed 002's, by public token
+	s.handle("GET /l/{id}", http.HandlerFunc(s.visitLink))           // a payment link: mints a session
 	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
 	s.handle("POST /checkout/{id}/cancel", http.HandlerFunc(s.cancelFromPage)) // seed 003's sessions: the cancel link
 	s.handle("POST /checkout/{id}/promotion_code", http.HandlerFunc(s.promotionCode))

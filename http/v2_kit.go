@@ -12,8 +12,8 @@ import (
 // authenticates with the same secret keys, taken from x-api-key (apiKey
 // reads it, under the same guessing limit as every key), answers inside
 // {"data": …} and errors in the one error shape, {"error": {…}}, with the
-// canonical statuses. The /v2 checkout sessions, products and invoices
-// are to be built on it as the devices are.
+// canonical statuses, the parameter an error names in the dialect's words
+// (v2Error). Its objects' shapes are in v2_render.go.
 
 // v2Data is the envelope of every v2 answer.
 type v2Data struct {
@@ -36,7 +36,7 @@ func (s *Server) v2(h apiFunc) http.Handler {
 	return s.api(func(r *http.Request, scope checkout.Scope) (any, error) {
 		v, err := h(r, scope)
 		if err != nil {
-			return nil, err
+			return nil, v2Error(err)
 		}
 		if l, ok := v.(v2List); ok {
 			return l, nil

@@ -49,6 +49,22 @@ func (s *Service) OpenSession(ctx context.Context, id string) (*checkout.Session
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.open(ctx, sess)
+}
+
+// OpenSessionByToken is OpenSession for a page whose URL carries the
+// session's public token (seed 002's /p/{publicToken}); any other token is
+// not found, the session's id included.
+func (s *Service) OpenSessionByToken(ctx context.Context, token string) (*checkout.Session, *checkout.Account, error) {
+	sess, err := s.findByToken(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.open(ctx, sess)
+}
+
+// open is what opening sess's page does: it records the visit.
+func (s *Service) open(ctx context.Context, sess *checkout.Session) (*checkout.Session, *checkout.Account, error) {
 	acct, err := s.store.GetAccount(ctx, sess.AccountID)
 	if err != nil {
 		return nil, nil, err

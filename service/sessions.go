@@ -145,7 +145,7 @@ func (s *Service) createSession(ctx context.Context, scope checkout.Scope, p *Se
 	if p.CheckoutSessionsID {
 		sess.ID = s.ids.New(CheckoutSessionsPrefix(scope.Livemode))
 	}
-	sess.PublicToken = publicToken(sess.ID)
+	sess.PublicToken = newPublicToken(sess.ID)
 	sess.CSRFToken = checkout.RandomString(32)
 	for i := range sess.LineItems {
 		sess.LineItems[i].ID = s.ids.New("li")
@@ -179,26 +179,31 @@ func (s *Service) checkLiveMethods(ctx context.Context, acct *checkout.Account, 
 	return nil
 }
 
-// A session's public token, for pages whose URL must carry a token rather
-// than the id (seed 002's /p/{publicToken}), is its id under another
-// prefix: "pt_" and the id's random part. The page finds the session through
-// the id's own index then, so no store keeps a second index of every
-// session (it cost a create about 8 % of its store time), and the token
-// grants what the id already does, the customer's page, no more.
-//
-// A seed 003 id (chk_test_…, chk_live_…) keeps its whole id after "pt_":
-// a cs_ id's random part is base62, so it never starts with "chk_", and
-// the token names one id either way.
+// A session's public token, for pages whose URL carries a token rather than
+// the id (seed 002's /p/{publicToken}), is "pt_", the id's random part (the
+// whole id for a chk_ one), "_" and 22 base62 characters drawn for the
+// token alone (about 131 bits). The id part lets the page find the session
+// through the id's own index, so no store keeps a second index of every
+// session (it cost a create about 8 % of its store time); the drawn part,
+// compared in constant time with the stored token, makes the token
+// unguessable from the id: knowing a session's id does not give its /p/ URL.
 const sessionPrefix, tokenPrefix, checkoutSessionsPrefix = "cs_", "pt_", "chk_"
 
-func publicToken(id string) string { return tokenPrefix + strings.TrimPrefix(id, sessionPrefix) }
+func newPublicToken(id string) string {
+	return tokenPrefix + strings.TrimPrefix(id, sessionPrefix) + "_" + checkout.RandomString(22)
+}
 
-// sessionOfToken is the id whose public token has rest after "pt_".
-func sessionOfToken(rest string) string {
-	if strings.HasPrefix(rest, checkoutSessionsPrefix) {
-		return rest
+// sessionOfToken is the id whose public token has rest after "pt_"; ok is
+// false when rest has no drawn part.
+func sessionOfToken(rest string) (id string, ok bool) {
+	i := strings.LastIndexByte(rest, '_')
+	if i <= 0 || len(rest)-i-1 != 22 {
+		return "", false
 	}
-	return sessionPrefix + rest
+	if rest = rest[:i]; strings.HasPrefix(rest, checkoutSessionsPrefix) {
+		return rest, true
+	}
+	return sessionPrefix + rest, true
 }
 
 // CheckoutSessionsPrefix is the id prefix (for IDs.New) of a session made
@@ -218,21 +223,41 @@ func IsCheckoutSessionsID(id string) bool { return strings.HasPrefix(id, checkou
 // readers see it now, with its account: what a page whose URL carries the
 // token shows. Any other token is not found, a session's id included.
 func (s *Service) FindSessionByToken(ctx context.Context, token string) (*checkout.Session, *checkout.Account, error) {
-	rest, ok := strings.CutPrefix(token, tokenPrefix)
-	if !ok || rest == "" {
-		return nil, nil, checkout.ErrNotFound
-	}
-	sess, acct, err := s.FindSessionPage(ctx, sessionOfToken(rest))
+	sess, err := s.findByToken(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Sessions made before tokens were derived hold random ones, which no
-	// page ever showed: they are found by their own token only.
-	if subtle.ConstantTimeCompare([]byte(sess.PublicToken), []byte(token)) != 1 {
-		return nil, nil, checkout.ErrNotFound
+	acct, err := s.account(ctx, sess.AccountID)
+	if err != nil {
+		return nil, nil, err
 	}
-	return sess, acct, nil
+	return sess.Observed(s.now()), acct, nil
 }
+
+// findByToken is the stored session whose public token is token.
+func (s *Service) findByToken(ctx context.Context, token string) (*checkout.Session, error) {
+	rest, ok := strings.CutPrefix(token, tokenPrefix)
+	if !ok {
+		return nil, checkout.ErrNotFound
+	}
+	id, ok := sessionOfToken(rest)
+	if !ok {
+		return nil, checkout.ErrNotFound
+	}
+	sess, err := s.store.FindSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(sess.PublicToken), []byte(token)) != 1 {
+		return nil, checkout.ErrNotFound
+	}
+	return sess, nil
+}
+
+// PageURL is where the customer pays session sess on a hosted page served
+// under publicURL (without a trailing slash), by its public token: the URL
+// seed 002's answers give.
+func PageURL(publicURL string, sess *checkout.Session) string { return publicURL + "/p/" + sess.PublicToken }
 
 // SessionURL is where the customer pays session id, on a hosted page served
 // under publicURL (without a trailing slash).

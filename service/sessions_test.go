@@ -7,9 +7,9 @@ import (
 	"github.com/checkoutd/checkoutd/checkout"
 )
 
-// A session is found by its public token, which is not its id, and by
-// nothing else; a session stored with a token of another shape (as before
-// tokens were derived from ids) is found by no token at all.
+// A session is found by its public token, which is not its id and cannot
+// be made from it, and by nothing else; a session stored with a token of
+// another shape is found by no token at all.
 func TestFindSessionByToken(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t)
@@ -21,7 +21,17 @@ func TestFindSessionByToken(t *testing.T) {
 		t.Fatalf("FindSessionByToken(%s): %v, %v", s.PublicToken, got, err)
 	}
 	other := f.session(t)
+	idPart := "pt_" + strings.TrimPrefix(s.ID, "cs_")
+	drawn := strings.TrimPrefix(s.PublicToken, idPart+"_")
+	if len(drawn) != 22 || drawn == s.PublicToken {
+		t.Fatalf("public token %q of session %s: want pt_, the id's random part, _ and 22 drawn characters", s.PublicToken, s.ID)
+	}
+	if again := f.session(t); strings.HasSuffix(again.PublicToken, drawn) {
+		t.Fatalf("two sessions share a token's drawn part %q", drawn)
+	}
 	for _, tok := range []string{"", "pt_", s.ID, other.ID, "pt_nope", strings.ToUpper(s.PublicToken), s.PublicToken + "x",
+		idPart, idPart + "_" + strings.Repeat("a", 22), flipLast(s.PublicToken),
+		"pt_" + strings.TrimPrefix(other.ID, "cs_") + "_" + drawn,
 		"cs_" + strings.TrimPrefix(s.PublicToken, "pt_"), "pt_\x00", "pt_\xff"} {
 		if _, _, err := f.svc.FindSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
 			t.Errorf("FindSessionByToken(%q): %v, want not found", tok, err)
@@ -41,4 +51,13 @@ func TestFindSessionByToken(t *testing.T) {
 			t.Errorf("FindSessionByToken(%q) of a session holding pt_random1: %v, want not found", tok, err)
 		}
 	}
+}
+
+// flipLast is tok with its last character changed to another.
+func flipLast(tok string) string {
+	last := "a"
+	if strings.HasSuffix(tok, "a") {
+		last = "b"
+	}
+	return tok[:len(tok)-1] + last
 }
