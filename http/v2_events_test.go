@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	chttp "github.com/checkoutd/checkoutd/http"
@@ -311,5 +312,69 @@ func TestV2EventTypesComplete(t *testing.T) {
 	}
 	if _, ok := chttp.V2EventType("checkout.session.nope"); ok {
 		t.Error("an unknown type has a v2 name")
+	}
+}
+
+// TestV2EventObjects: what the delivery test cannot make happen. A device
+// in an event reads as /v2/devices shows it, with neither of its secrets'
+// hashes; a payment.refunded event (a payment with the refund beside it)
+// carries the payment, and a webhook_endpoint.disabled the endpoint, both
+// canonical, as in the canonical format.
+func TestV2EventObjects(t *testing.T) {
+	now := time.Date(2026, 4, 21, 15, 30, 0, 0, time.UTC)
+	enc := chttp.V2Events{PublicURL: testPublicURL + "/"}
+	encode := func(ev *checkout.Event) map[string]any {
+		t.Helper()
+		ev.ID, ev.AccountID, ev.Created, ev.Sequence = "evt_1", "acct_a", now, 3
+		b, err := enc.EncodeEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["id"] != "evt_1" || m["object"] != "event" || m["createdAt"] != "2026-04-21T15:30:00Z" || m["sequence"] != 3.0 {
+			t.Errorf("envelope %s", b)
+		}
+		return m
+	}
+
+	dev := &checkout.Device{ID: "dev_1", AccountID: "acct_a", Name: "Counter", Status: checkout.DeviceActive,
+		PairingHash: "pairinghash", TokenHash: "tokenhash", PairedAt: now, Version: 2, Created: now, Updated: now}
+	m := encode(&checkout.Event{Type: "device.updated", ObjectID: dev.ID, Object: dev})
+	o := dataObject(m)
+	if o["object"] != "device" || o["id"] != "dev_1" || o["name"] != "Counter" || o["status"] != "active" || o["pairedAt"] != "2026-04-21T15:30:00Z" {
+		t.Errorf("device %v", o)
+	}
+	if b, _ := json.Marshal(m); strings.Contains(string(b), "hash") || o["deviceToken"] != nil || o["pairingCode"] != nil {
+		t.Errorf("a device's secret in its event: %s", b)
+	}
+	// A type this table does not know is sent as it is, not dropped.
+	if m["type"] != "device.updated" {
+		t.Errorf("an unknown type became %v", m["type"])
+	}
+
+	pay := &checkout.Payment{ID: "pay_1", AccountID: "acct_a", SessionID: "cs_1", Method: checkout.MethodCard, Amount: 700, Currency: "GHS",
+		AmountRefunded: 700, Status: checkout.PaymentSucceeded, Created: now, Updated: now}
+	ref := &checkout.Refund{ID: "re_1", AccountID: "acct_a", Payment: "pay_1", Amount: 700, Currency: "GHS", Created: now, Updated: now}
+	m = encode(&checkout.Event{Type: checkout.EventPaymentRefunded, ObjectID: pay.ID, Payment: pay, Object: ref})
+	if o := dataObject(m); m["type"] != "payment.refunded" || o["object"] != "payment" || o["id"] != "pay_1" || o["amount_refunded"] != 700.0 {
+		t.Errorf("payment.refunded %v", m)
+	}
+
+	ep := &checkout.WebhookEndpoint{ID: "we_1", AccountID: "acct_a", URL: "https://hooks.example/in", EnabledEvents: []string{"*"},
+		Disabled: true, DisabledReason: "410 Gone", Format: chttp.FormatV2, Created: now, Updated: now}
+	m = encode(&checkout.Event{Type: checkout.EventEndpointDisabled, ObjectID: ep.ID, Endpoint: ep})
+	if o := dataObject(m); m["type"] != "webhook_endpoint.disabled" || o["object"] != "webhook_endpoint" || o["disabled_reason"] != "410 Gone" || o["secret"] != nil {
+		t.Errorf("webhook_endpoint.disabled %v", m)
+	}
+
+	// A session's page is under the public URL, whatever its trailing slash.
+	sess := &checkout.Session{ID: "cs_1", AccountID: "acct_a", PublicToken: "rvk_cs_tok", Status: checkout.SessionOpen, Currency: "GHS",
+		AmountTotal: 700, Created: now, Updated: now, ExpiresAt: now.Add(time.Hour)}
+	m = encode(&checkout.Event{Type: checkout.EventSessionExpired, ObjectID: sess.ID, Session: sess})
+	if o := dataObject(m); m["type"] != "checkout_session.expired" || o["url"] != testPublicURL+"/p/rvk_cs_tok" || o["amountMinor"] != 700.0 {
+		t.Errorf("session event %v", m)
 	}
 }
