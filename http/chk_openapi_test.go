@@ -73,7 +73,7 @@ func TestOpenAPIChkExchanges(t *testing.T) {
 	o.exchange(oaRequest{method: "POST", path: "/v1/webhook_endpoints/" + ep.str("id"), auth: oaBearer(o.key), contentType: json,
 		body: oaJSON(t, map[string]any{"format": "canonical"}), status: 200})
 	o.exchange(oaRequest{method: "POST", path: "/v1/webhook_endpoints/" + ep.str("id"), auth: oaBearer(o.key), contentType: json,
-		body: oaJSON(t, map[string]any{"format": "v2"}), status: 400, request: oaInvalid})
+		body: oaJSON(t, map[string]any{"format": "v3"}), status: 400, request: oaInvalid})
 
 	// A checkout_sessions webhook's data.object is a ChkSession: held to the
 	// document through the retrieve route's schema, and drift refused.

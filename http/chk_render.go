@@ -293,5 +293,6 @@ func (e CheckoutSessionsEvents) tokenInfo(livemode bool, tc checkout.TokenChain)
 func EventFormats(publicURL string, tokens checkout.TokenDirectory) map[string]service.EventEncoder {
 	return map[string]service.EventEncoder{
 		FormatCheckoutSessions: CheckoutSessionsEvents{PublicURL: publicURL, Tokens: tokens},
+		FormatV2:               V2Events{PublicURL: publicURL},
 	}
 }

@@ -527,9 +527,9 @@ func TestChkWebhookFormats(t *testing.T) {
 		// A format nobody renders is refused by name, on create and update.
 		before := e.endpointsState()
 		for _, req := range []struct{ path string }{{"/v1/webhook_endpoints"}, {"/v1/webhook_endpoints/" + cid}} {
-			r := e.postJSON(req.path, e.key, map[string]any{"url": canon.url(), "enabled_events": []string{"*"}, "format": "v2"})
-			if r.status != 400 || r.str("error", "param") != "format" || !strings.Contains(r.str("error", "message"), "canonical, checkout_sessions") {
-				t.Errorf("%s with format v2: %d %s", req.path, r.status, r.body)
+			r := e.postJSON(req.path, e.key, map[string]any{"url": canon.url(), "enabled_events": []string{"*"}, "format": "v3"})
+			if r.status != 400 || r.str("error", "param") != "format" || !strings.Contains(r.str("error", "message"), "canonical, checkout_sessions, v2") {
+				t.Errorf("%s with format v3: %d %s", req.path, r.status, r.body)
 			}
 		}
 		if after := e.endpointsState(); after != before {
