@@ -40,8 +40,8 @@ type v2Session struct {
 	CompletedAt       *string           `json:"completedAt"`
 }
 
-// v2SessionStatus is a session's status in the dialect: open, completed or
-// expired (a canceled seed 003 session reads as expired).
+// v2SessionStatus is a session's status in the dialect: open, completed,
+// expired, or canceled (a seed 003 session its customer canceled).
 func v2SessionStatus(st checkout.SessionStatus) string {
 	if st == checkout.SessionComplete {
 		return "completed"

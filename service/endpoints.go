@@ -24,6 +24,7 @@ var EventTypes = []string{
 	checkout.EventSessionCompleted, checkout.EventSessionExpired, checkout.EventSessionCanceled,
 	checkout.EventAsyncPaymentSucceeded, checkout.EventAsyncPaymentFailed,
 	checkout.EventPaymentSucceeded, checkout.EventPaymentFailed,
+	checkout.EventPaymentReceivedLate, checkout.EventPaymentOverpaid, checkout.EventPaymentUnderpaid,
 	checkout.EventEndpointDisabled,
 	checkout.EventPaymentLinkCreated, checkout.EventPaymentLinkUpdated,
 	checkout.EventRefundCreated, checkout.EventRefundSucceeded, checkout.EventRefundFailed, checkout.EventPaymentRefunded,
