@@ -21,9 +21,14 @@ const terminalReader = "tmr_FDOt2wlRZEdpd7"
 // recorder; stripe-mock's intents are card_present ones waiting for a card.
 func terminalEnv(t *testing.T) (*env, *stripetest.Recorder) {
 	t.Helper()
+	return terminalEnvOn(t, newEnv(t))
+}
+
+// terminalEnvOn makes e a terminalEnv.
+func terminalEnvOn(t *testing.T, e *env) (*env, *stripetest.Recorder) {
+	t.Helper()
 	mock := stripetest.Start(t)
 	rec := mock.Proxy(t)
-	e := newEnv(t)
 	sealer, err := seal.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -50,9 +55,14 @@ func terminalEnv(t *testing.T) (*env, *stripetest.Recorder) {
 
 // TestReaderDevice: POST /v2/devices with stripeReaderId makes an active
 // device that is the account's Stripe reader, looked up at Stripe; bad
-// readers are refused naming stripeReaderId, and nothing is written.
+// readers are refused naming stripeReaderId, and nothing is written. On
+// every store: the reader is part of the stored device.
 func TestReaderDevice(t *testing.T) {
-	e, rec := terminalEnv(t)
+	forEachStore(t, func(t *testing.T, kind string) { readerDevice(t, kind) })
+}
+
+func readerDevice(t *testing.T, kind string) {
+	e, rec := terminalEnvOn(t, newEnvOn(t, openStore(t, kind)))
 	rec.Answer("/v1/terminal/readers/tmr_unknown", 404, `{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such reader: 'tmr_unknown'"}}`)
 	for _, c := range []struct{ name, body string }{
 		{"Unknown", `{"name":"Counter","stripeReaderId":"tmr_unknown"}`},
