@@ -58,6 +58,13 @@ type Device struct {
 	TokenHash string
 	PairedAt  time.Time
 	RevokedAt time.Time
+	// ReaderID is the card reader this device is at its payment provider
+	// (a Stripe Terminal reader, tmr_…), for a device the provider itself
+	// drives: such a device is active from its creation, has no pairing
+	// code and no token (it never calls checkoutd), and its payments are
+	// handed to the reader through the provider. Empty for a companion
+	// app, which pairs and reports itself.
+	ReaderID string
 
 	Version int64
 	Created time.Time

@@ -79,6 +79,14 @@ type Voucher struct {
 // DeviceHandoff names the device that finishes the payment.
 type DeviceHandoff struct {
 	DeviceID string
+	// ReaderID is the provider's card reader the payment was handed to
+	// (a Stripe Terminal reader), when the device is one: the provider
+	// calls the reader's action off with it.
+	ReaderID string
+	// ClientSecret lets a companion app collect the card with the
+	// provider's own SDK (Stripe Terminal's, with the PaymentIntent's
+	// client secret); empty when the provider needs none.
+	ClientSecret string
 }
 
 // DeviceID is the device a device hand-off names; "" for any other action.
@@ -174,6 +182,11 @@ type StartRequest struct {
 	// Stablecoin is the token and chain the customer selected, for
 	// MethodStablecoin.
 	Stablecoin TokenChain
+	// Reader is the provider's card reader the session's companion device
+	// is (Device.ReaderID: a Stripe Terminal reader), for an in_store
+	// payment the provider hands to it; empty for a companion app or a
+	// test device.
+	Reader string
 	// SharedRefs is like Refs, but its counters are one per provider and
 	// key across every account and mode (kept in SharedRefScope): a
 	// stablecoin provider numbers its key's derivation indexes from it, so
@@ -355,6 +368,28 @@ type Poller interface {
 	// Poll returns the attempt's state at the provider now. A result still
 	// processing or requires_action says the provider has not decided.
 	Poll(ctx context.Context, p *Payment) (ProviderResult, error)
+}
+
+// Canceler is a Provider that can call off an attempt still waiting at it
+// (a PaymentIntent handed to a card reader), so that it can no longer take
+// money: the service does so before it records a device's decline or
+// cancel, a push that timed out, or a push to a revoked device, so that an
+// attempt checkoutd ended never succeeds unseen.
+type Canceler interface {
+	Provider
+	// Cancel calls off attempt p and returns its state after: canceled,
+	// or the outcome the provider had already reached (a success the
+	// cancel came too late for, or an attempt still processing). An error
+	// means it could not be called off and may still take money.
+	Cancel(ctx context.Context, p *Payment) (ProviderResult, error)
+}
+
+// ReaderChecker is a Provider whose card readers a device can be (Stripe
+// Terminal): it says whether the account has reader id, before a device
+// names it. KindInvalid naming "reader" for a reader it does not have.
+type ReaderChecker interface {
+	Provider
+	CheckReader(ctx context.Context, id string) error
 }
 
 // ResultSink takes verified results pushed by a provider. The service's

@@ -23,8 +23,9 @@ import (
 // pushed to the device with Approve and Decline buttons (plain forms, so it
 // works without JavaScript), reloads itself now and then without
 // JavaScript and at once with it (server-sent events). Its reports go
-// through the same service call as the device API's. In live mode an
-// approval is refused there, as for any device (see
+// through the same service call as the device API's. An approval is
+// refused there, as for any device, in live mode and for a payment its
+// provider decides (Stripe's): it carries no provider reference (see
 // service.ReportDeviceResult).
 
 //go:embed html/terminal.html

@@ -64,6 +64,14 @@ type v2Push struct {
 	Items       []v2PushItem `json:"items"`
 	PushedAt    string       `json:"pushedAt"`
 	ExpiresAt   string       `json:"expiresAt"`
+	// Provider is who takes the payment (sim, stripe). For a payment a
+	// companion app collects with the provider's own SDK (Stripe
+	// Terminal's), ProviderReference is its PaymentIntent, which an
+	// approval reports back as reference, and ClientSecret what the SDK
+	// retrieves it with.
+	Provider          string `json:"provider"`
+	ProviderReference string `json:"providerReference,omitempty"`
+	ClientSecret      string `json:"clientSecret,omitempty"`
 }
 
 type v2PushItem struct {
@@ -75,7 +83,10 @@ type v2PushItem struct {
 func renderV2Push(p service.DevicePush) v2Push {
 	out := v2Push{SessionID: p.Session.ID, PaymentID: p.Payment.ID, AmountMinor: p.Payment.Amount,
 		Currency: string(p.Payment.Currency), Description: p.Session.Description, Items: []v2PushItem{},
-		PushedAt: rfc3339(p.Payment.Created), ExpiresAt: rfc3339(p.Payment.Action.ExpiresAt)}
+		PushedAt: rfc3339(p.Payment.Created), ExpiresAt: rfc3339(p.Payment.Action.ExpiresAt), Provider: p.Payment.Provider}
+	if h := p.Payment.Action.Device; h != nil && h.ClientSecret != "" {
+		out.ProviderReference, out.ClientSecret = p.Payment.ProviderRef, h.ClientSecret
+	}
 	for _, li := range p.Session.LineItems {
 		out.Items = append(out.Items, v2PushItem{Name: li.Name, Quantity: li.Quantity, AmountMinor: li.AmountTotal})
 	}

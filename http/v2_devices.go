@@ -10,7 +10,10 @@ import (
 
 // In-store companion devices (seed 002's companionDeviceId), managed with
 // the account's secret keys; a device pairs itself with the code the
-// merchant reads off the creation's answer (POST /v2/devices/pair).
+// merchant reads off the creation's answer (POST /v2/devices/pair). A
+// device created with stripeReaderId is the account's Stripe Terminal
+// reader instead: Stripe paired it, so it is active at once, with no
+// pairing code and no token (Stripe drives it, not the device API).
 
 // v2Device is a device as the dialect shows it. Secrets are never in it:
 // the pairing code and the token appear once each, in their own answers.
@@ -24,17 +27,19 @@ type v2Device struct {
 	PairingExpiresAt *string `json:"pairingExpiresAt"`
 	PairedAt         *string `json:"pairedAt"`
 	RevokedAt        *string `json:"revokedAt"`
+	StripeReaderID   *string `json:"stripeReaderId"`
 	CreatedAt        string  `json:"createdAt"`
 	DeviceToken      string  `json:"deviceToken,omitempty"`
 }
 
 func renderV2Device(d *checkout.Device) v2Device {
 	return v2Device{ID: d.ID, Object: "device", Name: d.Name, Status: string(d.Status), Livemode: d.Livemode,
-		PairingExpiresAt: optTime(d.PairingExpires), PairedAt: optTime(d.PairedAt), RevokedAt: optTime(d.RevokedAt), CreatedAt: rfc3339(d.Created)}
+		PairingExpiresAt: optTime(d.PairingExpires), PairedAt: optTime(d.PairedAt), RevokedAt: optTime(d.RevokedAt), StripeReaderID: optString(d.ReaderID), CreatedAt: rfc3339(d.Created)}
 }
 
 type v2DeviceBody struct {
-	Name *string `json:"name"`
+	Name           *string `json:"name"`
+	StripeReaderID *string `json:"stripeReaderId"`
 }
 
 func (b v2DeviceBody) name() (string, error) {
@@ -52,6 +57,13 @@ func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error
 	name, err := b.name()
 	if err != nil {
 		return nil, err
+	}
+	if b.StripeReaderID != nil {
+		d, err := s.svc.CreateReaderDevice(r.Context(), scope, name, *b.StripeReaderID)
+		if err != nil {
+			return nil, err
+		}
+		return renderV2Device(d), nil
 	}
 	nd, err := s.svc.CreateDevice(r.Context(), scope, name)
 	if err != nil {
@@ -86,6 +98,9 @@ func (s *Server) renameDevice(r *http.Request, scope checkout.Scope) (any, error
 	name, err := b.name()
 	if err != nil {
 		return nil, err
+	}
+	if b.StripeReaderID != nil {
+		return nil, checkout.Invalid("stripeReaderId", "parameter_unknown", "a device's reader cannot be changed: create another device for another reader")
 	}
 	d, err := s.svc.RenameDevice(r.Context(), scope, r.PathValue("id"), name)
 	if err != nil {

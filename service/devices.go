@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +54,70 @@ func (s *Service) CreateDevice(ctx context.Context, scope checkout.Scope, name s
 		return nil, err
 	}
 	return &NewDevice{Device: d, PairingCode: formatPairingCode(code)}, nil
+}
+
+// readerRE is the shape of a Stripe Terminal reader id.
+var readerRE = regexp.MustCompile(`^tmr_[A-Za-z0-9]{1,250}$`)
+
+// readerProvider is the provider whose card readers a device can be: a
+// device's reader is named as a Stripe Terminal reader (stripeReaderId).
+const readerProvider = "stripe"
+
+// CreateReaderDevice makes a device of scope that is the account's Stripe
+// Terminal reader readerID. Stripe paired the reader with the account, so
+// the device is active at once: it has no pairing code and no token, and
+// never calls checkoutd; a payment pushed to it is handed to the reader
+// through Stripe, which reports the outcome. Where the account has Stripe
+// credentials in scope's mode the reader is looked up there first, and one
+// Stripe does not know is refused; live mode needs them. In test mode
+// without them there is nobody to ask: the device is taken as it is (its
+// payments go to the simulator, as every test-mode in-store payment of such
+// an account does).
+func (s *Service) CreateReaderDevice(ctx context.Context, scope checkout.Scope, name, readerID string) (*checkout.Device, error) {
+	name, err := deviceName(name)
+	if err != nil {
+		return nil, err
+	}
+	if !readerRE.MatchString(readerID) {
+		return nil, checkout.Invalid("stripeReaderId", "parameter_invalid", "stripeReaderId must be a Stripe Terminal reader id (tmr_…)")
+	}
+	if err := s.checkReader(ctx, scope, readerID); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	d := &checkout.Device{ID: s.ids.New("dev"), AccountID: scope.AccountID, Livemode: scope.Livemode, Name: name,
+		Status: checkout.DeviceActive, ReaderID: readerID, PairedAt: now, Version: 1, Created: now, Updated: now}
+	if err := s.store.Commit(ctx, checkout.Change{Objects: []checkout.Object{d}}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkReader asks the account's Stripe of scope's mode whether it has
+// reader id (see CreateReaderDevice).
+func (s *Service) checkReader(ctx context.Context, scope checkout.Scope, id string) error {
+	acct, err := s.account(ctx, scope.AccountID)
+	if err != nil {
+		return err
+	}
+	prov, err := s.providerNamed(ctx, acct, scope.Livemode, readerProvider)
+	if err != nil && !checkout.IsKind(err, checkout.KindState) {
+		return err
+	}
+	rc, ok := prov.(checkout.ReaderChecker)
+	switch {
+	case (err != nil || !ok) && scope.Livemode:
+		return checkout.Invalid("stripeReaderId", "provider_not_configured",
+			"a reader device needs this account's live Stripe credentials, to find the reader and pay through it: configure the stripe provider in live mode first")
+	case err != nil || !ok:
+		return nil
+	}
+	err = rc.CheckReader(ctx, id)
+	var ce *checkout.Error
+	if errors.As(err, &ce) && ce.Kind == checkout.KindInvalid {
+		return checkout.Invalid("stripeReaderId", ce.Code, "%s", ce.Message)
+	}
+	return err
 }
 
 func deviceName(name string) (string, error) {
@@ -234,9 +300,10 @@ func (s *Service) cancelPushes(ctx context.Context, scope checkout.Scope, id str
 		return
 	}
 	for _, p := range pushes {
-		_, err := s.ApplyProviderResult(ctx, scope, p.Payment.Provider, checkout.Notification{PaymentID: p.Payment.ID,
-			Result: checkout.ProviderResult{Status: checkout.PaymentCanceled, FailureCode: "device_revoked",
-				FailureMessage: "The in-store device was revoked before it answered."}})
+		// Called off at the provider too (a reader's intent), so that a
+		// card presented after the revocation cannot pay it.
+		_, err := s.callOff(ctx, p.Payment, checkout.ProviderResult{Status: checkout.PaymentCanceled, FailureCode: "device_revoked",
+			FailureMessage: "The in-store device was revoked before it answered."})
 		if err != nil && !checkout.IsKind(err, checkout.KindState) {
 			s.log.Error("revoked device: canceling a push failed", "device", id, "payment", p.Payment.ID, "err", err)
 		}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/subtle"
 	"strings"
 	"sync"
 	"time"
@@ -148,9 +149,14 @@ func printable(s string, max int) bool {
 // ApplyProviderResult, the one entry point for pushed results. A session
 // of another account or mode, or one not pushed to d, is KindNotFound.
 //
-// In live mode a device's approval is not believed on its word: it must be
-// verified with the card's processor (VerifyDeviceApproval), which no
-// provider does yet, so live approvals are refused.
+// A device's approval is believed on its word only for a payment no
+// provider can be asked about, in test mode (the simulator's). A payment
+// whose provider can be asked (Stripe's) is approved by the provider alone:
+// the report must carry the payment's reference there (the PaymentIntent
+// id), then the provider is asked and what it says is recorded
+// (verifiedApproval); in live mode an approval no provider can verify is
+// refused. A decline or a cancel is called off at the provider first
+// (callOff), so that the attempt can no longer take money.
 func (s *Service) ReportDeviceResult(ctx context.Context, d *checkout.Device, sessionID string, o DeviceOutcome) (*checkout.Payment, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -175,25 +181,82 @@ func (s *Service) ReportDeviceResult(ctx context.Context, d *checkout.Device, se
 		// customer may be paying another way by now.
 		return nil, &checkout.Error{Kind: checkout.KindState, Code: "device_push_expired", Message: "this payment waited on the device too long and can no longer be reported"}
 	}
-	if o.Outcome == OutcomeApproved && scope.Livemode {
-		if err := s.verifyDeviceApproval(ctx, p, o); err != nil {
-			return nil, err
+	prov, err := s.providerOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if o.Outcome != OutcomeApproved {
+		return s.callOff(ctx, p, o.result())
+	}
+	if poller, ok := prov.(checkout.Poller); ok {
+		return s.verifiedApproval(ctx, p, poller, o)
+	}
+	if scope.Livemode {
+		if o.Reference == "" {
+			return nil, checkout.Invalid("reference", "parameter_missing", "a live approval must carry the processor's reference of the payment")
 		}
+		return nil, checkout.Errorf(checkout.KindForbidden, "live_approval_unverified",
+			"a live in-store approval must be verified with the card processor, which this provider cannot do; the payment was not recorded")
 	}
 	return s.ApplyProviderResult(ctx, scope, p.Provider, checkout.Notification{PaymentID: p.ID, Result: o.result()})
 }
 
-// verifyDeviceApproval is the seam for live in-store payments: a live
-// approval must carry a reference checkoutd confirms with the processor
-// (Stripe Terminal: the PaymentIntent the reader processed, retrieved and
-// found succeeded for the payment's amount). No provider does this yet, so
-// every live approval is refused.
-func (s *Service) verifyDeviceApproval(ctx context.Context, p *checkout.Payment, o DeviceOutcome) error {
+// verifiedApproval records a device's approval of payment p as its
+// provider has it: the report's reference must be the payment's at the
+// provider (compared in constant time: a device that did not take the
+// payment does not learn it from the answer), and the provider is asked.
+// Its answer is recorded when final (a success with the card the
+// provider saw, never the device's brand and last4; or a failure);
+// undecided, nothing is recorded (payment_not_confirmed) and the
+// provider's webhook or the reconciler settles it.
+func (s *Service) verifiedApproval(ctx context.Context, p *checkout.Payment, poller checkout.Poller, o DeviceOutcome) (*checkout.Payment, error) {
 	if o.Reference == "" {
-		return checkout.Invalid("reference", "parameter_missing", "a live approval must carry the processor's reference of the payment")
+		return nil, checkout.Invalid("reference", "parameter_missing",
+			"an approval must carry the payment's reference at its provider (the PaymentIntent id, pi_…), for checkoutd to confirm it there")
 	}
-	return checkout.Errorf(checkout.KindForbidden, "live_approval_unverified",
-		"a live in-store approval must be verified with the card processor, which this provider cannot do; the payment was not recorded")
+	if p.ProviderRef == "" || subtle.ConstantTimeCompare([]byte(o.Reference), []byte(p.ProviderRef)) != 1 {
+		return nil, checkout.Invalid("reference", "reference_mismatch", "reference is not this payment's reference at its provider; nothing was recorded")
+	}
+	pctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	res, err := poller.Poll(pctx, p)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if !res.Status.Final() {
+		return nil, &checkout.Error{Kind: checkout.KindState, Code: "payment_not_confirmed",
+			Message: "the payment provider does not report this payment succeeded (it is " + string(res.Status) + " there), so the approval was not recorded; the provider's own report will settle it"}
+	}
+	return s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, ProviderRef: p.ProviderRef, Result: res})
+}
+
+// callOff ends payment p, waiting on its device, with result want (a
+// decline, a cancel, a revoked device), after calling it off at its
+// provider when the provider can (checkout.Canceler: a reader's
+// PaymentIntent), so that an attempt checkoutd recorded ended can never
+// take money afterwards. The provider's answer decides: a success the call
+// came too late for is recorded as that success; an attempt still
+// undecided there (processing) is left as it is (KindState
+// payment_processing) for the provider's report; an error records nothing.
+func (s *Service) callOff(ctx context.Context, p *checkout.Payment, want checkout.ProviderResult) (*checkout.Payment, error) {
+	prov, err := s.providerOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := prov.(checkout.Canceler); ok {
+		got, err := c.Cancel(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case got.Status == checkout.PaymentSucceeded:
+			want = got
+		case !got.Status.Final():
+			return nil, &checkout.Error{Kind: checkout.KindState, Code: "payment_processing",
+				Message: "the payment provider is still processing this payment, so it cannot be called off; its outcome will be recorded when the provider reports it"}
+		}
+	}
+	return s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: want})
 }
 
 func (o DeviceOutcome) result() checkout.ProviderResult {
@@ -247,6 +310,14 @@ func (s *Service) pushed(p *checkout.Payment) {
 	time.AfterFunc(delay, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		// A payment whose provider decides it (Stripe's, with test keys)
+		// is never settled by a simulated device's word: the fixed test
+		// devices play their part for the simulator's payments only.
+		if prov, err := s.providerOf(ctx, p); err != nil {
+			return
+		} else if _, decides := prov.(checkout.Poller); decides {
+			return
+		}
 		_, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: res})
 		if err != nil && !checkout.IsKind(err, checkout.KindState) {
 			s.log.Error("test device: the outcome could not be recorded", "payment", p.ID, "device", id, "err", err)
@@ -329,18 +400,20 @@ func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session) error
 
 // checkPushDevice refuses an in_store payment of sess whose device is no
 // longer active (revoked since the session named it): nothing is pushed
-// to it. Test devices are always there.
-func (s *Service) checkPushDevice(ctx context.Context, sess *checkout.Session) error {
+// to it. Test devices are always there. It returns the device's card
+// reader at the provider ("" for a companion app or a test device), for
+// the provider to hand the payment to.
+func (s *Service) checkPushDevice(ctx context.Context, sess *checkout.Session) (string, error) {
 	if sess.CompanionDevice == "" || checkout.IsTestDevice(sess.CompanionDevice) {
-		return nil
+		return "", nil
 	}
 	d, err := s.GetDevice(ctx, sess.Scope(), sess.CompanionDevice)
 	if err != nil && !checkout.IsKind(err, checkout.KindNotFound) {
-		return err
+		return "", err
 	}
 	if err != nil || d.Status != checkout.DeviceActive {
-		return &checkout.Error{Kind: checkout.KindState, Code: "device_unavailable",
+		return "", &checkout.Error{Kind: checkout.KindState, Code: "device_unavailable",
 			Message: "this checkout session's in-store device is no longer available; choose another way to pay"}
 	}
-	return nil
+	return d.ReaderID, nil
 }

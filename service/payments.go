@@ -196,9 +196,10 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 			return nil, nil, checkout.Invalid("card_number", "parameter_missing", "card details are required")
 		}
 	}
+	var reader string // the device's card reader at the provider, if it is one
 	if pp.Method == checkout.MethodInStore {
 		// A device revoked since the session named it gets no push.
-		if err := s.checkPushDevice(ctx, sess); err != nil {
+		if reader, err = s.checkPushDevice(ctx, sess); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -314,7 +315,7 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 
 	res, err := prov.Start(ctx, checkout.StartRequest{Payment: p, Session: sess, Card: pp.Card, Token: pp.Token,
 		IdempotencyKey: "checkoutd_" + p.ID, ReturnURL: ReturnURL(s.publicURL, sess.ID, p.ID), Refs: s.Refs(p.Scope(), prov.Name()), Stablecoin: pp.Stablecoin,
-		SharedRefs: s.SharedRefs(prov.Name())})
+		SharedRefs: s.SharedRefs(prov.Name()), Reader: reader})
 	if err != nil {
 		s.log.Error("payment provider failed", "provider", prov.Name(), "payment", p.ID, "err", safeError(err))
 		res = checkout.ProviderResult{Status: checkout.PaymentFailed, FailureCode: "processing_error",

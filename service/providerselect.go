@@ -114,6 +114,10 @@ func liveProviderMissing(i int, m string) error {
 func providerMethods(provider string, c checkout.Currency) []string {
 	var out []string
 	for _, m := range providerSpecs[provider].Methods {
+		if m == checkout.MethodInStore {
+			// Never implied: it needs the device a session names.
+			continue
+		}
 		if currencies, ok := PaymentMethods[string(m)]; ok && (currencies == nil || slices.Contains(currencies, c)) {
 			out = append(out, string(m))
 		}

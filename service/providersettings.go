@@ -90,7 +90,9 @@ func matches(re *regexp.Regexp, msg string) func(string, bool) string {
 var providerSpecs = map[string]providerSpec{
 	"sim": {Methods: []checkout.Method{checkout.MethodCard, checkout.MethodMultibanco, checkout.MethodInStore}, testOnly: true,
 		complete: func(func(string) bool) string { return "" }},
-	"stripe": {Methods: []checkout.Method{checkout.MethodCard},
+	// Stripe takes cards on the page, and cards at the counter through
+	// Stripe Terminal (in_store: a reader device, or a companion app).
+	"stripe": {Methods: []checkout.Method{checkout.MethodCard, checkout.MethodInStore},
 		Fields: []credentialField{
 			{Name: "secret_key", Secret: true, check: stripeKey("the secret key", "sk", "rk")},
 			{Name: "publishable_key", check: stripeKey("the publishable key", "pk")},

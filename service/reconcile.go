@@ -196,6 +196,29 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 	case lapsedNow:
 		// Still unpaid at the provider past its deadline.
 		res = lapsed(p)
+		if c, ok := poller.(checkout.Canceler); ok && p.Action.DeviceID() != "" {
+			// A push that timed out is called off at the provider (a
+			// reader's intent) before it is failed, so that a card
+			// presented afterwards cannot pay it; one that cannot be
+			// called off now is asked about again later.
+			cctx, cancel := context.WithTimeout(ctx, pollTimeout)
+			got, err := c.Cancel(cctx, p)
+			cancel()
+			switch {
+			case (err != nil || !got.Status.Final()) && now.Sub(d) < lapseGrace:
+				next := now.Add(s.backoff(now.Sub(d)))
+				why := "the provider still processes it"
+				if err != nil {
+					why = s.redact(ctx, p, err)
+				}
+				s.log.Warn("reconciler: a timed-out in-store payment could not be called off; trying again later", "payment", p.ID,
+					"provider", p.Provider, "next", next, "err", why)
+				_, err := s.claimCheck(ctx, p, next)
+				return false, err
+			case err == nil && got.Status == checkout.PaymentSucceeded:
+				res = got
+			}
+		}
 	default:
 		// Undecided: the payment is as it was, unless the answer says more.
 		// An answer without an action keeps the one the customer has (the

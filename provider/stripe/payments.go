@@ -36,6 +36,9 @@ var expand = []*string{stripeapi.String("latest_charge"), stripeapi.String("paym
 // definite refusal, is a failed result; an error means Stripe may have
 // charged (no answer, 5xx, 409, 429), for the reconciler to find out.
 func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checkout.ProviderResult, error) {
+	if req.Payment.Method == checkout.MethodInStore {
+		return p.startInStore(ctx, req)
+	}
 	if req.Card != nil {
 		return checkout.ProviderResult{}, checkout.Invalid("card_number", "parameter_unknown", "card details are never taken for Stripe: the page's Payment Element tokenises them")
 	}
@@ -109,9 +112,16 @@ func (p *Provider) abandon(ctx context.Context, id string) {
 	if !strings.HasPrefix(id, "pi_") {
 		return
 	}
+	_, _ = p.client.V1PaymentIntents.Cancel(ctx, id, abandonParams(id))
+}
+
+// abandonParams are the parameters of every cancel of intent id that
+// checkoutd sends, under one key per intent: a second cancel of it (a
+// retry, or abandon after Cancel) is the same request to Stripe.
+func abandonParams(id string) *stripeapi.PaymentIntentCancelParams {
 	params := &stripeapi.PaymentIntentCancelParams{CancellationReason: stripeapi.String(string(stripeapi.PaymentIntentCancellationReasonAbandoned))}
 	params.SetIdempotencyKey("checkoutd_cancel_" + id)
-	_, _ = p.client.V1PaymentIntents.Cancel(ctx, id, params)
+	return params
 }
 
 // Confirm implements checkout.Provider. What the customer came back with
@@ -141,7 +151,16 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 	if err != nil {
 		return checkout.ProviderResult{}, p.redact("retrieving payment intent "+pay.ProviderRef, err)
 	}
-	return p.settle(ctx, pi), nil
+	return p.settleFor(ctx, pi, pay), nil
+}
+
+// settleFor maps pi, asked about for payment pay, to a result: an
+// in-store intent's states mean other things (settleInStore).
+func (p *Provider) settleFor(ctx context.Context, pi *stripeapi.PaymentIntent, pay *checkout.Payment) checkout.ProviderResult {
+	if isCardPresent(pi) {
+		return p.settleInStore(ctx, pi, pay)
+	}
+	return p.settle(ctx, pi)
 }
 
 // processingError is the customer's message for a payment Stripe did not
@@ -177,7 +196,7 @@ func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 			return checkout.ProviderResult{}, p.redact("searching the payment intent of "+pay.ID, err)
 		}
 		if pi.Metadata[MetaPayment] == pay.ID {
-			return p.settle(ctx, pi), nil
+			return p.settleFor(ctx, pi, pay), nil
 		}
 	}
 	if !pay.Created.IsZero() && p.clock.Now().Sub(pay.Created) >= searchSettled {
@@ -286,16 +305,22 @@ func declineOf(e *stripeapi.Error) (code, message string) {
 }
 
 // card returns the brand and last four digits of the card that paid, from
-// the latest charge, else from the payment method, when expanded.
+// the latest charge, else from the payment method, when expanded: a card
+// typed on the page, or one presented at a Terminal reader.
 func card(pi *stripeapi.PaymentIntent) (brand, last4 string) {
-	if ch := pi.LatestCharge; ch != nil && ch.PaymentMethodDetails != nil && ch.PaymentMethodDetails.Card != nil {
-		c := ch.PaymentMethodDetails.Card
-		if c.Last4 != "" {
+	if ch := pi.LatestCharge; ch != nil && ch.PaymentMethodDetails != nil {
+		if c := ch.PaymentMethodDetails.Card; c != nil && c.Last4 != "" {
+			return string(c.Brand), c.Last4
+		}
+		if c := ch.PaymentMethodDetails.CardPresent; c != nil && c.Last4 != "" {
 			return string(c.Brand), c.Last4
 		}
 	}
 	if pm := pi.PaymentMethod; pm != nil && pm.Card != nil && pm.Card.Last4 != "" {
 		return string(pm.Card.Brand), pm.Card.Last4
+	}
+	if pm := pi.PaymentMethod; pm != nil && pm.CardPresent != nil && pm.CardPresent.Last4 != "" {
+		return pm.CardPresent.Brand, pm.CardPresent.Last4
 	}
 	return "", ""
 }

@@ -81,10 +81,12 @@ func (p *Provider) bound(ctx context.Context) (context.Context, context.CancelFu
 }
 
 var (
-	_ checkout.Provider     = (*Provider)(nil)
-	_ checkout.Notified     = (*Provider)(nil)
-	_ checkout.Poller       = (*Provider)(nil)
-	_ checkout.TokenChecker = (*Provider)(nil)
+	_ checkout.Provider      = (*Provider)(nil)
+	_ checkout.Notified      = (*Provider)(nil)
+	_ checkout.Poller        = (*Provider)(nil)
+	_ checkout.TokenChecker  = (*Provider)(nil)
+	_ checkout.Canceler      = (*Provider)(nil)
+	_ checkout.ReaderChecker = (*Provider)(nil)
 )
 
 // Factory returns the factory of the "stripe" provider. A tenant with
@@ -193,8 +195,11 @@ func (p *Provider) GoString() string { return p.String() }
 // Name implements checkout.Provider.
 func (*Provider) Name() string { return "stripe" }
 
-// Methods implements checkout.Provider.
-func (*Provider) Methods() []checkout.Method { return []checkout.Method{checkout.MethodCard} }
+// Methods implements checkout.Provider: cards on the page, and cards
+// presented in store through Stripe Terminal (terminal.go).
+func (*Provider) Methods() []checkout.Method {
+	return []checkout.Method{checkout.MethodCard, checkout.MethodInStore}
+}
 
 // StripeJS is the Stripe.js of the API version stripe-go v85 pins:
 // since 2025 Stripe.js is versioned by release train, each at
@@ -219,7 +224,8 @@ var (
 // Page implements checkout.Provider: the page mounts Stripe's Payment
 // Element with the tenant's publishable key and posts the ConfirmationToken
 // it makes as the payment token; the card is typed into Stripe's frames.
-// Seed 000's API may give a PaymentMethod id instead (APITokens).
+// Seed 000's API may give a PaymentMethod id instead (APITokens). An
+// in-store payment takes nothing on the page: the card is at the counter.
 func (p *Provider) Page(m checkout.Method) checkout.PageSpec {
 	if m != checkout.MethodCard {
 		return checkout.PageSpec{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,8 +24,11 @@ const Tolerance = 300 * time.Second
 // is sent when a refund is created, not when it later succeeds or fails):
 // charge.refund.updated and refund.updated say so for every change,
 // refund.failed for a failure.
+// terminal.reader.action_failed says a reader gave up on the intent it was
+// handed (the customer canceled at the reader, it timed out, a card was
+// refused) when no payment_intent event does.
 var Events = []string{"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded",
-	"charge.refund.updated", "refund.updated", "refund.failed"}
+	"charge.refund.updated", "refund.updated", "refund.failed", "terminal.reader.action_failed"}
 
 // HandleNotification implements checkout.Notified for Stripe's webhooks
 // (POST /providers/stripe/{account}/webhooks). The Stripe-Signature header
@@ -62,7 +66,23 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 		if !p.ours(pi.Metadata) {
 			return nil, nil
 		}
-		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Result: result(&pi)}}, nil
+		res := result(&pi)
+		if isCardPresent(&pi) {
+			// A card refused at the counter leaves the intent open for
+			// another card: checkoutd records the attempt failed, so the
+			// intent is canceled, never to succeed unseen.
+			if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
+				p.abandon(ctx, pi.ID)
+			}
+			res = inStoreResult(&pi)
+		}
+		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Result: res}}, nil
+	case "terminal.reader.action_failed":
+		var r stripeapi.TerminalReader
+		if err := json.Unmarshal(evt.Data.Raw, &r); err != nil || r.ID == "" {
+			return nil, checkout.Errorf(checkout.KindInvalid, "event_unreadable", "the Stripe event %s holds no reader", evt.ID)
+		}
+		return p.readerFailed(ctx, evt.ID, &r)
 	case "charge.refunded":
 		var ch stripeapi.Charge
 		if err := json.Unmarshal(evt.Data.Raw, &ch); err != nil || ch.ID == "" {
@@ -78,6 +98,43 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 	}
 	return nil, nil
 }
+
+// readerFailed is the notification of a reader's failed hand-off: the
+// intent it was processing, asked for (the event carries only its id, and
+// the intent says whether it is checkoutd's), is called off when it still
+// waits (canceled, so that it cannot be taken later) and the payment fails
+// with the reader's reason; an intent that reached another state (a
+// success, a decline) is recorded as it is.
+func (p *Provider) readerFailed(ctx context.Context, eventID string, r *stripeapi.TerminalReader) ([]checkout.Notification, error) {
+	a := r.Action
+	if a == nil || a.ProcessPaymentIntent == nil || a.ProcessPaymentIntent.PaymentIntent == nil || a.ProcessPaymentIntent.PaymentIntent.ID == "" {
+		return nil, nil // another action (a display, a refund): not a payment's
+	}
+	id := a.ProcessPaymentIntent.PaymentIntent.ID
+	pi, err := p.client.V1PaymentIntents.Retrieve(ctx, id, &stripeapi.PaymentIntentRetrieveParams{Expand: expand})
+	if err != nil {
+		return nil, p.redact("retrieving payment intent "+id, err)
+	}
+	if !p.ours(pi.Metadata) || !isCardPresent(pi) {
+		return nil, nil
+	}
+	res := inStoreResult(pi)
+	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
+		p.abandon(ctx, pi.ID)
+		if pi.LastPaymentError == nil {
+			res = checkout.ProviderResult{Status: checkout.PaymentFailed, ProviderRef: pi.ID, FailureCode: "terminal_reader_failed",
+				FailureMessage: "The card reader did not take the payment."}
+			if code := readerCodeRE.FindString(a.FailureCode); code != "" {
+				res.FailureCode = code
+			}
+		}
+	}
+	return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: eventID, Result: res}}, nil
+}
+
+// readerCodeRE is what of a reader's failure code is kept: a code, never
+// free text.
+var readerCodeRE = regexp.MustCompile(`^[a-z_]{1,60}$`)
 
 // refunded is the notification of a refund event about intent pi: the
 // intent's refunds as Stripe has them now, whichever refund the event

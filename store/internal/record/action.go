@@ -21,6 +21,7 @@ type storedAction struct {
 	ThreeDSecure bool   `json:"ThreeDSecure,omitempty"`
 	ClientSecret string `json:"ClientSecret,omitempty"`
 	DeviceID     string `json:"DeviceID,omitempty"`
+	ReaderID     string `json:"ReaderID,omitempty"`
 }
 
 // The stored types of the two first actions: the simulator's challenge,
@@ -55,7 +56,9 @@ func storeAction(a *checkout.NextAction) *storedAction {
 		}
 	case checkout.NextActionDevice:
 		if a.Device != nil {
-			s.DeviceID = a.Device.DeviceID
+			// A device hand-off's client secret (a companion app's, for
+			// the provider's SDK) is kept where a client secret action's is.
+			s.DeviceID, s.ReaderID, s.ClientSecret = a.Device.DeviceID, a.Device.ReaderID, a.Device.ClientSecret
 		}
 	}
 	return s
@@ -77,7 +80,7 @@ func loadAction(s *storedAction) *checkout.NextAction {
 	case checkout.NextActionClientSecret:
 		a.ClientSecret = &checkout.ClientSecret{Secret: s.ClientSecret}
 	case checkout.NextActionDevice:
-		a.Device = &checkout.DeviceHandoff{DeviceID: s.DeviceID}
+		a.Device = &checkout.DeviceHandoff{DeviceID: s.DeviceID, ReaderID: s.ReaderID, ClientSecret: s.ClientSecret}
 	}
 	return a
 }

@@ -43,6 +43,7 @@ func TestStoredActions(t *testing.T) {
 		{Kind: checkout.NextActionClientSecret, ClientSecret: &checkout.ClientSecret{Secret: "pi_1_secret_2"}},
 		{Kind: checkout.NextActionDepositAddress, ExpiresAt: t0},
 		{Kind: checkout.NextActionDevice, Device: &checkout.DeviceHandoff{DeviceID: "dev_1"}},
+		{Kind: checkout.NextActionDevice, ExpiresAt: t0, Device: &checkout.DeviceHandoff{DeviceID: "dev_2", ReaderID: "tmr_1", ClientSecret: "pi_1_secret_2"}},
 	} {
 		p := &checkout.Payment{ID: "pay_2", Method: "card", Status: checkout.PaymentRequiresAction, Action: a, Created: t0, Updated: t0}
 		data, err := EncodePayment(p)

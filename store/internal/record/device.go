@@ -21,6 +21,7 @@ type storedDevice struct {
 	TokenHash      string    `json:"token_hash,omitempty"`
 	PairedAt       time.Time `json:"paired_at,omitzero"`
 	RevokedAt      time.Time `json:"revoked_at,omitzero"`
+	ReaderID       string    `json:"reader_id,omitempty"`
 	Version        int64     `json:"version"`
 	Created        time.Time `json:"created"`
 	Updated        time.Time `json:"updated"`
@@ -38,7 +39,7 @@ func encodeDevice(o checkout.Object) ([]byte, error) {
 	return json.Marshal(&storedDevice{ID: d.ID, AccountID: d.AccountID, Livemode: d.Livemode, Name: d.Name,
 		Status: string(d.Status), PairingHash: d.PairingHash, PairingExpires: UTC(d.PairingExpires),
 		TokenHash: d.TokenHash, PairedAt: UTC(d.PairedAt), RevokedAt: UTC(d.RevokedAt),
-		Version: d.Version, Created: UTC(d.Created), Updated: UTC(d.Updated)})
+		ReaderID: d.ReaderID, Version: d.Version, Created: UTC(d.Created), Updated: UTC(d.Updated)})
 }
 
 func decodeDevice(data []byte) (checkout.Object, error) {
@@ -49,5 +50,5 @@ func decodeDevice(data []byte) (checkout.Object, error) {
 	return &checkout.Device{ID: r.ID, AccountID: r.AccountID, Livemode: r.Livemode, Name: r.Name,
 		Status: checkout.DeviceStatus(r.Status), PairingHash: r.PairingHash, PairingExpires: UTC(r.PairingExpires),
 		TokenHash: r.TokenHash, PairedAt: UTC(r.PairedAt), RevokedAt: UTC(r.RevokedAt),
-		Version: r.Version, Created: UTC(r.Created), Updated: UTC(r.Updated)}, nil
+		ReaderID: r.ReaderID, Version: r.Version, Created: UTC(r.Created), Updated: UTC(r.Updated)}, nil
 }

@@ -30,6 +30,16 @@ func TestGoldenDevice(t *testing.T) {
 	if !reflect.DeepEqual(got, d) {
 		t.Errorf("the golden device reads back as %+v, want %+v", got, d)
 	}
+	// A reader device keeps its reader's id under its own name.
+	rd := &checkout.Device{ID: "dev_r", AccountID: "acct_golden", Livemode: true, Name: "Counter", Status: checkout.DeviceActive,
+		ReaderID: "tmr_FDOt2wlRZEdpd7", Version: 1, Created: t0, Updated: t0}
+	const goldenReader = `{"id":"dev_r","account_id":"acct_golden","livemode":true,"name":"Counter","status":"active","reader_id":"tmr_FDOt2wlRZEdpd7","version":1,"created":"2026-03-14T15:09:26.535897Z","updated":"2026-03-14T15:09:26.535897Z"}`
+	if data, err = EncodeObject(rd); err != nil || string(data) != goldenReader {
+		t.Errorf("a reader device stored as\n got %s\nwant %s (%v)", data, goldenReader, err)
+	}
+	if got, err := DecodeObject(checkout.DeviceKind, []byte(goldenReader)); err != nil || !reflect.DeepEqual(got, rd) {
+		t.Errorf("the golden reader device reads back as %+v, %v", got, err)
+	}
 	// A pending device keeps its code's hash and deadline, never the code.
 	p := &checkout.Device{ID: "dev_p", AccountID: "acct_golden", Name: "x", Status: checkout.DevicePending,
 		PairingHash: checkout.HashDeviceSecret("ABCD-EFGH"), PairingExpires: t0, Version: 1, Created: t0, Updated: t0}
