@@ -257,7 +257,9 @@ func (s *Service) findByToken(ctx context.Context, token string) (*checkout.Sess
 // PageURL is where the customer pays session sess on a hosted page served
 // under publicURL (without a trailing slash), by its public token: the URL
 // seed 002's answers give.
-func PageURL(publicURL string, sess *checkout.Session) string { return publicURL + "/p/" + sess.PublicToken }
+func PageURL(publicURL string, sess *checkout.Session) string {
+	return publicURL + "/p/" + sess.PublicToken
+}
 
 // SessionURL is where the customer pays session id, on a hosted page served
 // under publicURL (without a trailing slash).
