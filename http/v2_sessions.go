@@ -145,7 +145,7 @@ func topLevelKeys(body []byte) []string {
 // with the canonical name begins with the dialect's.
 func v2SessionError(err error, product bool) error {
 	var e *checkout.Error
-	if !errors.As(err, &e) || e.Param == "" {
+	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
 		return err
 	}
 	name := v2Param(e.Param)
