@@ -612,8 +612,8 @@ func TestOpenAPIHostedPageOperations(t *testing.T) {
 			}
 		}
 	}
-	if pages != 19 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page, seed 003's cancel, the handoff to another device, in_store's waiting page and /terminal's four
-		t.Errorf("%d page operations, want 19", pages)
+	if pages != 20 { // with /l/{id}, a payment link, a next action's page and return, the promotion code form, a stablecoin deposit's page, seed 003's cancel, the handoff to another device, in_store's waiting page, /terminal's four and seed 002's /p/{token}
+		t.Errorf("%d page operations, want 20", pages)
 	}
 }
 

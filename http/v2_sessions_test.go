@@ -661,3 +661,55 @@ func with2(b map[string]any, kv ...any) map[string]any {
 	}
 	return b
 }
+
+// TestOpenAPIV2SessionExchanges holds /v2/checkout-sessions and /p/{token}
+// to openapi.json: real requests and answers of every operation, in
+// success and failure, validate against the document.
+func TestOpenAPIV2SessionExchanges(t *testing.T) {
+	o := newOAEnv(t)
+	const js = "application/json"
+	base := "/v2/checkout-sessions"
+	post := func(path string, body any, status int, verdict oaVerdict) *response {
+		t.Helper()
+		var b []byte
+		if body != nil {
+			b = oaJSON(t, body)
+		}
+		return o.exchange(oaRequest{method: "POST", path: path, auth: oaAPIKey(o.key), contentType: js, body: b, status: status, request: verdict})
+	}
+	get := func(path string, status int, verdict oaVerdict) *response {
+		t.Helper()
+		return o.exchange(oaRequest{method: "GET", path: path, auth: oaAPIKey(o.key), status: status, request: verdict})
+	}
+	full := v2Session()
+	full["allowedMethods"], full["metadata"] = []string{"card"}, map[string]string{"order": "42"}
+	amount := post(base, full, 200, oaValid)
+	prod := o.v2Product(t, o.key, 300)
+	post(base, map[string]any{"productId": prod, "quantity": 2, "successUrl": "https://shop.example/ok", "cancelUrl": "https://shop.example/no"}, 200, oaValid)
+	in := o.v2Invoice(t, o.key, 1200, false)
+	inv := post(base, map[string]any{"invoiceId": in, "successUrl": "https://shop.example/ok", "cancelUrl": "https://shop.example/no"}, 200, oaValid)
+	counter := post(base, map[string]any{"allowedMethods": []string{"in_store"}, "companionDeviceId": checkout.TestDeviceTimeout, "amountMinor": 500, "currency": "USD",
+		"successUrl": "https://shop.example/ok", "cancelUrl": "https://shop.example/no"}, 200, oaValid)
+	post(base, map[string]any{"successUrl": "https://shop.example/ok", "cancelUrl": "https://shop.example/no"}, 400, oaSkip)
+	post(base, with2(v2Session(), "amountMinor", "25"), 400, oaInvalid)
+	post(base, with2(v2Session(), "amount", 25), 400, oaInvalid)
+	post(base, with2(v2Session(), "allowedMethods", []string{}), 400, oaInvalid)
+	o.exchange(oaRequest{method: "POST", path: base, auth: oaAPIKey("sk_test_nope"), contentType: js, body: oaJSON(t, v2Session()), status: 401, request: oaSkip})
+
+	id := amount.str("data", "id")
+	get(base+"/"+id, 200, oaValid)
+	get(base+"/cs_nope", 404, oaValid)
+	o.pay(inv.str("data", "id"), "card", "4242424242424242")
+	get(base+"/"+inv.str("data", "id"), 200, oaValid)
+	post(base+"/"+id+"/expire", nil, 200, oaValid)
+	post(base+"/"+id+"/expire", nil, 400, oaValid)
+	post(base+"/cs_nope/expire", nil, 404, oaValid)
+	get(base+"?limit=2", 200, oaValid)
+	get(base+"?status=completed&startingAfter="+id, 200, oaValid)
+	get(base+"?status=done", 400, oaInvalid)
+	o.exchange(oaRequest{method: "GET", path: "/p/" + inv.str("data", "publicToken"), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/p/" + amount.str("data", "publicToken"), status: 200})
+	o.exchange(oaRequest{method: "GET", path: "/p/" + id, status: 404})
+	// Pushed to its device at creation: the page goes on to the waiting page.
+	o.exchange(oaRequest{method: "GET", path: "/p/" + counter.str("data", "publicToken"), status: 303})
+}
