@@ -43,8 +43,11 @@ type v2Session struct {
 // v2SessionStatus is a session's status in the dialect: open, completed or
 // expired (a canceled seed 003 session reads as expired).
 func v2SessionStatus(st checkout.SessionStatus) string {
-	if st == checkout.SessionComplete {
+	switch st {
+	case checkout.SessionComplete:
 		return "completed"
+	case checkout.SessionCanceled:
+		return "expired"
 	}
 	return string(st)
 }

@@ -151,10 +151,16 @@ func v2SessionError(err error, product bool) error {
 	name := v2Param(e.Param)
 	if product {
 		switch e.Param {
-		case "line_items[0][product]", "line_items[0][price_data][currency]", "line_items":
+		case "line_items[0][product]", "line_items[0][price_data][currency]":
 			name = "productId"
 		case "line_items[0][quantity]":
 			name = "quantity"
+		case "line_items": // the price times quantity: too small is the
+			// product's price, too large the quantity asked
+			name = "productId"
+			if e.Code == "amount_too_large" {
+				name = "quantity"
+			}
 		}
 	}
 	if name == e.Param {

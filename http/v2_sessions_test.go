@@ -713,3 +713,25 @@ func TestOpenAPIV2SessionExchanges(t *testing.T) {
 	// Pushed to its device at creation: the page goes on to the waiting page.
 	o.exchange(oaRequest{method: "GET", path: "/p/" + counter.str("data", "publicToken"), status: 303})
 }
+
+// TestV2SessionReadsSeed003: a seed 003 session reads here too, on its
+// own /p/ page; canceled there, it reads as expired here.
+func TestV2SessionReadsSeed003(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newChkEnv(t, kind)
+		id := e.chkCreate(t, chkSession()).str("id")
+		g := e.v2("GET", "/v2/checkout-sessions/"+id, e.key, nil)
+		tok := g.str("data", "publicToken")
+		if g.status != 200 || g.str("data", "status") != "open" || g.get("data", "amountMinor") != 2500.0 || g.str("data", "currency") != "USD" ||
+			fmt.Sprint(g.get("data", "allowed_methods")) != "[stablecoin]" || g.str("data", "url") != testPublicURL+"/p/"+tok || tok != "pt_"+id+"_"+tok[len(tok)-22:] {
+			t.Fatalf("a seed 003 session here: %d %s", g.status, g.body)
+		}
+		e.openOK(t, "/p/"+tok)
+		if r := e.do("POST", "/v1/checkout_sessions/"+id+"/cancel", e.key, "", nil); r.status != 200 {
+			t.Fatalf("cancel: %d %s", r.status, r.body)
+		}
+		if g := e.v2("GET", "/v2/checkout-sessions/"+id, e.key, nil); g.str("data", "status") != "expired" {
+			t.Errorf("canceled, here: %s", g.body)
+		}
+	})
+}
