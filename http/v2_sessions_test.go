@@ -164,11 +164,9 @@ return redirect(session.data.url);`
 const seedHost = "https://api.revkeen.com"
 
 func TestV2SeedCurlExample(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
+	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not on PATH: the seed's cURL example is not run")
 	}
-	_ = curl
 	e := newPageEnv(t)
 	e.openInvoiceAs(t, scopeA, "inv_123", 4200)
 	cmd := exec.Command("sh", "-c", strings.Replace(seedCurl, seedHost, e.srv.URL, 1))
