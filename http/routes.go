@@ -93,6 +93,13 @@ func (s *Server) routes() {
 	s.handle("POST /terminal/checkouts/{sessionId}", http.HandlerFunc(s.terminalResult))
 	s.handle("GET /terminal/stream", http.HandlerFunc(s.terminalStream))
 
+	// Seed 002's checkout sessions (v2_sessions.go): one model with
+	// /v1/checkout/sessions, paid on /p/{publicToken}.
+	s.handle("POST /v2/checkout-sessions", s.v2(s.createV2Session))
+	s.handle("GET /v2/checkout-sessions", s.v2(s.listV2Sessions))
+	s.handle("GET /v2/checkout-sessions/{id}", s.v2(s.getV2Session))
+	s.handle("POST /v2/checkout-sessions/{id}/expire", s.v2(s.expireV2Session))
+
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))
 	s.handle("POST /api/payment-links", s.hostSecret(s.createHostLink))

@@ -214,7 +214,9 @@ var v2Names = map[string]string{
 // lineItems[0].productId, a snake_case name its camelCase.
 func v2Error(err error) error {
 	var e *checkout.Error
-	if !errors.As(err, &e) || e.Param == "" {
+	// An unknown parameter is named as the caller sent it: renamed, an
+	// unknown "amount" would read as the real amountMinor.
+	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
 		return err
 	}
 	name := v2Param(e.Param)

@@ -1,0 +1,234 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// Seed 002's checkout sessions: /v2/checkout-sessions, with the same secret
+// keys in x-api-key (s.v2). A session is for an invoice, a product or an
+// amount; the dialect decodes into service.SessionParams, so every rule
+// past the choice of source is the service's, and the session is one
+// model: a session made here reads through /v1 and the other way round.
+// Its shape is renderV2Session's.
+
+// v2SessionBody is the create body, camelCase as the seed writes it.
+// Pointers tell an absent field from a zero one.
+type v2SessionBody struct {
+	InvoiceID         *string           `json:"invoiceId"`
+	ProductID         *string           `json:"productId"`
+	Quantity          *int64            `json:"quantity"`
+	AmountMinor       *int64            `json:"amountMinor"`
+	Currency          *string           `json:"currency"`
+	SuccessURL        string            `json:"successUrl"`
+	CancelURL         string            `json:"cancelUrl"`
+	AllowedMethods    []string          `json:"allowedMethods"`
+	CompanionDeviceID string            `json:"companionDeviceId"`
+	Metadata          map[string]string `json:"metadata"`
+}
+
+// v2Sources are the three fields that say what a session charges.
+var v2Sources = []string{"invoiceId", "productId", "amountMinor"}
+
+func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+	body, err := readBody(nil, r)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
+	var b v2SessionBody
+	if err := decodeStrict(r, &b); err != nil {
+		return nil, err
+	}
+	p, err := b.params(topLevelKeys(body))
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.CreateSession(r.Context(), scope, p)
+	if err != nil {
+		return nil, v2SessionError(err, b.ProductID != nil)
+	}
+	return renderV2Session(sess, s.svc.PublicURL()), nil
+}
+
+// params checks the choice of source (exactly one of invoiceId, productId
+// and amountMinor, with currency only beside amountMinor and quantity
+// only beside productId) and returns the service's parameters. order is
+// the body's top-level keys as sent: of two sources, the second one given
+// is the one refused.
+func (b *v2SessionBody) params(order []string) (*service.SessionParams, error) {
+	given := map[string]bool{"invoiceId": b.InvoiceID != nil, "productId": b.ProductID != nil, "amountMinor": b.AmountMinor != nil}
+	var sources []string
+	for _, k := range order {
+		if given[k] {
+			sources = append(sources, k)
+			given[k] = false // a key sent twice counts once
+		}
+	}
+	switch {
+	case len(sources) == 0:
+		return nil, checkout.Invalid("amountMinor", "parameter_missing",
+			"say what the session charges: invoiceId, productId (with an optional quantity), or amountMinor with currency")
+	case len(sources) > 1:
+		return nil, checkout.Invalid(sources[1], "parameter_unexpected",
+			"give one of invoiceId, productId and amountMinor; got %s and %s", sources[0], sources[1])
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"invoiceId", b.InvoiceID}, {"productId", b.ProductID}} {
+		if f.v != nil && *f.v == "" {
+			return nil, checkout.Invalid(f.name, "parameter_invalid", "%s must not be empty", f.name)
+		}
+	}
+	switch {
+	case b.Currency != nil && b.AmountMinor == nil:
+		return nil, checkout.Invalid("currency", "parameter_unexpected",
+			"currency goes with amountMinor only: a session for %s charges in its currency", sources[0])
+	case b.Currency == nil && b.AmountMinor != nil:
+		return nil, checkout.Invalid("currency", "parameter_missing", "currency is required with amountMinor (e.g. USD)")
+	case b.Quantity != nil && b.ProductID == nil:
+		return nil, checkout.Invalid("quantity", "parameter_unexpected", "quantity goes with productId only")
+	case b.AllowedMethods != nil && len(b.AllowedMethods) == 0:
+		return nil, checkout.Invalid("allowedMethods", "parameter_invalid", "allowedMethods lists at least one method: card, in_store")
+	}
+	p := &service.SessionParams{SuccessURL: b.SuccessURL, CancelURL: b.CancelURL, PaymentMethodTypes: b.AllowedMethods,
+		CompanionDevice: b.CompanionDeviceID, Metadata: b.Metadata, Amount: b.AmountMinor}
+	switch {
+	case b.InvoiceID != nil:
+		p.Invoice = *b.InvoiceID
+	case b.ProductID != nil:
+		q := int64(1)
+		if b.Quantity != nil {
+			q = *b.Quantity
+		}
+		p.LineItems = []service.LineItemParams{{Product: *b.ProductID, Quantity: &q}}
+	default:
+		p.Currency = *b.Currency
+	}
+	return p, nil
+}
+
+// topLevelKeys are the keys of the JSON object body in the order sent
+// (nil if it is not one: decodeStrict has refused it by then).
+func topLevelKeys(body []byte) []string {
+	d := json.NewDecoder(bytes.NewReader(body))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// v2SessionError names the field of a refused create as the caller sent
+// it: a product session's one line is productId and quantity here, and
+// line_items its total. Other names are v2Error's; a message that begins
+// with the canonical name begins with the dialect's.
+func v2SessionError(err error, product bool) error {
+	var e *checkout.Error
+	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
+		return err
+	}
+	name := v2Param(e.Param)
+	if product {
+		switch e.Param {
+		case "line_items[0][product]", "line_items[0][price_data][currency]":
+			name = "productId"
+		case "line_items[0][quantity]":
+			name = "quantity"
+		case "line_items": // the price times quantity: too small is the
+			// product's price, too large the quantity asked
+			name = "productId"
+			if e.Code == "amount_too_large" {
+				name = "quantity"
+			}
+		}
+	}
+	if name == e.Param {
+		return err
+	}
+	c := *e
+	c.Param = name
+	c.Message = renameLeading(e.Message, e.Param, name)
+	return &c
+}
+
+func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return renderV2Session(sess, s.svc.PublicURL()), nil
+}
+
+// expireV2Session expires an open session now; a completed or expired one
+// is the canonical state error (400), saying why.
+func (s *Server) expireV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, err
+	}
+	sess, err := s.svc.ExpireSession(r.Context(), scope, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return renderV2Session(sess, s.svc.PublicURL()), nil
+}
+
+// v2Statuses are the dialect's list filters: its four statuses.
+var v2Statuses = map[string]checkout.SessionStatus{
+	"open": checkout.SessionOpen, "completed": checkout.SessionComplete, "expired": checkout.SessionExpired,
+	"canceled": checkout.SessionCanceled,
+}
+
+// v2SessionFilter is the list's filter, with a status the dialect does not
+// name kept aside for fetch to refuse (after the cursor's own checks).
+type v2SessionFilter struct {
+	checkout.SessionFilter
+	badStatus *string
+}
+
+func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, error) {
+	publicURL := s.svc.PublicURL()
+	data, more, err := listPage(r, scope, v2Cursor, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
+		f := v2SessionFilter{SessionFilter: checkout.SessionFilter{ListParams: p}}
+		if st, ok := v.String("status"); ok {
+			if canonical, ok := v2Statuses[st]; ok {
+				f.Status = canonical
+			} else {
+				f.badStatus = &st
+			}
+		}
+		return f
+	}, func(ctx context.Context, scope checkout.Scope, f v2SessionFilter) (checkout.Page[*checkout.Session], error) {
+		if f.badStatus != nil {
+			return checkout.Page[*checkout.Session]{}, checkout.Invalid("status", "parameter_invalid", "status must be one of open, completed, expired, canceled; got '%s'", *f.badStatus)
+		}
+		return s.svc.ListSessions(ctx, scope, f.SessionFilter)
+	}, func(sess *checkout.Session) *v2Session { return renderV2Session(sess, publicURL) })
+	if err != nil {
+		return nil, err
+	}
+	return v2List{Data: data, HasMore: more}, nil
+}
