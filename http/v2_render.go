@@ -168,6 +168,7 @@ type v2Link struct {
 	Quantity             *int64            `json:"quantity"`
 	AmountMinor          int64             `json:"amountMinor"`
 	Currency             string            `json:"currency"`
+	Description          *string           `json:"description"`
 	AllowedMethods       []string          `json:"allowed_methods"`
 	SuccessURL           *string           `json:"successUrl"`
 	MaxCompletedSessions *int64            `json:"maxCompletedSessions"`
@@ -180,7 +181,7 @@ type v2Link struct {
 
 func renderV2Link(l *checkout.PaymentLink, publicURL string) *v2Link {
 	out := &v2Link{ID: l.ID, Object: "checkout_link", URL: service.LinkURL(publicURL, l.ID), Active: l.Active,
-		AmountMinor: l.Amount, Currency: strings.ToUpper(string(l.Currency)), AllowedMethods: l.PaymentMethodTypes,
+		AmountMinor: l.Amount, Currency: strings.ToUpper(string(l.Currency)), Description: optString(l.Description), AllowedMethods: l.PaymentMethodTypes,
 		SuccessURL: optString(l.SuccessURL), CompletedSessions: l.CompletedSessions, Metadata: l.Metadata, Livemode: l.Livemode,
 		ExpiresAt: optTime(l.ExpiresAt), CreatedAt: rfc3339(l.Created)}
 	if len(l.LineItems) == 1 && l.LineItems[0].Product != "" {

@@ -1,0 +1,95 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
+)
+
+// What seed 002's products, invoices and checkout links share: a list in
+// the dialect's envelope, and service errors told in the dialect's words.
+// The objects are the canonical ones (service/products.go, invoices.go,
+// links.go); only the names and the shapes differ.
+
+// v2ListOf is one page of a v2 list: the dialect's cursor names, filter
+// reading the other parameters, each item rendered by render.
+func v2ListOf[F, T, J any](r *http.Request, scope checkout.Scope,
+	filter func(v *params.Values, p checkout.ListParams) F,
+	fetch func(context.Context, checkout.Scope, F) (checkout.Page[T], error),
+	render func(T) J) (any, error) {
+	data, more, err := listPage(r, scope, v2Cursor, filter, fetch, render)
+	if err != nil {
+		return nil, err
+	}
+	return v2List{Data: data, HasMore: more}, nil
+}
+
+// v2LineParams are the canonical parameters of an invoice line or a link's
+// product line as v2Param turns them into the dialect's names: a v2 line
+// has its own unitAmountMinor, name and description where the canonical
+// line nests Stripe's price_data and product_data.
+var v2LineParams = strings.NewReplacer(
+	"[price_data][unit_amount]", "[unit_amount_minor]",
+	"[price_data][product_data][", "[",
+	"[price_data]", "[unit_amount_minor]",
+)
+
+// lineParamWords are the canonical names of line fields in a message.
+var lineParamWords = regexp.MustCompile(`line_items(\[[0-9a-z_]+\])*`)
+
+// v2Explain readies a service error for v2Error: rename (nil: none) maps
+// its canonical parameter to the one v2Param reads as the dialect's field,
+// and the message says the dialect's names too, so that a caller of
+// /v2 never reads a name it did not send.
+func v2Explain(err error, rename func(string) string) error {
+	var e *checkout.Error
+	if !errors.As(err, &e) || e.Param == "" {
+		return err
+	}
+	c := *e
+	if rename != nil {
+		c.Param = rename(c.Param)
+	}
+	final := v2Param(c.Param)
+	c.Message = replaceWord(c.Message, e.Param, final)
+	c.Message = lineParamWords.ReplaceAllStringFunc(c.Message, func(w string) string {
+		if rename != nil {
+			w = rename(w)
+		}
+		return v2Param(v2LineParams.Replace(w))
+	})
+	return &c
+}
+
+// replaceWord replaces each occurrence of old in s that is a whole name
+// (not part of a longer one) with new.
+func replaceWord(s, old, new string) string {
+	if old == new || old == "" {
+		return s
+	}
+	nameByte := func(c byte) bool {
+		return c == '_' || c == '[' || c == ']' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		whole := (i == 0 || !nameByte(s[i-1])) && (end == len(s) || !nameByte(s[end]))
+		b.WriteString(s[:i])
+		if whole {
+			b.WriteString(new)
+		} else {
+			b.WriteString(old)
+		}
+		s = s[end:]
+	}
+}
