@@ -9,6 +9,7 @@ import (
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // What seed 002's products, invoices and checkout links share: a list in
@@ -17,16 +18,30 @@ import (
 // links.go); only the names and the shapes differ.
 
 // v2ListOf is one page of a v2 list: the dialect's cursor names, filter
-// reading the other parameters, each item rendered by render.
+// reading the other parameters, each item rendered by render. As listPage,
+// but a parameter the decoding refuses is named as sent, and one the
+// service refuses in the dialect's words.
 func v2ListOf[F, T, J any](r *http.Request, scope checkout.Scope,
 	filter func(v *params.Values, p checkout.ListParams) F,
 	fetch func(context.Context, checkout.Scope, F) (checkout.Page[T], error),
 	render func(T) J) (any, error) {
-	data, more, err := listPage(r, scope, v2Cursor, filter, fetch, render)
+	v, err := requestParams(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
-	return v2List{Data: data, HasMore: more}, nil
+	f := filter(v, v2Cursor.cursor(v, service.DefaultListLimit))
+	if err := v.Err(); err != nil {
+		return nil, v2Decoded(err)
+	}
+	page, err := fetch(r.Context(), scope, f)
+	if err != nil {
+		return nil, v2Explain(err, nil)
+	}
+	data := make([]J, len(page.Items))
+	for i, it := range page.Items {
+		data[i] = render(it)
+	}
+	return v2List{Data: data, HasMore: page.HasMore}, nil
 }
 
 // v2LineParams are the canonical parameters of an invoice line or a link's
@@ -92,4 +107,36 @@ func replaceWord(s, old, new string) string {
 		}
 		s = s[end:]
 	}
+}
+
+// v2Decoded marks an error of decoding a v2 body as named already: its
+// parameter is the field as sent, with bracketed names dotted
+// (lineItems[0][quantity] is lineItems[0].quantity) and no word renamed.
+func v2Decoded(err error) error {
+	e, ok := err.(*checkout.Error)
+	if !ok || e.Param == "" {
+		return err
+	}
+	c := *e
+	c.Param = v2Dotted(e.Param)
+	return v2Named{&c}
+}
+
+// v2Dotted is bracketed name p with its names dotted: a[0][b] is a[0].b.
+func v2Dotted(p string) string {
+	head, rest, _ := strings.Cut(p, "[")
+	var b strings.Builder
+	b.WriteString(head)
+	for rest != "" {
+		seg, after, _ := strings.Cut(rest, "]")
+		rest = strings.TrimPrefix(after, "[")
+		switch {
+		case seg == "":
+		case seg[0] >= '0' && seg[0] <= '9':
+			b.WriteString("[" + seg + "]")
+		default:
+			b.WriteString("." + seg)
+		}
+	}
+	return b.String()
 }

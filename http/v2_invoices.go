@@ -106,14 +106,14 @@ func v2DueDate(s string) (time.Time, error) {
 func (s *Server) createV2Invoice(r *http.Request, scope checkout.Scope) (any, error) {
 	p, err := decodeV2Invoice(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2InvoiceAnswer(s.svc.CreateInvoice(r.Context(), scope, p))
 }
 
 func (s *Server) getV2Invoice(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2InvoiceAnswer(s.svc.GetInvoice(r.Context(), scope, r.PathValue("id")))
 }
@@ -122,7 +122,7 @@ func (s *Server) getV2Invoice(r *http.Request, scope checkout.Scope) (any, error
 // made for it.
 func (s *Server) finalizeV2Invoice(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2InvoiceAnswer(s.svc.FinalizeInvoice(r.Context(), scope, r.PathValue("id")))
 }
@@ -131,7 +131,7 @@ func (s *Server) finalizeV2Invoice(r *http.Request, scope checkout.Scope) (any, 
 // paid from then on.
 func (s *Server) voidV2Invoice(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2InvoiceAnswer(s.svc.VoidInvoice(r.Context(), scope, r.PathValue("id")))
 }

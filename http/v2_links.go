@@ -85,7 +85,7 @@ func v2LinkParam(p string) string {
 func (s *Server) createV2Link(r *http.Request, scope checkout.Scope) (any, error) {
 	p, err := decodeV2Link(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return s.v2LinkAnswer(s.svc.CreatePaymentLink(r.Context(), scope, p))
 }
@@ -96,7 +96,7 @@ func (s *Server) createV2Link(r *http.Request, scope checkout.Scope) (any, error
 func (s *Server) updateV2Link(r *http.Request, scope checkout.Scope) (any, error) {
 	v, err := requestParams(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	p := &service.LinkParams{}
 	if b, ok := v.Bool("active"); ok {
@@ -107,14 +107,14 @@ func (s *Server) updateV2Link(r *http.Request, scope checkout.Scope) (any, error
 	}
 	p.Metadata, _ = v.StringMap("metadata")
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return s.v2LinkAnswer(s.svc.UpdatePaymentLink(r.Context(), scope, r.PathValue("id"), p))
 }
 
 func (s *Server) getV2Link(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return s.v2LinkAnswer(s.svc.GetPaymentLink(r.Context(), scope, r.PathValue("id")))
 }

@@ -46,7 +46,7 @@ func decodeV2Product(r *http.Request) (*service.ProductParams, error) {
 func (s *Server) createV2Product(r *http.Request, scope checkout.Scope) (any, error) {
 	p, err := decodeV2Product(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2ProductAnswer(s.svc.CreateProduct(r.Context(), scope, p))
 }
@@ -54,14 +54,14 @@ func (s *Server) createV2Product(r *http.Request, scope checkout.Scope) (any, er
 func (s *Server) updateV2Product(r *http.Request, scope checkout.Scope) (any, error) {
 	p, err := decodeV2Product(r)
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2ProductAnswer(s.svc.UpdateProduct(r.Context(), scope, r.PathValue("id"), p))
 }
 
 func (s *Server) getV2Product(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2ProductAnswer(s.svc.GetProduct(r.Context(), scope, r.PathValue("id")))
 }
@@ -71,7 +71,7 @@ func (s *Server) getV2Product(r *http.Request, scope checkout.Scope) (any, error
 // nothing.
 func (s *Server) archiveV2Product(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	return v2ProductAnswer(s.svc.ArchiveProduct(r.Context(), scope, r.PathValue("id")))
 }

@@ -214,6 +214,9 @@ var v2Names = map[string]string{
 // (status, code and kind stay canonical): line_items[0][product] becomes
 // lineItems[0].productId, a snake_case name its camelCase.
 func v2Error(err error) error {
+	if named, ok := err.(v2Named); ok {
+		return named.error // toErrorBody takes a *checkout.Error as it is
+	}
 	var e *checkout.Error
 	if !errors.As(err, &e) || e.Param == "" {
 		return err
@@ -226,6 +229,14 @@ func v2Error(err error) error {
 	c.Param = name
 	return &c
 }
+
+// v2Named marks an error whose parameter is already the dialect's name,
+// for v2Error to leave as it is: a decoding error names a field as the
+// caller spelled it (an unknown success_url stays success_url, not
+// successUrl).
+type v2Named struct{ error }
+
+func (e v2Named) Unwrap() error { return e.error }
 
 // v2Param is the dialect's name of canonical parameter p.
 func v2Param(p string) string {
