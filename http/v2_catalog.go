@@ -72,6 +72,8 @@ func v2Explain(err error, rename func(string) string) error {
 	}
 	final := v2Param(c.Param)
 	c.Message = replaceWord(c.Message, e.Param, final)
+	// A message may name only the last part ("unit_amount must be …").
+	c.Message = replaceWord(c.Message, lastName(e.Param, "["), lastName(final, "."))
 	c.Message = lineParamWords.ReplaceAllStringFunc(c.Message, func(w string) string {
 		if rename != nil {
 			w = rename(w)
@@ -79,6 +81,14 @@ func v2Explain(err error, rename func(string) string) error {
 		return v2Param(v2LineParams.Replace(w))
 	})
 	return &c
+}
+
+// lastName is the last part of parameter p, whose parts begin with sep.
+func lastName(p, sep string) string {
+	if i := strings.LastIndex(p, sep); i >= 0 {
+		return strings.Trim(p[i:], "[].")
+	}
+	return p
 }
 
 // replaceWord replaces each occurrence of old in s that is a whole name
