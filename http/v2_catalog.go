@@ -72,8 +72,11 @@ func v2Explain(err error, rename func(string) string) error {
 	}
 	final := v2Param(c.Param)
 	c.Message = replaceWord(c.Message, e.Param, final)
-	// A message may name only the last part ("unit_amount must be …").
-	c.Message = replaceWord(c.Message, lastName(e.Param, "["), lastName(final, "."))
+	// A message may name only the last part ("unit_amount must be …"); a
+	// plain word ("no such product") is English, not a name.
+	if last := lastName(e.Param, "["); strings.Contains(last, "_") {
+		c.Message = replaceWord(c.Message, last, lastName(final, "."))
+	}
 	c.Message = lineParamWords.ReplaceAllStringFunc(c.Message, func(w string) string {
 		if rename != nil {
 			w = rename(w)
@@ -129,6 +132,7 @@ func v2Decoded(err error) error {
 	}
 	c := *e
 	c.Param = v2Dotted(e.Param)
+	c.Message = replaceWord(c.Message, e.Param, c.Param)
 	return v2Named{&c}
 }
 

@@ -98,6 +98,11 @@ func (s *Server) updateV2Link(r *http.Request, scope checkout.Scope) (any, error
 	if err != nil {
 		return nil, v2Decoded(err)
 	}
+	for _, f := range []string{"productId", "quantity", "amountMinor", "currency", "successUrl", "allowedMethods", "maxCompletedSessions", "expiresAt"} {
+		if v.Has(f) {
+			return nil, v2Decoded(checkout.Invalid(f, "parameter_unknown", "a checkout link's %s cannot be changed; create a new link (active, description and metadata can change)", f))
+		}
+	}
 	p := &service.LinkParams{}
 	if b, ok := v.Bool("active"); ok {
 		p.Active = &b
