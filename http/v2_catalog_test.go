@@ -485,3 +485,57 @@ func TestV2CatalogBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenAPIV2Catalog holds the catalog's routes to openapi.json: each
+// request and answer, refusals included, validates against the document.
+func TestOpenAPIV2Catalog(t *testing.T) {
+	o := newOAEnv(t)
+	call := func(method, path string, body any, status int) *response {
+		t.Helper()
+		verdict := oaValid
+		if status != 200 {
+			verdict = oaSkip // the document cannot say every rule
+		}
+		var b []byte
+		ct := ""
+		if body != nil {
+			b, ct = oaJSON(t, body), "application/json"
+		}
+		return o.exchange(oaRequest{method: method, path: path, auth: oaAPIKey(o.key), contentType: ct, body: b, status: status, request: verdict})
+	}
+	tea := call("POST", "/v2/products", map[string]any{"name": "Tea", "description": "Green", "images": []string{"https://shop.example/tea.png"},
+		"amountMinor": 350, "currency": "ghs", "active": true, "metadata": map[string]any{"sku": "T1"}}, 200).str("data", "id")
+	call("POST", "/v2/products", map[string]any{"name": "Tea"}, 400)
+	call("GET", "/v2/products/"+tea, nil, 200)
+	call("GET", "/v2/products/prod_nope", nil, 404)
+	call("POST", "/v2/products/"+tea, map[string]any{"amountMinor": 400}, 200)
+	call("GET", "/v2/products?limit=1&active=true", nil, 200)
+	old := call("POST", "/v2/products", map[string]any{"name": "Old", "amountMinor": 100, "currency": "GHS"}, 200).str("data", "id")
+	call("POST", "/v2/products/"+old+"/archive", nil, 200)
+
+	due := o.clock.Now().Add(72 * time.Hour).Format(time.DateOnly)
+	in := call("POST", "/v2/invoices", map[string]any{"customerEmail": "ama@example.com", "customerName": "Ama", "description": "March",
+		"currency": "GHS", "dueDate": due, "metadata": map[string]any{"order": "42"}, "lineItems": []any{
+			map[string]any{"productId": tea, "quantity": 2},
+			map[string]any{"name": "Delivery", "description": "By bike", "unitAmountMinor": 1000, "quantity": 1}}}, 200).str("data", "id")
+	o.exchange(oaRequest{method: "POST", path: "/v2/invoices", auth: oaAPIKey(o.key), contentType: "application/json",
+		body: oaJSON(t, map[string]any{"customerEmail": "ama@example.com", "amountDue": 5}), status: 400, request: oaInvalid})
+	call("GET", "/v2/invoices/"+in, nil, 200)
+	call("POST", "/v2/invoices/"+in+"/finalize", nil, 200)
+	call("GET", "/v2/invoices?status=open", nil, 200)
+	o.exchange(oaRequest{method: "GET", path: "/v2/invoices?status=late", auth: oaAPIKey(o.key), status: 400, request: oaInvalid})
+	call("POST", "/v2/invoices/"+in+"/void", nil, 200)
+	call("POST", "/v2/invoices/in_nope/void", nil, 404)
+
+	l := call("POST", "/v2/checkout-links", map[string]any{"productId": tea, "quantity": 2, "successUrl": "https://shop.example/thanks",
+		"allowedMethods": []string{"card"}, "maxCompletedSessions": 5, "expiresAt": o.clock.Now().Add(time.Hour).Format(time.RFC3339),
+		"description": "Tea for two", "metadata": map[string]any{"campaign": "spring"}}, 200).str("data", "id")
+	call("POST", "/v2/checkout-links", map[string]any{"amountMinor": 2500, "currency": "eur"}, 200)
+	call("POST", "/v2/checkout-links", map[string]any{"currency": "eur"}, 400)
+	call("GET", "/v2/checkout-links/"+l, nil, 200)
+	call("GET", "/v2/checkout-links?limit=1", nil, 200)
+	call("POST", "/v2/checkout-links/"+l, map[string]any{"active": false, "description": "Closed"}, 200)
+	o.exchange(oaRequest{method: "POST", path: "/v2/checkout-links/" + l, auth: oaAPIKey(o.key), contentType: "application/json",
+		body: oaJSON(t, map[string]any{"amountMinor": 5}), status: 400, request: oaInvalid})
+	call("GET", "/v2/checkout-links/plink_nope", nil, 404)
+}
