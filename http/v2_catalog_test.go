@@ -430,6 +430,7 @@ func TestV2CatalogBadInput(t *testing.T) {
 			{"LinkLimitZero", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "maxCompletedSessions": 0}, 400, "parameter_invalid_integer", "maxCompletedSessions"},
 			{"LinkSuccessURL", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "successUrl": "javascript:alert(1)"}, 400, "url_invalid", "successUrl"},
 			{"LinkMethod", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "allowedMethods": []string{"cash"}}, 400, "payment_method_invalid", "allowedMethods[0]"},
+			{"LinkInStore", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "allowedMethods": []string{"card", "in_store"}}, 400, "payment_method_invalid", "allowedMethods[1]"},
 			{"LinkExpiresPast", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "expiresAt": past}, 400, "parameter_invalid", "expiresAt"},
 			{"LinkCanonicalName", "POST", "/v2/checkout-links", map[string]any{"amountMinor": 100, "currency": "GHS", "success_url": "https://shop.example/"}, 400, "parameter_unknown", "success_url"},
 			{"LinkUpdateAmount", "POST", "/v2/checkout-links/" + link, map[string]any{"amountMinor": 200}, 400, "parameter_unknown", "amountMinor"},
