@@ -99,6 +99,23 @@ func (s *Server) routes() {
 	s.handle("GET /v2/checkout-sessions", s.v2(s.listV2Sessions))
 	s.handle("GET /v2/checkout-sessions/{id}", s.v2(s.getV2Session))
 	s.handle("POST /v2/checkout-sessions/{id}/expire", s.v2(s.expireV2Session))
+	// Seed 002's products, invoices and checkout links (v2_products.go,
+	// v2_invoices.go, v2_links.go): the canonical objects in the dialect's
+	// names and shapes.
+	s.handle("POST /v2/products", s.v2(s.createV2Product))
+	s.handle("GET /v2/products", s.v2(s.listV2Products))
+	s.handle("GET /v2/products/{id}", s.v2(s.getV2Product))
+	s.handle("POST /v2/products/{id}", s.v2(s.updateV2Product))
+	s.handle("POST /v2/products/{id}/archive", s.v2(s.archiveV2Product))
+	s.handle("POST /v2/invoices", s.v2(s.createV2Invoice))
+	s.handle("GET /v2/invoices", s.v2(s.listV2Invoices))
+	s.handle("GET /v2/invoices/{id}", s.v2(s.getV2Invoice))
+	s.handle("POST /v2/invoices/{id}/finalize", s.v2(s.finalizeV2Invoice))
+	s.handle("POST /v2/invoices/{id}/void", s.v2(s.voidV2Invoice))
+	s.handle("POST /v2/checkout-links", s.v2(s.createV2Link))
+	s.handle("GET /v2/checkout-links", s.v2(s.listV2Links))
+	s.handle("GET /v2/checkout-links/{id}", s.v2(s.getV2Link))
+	s.handle("POST /v2/checkout-links/{id}", s.v2(s.updateV2Link))
 
 	// Seed 000's checkout host (host_*.go).
 	s.handle("POST /api/sessions", s.hostSecret(s.createHostSession))

@@ -168,6 +168,7 @@ type v2Link struct {
 	Quantity             *int64            `json:"quantity"`
 	AmountMinor          int64             `json:"amountMinor"`
 	Currency             string            `json:"currency"`
+	Description          *string           `json:"description"`
 	AllowedMethods       []string          `json:"allowed_methods"`
 	SuccessURL           *string           `json:"successUrl"`
 	MaxCompletedSessions *int64            `json:"maxCompletedSessions"`
@@ -180,7 +181,7 @@ type v2Link struct {
 
 func renderV2Link(l *checkout.PaymentLink, publicURL string) *v2Link {
 	out := &v2Link{ID: l.ID, Object: "checkout_link", URL: service.LinkURL(publicURL, l.ID), Active: l.Active,
-		AmountMinor: l.Amount, Currency: strings.ToUpper(string(l.Currency)), AllowedMethods: l.PaymentMethodTypes,
+		AmountMinor: l.Amount, Currency: strings.ToUpper(string(l.Currency)), Description: optString(l.Description), AllowedMethods: l.PaymentMethodTypes,
 		SuccessURL: optString(l.SuccessURL), CompletedSessions: l.CompletedSessions, Metadata: l.Metadata, Livemode: l.Livemode,
 		ExpiresAt: optTime(l.ExpiresAt), CreatedAt: rfc3339(l.Created)}
 	if len(l.LineItems) == 1 && l.LineItems[0].Product != "" {
@@ -213,6 +214,9 @@ var v2Names = map[string]string{
 // (status, code and kind stay canonical): line_items[0][product] becomes
 // lineItems[0].productId, a snake_case name its camelCase.
 func v2Error(err error) error {
+	if named, ok := err.(v2Named); ok {
+		return named.error // toErrorBody takes a *checkout.Error as it is
+	}
 	var e *checkout.Error
 	// An unknown parameter is named as the caller sent it: renamed, an
 	// unknown "amount" would read as the real amountMinor.
@@ -227,6 +231,14 @@ func v2Error(err error) error {
 	c.Param = name
 	return &c
 }
+
+// v2Named marks an error whose parameter is already the dialect's name,
+// for v2Error to leave as it is: a decoding error names a field as the
+// caller spelled it (an unknown success_url stays success_url, not
+// successUrl).
+type v2Named struct{ error }
+
+func (e v2Named) Unwrap() error { return e.error }
 
 // v2Param is the dialect's name of canonical parameter p.
 func v2Param(p string) string {

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -85,6 +87,12 @@ func (s *Service) CreatePaymentLink(ctx context.Context, scope checkout.Scope, p
 	}
 	if err := s.checkLiveMethods(ctx, acct, scope.Livemode, sess.PaymentMethodTypes); err != nil {
 		return nil, err
+	}
+	// in_store pushes a session to the device it names, and a link names
+	// none: every visit's session would be refused.
+	if i := slices.Index(p.PaymentMethodTypes, string(checkout.MethodInStore)); i >= 0 {
+		return nil, checkout.Invalid(fmt.Sprintf("payment_method_types[%d]", i), "payment_method_invalid",
+			"a payment link cannot take in_store: it names no companion device to push its sessions to")
 	}
 	l.Currency, l.Amount, l.LineItems = sess.Currency, sess.AmountTotal, sess.LineItems
 	l.PaymentMethodTypes, l.Metadata, l.Description = sess.PaymentMethodTypes, sess.Metadata, sess.Description
