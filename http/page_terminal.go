@@ -10,7 +10,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -115,8 +114,11 @@ func (s *Server) showTerminal(w http.ResponseWriter, r *http.Request) {
 // terminalFor fills data with device d's waiting payments.
 func (s *Server) terminalFor(r *http.Request, d *checkout.Device, token string, data *terminalData) {
 	data.Device, data.CSRF, data.TestMode = d.Name, terminalCSRF(token), !d.Livemode
-	data.Refresh, data.Stream = terminalRefreshSeconds, "/terminal/stream"
+	data.Refresh = terminalRefreshSeconds
 	pushes, err := s.svc.DevicePushes(context.WithoutCancel(r.Context()), d.Scope(), d.ID)
+	// The stream is told what the page shows, so that a payment pushed
+	// before the script opens it still reloads the page.
+	data.Stream = "/terminal/stream?seen=" + pushesSeen(pushes)
 	if err != nil {
 		s.log.Error("terminal: listing pushes failed", "err", err, "request_id", requestID(r.Context()))
 		data.Alert = "The waiting payments could not be read. This page tries again by itself."
@@ -227,18 +229,16 @@ func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
 	}
 	conn := r.Context()
 	ctx := context.WithoutCancel(conn)
-	ids := func() []string {
-		pushes, err := s.svc.DevicePushes(ctx, d.Scope(), d.ID)
-		if err != nil {
-			return nil
-		}
-		out := make([]string, len(pushes))
-		for i, p := range pushes {
-			out[i] = p.Payment.ID
-		}
-		return out
+	seen := func() string {
+		pushes, _ := s.svc.DevicePushes(ctx, d.Scope(), d.ID)
+		return pushesSeen(pushes)
 	}
-	first := ids()
+	// What the page showed (?seen=, see terminalFor); without it, what
+	// there is now.
+	first := r.URL.Query().Get("seen")
+	if first == "" {
+		first = seen()
+	}
 	rc, shutdown, ok := s.openStream(w, r)
 	if !ok {
 		return
@@ -247,13 +247,24 @@ func (s *Server) terminalStream(w http.ResponseWriter, r *http.Request) {
 		// A device revoked meanwhile, or its waiting payments changed:
 		// the page reloads (signed out, or showing them).
 		active, err := s.svc.DeviceActive(ctx, d.Scope(), d.ID)
-		if now := ids(); err != nil || !active || !slices.Equal(now, first) {
+		if err != nil || !active || seen() != first {
 			_, _ = io.WriteString(w, "event: change\ndata: {}\n\n")
 			_ = rc.Flush()
 			return false
 		}
 		return true
 	})
+}
+
+// pushesSeen names a list of waiting payments by their ids, in order: the
+// same payments, the same name. It is a digest so that the stream's URL
+// stays short however many wait.
+func pushesSeen(pushes []service.DevicePush) string {
+	h := sha256.New()
+	for _, p := range pushes {
+		io.WriteString(h, p.Payment.ID+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 func (s *Server) renderTerminal(w http.ResponseWriter, r *http.Request, data *terminalData, status int) {

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bufio"
 	"net/http"
 	"net/url"
 	"strings"
@@ -77,4 +78,32 @@ func TestTerminalPage(t *testing.T) {
 	e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
 	e.v2("POST", "/v2/devices/"+dev+"/revoke", e.key, nil)
 	e.openOK(t, "/terminal").mustContain("Sign in this device")
+}
+
+// TestTerminalStreamSeesPushBeforeItOpens: a payment pushed after the
+// terminal's page was drawn but before its script opened the stream still
+// makes the page reload. The stream compares with what the page showed, not
+// with what it finds when it opens, or that payment would wait unseen until
+// the next change.
+func TestTerminalStreamSeesPushBeforeItOpens(t *testing.T) {
+	e := newPageEnv(t)
+	dev, tok := e.pairedDevice(e.key, "Till")
+	e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
+	idle := e.openOK(t, "/terminal")
+	idle.mustContain("No payment waiting")
+	stream := attr(idle.byID("pushes"), "data-stream")
+	if !strings.HasPrefix(stream, "/terminal/stream") {
+		t.Fatalf("data-stream %q", stream)
+	}
+	// Pushed at creation (in_store is its only method), before the stream
+	// opens.
+	e.inStoreSession(e.key, dev, nil)
+	res := openDeviceStream(t, e, stream, "", tok)
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: change" {
+			return
+		}
+	}
+	t.Fatalf("the terminal's stream ended without a change event: %v", sc.Err())
 }
