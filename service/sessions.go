@@ -256,9 +256,15 @@ func (s *Service) findByToken(ctx context.Context, token string) (*checkout.Sess
 
 // PageURL is where the customer pays session sess on a hosted page served
 // under publicURL (without a trailing slash), by its public token: the URL
-// seed 002's answers give.
+// seed 002's answers give. A session stored before tokens had a drawn part
+// holds a token no /p/ URL finds: its page is given by id.
 func PageURL(publicURL string, sess *checkout.Session) string {
-	return publicURL + "/p/" + sess.PublicToken
+	if rest, ok := strings.CutPrefix(sess.PublicToken, tokenPrefix); ok {
+		if id, ok := sessionOfToken(rest); ok && id == sess.ID {
+			return publicURL + "/p/" + sess.PublicToken
+		}
+	}
+	return SessionURL(publicURL, sess.ID)
 }
 
 // SessionURL is where the customer pays session id, on a hosted page served

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // A session is found by its public token, which is not its id and cannot
@@ -60,4 +61,21 @@ func flipLast(tok string) string {
 		last = "b"
 	}
 	return tok[:len(tok)-1] + last
+}
+
+// A session's page URL is its /p/ URL, except for a session stored with a
+// token of an older shape, which no /p/ URL finds: its page by id.
+func TestPageURL(t *testing.T) {
+	f := newFixture(t)
+	s := f.session(t)
+	if got, want := service.PageURL("https://pay.example", s), "https://pay.example/p/"+s.PublicToken; got != want {
+		t.Errorf("PageURL = %q, want %q", got, want)
+	}
+	for _, tok := range []string{"pt_random1", "pt_" + strings.TrimPrefix(s.ID, "cs_"), "", "pt_cs_other_" + strings.Repeat("a", 22)} {
+		old := s.Clone()
+		old.PublicToken = tok
+		if got, want := service.PageURL("https://pay.example", old), "https://pay.example/checkout/"+s.ID; got != want {
+			t.Errorf("PageURL with token %q = %q, want %q", tok, got, want)
+		}
+	}
 }
