@@ -52,7 +52,7 @@ func (b v2DeviceBody) name() (string, error) {
 func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error) {
 	var b v2DeviceBody
 	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	name, err := b.name()
 	if err != nil {
@@ -75,11 +75,7 @@ func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error
 }
 
 func (s *Server) listDevices(r *http.Request, scope checkout.Scope) (any, error) {
-	data, more, err := listPage(r, scope, v2Cursor, onlyCursor, s.svc.ListDevices, renderV2Device)
-	if err != nil {
-		return nil, err
-	}
-	return v2List{Data: data, HasMore: more}, nil
+	return v2ListOf(r, scope, onlyCursor, s.svc.ListDevices, renderV2Device)
 }
 
 func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
@@ -93,7 +89,7 @@ func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
 func (s *Server) renameDevice(r *http.Request, scope checkout.Scope) (any, error) {
 	var b v2DeviceBody
 	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	name, err := b.name()
 	if err != nil {

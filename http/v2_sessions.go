@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -45,15 +44,19 @@ func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, er
 	r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
 	var b v2SessionBody
 	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	p, err := b.params(topLevelKeys(body))
 	if err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.CreateSession(r.Context(), scope, p)
+	if err != nil && b.ProductID != nil {
+		// The session's one line is productId and quantity here.
+		return nil, v2LineNames{err, v2ProductLine}
+	}
 	if err != nil {
-		return nil, v2SessionError(err, b.ProductID != nil)
+		return nil, err
 	}
 	return renderV2Session(sess, s.svc.PublicURL()), nil
 }
@@ -139,42 +142,9 @@ func topLevelKeys(body []byte) []string {
 	return keys
 }
 
-// v2SessionError names the field of a refused create as the caller sent
-// it: a product session's one line is productId and quantity here, and
-// line_items its total. Other names are v2Error's; a message that begins
-// with the canonical name begins with the dialect's.
-func v2SessionError(err error, product bool) error {
-	var e *checkout.Error
-	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
-		return err
-	}
-	name := v2Param(e.Param)
-	if product {
-		switch e.Param {
-		case "line_items[0][product]", "line_items[0][price_data][currency]":
-			name = "productId"
-		case "line_items[0][quantity]":
-			name = "quantity"
-		case "line_items": // the price times quantity: too small is the
-			// product's price, too large the quantity asked
-			name = "productId"
-			if e.Code == "amount_too_large" {
-				name = "quantity"
-			}
-		}
-	}
-	if name == e.Param {
-		return err
-	}
-	c := *e
-	c.Param = name
-	c.Message = renameLeading(e.Message, e.Param, name)
-	return &c
-}
-
 func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
@@ -187,7 +157,7 @@ func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error
 // is the canonical state error (400), saying why.
 func (s *Server) expireV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.ExpireSession(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
@@ -211,7 +181,7 @@ type v2SessionFilter struct {
 
 func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, error) {
 	publicURL := s.svc.PublicURL()
-	data, more, err := listPage(r, scope, v2Cursor, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
+	return v2ListOf(r, scope, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
 		f := v2SessionFilter{SessionFilter: checkout.SessionFilter{ListParams: p}}
 		if st, ok := v.String("status"); ok {
 			if canonical, ok := v2Statuses[st]; ok {
@@ -227,8 +197,4 @@ func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, err
 		}
 		return s.svc.ListSessions(ctx, scope, f.SessionFilter)
 	}, func(sess *checkout.Session) *v2Session { return renderV2Session(sess, publicURL) })
-	if err != nil {
-		return nil, err
-	}
-	return v2List{Data: data, HasMore: more}, nil
 }
