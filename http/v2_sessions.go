@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -21,32 +23,64 @@ import (
 // v2SessionBody is the create body, camelCase as the seed writes it.
 // Pointers tell an absent field from a zero one.
 type v2SessionBody struct {
-	InvoiceID         *string           `json:"invoiceId"`
-	ProductID         *string           `json:"productId"`
-	Quantity          *int64            `json:"quantity"`
-	AmountMinor       *int64            `json:"amountMinor"`
-	Currency          *string           `json:"currency"`
-	SuccessURL        string            `json:"successUrl"`
-	CancelURL         string            `json:"cancelUrl"`
-	AllowedMethods    []string          `json:"allowedMethods"`
-	CompanionDeviceID string            `json:"companionDeviceId"`
-	Metadata          map[string]string `json:"metadata"`
+	InvoiceID         *string
+	ProductID         *string
+	Quantity          *int64
+	AmountMinor       *int64
+	Currency          *string
+	SuccessURL        string
+	CancelURL         string
+	AllowedMethods    []string
+	CompanionDeviceID string
+	Metadata          map[string]string
 }
 
-// v2Sources are the three fields that say what a session charges.
-var v2Sources = []string{"invoiceId", "productId", "amountMinor"}
-
-func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+// decodeV2Session reads the create body (JSON, or a form as every
+// params.Values room takes), and the names of its fields in the order
+// sent.
+func decodeV2Session(r *http.Request) (*v2SessionBody, []string, error) {
 	body, err := readBody(nil, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	var b v2SessionBody
-	if err := decodeStrict(r, &b); err != nil {
+	if s, ok := v.String("invoiceId"); ok {
+		b.InvoiceID = &s
+	}
+	if s, ok := v.String("productId"); ok {
+		b.ProductID = &s
+	}
+	if n, ok := v.Int("quantity"); ok {
+		b.Quantity = &n
+	}
+	if n, ok := v.Int("amountMinor"); ok {
+		b.AmountMinor = &n
+	}
+	if s, ok := v.String("currency"); ok {
+		b.Currency = &s
+	}
+	b.SuccessURL, _ = v.String("successUrl")
+	b.CancelURL, _ = v.String("cancelUrl")
+	b.AllowedMethods, _ = v.Strings("allowedMethods")
+	b.CompanionDeviceID, _ = v.String("companionDeviceId")
+	b.Metadata, _ = v.StringMap("metadata")
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	return &b, topLevelKeys(body), nil
+}
+
+func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+	b, order, err := decodeV2Session(r)
+	if err != nil {
 		return nil, v2Decoded(err)
 	}
-	p, err := b.params(topLevelKeys(body))
+	p, err := b.params(order)
 	if err != nil {
 		return nil, v2Decoded(err)
 	}
@@ -119,12 +153,20 @@ func (b *v2SessionBody) params(order []string) (*service.SessionParams, error) {
 	return p, nil
 }
 
-// topLevelKeys are the keys of the JSON object body in the order sent
-// (nil if it is not one: decodeStrict has refused it by then).
+// topLevelKeys are the top-level names of a body the decoding took, in
+// the order sent: a JSON object's keys, or a form's names before any
+// bracket.
 func topLevelKeys(body []byte) []string {
 	d := json.NewDecoder(bytes.NewReader(body))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return nil
+		var keys []string
+		for _, kv := range strings.Split(string(body), "&") {
+			k, _, _ := strings.Cut(kv, "=")
+			k, _ = url.QueryUnescape(k)
+			k, _, _ = strings.Cut(k, "[")
+			keys = append(keys, k)
+		}
+		return keys
 	}
 	var keys []string
 	for d.More() {
