@@ -16,7 +16,7 @@ import (
 // reads it, under the same guessing limit as every key), answers inside
 // {"data": …} and errors in the one error shape, {"error": {…}}, with the
 // canonical statuses, the parameter an error names in the dialect's words
-// (v2Error). Its objects' shapes are in v2_render.go.
+// (v2Error, in v2_errors.go). Its objects' shapes are in v2_render.go.
 
 // v2Data is the envelope of every v2 answer.
 type v2Data struct {
