@@ -199,26 +199,27 @@ func (s *Server) followDevice(conn context.Context, shutdown <-chan struct{}, w 
 	}
 }
 
-// v2ResultBody is a device's report on a payment pushed to it.
-type v2ResultBody struct {
-	Outcome   string `json:"outcome"`
-	Brand     string `json:"brand"`
-	Last4     string `json:"last4"`
-	Reference string `json:"reference"`
-	Reason    string `json:"reason"`
-}
-
 // deviceResult is POST /v2/devices/me/checkouts/{sessionId}/result.
 func (s *Server) deviceResult(w http.ResponseWriter, r *http.Request, d *checkout.Device) {
 	// A report is not cut in half by a hang-up.
 	r = r.WithContext(context.WithoutCancel(r.Context()))
-	var b v2ResultBody
-	if err := decodeStrict(r, &b); err != nil {
+	v, err := requestParams(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := s.svc.ReportDeviceResult(r.Context(), d, r.PathValue("sessionId"),
-		service.DeviceOutcome{Outcome: b.Outcome, Brand: b.Brand, Last4: b.Last4, Reference: b.Reference, Reason: b.Reason})
+	// The device's report on the payment pushed to it.
+	var o service.DeviceOutcome
+	o.Outcome, _ = v.String("outcome")
+	o.Brand, _ = v.String("brand")
+	o.Last4, _ = v.String("last4")
+	o.Reference, _ = v.String("reference")
+	o.Reason, _ = v.String("reason")
+	if err := v.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.svc.ReportDeviceResult(r.Context(), d, r.PathValue("sessionId"), o)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -37,29 +37,33 @@ func renderV2Device(d *checkout.Device) v2Device {
 		PairingExpiresAt: optTime(d.PairingExpires), PairedAt: optTime(d.PairedAt), RevokedAt: optTime(d.RevokedAt), StripeReaderID: optString(d.ReaderID), CreatedAt: rfc3339(d.Created)}
 }
 
-type v2DeviceBody struct {
-	Name           *string `json:"name"`
-	StripeReaderID *string `json:"stripeReaderId"`
-}
-
-func (b v2DeviceBody) name() (string, error) {
-	if b.Name == nil {
-		return "", checkout.Invalid("name", "parameter_missing", "name is required")
+// decodeV2Device reads the body of create and rename: name, required, and
+// stripeReaderId (nil when absent or null).
+func decodeV2Device(r *http.Request) (name string, reader *string, err error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return "", nil, v2Decoded(err)
 	}
-	return *b.Name, nil
+	name, named := v.String("name")
+	if id, ok := v.String("stripeReaderId"); ok {
+		reader = &id
+	}
+	if err := v.Err(); err != nil {
+		return "", nil, v2Decoded(err)
+	}
+	if !named {
+		return "", nil, checkout.Invalid("name", "parameter_missing", "name is required")
+	}
+	return name, reader, nil
 }
 
 func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error) {
-	var b v2DeviceBody
-	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
-	}
-	name, err := b.name()
+	name, reader, err := decodeV2Device(r)
 	if err != nil {
 		return nil, err
 	}
-	if b.StripeReaderID != nil {
-		d, err := s.svc.CreateReaderDevice(r.Context(), scope, name, *b.StripeReaderID)
+	if reader != nil {
+		d, err := s.svc.CreateReaderDevice(r.Context(), scope, name, *reader)
 		if err != nil {
 			return nil, err
 		}
@@ -75,11 +79,7 @@ func (s *Server) createDevice(r *http.Request, scope checkout.Scope) (any, error
 }
 
 func (s *Server) listDevices(r *http.Request, scope checkout.Scope) (any, error) {
-	data, more, err := listPage(r, scope, v2Cursor, onlyCursor, s.svc.ListDevices, renderV2Device)
-	if err != nil {
-		return nil, err
-	}
-	return v2List{Data: data, HasMore: more}, nil
+	return v2ListOf(r, scope, onlyCursor, s.svc.ListDevices, renderV2Device)
 }
 
 func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
@@ -91,15 +91,11 @@ func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
 }
 
 func (s *Server) renameDevice(r *http.Request, scope checkout.Scope) (any, error) {
-	var b v2DeviceBody
-	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
-	}
-	name, err := b.name()
+	name, reader, err := decodeV2Device(r)
 	if err != nil {
 		return nil, err
 	}
-	if b.StripeReaderID != nil {
+	if reader != nil {
 		return nil, checkout.Invalid("stripeReaderId", "parameter_unknown", "a device's reader cannot be changed: create another device for another reader")
 	}
 	d, err := s.svc.RenameDevice(r.Context(), scope, r.PathValue("id"), name)
@@ -122,17 +118,19 @@ func (s *Server) revokeDevice(r *http.Request, scope checkout.Scope) (any, error
 func (s *Server) pairDevice(w http.ResponseWriter, r *http.Request) {
 	// As every API call: a pairing is not cut in half by a hang-up.
 	r = r.WithContext(context.WithoutCancel(r.Context()))
-	var b struct {
-		Code string `json:"code"`
+	v, err := requestParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if err := decodeStrict(r, &b); err != nil {
+	code, _ := v.String("code")
+	if err := v.Err(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	var pd *service.PairedDevice
-	var err error
 	if !s.guarded(w, r, "pair", func() bool {
-		pd, err = s.svc.PairDevice(r.Context(), b.Code)
+		pd, err = s.svc.PairDevice(r.Context(), code)
 		return checkout.IsKind(err, checkout.KindNotFound)
 	}) {
 		return

@@ -371,10 +371,10 @@ func TestV2EventObjects(t *testing.T) {
 	}
 
 	// A session's page is under the public URL, whatever its trailing slash.
-	sess := &checkout.Session{ID: "cs_1", AccountID: "acct_a", PublicToken: "rvk_cs_tok", Status: checkout.SessionOpen, Currency: "GHS",
+	sess := &checkout.Session{ID: "cs_1", AccountID: "acct_a", PublicToken: "pt_1_abcdefghijklmnopqrstuv", Status: checkout.SessionOpen, Currency: "GHS",
 		AmountTotal: 700, Created: now, Updated: now, ExpiresAt: now.Add(time.Hour)}
 	m = encode(&checkout.Event{Type: checkout.EventSessionExpired, ObjectID: sess.ID, Session: sess})
-	if o := dataObject(m); m["type"] != "checkout_session.expired" || o["url"] != testPublicURL+"/p/rvk_cs_tok" || o["amountMinor"] != 700.0 {
+	if o := dataObject(m); m["type"] != "checkout_session.expired" || o["url"] != testPublicURL+"/p/pt_1_abcdefghijklmnopqrstuv" || o["amountMinor"] != 700.0 {
 		t.Errorf("session event %v", m)
 	}
 }

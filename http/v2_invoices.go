@@ -143,7 +143,7 @@ func (s *Server) listV2Invoices(r *http.Request, scope checkout.Scope) (any, err
 
 func v2InvoiceAnswer(in *checkout.Invoice, err error) (any, error) {
 	if err != nil {
-		return nil, v2Explain(err, v2LineParams.Replace)
+		return nil, v2LineNames{err, v2InvoiceLines}
 	}
 	return renderV2Invoice(in), nil
 }

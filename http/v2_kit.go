@@ -1,11 +1,14 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
 
 	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/http/params"
+	"github.com/checkoutd/checkoutd/service"
 )
 
 // The v2 kit: what every route of seed 002's dialect shares. It
@@ -13,7 +16,7 @@ import (
 // reads it, under the same guessing limit as every key), answers inside
 // {"data": …} and errors in the one error shape, {"error": {…}}, with the
 // canonical statuses, the parameter an error names in the dialect's words
-// (v2Error). Its objects' shapes are in v2_render.go.
+// (v2Error, in v2_errors.go). Its objects' shapes are in v2_render.go.
 
 // v2Data is the envelope of every v2 answer.
 type v2Data struct {
@@ -29,6 +32,33 @@ type v2List struct {
 
 // v2Cursor are the dialect's names of the cursor parameters.
 var v2Cursor = cursorNames{"limit", "startingAfter", "endingBefore"}
+
+// v2ListOf is one page of a v2 list, in a v2List: the dialect's cursor
+// names, filter reading the other parameters, each item rendered by
+// render. As listPage, but a parameter the decoding refuses is marked
+// named as sent (v2Decoded), so that v2Error renames only the service's.
+func v2ListOf[F, T, J any](r *http.Request, scope checkout.Scope,
+	filter func(v *params.Values, p checkout.ListParams) F,
+	fetch func(context.Context, checkout.Scope, F) (checkout.Page[T], error),
+	render func(T) J) (any, error) {
+	v, err := requestParams(r)
+	if err != nil {
+		return nil, v2Decoded(err)
+	}
+	f := filter(v, v2Cursor.cursor(v, service.DefaultListLimit))
+	if err := v.Err(); err != nil {
+		return nil, v2Decoded(err)
+	}
+	page, err := fetch(r.Context(), scope, f)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]J, len(page.Items))
+	for i, it := range page.Items {
+		data[i] = render(it)
+	}
+	return v2List{Data: data, HasMore: page.HasMore}, nil
+}
 
 // v2 is an API route of the dialect: api's authentication, body bounds and
 // idempotency, with h's answer wrapped in {"data": …} (a v2List as it is).

@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/service"
@@ -69,19 +68,6 @@ func decodeV2Link(r *http.Request) (*service.LinkParams, error) {
 	return p, nil
 }
 
-// v2LinkParam is the canonical parameter of a link's error as the
-// dialect's: its one line is productId and quantity.
-func v2LinkParam(p string) string {
-	rest, ok := strings.CutPrefix(p, "line_items")
-	if !ok {
-		return p
-	}
-	if strings.HasSuffix(rest, "[quantity]") {
-		return "quantity"
-	}
-	return "product" // v2Names: productId
-}
-
 func (s *Server) createV2Link(r *http.Request, scope checkout.Scope) (any, error) {
 	p, err := decodeV2Link(r)
 	if err != nil {
@@ -134,7 +120,7 @@ func (s *Server) renderV2Link(l *checkout.PaymentLink) *v2Link {
 
 func (s *Server) v2LinkAnswer(l *checkout.PaymentLink, err error) (any, error) {
 	if err != nil {
-		return nil, v2Explain(err, v2LinkParam)
+		return nil, v2LineNames{err, v2ProductLine}
 	}
 	return s.renderV2Link(l), nil
 }

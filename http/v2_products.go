@@ -84,7 +84,7 @@ func (s *Server) listV2Products(r *http.Request, scope checkout.Scope) (any, err
 
 func v2ProductAnswer(p *checkout.Product, err error) (any, error) {
 	if err != nil {
-		return nil, v2Explain(err, nil)
+		return nil, err
 	}
 	return renderV2Product(p), nil
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
@@ -197,87 +196,4 @@ func renderV2Link(l *checkout.PaymentLink, publicURL string) *v2Link {
 		out.Metadata = map[string]string{}
 	}
 	return out
-}
-
-// v2Names are the dialect's names of canonical parameters, for errors: a
-// service error names what the caller sent in its own words.
-var v2Names = map[string]string{
-	"amount": "amountMinor", "success_url": "successUrl", "cancel_url": "cancelUrl",
-	"payment_method_types": "allowedMethods", "companion_device": "companionDeviceId",
-	"invoice": "invoiceId", "product": "productId", "unit_amount": "amountMinor",
-	"customer_email": "customerEmail", "customer_name": "customerName", "due_date": "dueDate",
-	"expires_at": "expiresAt", "restrictions[completed_sessions][limit]": "maxCompletedSessions",
-	"after_completion[redirect][url]": "successUrl",
-}
-
-// v2Error renames the parameter of a service error to the dialect's name
-// (status, code and kind stay canonical): line_items[0][product] becomes
-// lineItems[0].productId, a snake_case name its camelCase.
-func v2Error(err error) error {
-	if named, ok := err.(v2Named); ok {
-		return named.error // toErrorBody takes a *checkout.Error as it is
-	}
-	var e *checkout.Error
-	// An unknown parameter is named as the caller sent it: renamed, an
-	// unknown "amount" would read as the real amountMinor.
-	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
-		return err
-	}
-	name := v2Param(e.Param)
-	if name == e.Param {
-		return err
-	}
-	c := *e
-	c.Param = name
-	return &c
-}
-
-// v2Named marks an error whose parameter is already the dialect's name,
-// for v2Error to leave as it is: a decoding error names a field as the
-// caller spelled it (an unknown success_url stays success_url, not
-// successUrl).
-type v2Named struct{ error }
-
-func (e v2Named) Unwrap() error { return e.error }
-
-// v2Param is the dialect's name of canonical parameter p.
-func v2Param(p string) string {
-	if n, ok := v2Names[p]; ok {
-		return n
-	}
-	head, rest, _ := strings.Cut(p, "[")
-	var b strings.Builder
-	b.WriteString(v2Word(head))
-	// [0][product] → [0].productId: indexes stay in brackets, names
-	// become dotted camelCase.
-	for rest != "" {
-		seg, after, _ := strings.Cut(rest, "]")
-		rest = strings.TrimPrefix(after, "[")
-		if seg == "" {
-			continue
-		}
-		switch {
-		case seg[0] >= '0' && seg[0] <= '9':
-			b.WriteString("[" + seg + "]")
-		case head == "metadata": // a merchant's key, as sent
-			b.WriteString("." + seg)
-		default:
-			b.WriteString("." + v2Word(seg))
-		}
-	}
-	return b.String()
-}
-
-// v2Word is one snake_case name in camelCase, or its v2Names entry.
-func v2Word(w string) string {
-	if n, ok := v2Names[w]; ok {
-		return n
-	}
-	parts := strings.Split(w, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -22,38 +23,74 @@ import (
 // v2SessionBody is the create body, camelCase as the seed writes it.
 // Pointers tell an absent field from a zero one.
 type v2SessionBody struct {
-	InvoiceID         *string           `json:"invoiceId"`
-	ProductID         *string           `json:"productId"`
-	Quantity          *int64            `json:"quantity"`
-	AmountMinor       *int64            `json:"amountMinor"`
-	Currency          *string           `json:"currency"`
-	SuccessURL        string            `json:"successUrl"`
-	CancelURL         string            `json:"cancelUrl"`
-	AllowedMethods    []string          `json:"allowedMethods"`
-	CompanionDeviceID string            `json:"companionDeviceId"`
-	Metadata          map[string]string `json:"metadata"`
+	InvoiceID         *string
+	ProductID         *string
+	Quantity          *int64
+	AmountMinor       *int64
+	Currency          *string
+	SuccessURL        string
+	CancelURL         string
+	AllowedMethods    []string
+	CompanionDeviceID string
+	Metadata          map[string]string
 }
 
-// v2Sources are the three fields that say what a session charges.
-var v2Sources = []string{"invoiceId", "productId", "amountMinor"}
-
-func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+// decodeV2Session reads the create body (JSON, or a form as every
+// params.Values room takes), and the names of its fields in the order
+// sent.
+func decodeV2Session(r *http.Request) (*v2SessionBody, []string, error) {
 	body, err := readBody(nil, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
-	var b v2SessionBody
-	if err := decodeStrict(r, &b); err != nil {
-		return nil, err
-	}
-	p, err := b.params(topLevelKeys(body))
+	v, err := requestParams(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var b v2SessionBody
+	if s, ok := v.String("invoiceId"); ok {
+		b.InvoiceID = &s
+	}
+	if s, ok := v.String("productId"); ok {
+		b.ProductID = &s
+	}
+	if n, ok := v.Int("quantity"); ok {
+		b.Quantity = &n
+	}
+	if n, ok := v.Int("amountMinor"); ok {
+		b.AmountMinor = &n
+	}
+	if s, ok := v.String("currency"); ok {
+		b.Currency = &s
+	}
+	b.SuccessURL, _ = v.String("successUrl")
+	b.CancelURL, _ = v.String("cancelUrl")
+	b.AllowedMethods, _ = v.Strings("allowedMethods")
+	b.CompanionDeviceID, _ = v.String("companionDeviceId")
+	b.Metadata, _ = v.StringMap("metadata")
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	return &b, topLevelKeys(body), nil
+}
+
+func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
+	b, order, err := decodeV2Session(r)
+	if err != nil {
+		return nil, v2Decoded(err)
+	}
+	p, err := b.params(order)
+	if err != nil {
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.CreateSession(r.Context(), scope, p)
+	if err != nil && b.ProductID != nil {
+		// The session's one line is productId and quantity here.
+		return nil, v2LineNames{err, v2ProductLine}
+	}
 	if err != nil {
-		return nil, v2SessionError(err, b.ProductID != nil)
+		return nil, err
 	}
 	return renderV2Session(sess, s.svc.PublicURL()), nil
 }
@@ -116,12 +153,20 @@ func (b *v2SessionBody) params(order []string) (*service.SessionParams, error) {
 	return p, nil
 }
 
-// topLevelKeys are the keys of the JSON object body in the order sent
-// (nil if it is not one: decodeStrict has refused it by then).
+// topLevelKeys are the top-level names of a body the decoding took, in
+// the order sent: a JSON object's keys, or a form's names before any
+// bracket.
 func topLevelKeys(body []byte) []string {
 	d := json.NewDecoder(bytes.NewReader(body))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return nil
+		var keys []string
+		for _, kv := range strings.Split(string(body), "&") {
+			k, _, _ := strings.Cut(kv, "=")
+			k, _ = url.QueryUnescape(k)
+			k, _, _ = strings.Cut(k, "[")
+			keys = append(keys, k)
+		}
+		return keys
 	}
 	var keys []string
 	for d.More() {
@@ -139,42 +184,9 @@ func topLevelKeys(body []byte) []string {
 	return keys
 }
 
-// v2SessionError names the field of a refused create as the caller sent
-// it: a product session's one line is productId and quantity here, and
-// line_items its total. Other names are v2Error's; a message that begins
-// with the canonical name begins with the dialect's.
-func v2SessionError(err error, product bool) error {
-	var e *checkout.Error
-	if !errors.As(err, &e) || e.Param == "" || e.Code == "parameter_unknown" {
-		return err
-	}
-	name := v2Param(e.Param)
-	if product {
-		switch e.Param {
-		case "line_items[0][product]", "line_items[0][price_data][currency]":
-			name = "productId"
-		case "line_items[0][quantity]":
-			name = "quantity"
-		case "line_items": // the price times quantity: too small is the
-			// product's price, too large the quantity asked
-			name = "productId"
-			if e.Code == "amount_too_large" {
-				name = "quantity"
-			}
-		}
-	}
-	if name == e.Param {
-		return err
-	}
-	c := *e
-	c.Param = name
-	c.Message = renameLeading(e.Message, e.Param, name)
-	return &c
-}
-
 func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.GetSession(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
@@ -187,7 +199,7 @@ func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error
 // is the canonical state error (400), saying why.
 func (s *Server) expireV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
-		return nil, err
+		return nil, v2Decoded(err)
 	}
 	sess, err := s.svc.ExpireSession(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
@@ -211,7 +223,7 @@ type v2SessionFilter struct {
 
 func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, error) {
 	publicURL := s.svc.PublicURL()
-	data, more, err := listPage(r, scope, v2Cursor, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
+	return v2ListOf(r, scope, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
 		f := v2SessionFilter{SessionFilter: checkout.SessionFilter{ListParams: p}}
 		if st, ok := v.String("status"); ok {
 			if canonical, ok := v2Statuses[st]; ok {
@@ -227,8 +239,4 @@ func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, err
 		}
 		return s.svc.ListSessions(ctx, scope, f.SessionFilter)
 	}, func(sess *checkout.Session) *v2Session { return renderV2Session(sess, publicURL) })
-	if err != nil {
-		return nil, err
-	}
-	return v2List{Data: data, HasMore: more}, nil
 }

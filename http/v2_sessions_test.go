@@ -338,14 +338,14 @@ func TestV2SessionBadInput(t *testing.T) {
 			{"product then invoice", `{"productId":"` + prod + `","invoiceId":"` + paid + `",` + urls + `}`, "invoiceId", "one of"},
 			{"amountMinor 0", with("amountMinor", 0), "amountMinor", "amountMinor must be at least"},
 			{"amountMinor negative", with("amountMinor", -100), "amountMinor", ""},
-			{"amountMinor a string", with("amountMinor", "2500"), "amountMinor", "number"},
-			{"amountMinor a float", with("amountMinor", 25.5), "amountMinor", "number"},
+			{"amountMinor a string", with("amountMinor", "2500"), "amountMinor", "integer"},
+			{"amountMinor a float", with("amountMinor", 25.5), "amountMinor", "integer"},
 			{"amountMinor without currency", with("currency", nil), "currency", "required"},
 			{"unknown currency", with("currency", "XYZ"), "currency", "ISO 4217"},
 			{"currency with productId", product("currency", "USD"), "currency", "amountMinor"},
 			{"currency with invoiceId", invoice(theirs, "currency", "USD"), "currency", "amountMinor"},
 			{"quantity 0", product("quantity", 0), "quantity", ""},
-			{"quantity a string", product("quantity", "2"), "quantity", "number"},
+			{"quantity a string", product("quantity", "2"), "quantity", "integer"},
 			{"quantity without productId", with("quantity", 2), "quantity", "productId"},
 			{"productId empty", product("productId", ""), "productId", "empty"},
 			{"unknown product", product("productId", "prod_nope"), "productId", "no such product"},
@@ -367,10 +367,10 @@ func TestV2SessionBadInput(t *testing.T) {
 			{"successUrl not a URL", with("successUrl", "not a url"), "successUrl", "successUrl "},
 			{"no successUrl", with("successUrl", nil), "successUrl", "successUrl is required"},
 			{"cancelUrl javascript", with("cancelUrl", "javascript:alert(1)"), "cancelUrl", "cancelUrl"},
-			{"unknown field", with("amount", 2500), "amount", "unknown field"},
-			{"a canonical name", with("success_url", "https://a.example"), "success_url", "unknown field"},
+			{"unknown field", with("amount", 2500), "amount", "unknown parameter"},
+			{"a canonical name", with("success_url", "https://a.example"), "success_url", "unknown parameter"},
 			{"metadata too many keys", with("metadata", tooMany), "metadata", "at most"},
-			{"metadata not strings", with("metadata", map[string]any{"n": 1}), "metadata", "string"},
+			{"metadata not strings", with("metadata", map[string]any{"n": 1}), "metadata.n", "string"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				s0, e0 := e.counts()
@@ -432,6 +432,36 @@ func TestV2SessionBadInput(t *testing.T) {
 			t.Errorf("after refused calls the session is %s", st)
 		}
 	})
+}
+
+// TestV2SessionForm: a session's body may be a form, decoded as every
+// v2 room's is; of two sources the second one sent is refused, in a form
+// as in JSON.
+func TestV2SessionForm(t *testing.T) {
+	e := newEnv(t)
+	form := func(body string) *response {
+		t.Helper()
+		return e.do("POST", "/v2/checkout-sessions", "", "application/x-www-form-urlencoded", []byte(body), "x-api-key", e.key)
+	}
+	const urls = "successUrl=https%3A%2F%2Fshop.example%2Fok&cancelUrl=https%3A%2F%2Fshop.example%2Fno"
+	r := form("amountMinor=2500&currency=USD&" + urls + "&allowedMethods[0]=card&metadata[order]=7")
+	if r.status != 200 || r.get("data", "amountMinor") != 2500.0 || r.str("data", "metadata", "order") != "7" || fmt.Sprint(r.get("data", "allowed_methods")) != "[card]" {
+		t.Fatalf("a form session: %d %s", r.status, r.body)
+	}
+	s0, e0 := e.counts()
+	for body, param := range map[string]string{
+		"invoiceId=in_1&amountMinor=100&currency=USD&" + urls: "amountMinor",
+		"amountMinor=100&currency=USD&invoiceId=in_1&" + urls: "invoiceId",
+		"amountMinor=ten&currency=USD&" + urls:                "amountMinor",
+		"amountMinor=100&currency=USD&amount=1&" + urls:       "amount",
+	} {
+		if r := form(body); r.status != 400 || r.str("error", "param") != param {
+			t.Errorf("%s: %d %s, want 400 naming %s", body, r.status, r.body, param)
+		}
+	}
+	if s1, e1 := e.counts(); s1 != s0 || e1 != e0 {
+		t.Errorf("refused forms wrote: sessions %d→%d, events %d→%d", s0, s1, e0, e1)
+	}
 }
 
 // TestV2SessionProduct: a product's session charges its price when the
