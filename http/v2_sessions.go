@@ -55,7 +55,7 @@ func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, er
 	if err != nil {
 		return nil, v2SessionError(err, b.ProductID != nil)
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
 }
 
 // params checks the choice of source (exactly one of invoiceId, productId
@@ -180,7 +180,14 @@ func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
+}
+
+// v2SessionAnswer is sess in seed 002's shape with its device push.
+func (s *Server) v2SessionAnswer(ctx context.Context, sess *checkout.Session) *v2Session {
+	out := renderV2Session(sess, s.svc.PublicURL())
+	out.DevicePush = s.devicePush(ctx, sess).v2()
+	return out
 }
 
 // expireV2Session expires an open session now; a completed or expired one
@@ -193,7 +200,7 @@ func (s *Server) expireV2Session(r *http.Request, scope checkout.Scope) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
 }
 
 // v2Statuses are the dialect's list filters: its four statuses.
@@ -226,7 +233,11 @@ func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, err
 			return checkout.Page[*checkout.Session]{}, checkout.Invalid("status", "parameter_invalid", "status must be one of open, completed, expired, canceled; got '%s'", *f.badStatus)
 		}
 		return s.svc.ListSessions(ctx, scope, f.SessionFilter)
-	}, func(sess *checkout.Session) *v2Session { return renderV2Session(sess, publicURL) })
+	}, func(sess *checkout.Session) *v2Session {
+		out := renderV2Session(sess, publicURL)
+		out.DevicePush = s.devicePush(r.Context(), sess).v2()
+		return out
+	})
 	if err != nil {
 		return nil, err
 	}
