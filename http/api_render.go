@@ -42,6 +42,7 @@ type sessionJSON struct {
 	PaymentMethodTypes []string          `json:"payment_method_types"`
 	Provider           *string           `json:"provider"`
 	CompanionDevice    *string           `json:"companion_device"`
+	DevicePush         *devicePushJSON   `json:"device_push"` // set by renderSession (api_devicepush.go)
 	Metadata           map[string]string `json:"metadata"`
 	ExpiresAt          string            `json:"expires_at"`
 	CreatedAt          string            `json:"created_at"`
@@ -131,9 +132,11 @@ func optString(s string) *string {
 	return &s
 }
 
-// renderSession is the API's JSON of sess.
-func (s *Server) renderSession(sess *checkout.Session) *sessionJSON {
-	return renderSessionAt(sess, s.svc.PublicURL())
+// renderSession is the API's JSON of sess, with its device push.
+func (s *Server) renderSession(ctx context.Context, sess *checkout.Session) *sessionJSON {
+	out := renderSessionAt(sess, s.svc.PublicURL())
+	out.DevicePush = s.devicePush(ctx, sess).canonical()
+	return out
 }
 
 // renderSessionAt is the API's JSON of sess, whose page is served under

@@ -22,7 +22,7 @@ func (s *Server) createSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return s.renderSession(r.Context(), sess), nil
 }
 
 // decodeSessionParams reads seed 001's create parameters, plus Stripe's
@@ -69,11 +69,12 @@ func (s *Server) getSession(r *http.Request, scope checkout.Scope) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return s.renderSession(r.Context(), sess), nil
 }
 
 func (s *Server) listSessions(r *http.Request, scope checkout.Scope) (any, error) {
-	return canonicalList(r, scope, "/v1/checkout/sessions", sessionFilter, s.svc.ListSessions, s.renderSession)
+	return canonicalList(r, scope, "/v1/checkout/sessions", sessionFilter, s.svc.ListSessions,
+		func(sess *checkout.Session) *sessionJSON { return s.renderSession(r.Context(), sess) })
 }
 
 func sessionFilter(v *params.Values, p checkout.ListParams) checkout.SessionFilter {
@@ -99,7 +100,7 @@ func (s *Server) expireSession(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.renderSession(sess), nil
+	return s.renderSession(r.Context(), sess), nil
 }
 
 // listLineItems pages through a session's line items, Stripe's

@@ -295,19 +295,21 @@ func successURL(sess *checkout.Session) string {
 // open, otherwise a page about its state.
 func (s *Server) showSession(w http.ResponseWriter, r *http.Request) {
 	sess, acct, err := s.svc.OpenSession(r.Context(), r.PathValue("id"))
-	s.showOpened(w, r, sess, acct, err)
+	s.showOpened(w, r, sess, acct, err, false)
 }
 
 // showTokenSession is the page at /p/{token}, seed 002's URL of a session:
 // the same page, found by the session's public token. Its forms post to
-// the session's own routes, as every page's do.
+// the session's own routes, as every page's do; its link to continue on
+// another device is by the token too, so that the code is of this URL.
 func (s *Server) showTokenSession(w http.ResponseWriter, r *http.Request) {
 	sess, acct, err := s.svc.OpenSessionByToken(r.Context(), r.PathValue("token"))
-	s.showOpened(w, r, sess, acct, err)
+	s.showOpened(w, r, sess, acct, err, true)
 }
 
-// showOpened writes the page of sess, just opened (or err).
-func (s *Server) showOpened(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, err error) {
+// showOpened writes the page of sess, just opened (or err); byToken when
+// it was opened at /p/{token}.
+func (s *Server) showOpened(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, err error, byToken bool) {
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -321,6 +323,9 @@ func (s *Server) showOpened(w http.ResponseWriter, r *http.Request, sess *checko
 		}
 	}
 	d := s.pageFor(r, sess, acct)
+	if byToken && d.Handoff != "" {
+		d.Handoff = tokenHandoffPath(sess)
+	}
 	if sess.Status == checkout.SessionOpen {
 		d.Alert = s.deviceOutcomeAlert(r, sess, d.Lang)
 	}

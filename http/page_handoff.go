@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 
+	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/service"
 )
 
@@ -19,22 +20,45 @@ import (
 // handoffPath is the path of the session's handoff page.
 func handoffPath(sessionID string) string { return "/checkout/" + sessionID + "/handoff" }
 
-// showHandoff shows the QR code of an open session's page, with the way
-// back to it.
+// tokenHandoffPath is the handoff page of sess's page at /p/{token}.
+func tokenHandoffPath(sess *checkout.Session) string { return "/p/" + sess.PublicToken + "/handoff" }
+
+// showHandoff shows the QR code of an open session's page at
+// /checkout/{id}, with the way back to it.
 func (s *Server) showHandoff(w http.ResponseWriter, r *http.Request) {
 	sess, acct, err := s.svc.FindSessionPage(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	s.handoff(w, r, sess, acct, "/checkout/"+sess.ID, service.SessionURL(s.svc.PublicURL(), sess.ID))
+}
+
+// showTokenHandoff is the handoff page of the page at /p/{token}: its code
+// is that URL, the one the customer is on. The token finds the session as
+// /p/{token} does (compared whole, in constant time); any other is not
+// found.
+func (s *Server) showTokenHandoff(w http.ResponseWriter, r *http.Request) {
+	sess, acct, err := s.svc.OpenSessionByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.handoff(w, r, sess, acct, "/p/"+sess.PublicToken, service.PageURL(s.svc.PublicURL(), sess))
+}
+
+// handoff writes the page with the QR code of pageURL, the address of
+// sess's page at path, and the way back to it. A session that is over has
+// nothing to continue: its page says why.
+func (s *Server) handoff(w http.ResponseWriter, r *http.Request, sess *checkout.Session, acct *checkout.Account, path, pageURL string) {
 	d := s.pageFor(r, sess, acct)
-	if d.Handoff == "" { // over: nothing to continue; the session's page says why
-		http.Redirect(w, r, d.Action, http.StatusSeeOther)
+	if d.Handoff == "" {
+		http.Redirect(w, r, path, http.StatusSeeOther)
 		return
 	}
 	d.Kind, d.Heading, d.Body = "status", tr(d.Lang, "handoff"), tr(d.Lang, "handoff_scan")
-	d.HandoffQR = qrSVG(service.SessionURL(s.svc.PublicURL(), sess.ID), tr(d.Lang, "handoff_label"))
-	d.ContinueURL, d.ContinueLabel, d.Handoff = d.Action, tr(d.Lang, "handoff_back"), ""
+	d.HandoffQR = qrSVG(pageURL, tr(d.Lang, "handoff_label"))
+	d.ContinueURL, d.ContinueLabel, d.Handoff = path, tr(d.Lang, "handoff_back"), ""
 	s.renderPage(w, r, d, http.StatusOK, sess)
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	chttp "github.com/checkoutd/checkoutd/http"
 )
 
 // TestPageHandoff: an open session's page links to a page with the QR code
@@ -54,4 +56,47 @@ func qrOf(body string) string {
 	}
 	j := strings.Index(body[i:], "</svg>")
 	return body[i : i+j]
+}
+
+// TestPageHandoffByToken: the page at /p/{token} links to a handoff page
+// whose code is that URL, the one the customer is on (not /checkout/{id}),
+// with the way back to it; the page at /checkout/{id} keeps its own. A
+// wrong token, or the id in its place, is not found.
+func TestPageHandoffByToken(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.v2Create(t, e.key, map[string]any{"amountMinor": 500, "currency": "GHS", "successUrl": "https://shop.example/ok", "cancelUrl": "https://shop.example/no"})
+	id, tok, pageURL := c.str("data", "id"), c.str("data", "publicToken"), c.str("data", "url")
+	if !strings.HasSuffix(pageURL, "/p/"+tok) {
+		t.Fatalf("url %q", pageURL)
+	}
+	page := e.openOK(t, "/p/"+tok)
+	link := page.byID("handoff")
+	if link == nil || attr(link, "href") != "/p/"+tok+"/handoff" {
+		t.Fatalf("the /p/ page's handoff link: %v", link)
+	}
+	h := e.openOK(t, "/p/"+tok+"/handoff")
+	if got := chttp.QRDrawingOf(h.body); got == "" || got != chttp.QRDrawing(pageURL) {
+		t.Fatalf("the code is not of %s", pageURL)
+	}
+	if back := h.byID("continue"); back == nil || attr(back, "href") != "/p/"+tok {
+		t.Errorf("the way back does not lead to /p/%s", tok)
+	}
+	// /checkout/{id}'s handoff keeps its own address.
+	if e.openOK(t, "/checkout/"+id).byID("handoff") == nil {
+		t.Fatal("the /checkout/ page has no handoff link")
+	}
+	if got := chttp.QRDrawingOf(e.openOK(t, "/checkout/"+id+"/handoff").body); got != chttp.QRDrawing(testPublicURL+"/checkout/"+id) {
+		t.Error("the /checkout/ page's code is not of its own address")
+	}
+	for _, bad := range []string{tok[:len(tok)-1] + "x", id, "pt_nothing"} {
+		if r := e.fetch(t, http.MethodGet, "/p/"+bad+"/handoff", nil); r.status != http.StatusNotFound {
+			t.Errorf("/p/%s/handoff: %d", bad, r.status)
+		}
+	}
+	if r := e.v2("POST", "/v2/checkout-sessions/"+id+"/expire", e.key, nil); r.status != 200 {
+		t.Fatalf("expire: %d %s", r.status, r.body)
+	}
+	if r := e.fetch(t, http.MethodGet, "/p/"+tok+"/handoff", nil); r.status != http.StatusSeeOther || r.header.Get("Location") != "/p/"+tok {
+		t.Errorf("the handoff page of an expired session: %d %s", r.status, r.header.Get("Location"))
+	}
 }

@@ -20,7 +20,7 @@ import (
 // in-store companion device: it signs in with the device token (kept in an
 // HttpOnly, SameSite=Strict cookie scoped to /terminal), shows the payments
 // pushed to the device with Approve and Decline buttons (plain forms, so it
-// works without JavaScript), reloads itself now and then without
+// works without JavaScript; Approve for the simulator's payments only), reloads itself now and then without
 // JavaScript and at once with it (server-sent events). Its reports go
 // through the same service call as the device API's. An approval is
 // refused there, as for any device, in live mode and for a payment its
@@ -48,6 +48,12 @@ type terminalData struct {
 type terminalPush struct {
 	SessionID, Amount, Description string
 	Items                          []terminalItem
+	// Simulated is true for the simulator's payments, the only ones this
+	// page can approve. Another provider's (Stripe's) is decided by the
+	// provider alone, the card taken in a companion app with its SDK
+	// (Stripe Terminal's): the page offers Decline only, which calls the
+	// payment off at the provider.
+	Simulated bool
 }
 
 type terminalItem struct {
@@ -125,7 +131,8 @@ func (s *Server) terminalFor(r *http.Request, d *checkout.Device, token string, 
 		return
 	}
 	for _, p := range pushes {
-		tp := terminalPush{SessionID: p.Session.ID, Amount: formatMoney(p.Payment.Amount, p.Payment.Currency, "en"), Description: p.Session.Description}
+		tp := terminalPush{SessionID: p.Session.ID, Amount: formatMoney(p.Payment.Amount, p.Payment.Currency, "en"), Description: p.Session.Description,
+			Simulated: p.Payment.Provider == "sim"}
 		for _, li := range p.Session.LineItems {
 			tp.Items = append(tp.Items, terminalItem{Name: li.Name, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, "en")})
 		}

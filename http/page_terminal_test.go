@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/checkoutd/checkoutd/checkout"
 )
 
 // TestTerminalPage: a device signs in on /terminal with its token, sees the
@@ -106,4 +108,39 @@ func TestTerminalStreamSeesPushBeforeItOpens(t *testing.T) {
 		}
 	}
 	t.Fatalf("the terminal's stream ended without a change event: %v", sc.Err())
+}
+
+// TestTerminalStripePushHasNoApprove: a payment Stripe decides is not
+// approved from /terminal (the device's word is not the outcome): the page
+// says the card is taken with Stripe Terminal and keeps Decline, which
+// calls the intent off; the session stays open.
+func TestTerminalStripePushHasNoApprove(t *testing.T) {
+	e, rec := terminalEnvOn(t, newPageEnv(t))
+	dev, tok := e.pairedDevice(e.key, "Phone")
+	id := e.inStoreSession(e.key, dev, nil).str("id")
+	if ps := e.sessionPayments(scopeA, id); len(ps) != 1 || ps[0].Provider != "stripe" {
+		t.Fatalf("payments %+v", ps)
+	}
+	e.fetch(t, "POST", "/terminal/login", url.Values{"token": {tok}})
+	page := e.openOK(t, "/terminal")
+	page.mustContain("GH₵50.00", "Take the card in the companion app with Stripe Terminal", "Decline")
+	if page.byID("approve-"+id) != nil || strings.Contains(page.text(), "Approve") {
+		t.Fatalf("a Stripe push offers Approve: %s", page.text())
+	}
+	if done := page.submit("decline-"+id, nil); done.location() != "/terminal" {
+		t.Fatalf("decline leads to %s (%d %s)", done.location(), done.status, done.text())
+	}
+	if p := e.sessionPayments(scopeA, id)[0]; !p.Status.Final() || p.Status == checkout.PaymentSucceeded {
+		t.Fatalf("payment after Decline: %+v", p)
+	}
+	canceled := false
+	for _, q := range rec.Requests() {
+		canceled = canceled || q.Path == "/v1/payment_intents/pi_tm/cancel"
+	}
+	if !canceled {
+		t.Error("Decline did not call the intent off at Stripe")
+	}
+	if s := e.session(t, id); s.str("status") != "open" {
+		t.Fatalf("session after Decline: %s", s.body)
+	}
 }

@@ -135,7 +135,8 @@ func (s *Server) routes() {
 	s.handle("POST /checkout/{id}/pay", http.HandlerFunc(s.pay))
 	s.handle("POST /checkout/{id}/cancel", http.HandlerFunc(s.cancelFromPage)) // seed 003's sessions: the cancel link
 	s.handle("POST /checkout/{id}/promotion_code", http.HandlerFunc(s.promotionCode))
-	s.handle("GET /checkout/{id}/handoff", http.HandlerFunc(s.showHandoff)) // continue on another device
+	s.handle("GET /checkout/{id}/handoff", http.HandlerFunc(s.showHandoff))  // continue on another device
+	s.handle("GET /p/{token}/handoff", http.HandlerFunc(s.showTokenHandoff)) // the same, for the page at /p/{token}
 	s.handle("GET /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.showChallenge))
 	s.handle("POST /checkout/{id}/3ds/{payment}", http.HandlerFunc(s.challenge))
 	s.handle("GET /checkout/{id}/action/{payment}", http.HandlerFunc(s.showNextAction)) // a provider's script finishes the payment

@@ -29,6 +29,7 @@ type v2Session struct {
 	ProductID         *string           `json:"productId"`
 	Quantity          *int64            `json:"quantity"`
 	CompanionDeviceID *string           `json:"companionDeviceId"`
+	DevicePush        *v2DevicePush     `json:"devicePush"` // set by the handlers (api_devicepush.go)
 	SuccessURL        string            `json:"successUrl"`
 	CancelURL         string            `json:"cancelUrl"`
 	PaymentID         *string           `json:"paymentId"`

@@ -92,7 +92,7 @@ func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
 }
 
 // params checks the choice of source (exactly one of invoiceId, productId
@@ -192,7 +192,14 @@ func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
+}
+
+// v2SessionAnswer is sess in seed 002's shape with its device push.
+func (s *Server) v2SessionAnswer(ctx context.Context, sess *checkout.Session) *v2Session {
+	out := renderV2Session(sess, s.svc.PublicURL())
+	out.DevicePush = s.devicePush(ctx, sess).v2()
+	return out
 }
 
 // expireV2Session expires an open session now; a completed or expired one
@@ -205,7 +212,7 @@ func (s *Server) expireV2Session(r *http.Request, scope checkout.Scope) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return renderV2Session(sess, s.svc.PublicURL()), nil
+	return s.v2SessionAnswer(r.Context(), sess), nil
 }
 
 // v2Statuses are the dialect's list filters: its four statuses.
@@ -222,7 +229,6 @@ type v2SessionFilter struct {
 }
 
 func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, error) {
-	publicURL := s.svc.PublicURL()
 	return v2ListOf(r, scope, func(v *params.Values, p checkout.ListParams) v2SessionFilter {
 		f := v2SessionFilter{SessionFilter: checkout.SessionFilter{ListParams: p}}
 		if st, ok := v.String("status"); ok {
@@ -238,5 +244,5 @@ func (s *Server) listV2Sessions(r *http.Request, scope checkout.Scope) (any, err
 			return checkout.Page[*checkout.Session]{}, checkout.Invalid("status", "parameter_invalid", "status must be one of open, completed, expired, canceled; got '%s'", *f.badStatus)
 		}
 		return s.svc.ListSessions(ctx, scope, f.SessionFilter)
-	}, func(sess *checkout.Session) *v2Session { return renderV2Session(sess, publicURL) })
+	}, func(sess *checkout.Session) *v2Session { return s.v2SessionAnswer(r.Context(), sess) })
 }

@@ -1,0 +1,101 @@
+package http
+
+import (
+	"context"
+	"slices"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// What became of a session's push to its in-store device, in the session's
+// answers (canonical device_push, seed 002's devicePush): an in_store-only
+// session is pushed at creation, and a push that failed there leaves the
+// session open with nothing else saying so. It is read from the session's
+// newest in_store payment; null for a session without a device, or not
+// pushed yet (one with other methods, until in_store is chosen). Event
+// snapshots carry null: it is not part of the stored session.
+
+// devicePushState is a push's outcome in neither dialect's casing.
+type devicePushState struct {
+	Status                      string // pending, succeeded or failed
+	FailureCode, FailureMessage string
+}
+
+// Push states.
+const (
+	pushPending   = "pending"
+	pushSucceeded = "succeeded"
+	pushFailed    = "failed"
+)
+
+// notPushedCode is the failure of an in_store-only session that has no
+// in_store payment: the push at its creation was refused before one was
+// recorded (its device no longer active, no provider for in_store).
+const notPushedCode = "device_push_failed"
+
+// devicePushOf is sess's push, from its payments (newest first); nil when
+// there is none to speak of.
+func devicePushOf(sess *checkout.Session, payments []*checkout.Payment) *devicePushState {
+	if sess.CompanionDevice == "" || !slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodInStore)) {
+		return nil
+	}
+	for _, p := range payments {
+		if p.Method != checkout.MethodInStore {
+			continue
+		}
+		switch {
+		case p.Status == checkout.PaymentSucceeded:
+			return &devicePushState{Status: pushSucceeded}
+		case p.Status.Final(): // failed or canceled: declined, timed out, called off, or the provider refused it
+			return &devicePushState{Status: pushFailed, FailureCode: p.FailureCode, FailureMessage: p.FailureMessage}
+		}
+		return &devicePushState{Status: pushPending}
+	}
+	if len(sess.PaymentMethodTypes) == 1 && sess.Status == checkout.SessionOpen {
+		return &devicePushState{Status: pushFailed, FailureCode: notPushedCode,
+			FailureMessage: "The session could not be pushed to its in-store device; it stays open. The server's log says why."}
+	}
+	return nil
+}
+
+// devicePush reads sess's payments for devicePushOf, only for a session
+// with a device. A store error is logged and reads as no push.
+func (s *Server) devicePush(ctx context.Context, sess *checkout.Session) *devicePushState {
+	if sess.CompanionDevice == "" || !slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodInStore)) {
+		return nil
+	}
+	page, err := s.svc.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}, SessionID: sess.ID})
+	if err != nil {
+		s.log.Error("reading a session's device push failed", "session", sess.ID, "err", err)
+		return nil
+	}
+	return devicePushOf(sess, page.Items)
+}
+
+// devicePushJSON is the canonical API's device_push.
+type devicePushJSON struct {
+	Status         string  `json:"status"`
+	FailureCode    *string `json:"failure_code"`
+	FailureMessage *string `json:"failure_message"`
+}
+
+func (d *devicePushState) canonical() *devicePushJSON {
+	if d == nil {
+		return nil
+	}
+	return &devicePushJSON{Status: d.Status, FailureCode: optString(d.FailureCode), FailureMessage: optString(d.FailureMessage)}
+}
+
+// v2DevicePush is seed 002's devicePush.
+type v2DevicePush struct {
+	Status         string  `json:"status"`
+	FailureCode    *string `json:"failureCode"`
+	FailureMessage *string `json:"failureMessage"`
+}
+
+func (d *devicePushState) v2() *v2DevicePush {
+	if d == nil {
+		return nil
+	}
+	return &v2DevicePush{Status: d.Status, FailureCode: optString(d.FailureCode), FailureMessage: optString(d.FailureMessage)}
+}

@@ -1,0 +1,53 @@
+package http
+
+import (
+	"testing"
+
+	"github.com/checkoutd/checkoutd/checkout"
+)
+
+// TestDevicePushOf: the push state from a session's payments, the newest
+// in_store one deciding; an in_store-only open session with none was
+// refused its push at creation (device_push_failed).
+func TestDevicePushOf(t *testing.T) {
+	inStore := &checkout.Session{Status: checkout.SessionOpen, CompanionDevice: "dev_1", PaymentMethodTypes: []string{"in_store"}}
+	both := &checkout.Session{Status: checkout.SessionOpen, CompanionDevice: "dev_1", PaymentMethodTypes: []string{"card", "in_store"}}
+	noDevice := &checkout.Session{Status: checkout.SessionOpen, PaymentMethodTypes: []string{"card"}}
+	expired := &checkout.Session{Status: checkout.SessionExpired, CompanionDevice: "dev_1", PaymentMethodTypes: []string{"in_store"}}
+	card := &checkout.Payment{Method: checkout.MethodCard, Status: checkout.PaymentFailed, FailureCode: "card_declined"}
+	waiting := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentRequiresAction}
+	timedOut := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentFailed, FailureCode: "device_timeout", FailureMessage: "no answer"}
+	revoked := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentCanceled, FailureCode: "device_revoked", FailureMessage: "revoked"}
+	paid := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentSucceeded}
+	for _, c := range []struct {
+		name     string
+		sess     *checkout.Session
+		payments []*checkout.Payment
+		status   string // "" for none
+		code     string
+	}{
+		{"NoDevice", noDevice, nil, "", ""},
+		{"NotChosenYet", both, []*checkout.Payment{card}, "", ""},
+		{"RefusedAtCreation", inStore, nil, pushFailed, notPushedCode},
+		{"OverWithoutPush", expired, nil, "", ""},
+		{"Waiting", inStore, []*checkout.Payment{waiting}, pushPending, ""},
+		{"NewestDecides", inStore, []*checkout.Payment{waiting, timedOut}, pushPending, ""},
+		{"TimedOut", both, []*checkout.Payment{card, timedOut, paid}, pushFailed, "device_timeout"},
+		{"Canceled", inStore, []*checkout.Payment{revoked}, pushFailed, "device_revoked"},
+		{"Succeeded", inStore, []*checkout.Payment{paid}, pushSucceeded, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := devicePushOf(c.sess, c.payments)
+			switch {
+			case c.status == "" && got != nil:
+				t.Fatalf("got %+v, want none", got)
+			case c.status == "":
+			case got == nil || got.Status != c.status || got.FailureCode != c.code || (c.status == pushFailed) != (got.FailureMessage != ""):
+				t.Fatalf("got %+v, want %s %s", got, c.status, c.code)
+			}
+		})
+	}
+	if v := (*devicePushState)(nil).v2(); v != nil {
+		t.Error("no push renders as non-null")
+	}
+}
