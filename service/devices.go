@@ -290,11 +290,14 @@ func (s *Service) RevokeDevice(ctx context.Context, scope checkout.Scope, id str
 
 // cancelPushes ends the payments waiting on device id, just revoked: it
 // can no longer report them, so their sessions are freed now rather than
-// at the push timeout. Canceled, not failed: no card was declined. Best
-// effort: a push missed here is failed by the sweep at its deadline (and
-// a report of it is refused, the token being revoked).
+// at the push timeout. Canceled, not failed: no card was declined. Every
+// push still waiting at its provider is called off, also one the device
+// is no longer shown (timed out, or of a session that ended) whose intent
+// the reconciler has not canceled yet. Best effort: a push missed here is
+// called off by the sweep at its deadline (and a report of it is refused,
+// the token being revoked).
 func (s *Service) cancelPushes(ctx context.Context, scope checkout.Scope, id string) {
-	pushes, err := s.DevicePushes(ctx, scope, id)
+	pushes, err := s.devicePushes(ctx, scope, id, false)
 	if err != nil {
 		s.log.Error("revoked device: listing its pushes failed", "device", id, "err", err)
 		return

@@ -265,10 +265,9 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		// copy the claim's compare-and-set writes over: a push recorded
 		// after this read changed the session (its claim), so this write
 		// fails and the check runs again.
-		if pp.Method == checkout.MethodInStore {
-			if err := s.checkNoPush(ctx, sess); err != nil {
-				return err
-			}
+		// Nor runs another method beside a push: both could take money.
+		if err := s.checkNoPush(ctx, sess, pp.Method); err != nil {
+			return err
 		}
 		if err := sess.Claim(p.ID, now); err != nil {
 			return err
@@ -614,6 +613,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		now       time.Time
 		countLink bool // a completion to count on a link without a limit
 		late      *checkout.Refund
+		completed bool // the session was completed by this result
 	)
 	countRedeemed := false // a redemption to count on an unlimited coupon or code
 	err := retryCAS(func() error {
@@ -673,7 +673,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		// A session of a payment link: counted when it completes, and its
 		// place under the link's limit freed once this payment has ended.
 		// A payment still waiting on the customer (3-D Secure) keeps it.
-		completed := keep && wasOpen && sess.Status == checkout.SessionComplete
+		completed = keep && wasOpen && sess.Status == checkout.SessionComplete
 		countLink = false
 		if sess.PaymentLink != "" && (completed || p.Status.Final()) {
 			link, unlimited, err := s.settleLink(ctx, sess, completed, now)
@@ -749,6 +749,11 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 	}
 	if late != nil {
 		s.askLateRefund(ctx, p, late)
+	}
+	if completed {
+		// Its other payments waiting on a device can no longer be the
+		// session's: called off, so that no card pays it twice.
+		s.callOffPushes(ctx, sess, "the checkout session was paid another way")
 	}
 	if countLink {
 		s.countLinkCompletion(ctx, sess, now)

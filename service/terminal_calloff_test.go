@@ -1,0 +1,157 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/provider/stripe/stripetest"
+	"github.com/checkoutd/checkoutd/service"
+)
+
+// TestInStoreCalledOffWhenSessionEnds: a session that ends (expired by the
+// merchant, canceled, expired by the sweep) while its reader holds the
+// card_present intent has the intent canceled at Stripe and the payment
+// canceled; a success Stripe reports afterwards (the card tapped as the
+// cancel went out) is recorded and refunded in full, never dropped.
+func TestInStoreCalledOffWhenSessionEnds(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		end  func(f *fixture, clock *setClock, id string) error
+	}{
+		{"Expire", func(f *fixture, _ *setClock, id string) error {
+			_, err := f.svc.ExpireSession(f.ctx, f.scope, id)
+			return err
+		}},
+		{"Cancel", func(f *fixture, _ *setClock, id string) error {
+			_, err := f.svc.CancelSession(f.ctx, f.scope, id)
+			return err
+		}},
+		{"Sweep", func(f *fixture, clock *setClock, id string) error {
+			clock.Add(checkout.MaxSessionTTL + time.Hour)
+			n, err := f.svc.SweepExpired(f.ctx)
+			if err == nil && n != 1 {
+				t.Errorf("swept %d sessions", n)
+			}
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, rec, clock := terminalFixture(t)
+			intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+			intentAs(rec, "/v1/payment_intents/pi_tm/cancel", "canceled")
+			d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, p := inStoreSession(t, f, d.ID)
+			before := len(rec.Requests())
+			if err := c.end(f, clock, s.ID); err != nil {
+				t.Fatal(err)
+			}
+			canceled := false
+			for _, r := range rec.Requests()[before:] {
+				canceled = canceled || (r.Method == "POST" && r.Path == "/v1/payment_intents/pi_tm/cancel")
+			}
+			if !canceled {
+				t.Fatalf("the reader's intent was not canceled at Stripe: %v", paths(rec.Requests()[before:]))
+			}
+			pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+			if pay.Status != checkout.PaymentCanceled || pay.FailureCode != "session_unavailable" {
+				t.Fatalf("payment after the session ended: %s %s", pay.Status, pay.FailureCode)
+			}
+			if ps := mustPushes(t, f, d.ID); len(ps) != 0 {
+				t.Fatalf("the device still sees %d pushes", len(ps))
+			}
+			// The card was taken all the same: recorded, and refunded.
+			if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "stripe", stripeWebhook(t, f, "evt_late_"+c.name, "payment_intent.succeeded", "succeeded", p.ID)); err != nil {
+				t.Fatal(err)
+			}
+			pay, _ = f.svc.GetPayment(f.ctx, f.scope, p.ID)
+			if pay.Status != checkout.PaymentSucceeded || pay.AmountRefunded != pay.Amount {
+				t.Fatalf("a success after the call-off: %s refunded %d of %d", pay.Status, pay.AmountRefunded, pay.Amount)
+			}
+			if got, _ := f.svc.GetSession(f.ctx, f.scope, s.ID); got.Payment == p.ID || got.Status == checkout.SessionComplete {
+				t.Fatalf("the ended session took the late payment: %+v", got)
+			}
+		})
+	}
+}
+
+// TestInStoreCallOffFailsLeavesPush: a call-off Stripe refuses records
+// nothing (the intent may still take money): the payment keeps waiting,
+// and the reconciler calls it off at its deadline.
+func TestInStoreCallOffFailsLeavesPush(t *testing.T) {
+	f, rec, clock := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, p := inStoreSession(t, f, d.ID)
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"boom"}}`)
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); pay.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("a payment whose call-off failed was recorded %s", pay.Status)
+	}
+	intentAs(rec, "/v1/payment_intents/pi_tm", "requires_payment_method")
+	rec.Forget("/v1/payment_intents/pi_tm/cancel")
+	intentAs(rec, "/v1/payment_intents/pi_tm/cancel", "canceled")
+	clock.Add(service.DefaultDevicePushTimeout + time.Second)
+	if _, err := f.svc.SweepDuePayments(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); !pay.Status.Final() || pay.Status == checkout.PaymentSucceeded {
+		t.Fatalf("the reconciler did not call it off: %s", pay.Status)
+	}
+}
+
+// TestInStorePushRefusesOtherPayments: while a payment waits on the
+// session's device, a card payment of the session is refused naming
+// method, and a second push is refused, also past the push's deadline
+// while its Stripe intent is not called off yet.
+func TestInStorePushRefusesOtherPayments(t *testing.T) {
+	f, rec, clock := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := int64(1500)
+	s, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, SuccessURL: "https://shop.example/ok",
+		CancelURL: "https://shop.example/no", PaymentMethodTypes: []string{"card", "in_store"}, CompanionDevice: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodInStore}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		page, _ := f.store.ListPayments(f.ctx, f.scope, checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}, SessionID: s.ID})
+		return len(page.Items)
+	}
+	_, _, err = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "pm_card_visa"})
+	var ce *checkout.Error
+	if !asError(err, &ce) || ce.Param != "method" || ce.Code != "payment_in_progress" || !strings.Contains(ce.Message, "in-store device") {
+		t.Fatalf("a card payment beside the push: %v", err)
+	}
+	clock.Add(service.DefaultDevicePushTimeout + time.Second)
+	if _, _, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodInStore}); checkout.ErrorKind(err) != checkout.KindState {
+		t.Fatalf("a second push while the first's intent is live: %v", err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d payments written", n)
+	}
+}
+
+// paths are requests rs as "METHOD /path".
+func paths(rs []stripetest.Request) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Method + " " + r.Path
+	}
+	return out
+}
