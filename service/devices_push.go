@@ -325,6 +325,11 @@ func (s *Service) pushed(p *checkout.Payment) {
 		} else if _, decides := prov.(checkout.Poller); decides {
 			return
 		}
+		// Nor once the push has ended (its session ended, called off): a
+		// device answers only what it is still shown.
+		if cur, err := s.store.FindPayment(ctx, p.ID); err != nil || !pushedTo(cur, id) {
+			return
+		}
 		_, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: res})
 		if err != nil && !checkout.IsKind(err, checkout.KindState) {
 			s.log.Error("test device: the outcome could not be recorded", "payment", p.ID, "device", id, "err", err)

@@ -780,14 +780,12 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 // outcome that would come later (Async) a cancellation: the session is
 // not completed waiting for money its invoice can no longer take.
 func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time, refuse bool) (events []*checkout.Event, writeSession bool, err error) {
-	// A payment checkoutd canceled itself, its session having ended before
-	// the customer's step was confirmed, may still have been charged at
-	// the gateway (Stripe takes the money when the customer passes 3-D
-	// Secure): its success is a late success like any other.
-	// Such a payment is never the session's: a session still open (its
-	// payment link's place was taken meanwhile) is not completed by it.
-	chargedAfterCancel := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" &&
-		res.Status == checkout.PaymentSucceeded
+	// A payment checkoutd ended itself may still have been charged at the
+	// gateway (endedByCheckoutd): its success is a late success like any
+	// other. Such a payment is never the session's: a session still open
+	// (its payment link's place was taken meanwhile, its device timed out)
+	// is not completed by it.
+	chargedAfterCancel := endedByCheckoutd(p) && res.Status == checkout.PaymentSucceeded
 	// A deposit that lapsed unpaid may still receive its transfer: the
 	// chain cannot refuse it, so it is recorded (see depositOutcome).
 	lateDeposit := depositLapsed(p) && res.Deposit != nil
@@ -969,6 +967,24 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		sess.Release(p.ID, now, false)
 	}
 	return events, true, nil
+}
+
+// endedByCheckoutd reports whether p is an attempt checkoutd ended itself
+// while its gateway may still take the money: one canceled because its
+// session ended before the customer's step was confirmed (Stripe takes
+// the money when the customer passes 3-D Secure), or an in-store payment
+// failed or canceled at checkoutd's word (a device's decline or cancel, a
+// push timed out, a device revoked, a reader's failure: a card tapped as
+// the call-off went out). A success reported for it is recorded and
+// refunded in full, never dropped.
+func endedByCheckoutd(p *checkout.Payment) bool {
+	switch {
+	case p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable":
+		return true
+	case p.Method == checkout.MethodInStore:
+		return p.Status == checkout.PaymentFailed || p.Status == checkout.PaymentCanceled
+	}
+	return false
 }
 
 // cancelPayment marks a payment canceled (its session was completed by

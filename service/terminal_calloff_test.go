@@ -155,3 +155,115 @@ func paths(rs []stripetest.Request) []string {
 	}
 	return out
 }
+
+// TestInStoreLapseWaitsForCancel: a timed-out reader payment whose intent
+// Stripe will not cancel is never failed, however long that lasts (a
+// failure would let its later success be dropped); each cancel goes under
+// a key of its own, so that Stripe tries it again rather than replay the
+// first refusal; and the success Stripe reports at last is recorded and
+// refunded in full.
+func TestInStoreLapseWaitsForCancel(t *testing.T) {
+	f, rec, clock := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := inStoreSession(t, f, d.ID)
+	intentAs(rec, "/v1/payment_intents/pi_tm", "requires_payment_method")
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"boom"}}`)
+	before := len(rec.Requests())
+	clock.Add(service.DefaultDevicePushTimeout + time.Second)
+	for _, wait := range []time.Duration{0, 25 * time.Hour, 7 * time.Hour} {
+		clock.Add(wait)
+		if _, err := f.svc.SweepDuePayments(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); pay.Status.Final() {
+			t.Fatalf("after %v more: a payment whose intent is live was recorded %s %s", wait, pay.Status, pay.FailureCode)
+		}
+	}
+	keys := map[string]bool{}
+	for _, r := range rec.Requests()[before:] {
+		if r.Path == "/v1/payment_intents/pi_tm/cancel" {
+			k := r.Header.Get("Idempotency-Key")
+			if k == "" || keys[k] {
+				t.Fatalf("a cancel under key %q, used before", k)
+			}
+			keys[k] = true
+		}
+	}
+	if len(keys) < 3 {
+		t.Fatalf("%d cancels tried, want one per sweep", len(keys))
+	}
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "stripe", stripeWebhook(t, f, "evt_lapse_ok", "payment_intent.succeeded", "succeeded", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if pay.Status != checkout.PaymentSucceeded || pay.AmountRefunded != pay.Amount {
+		t.Fatalf("the success at last: %s refunded %d of %d", pay.Status, pay.AmountRefunded, pay.Amount)
+	}
+}
+
+// TestInStoreSuccessAfterDecline: a success Stripe reports for an in-store
+// payment checkoutd failed on a device's word (the card tapped again as
+// the cancel went out) is recorded and refunded in full, and does not
+// complete the session, which the customer may be paying another way.
+func TestInStoreSuccessAfterDecline(t *testing.T) {
+	f, rec, _ := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	intentAs(rec, "/v1/payment_intents/pi_tm/cancel", "canceled")
+	nd, _ := f.svc.CreateDevice(f.ctx, f.scope, "Phone")
+	pd, err := f.svc.PairDevice(f.ctx, nd.PairingCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, p := inStoreSession(t, f, pd.Device.ID)
+	if pay, err := f.svc.ReportDeviceResult(f.ctx, pd.Device, s.ID, service.DeviceOutcome{Outcome: service.OutcomeDeclined}); err != nil || pay.Status != checkout.PaymentFailed {
+		t.Fatalf("decline: %+v %v", pay, err)
+	}
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "stripe", stripeWebhook(t, f, "evt_after_decline", "payment_intent.succeeded", "succeeded", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if pay.Status != checkout.PaymentSucceeded || pay.AmountRefunded != pay.Amount {
+		t.Fatalf("a success after the decline: %s refunded %d of %d", pay.Status, pay.AmountRefunded, pay.Amount)
+	}
+	if got, _ := f.svc.GetSession(f.ctx, f.scope, s.ID); got.Status != checkout.SessionOpen || got.Payment != "" {
+		t.Fatalf("session %+v", got)
+	}
+}
+
+// TestInStoreDeclineWebhookWaitsForCancel: Stripe's payment_failed of a
+// card refused at the reader fails the payment only once the intent is
+// canceled; while the cancel fails it stays undecided (and off the
+// device), and the reconciler fails it once the cancel takes.
+func TestInStoreDeclineWebhookWaitsForCancel(t *testing.T) {
+	f, rec, clock := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := inStoreSession(t, f, d.ID)
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"boom"}}`)
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "stripe", stripeWebhook(t, f, "evt_declined", "payment_intent.payment_failed", "requires_payment_method", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); pay.Status.Final() {
+		t.Fatalf("failed before its intent was canceled: %s %s", pay.Status, pay.FailureCode)
+	}
+	rec.Forget("/v1/payment_intents/pi_tm/cancel")
+	intentAs(rec, "/v1/payment_intents/pi_tm/cancel", "canceled")
+	rec.Rewrite("/v1/payment_intents/pi_tm", func(pi map[string]any) {
+		pi["id"], pi["status"], pi["payment_method_types"] = "pi_tm", "requires_payment_method", []string{"card_present"}
+		pi["last_payment_error"] = map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}
+	})
+	clock.Add(time.Hour)
+	if _, err := f.svc.SweepDuePayments(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID); pay.Status != checkout.PaymentFailed || pay.FailureCode != "insufficient_funds" {
+		t.Fatalf("once the cancel took: %s %s", pay.Status, pay.FailureCode)
+	}
+}
