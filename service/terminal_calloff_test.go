@@ -267,3 +267,33 @@ func TestInStoreDeclineWebhookWaitsForCancel(t *testing.T) {
 		t.Fatalf("once the cancel took: %s %s", pay.Status, pay.FailureCode)
 	}
 }
+
+// TestInStoreWebhookCard: a reader payment completed by Stripe's webhook
+// records the card presented (brand and last4 of the latest charge's
+// card_present details), for which the intent is retrieved with its
+// latest charge expanded.
+func TestInStoreWebhookCard(t *testing.T) {
+	f, rec, _ := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p := inStoreSession(t, f, d.ID)
+	intentAs(rec, "/v1/payment_intents/pi_tm", "succeeded")
+	before := len(rec.Requests())
+	if _, err := f.svc.HandleNotification(f.ctx, f.scope.AccountID, false, "stripe", stripeWebhook(t, f, "evt_card", "payment_intent.succeeded", "succeeded", p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if pay.Status != checkout.PaymentSucceeded || pay.CardBrand != "mastercard" || pay.CardLast4 != "4444" {
+		t.Fatalf("payment %s card %q %q", pay.Status, pay.CardBrand, pay.CardLast4)
+	}
+	expanded := false
+	for _, r := range rec.Requests()[before:] {
+		expanded = expanded || (r.Method == "GET" && r.Path == "/v1/payment_intents/pi_tm" && r.Form.Get("expand[0]") == "latest_charge")
+	}
+	if !expanded {
+		t.Fatalf("the intent was not retrieved with its latest charge: %v", paths(rec.Requests()[before:]))
+	}
+}

@@ -77,6 +77,15 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 			if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod && p.abandon(ctx, pi.ID) != nil {
 				res = undecided(pi.ID)
 			}
+			if res.Status == checkout.PaymentSucceeded && res.CardLast4 == "" {
+				// An event's intent names its latest charge by id only, and
+				// the card presented is on that charge: the intent is asked
+				// for with it expanded, as readerFailed does. The success
+				// stands without the card if Stripe cannot say now.
+				if full, err := p.client.V1PaymentIntents.Retrieve(ctx, pi.ID, &stripeapi.PaymentIntentRetrieveParams{Expand: expand}); err == nil {
+					res.CardBrand, res.CardLast4 = card(full)
+				}
+			}
 		}
 		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Result: res}}, nil
 	case "terminal.reader.action_failed":
