@@ -389,7 +389,38 @@ func (s *Service) setCompanionDevice(ctx context.Context, scope checkout.Scope, 
 	if err := s.checkCompanionDevice(ctx, scope, id); err != nil {
 		return err
 	}
+	if err := s.checkReaderReached(ctx, scope, sess, id); err != nil {
+		return err
+	}
 	sess.CompanionDevice = id
+	return nil
+}
+
+// checkReaderReached refuses device id for session sess when it is a card
+// reader that the session's in_store provider cannot drive (one that is
+// not a checkout.ReaderChecker, as the simulator): the reader has no token
+// to report with, so its payments would wait unanswered until they time
+// out.
+func (s *Service) checkReaderReached(ctx context.Context, scope checkout.Scope, sess *checkout.Session, id string) error {
+	if checkout.IsTestDevice(id) {
+		return nil
+	}
+	d, err := s.GetDevice(ctx, scope, id)
+	if err != nil || d.ReaderID == "" {
+		return err
+	}
+	acct, err := s.account(ctx, scope.AccountID)
+	if err != nil {
+		return err
+	}
+	prov, err := s.providerFor(ctx, acct, scope.Livemode, sess.Provider, checkout.MethodInStore)
+	if err != nil && !checkout.IsKind(err, checkout.KindState) {
+		return err
+	}
+	if _, drives := prov.(checkout.ReaderChecker); err != nil || !drives {
+		return checkout.Invalid("companion_device", "device_unsupported",
+			"device '%s' is a card reader, and this session's in_store payments go to a provider that cannot reach card readers: configure the provider of the reader (stripe) for in_store", id)
+	}
 	return nil
 }
 

@@ -19,6 +19,10 @@ const DefaultDevicePushTimeout = 5 * time.Minute
 // as a customer tapping a card would.
 const testDeviceDelay = time.Second
 
+// simulator is the name of the built-in test-mode provider, whose devices
+// the fixed test devices are.
+const simulator = "sim"
+
 // DevicePush is a payment waiting on a device, with its session (amount,
 // items) as the device shows it.
 type DevicePush struct {

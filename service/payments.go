@@ -214,10 +214,26 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if err != nil {
 		return nil, nil, err
 	}
-	// The provider is chosen here, once; the payment records it.
-	prov, err := s.providerFor(ctx, acct, sess.Livemode, sess.Provider, pp.Method)
+	// The provider is chosen here, once; the payment records it. The
+	// fixed test devices are the simulator's: their payments go to it
+	// whatever provider takes the account's in_store payments (Stripe's
+	// would hand them to a reader that does not exist, and they would
+	// never answer).
+	var prov checkout.Provider
+	if pp.Method == checkout.MethodInStore && !sess.Livemode && checkout.IsTestDevice(sess.CompanionDevice) {
+		prov, err = s.providerNamed(ctx, acct, false, simulator)
+	} else {
+		prov, err = s.providerFor(ctx, acct, sess.Livemode, sess.Provider, pp.Method)
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if _, drives := prov.(checkout.ReaderChecker); reader != "" && !drives {
+		// A reader is reached only through its provider: the simulator
+		// (the account's in_store provider changed since the session was
+		// made) would leave the push unanswered.
+		return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "device_unavailable",
+			Message: "this checkout session's in-store device is a card reader that its payment provider cannot reach; choose another way to pay"}
 	}
 	if err := takes(prov.Page(pp.Method), pp); err != nil {
 		return nil, nil, err

@@ -297,3 +297,54 @@ func TestInStoreWebhookCard(t *testing.T) {
 		t.Fatalf("the intent was not retrieved with its latest charge: %v", paths(rec.Requests()[before:]))
 	}
 }
+
+// TestTestDevicesOnStripeAccount: the fixed test devices are the
+// simulator's, also for an account whose in_store payments go to Stripe:
+// their payments go to the simulator (Stripe is sent nothing), and
+// dev_test_approve approves and dev_test_decline declines.
+func TestTestDevicesOnStripeAccount(t *testing.T) {
+	f, rec, _ := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	for _, c := range []struct {
+		device string
+		want   checkout.PaymentState
+	}{{checkout.TestDeviceApprove, checkout.PaymentSucceeded}, {checkout.TestDeviceDecline, checkout.PaymentFailed}} {
+		before := len(rec.Requests())
+		s, p := inStoreSession(t, f, c.device)
+		if p.Provider != "sim" || p.Status != checkout.PaymentRequiresAction {
+			t.Fatalf("%s: payment %s %s", c.device, p.Provider, p.Status)
+		}
+		if sent := rec.Requests()[before:]; len(sent) != 0 {
+			t.Fatalf("%s: Stripe was sent %v", c.device, paths(sent))
+		}
+		f.waitFor(t, p.ID, c.want)
+		got, _ := f.svc.GetSession(f.ctx, f.scope, s.ID)
+		if paid := got.Status == checkout.SessionComplete; paid != (c.want == checkout.PaymentSucceeded) {
+			t.Fatalf("%s: session %s", c.device, got.Status)
+		}
+	}
+}
+
+// TestReaderDeviceNeedsReaderProvider: a session cannot name a reader
+// device when its in_store payments go to a provider that cannot reach a
+// reader (the simulator): refused naming companion_device, and nothing is
+// written.
+func TestReaderDeviceNeedsReaderProvider(t *testing.T) {
+	f := newTenantFixture(t)
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := int64(1500)
+	for _, methods := range [][]string{{"in_store"}, {"card", "in_store"}} {
+		_, err = f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, SuccessURL: "https://shop.example/ok",
+			CancelURL: "https://shop.example/no", PaymentMethodTypes: methods, CompanionDevice: d.ID})
+		var ce *checkout.Error
+		if !asError(err, &ce) || ce.Kind != checkout.KindInvalid || ce.Param != "companion_device" || ce.Code != "device_unsupported" {
+			t.Fatalf("%v: %v", methods, err)
+		}
+	}
+	if page, _ := f.svc.ListSessions(f.ctx, f.scope, checkout.SessionFilter{ListParams: checkout.ListParams{Limit: 10}}); len(page.Items) != 0 {
+		t.Fatalf("%d sessions written", len(page.Items))
+	}
+}
