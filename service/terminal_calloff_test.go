@@ -348,3 +348,30 @@ func TestReaderDeviceNeedsReaderProvider(t *testing.T) {
 		t.Fatalf("%d sessions written", len(page.Items))
 	}
 }
+
+// TestRevokeCallsOffEndedSessionsPushes: revoking a reader calls off the
+// intents still waiting on it, also one whose session ended (and whose
+// call-off then failed), which the device is no longer shown.
+func TestRevokeCallsOffEndedSessionsPushes(t *testing.T) {
+	f, rec, _ := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, p := inStoreSession(t, f, d.ID)
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"boom"}}`)
+	if _, err := f.svc.ExpireSession(f.ctx, f.scope, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	rec.Forget("/v1/payment_intents/pi_tm/cancel")
+	intentAs(rec, "/v1/payment_intents/pi_tm/cancel", "canceled")
+	before := len(rec.Requests())
+	if _, err := f.svc.RevokeDevice(f.ctx, f.scope, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	pay, _ := f.svc.GetPayment(f.ctx, f.scope, p.ID)
+	if pay.Status != checkout.PaymentCanceled || pay.FailureCode != "device_revoked" {
+		t.Fatalf("payment after the revocation: %s %s (sent %v)", pay.Status, pay.FailureCode, paths(rec.Requests()[before:]))
+	}
+}
