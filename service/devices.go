@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -56,30 +55,25 @@ func (s *Service) CreateDevice(ctx context.Context, scope checkout.Scope, name s
 	return &NewDevice{Device: d, PairingCode: formatPairingCode(code)}, nil
 }
 
-// readerRE is the shape of a Stripe Terminal reader id.
-var readerRE = regexp.MustCompile(`^tmr_[A-Za-z0-9]{1,250}$`)
-
-// readerProvider is the provider whose card readers a device can be: a
-// device's reader is named as a Stripe Terminal reader (stripeReaderId).
-const readerProvider = "stripe"
-
-// CreateReaderDevice makes a device of scope that is the account's Stripe
-// Terminal reader readerID. Stripe paired the reader with the account, so
-// the device is active at once: it has no pairing code and no token, and
-// never calls checkoutd; a payment pushed to it is handed to the reader
-// through Stripe, which reports the outcome. Where the account has Stripe
-// credentials in scope's mode the reader is looked up there first, and one
-// Stripe does not know is refused; live mode needs them. In test mode
-// without them there is nobody to ask: the device is taken as it is (its
-// payments go to the simulator, as every test-mode in-store payment of such
-// an account does).
+// CreateReaderDevice makes a device of scope that is the account's card
+// reader readerID at the provider of its in_store payments in that mode
+// (a Stripe Terminal reader: stripeReaderId). The provider paired the
+// reader with the account, so the device is active at once: it has no
+// pairing code and no token, and never calls checkoutd; a payment pushed
+// to it is handed to the reader through the provider, which reports the
+// outcome. Where that provider drives readers (a checkout.ReaderChecker)
+// it checks the reader first, its shape and that the account has it, and
+// one it refuses is refused; live mode needs one. In test mode without
+// one there is nobody to ask: the device is taken as it is, and no
+// session can use it until such a provider takes in_store
+// (checkReaderReached).
 func (s *Service) CreateReaderDevice(ctx context.Context, scope checkout.Scope, name, readerID string) (*checkout.Device, error) {
 	name, err := deviceName(name)
 	if err != nil {
 		return nil, err
 	}
-	if !readerRE.MatchString(readerID) {
-		return nil, checkout.Invalid("stripeReaderId", "parameter_invalid", "stripeReaderId must be a Stripe Terminal reader id (tmr_…)")
+	if readerID == "" || len(readerID) > 255 || strings.Trim(readerID, readerIDChars) != "" {
+		return nil, checkout.Invalid("stripeReaderId", "parameter_invalid", "stripeReaderId must be a card reader's id at the payment provider, as a Stripe Terminal reader's tmr_…")
 	}
 	if err := s.checkReader(ctx, scope, readerID); err != nil {
 		return nil, err
@@ -93,14 +87,18 @@ func (s *Service) CreateReaderDevice(ctx context.Context, scope checkout.Scope, 
 	return d, nil
 }
 
-// checkReader asks the account's Stripe of scope's mode whether it has
-// reader id (see CreateReaderDevice).
+// readerIDChars are the characters of a provider's id, which a reader's
+// is; its exact shape is the provider's to check (ReaderChecker).
+const readerIDChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+// checkReader asks the account's in_store provider of scope's mode, when
+// it drives readers, whether it has reader id (see CreateReaderDevice).
 func (s *Service) checkReader(ctx context.Context, scope checkout.Scope, id string) error {
 	acct, err := s.account(ctx, scope.AccountID)
 	if err != nil {
 		return err
 	}
-	prov, err := s.providerNamed(ctx, acct, scope.Livemode, readerProvider)
+	prov, err := s.providerFor(ctx, acct, scope.Livemode, "", checkout.MethodInStore)
 	if err != nil && !checkout.IsKind(err, checkout.KindState) {
 		return err
 	}
@@ -108,7 +106,7 @@ func (s *Service) checkReader(ctx context.Context, scope checkout.Scope, id stri
 	switch {
 	case (err != nil || !ok) && scope.Livemode:
 		return checkout.Invalid("stripeReaderId", "provider_not_configured",
-			"a reader device needs this account's live Stripe credentials, to find the reader and pay through it: configure the stripe provider in live mode first")
+			"a reader device needs a live provider of in_store payments that reaches card readers, to find the reader and pay through it: configure the stripe provider in live mode for in_store first")
 	case err != nil || !ok:
 		return nil
 	}
@@ -290,11 +288,14 @@ func (s *Service) RevokeDevice(ctx context.Context, scope checkout.Scope, id str
 
 // cancelPushes ends the payments waiting on device id, just revoked: it
 // can no longer report them, so their sessions are freed now rather than
-// at the push timeout. Canceled, not failed: no card was declined. Best
-// effort: a push missed here is failed by the sweep at its deadline (and
-// a report of it is refused, the token being revoked).
+// at the push timeout. Canceled, not failed: no card was declined. Every
+// push still waiting at its provider is called off, also one the device
+// is no longer shown (timed out, or of a session that ended) whose intent
+// the reconciler has not canceled yet. Best effort: a push missed here is
+// called off by the sweep at its deadline (and a report of it is refused,
+// the token being revoked).
 func (s *Service) cancelPushes(ctx context.Context, scope checkout.Scope, id string) {
-	pushes, err := s.DevicePushes(ctx, scope, id)
+	pushes, err := s.devicePushes(ctx, scope, id, false)
 	if err != nil {
 		s.log.Error("revoked device: listing its pushes failed", "device", id, "err", err)
 		return
@@ -386,7 +387,38 @@ func (s *Service) setCompanionDevice(ctx context.Context, scope checkout.Scope, 
 	if err := s.checkCompanionDevice(ctx, scope, id); err != nil {
 		return err
 	}
+	if err := s.checkReaderReached(ctx, scope, sess, id); err != nil {
+		return err
+	}
 	sess.CompanionDevice = id
+	return nil
+}
+
+// checkReaderReached refuses device id for session sess when it is a card
+// reader that the session's in_store provider cannot drive (one that is
+// not a checkout.ReaderChecker, as the simulator): the reader has no token
+// to report with, so its payments would wait unanswered until they time
+// out.
+func (s *Service) checkReaderReached(ctx context.Context, scope checkout.Scope, sess *checkout.Session, id string) error {
+	if checkout.IsTestDevice(id) {
+		return nil
+	}
+	d, err := s.GetDevice(ctx, scope, id)
+	if err != nil || d.ReaderID == "" {
+		return err
+	}
+	acct, err := s.account(ctx, scope.AccountID)
+	if err != nil {
+		return err
+	}
+	prov, err := s.providerFor(ctx, acct, scope.Livemode, sess.Provider, checkout.MethodInStore)
+	if err != nil && !checkout.IsKind(err, checkout.KindState) {
+		return err
+	}
+	if _, drives := prov.(checkout.ReaderChecker); err != nil || !drives {
+		return checkout.Invalid("companion_device", "device_unsupported",
+			"device '%s' is a card reader, and this session's in_store payments go to a provider that cannot reach card readers: configure the provider of the reader (stripe) for in_store", id)
+	}
 	return nil
 }
 

@@ -19,6 +19,10 @@ const DefaultDevicePushTimeout = 5 * time.Minute
 // as a customer tapping a card would.
 const testDeviceDelay = time.Second
 
+// simulator is the name of the built-in test-mode provider, whose devices
+// the fixed test devices are.
+const simulator = "sim"
+
 // DevicePush is a payment waiting on a device, with its session (amount,
 // items) as the device shows it.
 type DevicePush struct {
@@ -38,6 +42,13 @@ func pushedTo(p *checkout.Payment, id string) bool {
 // to the oldest that could still be waiting (one push timeout ago), so no
 // other index is needed. Nothing of another scope can be read.
 func (s *Service) DevicePushes(ctx context.Context, scope checkout.Scope, id string) ([]DevicePush, error) {
+	return s.devicePushes(ctx, scope, id, true)
+}
+
+// devicePushes is DevicePushes; shown false, it also returns the pushes a
+// device is no longer shown (timed out, or of a session that ended) which
+// still wait at their provider, for a revocation to call them off too.
+func (s *Service) devicePushes(ctx context.Context, scope checkout.Scope, id string, shown bool) ([]DevicePush, error) {
 	now := s.now()
 	oldest := now.Add(-s.devicePushTimeout - time.Minute)
 	var out []DevicePush
@@ -51,7 +62,7 @@ func (s *Service) DevicePushes(ctx context.Context, scope checkout.Scope, id str
 			if p.Created.Before(oldest) {
 				return out, nil
 			}
-			if !pushedTo(p, id) || !now.Before(p.Action.ExpiresAt) {
+			if !pushedTo(p, id) || (shown && !now.Before(p.Action.ExpiresAt)) {
 				continue
 			}
 			sess, err := s.store.GetSession(ctx, scope, p.SessionID)
@@ -60,7 +71,7 @@ func (s *Service) DevicePushes(ctx context.Context, scope checkout.Scope, id str
 			}
 			// An expired (or otherwise ended) session never reaches a
 			// device, even before the sweep has written it so.
-			if sess.StatusAt(now) != checkout.SessionOpen {
+			if shown && sess.StatusAt(now) != checkout.SessionOpen {
 				continue
 			}
 			out = append([]DevicePush{{Session: sess.Observed(now), Payment: p}}, out...)
@@ -318,6 +329,11 @@ func (s *Service) pushed(p *checkout.Payment) {
 		} else if _, decides := prov.(checkout.Poller); decides {
 			return
 		}
+		// Nor once the push has ended (its session ended, called off): a
+		// device answers only what it is still shown.
+		if cur, err := s.store.FindPayment(ctx, p.ID); err != nil || !pushedTo(cur, id) {
+			return
+		}
 		_, err := s.ApplyProviderResult(ctx, p.Scope(), p.Provider, checkout.Notification{PaymentID: p.ID, Result: res})
 		if err != nil && !checkout.IsKind(err, checkout.KindState) {
 			s.log.Error("test device: the outcome could not be recorded", "payment", p.ID, "device", id, "err", err)
@@ -381,21 +397,85 @@ func (h *deviceHub) wake(scope checkout.Scope, id string) {
 	h.mu.Unlock()
 }
 
-// checkNoPush refuses a new in_store payment of sess while one still
-// waits on its device (until that one is reported or times out).
-func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session) error {
+// checkNoPush refuses a new payment of sess, by method, while one of its
+// payments still waits on a device: a second push would put the session on
+// the device twice, and a payment of another method beside it could be
+// paid along with it. A push waits until it is reported, called off, or
+// timed out; past its deadline one whose provider can still take money (a
+// Canceler's intent, which the reconciler calls off at the deadline) still
+// waits, until the reconciler has ended it.
+func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session, method checkout.Method) error {
 	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 20}, SessionID: sess.ID})
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	for _, p := range page.Items {
-		if pushedTo(p, sess.CompanionDevice) && now.Before(p.Action.ExpiresAt) {
+		if !pushedTo(p, p.Action.DeviceID()) {
+			continue
+		}
+		waiting, err := s.pushWaits(ctx, p, now)
+		if err != nil {
+			return err
+		}
+		if !waiting {
+			continue
+		}
+		if method == checkout.MethodInStore {
 			return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress",
 				Message: "this checkout session is already waiting on its in-store device; wait for it to answer or time out"}
 		}
+		return &checkout.Error{Kind: checkout.KindState, Code: "payment_in_progress", Param: "method",
+			Message: "this checkout session is waiting for its payment at the in-store device: finish or cancel it there, or wait for it to time out, before paying with " + string(method)}
 	}
 	return nil
+}
+
+// pushWaits reports whether push p may still take money at now: before its
+// deadline, or past it while its provider is one that could still take it
+// (a Canceler) and the reconciler has not ended it yet. A provider that
+// cannot be built now is taken to be one: the reconciler decides.
+func (s *Service) pushWaits(ctx context.Context, p *checkout.Payment, now time.Time) (bool, error) {
+	if now.Before(p.Action.ExpiresAt) {
+		return true, nil
+	}
+	prov, err := s.providerOf(ctx, p)
+	switch {
+	case checkout.IsKind(err, checkout.KindState) || checkout.IsKind(err, checkout.KindNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	_, ok := prov.(checkout.Canceler)
+	return ok, nil
+}
+
+// callOffPushes calls off the payments of session sess that still wait on
+// a device, sess having ended (expired, canceled, or completed by another
+// payment; why says which): at a provider that is a Canceler the intent is
+// canceled, so that a card presented afterwards cannot pay a session that
+// is over, and the payment is recorded canceled (session_unavailable: a
+// success the cancel came too late for is recorded and refunded in full).
+// Best effort, after the session's own write: one that cannot be called
+// off now is logged and left waiting, and the reconciler calls it off at
+// its deadline (SweepDuePayments), as a push that timed out.
+func (s *Service) callOffPushes(ctx context.Context, sess *checkout.Session, why string) {
+	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: sess.ID})
+	if err != nil {
+		s.log.Error("ended session: listing its in-store payments failed; the reconciler calls them off at their deadline", "session", sess.ID, "err", err)
+		return
+	}
+	for _, p := range page.Items {
+		if p.ID == sess.Payment || !pushedTo(p, p.Action.DeviceID()) {
+			continue
+		}
+		_, err := s.callOff(ctx, p, checkout.ProviderResult{Status: checkout.PaymentCanceled, FailureCode: "session_unavailable",
+			FailureMessage: "Canceled: " + why + "."})
+		if err != nil && !checkout.IsKind(err, checkout.KindState) {
+			s.log.Error("ended session: an in-store payment could not be called off; the reconciler tries again at its deadline",
+				"session", sess.ID, "payment", p.ID, "err", safeError(err))
+		}
+	}
 }
 
 // checkPushDevice refuses an in_store payment of sess whose device is no

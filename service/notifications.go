@@ -270,11 +270,11 @@ func (s *Service) seenNotification(ctx context.Context, note *checkout.ProviderN
 // noteRefusal is the outcome of a result for payment p that must change
 // nothing, or "" when it may be applied.
 func noteRefusal(p *checkout.Payment, note *checkout.ProviderNotification) checkout.NotificationOutcome {
-	// A success for a payment checkoutd called off itself (its session
-	// ended while the customer was at the gateway) is money taken: it goes
-	// on to record, which keeps it and refunds it in full (apply's
-	// chargedAfterCancel).
-	calledOff := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" && note.Status == checkout.PaymentSucceeded
+	// A success for a payment checkoutd ended itself (its session ended
+	// while the customer was at the gateway, an in-store push it called
+	// off) is money taken: it goes on to record, which keeps it and
+	// refunds it in full (apply's chargedAfterCancel).
+	calledOff := endedByCheckoutd(p) && note.Status == checkout.PaymentSucceeded
 	switch {
 	case p.Status.Final() && !calledOff:
 		// A voucher paid already, or failed at its deadline: the gateway

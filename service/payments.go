@@ -214,10 +214,26 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 	if err != nil {
 		return nil, nil, err
 	}
-	// The provider is chosen here, once; the payment records it.
-	prov, err := s.providerFor(ctx, acct, sess.Livemode, sess.Provider, pp.Method)
+	// The provider is chosen here, once; the payment records it. The
+	// fixed test devices are the simulator's: their payments go to it
+	// whatever provider takes the account's in_store payments (Stripe's
+	// would hand them to a reader that does not exist, and they would
+	// never answer).
+	var prov checkout.Provider
+	if pp.Method == checkout.MethodInStore && !sess.Livemode && checkout.IsTestDevice(sess.CompanionDevice) {
+		prov, err = s.providerNamed(ctx, acct, false, simulator)
+	} else {
+		prov, err = s.providerFor(ctx, acct, sess.Livemode, sess.Provider, pp.Method)
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if _, drives := prov.(checkout.ReaderChecker); reader != "" && !drives {
+		// A reader is reached only through its provider: the simulator
+		// (the account's in_store provider changed since the session was
+		// made) would leave the push unanswered.
+		return nil, nil, &checkout.Error{Kind: checkout.KindState, Code: "device_unavailable",
+			Message: "this checkout session's in-store device is a card reader that its payment provider cannot reach; choose another way to pay"}
 	}
 	if err := takes(prov.Page(pp.Method), pp); err != nil {
 		return nil, nil, err
@@ -265,10 +281,9 @@ func (s *Service) Pay(ctx context.Context, id string, pp PayParams) (*checkout.S
 		// copy the claim's compare-and-set writes over: a push recorded
 		// after this read changed the session (its claim), so this write
 		// fails and the check runs again.
-		if pp.Method == checkout.MethodInStore {
-			if err := s.checkNoPush(ctx, sess); err != nil {
-				return err
-			}
+		// Nor runs another method beside a push: both could take money.
+		if err := s.checkNoPush(ctx, sess, pp.Method); err != nil {
+			return err
 		}
 		if err := sess.Claim(p.ID, now); err != nil {
 			return err
@@ -614,6 +629,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		now       time.Time
 		countLink bool // a completion to count on a link without a limit
 		late      *checkout.Refund
+		completed bool // the session was completed by this result
 	)
 	countRedeemed := false // a redemption to count on an unlimited coupon or code
 	err := retryCAS(func() error {
@@ -673,7 +689,7 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 		// A session of a payment link: counted when it completes, and its
 		// place under the link's limit freed once this payment has ended.
 		// A payment still waiting on the customer (3-D Secure) keeps it.
-		completed := keep && wasOpen && sess.Status == checkout.SessionComplete
+		completed = keep && wasOpen && sess.Status == checkout.SessionComplete
 		countLink = false
 		if sess.PaymentLink != "" && (completed || p.Status.Final()) {
 			link, unlimited, err := s.settleLink(ctx, sess, completed, now)
@@ -750,6 +766,11 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 	if late != nil {
 		s.askLateRefund(ctx, p, late)
 	}
+	if completed {
+		// Its other payments waiting on a device can no longer be the
+		// session's: called off, so that no card pays it twice.
+		s.callOffPushes(ctx, sess, "the checkout session was paid another way")
+	}
 	if countLink {
 		s.countLinkCompletion(ctx, sess, now)
 	}
@@ -775,14 +796,12 @@ func (s *Service) recordFenced(ctx context.Context, paymentID string, res checko
 // outcome that would come later (Async) a cancellation: the session is
 // not completed waiting for money its invoice can no longer take.
 func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkout.ProviderResult, now time.Time, refuse bool) (events []*checkout.Event, writeSession bool, err error) {
-	// A payment checkoutd canceled itself, its session having ended before
-	// the customer's step was confirmed, may still have been charged at
-	// the gateway (Stripe takes the money when the customer passes 3-D
-	// Secure): its success is a late success like any other.
-	// Such a payment is never the session's: a session still open (its
-	// payment link's place was taken meanwhile) is not completed by it.
-	chargedAfterCancel := p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable" &&
-		res.Status == checkout.PaymentSucceeded
+	// A payment checkoutd ended itself may still have been charged at the
+	// gateway (endedByCheckoutd): its success is a late success like any
+	// other. Such a payment is never the session's: a session still open
+	// (its payment link's place was taken meanwhile, its device timed out)
+	// is not completed by it.
+	chargedAfterCancel := endedByCheckoutd(p) && res.Status == checkout.PaymentSucceeded
 	// A deposit that lapsed unpaid may still receive its transfer: the
 	// chain cannot refuse it, so it is recorded (see depositOutcome).
 	lateDeposit := depositLapsed(p) && res.Deposit != nil
@@ -964,6 +983,24 @@ func (s *Service) apply(sess *checkout.Session, p *checkout.Payment, res checkou
 		sess.Release(p.ID, now, false)
 	}
 	return events, true, nil
+}
+
+// endedByCheckoutd reports whether p is an attempt checkoutd ended itself
+// while its gateway may still take the money: one canceled because its
+// session ended before the customer's step was confirmed (Stripe takes
+// the money when the customer passes 3-D Secure), or an in-store payment
+// failed or canceled at checkoutd's word (a device's decline or cancel, a
+// push timed out, a device revoked, a reader's failure: a card tapped as
+// the call-off went out). A success reported for it is recorded and
+// refunded in full, never dropped.
+func endedByCheckoutd(p *checkout.Payment) bool {
+	switch {
+	case p.Status == checkout.PaymentCanceled && p.FailureCode == "session_unavailable":
+		return true
+	case p.Method == checkout.MethodInStore:
+		return p.Status == checkout.PaymentFailed || p.Status == checkout.PaymentCanceled
+	}
+	return false
 }
 
 // cancelPayment marks a payment canceled (its session was completed by

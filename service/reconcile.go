@@ -178,7 +178,7 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 		// attempt it never heard of, must not be asked every two minutes).
 		next := s.nextCheck(p, now)
 		if lapsedNow {
-			if now.Sub(d) >= lapseGrace {
+			if now.Sub(d) >= lapseGrace && !callOffFirst(poller, p) {
 				// Past its deadline for a day and the provider still cannot
 				// say: failed as unpaid. A payment made meanwhile is
 				// reported by its gateway and recorded for a person.
@@ -196,22 +196,28 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 	case lapsedNow:
 		// Still unpaid at the provider past its deadline.
 		res = lapsed(p)
-		if c, ok := poller.(checkout.Canceler); ok && p.Action.DeviceID() != "" {
+		if callOffFirst(poller, p) {
 			// A push that timed out is called off at the provider (a
 			// reader's intent) before it is failed, so that a card
 			// presented afterwards cannot pay it; one that cannot be
-			// called off now is asked about again later.
+			// called off now is asked about again later, however long
+			// that takes: failed while its intent could still take a
+			// card, its success would be money nobody asked for.
 			cctx, cancel := context.WithTimeout(ctx, pollTimeout)
-			got, err := c.Cancel(cctx, p)
+			got, err := poller.(checkout.Canceler).Cancel(cctx, p)
 			cancel()
 			switch {
-			case (err != nil || !got.Status.Final()) && now.Sub(d) < lapseGrace:
+			case err != nil || !got.Status.Final():
 				next := now.Add(s.backoff(now.Sub(d)))
 				why := "the provider still processes it"
 				if err != nil {
 					why = s.redact(ctx, p, err)
 				}
-				s.log.Warn("reconciler: a timed-out in-store payment could not be called off; trying again later", "payment", p.ID,
+				log := s.log.Warn
+				if now.Sub(d) >= lapseGrace {
+					log = s.log.Error // a person should look at it
+				}
+				log("reconciler: a timed-out in-store payment could not be called off; trying again later", "payment", p.ID,
 					"provider", p.Provider, "next", next, "err", why)
 				_, err := s.claimCheck(ctx, p, next)
 				return false, err
@@ -230,6 +236,14 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 		res.Async = false
 	}
 	return s.settleSwept(ctx, p, res)
+}
+
+// callOffFirst reports whether push p, past its deadline, must be called
+// off at its provider before it is failed: the provider can (a Canceler,
+// whose intent could otherwise still take a card).
+func callOffFirst(poller checkout.Poller, p *checkout.Payment) bool {
+	_, ok := poller.(checkout.Canceler)
+	return ok && p.Action.DeviceID() != ""
 }
 
 // knownState reports whether st is a payment status (a provider's answer

@@ -310,13 +310,17 @@ func (s *Service) ListSessions(ctx context.Context, scope checkout.Scope, f chec
 // ExpireSession expires an open session of scope now. Any other status is a
 // KindState error that says why.
 func (s *Service) ExpireSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
-	return s.transition(ctx, func() (*checkout.Session, error) {
+	sess, err := s.transition(ctx, func() (*checkout.Session, error) {
 		sess, err := s.store.GetSession(ctx, scope, id)
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			return nil, checkout.NotFound("id", "checkout session", id)
 		}
 		return sess, err
 	}, checkout.TransitionExpire)
+	if err == nil {
+		s.callOffPushes(ctx, sess, "the checkout session expired")
+	}
+	return sess, err
 }
 
 // CancelSession cancels an open session of scope now (seed 003's cancel,
@@ -325,13 +329,17 @@ func (s *Service) ExpireSession(ctx context.Context, scope checkout.Scope, id st
 // canceled already, or that a payment is being charged for, is a KindState
 // error that says why.
 func (s *Service) CancelSession(ctx context.Context, scope checkout.Scope, id string) (*checkout.Session, error) {
-	return s.transition(ctx, func() (*checkout.Session, error) {
+	sess, err := s.transition(ctx, func() (*checkout.Session, error) {
 		sess, err := s.store.GetSession(ctx, scope, id)
 		if checkout.IsKind(err, checkout.KindNotFound) {
 			return nil, checkout.NotFound("id", "checkout session", id)
 		}
 		return sess, err
 	}, checkout.TransitionCancel)
+	if err == nil {
+		s.callOffPushes(ctx, sess, "the checkout session was canceled")
+	}
+	return sess, err
 }
 
 // SweepExpired writes the expiry of every open session whose expires_at has
@@ -347,12 +355,13 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, d := range due {
-			_, err := s.transition(ctx, func() (*checkout.Session, error) {
+			sess, err := s.transition(ctx, func() (*checkout.Session, error) {
 				return s.store.GetSession(ctx, d.Scope(), d.ID)
 			}, checkout.TransitionExpire)
 			switch {
 			case err == nil:
 				n++
+				s.callOffPushes(ctx, sess, "the checkout session expired")
 			case checkout.IsKind(err, checkout.KindState):
 				// Another process expired or paid it first.
 			default:

@@ -93,36 +93,62 @@ func (p *Provider) Start(ctx context.Context, req checkout.StartRequest) (checko
 }
 
 // settle maps pi to a result; a failed attempt left in
-// requires_payment_method is canceled at Stripe first (abandon).
+// requires_payment_method is canceled at Stripe first (abandon). Best
+// effort for a card's: its intent can be confirmed again only with the
+// client secret of a page whose payment checkoutd recorded failed.
 func (p *Provider) settle(ctx context.Context, pi *stripeapi.PaymentIntent) checkout.ProviderResult {
 	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
-		p.abandon(ctx, pi.ID)
+		_ = p.abandon(ctx, pi.ID)
 	}
 	return result(pi)
 }
 
 // abandon cancels intent id, which a decline or a failed 3-D Secure left
 // in requires_payment_method: Stripe lets such an intent be confirmed
-// again with its client secret (the action page showed it), so a payment
-// checkoutd recorded as failed could otherwise succeed later, unseen.
-// Best effort: if the cancel fails, the intent stays as it was and the
-// payment failed all the same, so the error is dropped (it would say
-// nothing the caller can act on).
-func (p *Provider) abandon(ctx context.Context, id string) {
+// again (with its client secret, or by a card presented at a reader), so
+// a payment checkoutd recorded as failed could otherwise succeed later,
+// unseen. It returns nil once the intent is canceled, also when it was
+// already; an error when it may still take money (Stripe unreachable, or
+// the intent in another state), for an in-store caller to leave the
+// payment undecided rather than record it failed.
+func (p *Provider) abandon(ctx context.Context, id string) error {
 	if !strings.HasPrefix(id, "pi_") {
-		return
+		return nil
 	}
-	_, _ = p.client.V1PaymentIntents.Cancel(ctx, id, abandonParams(id))
+	_, err := p.client.V1PaymentIntents.Cancel(ctx, id, abandonParams(id))
+	if err == nil {
+		return nil
+	}
+	if refusal(err) == nil {
+		return p.redact("canceling payment intent "+id, err)
+	}
+	// Refused: an intent canceled already is what was wanted; one in any
+	// other state (it succeeded, it is processing) is not.
+	pi, rerr := p.client.V1PaymentIntents.Retrieve(ctx, id, nil)
+	if rerr != nil {
+		return p.redact("retrieving payment intent "+id, rerr)
+	}
+	if pi.Status == stripeapi.PaymentIntentStatusCanceled {
+		return nil
+	}
+	return errors.New("stripe: payment intent " + id + " could not be canceled: it is " + string(pi.Status))
 }
 
-// abandonParams are the parameters of every cancel of intent id that
-// checkoutd sends, under one key per intent: a second cancel of it (a
-// retry, or abandon after Cancel) is the same request to Stripe.
+// abandonParams are the parameters of a cancel of intent id, under a key
+// of its own: Stripe replays a key's first answer for a day, so a retry
+// under the same key would get a first refusal (an outage, a reader busy)
+// again rather than be tried. Two cancels are safe without one: a cancel
+// of a canceled intent is refused, and abandon and Cancel read that as
+// done.
 func abandonParams(id string) *stripeapi.PaymentIntentCancelParams {
 	params := &stripeapi.PaymentIntentCancelParams{CancellationReason: stripeapi.String(string(stripeapi.PaymentIntentCancellationReasonAbandoned))}
-	params.SetIdempotencyKey("checkoutd_cancel_" + id)
+	params.SetIdempotencyKey(cancelKey(id))
 	return params
 }
+
+// cancelKey is a new idempotency key for one attempt to cancel what id
+// names.
+func cancelKey(id string) string { return "checkoutd_cancel_" + id + "_" + checkout.RandomString(16) }
 
 // Confirm implements checkout.Provider. What the customer came back with
 // (req.Params: Stripe's payment_intent and redirect_status query) is never
@@ -151,16 +177,16 @@ func (p *Provider) Poll(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 	if err != nil {
 		return checkout.ProviderResult{}, p.redact("retrieving payment intent "+pay.ProviderRef, err)
 	}
-	return p.settleFor(ctx, pi, pay), nil
+	return p.settleFor(ctx, pi, pay)
 }
 
 // settleFor maps pi, asked about for payment pay, to a result: an
 // in-store intent's states mean other things (settleInStore).
-func (p *Provider) settleFor(ctx context.Context, pi *stripeapi.PaymentIntent, pay *checkout.Payment) checkout.ProviderResult {
+func (p *Provider) settleFor(ctx context.Context, pi *stripeapi.PaymentIntent, pay *checkout.Payment) (checkout.ProviderResult, error) {
 	if isCardPresent(pi) {
 		return p.settleInStore(ctx, pi, pay)
 	}
-	return p.settle(ctx, pi)
+	return p.settle(ctx, pi), nil
 }
 
 // processingError is the customer's message for a payment Stripe did not
@@ -196,7 +222,7 @@ func (p *Provider) find(ctx context.Context, pay *checkout.Payment) (checkout.Pr
 			return checkout.ProviderResult{}, p.redact("searching the payment intent of "+pay.ID, err)
 		}
 		if pi.Metadata[MetaPayment] == pay.ID {
-			return p.settleFor(ctx, pi, pay), nil
+			return p.settleFor(ctx, pi, pay)
 		}
 	}
 	if !pay.Created.IsZero() && p.clock.Now().Sub(pay.Created) >= searchSettled {
@@ -369,7 +395,7 @@ func (p *Provider) declineOrError(ctx context.Context, op string, err error) (ch
 	case se.Type == stripeapi.ErrorTypeCard:
 		res.FailureCode, res.FailureMessage = declineOf(se)
 		if se.PaymentIntent != nil && se.PaymentIntent.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
-			p.abandon(ctx, se.PaymentIntent.ID)
+			_ = p.abandon(ctx, se.PaymentIntent.ID) // best effort, as settle's
 		}
 	case se.Type == stripeapi.ErrorTypeInvalidRequest && (se.Param == "payment_method" || se.Param == "confirmation_token"):
 		// Stripe's message names the id; the customer needs another try.

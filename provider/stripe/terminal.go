@@ -98,7 +98,11 @@ func (p *Provider) startInStore(ctx context.Context, req checkout.StartRequest) 
 			// Stripe refused the hand-off (the reader is offline, busy
 			// or unknown): nothing was shown to the customer, and the
 			// intent is canceled so that it can never be taken later.
-			p.abandon(ctx, pi.ID)
+			// Until it is, the payment is undecided: the reconciler asks
+			// about the intent, and cancels it then (settleInStore).
+			if err := p.abandon(ctx, pi.ID); err != nil {
+				return checkout.ProviderResult{}, err
+			}
 			code := string(se.Code)
 			if code == "" {
 				code = "terminal_reader_unavailable"
@@ -130,19 +134,32 @@ func isCardPresent(pi *stripeapi.PaymentIntent) bool {
 // intent is canceled, as settle does for a card's. A wait keeps the
 // payment's device hand-off (and its deadline) as it is. An intent left
 // waiting by a Start that got no answer never reached a device that
-// checkoutd knows of: it is canceled, and the payment failed.
-func (p *Provider) settleInStore(ctx context.Context, pi *stripeapi.PaymentIntent, pay *checkout.Payment) checkout.ProviderResult {
+// checkoutd knows of: it is canceled, and the payment failed. A failure is
+// answered only once the intent is canceled: until then it could still
+// take a card, so a cancel that fails is an error, and the payment stays
+// undecided for the reconciler.
+func (p *Provider) settleInStore(ctx context.Context, pi *stripeapi.PaymentIntent, pay *checkout.Payment) (checkout.ProviderResult, error) {
 	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod && pi.LastPaymentError == nil {
 		if pay.Status == checkout.PaymentRequiresAction && pay.Action.DeviceID() != "" {
-			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: pi.ID, Action: pay.Action.Clone()}
+			return checkout.ProviderResult{Status: checkout.PaymentRequiresAction, ProviderRef: pi.ID, Action: pay.Action.Clone()}, nil
 		}
-		p.abandon(ctx, pi.ID)
-		return checkout.ProviderResult{Status: checkout.PaymentFailed, ProviderRef: pi.ID, FailureCode: "processing_error", FailureMessage: processingError}
+		if err := p.abandon(ctx, pi.ID); err != nil {
+			return checkout.ProviderResult{}, err
+		}
+		return checkout.ProviderResult{Status: checkout.PaymentFailed, ProviderRef: pi.ID, FailureCode: "processing_error", FailureMessage: processingError}, nil
 	}
 	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
-		p.abandon(ctx, pi.ID)
+		if err := p.abandon(ctx, pi.ID); err != nil {
+			return checkout.ProviderResult{}, err
+		}
 	}
-	return inStoreResult(pi)
+	return inStoreResult(pi), nil
+}
+
+// undecided is the result of in-store intent id whose failure cannot be
+// recorded yet, its cancel having failed: the reconciler asks again.
+func undecided(id string) checkout.ProviderResult {
+	return checkout.ProviderResult{Status: checkout.PaymentProcessing, ProviderRef: id}
 }
 
 // inStoreResult maps a card_present intent: as result does, except that
@@ -174,7 +191,7 @@ func (p *Provider) Cancel(ctx context.Context, pay *checkout.Payment) (checkout.
 		// refuses, and the intent's cancel below is what makes sure no
 		// money moves.
 		cp := &stripeapi.TerminalReaderCancelActionParams{}
-		cp.SetIdempotencyKey("checkoutd_cancel_" + pay.ID + "_reader")
+		cp.SetIdempotencyKey(cancelKey(pay.ID + "_reader"))
 		_, _ = p.client.V1TerminalReaders.CancelAction(ctx, pay.Action.Device.ReaderID, cp)
 	}
 	pi, err := p.client.V1PaymentIntents.Cancel(ctx, pay.ProviderRef, abandonParams(pay.ProviderRef))
@@ -190,12 +207,12 @@ func (p *Provider) Cancel(ctx context.Context, pay *checkout.Payment) (checkout.
 	if err != nil {
 		return checkout.ProviderResult{}, p.redact("retrieving payment intent "+pay.ProviderRef, err)
 	}
-	res := inStoreResult(pi)
-	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod && pi.LastPaymentError == nil {
-		// Still waiting, yet not canceled: it could still take a card.
+	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
+		// Still waiting (after a declined card too), yet not canceled: it
+		// could still take a card.
 		return checkout.ProviderResult{}, errors.New("stripe: payment intent " + pi.ID + " could not be canceled")
 	}
-	return res, nil
+	return inStoreResult(pi), nil
 }
 
 // CheckReader implements checkout.ReaderChecker: the reader is retrieved

@@ -71,10 +71,21 @@ func (p *Provider) HandleNotification(ctx context.Context, in checkout.Inbound) 
 			// A card refused at the counter leaves the intent open for
 			// another card: checkoutd records the attempt failed, so the
 			// intent is canceled, never to succeed unseen.
-			if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
-				p.abandon(ctx, pi.ID)
-			}
+			// Until the cancel takes, the payment is left undecided (the
+			// reconciler asks, and cancels it then).
 			res = inStoreResult(&pi)
+			if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod && p.abandon(ctx, pi.ID) != nil {
+				res = undecided(pi.ID)
+			}
+			if res.Status == checkout.PaymentSucceeded && res.CardLast4 == "" {
+				// An event's intent names its latest charge by id only, and
+				// the card presented is on that charge: the intent is asked
+				// for with it expanded, as readerFailed does. The success
+				// stands without the card if Stripe cannot say now.
+				if full, err := p.client.V1PaymentIntents.Retrieve(ctx, pi.ID, &stripeapi.PaymentIntentRetrieveParams{Expand: expand}); err == nil {
+					res.CardBrand, res.CardLast4 = card(full)
+				}
+			}
 		}
 		return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: evt.ID, Result: res}}, nil
 	case "terminal.reader.action_failed":
@@ -120,7 +131,11 @@ func (p *Provider) readerFailed(ctx context.Context, eventID string, r *stripeap
 	}
 	res := inStoreResult(pi)
 	if pi.Status == stripeapi.PaymentIntentStatusRequiresPaymentMethod {
-		p.abandon(ctx, pi.ID)
+		if p.abandon(ctx, pi.ID) != nil {
+			// Not canceled: it could still take a card, so its failure is
+			// not recorded; the reconciler asks again and cancels it.
+			return []checkout.Notification{{ProviderRef: pi.ID, PaymentID: pi.Metadata[MetaPayment], EventID: eventID, Result: undecided(pi.ID)}}, nil
+		}
 		if pi.LastPaymentError == nil {
 			res = checkout.ProviderResult{Status: checkout.PaymentFailed, ProviderRef: pi.ID, FailureCode: "terminal_reader_failed",
 				FailureMessage: "The card reader did not take the payment."}

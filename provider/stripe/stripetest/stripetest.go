@@ -183,6 +183,14 @@ func (r *Recorder) Answer(path string, status int, body string) {
 	r.answers[path] = answer{status, body}
 }
 
+// Forget ends what Answer (or Stall) set for path: its requests reach
+// stripe-mock again, as Stripe back after an outage.
+func (r *Recorder) Forget(path string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.answers, path)
+}
+
 // Stall makes the proxy never answer requests for path (it waits until the
 // client gives up), as Stripe unreachable mid-request.
 func (r *Recorder) Stall(path string) { r.Answer(path, 0, "") }
