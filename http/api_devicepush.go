@@ -33,6 +33,10 @@ const (
 // recorded (its device no longer active, no provider for in_store).
 const notPushedCode = "device_push_failed"
 
+// lateRefundedCode is the failure of a push whose payment succeeded after
+// checkoutd had called it off: recorded, and refunded in full.
+const lateRefundedCode = "refunded_late"
+
 // devicePushOf is sess's push, from its payments (newest first); nil when
 // there is none to speak of.
 func devicePushOf(sess *checkout.Session, payments []*checkout.Payment) *devicePushState {
@@ -44,8 +48,14 @@ func devicePushOf(sess *checkout.Session, payments []*checkout.Payment) *deviceP
 			continue
 		}
 		switch {
-		case p.Status == checkout.PaymentSucceeded:
+		case p.Status == checkout.PaymentSucceeded && p.ID == sess.Payment:
 			return &devicePushState{Status: pushSucceeded}
+		case p.Status == checkout.PaymentSucceeded:
+			// A success the session could no longer take (its push was
+			// called off, or another payment paid it): refunded in full,
+			// so the push did not pay.
+			return &devicePushState{Status: pushFailed, FailureCode: lateRefundedCode,
+				FailureMessage: "The payment at the counter succeeded after it was called off; it was refunded in full."}
 		case p.Status.Final(): // failed or canceled: declined, timed out, called off, or the provider refused it
 			return &devicePushState{Status: pushFailed, FailureCode: p.FailureCode, FailureMessage: p.FailureMessage}
 		}

@@ -18,7 +18,9 @@ func TestDevicePushOf(t *testing.T) {
 	waiting := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentRequiresAction}
 	timedOut := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentFailed, FailureCode: "device_timeout", FailureMessage: "no answer"}
 	revoked := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentCanceled, FailureCode: "device_revoked", FailureMessage: "revoked"}
-	paid := &checkout.Payment{Method: checkout.MethodInStore, Status: checkout.PaymentSucceeded}
+	paid := &checkout.Payment{ID: "pay_paid", Method: checkout.MethodInStore, Status: checkout.PaymentSucceeded}
+	paidBy := &checkout.Session{Status: checkout.SessionComplete, CompanionDevice: "dev_1", PaymentMethodTypes: []string{"in_store"}, Payment: "pay_paid"}
+	refunded := &checkout.Payment{ID: "pay_late", Method: checkout.MethodInStore, Status: checkout.PaymentSucceeded}
 	for _, c := range []struct {
 		name     string
 		sess     *checkout.Session
@@ -34,7 +36,9 @@ func TestDevicePushOf(t *testing.T) {
 		{"NewestDecides", inStore, []*checkout.Payment{waiting, timedOut}, pushPending, ""},
 		{"TimedOut", both, []*checkout.Payment{card, timedOut, paid}, pushFailed, "device_timeout"},
 		{"Canceled", inStore, []*checkout.Payment{revoked}, pushFailed, "device_revoked"},
-		{"Succeeded", inStore, []*checkout.Payment{paid}, pushSucceeded, ""},
+		{"Succeeded", paidBy, []*checkout.Payment{paid}, pushSucceeded, ""},
+		{"SucceededAfterCallOff", paidBy, []*checkout.Payment{refunded, paid}, pushFailed, lateRefundedCode},
+		{"SucceededNotTheSessions", inStore, []*checkout.Payment{paid}, pushFailed, lateRefundedCode},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := devicePushOf(c.sess, c.payments)

@@ -132,7 +132,7 @@ func (s *Server) terminalFor(r *http.Request, d *checkout.Device, token string, 
 	}
 	for _, p := range pushes {
 		tp := terminalPush{SessionID: p.Session.ID, Amount: formatMoney(p.Payment.Amount, p.Payment.Currency, "en"), Description: p.Session.Description,
-			Simulated: p.Payment.Provider == "sim"}
+			Simulated: p.Payment.Provider == service.SimulatorName}
 		for _, li := range p.Session.LineItems {
 			tp.Items = append(tp.Items, terminalItem{Name: li.Name, Quantity: li.Quantity, Amount: formatMoney(li.AmountTotal, li.Currency, "en")})
 		}

@@ -21,7 +21,11 @@ const testDeviceDelay = time.Second
 
 // simulator is the name of the built-in test-mode provider, whose devices
 // the fixed test devices are.
-const simulator = "sim"
+const simulator = SimulatorName
+
+// SimulatorName is the provider of test mode's simulated payments, the
+// only ones a device's word settles.
+const SimulatorName = "sim"
 
 // DevicePush is a payment waiting on a device, with its session (amount,
 // items) as the device shows it.
@@ -460,6 +464,12 @@ func (s *Service) pushWaits(ctx context.Context, p *checkout.Payment, now time.T
 // off now is logged and left waiting, and the reconciler calls it off at
 // its deadline (SweepDuePayments), as a push that timed out.
 func (s *Service) callOffPushes(ctx context.Context, sess *checkout.Session, why string) {
+	// Only a session's own device is ever pushed to, and only a session
+	// made with one has it: the rest have nothing to call off (and cost no
+	// read when they end).
+	if sess.CompanionDevice == "" {
+		return
+	}
 	page, err := s.store.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 100}, SessionID: sess.ID})
 	if err != nil {
 		s.log.Error("ended session: listing its in-store payments failed; the reconciler calls them off at their deadline", "session", sess.ID, "err", err)

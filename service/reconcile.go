@@ -186,7 +186,11 @@ func (s *Service) sweepPayment(ctx context.Context, p *checkout.Payment) (bool, 
 			}
 			next = now.Add(s.backoff(now.Sub(d)))
 		}
-		s.log.Warn("reconciler: asking the provider failed; asking again later", "payment", p.ID,
+		log := s.log.Warn
+		if lapsedNow && now.Sub(d) >= lapseGrace {
+			log = s.log.Error // a push past its deadline for a day that keeps the session waiting
+		}
+		log("reconciler: asking the provider failed; asking again later", "payment", p.ID,
 			"provider", p.Provider, "next", next, "err", s.redact(ctx, p, err))
 		_, err := s.claimCheck(ctx, p, next)
 		return false, err

@@ -101,7 +101,11 @@ func (p *Provider) startInStore(ctx context.Context, req checkout.StartRequest) 
 			// Until it is, the payment is undecided: the reconciler asks
 			// about the intent, and cancels it then (settleInStore).
 			if err := p.abandon(ctx, pi.ID); err != nil {
-				return checkout.ProviderResult{}, err
+				// Undecided with the intent's id, so the reconciler asks
+				// about it by id (and cancels it) rather than searching.
+				res := undecided(pi.ID)
+				res.Detail = err.Error()
+				return res, nil
 			}
 			code := string(se.Code)
 			if code == "" {

@@ -135,6 +135,20 @@ func TestStartInStoreRefused(t *testing.T) {
 		t.Fatalf("requests %+v", reqs)
 	}
 	canceled(t, reqs[2], res.ProviderRef)
+
+	// The cancel fails too: the payment is undecided, with the intent's id
+	// for the reconciler to ask about (and cancel), never a failure that
+	// leaves a live intent behind.
+	rec = m.Proxy(t)
+	p = build(t, rec.URL, creds)
+	rec.Answer("/v1/terminal/readers/"+reader+"/process_payment_intent", 400,
+		`{"error":{"type":"invalid_request_error","code":"terminal_reader_offline","message":"Reader is currently offline."}}`)
+	rec.Rewrite("/v1/payment_intents", func(pi map[string]any) { pi["id"] = "pi_tm" })
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"down"}}`)
+	again, err := p.Start(context.Background(), checkout.StartRequest{Payment: pay, Session: sess, Reader: reader, IdempotencyKey: "checkoutd_pay_123"})
+	if err != nil || again.Status != checkout.PaymentProcessing || again.ProviderRef != "pi_tm" || again.Action != nil {
+		t.Fatalf("offline reader, cancel failing: %+v %v", again, err)
+	}
 }
 
 // cardPresent makes stripe-mock's intents at path card_present ones in
