@@ -415,12 +415,17 @@ func (s *Service) checkNoPush(ctx context.Context, sess *checkout.Session, metho
 	}
 	now := s.now()
 	for _, p := range page.Items {
-		if !pushedTo(p, p.Action.DeviceID()) {
-			continue
-		}
-		waiting, err := s.pushWaits(ctx, p, now)
-		if err != nil {
-			return err
+		var waiting bool
+		switch {
+		case pushedTo(p, p.Action.DeviceID()):
+			if waiting, err = s.pushWaits(ctx, p, now); err != nil {
+				return err
+			}
+		case p.Method == checkout.MethodInStore && p.Status == checkout.PaymentProcessing && p.ProviderRef != "":
+			// Undecided at its provider (a hand-off or a cancel that got
+			// no answer): its intent may still take a card at the
+			// counter until the reconciler decides it.
+			waiting = true
 		}
 		if !waiting {
 			continue

@@ -147,6 +147,36 @@ func TestInStorePushRefusesOtherPayments(t *testing.T) {
 	}
 }
 
+// TestInStoreUndecidedRefusesOtherPayments: an in-store payment left
+// undecided at Stripe (its intent's hand-off and cancel got no answer) may
+// still take a card at the counter: a card on the page is refused beside
+// it, as beside a push that waits.
+func TestInStoreUndecidedRefusesOtherPayments(t *testing.T) {
+	f, rec, _ := terminalFixture(t)
+	intentAs(rec, "/v1/payment_intents", "requires_payment_method")
+	rec.Answer("/v1/terminal/readers/"+tmReader+"/process_payment_intent", 400,
+		`{"error":{"type":"invalid_request_error","code":"terminal_reader_offline","message":"Reader is currently offline."}}`)
+	rec.Answer("/v1/payment_intents/pi_tm/cancel", 500, `{"error":{"type":"api_error","message":"down"}}`)
+	d, err := f.svc.CreateReaderDevice(f.ctx, f.scope, "Counter", tmReader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := int64(1500)
+	s, err := f.svc.CreateSession(f.ctx, f.scope, &service.SessionParams{Amount: &amount, SuccessURL: "https://shop.example/ok",
+		CancelURL: "https://shop.example/no", PaymentMethodTypes: []string{"card", "in_store"}, CompanionDevice: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, p, err := f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodInStore}); err != nil || p.Status != checkout.PaymentProcessing || p.ProviderRef != "pi_tm" {
+		t.Fatalf("a hand-off refused whose cancel failed: %+v %v", p, err)
+	}
+	_, _, err = f.svc.Pay(f.ctx, s.ID, service.PayParams{Method: checkout.MethodCard, Token: "pm_card_visa"})
+	var ce *checkout.Error
+	if !asError(err, &ce) || ce.Param != "method" || ce.Code != "payment_in_progress" {
+		t.Fatalf("a card payment beside an undecided in-store one: %v", err)
+	}
+}
+
 // paths are requests rs as "METHOD /path".
 func paths(rs []stripetest.Request) []string {
 	out := make([]string, len(rs))
