@@ -508,6 +508,9 @@ func TestDevicesBadInput(t *testing.T) {
 		{"RenameNameNull", "POST", "/v2/devices/dev_missing", `{"name":null}`, "name", 400},
 		{"RevokeUnknown", "POST", "/v2/devices/dev_missing/revoke", ``, "id", 404},
 		{"GetUnknown", "GET", "/v2/devices/dev_missing", ``, "id", 404},
+		{"GetUnknownParam", "GET", "/v2/devices/dev_missing?expand=x", ``, "expand", 400},
+		{"RevokeUnknownField", "POST", "/v2/devices/dev_missing/revoke", `{"reason":"x"}`, "reason", 400},
+		{"PairNestedUnknown", "POST", "/v2/devices/pair", `{"code":"ABCDE-FGHJK","meta":{"a_b":1}}`, "meta", 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

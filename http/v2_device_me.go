@@ -205,7 +205,7 @@ func (s *Server) deviceResult(w http.ResponseWriter, r *http.Request, d *checkou
 	r = r.WithContext(context.WithoutCancel(r.Context()))
 	v, err := requestParams(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, v2Error(v2Decoded(err))) // named as sent
 		return
 	}
 	// The device's report on the payment pushed to it.
@@ -216,7 +216,7 @@ func (s *Server) deviceResult(w http.ResponseWriter, r *http.Request, d *checkou
 	o.Reference, _ = v.String("reference")
 	o.Reason, _ = v.String("reason")
 	if err := v.Err(); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, v2Error(v2Decoded(err))) // named as sent
 		return
 	}
 	p, err := s.svc.ReportDeviceResult(r.Context(), d, r.PathValue("sessionId"), o)

@@ -83,6 +83,9 @@ func (s *Server) listDevices(r *http.Request, scope checkout.Scope) (any, error)
 }
 
 func (s *Server) getDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, v2Decoded(err)
+	}
 	d, err := s.svc.GetDevice(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -106,6 +109,9 @@ func (s *Server) renameDevice(r *http.Request, scope checkout.Scope) (any, error
 }
 
 func (s *Server) revokeDevice(r *http.Request, scope checkout.Scope) (any, error) {
+	if err := noParams(r); err != nil {
+		return nil, v2Decoded(err)
+	}
 	d, err := s.svc.RevokeDevice(r.Context(), scope, r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -120,12 +126,12 @@ func (s *Server) pairDevice(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithoutCancel(r.Context()))
 	v, err := requestParams(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, v2Error(v2Decoded(err))) // named as sent
 		return
 	}
 	code, _ := v.String("code")
 	if err := v.Err(); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, v2Error(v2Decoded(err))) // named as sent
 		return
 	}
 	var pd *service.PairedDevice
