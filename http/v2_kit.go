@@ -95,3 +95,19 @@ func (s *Server) guarded(w http.ResponseWriter, r *http.Request, budget string, 
 	wrong = check()
 	return true
 }
+
+// v2Sources are the sources a session or checkout link was given, of
+// invoiceId, productId and amountMinor, in that order: of two, the later
+// one is the one refused, whatever order the body sent them in.
+func v2Sources(invoice, product, amount bool) []string {
+	var out []string
+	for _, g := range []struct {
+		name  string
+		given bool
+	}{{"invoiceId", invoice}, {"productId", product}, {"amountMinor", amount}} {
+		if g.given {
+			out = append(out, g.name)
+		}
+	}
+	return out
+}

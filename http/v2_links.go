@@ -45,14 +45,15 @@ func decodeV2Link(r *http.Request) (*service.LinkParams, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	sources := v2Sources(false, hasProduct, p.Amount != nil)
 	switch {
 	case hasProduct && product == "":
 		return nil, checkout.Invalid("productId", "parameter_invalid_empty", "productId cannot be empty")
-	case hasProduct && p.Amount != nil:
-		return nil, checkout.Invalid("amountMinor", "parameter_unexpected", "give productId, or amountMinor and currency, not both")
+	case len(sources) > 1:
+		return nil, checkout.Invalid(sources[1], "parameter_unexpected", "give productId, or amountMinor and currency, not both")
 	case hasProduct && p.Currency != "":
 		return nil, checkout.Invalid("currency", "parameter_unexpected", "a link for a product sells in the product's currency; leave currency out")
-	case !hasProduct && p.Amount == nil:
+	case len(sources) == 0:
 		return nil, checkout.Invalid("amountMinor", "parameter_missing", "give productId, or amountMinor and currency")
 	case !hasProduct && hasQuantity:
 		return nil, checkout.Invalid("quantity", "parameter_unexpected", "quantity is the number of the product (productId) a visit buys; an amountMinor link has none")

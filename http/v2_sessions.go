@@ -1,12 +1,8 @@
 package http
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/checkoutd/checkoutd/checkout"
 	"github.com/checkoutd/checkoutd/http/params"
@@ -36,17 +32,11 @@ type v2SessionBody struct {
 }
 
 // decodeV2Session reads the create body (JSON, or a form as every
-// params.Values room takes), and the names of its fields in the order
-// sent.
-func decodeV2Session(r *http.Request) (*v2SessionBody, []string, error) {
-	body, err := readBody(nil, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.Body = &bodyAgain{Reader: bytes.NewReader(body), b: body}
+// params.Values room takes).
+func decodeV2Session(r *http.Request) (*v2SessionBody, error) {
 	v, err := requestParams(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var b v2SessionBody
 	if s, ok := v.String("invoiceId"); ok {
@@ -70,17 +60,17 @@ func decodeV2Session(r *http.Request) (*v2SessionBody, []string, error) {
 	b.CompanionDeviceID, _ = v.String("companionDeviceId")
 	b.Metadata, _ = v.StringMap("metadata")
 	if err := v.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &b, topLevelKeys(body), nil
+	return &b, nil
 }
 
 func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, error) {
-	b, order, err := decodeV2Session(r)
+	b, err := decodeV2Session(r)
 	if err != nil {
 		return nil, v2Decoded(err)
 	}
-	p, err := b.params(order)
+	p, err := b.params()
 	if err != nil {
 		return nil, v2Decoded(err)
 	}
@@ -97,18 +87,9 @@ func (s *Server) createV2Session(r *http.Request, scope checkout.Scope) (any, er
 
 // params checks the choice of source (exactly one of invoiceId, productId
 // and amountMinor, with currency only beside amountMinor and quantity
-// only beside productId) and returns the service's parameters. order is
-// the body's top-level keys as sent: of two sources, the second one given
-// is the one refused.
-func (b *v2SessionBody) params(order []string) (*service.SessionParams, error) {
-	given := map[string]bool{"invoiceId": b.InvoiceID != nil, "productId": b.ProductID != nil, "amountMinor": b.AmountMinor != nil}
-	var sources []string
-	for _, k := range order {
-		if given[k] {
-			sources = append(sources, k)
-			given[k] = false // a key sent twice counts once
-		}
-	}
+// only beside productId) and returns the service's parameters.
+func (b *v2SessionBody) params() (*service.SessionParams, error) {
+	sources := v2Sources(b.InvoiceID != nil, b.ProductID != nil, b.AmountMinor != nil)
 	switch {
 	case len(sources) == 0:
 		return nil, checkout.Invalid("amountMinor", "parameter_missing",
@@ -153,36 +134,6 @@ func (b *v2SessionBody) params(order []string) (*service.SessionParams, error) {
 	return p, nil
 }
 
-// topLevelKeys are the top-level names of a body the decoding took, in
-// the order sent: a JSON object's keys, or a form's names before any
-// bracket.
-func topLevelKeys(body []byte) []string {
-	d := json.NewDecoder(bytes.NewReader(body))
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		var keys []string
-		for _, kv := range strings.Split(string(body), "&") {
-			k, _, _ := strings.Cut(kv, "=")
-			k, _ = url.QueryUnescape(k)
-			k, _, _ = strings.Cut(k, "[")
-			keys = append(keys, k)
-		}
-		return keys
-	}
-	var keys []string
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return keys
-		}
-		k, _ := t.(string)
-		keys = append(keys, k)
-		var skip json.RawMessage
-		if err := d.Decode(&skip); err != nil {
-			return keys
-		}
-	}
-	return keys
-}
 
 func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {

@@ -334,8 +334,8 @@ func TestV2SessionBadInput(t *testing.T) {
 		}{
 			{"no source", with("amountMinor", nil, "currency", nil), "amountMinor", "invoiceId, productId"},
 			{"invoice then amount", `{"invoiceId":"` + paid + `","amountMinor":100,` + urls + `}`, "amountMinor", "one of"},
-			{"amount then product", `{"amountMinor":100,"currency":"USD","productId":"` + prod + `",` + urls + `}`, "productId", "one of"},
-			{"product then invoice", `{"productId":"` + prod + `","invoiceId":"` + paid + `",` + urls + `}`, "invoiceId", "one of"},
+			{"amount then product", `{"amountMinor":100,"currency":"USD","productId":"` + prod + `",` + urls + `}`, "amountMinor", "one of"},
+			{"product then invoice", `{"productId":"` + prod + `","invoiceId":"` + paid + `",` + urls + `}`, "productId", "one of"},
 			{"amountMinor 0", with("amountMinor", 0), "amountMinor", "amountMinor must be at least"},
 			{"amountMinor negative", with("amountMinor", -100), "amountMinor", ""},
 			{"amountMinor a string", with("amountMinor", "2500"), "amountMinor", "integer"},
@@ -451,7 +451,7 @@ func TestV2SessionForm(t *testing.T) {
 	s0, e0 := e.counts()
 	for body, param := range map[string]string{
 		"invoiceId=in_1&amountMinor=100&currency=USD&" + urls: "amountMinor",
-		"amountMinor=100&currency=USD&invoiceId=in_1&" + urls: "invoiceId",
+		"amountMinor=100&currency=USD&invoiceId=in_1&" + urls: "amountMinor",
 		"amountMinor=ten&currency=USD&" + urls:                "amountMinor",
 		"amountMinor=100&currency=USD&amount=1&" + urls:       "amount",
 	} {
