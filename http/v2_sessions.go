@@ -134,7 +134,6 @@ func (b *v2SessionBody) params() (*service.SessionParams, error) {
 	return p, nil
 }
 
-
 func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error) {
 	if err := noParams(r); err != nil {
 		return nil, v2Decoded(err)
