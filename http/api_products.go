@@ -41,9 +41,10 @@ func renderProduct(p *checkout.Product) *productJSON {
 		Created: p.Created.Unix(), CreatedAt: rfc3339(p.Created), UpdatedAt: rfc3339(p.Updated)}
 }
 
-// decodeProductParams reads the parameters of create and update; every
+// decodeProductParams reads the parameters of create and update, the
+// price under amount (unit_amount here, seed 002's amountMinor); every
 // other parameter is refused by name.
-func decodeProductParams(v *params.Values) (*service.ProductParams, error) {
+func decodeProductParams(v *params.Values, amount string) (*service.ProductParams, error) {
 	p := &service.ProductParams{}
 	if s, ok := v.String("name"); ok {
 		p.Name = &s
@@ -57,7 +58,7 @@ func decodeProductParams(v *params.Values) (*service.ProductParams, error) {
 			p.Images = []string{}
 		}
 	}
-	if n, ok := v.Int("unit_amount"); ok {
+	if n, ok := v.Int(amount); ok {
 		p.UnitAmount = &n
 	}
 	p.Currency, _ = v.String("currency")
@@ -76,7 +77,7 @@ func (s *Server) createProduct(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodeProductParams(v)
+	p, err := decodeProductParams(v, "unit_amount")
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func (s *Server) updateProduct(r *http.Request, scope checkout.Scope) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodeProductParams(v)
+	p, err := decodeProductParams(v, "unit_amount")
 	if err != nil {
 		return nil, err
 	}

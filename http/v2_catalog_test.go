@@ -78,6 +78,13 @@ func TestV2Products(t *testing.T) {
 		if u.get("data", "amountMinor") != 400.0 || u.str("data", "name") != "Green tea" || u.str("data", "description") != "Green" {
 			t.Fatalf("a partial update: %s", u.body)
 		}
+		if len(u.get("data", "images").([]any)) != 1 {
+			t.Fatalf("an update without images changed them: %s", u.body)
+		}
+		// images: [] takes the images away, as at /v1.
+		if c := e.v2OK("POST", "/v2/products/"+id, e.key, map[string]any{"images": []string{}}); len(c.get("data", "images").([]any)) != 0 {
+			t.Fatalf("images [] kept them: %s", c.body)
+		}
 
 		// One model, two shapes: made at /v2, read at /v1, and back.
 		if v1 := e.get("/v1/products/"+id, e.key); v1.status != 200 || v1.get("unit_amount") != 400.0 || v1.str("name") != "Green tea" {

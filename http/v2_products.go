@@ -19,28 +19,7 @@ func decodeV2Product(r *http.Request) (*service.ProductParams, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &service.ProductParams{}
-	if s, ok := v.String("name"); ok {
-		p.Name = &s
-	}
-	if s, ok := v.String("description"); ok {
-		p.Description = &s
-	}
-	if imgs, ok := v.Strings("images"); ok {
-		p.Images = imgs
-	}
-	if n, ok := v.Int("amountMinor"); ok {
-		p.UnitAmount = &n
-	}
-	p.Currency, _ = v.String("currency")
-	if b, ok := v.Bool("active"); ok {
-		p.Active = &b
-	}
-	p.Metadata, _ = v.StringMap("metadata")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return decodeProductParams(v, "amountMinor")
 }
 
 func (s *Server) createV2Product(r *http.Request, scope checkout.Scope) (any, error) {
