@@ -1,86 +1,10 @@
 package http
 
 import (
-	"context"
-	"slices"
-
-	"github.com/checkoutd/checkoutd/checkout"
+	"github.com/checkoutd/checkoutd/service"
 )
 
-// What became of a session's push to its in-store device, in the session's
-// answers (canonical device_push, seed 002's devicePush): an in_store-only
-// session is pushed at creation, and a push that failed there leaves the
-// session open with nothing else saying so. It is read from the session's
-// newest in_store payment; null for a session without a device, or not
-// pushed yet (one with other methods, until in_store is chosen). Event
-// snapshots carry null: it is not part of the stored session.
-
-// devicePushState is a push's outcome in neither dialect's casing.
-type devicePushState struct {
-	Status                      string // pending, succeeded or failed
-	FailureCode, FailureMessage string
-}
-
-// Push states.
-const (
-	pushPending   = "pending"
-	pushSucceeded = "succeeded"
-	pushFailed    = "failed"
-)
-
-// notPushedCode is the failure of an in_store-only session that has no
-// in_store payment: the push at its creation was refused before one was
-// recorded (its device no longer active, no provider for in_store).
-const notPushedCode = "device_push_failed"
-
-// lateRefundedCode is the failure of a push whose payment succeeded after
-// checkoutd had called it off: recorded, and refunded in full.
-const lateRefundedCode = "refunded_late"
-
-// devicePushOf is sess's push, from its payments (newest first); nil when
-// there is none to speak of.
-func devicePushOf(sess *checkout.Session, payments []*checkout.Payment) *devicePushState {
-	if sess.CompanionDevice == "" || !slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodInStore)) {
-		return nil
-	}
-	for _, p := range payments {
-		if p.Method != checkout.MethodInStore {
-			continue
-		}
-		switch {
-		case p.Status == checkout.PaymentSucceeded && p.ID == sess.Payment:
-			return &devicePushState{Status: pushSucceeded}
-		case p.Status == checkout.PaymentSucceeded:
-			// A success the session could no longer take (its push was
-			// called off, or another payment paid it): refunded in full,
-			// so the push did not pay.
-			return &devicePushState{Status: pushFailed, FailureCode: lateRefundedCode,
-				FailureMessage: "The payment at the counter succeeded after it was called off; it was refunded in full."}
-		case p.Status.Final(): // failed or canceled: declined, timed out, called off, or the provider refused it
-			return &devicePushState{Status: pushFailed, FailureCode: p.FailureCode, FailureMessage: p.FailureMessage}
-		}
-		return &devicePushState{Status: pushPending}
-	}
-	if len(sess.PaymentMethodTypes) == 1 && sess.Status == checkout.SessionOpen {
-		return &devicePushState{Status: pushFailed, FailureCode: notPushedCode,
-			FailureMessage: "The session could not be pushed to its in-store device; it stays open. The server's log says why."}
-	}
-	return nil
-}
-
-// devicePush reads sess's payments for devicePushOf, only for a session
-// with a device. A store error is logged and reads as no push.
-func (s *Server) devicePush(ctx context.Context, sess *checkout.Session) *devicePushState {
-	if sess.CompanionDevice == "" || !slices.Contains(sess.PaymentMethodTypes, string(checkout.MethodInStore)) {
-		return nil
-	}
-	page, err := s.svc.ListPayments(ctx, sess.Scope(), checkout.PaymentFilter{ListParams: checkout.ListParams{Limit: 10}, SessionID: sess.ID})
-	if err != nil {
-		s.log.Error("reading a session's device push failed", "session", sess.ID, "err", err)
-		return nil
-	}
-	return devicePushOf(sess, page.Items)
-}
+// A session's device push (service.DevicePush) in each dialect's casing.
 
 // devicePushJSON is the canonical API's device_push.
 type devicePushJSON struct {
@@ -89,7 +13,7 @@ type devicePushJSON struct {
 	FailureMessage *string `json:"failure_message"`
 }
 
-func (d *devicePushState) canonical() *devicePushJSON {
+func canonicalDevicePush(d *service.DevicePushState) *devicePushJSON {
 	if d == nil {
 		return nil
 	}
@@ -103,7 +27,7 @@ type v2DevicePush struct {
 	FailureMessage *string `json:"failureMessage"`
 }
 
-func (d *devicePushState) v2() *v2DevicePush {
+func v2DevicePushOf(d *service.DevicePushState) *v2DevicePush {
 	if d == nil {
 		return nil
 	}

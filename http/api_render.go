@@ -135,7 +135,7 @@ func optString(s string) *string {
 // renderSession is the API's JSON of sess, with its device push.
 func (s *Server) renderSession(ctx context.Context, sess *checkout.Session) *sessionJSON {
 	out := renderSessionAt(sess, s.svc.PublicURL())
-	out.DevicePush = s.devicePush(ctx, sess).canonical()
+	out.DevicePush = canonicalDevicePush(s.svc.DevicePush(ctx, sess))
 	return out
 }
 

@@ -148,7 +148,7 @@ func (s *Server) getV2Session(r *http.Request, scope checkout.Scope) (any, error
 // v2SessionAnswer is sess in seed 002's shape with its device push.
 func (s *Server) v2SessionAnswer(ctx context.Context, sess *checkout.Session) *v2Session {
 	out := renderV2Session(sess, s.svc.PublicURL())
-	out.DevicePush = s.devicePush(ctx, sess).v2()
+	out.DevicePush = v2DevicePushOf(s.svc.DevicePush(ctx, sess))
 	return out
 }
 
