@@ -340,11 +340,11 @@ func TestChkReadsEveryDialect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, _, err := e.svc.FindSessionByToken(t.Context(), sess.PublicToken)
+	found, _, err := e.svc.OpenSessionByToken(t.Context(), sess.PublicToken)
 	if err != nil || found.ID != sess.ID {
-		t.Errorf("FindSessionByToken(%q) = %v, %v", sess.PublicToken, found, err)
+		t.Errorf("OpenSessionByToken(%q) = %v, %v", sess.PublicToken, found, err)
 	}
-	if _, _, err := e.svc.FindSessionByToken(t.Context(), sess.ID); err == nil {
+	if _, _, err := e.svc.OpenSessionByToken(t.Context(), sess.ID); err == nil {
 		t.Error("a session's id is taken as its public token")
 	}
 	// A live key makes chk_live_ sessions.

@@ -219,21 +219,6 @@ func CheckoutSessionsPrefix(livemode bool) string {
 // 003's API (see SessionParams.CheckoutSessionsID).
 func IsCheckoutSessionsID(id string) bool { return strings.HasPrefix(id, checkoutSessionsPrefix) }
 
-// FindSessionByToken returns the session whose public token is token, as
-// readers see it now, with its account: what a page whose URL carries the
-// token shows. Any other token is not found, a session's id included.
-func (s *Service) FindSessionByToken(ctx context.Context, token string) (*checkout.Session, *checkout.Account, error) {
-	sess, err := s.findByToken(ctx, token)
-	if err != nil {
-		return nil, nil, err
-	}
-	acct, err := s.account(ctx, sess.AccountID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sess.Observed(s.now()), acct, nil
-}
-
 // findByToken is the stored session whose public token is token.
 func (s *Service) findByToken(ctx context.Context, token string) (*checkout.Session, error) {
 	rest, ok := strings.CutPrefix(token, tokenPrefix)

@@ -11,15 +11,15 @@ import (
 // A session is found by its public token, which is not its id and cannot
 // be made from it, and by nothing else; a session stored with a token of
 // another shape is found by no token at all.
-func TestFindSessionByToken(t *testing.T) {
+func TestOpenSessionByToken(t *testing.T) {
 	f := newFixture(t)
 	s := f.session(t)
 	if s.PublicToken == "" || s.PublicToken == s.ID || !strings.HasPrefix(s.PublicToken, "pt_") {
 		t.Fatalf("public token %q of session %s", s.PublicToken, s.ID)
 	}
-	got, acct, err := f.svc.FindSessionByToken(f.ctx, s.PublicToken)
+	got, acct, err := f.svc.OpenSessionByToken(f.ctx, s.PublicToken)
 	if err != nil || got.ID != s.ID || acct.ID != s.AccountID {
-		t.Fatalf("FindSessionByToken(%s): %v, %v", s.PublicToken, got, err)
+		t.Fatalf("OpenSessionByToken(%s): %v, %v", s.PublicToken, got, err)
 	}
 	other := f.session(t)
 	idPart := "pt_" + strings.TrimPrefix(s.ID, "cs_")
@@ -34,8 +34,8 @@ func TestFindSessionByToken(t *testing.T) {
 		idPart, idPart + "_" + strings.Repeat("a", 22), flipLast(s.PublicToken),
 		"pt_" + strings.TrimPrefix(other.ID, "cs_") + "_" + drawn,
 		"cs_" + strings.TrimPrefix(s.PublicToken, "pt_"), "pt_\x00", "pt_\xff"} {
-		if _, _, err := f.svc.FindSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
-			t.Errorf("FindSessionByToken(%q): %v, want not found", tok, err)
+		if _, _, err := f.svc.OpenSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
+			t.Errorf("OpenSessionByToken(%q): %v, want not found", tok, err)
 		}
 	}
 
@@ -48,8 +48,8 @@ func TestFindSessionByToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tok := range []string{"pt_old1", "pt_random1"} {
-		if _, _, err := f.svc.FindSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
-			t.Errorf("FindSessionByToken(%q) of a session holding pt_random1: %v, want not found", tok, err)
+		if _, _, err := f.svc.OpenSessionByToken(f.ctx, tok); !checkout.IsKind(err, checkout.KindNotFound) {
+			t.Errorf("OpenSessionByToken(%q) of a session holding pt_random1: %v, want not found", tok, err)
 		}
 	}
 }
